@@ -1,0 +1,122 @@
+// Starts Debian's PostgreSQL (initdb into a fresh temp dir, trust auth on 127.0.0.1, random port).
+// PostgreSQL refuses to run as root, so as root the cluster is owned by and run as `postgres`.
+import { execFileSync } from "node:child_process";
+import { chownSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort, type Managed, requireBinary, spawnManaged, waitForPort } from "./process.ts";
+
+export type PostgresHandle = {
+  url: string;
+  port: number;
+  pid: () => number;
+  /** Creates a fresh empty database and returns its URL. */
+  createDatabase: (name?: string) => Promise<string>;
+  stop: () => Promise<void>;
+  /** Starts it again on the same port and data dir: for tests of reconnection. */
+  start: () => Promise<void>;
+  restart: () => Promise<void>;
+  /** Stops and deletes the data dir. */
+  destroy: () => Promise<void>;
+};
+
+const HINT = "postgresql";
+let counter = 0;
+
+function postgresBin(name: string): string {
+  const versions = ["17", "16", "15", "14"];
+  return requireBinary(
+    versions.map((v) => `/usr/lib/postgresql/${v}/bin/${name}`),
+    HINT,
+  );
+}
+
+function runAsOwner(): { uid?: number; gid?: number } {
+  if (process.getuid?.() !== 0) return {};
+  const uid = Number(execFileSync("id", ["-u", "postgres"]).toString().trim());
+  const gid = Number(execFileSync("id", ["-g", "postgres"]).toString().trim());
+  return { uid, gid };
+}
+
+export async function startPostgres(): Promise<PostgresHandle> {
+  const initdb = postgresBin("initdb");
+  const postgres = postgresBin("postgres");
+  const owner = runAsOwner();
+  const dir = mkdtempSync(join(tmpdir(), "pb-pg-"));
+  if (owner.uid !== undefined && owner.gid !== undefined) chownSync(dir, owner.uid, owner.gid);
+  const data = join(dir, "data");
+  execFileSync(initdb, ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"], {
+    ...owner,
+    stdio: "pipe",
+  });
+  const port = await freePort();
+  let proc: Managed | undefined;
+  const start = async () => {
+    proc = spawnPostgres(postgres, data, port, dir, owner.uid !== undefined);
+    await waitForPort(port, 20_000, "postgres", () => proc?.output() ?? "");
+    await waitForReady(port);
+  };
+  await start();
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const stop = async () => {
+    await proc?.stop();
+  };
+  return {
+    url,
+    port,
+    pid: () => proc?.pid ?? -1,
+    createDatabase: async (name) => {
+      const db = name ?? `pb_test_${process.pid}_${++counter}_${Date.now() % 100000}`;
+      const { default: pg } = await import("pg");
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        await client.query(`CREATE DATABASE "${db.replace(/"/g, "")}"`);
+      } finally {
+        await client.end();
+      }
+      return `postgres://postgres@127.0.0.1:${port}/${db}`;
+    },
+    stop,
+    start,
+    restart: async () => {
+      await stop();
+      await start();
+    },
+    destroy: async () => {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function spawnPostgres(postgres: string, data: string, port: number, dir: string, asOwner: boolean): Managed {
+  const args = ["-D", data, "-p", String(port), "-h", "127.0.0.1", "-k", dir];
+  args.push("-c", "max_connections=200", "-c", "shared_buffers=32MB");
+  // As root, runuser execs postgres under its own account, so the pid we stop is postgres itself.
+  if (asOwner)
+    return spawnManaged("/usr/sbin/runuser", ["-u", "postgres", "--", postgres, ...args], {
+      env: { HOME: dir },
+    });
+  return spawnManaged(postgres, args);
+}
+
+async function waitForReady(port: number) {
+  const { default: pg } = await import("pg");
+  const deadline = Date.now() + 20_000;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    const client = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres` });
+    try {
+      await client.connect();
+      await client.query("select 1");
+      await client.end();
+      return;
+    } catch (error) {
+      last = error;
+      await client.end().catch(() => {});
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`postgres on port ${port} never accepted connections: ${String(last)}`);
+}
