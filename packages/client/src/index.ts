@@ -1,0 +1,2 @@
+// Public entry of the Pulseboard client SDK.
+export * from "./protocol.ts";

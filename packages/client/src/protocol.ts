@@ -1,0 +1,212 @@
+// The dashboard WebSocket protocol: one Zod schema per message, exactly as in DESIGN.md plus the
+// extensions of docs/API.md. This module is the single definition shared by the server
+// (`@pulseboard/client/protocol`), the SDK, the AsyncAPI document and the web UI; it depends on
+// nothing but Zod so that the server can import it without pulling in client code.
+import { z } from "zod";
+
+// ---- building blocks -------------------------------------------------------------------------
+
+export const metricId = z.number().int().positive();
+// Zod 4 numbers already refuse NaN and ±Infinity, which is exactly the "finite values" rule.
+export const metricValue = z.number();
+// UTC with `Z` is what the server emits; offsets are accepted on input so that a client in
+// another zone can still say `resume since` without converting first.
+export const isoTimestamp = z.iso.datetime({ offset: true });
+export const metricType = z.enum(["counter", "gauge", "histogram"]);
+
+export const point = z.object({ value: metricValue, timestamp: isoTimestamp });
+
+export const metricInfo = z.object({
+  id: metricId,
+  name: z.string(),
+  description: z.string(),
+  type: metricType,
+  // "" when the metric has no unit (never null), so the UI can print it as-is.
+  unit: z.string(),
+});
+
+// Subscriptions are bounded so a single frame cannot make the server do unbounded work.
+export const MAX_IDS_PER_FRAME = 1000;
+const metricIdList = z.array(metricId).max(MAX_IDS_PER_FRAME);
+
+// ---- close codes -----------------------------------------------------------------------------
+
+export const closeCodes = {
+  unauthenticated: 4001,
+  forbidden: 4003,
+  notFound: 4004,
+  slowConsumer: 4008,
+  rateLimited: 4029,
+} as const;
+export type CloseCode = (typeof closeCodes)[keyof typeof closeCodes];
+/** Close codes after which reconnecting cannot succeed (credentials/membership/dashboard). */
+export const terminalCloseCodes: ReadonlySet<number> = new Set([
+  closeCodes.unauthenticated,
+  closeCodes.forbidden,
+  closeCodes.notFound,
+]);
+
+// ---- client → server -------------------------------------------------------------------------
+
+// Payload-less actions take `null` or no payload at all, as Chanx clients send both.
+const noPayload = z.null().optional();
+
+export const pingMessage = z.object({ action: z.literal("ping"), payload: noPayload });
+export const subscribeMessage = z.object({ action: z.literal("subscribe"), payload: metricIdList });
+export const unsubscribeMessage = z.object({ action: z.literal("unsubscribe"), payload: metricIdList });
+export const resumeSince = z.union([
+  isoTimestamp,
+  // keys are metric ids as JSON object keys (strings of digits)
+  z.record(z.string().regex(/^[1-9][0-9]{0,15}$/), isoTimestamp),
+]);
+export const resumeMessage = z.object({
+  action: z.literal("resume"),
+  payload: z.object({ since: resumeSince }),
+});
+export const pauseMessage = z.object({ action: z.literal("pause"), payload: noPayload });
+export const resumeStreamMessage = z.object({ action: z.literal("resume_stream"), payload: noPayload });
+
+export const clientMessage = z.discriminatedUnion("action", [
+  pingMessage,
+  subscribeMessage,
+  unsubscribeMessage,
+  resumeMessage,
+  pauseMessage,
+  resumeStreamMessage,
+]);
+
+// ---- server → client -------------------------------------------------------------------------
+
+export const authenticationMessage = z.object({
+  action: z.literal("authentication"),
+  payload: z.object({
+    status_code: z.number().int(),
+    status_text: z.string(),
+    data: z.object({ detail: z.string() }),
+  }),
+});
+export const dashboardConfigMessage = z.object({
+  action: z.literal("dashboard_config"),
+  payload: z.object({
+    id: z.number().int().positive(),
+    name: z.string(),
+    description: z.string(),
+    metrics: z.array(metricInfo),
+  }),
+});
+export const metricHistoryMessage = z.object({
+  action: z.literal("metric_history"),
+  payload: z.object({
+    metric_id: metricId,
+    metric_name: z.string(),
+    unit: z.string(),
+    /** newest last */
+    values: z.array(point),
+  }),
+});
+export const metricUpdateMessage = z.object({
+  action: z.literal("metric_update"),
+  payload: z.object({
+    metric_id: metricId,
+    value: metricValue,
+    timestamp: isoTimestamp,
+    metric_name: z.string(),
+    unit: z.string(),
+  }),
+});
+export const pongMessage = z.object({ action: z.literal("pong"), payload: noPayload });
+export const validationIssue = z.object({
+  type: z.string(),
+  loc: z.array(z.union([z.string(), z.number()])),
+  msg: z.string(),
+});
+export const errorMessage = z.object({
+  action: z.literal("error"),
+  payload: z.union([z.array(validationIssue), z.object({ detail: z.string() })]),
+});
+export const completeMessage = z.object({ action: z.literal("complete"), payload: z.null() });
+export const presenceMessage = z.object({
+  action: z.literal("presence"),
+  payload: z.object({
+    dashboard_id: z.number().int().positive(),
+    connections: z.number().int().nonnegative(),
+  }),
+});
+export const alertMessage = z.object({
+  action: z.literal("alert"),
+  payload: z.object({
+    id: z.number().int().positive(),
+    rule_id: z.number().int().positive(),
+    metric_id: metricId,
+    metric_name: z.string(),
+    state: z.enum(["firing", "resolved"]),
+    value: metricValue,
+    threshold: z.number(),
+    message: z.string(),
+    timestamp: isoTimestamp,
+  }),
+});
+export const resumedMessage = z.object({
+  action: z.literal("resumed"),
+  payload: z.object({ count: z.number().int().nonnegative() }),
+});
+export const pausedMessage = z.object({
+  action: z.literal("paused"),
+  payload: z.object({ at: isoTimestamp }),
+});
+
+export const serverMessage = z.discriminatedUnion("action", [
+  authenticationMessage,
+  dashboardConfigMessage,
+  metricHistoryMessage,
+  metricUpdateMessage,
+  pongMessage,
+  errorMessage,
+  completeMessage,
+  presenceMessage,
+  alertMessage,
+  resumedMessage,
+  pausedMessage,
+]);
+
+// ---- inferred types --------------------------------------------------------------------------
+
+export type ClientMessage = z.infer<typeof clientMessage>;
+export type ServerMessage = z.infer<typeof serverMessage>;
+export type ClientAction = ClientMessage["action"];
+export type ServerAction = ServerMessage["action"];
+/** Payload type of each client → server action, e.g. `ClientPayloads["subscribe"]` is `number[]`. */
+export type ClientPayloads = { [M in ClientMessage as M["action"]]: M["payload"] };
+/** Payload type of each server → client action, e.g. `ServerPayloads["metric_update"]`. */
+export type ServerPayloads = { [M in ServerMessage as M["action"]]: M["payload"] };
+export type Point = z.infer<typeof point>;
+export type MetricInfo = z.infer<typeof metricInfo>;
+export type MetricType = z.infer<typeof metricType>;
+export type ValidationIssue = z.infer<typeof validationIssue>;
+export type DashboardConfig = ServerPayloads["dashboard_config"];
+export type MetricUpdate = ServerPayloads["metric_update"];
+export type MetricHistory = ServerPayloads["metric_history"];
+export type Alert = ServerPayloads["alert"];
+
+/** Schema of each message by direction and action, for routers and the AsyncAPI generator. */
+export const clientMessages = {
+  ping: pingMessage,
+  subscribe: subscribeMessage,
+  unsubscribe: unsubscribeMessage,
+  resume: resumeMessage,
+  pause: pauseMessage,
+  resume_stream: resumeStreamMessage,
+} as const satisfies { [A in ClientAction]: z.ZodType };
+export const serverMessages = {
+  authentication: authenticationMessage,
+  dashboard_config: dashboardConfigMessage,
+  metric_history: metricHistoryMessage,
+  metric_update: metricUpdateMessage,
+  pong: pongMessage,
+  error: errorMessage,
+  complete: completeMessage,
+  presence: presenceMessage,
+  alert: alertMessage,
+  resumed: resumedMessage,
+  paused: pausedMessage,
+} as const satisfies { [A in ServerAction]: z.ZodType };
