@@ -1,0 +1,315 @@
+// Owns the AsyncAPI 3.0 document: it is generated from the same Zod schemas the consumers
+// validate with (never written by hand), plus the framework's built-in messages
+// (authentication, error, complete). Each message also gets an example payload built from its
+// schema, which the browser playground offers as a prefilled frame.
+import { type ZodType, z } from "zod";
+import { protocolMessages } from "./protocol.ts";
+
+/** What the generator needs to know about one consumer (its introspection). */
+export interface ConsumerSpec {
+  /** Channel id in the document, e.g. "dashboard"; defaults to a slug of the path. */
+  name?: string;
+  /** Route, with `:param` or `{param}` placeholders, e.g. "/ws/dashboard/:id/". */
+  path: string;
+  description?: string;
+  /** Descriptions of path parameters, by name. */
+  params?: Record<string, string>;
+  /** Client → server messages by action: payload schemas, or whole `{action, payload}` schemas. */
+  incoming: Record<string, ZodType>;
+  /** Server → client messages by action (same convention). */
+  outgoing: Record<string, ZodType>;
+  /** Server-side events (group broadcasts) that reach the client as frames, by action. */
+  events?: Record<string, ZodType>;
+  /** True when the consumer answers each client frame with `complete`. */
+  sendCompletion?: boolean;
+  /** False for consumers that accept anonymous connections (no `authentication` failures). */
+  authenticated?: boolean;
+}
+
+export interface AsyncApiOptions {
+  title: string;
+  version: string;
+  description?: string;
+  /** host[:port] the document advertises, e.g. "localhost:8080". */
+  host?: string;
+  /** "ws" or "wss". */
+  protocol?: "ws" | "wss";
+  consumers: ConsumerSpec[];
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+const BUILTIN_DESCRIPTIONS: Record<string, string> = {
+  authentication:
+    "Sent once right after the upgrade. status_code 200 on success; 401 (no/invalid credentials), " +
+    "403 (not allowed) or 404 (no such object) on failure, followed by close code 4001/4003/4004.",
+  error:
+    "Answer to a bad client frame; the connection stays open. Either a list of validation issues " +
+    '[{type, loc, msg}] (loc starts with "payload") or {detail} with a human message.',
+  complete: "Sent after each client frame has been handled, when send_completion is on.",
+};
+
+/** Zod → JSON Schema (draft-07, the base of the AsyncAPI schema format). */
+export function jsonSchemaOf(schema: ZodType, io: "input" | "output"): JsonObject {
+  const out = z.toJSONSchema(schema, { target: "draft-07", io, unrepresentable: "any" }) as JsonObject;
+  delete out.$schema;
+  return out;
+}
+
+/** When a schema describes the whole frame (`{action: literal, payload}`), keep only its payload. */
+function payloadSchemaOf(action: string, schema: JsonObject): JsonObject {
+  const props = schema.properties;
+  if (schema.type === "object" && props && typeof props === "object" && !Array.isArray(props)) {
+    const a = props.action as JsonObject | undefined;
+    if (a && a.const === action) {
+      const payload = (props.payload as JsonObject | undefined) ?? {};
+      const required = Array.isArray(schema.required) && schema.required.includes("payload");
+      return required ? payload : { ...payload, "x-optional": true };
+    }
+  }
+  return schema;
+}
+
+/** The frame schema for an action: `{action: "<name>", payload: <payload schema>}`. */
+function frameSchema(action: string, payload: JsonObject): JsonObject {
+  const optional = payload["x-optional"] === true;
+  const clean = { ...payload };
+  delete clean["x-optional"];
+  return {
+    type: "object",
+    properties: { action: { type: "string", const: action }, payload: clean },
+    required: optional ? ["action"] : ["action", "payload"],
+  };
+}
+
+/** A value that satisfies a (draft-07, Zod-generated) JSON schema; good enough for examples. */
+export function exampleOf(schema: Json | undefined, depth = 0): Json {
+  if (!schema || typeof schema !== "object" || Array.isArray(schema) || depth > 8) return null;
+  if ("const" in schema) return schema.const ?? null;
+  if (Array.isArray(schema.enum)) return schema.enum[0] ?? null;
+  if (schema.default !== undefined) return schema.default;
+  if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples[0] ?? null;
+  for (const key of ["anyOf", "oneOf", "allOf"]) {
+    const branches = schema[key];
+    if (Array.isArray(branches) && branches.length > 0) {
+      // prefer a non-null branch, so that optional-ish unions still show a shape
+      const branch = branches.find((b) => !(b && typeof b === "object" && "type" in b && b.type === "null"));
+      return exampleOf(branch ?? branches[0], depth + 1);
+    }
+  }
+  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  switch (type) {
+    case "object": {
+      const out: JsonObject = {};
+      const props = (schema.properties ?? {}) as JsonObject;
+      const required = Array.isArray(schema.required) ? schema.required : Object.keys(props);
+      for (const [name, sub] of Object.entries(props)) {
+        if (required.includes(name)) out[name] = exampleOf(sub, depth + 1);
+      }
+      return out;
+    }
+    case "array": {
+      const min = typeof schema.minItems === "number" ? schema.minItems : 1;
+      const max = typeof schema.maxItems === "number" ? schema.maxItems : min;
+      const n = Math.min(Math.max(min, 1), max);
+      return Array.from({ length: n }, () => exampleOf(schema.items, depth + 1));
+    }
+    case "integer":
+    case "number": {
+      const min = typeof schema.minimum === "number" ? schema.minimum : undefined;
+      const exMin = typeof schema.exclusiveMinimum === "number" ? schema.exclusiveMinimum : undefined;
+      const max = typeof schema.maximum === "number" ? schema.maximum : undefined;
+      let n = min ?? (exMin !== undefined ? Math.floor(exMin) + 1 : 1);
+      if (max !== undefined && n > max) n = max;
+      return n;
+    }
+    case "boolean":
+      return true;
+    case "null":
+      return null;
+    case "string": {
+      if (schema.format === "date-time") return "2026-01-01T00:00:00Z";
+      if (schema.format === "date") return "2026-01-01";
+      if (schema.format === "email") return "user@example.com";
+      if (schema.format === "uri" || schema.format === "url") return "https://example.com/";
+      if (schema.format === "uuid") return "00000000-0000-4000-8000-000000000000";
+      const min = typeof schema.minLength === "number" ? schema.minLength : 0;
+      return "text".padEnd(min, "x");
+    }
+    default:
+      return null;
+  }
+}
+
+/** ":id" and "{id}" → "{id}"; returns the AsyncAPI address and the parameter names. */
+function addressOf(path: string): { address: string; params: string[] } {
+  const params: string[] = [];
+  const address = path.replace(/:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, a, b) => {
+    const name = (a ?? b) as string;
+    params.push(name);
+    return `{${name}}`;
+  });
+  return { address, params };
+}
+
+function slug(text: string): string {
+  return (
+    text
+      .replace(/[{}:]/g, "")
+      .split(/[^A-Za-z0-9]+/)
+      .filter((s) => s && s !== "ws")
+      .join("_") || "root"
+  );
+}
+
+const ID = /[^A-Za-z0-9_.-]/g;
+
+/** Builds the AsyncAPI 3.0 document for the given consumers. */
+export function generateAsyncApi(options: AsyncApiOptions): JsonObject {
+  const channels: JsonObject = {};
+  const operations: JsonObject = {};
+  const messages: JsonObject = {};
+
+  for (const consumer of options.consumers) {
+    const { address, params } = addressOf(consumer.path);
+    const channelId = (consumer.name ?? slug(address)).replace(ID, "_");
+    const channelMessages: JsonObject = {};
+    const receive: Json[] = [];
+    const send: Json[] = [];
+
+    const add = (action: string, schema: ZodType, direction: "receive" | "send", summary?: string) => {
+      // The same action may exist in both directions with different shapes (chat's `message`),
+      // so the direction is part of the key: "client.ping", "server.pong".
+      const key = `${direction === "receive" ? "client" : "server"}.${action.replace(ID, "_")}`;
+      const messageId = `${channelId}.${key}`;
+      if (messages[messageId]) return;
+      let payload = payloadSchemaOf(
+        action,
+        jsonSchemaOf(schema, direction === "receive" ? "input" : "output"),
+      );
+      // JSON Schema cannot say "this value may be absent"; ask the Zod schema itself.
+      if (!("x-optional" in payload) && schema.safeParse(undefined).success) {
+        payload = { ...payload, "x-optional": true };
+      }
+      const frame = frameSchema(action, payload);
+      const message: JsonObject = {
+        name: action,
+        title: action,
+        summary:
+          summary ?? (direction === "receive" ? `client → server: ${action}` : `server → client: ${action}`),
+        contentType: "application/json",
+        payload: frame,
+        examples: [{ name: action, payload: exampleOf(frame) }],
+      };
+      if (BUILTIN_DESCRIPTIONS[action]) message.description = BUILTIN_DESCRIPTIONS[action];
+      messages[messageId] = message;
+      channelMessages[key] = { $ref: `#/components/messages/${messageId}` };
+      const ref = { $ref: `#/channels/${channelId}/messages/${key}` };
+      (direction === "receive" ? receive : send).push(ref);
+    };
+
+    for (const [action, schema] of Object.entries(consumer.incoming)) add(action, schema, "receive");
+    for (const [action, schema] of Object.entries(consumer.outgoing)) add(action, schema, "send");
+    for (const [action, schema] of Object.entries(consumer.events ?? {})) {
+      add(action, schema, "send", `server → client (pushed to the group): ${action}`);
+    }
+    // Built-ins last, so a consumer that re-declares one (a stricter shape) wins.
+    const builtins: [string, ZodType][] = Object.entries(protocolMessages);
+    for (const [action, schema] of builtins) {
+      if (action === "complete" && consumer.sendCompletion === false) continue;
+      if (action === "authentication" && consumer.authenticated === false) continue;
+      add(action, schema, "send");
+    }
+
+    const channel: JsonObject = {
+      address,
+      title: channelId,
+      description:
+        consumer.description ??
+        `WebSocket endpoint ${address}. Every frame is JSON {"action": "<name>", "payload": <any>}.`,
+      messages: channelMessages,
+      bindings: {
+        ws: {
+          method: "GET",
+          query: {
+            type: "object",
+            properties: {
+              token: { type: "string", description: "API token (alternative to a cookie or header)" },
+            },
+          },
+          bindingVersion: "0.1.0",
+        },
+      },
+    };
+    if (params.length > 0) {
+      const p: JsonObject = {};
+      for (const name of params)
+        p[name] = { description: consumer.params?.[name] ?? `Path parameter ${name}` };
+      channel.parameters = p;
+    }
+    channels[channelId] = channel;
+    if (receive.length > 0) {
+      operations[`${channelId}.receive`] = {
+        action: "receive",
+        title: `Messages ${channelId} accepts`,
+        summary: `Frames a client may send on ${address}`,
+        channel: { $ref: `#/channels/${channelId}` },
+        messages: receive,
+      };
+    }
+    if (send.length > 0) {
+      operations[`${channelId}.send`] = {
+        action: "send",
+        title: `Messages ${channelId} sends`,
+        summary: `Frames the server sends on ${address}`,
+        channel: { $ref: `#/channels/${channelId}` },
+        messages: send,
+      };
+    }
+  }
+
+  const server: JsonObject = {
+    host: options.host ?? "localhost:8080",
+    protocol: options.protocol ?? "ws",
+    description: "The Pulseboard server; WebSocket endpoints share the HTTP port.",
+    security: [
+      { $ref: "#/components/securitySchemes/sessionCookie" },
+      { $ref: "#/components/securitySchemes/bearerToken" },
+      { $ref: "#/components/securitySchemes/queryToken" },
+    ],
+  };
+
+  const info: JsonObject = { title: options.title, version: options.version };
+  if (options.description) info.description = options.description;
+  return {
+    asyncapi: "3.0.0",
+    info,
+    defaultContentType: "application/json",
+    servers: { default: server },
+    channels,
+    operations,
+    components: {
+      messages,
+      securitySchemes: {
+        sessionCookie: {
+          type: "httpApiKey",
+          in: "cookie",
+          name: "pb_session",
+          description: "Browser session cookie set by POST /api/v1/auth/login.",
+        },
+        bearerToken: {
+          type: "http",
+          scheme: "bearer",
+          description: "API token in the Authorization header (programs).",
+        },
+        queryToken: {
+          type: "httpApiKey",
+          in: "query",
+          name: "token",
+          description: "API token as ?token= (clients that cannot set headers).",
+        },
+      },
+    },
+  };
+}

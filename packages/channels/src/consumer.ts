@@ -1,0 +1,223 @@
+// What a consumer IS: the typed definition (path, auth pipeline, message schemas, handlers) and
+// the context object its hooks receive. `defineConsumer` infers every type from the definition.
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
+import type { z } from "zod";
+import type { PreparedFrame } from "./frame.ts";
+import { compilePath, type PathMatcher } from "./router.ts";
+
+export type Schemas = Record<string, z.ZodType>;
+type Empty = Record<never, never>;
+type Awaitable<T> = T | Promise<T>;
+
+type ParamNames<P extends string> = P extends `${string}:${infer Name}/${infer Rest}`
+  ? Name | ParamNames<`/${Rest}`>
+  : P extends `${string}:${infer Name}`
+    ? Name
+    : never;
+
+/** `"/ws/dashboard/:id/"` → `{ id: string }`. */
+export type PathParams<P extends string> = { [K in ParamNames<P>]: string };
+
+/** The upgrade request as authenticators see it. */
+export interface HandshakeRequest<P extends string = string> {
+  raw: IncomingMessage;
+  url: URL;
+  headers: IncomingHttpHeaders;
+  cookies: Record<string, string>;
+  query: URLSearchParams;
+  params: PathParams<P>;
+  /** `Authorization: Bearer <t>` or `?token=<t>`, whichever is present (header first). */
+  token: string | null;
+  origin: string | null;
+}
+
+/** A refusal with a status and a human detail (sent in the authentication frame). */
+export type Denial = { ok: false; status: 401 | 403 | 404; detail: string };
+
+const DENIAL = Symbol.for("pulseboard.channels.denial");
+
+export const AuthResult = {
+  /** Return from an authenticator or permission to refuse with a specific status and detail. */
+  deny(status: 401 | 403 | 404, detail: string): Denial {
+    return Object.assign({ ok: false as const, status, detail }, { [DENIAL]: true });
+  },
+  isDenial(value: unknown): value is Denial {
+    return typeof value === "object" && value !== null && DENIAL in value;
+  },
+};
+
+/** Returns a user, or null to let the next authenticator try; may return `AuthResult.deny(...)`. */
+export type Authenticator<U, P extends string = string> = (
+  req: HandshakeRequest<P>,
+) => Awaitable<U | null | Denial>;
+
+export interface LoadContext<U, P extends string = string> {
+  user: U;
+  params: PathParams<P>;
+  request: HandshakeRequest<P>;
+}
+
+export interface PermissionContext<U, O, P extends string = string> extends LoadContext<U, P> {
+  object: O;
+}
+
+/** true = allowed; false = 403 "Permission denied"; or a Denial with its own status/detail. */
+export type Permission<U, O, P extends string = string> = (
+  ctx: PermissionContext<U, O, P>,
+) => Awaitable<boolean | { ok: false; status: 401 | 403 | 404; detail: string }>;
+
+/** Payload type of an outgoing action (what callers pass; the schema's input). */
+export type OutPayload<Out extends Schemas, K extends keyof Out> = z.input<Out[K]>;
+
+/** A frame a handler may return: it is sent to the sender. */
+export type Reply<Out extends Schemas> = {
+  [K in keyof Out & string]: { action: K; payload: OutPayload<Out, K> };
+}[keyof Out & string];
+
+export interface BroadcastOptions {
+  /** Only this group (default: every group this connection has joined). */
+  group?: string;
+  /** Do not send it to this connection. */
+  excludeCurrent?: boolean;
+}
+
+export interface ConsumerContext<
+  U = unknown,
+  O = unknown,
+  S = unknown,
+  P extends string = string,
+  Out extends Schemas = Schemas,
+  Ev extends Schemas = Schemas,
+> extends PermissionContext<U, O, P> {
+  /** Globally unique connection id (also across nodes). */
+  readonly id: string;
+  /** Per-connection state from the definition's `state()` factory. */
+  state: S;
+  readonly groups: ReadonlySet<string>;
+  /** Bytes queued on the socket and not yet sent (slow-consumer detection). */
+  readonly bufferedAmount: number;
+  /** Sends one frame to this client. Returns false if the socket is no longer open. */
+  send<K extends keyof Out & string>(action: K, payload: OutPayload<Out, K>): boolean;
+  /** Sends an already prepared (serialized-once) frame, e.g. the one an event handler received. */
+  sendRaw(frame: PreparedFrame | string): boolean;
+  join(group: string): Promise<void>;
+  leave(group: string): Promise<void>;
+  /** Sends a frame straight to the members of this connection's group(s), serialized once. */
+  broadcast<K extends keyof Out & string>(
+    action: K,
+    payload: OutPayload<Out, K>,
+    options?: BroadcastOptions,
+  ): Promise<void>;
+  /** Publishes a server-side event to a group: members' event handlers receive it. */
+  groupSend<K extends keyof Ev & string>(
+    group: string,
+    type: K,
+    payload: z.input<Ev[K]>,
+    options?: { excludeCurrent?: boolean },
+  ): Promise<void>;
+  close(code?: number, reason?: string): void;
+}
+
+export interface ConsumerDefinition<
+  P extends string,
+  U,
+  O,
+  S,
+  In extends Schemas,
+  Out extends Schemas,
+  Ev extends Schemas,
+> {
+  /** URL path; `:name` segments become string params. A trailing slash is optional when matching. */
+  path: P;
+  /** Tried in order; the first to return a user wins. None → 401 / close 4001. Omit for anonymous. */
+  authenticators?: Authenticator<U, P>[];
+  /** Loads the object the connection is about (after auth). null → 404 / close 4004. */
+  loadObject?: (ctx: LoadContext<U, P>) => Awaitable<O | null>;
+  /** Object-level permissions, all must pass. false → 403 / close 4003. */
+  permissions?: Permission<U, O, P>[];
+  /** Client → server: action → payload schema. */
+  incoming: In;
+  /** Server → client: action → payload schema (typing + AsyncAPI; not validated at runtime). */
+  outgoing?: Out;
+  /** Server-side events delivered through groups: type → payload schema (validated on send). */
+  events?: Ev;
+  /** Answer `{"action":"complete","payload":null}` after each client frame. */
+  sendCompletion?: boolean;
+  state?: () => S;
+  /** Runs once after a successful handshake, before any queued client frame is handled. */
+  onAuthenticated?: (ctx: ConsumerContext<U, O, S, P, Out, Ev>) => Awaitable<void>;
+  handlers: {
+    [K in keyof In]: (
+      payload: z.output<In[K]>,
+      ctx: ConsumerContext<U, O, S, P, Out, Ev>,
+      // biome-ignore lint/suspicious/noConfusingVoidType: handlers that reply nothing simply return
+    ) => Awaitable<Reply<Out> | undefined | void>;
+  };
+  /** Missing handler for a delivered event: the event frame is forwarded to the client as-is. */
+  eventHandlers?: {
+    [K in keyof Ev]?: (
+      event: z.output<Ev[K]>,
+      ctx: ConsumerContext<U, O, S, P, Out, Ev>,
+      frame: PreparedFrame,
+    ) => Awaitable<void>;
+  };
+  onDisconnect?: (
+    ctx: ConsumerContext<U, O, S, P, Out, Ev>,
+    close: { code: number; reason: string },
+  ) => Awaitable<void>;
+}
+
+export interface Consumer<
+  P extends string = string,
+  U = unknown,
+  O = unknown,
+  S = unknown,
+  In extends Schemas = Schemas,
+  Out extends Schemas = Schemas,
+  Ev extends Schemas = Schemas,
+> {
+  readonly path: P;
+  readonly incoming: In;
+  readonly outgoing: Out;
+  readonly events: Ev;
+  readonly definition: ConsumerDefinition<P, U, O, S, In, Out, Ev>;
+  /** Params of a matching pathname, or null. */
+  match(pathname: string): Record<string, string> | null;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the erased form every concrete consumer fits into
+export type AnyConsumer = Consumer<string, any, any, any, any, any, any>;
+
+/** Event names and payloads across a list of consumers (for `server.groupSend`). */
+export type EventsOf<C> = C extends { readonly events: infer Ev extends Schemas } ? Ev : never;
+export type EventName<C extends AnyConsumer> = C extends AnyConsumer ? keyof EventsOf<C> & string : never;
+export type EventPayload<C extends AnyConsumer, K extends string> = C extends AnyConsumer
+  ? K extends keyof EventsOf<C>
+    ? z.input<EventsOf<C>[K]>
+    : never
+  : never;
+
+export function defineConsumer<
+  P extends string,
+  In extends Schemas,
+  U = null,
+  O = null,
+  S = Empty,
+  Out extends Schemas = Empty,
+  Ev extends Schemas = Empty,
+>(definition: ConsumerDefinition<P, U, O, S, In, Out, Ev>): Consumer<P, U, O, S, In, Out, Ev> {
+  const matcher: PathMatcher = compilePath(definition.path);
+  for (const action of Object.keys(definition.incoming)) {
+    if (typeof (definition.handlers as Record<string, unknown>)[action] !== "function") {
+      throw new TypeError(`Consumer ${definition.path}: no handler for incoming action "${action}"`);
+    }
+  }
+  return {
+    path: definition.path,
+    incoming: definition.incoming,
+    outgoing: (definition.outgoing ?? {}) as Out,
+    events: (definition.events ?? {}) as Ev,
+    definition,
+    match: matcher,
+  };
+}

@@ -1,0 +1,48 @@
+// A frame prepared for many recipients: serialized at most once (lazily, on first need) and
+// turned into one Buffer shared by every socket it is sent to — the fan-out hot path.
+export class PreparedFrame {
+  #text: string | undefined;
+  #data: Buffer | undefined;
+  #payload: unknown;
+  #parsed: boolean;
+
+  private constructor(
+    readonly action: string,
+    payload: unknown,
+    text: string | undefined,
+  ) {
+    this.#payload = payload;
+    this.#text = text;
+    this.#parsed = text === undefined;
+  }
+
+  /** A frame to be serialized on first use. */
+  static of(action: string, payload: unknown): PreparedFrame {
+    return new PreparedFrame(action, payload, undefined);
+  }
+
+  /** A frame that arrived already serialized (e.g. from Redis); the payload is parsed on demand. */
+  static fromText(action: string, text: string): PreparedFrame {
+    return new PreparedFrame(action, undefined, text);
+  }
+
+  get payload(): unknown {
+    if (!this.#parsed) {
+      this.#payload = (JSON.parse(this.#text!) as { payload?: unknown }).payload ?? null;
+      this.#parsed = true;
+    }
+    return this.#payload;
+  }
+
+  /** `{"action":…,"payload":…}` as JSON text, computed once. */
+  get text(): string {
+    this.#text ??= JSON.stringify({ action: this.action, payload: this.#payload ?? null });
+    return this.#text;
+  }
+
+  /** The UTF-8 bytes of `text`, computed once and sent as-is to every socket. */
+  get data(): Buffer {
+    this.#data ??= Buffer.from(this.text);
+    return this.#data;
+  }
+}

@@ -1,0 +1,64 @@
+// Public API of @pulseboard/channels (the Redis layer is in "/redis", the test client in "/testing").
+import type { z } from "zod";
+
+export {
+  type AnyConsumer,
+  type Authenticator,
+  AuthResult,
+  type BroadcastOptions,
+  type Consumer,
+  type ConsumerContext,
+  type ConsumerDefinition,
+  type Denial,
+  defineConsumer,
+  type EventName,
+  type EventPayload,
+  type HandshakeRequest,
+  type LoadContext,
+  type PathParams,
+  type Permission,
+  type PermissionContext,
+  type Reply,
+  type Schemas,
+} from "./consumer.ts";
+export {
+  BadFrameError,
+  BadJsonError,
+  ChannelsError,
+  closeCodeFor,
+  ForbiddenError,
+  FrameTooLargeError,
+  InternalError,
+  NotFoundError,
+  RateLimitedError,
+  SlowConsumerError,
+  UnauthenticatedError,
+  UnknownActionError,
+  ValidationError,
+} from "./errors.ts";
+export { PreparedFrame } from "./frame.ts";
+export type { ChannelLayer, Deliver, LayerMessage } from "./layers/layer.ts";
+export { InMemoryLayer } from "./layers/memory.ts";
+export {
+  AuthenticationPayload,
+  CloseCode,
+  DetailPayload,
+  Envelope,
+  ErrorPayload,
+  protocolMessages,
+  ValidationIssue,
+} from "./protocol.ts";
+export {
+  type ChannelsServer,
+  type ChannelsServerOptions,
+  createChannelsServer,
+  type Logger,
+} from "./server.ts";
+
+/** Attaches documentation (for AsyncAPI) to a message schema; returns the same schema type. */
+export function message<T extends z.ZodType>(
+  schema: T,
+  meta: { title?: string; description?: string; examples?: unknown[] },
+): T {
+  return schema.meta(meta) as T;
+}
