@@ -3,6 +3,7 @@
 // (authentication, error, complete). Each message also gets an example payload built from its
 // schema, which the browser playground offers as a prefilled frame.
 import { type ZodType, z } from "zod";
+import type { AnyConsumer } from "./consumer.ts";
 import { protocolMessages } from "./protocol.ts";
 
 /** What the generator needs to know about one consumer (its introspection). */
@@ -34,7 +35,22 @@ export interface AsyncApiOptions {
   host?: string;
   /** "ws" or "wss". */
   protocol?: "ws" | "wss";
-  consumers: ConsumerSpec[];
+  /** Consumers as defined with `defineConsumer`, or hand-written specs (with names/descriptions). */
+  consumers: readonly (ConsumerSpec | AnyConsumer)[];
+}
+
+/** A `defineConsumer` result → the generator's view of it. */
+export function specOf(consumer: ConsumerSpec | AnyConsumer): ConsumerSpec {
+  if (!("definition" in consumer)) return consumer;
+  const def = consumer.definition;
+  return {
+    path: consumer.path,
+    incoming: consumer.incoming,
+    outgoing: consumer.outgoing,
+    events: consumer.events,
+    sendCompletion: def.sendCompletion === true,
+    authenticated: (def.authenticators?.length ?? 0) > 0,
+  };
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -47,7 +63,7 @@ const BUILTIN_DESCRIPTIONS: Record<string, string> = {
   error:
     "Answer to a bad client frame; the connection stays open. Either a list of validation issues " +
     '[{type, loc, msg}] (loc starts with "payload") or {detail} with a human message.',
-  complete: "Sent after each client frame has been handled, when send_completion is on.",
+  complete: "Sent after each client frame has been handled, when the consumer has send_completion on.",
 };
 
 /** Zod → JSON Schema (draft-07, the base of the AsyncAPI schema format). */
@@ -171,7 +187,7 @@ export function generateAsyncApi(options: AsyncApiOptions): JsonObject {
   const operations: JsonObject = {};
   const messages: JsonObject = {};
 
-  for (const consumer of options.consumers) {
+  for (const consumer of options.consumers.map(specOf)) {
     const { address, params } = addressOf(consumer.path);
     const channelId = (consumer.name ?? slug(address)).replace(ID, "_");
     const channelMessages: JsonObject = {};
@@ -193,16 +209,25 @@ export function generateAsyncApi(options: AsyncApiOptions): JsonObject {
         payload = { ...payload, "x-optional": true };
       }
       const frame = frameSchema(action, payload);
+      // Docs attached with `message(schema, {title, description, examples})` (Zod .meta()).
+      const meta = (schema.meta() ?? {}) as { title?: string; description?: string; examples?: unknown[] };
+      const examples: Json[] = Array.isArray(meta.examples)
+        ? meta.examples.map((ex, i) => ({
+            name: `${action}_${i + 1}`,
+            payload: { action, payload: ex as Json },
+          }))
+        : [{ name: action, payload: exampleOf(frame) }];
       const message: JsonObject = {
         name: action,
-        title: action,
+        title: meta.title ?? action,
         summary:
           summary ?? (direction === "receive" ? `client → server: ${action}` : `server → client: ${action}`),
         contentType: "application/json",
         payload: frame,
-        examples: [{ name: action, payload: exampleOf(frame) }],
+        examples,
       };
-      if (BUILTIN_DESCRIPTIONS[action]) message.description = BUILTIN_DESCRIPTIONS[action];
+      const description = meta.description ?? BUILTIN_DESCRIPTIONS[action];
+      if (description) message.description = description;
       messages[messageId] = message;
       channelMessages[key] = { $ref: `#/components/messages/${messageId}` };
       const ref = { $ref: `#/channels/${channelId}/messages/${key}` };
@@ -217,7 +242,6 @@ export function generateAsyncApi(options: AsyncApiOptions): JsonObject {
     // Built-ins last, so a consumer that re-declares one (a stricter shape) wins.
     const builtins: [string, ZodType][] = Object.entries(protocolMessages);
     for (const [action, schema] of builtins) {
-      if (action === "complete" && consumer.sendCompletion === false) continue;
       if (action === "authentication" && consumer.authenticated === false) continue;
       add(action, schema, "send");
     }

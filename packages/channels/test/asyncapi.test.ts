@@ -4,6 +4,7 @@ import { Parser } from "@asyncapi/parser";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { type ConsumerSpec, exampleOf, generateAsyncApi } from "../src/asyncapi.ts";
+import { defineConsumer, message } from "../src/index.ts";
 
 const room: ConsumerSpec = {
   name: "chat",
@@ -144,6 +145,31 @@ describe("AsyncAPI generator", () => {
     const ids = Object.keys(hostile.components.messages);
     for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_.-]+$/);
     const { diagnostics } = await parse(hostile);
+    expect(diagnostics.filter((x) => x.severity === 0)).toEqual([]);
+  });
+
+  it("reads a defineConsumer consumer directly, with docs attached by message()", async () => {
+    const echo = defineConsumer({
+      path: "/ws/echo/:room/",
+      authenticators: [() => ({ name: "u" })],
+      incoming: {
+        say: message(z.object({ text: z.string() }), {
+          description: "Say something",
+          examples: [{ text: "hello" }],
+        }),
+      },
+      outgoing: { said: z.object({ text: z.string() }) },
+      sendCompletion: true,
+      handlers: { say: () => undefined },
+    });
+    const anon = defineConsumer({ path: "/ws/anon/", incoming: {}, handlers: {} });
+    const out = generateAsyncApi({ title: "T", version: "1", consumers: [echo, anon] }) as Any;
+    const say = out.components.messages["echo_room.client.say"];
+    expect(say.description).toBe("Say something");
+    expect(say.examples[0].payload).toEqual({ action: "say", payload: { text: "hello" } });
+    expect(out.components.messages["echo_room.server.authentication"]).toBeDefined();
+    expect(out.components.messages["anon.server.authentication"]).toBeUndefined();
+    const { diagnostics } = await parse(out);
     expect(diagnostics.filter((x) => x.severity === 0)).toEqual([]);
   });
 });
