@@ -1,2 +1,15 @@
-// Public entry of the Pulseboard client SDK.
+// Public entry of the Pulseboard client SDK: the protocol schemas, the client and the stream helper.
+
+export { type BackoffOptions, backoffDelay, defaultBackoff } from "./backoff.ts";
+export {
+  type ClientEvents,
+  type ClientOptions,
+  type ClientState,
+  createClient,
+  PulseboardClient,
+  type SendArgs,
+  type StateChange,
+} from "./client.ts";
+export * from "./errors.ts";
 export * from "./protocol.ts";
+export type { WebSocketConstructor, WebSocketLike } from "./socket.ts";

@@ -1,0 +1,388 @@
+// The connection: one logical client over a succession of WebSockets. Owns the state machine
+// (connecting → authenticating → open → reconnecting … closed), reconnect with backoff, the
+// heartbeat watchdog, re-sending subscriptions and `resume` after every reconnect, and dropping
+// duplicate points so listeners see each (metric_id, timestamp) once.
+import { type BackoffOptions, backoffDelay, defaultBackoff } from "./backoff.ts";
+import { Emitter } from "./emitter.ts";
+import {
+  type ClientAuthError,
+  ClientClosedError,
+  ClientInvalidMessageError,
+  ClientNoWebSocketError,
+  ClientProtocolError,
+  errorForClose,
+} from "./errors.ts";
+import { Outbox } from "./outbox.ts";
+import {
+  type ClientAction,
+  type ClientMessage,
+  type ClientPayloads,
+  clientMessages,
+  MAX_IDS_PER_FRAME,
+  type ServerMessage,
+  type ServerPayloads,
+  serverMessage,
+} from "./protocol.ts";
+import { SeenPoints } from "./seen.ts";
+import { frameText, OPEN, type WebSocketConstructor, type WebSocketLike } from "./socket.ts";
+
+export type ClientState = "connecting" | "authenticating" | "open" | "reconnecting" | "closed";
+
+export interface ClientOptions {
+  /** `ws://host/ws/dashboard/{id}/` */
+  url: string;
+  /** API token, sent as `?token=` (browsers cannot set headers; the session cookie also works). */
+  token?: string;
+  /** WebSocket constructor; defaults to `globalThis.WebSocket`. In Node 20 pass `WebSocket` from `ws`. */
+  WebSocket?: WebSocketConstructor;
+  protocols?: string | string[];
+  backoff?: Partial<BackoffOptions>;
+  /** Ping interval; with no frame at all for 2× this, the socket is deemed dead. 0 disables. */
+  heartbeatMs?: number;
+  /** Most messages kept while offline (subscriptions are coalesced and do not count). */
+  queueLimit?: number;
+  /** Source of randomness for jitter (tests). */
+  random?: () => number;
+}
+
+export interface StateChange {
+  state: ClientState;
+  previous: ClientState;
+  /** True on the `open` that follows a reconnect (subscriptions and `resume` were re-sent). */
+  reconnected: boolean;
+}
+
+export type ClientEvents = ServerPayloads & {
+  state: StateChange;
+  /** Terminal: the server refused credentials/membership/dashboard (4001/4003/4004). */
+  auth_error: ClientAuthError;
+  /** A frame from the server was not valid JSON or not a protocol message; it was ignored. */
+  protocol_error: ClientProtocolError;
+  /** A reconnect attempt is scheduled. */
+  reconnect: { attempt: number; delayMs: number };
+};
+
+/** `send` arguments: payload optional for payload-less actions (`ping`, `pause`, `resume_stream`). */
+export type SendArgs<A extends ClientAction> = undefined extends ClientPayloads[A]
+  ? [payload?: ClientPayloads[A]]
+  : [payload: ClientPayloads[A]];
+
+export class PulseboardClient extends Emitter<ClientEvents> {
+  #state: ClientState = "connecting";
+  #socket: WebSocketLike | undefined;
+  #attempt = 0;
+  #everOpen = false;
+  #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  #pingTimer: ReturnType<typeof setInterval> | undefined;
+  #watchdog: ReturnType<typeof setTimeout> | undefined;
+  /** A reconnect happened while paused: `resume_stream` alone would miss the outage. */
+  #pauseSpansReconnect = false;
+  readonly #outbox: Outbox;
+  readonly #seen = new SeenPoints();
+  readonly #ctor: WebSocketConstructor;
+  readonly #url: string;
+  readonly #backoff: BackoffOptions;
+  readonly #heartbeatMs: number;
+
+  constructor(private readonly options: ClientOptions) {
+    super();
+    const ctor =
+      options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket ?? undefined;
+    if (!ctor) throw new ClientNoWebSocketError();
+    this.#ctor = ctor;
+    const url = new URL(options.url);
+    if (options.token !== undefined) url.searchParams.set("token", options.token);
+    this.#url = url.toString();
+    this.#backoff = { ...defaultBackoff, ...options.backoff };
+    this.#heartbeatMs = options.heartbeatMs ?? 20_000;
+    this.#outbox = new Outbox(options.queueLimit ?? 1000);
+    this.#connect();
+  }
+
+  get state(): ClientState {
+    return this.#state;
+  }
+
+  /** The metric ids the client is subscribed to (re-sent after each reconnect). */
+  get subscriptions(): ReadonlySet<number> {
+    return this.#outbox.subscribed;
+  }
+
+  get paused(): boolean {
+    return this.#outbox.paused;
+  }
+
+  /** Messages waiting for the connection. */
+  get queued(): number {
+    return this.#outbox.queued;
+  }
+
+  /** Newest timestamp seen for a metric (what `resume` will ask from). */
+  newest(metricId: number): string | undefined {
+    return this.#seen.newest(metricId);
+  }
+
+  /**
+   * Sends a typed message. Offline, `subscribe`/`unsubscribe`/`pause`/`resume_stream` update the
+   * intent re-sent on connect, `ping` is dropped, anything else is queued (ClientQueueFullError
+   * at `queueLimit`). Throws ClientInvalidMessageError for a payload the protocol refuses.
+   */
+  send<A extends ClientAction>(action: A, ...args: SendArgs<A>): void {
+    if (this.#state === "closed") throw new ClientClosedError();
+    const schema = clientMessages[action] as (typeof clientMessages)[ClientAction] | undefined;
+    if (!schema) throw new ClientInvalidMessageError(`unknown action ${JSON.stringify(action)}`);
+    const parsed = schema.safeParse({ action, payload: args[0] ?? null });
+    if (!parsed.success) {
+      throw new ClientInvalidMessageError(`invalid ${action}: ${parsed.error.issues[0]?.message ?? "?"}`);
+    }
+    const message = parsed.data;
+    const online = this.#state === "open";
+    switch (message.action) {
+      case "subscribe":
+        this.#outbox.subscribe(message.payload);
+        if (online) this.#write(message);
+        return;
+      case "unsubscribe":
+        this.#outbox.unsubscribe(message.payload);
+        if (online) this.#write(message);
+        return;
+      case "pause":
+        this.#outbox.paused = true;
+        if (online) this.#write(message);
+        return;
+      case "resume_stream":
+        this.#outbox.paused = false;
+        if (online) this.#resumeStream();
+        return;
+      case "ping":
+        if (online) this.#write(message);
+        return;
+      default:
+        if (online) this.#write(message);
+        else this.#outbox.enqueue(message);
+    }
+  }
+
+  /** Closes for good (no reconnect). */
+  close(): void {
+    if (this.#state === "closed") return;
+    this.#clearTimers();
+    clearTimeout(this.#reconnectTimer);
+    const socket = this.#detach();
+    try {
+      socket?.close(1000, "client closed");
+    } catch {
+      // already closing
+    }
+    this.#setState("closed");
+  }
+
+  // ---- connection lifecycle ------------------------------------------------------------------
+
+  #connect(): void {
+    this.#setState("connecting");
+    let socket: WebSocketLike;
+    try {
+      socket = new this.#ctor(this.#url, this.options.protocols);
+    } catch {
+      this.#scheduleReconnect();
+      return;
+    }
+    this.#socket = socket;
+    // Also bounds a connect that hangs: no open and no frame within 2× heartbeat counts as dead.
+    this.#armWatchdog();
+    socket.onopen = () => {
+      if (socket !== this.#socket) return;
+      this.#armWatchdog();
+      this.#setState("authenticating");
+      if (this.#heartbeatMs > 0) {
+        this.#pingTimer = setInterval(
+          () => this.#write({ action: "ping", payload: null }),
+          this.#heartbeatMs,
+        );
+      }
+    };
+    socket.onmessage = (ev: { data: unknown }) => {
+      if (socket !== this.#socket) return;
+      this.#armWatchdog();
+      this.#receive(frameText(ev.data));
+    };
+    socket.onclose = (ev: { code?: number }) => {
+      if (socket !== this.#socket) return;
+      this.#lost(ev.code);
+    };
+    // Errors are always followed by a close, which is where recovery happens.
+    socket.onerror = () => {};
+  }
+
+  #lost(closeCode: number | undefined): void {
+    this.#detach();
+    this.#clearTimers();
+    const terminal = errorForClose(closeCode, undefined);
+    if (terminal) {
+      this.#fail(terminal);
+      return;
+    }
+    this.#scheduleReconnect();
+  }
+
+  #fail(error: ClientAuthError): void {
+    this.#clearTimers();
+    const socket = this.#detach();
+    try {
+      socket?.close(1000);
+    } catch {
+      // already closing
+    }
+    this.#setState("closed");
+    this.emit("auth_error", error);
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#state === "closed") return;
+    this.#setState("reconnecting");
+    const attempt = this.#attempt++;
+    const delayMs = backoffDelay(attempt, this.#backoff, this.options.random);
+    this.emit("reconnect", { attempt, delayMs });
+    clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = undefined;
+      if (this.#state === "reconnecting") this.#connect();
+    }, delayMs);
+  }
+
+  #armWatchdog(): void {
+    if (this.#heartbeatMs <= 0) return;
+    clearTimeout(this.#watchdog);
+    this.#watchdog = setTimeout(() => {
+      // The peer went silent (no pong, no data): don't wait for TCP to notice, drop it now.
+      const socket = this.#detach();
+      this.#clearTimers();
+      try {
+        if (socket?.terminate) socket.terminate();
+        else socket?.close(4000, "heartbeat timeout");
+      } catch {
+        // nothing to do: the socket is being abandoned
+      }
+      this.#scheduleReconnect();
+    }, 2 * this.#heartbeatMs);
+  }
+
+  #clearTimers(): void {
+    clearInterval(this.#pingTimer);
+    clearTimeout(this.#watchdog);
+    this.#pingTimer = undefined;
+    this.#watchdog = undefined;
+  }
+
+  /** Forgets the current socket so late events from it are ignored; returns it. */
+  #detach(): WebSocketLike | undefined {
+    const socket = this.#socket;
+    this.#socket = undefined;
+    if (socket) {
+      socket.onopen = null;
+      socket.onmessage = null;
+      socket.onerror = null;
+      socket.onclose = null;
+    }
+    return socket;
+  }
+
+  #setState(state: ClientState, reconnected = false): void {
+    const previous = this.#state;
+    if (previous === state) return;
+    this.#state = state;
+    this.emit("state", { state, previous, reconnected });
+  }
+
+  // ---- frames ----------------------------------------------------------------------------------
+
+  #receive(text: string): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      this.emit("protocol_error", new ClientProtocolError("frame is not JSON", text));
+      return;
+    }
+    const parsed = serverMessage.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.join(".") || "frame";
+      this.emit("protocol_error", new ClientProtocolError(`${where}: ${issue?.message ?? "invalid"}`, text));
+      return;
+    }
+    this.#dispatch(parsed.data);
+  }
+
+  #dispatch(message: ServerMessage): void {
+    switch (message.action) {
+      case "authentication": {
+        const failure = errorForClose(undefined, message.payload);
+        if (failure) this.#fail(failure);
+        else if (message.payload.status_code === 200) this.#authenticated();
+        this.emit("authentication", message.payload);
+        return;
+      }
+      case "metric_update":
+        if (!this.#seen.add(message.payload.metric_id, message.payload.timestamp)) return;
+        this.emit("metric_update", message.payload);
+        return;
+      case "metric_history":
+        for (const p of message.payload.values) this.#seen.add(message.payload.metric_id, p.timestamp);
+        this.emit("metric_history", message.payload);
+        return;
+      default:
+        // Each member of the union carries its own action/payload pair.
+        this.emit(message.action, message.payload as never);
+    }
+  }
+
+  #authenticated(): void {
+    const reconnected = this.#everOpen;
+    this.#everOpen = true;
+    this.#attempt = 0;
+    clearTimeout(this.#reconnectTimer);
+    // Order matters: the server must know the subscriptions before `resume` replays them.
+    const outbox = this.#outbox;
+    for (const ids of chunks(outbox.subscribed)) this.#write({ action: "subscribe", payload: ids });
+    for (const ids of chunks(outbox.unsubscribed)) this.#write({ action: "unsubscribe", payload: ids });
+    if (outbox.paused) {
+      this.#write({ action: "pause", payload: null });
+      if (reconnected) this.#pauseSpansReconnect = true;
+    } else if (reconnected) {
+      this.#sendResume();
+    }
+    for (const message of outbox.drain()) this.#write(message);
+    this.#setState("open", reconnected);
+  }
+
+  #resumeStream(): void {
+    this.#write({ action: "resume_stream", payload: null });
+    if (this.#pauseSpansReconnect) {
+      this.#pauseSpansReconnect = false;
+      this.#sendResume();
+    }
+  }
+
+  #sendResume(): void {
+    const since = this.#seen.since();
+    if (since) this.#write({ action: "resume", payload: { since } });
+  }
+
+  #write(message: ClientMessage): void {
+    const socket = this.#socket;
+    if (!socket || socket.readyState !== OPEN) return;
+    socket.send(JSON.stringify(message));
+  }
+}
+
+function* chunks(set: ReadonlySet<number>): Generator<number[]> {
+  const ids = [...set].sort((a, b) => a - b);
+  for (let i = 0; i < ids.length; i += MAX_IDS_PER_FRAME) yield ids.slice(i, i + MAX_IDS_PER_FRAME);
+}
+
+/** Connects at once; see `PulseboardClient`. */
+export function createClient(options: ClientOptions): PulseboardClient {
+  return new PulseboardClient(options);
+}
