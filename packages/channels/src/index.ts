@@ -62,3 +62,11 @@ export function message<T extends z.ZodType>(
 ): T {
   return schema.meta(meta) as T;
 }
+export {
+  type AsyncApiOptions,
+  type ConsumerSpec,
+  exampleOf,
+  generateAsyncApi,
+  jsonSchemaOf,
+  specOf,
+} from "./asyncapi.ts";
