@@ -143,7 +143,15 @@ export function handshakeOutcome(err: ChannelsError | null): {
   };
 }
 
-/** The close code for an error that ends the connection, or null if it is answered instead. */
+/**
+ * The close code for an error that ends an open connection, or null if it is answered with an
+ * `error` frame instead. Handshake errors thrown by a handler (e.g. ForbiddenError for another
+ * dashboard's metric) are answered, not closing: only the handshake itself closes with 4001/3/4.
+ */
 export function closeCodeFor(err: ChannelsError): number | null {
-  return CLOSING[err.code] ?? HANDSHAKE[err.code]?.close ?? null;
+  return CLOSING[err.code] ?? null;
+}
+
+export function isHandshakeError(err: unknown): err is HandshakeError {
+  return err instanceof ChannelsError && err.code in HANDSHAKE;
 }

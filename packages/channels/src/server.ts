@@ -3,8 +3,17 @@
 import type { Server as HttpServer, IncomingMessage } from "node:http";
 import type { Server as HttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
+import { WebSocketServer } from "ws";
+import type { z } from "zod";
+import { buildHandshakeRequest } from "./auth.ts";
+import { Connection, type Hub } from "./connection.ts";
 import type { AnyConsumer, EventName, EventPayload } from "./consumer.ts";
-import type { ChannelLayer } from "./layers/layer.ts";
+import { ValidationError } from "./errors.ts";
+import { PreparedFrame } from "./frame.ts";
+import { GroupRegistry } from "./groups.ts";
+import type { ChannelLayer, LayerMessage } from "./layers/layer.ts";
+import { InMemoryLayer } from "./layers/memory.ts";
+import { CloseCode } from "./protocol.ts";
 
 /** pino-compatible subset. */
 export interface Logger {
@@ -54,8 +63,197 @@ export interface ChannelsServer<C extends AnyConsumer = AnyConsumer> {
   close(): Promise<void>;
 }
 
+const defaultLogger: Logger = {
+  error: (obj, msg) => console.error(`[channels] ${msg ?? ""}`, obj),
+  warn: (obj, msg) => console.warn(`[channels] ${msg ?? ""}`, obj),
+  info: () => {},
+  debug: () => {},
+};
+
 export function createChannelsServer<C extends AnyConsumer>(
-  _options: ChannelsServerOptions<C>,
+  options: ChannelsServerOptions<C>,
 ): ChannelsServer<C> {
-  throw new Error("not implemented yet");
+  // groupSend's typed signature is enforced at the public boundary; inside, events are strings.
+  return new Server(options) as unknown as ChannelsServer<C>;
+}
+
+class Server implements Hub {
+  readonly consumers: readonly AnyConsumer[];
+  readonly layer: ChannelLayer;
+  readonly logger: Logger;
+  readonly registry: GroupRegistry;
+  readonly maxFrameBytes: number;
+  readonly rateLimit: { messages: number; perMs: number } | false;
+  readonly maxBufferedBytes: number;
+  readonly slowConsumerGraceMs: number;
+  readonly #allowedOrigins: ChannelsServerOptions<AnyConsumer>["allowedOrigins"];
+  readonly #wss: WebSocketServer;
+  readonly #connections = new Set<Connection>();
+  readonly #heartbeat: NodeJS.Timeout | null;
+  readonly #attached: Array<{
+    server: HttpServer | HttpsServer;
+    listener: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  }> = [];
+  #closing = false;
+
+  constructor(options: ChannelsServerOptions<AnyConsumer>) {
+    this.consumers = options.consumers;
+    this.layer = options.layer ?? new InMemoryLayer();
+    this.logger = options.logger ?? defaultLogger;
+    this.maxFrameBytes = options.maxFrameBytes ?? 64 * 1024;
+    this.rateLimit = options.rateLimit ?? { messages: 50, perMs: 1000 };
+    this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
+    this.slowConsumerGraceMs = options.slowConsumerGraceMs ?? 5000;
+    this.#allowedOrigins = options.allowedOrigins;
+    this.registry = new GroupRegistry(this.layer, (err, group) =>
+      this.logger.error({ err, group }, "channel layer unsubscribe failed"),
+    );
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: false,
+      // Frames between maxFrameBytes and this are answered with an error; above it ws closes 1009.
+      maxPayload: Math.max(options.hardMaxFrameBytes ?? 1024 * 1024, this.maxFrameBytes + 1),
+    });
+    const heartbeatMs = options.heartbeatMs ?? 30_000;
+    this.#heartbeat = heartbeatMs > 0 ? setInterval(() => this.#tick(), heartbeatMs) : null;
+    this.#heartbeat?.unref();
+  }
+
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  attach(server: HttpServer | HttpsServer): void {
+    const listener = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (!this.handleUpgrade(req, socket, head)) refuse(socket, 404, "Not Found");
+    };
+    server.on("upgrade", listener);
+    this.#attached.push({ server, listener });
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://localhost");
+    } catch {
+      return false;
+    }
+    let consumer: AnyConsumer | undefined;
+    let params: Record<string, string> | null = null;
+    for (const c of this.consumers) {
+      params = c.match(url.pathname);
+      if (params) {
+        consumer = c;
+        break;
+      }
+    }
+    if (!consumer || !params) return false;
+    socket.on("error", (err) => this.logger.debug({ err }, "upgrade socket error"));
+    if (this.#closing) {
+      refuse(socket, 503, "Service Unavailable");
+      return true;
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && !this.#originAllowed(origin, req)) {
+      this.logger.info({ origin, path: url.pathname }, "refused WebSocket upgrade from disallowed Origin");
+      refuse(socket, 403, "Forbidden");
+      return true;
+    }
+    const found = consumer;
+    const request = buildHandshakeRequest(req, url, params);
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      const connection = new Connection(ws, found, request, this);
+      this.#connections.add(connection);
+      void connection.start();
+    });
+    return true;
+  }
+
+  async groupSend(group: string, type: string, payload: unknown): Promise<void> {
+    await this.publish(group, "event", type, payload, null);
+  }
+
+  async broadcast(group: string, action: string, payload: unknown): Promise<void> {
+    await this.publish(group, "frame", action, payload, null);
+  }
+
+  localGroupSize(group: string): number {
+    return this.registry.size(group);
+  }
+
+  async publish(
+    group: string,
+    kind: LayerMessage["kind"],
+    action: string,
+    payload: unknown,
+    exclude: string | null,
+  ): Promise<void> {
+    let value = payload;
+    if (kind === "event") {
+      // Validated once here, at the sender, so every receiver's handler can trust its type.
+      const schema = this.eventSchema(action);
+      if (schema) {
+        const result = schema.safeParse(payload);
+        if (!result.success) throw ValidationError.fromZod(result.error);
+        value = result.data;
+      }
+    }
+    await this.layer.publish(group, { kind, frame: PreparedFrame.of(action, value), exclude });
+  }
+
+  eventSchema(type: string): z.ZodType | undefined {
+    for (const c of this.consumers) {
+      if (Object.hasOwn(c.events, type)) return c.events[type];
+    }
+    return undefined;
+  }
+
+  removed(connection: Connection): void {
+    this.#connections.delete(connection);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    for (const { server, listener } of this.#attached) server.off("upgrade", listener);
+    const closed = [...this.#connections].map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.ws.readyState === 3) return resolve();
+          c.ws.once("close", () => resolve());
+          c.close(CloseCode.goingAway, "Server shutting down");
+          setTimeout(() => c.ws.terminate(), 1000).unref();
+        }),
+    );
+    await Promise.all(closed);
+    await this.registry.clear();
+    await this.layer.close();
+  }
+
+  #originAllowed(origin: string, req: IncomingMessage): boolean {
+    const allowed = this.#allowedOrigins;
+    if (allowed === undefined) return true;
+    if (typeof allowed === "function") return allowed(origin, req);
+    return allowed.includes(origin);
+  }
+
+  /** Heartbeat: terminate peers that did not pong since the previous tick, ping the rest. */
+  #tick(): void {
+    for (const c of this.#connections) {
+      if (!c.alive) {
+        this.logger.info({ connection: c.id }, "terminating unresponsive peer");
+        c.ws.terminate();
+        continue;
+      }
+      c.alive = false;
+      if (c.ws.readyState === 1) c.ws.ping();
+    }
+  }
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  socket.destroy();
 }

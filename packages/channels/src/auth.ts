@@ -1,0 +1,83 @@
+// The handshake pipeline: builds the request view authenticators see (cookies, query, bearer
+// token, path params), then runs authenticators → loadObject → permissions, turning every
+// refusal into a HandshakeError (401 / 404 / 403, in that order of checks).
+import type { IncomingMessage } from "node:http";
+import type { ConsumerDefinition, HandshakeRequest, Schemas } from "./consumer.ts";
+import { AuthResult } from "./consumer.ts";
+import { ForbiddenError, handshakeError, NotFoundError, UnauthenticatedError } from "./errors.ts";
+
+export function parseCookies(header: string | undefined): Record<string, string> {
+  const cookies: Record<string, string> = Object.create(null);
+  if (!header) return cookies;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq < 0) continue;
+    const name = part.slice(0, eq).trim();
+    let value = part.slice(eq + 1).trim();
+    if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    if (!name || name in cookies) continue; // first occurrence wins, as browsers send most specific first
+    try {
+      cookies[name] = decodeURIComponent(value);
+    } catch {
+      cookies[name] = value;
+    }
+  }
+  return cookies;
+}
+
+export function buildHandshakeRequest(
+  raw: IncomingMessage,
+  url: URL,
+  params: Record<string, string>,
+): HandshakeRequest {
+  const auth = raw.headers.authorization;
+  const bearer = auth && /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1];
+  return {
+    raw,
+    url,
+    headers: raw.headers,
+    cookies: parseCookies(raw.headers.cookie),
+    query: url.searchParams,
+    params,
+    token: bearer || url.searchParams.get("token") || null,
+    origin: typeof raw.headers.origin === "string" ? raw.headers.origin : null,
+  };
+}
+
+type AnyDefinition = ConsumerDefinition<string, unknown, unknown, unknown, Schemas, Schemas, Schemas>;
+
+/** Resolves `{user, object}` or throws a HandshakeError (or an unexpected error to be logged). */
+export async function runHandshake(
+  definition: AnyDefinition,
+  request: HandshakeRequest,
+): Promise<{ user: unknown; object: unknown }> {
+  let user: unknown = null;
+  const authenticators = definition.authenticators ?? [];
+  if (authenticators.length > 0) {
+    for (const authenticate of authenticators) {
+      const result = await authenticate(request);
+      if (AuthResult.isDenial(result)) throw handshakeError(result.status, result.detail);
+      if (result !== null && result !== undefined) {
+        user = result;
+        break;
+      }
+    }
+    if (user === null)
+      throw new UnauthenticatedError("Authentication credentials were not provided or are invalid");
+  }
+  let object: unknown = null;
+  if (definition.loadObject) {
+    object = await definition.loadObject({ user, params: request.params, request });
+    if (object === null || object === undefined) throw new NotFoundError("Not found");
+  }
+  for (const permission of definition.permissions ?? []) {
+    const verdict = await permission({ user, object, params: request.params, request });
+    if (verdict === true) continue;
+    if (verdict === false) throw new ForbiddenError("You do not have permission to perform this action");
+    if (typeof verdict === "object" && verdict !== null && verdict.ok === false) {
+      throw handshakeError(verdict.status, verdict.detail);
+    }
+    throw new ForbiddenError("You do not have permission to perform this action");
+  }
+  return { user, object };
+}

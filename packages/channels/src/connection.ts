@@ -1,0 +1,302 @@
+// One live socket: runs the handshake, queues client frames until the consumer is ready, then
+// handles them one at a time in order; is the `ctx` every hook and handler receives; delivers
+// group messages; and cleans up its memberships when the socket goes away.
+import { randomUUID } from "node:crypto";
+import type WebSocket from "ws";
+import type { z } from "zod";
+import { runHandshake } from "./auth.ts";
+import type { AnyConsumer, BroadcastOptions, ConsumerContext, HandshakeRequest } from "./consumer.ts";
+import {
+  asChannelsError,
+  closeCodeFor,
+  errorPayload,
+  FrameTooLargeError,
+  handshakeOutcome,
+  isHandshakeError,
+  RateLimitedError,
+  SlowConsumerError,
+} from "./errors.ts";
+import type { PreparedFrame } from "./frame.ts";
+import type { GroupRegistry, Member } from "./groups.ts";
+import type { LayerMessage } from "./layers/layer.ts";
+import { SendBufferWatch, TokenBucket } from "./limits.ts";
+import { CloseCode } from "./protocol.ts";
+import { routeFrame } from "./router.ts";
+import type { Logger } from "./server.ts";
+
+/** What a connection needs from its server. */
+export interface Hub {
+  readonly registry: GroupRegistry;
+  readonly logger: Logger;
+  readonly maxFrameBytes: number;
+  readonly rateLimit: { messages: number; perMs: number } | false;
+  readonly maxBufferedBytes: number;
+  readonly slowConsumerGraceMs: number;
+  publish(
+    group: string,
+    kind: LayerMessage["kind"],
+    action: string,
+    payload: unknown,
+    exclude: string | null,
+  ): Promise<void>;
+  eventSchema(type: string): z.ZodType | undefined;
+  removed(connection: Connection): void;
+}
+
+type Item = { text: string } | { error: Error };
+type Handler = (payload: unknown, ctx: Connection) => unknown;
+type EventHandler = (event: unknown, ctx: Connection, frame: PreparedFrame) => unknown;
+
+// A close reason is limited to 123 bytes by the protocol.
+function reasonOf(text: string): string {
+  const buf = Buffer.from(text);
+  return buf.length <= 123
+    ? text
+    : buf
+        .subarray(0, 120)
+        .toString()
+        .replace(/\uFFFD$/, "");
+}
+
+export class Connection implements ConsumerContext, Member {
+  readonly id = randomUUID();
+  user: unknown = null;
+  object: unknown = null;
+  state: unknown;
+  readonly params: Record<string, string>;
+  readonly groups = new Set<string>();
+  /** Heartbeat: set by pong, cleared by each ping tick. */
+  alive = true;
+
+  readonly #queue: Item[] = [];
+  /** Handshake passed: group messages are delivered, onDisconnect will run. */
+  #authenticated = false;
+  /** onAuthenticated finished: client frames are handled. */
+  #ready = false;
+  #pumping = false;
+  #closed = false;
+  readonly #bucket: TokenBucket | null;
+  readonly #watch: SendBufferWatch;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly consumer: AnyConsumer,
+    readonly request: HandshakeRequest,
+    private readonly hub: Hub,
+  ) {
+    this.params = request.params;
+    this.state = consumer.definition.state?.() ?? {};
+    this.#bucket = hub.rateLimit ? new TokenBucket(hub.rateLimit.messages, hub.rateLimit.perMs) : null;
+    this.#watch = new SendBufferWatch(
+      hub.maxBufferedBytes,
+      hub.slowConsumerGraceMs,
+      () => ws.bufferedAmount,
+      () => this.#fail(new SlowConsumerError()),
+    );
+    ws.on("message", (data, isBinary) => this.#onFrame(data as Buffer | Buffer[] | ArrayBuffer, isBinary));
+    ws.on("pong", () => {
+      this.alive = true;
+    });
+    // ws reports protocol violations (e.g. > maxPayload → 1009) here and closes by itself.
+    ws.on("error", (err) => hub.logger.debug({ err, connection: this.id }, "socket error"));
+    ws.once("close", (code, reason) => void this.#onClose(code, String(reason)));
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  /** Runs the handshake, then the post-auth hook, then whatever the client sent meanwhile. */
+  async start(): Promise<void> {
+    const definition = this.consumer.definition;
+    try {
+      const { user, object } = await runHandshake(definition, this.request);
+      this.user = user;
+      this.object = object;
+    } catch (err) {
+      if (isHandshakeError(err)) {
+        const outcome = handshakeOutcome(err);
+        this.send("authentication", outcome.payload);
+        this.close(outcome.close ?? CloseCode.forbidden, err.message);
+      } else {
+        this.hub.logger.error({ err, path: this.request.url.pathname }, "handshake failed");
+        this.close(CloseCode.internalError, "Internal server error");
+      }
+      return;
+    }
+    if (this.#closed) return;
+    this.send("authentication", handshakeOutcome(null).payload);
+    this.#authenticated = true;
+    try {
+      await definition.onAuthenticated?.(this);
+    } catch (err) {
+      this.hub.logger.error({ err, connection: this.id }, "onAuthenticated failed");
+      this.close(CloseCode.internalError, "Internal server error");
+      return;
+    }
+    this.#ready = true;
+    void this.#pump();
+  }
+
+  send(action: string, payload: unknown): boolean {
+    if (this.ws.readyState !== 1) return false;
+    this.ws.send(JSON.stringify({ action, payload: payload ?? null }));
+    this.#watch.check();
+    return true;
+  }
+
+  sendRaw(frame: PreparedFrame | string): boolean {
+    if (this.ws.readyState !== 1) return false;
+    this.ws.send(typeof frame === "string" ? frame : frame.data, { binary: false });
+    this.#watch.check();
+    return true;
+  }
+
+  async join(group: string): Promise<void> {
+    if (this.#closed || this.groups.has(group)) return;
+    this.groups.add(group);
+    try {
+      await this.hub.registry.join(group, this);
+    } catch (err) {
+      this.groups.delete(group);
+      throw err;
+    }
+    // The socket may have gone while the layer subscribed: do not leave a ghost member behind.
+    if (this.#closed) await this.hub.registry.leave(group, this);
+  }
+
+  async leave(group: string): Promise<void> {
+    if (!this.groups.delete(group)) return;
+    await this.hub.registry.leave(group, this);
+  }
+
+  async broadcast(action: string, payload: unknown, options: BroadcastOptions = {}): Promise<void> {
+    const targets = options.group !== undefined ? [options.group] : [...this.groups];
+    const exclude = options.excludeCurrent ? this.id : null;
+    // One prepared frame per group publish; the layer shares it across members.
+    await Promise.all(targets.map((g) => this.hub.publish(g, "frame", action, payload, exclude)));
+  }
+
+  async groupSend(
+    group: string,
+    type: string,
+    payload: unknown,
+    options: { excludeCurrent?: boolean } = {},
+  ): Promise<void> {
+    await this.hub.publish(group, "event", type, payload, options.excludeCurrent ? this.id : null);
+  }
+
+  close(code: number = CloseCode.normal, reason = ""): void {
+    if (this.ws.readyState === 0 || this.ws.readyState === 1) this.ws.close(code, reasonOf(reason));
+  }
+
+  /** A group message for this connection (called by the registry, synchronously). */
+  deliver(message: LayerMessage): void {
+    if (!this.#authenticated || this.#closed) return;
+    const frame = message.frame;
+    const handler =
+      message.kind === "event"
+        ? (this.consumer.definition.eventHandlers?.[frame.action] as EventHandler | undefined)
+        : undefined;
+    if (!handler) {
+      this.sendRaw(frame);
+      return;
+    }
+    try {
+      const result = handler(frame.payload, this, frame);
+      if (result instanceof Promise) result.catch((err) => this.#eventFailed(err, frame.action));
+    } catch (err) {
+      this.#eventFailed(err, frame.action);
+    }
+  }
+
+  #eventFailed(err: unknown, type: string): void {
+    this.hub.logger.error({ err, connection: this.id, event: type }, "event handler failed");
+  }
+
+  #onFrame(data: Buffer | Buffer[] | ArrayBuffer, _isBinary: boolean): void {
+    if (this.#closed) return;
+    if (this.#bucket && !this.#bucket.take()) {
+      this.#fail(
+        new RateLimitedError(
+          `Rate limit exceeded (${this.hub.rateLimit ? this.hub.rateLimit.messages : 0} messages per ${this.hub.rateLimit ? this.hub.rateLimit.perMs : 0} ms)`,
+        ),
+      );
+      return;
+    }
+    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    if (buf.length > this.hub.maxFrameBytes) {
+      this.#queue.push({ error: new FrameTooLargeError(buf.length, this.hub.maxFrameBytes) });
+    } else {
+      this.#queue.push({ text: buf.toString("utf8") });
+    }
+    if (this.#ready) void this.#pump();
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      for (let item = this.#queue.shift(); item && !this.#closed; item = this.#queue.shift()) {
+        await this.#handle(item);
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  async #handle(item: Item): Promise<void> {
+    const definition = this.consumer.definition;
+    let action: string | undefined;
+    try {
+      if ("error" in item) throw item.error;
+      const routed = routeFrame(item.text, this.consumer.incoming);
+      action = routed.action;
+      const handler = (definition.handlers as Record<string, Handler>)[routed.action]!;
+      const reply = (await handler(routed.payload, this)) as { action: string; payload: unknown } | undefined;
+      if (reply && typeof reply === "object" && typeof reply.action === "string") {
+        this.send(reply.action, reply.payload);
+      }
+    } catch (err) {
+      this.#answerError(err, action);
+    } finally {
+      if (definition.sendCompletion) this.send("complete", null);
+    }
+  }
+
+  #answerError(err: unknown, action: string | undefined): void {
+    const error = asChannelsError(err);
+    if (error !== err) this.hub.logger.error({ err, connection: this.id, action }, "handler failed");
+    const close = closeCodeFor(error);
+    if (close !== null) this.close(close, error.message);
+    else this.send("error", errorPayload(error));
+  }
+
+  /** Errors that end the connection (rate limit, slow consumer). */
+  #fail(error: Error): void {
+    const ce = asChannelsError(error);
+    this.#queue.length = 0;
+    this.close(closeCodeFor(ce) ?? CloseCode.internalError, ce.message);
+    // A slow peer may never read the close frame: do not wait for it forever.
+    setTimeout(() => this.ws.terminate(), 2000).unref();
+  }
+
+  async #onClose(code: number, reason: string): Promise<void> {
+    this.#closed = true;
+    this.#queue.length = 0;
+    this.#watch.stop();
+    const wasAuthenticated = this.#authenticated;
+    this.#ready = false;
+    this.#authenticated = false;
+    const groups = [...this.groups];
+    this.groups.clear();
+    await Promise.all(groups.map((g) => this.hub.registry.leave(g, this)));
+    this.hub.removed(this);
+    if (!wasAuthenticated) return;
+    try {
+      await this.consumer.definition.onDisconnect?.(this, { code, reason });
+    } catch (err) {
+      this.hub.logger.error({ err, connection: this.id }, "onDisconnect failed");
+    }
+  }
+}
