@@ -1,0 +1,65 @@
+// Owns /auth: login (session cookie + CSRF token), logout, and "who am I".
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { dummyHash, verifyPassword } from "../auth/passwords.ts";
+import { createSession, deleteSession, SESSION_COOKIE } from "../auth/sessions.ts";
+import type { AppContext } from "../context.ts";
+import { RateLimitedError, UnauthorizedError } from "../errors.ts";
+import { findUserByName, getPreferences } from "../model/users.ts";
+import { noContent, parse, requireUser } from "./http.ts";
+
+const loginBody = z.object({ username: z.string().min(1).max(200), password: z.string().min(1).max(1000) });
+
+// Failed logins per username+address in a sliding minute: slows password guessing down.
+const MAX_FAILURES = 10;
+const WINDOW_MS = 60_000;
+
+export function registerAuth(app: FastifyInstance, ctx: AppContext) {
+  const failures = new Map<string, { count: number; until: number }>();
+
+  app.post("/api/v1/auth/login", async (request, reply) => {
+    const { username, password } = parse(loginBody, request.body, "body");
+    const key = `${request.ip}\u0000${username}`;
+    const now = Date.now();
+    const seen = failures.get(key);
+    if (seen && seen.until > now && seen.count >= MAX_FAILURES)
+      throw new RateLimitedError("Too many failed logins; try again in a minute");
+    const user = await findUserByName(ctx.db, username);
+    // Verify against a dummy hash for unknown users so timing does not reveal who exists.
+    const ok = await verifyPassword(password, user?.password_hash ?? (await dummyHash));
+    if (!user || !ok) {
+      const entry = seen && seen.until > now ? seen : { count: 0, until: now + WINDOW_MS };
+      entry.count++;
+      failures.set(key, entry);
+      if (failures.size > 10_000) for (const [k, v] of failures) if (v.until <= now) failures.delete(k);
+      throw new UnauthorizedError("Invalid username or password");
+    }
+    failures.delete(key);
+    const session = await createSession(ctx.db, user.id, ctx.config.sessionTtlMs);
+    reply.setCookie(SESSION_COOKIE, session.id, {
+      httpOnly: true,
+      sameSite: "lax",
+      path: "/",
+      secure: ctx.config.secureCookies,
+      maxAge: Math.floor(ctx.config.sessionTtlMs / 1000),
+    });
+    return { user: { id: user.id, username: user.username }, csrfToken: session.csrfToken };
+  });
+
+  app.post("/api/v1/auth/logout", async (request, reply) => {
+    const principal = requireUser(request);
+    if (principal.session) await deleteSession(ctx.db, principal.session.idHash);
+    reply.clearCookie(SESSION_COOKIE, { path: "/" });
+    return noContent(reply);
+  });
+
+  app.get("/api/v1/auth/me", async (request) => {
+    const principal = requireUser(request);
+    return {
+      user: { id: principal.userId, username: principal.username },
+      // Token callers have no session, hence no CSRF token (they never need one).
+      csrfToken: principal.session?.csrfToken ?? null,
+      preferences: await getPreferences(ctx.db, principal.userId),
+    };
+  });
+}

@@ -1,0 +1,78 @@
+// Owns /dashboards: list (only the caller's), create (caller becomes owner), read, rename, delete.
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import type { AppContext } from "../context.ts";
+import { NotFoundError } from "../errors.ts";
+import { requireRole } from "../model/access.ts";
+import { createDashboard, dashboardJson, listMetrics, metricJson } from "../model/dashboards.ts";
+import { idParam, noContent, parse, requireUser } from "./http.ts";
+
+const createBody = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    slug: z.string().min(1).max(64).optional(),
+    description: z.string().max(2000).optional(),
+  })
+  .strict();
+const patchBody = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    description: z.string().max(2000).optional(),
+  })
+  .strict();
+
+export function registerDashboards(app: FastifyInstance, ctx: AppContext) {
+  const { db } = ctx;
+
+  async function load(id: number) {
+    const d = await db.selectFrom("dashboards").selectAll().where("id", "=", id).executeTakeFirst();
+    if (!d) throw new NotFoundError("Dashboard");
+    return d;
+  }
+
+  app.get("/api/v1/dashboards", async (request) => {
+    const { userId } = requireUser(request);
+    const rows = await db
+      .selectFrom("dashboards")
+      .innerJoin("dashboard_members", "dashboard_members.dashboard_id", "dashboards.id")
+      .selectAll("dashboards")
+      .select("dashboard_members.role")
+      .where("dashboard_members.user_id", "=", userId)
+      .orderBy("dashboards.id")
+      .execute();
+    return rows.map((r) => dashboardJson(r, r.role));
+  });
+
+  app.post("/api/v1/dashboards", async (request, reply) => {
+    const { userId } = requireUser(request);
+    const body = parse(createBody, request.body, "body");
+    const d = await createDashboard(db, body, userId);
+    return reply.status(201).send(dashboardJson(d, "owner"));
+  });
+
+  app.get("/api/v1/dashboards/:id", async (request) => {
+    const { userId } = requireUser(request);
+    const id = idParam(request, "id", "Dashboard");
+    const role = await requireRole(db, userId, id, "viewer");
+    const d = await load(id);
+    return { ...dashboardJson(d, role), metrics: (await listMetrics(db, id)).map(metricJson) };
+  });
+
+  app.patch("/api/v1/dashboards/:id", async (request) => {
+    const { userId } = requireUser(request);
+    const id = idParam(request, "id", "Dashboard");
+    const role = await requireRole(db, userId, id, "owner");
+    const body = parse(patchBody, request.body, "body");
+    if (body.name !== undefined || body.description !== undefined)
+      await db.updateTable("dashboards").set(body).where("id", "=", id).execute();
+    return dashboardJson(await load(id), role);
+  });
+
+  app.delete("/api/v1/dashboards/:id", async (request, reply) => {
+    const { userId } = requireUser(request);
+    const id = idParam(request, "id", "Dashboard");
+    await requireRole(db, userId, id, "owner");
+    await db.deleteFrom("dashboards").where("id", "=", id).execute();
+    return noContent(reply);
+  });
+}

@@ -1,0 +1,45 @@
+// Owns /dashboards/:id/export: a CSV or JSON download of stored values.
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import type { AppContext } from "../context.ts";
+import { NotFoundError } from "../errors.ts";
+import { exportCsv, exportJson } from "../export.ts";
+import { requireRole } from "../model/access.ts";
+import { listMetrics } from "../model/dashboards.ts";
+import { idParam, isoToMs, parse, requireUser } from "./http.ts";
+import { rangeQuery } from "./metrics.ts";
+
+const exportQuery = rangeQuery.extend({
+  format: z.enum(["csv", "json"]).default("csv"),
+  metric_id: z.coerce.number().int().positive().optional(),
+});
+
+export function registerExport(app: FastifyInstance, ctx: AppContext) {
+  app.get("/api/v1/dashboards/:id/export", async (request, reply) => {
+    const { userId } = requireUser(request);
+    const id = idParam(request, "id", "Dashboard");
+    await requireRole(ctx.db, userId, id, "viewer");
+    const q = parse(exportQuery, request.query, "query");
+    const dashboard = await ctx.db
+      .selectFrom("dashboards")
+      .selectAll()
+      .where("id", "=", id)
+      .executeTakeFirstOrThrow();
+    let metrics = await listMetrics(ctx.db, id);
+    if (q.metric_id !== undefined) {
+      metrics = metrics.filter((m) => m.id === q.metric_id);
+      if (metrics.length === 0) throw new NotFoundError("Metric");
+    }
+    const range = { from: isoToMs(q.from), to: isoToMs(q.to) };
+    // The slug is [a-z0-9-] only, so it is safe inside the header without quoting games.
+    const file = `${dashboard.slug}-export.${q.format}`;
+    reply.header("content-disposition", `attachment; filename="${file}"`);
+    reply.header("x-content-type-options", "nosniff");
+    if (q.format === "csv") {
+      reply.type("text/csv; charset=utf-8");
+      return reply.send(exportCsv(ctx.db, metrics, range));
+    }
+    reply.type("application/json; charset=utf-8");
+    return reply.send(exportJson(ctx.db, dashboard, metrics, range));
+  });
+}

@@ -1,0 +1,47 @@
+// Owns the REST plumbing shared by every resource: Zod parsing into our error shape, id
+// parameters, the authenticated principal of a request and the CSRF rule.
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { z } from "zod";
+import { checkCsrf, type Principal } from "../auth/credentials.ts";
+import { NotFoundError, UnauthorizedError, ValidationError } from "../errors.ts";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export function parse<S extends z.ZodType>(
+  schema: S,
+  data: unknown,
+  where: "body" | "query" | "params",
+): z.infer<S> {
+  const result = schema.safeParse(data ?? (where === "body" ? undefined : {}));
+  if (!result.success) throw ValidationError.fromZod(result.error, [where]);
+  return result.data;
+}
+
+/** `:id`-style path parameters: anything but a positive integer names no object (404). */
+export function idParam(request: FastifyRequest, name = "id", what = "Object"): number {
+  const raw = (request.params as Record<string, string | undefined>)[name] ?? "";
+  if (!/^[1-9][0-9]{0,14}$/.test(raw)) throw new NotFoundError(what);
+  return Number(raw);
+}
+
+/** The caller, or 401. State-changing calls made with the session cookie must pass CSRF. */
+export function requireUser(request: FastifyRequest): Principal {
+  const principal = request.principal;
+  if (!principal) throw new UnauthorizedError();
+  const header = request.headers["x-csrf-token"];
+  checkCsrf(principal, request.method, Array.isArray(header) ? header[0] : header);
+  return principal;
+}
+
+export function noContent(reply: FastifyReply) {
+  return reply.status(204).send();
+}
+
+/** ISO-8601 instant in a query string, as epoch milliseconds. */
+export function isoToMs(value: string | undefined): number | undefined {
+  return value === undefined ? undefined : Date.parse(value);
+}

@@ -1,0 +1,18 @@
+// Owns POST /ingest: answers `{accepted}` only once the batch is committed, then fans it out.
+import type { FastifyInstance } from "fastify";
+import type { AppContext } from "../context.ts";
+import { fanOut, ingest } from "../ingest.ts";
+import { requireUser } from "./http.ts";
+
+export function registerIngest(app: FastifyInstance, ctx: AppContext) {
+  app.post("/api/v1/ingest", async (request, reply) => {
+    const { userId } = requireUser(request);
+    const points = await ingest(ctx.db, userId, request.body);
+    await reply.send({ accepted: points.length });
+    // Stored is what matters to the caller; a fan-out failure (e.g. Redis down) is logged only.
+    fanOut(ctx.channels, points).catch((error) =>
+      ctx.log.error({ err: error }, "fan-out of ingested points failed"),
+    );
+    return reply;
+  });
+}

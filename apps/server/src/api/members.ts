@@ -1,0 +1,44 @@
+// Owns /dashboards/:id/members: listing (any member), adding/changing and removing (owner).
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import type { AppContext } from "../context.ts";
+import { requireRole } from "../model/access.ts";
+import { removeMember, setMember } from "../model/dashboards.ts";
+import { idParam, noContent, parse, requireUser } from "./http.ts";
+
+const memberBody = z
+  .object({ username: z.string().min(1).max(200), role: z.enum(["viewer", "editor", "owner"]) })
+  .strict();
+
+export function registerMembers(app: FastifyInstance, ctx: AppContext) {
+  const { db } = ctx;
+
+  app.get("/api/v1/dashboards/:id/members", async (request) => {
+    const { userId } = requireUser(request);
+    const id = idParam(request, "id", "Dashboard");
+    await requireRole(db, userId, id, "viewer");
+    return db
+      .selectFrom("dashboard_members")
+      .innerJoin("users", "users.id", "dashboard_members.user_id")
+      .select(["dashboard_members.user_id", "users.username", "dashboard_members.role"])
+      .where("dashboard_members.dashboard_id", "=", id)
+      .orderBy("users.username")
+      .execute();
+  });
+
+  app.put("/api/v1/dashboards/:id/members", async (request) => {
+    const { userId } = requireUser(request);
+    const id = idParam(request, "id", "Dashboard");
+    await requireRole(db, userId, id, "owner");
+    const { username, role } = parse(memberBody, request.body, "body");
+    return setMember(db, id, username, role);
+  });
+
+  app.delete("/api/v1/dashboards/:id/members/:userId", async (request, reply) => {
+    const { userId } = requireUser(request);
+    const id = idParam(request, "id", "Dashboard");
+    await requireRole(db, userId, id, "owner");
+    await removeMember(db, id, idParam(request, "userId", "Member"));
+    return noContent(reply);
+  });
+}

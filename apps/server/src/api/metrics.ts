@@ -1,0 +1,89 @@
+// Owns metric definitions over REST and their history: /dashboards/:id/metrics, /metrics/:id,
+// /metrics/:id/values (range, limit, downsampling).
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import type { AppContext } from "../context.ts";
+import { ConflictError } from "../errors.ts";
+import { downsample, rangeValues } from "../history.ts";
+import { requireRole } from "../model/access.ts";
+import { listMetrics, metricJson } from "../model/dashboards.ts";
+import { createMetric, metricFor } from "../model/metrics.ts";
+import { idParam, isoToMs, noContent, parse, requireUser } from "./http.ts";
+
+const name = z.string().trim().min(1).max(200);
+const description = z.string().max(2000);
+const unit = z.string().max(50);
+const createBody = z
+  .object({
+    name,
+    description: description.optional(),
+    type: z.enum(["counter", "gauge", "histogram"]),
+    unit: unit.optional(),
+  })
+  .strict();
+const patchBody = z
+  .object({ name: name.optional(), description: description.optional(), unit: unit.optional() })
+  .strict();
+
+const isoQuery = z.iso.datetime({ offset: true }).optional();
+export const rangeQuery = z.object({ from: isoQuery, to: isoQuery });
+const valuesQuery = rangeQuery.extend({
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  points: z.coerce.number().int().min(1).max(10_000).optional(),
+});
+
+export function registerMetrics(app: FastifyInstance, ctx: AppContext) {
+  const { db } = ctx;
+
+  app.get("/api/v1/dashboards/:id/metrics", async (request) => {
+    const { userId } = requireUser(request);
+    const id = idParam(request, "id", "Dashboard");
+    await requireRole(db, userId, id, "viewer");
+    return (await listMetrics(db, id)).map(metricJson);
+  });
+
+  app.post("/api/v1/dashboards/:id/metrics", async (request, reply) => {
+    const { userId } = requireUser(request);
+    const id = idParam(request, "id", "Dashboard");
+    await requireRole(db, userId, id, "editor");
+    const body = parse(createBody, request.body, "body");
+    return reply.status(201).send(metricJson(await createMetric(db, id, body)));
+  });
+
+  app.patch("/api/v1/metrics/:id", async (request) => {
+    const { userId } = requireUser(request);
+    const metric = await metricFor(db, userId, idParam(request, "id", "Metric"), "editor");
+    const body = parse(patchBody, request.body, "body");
+    if (body.name !== undefined && body.name !== metric.name) {
+      const taken = await db
+        .selectFrom("metrics")
+        .select("id")
+        .where("dashboard_id", "=", metric.dashboard_id)
+        .where("name", "=", body.name)
+        .executeTakeFirst();
+      if (taken) throw new ConflictError(`Metric "${body.name}" already exists on this dashboard`);
+    }
+    if (Object.keys(body).length)
+      await db.updateTable("metrics").set(body).where("id", "=", metric.id).execute();
+    return metricJson({ ...metric, ...body });
+  });
+
+  app.delete("/api/v1/metrics/:id", async (request, reply) => {
+    const { userId } = requireUser(request);
+    const metric = await metricFor(db, userId, idParam(request, "id", "Metric"), "editor");
+    await db.deleteFrom("metrics").where("id", "=", metric.id).execute();
+    return noContent(reply);
+  });
+
+  app.get("/api/v1/metrics/:id/values", async (request) => {
+    const { userId } = requireUser(request);
+    const metric = await metricFor(db, userId, idParam(request, "id", "Metric"), "viewer");
+    const q = parse(valuesQuery, request.query, "query");
+    const range = { from: isoToMs(q.from), to: isoToMs(q.to) };
+    const values =
+      q.points !== undefined
+        ? await downsample(db, metric.id, range, q.points)
+        : await rangeValues(db, metric.id, range, q.limit);
+    return { metric_id: metric.id, values };
+  });
+}

@@ -1,0 +1,46 @@
+// Owns /tokens: a user's API tokens (plain value shown once, hashed at rest).
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { createApiToken } from "../auth/tokens.ts";
+import type { AppContext } from "../context.ts";
+import { NotFoundError } from "../errors.ts";
+import { idParam, noContent, parse, requireUser } from "./http.ts";
+
+const tokenBody = z.object({ name: z.string().trim().min(1).max(200) }).strict();
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function registerTokens(app: FastifyInstance, ctx: AppContext) {
+  app.get("/api/v1/tokens", async (request) => {
+    const { userId } = requireUser(request);
+    const rows = await ctx.db
+      .selectFrom("api_tokens")
+      .select(["id", "name", "created_at", "last_used_at"])
+      .where("user_id", "=", userId)
+      .orderBy("id")
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      created_at: iso(r.created_at),
+      last_used_at: iso(r.last_used_at),
+    }));
+  });
+
+  app.post("/api/v1/tokens", async (request, reply) => {
+    const { userId } = requireUser(request);
+    const { name } = parse(tokenBody, request.body, "body");
+    return reply.status(201).send(await createApiToken(ctx.db, userId, name));
+  });
+
+  app.delete("/api/v1/tokens/:id", async (request, reply) => {
+    const { userId } = requireUser(request);
+    const id = idParam(request, "id", "Token");
+    const result = await ctx.db
+      .deleteFrom("api_tokens")
+      .where("id", "=", id)
+      .where("user_id", "=", userId)
+      .executeTakeFirst();
+    if (Number(result.numDeletedRows) === 0) throw new NotFoundError("Token");
+    return noContent(reply);
+  });
+}

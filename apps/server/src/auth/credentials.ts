@@ -1,0 +1,46 @@
+// Owns turning a request's credentials (session cookie, `Authorization: Bearer`, `?token=`)
+// into a user, for REST and the WebSocket handshake alike, and the CSRF rule for sessions.
+import type { Db } from "../db/schema.ts";
+import { CsrfError } from "../errors.ts";
+import { safeEqual } from "./secrets.ts";
+import { findSession, type Session } from "./sessions.ts";
+import { findTokenUser } from "./tokens.ts";
+
+export type Principal = { userId: number; username: string; via: "session" | "token"; session?: Session };
+
+export type RawCredentials = {
+  cookie?: string | undefined;
+  authorization?: string | undefined;
+  queryToken?: string | undefined;
+};
+
+async function username(db: Db, userId: number): Promise<string | undefined> {
+  const row = await db.selectFrom("users").select("username").where("id", "=", userId).executeTakeFirst();
+  return row?.username;
+}
+
+/** Bearer token first (programs), then the session cookie (browsers). Undefined if none is valid. */
+export async function authenticate(db: Db, creds: RawCredentials): Promise<Principal | undefined> {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(creds.authorization ?? "")?.[1] ?? creds.queryToken;
+  if (bearer) {
+    const userId = await findTokenUser(db, bearer);
+    const name = userId === undefined ? undefined : await username(db, userId);
+    return userId === undefined || name === undefined ? undefined : { userId, username: name, via: "token" };
+  }
+  if (creds.cookie) {
+    const session = await findSession(db, creds.cookie);
+    const name = session ? await username(db, session.userId) : undefined;
+    return session && name !== undefined
+      ? { userId: session.userId, username: name, via: "session", session }
+      : undefined;
+  }
+  return undefined;
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** Session-authenticated state changes must echo the session's CSRF token; tokens are exempt. */
+export function checkCsrf(principal: Principal, method: string, header: string | undefined): void {
+  if (principal.via !== "session" || SAFE_METHODS.has(method)) return;
+  if (!header || !principal.session || !safeEqual(header, principal.session.csrfToken)) throw new CsrfError();
+}

@@ -1,0 +1,51 @@
+// Owns browser sessions: a random id in the HttpOnly `pb_session` cookie, stored hashed with
+// its expiry and its per-session CSRF token.
+import type { Db } from "../db/schema.ts";
+import { randomSecret, sha256 } from "./secrets.ts";
+
+export const SESSION_COOKIE = "pb_session";
+
+export type Session = { userId: number; csrfToken: string; idHash: string };
+
+export async function createSession(
+  db: Db,
+  userId: number,
+  ttlMs: number,
+): Promise<{ id: string; csrfToken: string }> {
+  const id = randomSecret();
+  const csrfToken = randomSecret();
+  const now = Date.now();
+  await db
+    .insertInto("sessions")
+    .values({
+      id_hash: sha256(id),
+      user_id: userId,
+      csrf_token: csrfToken,
+      created_at: now,
+      expires_at: now + ttlMs,
+    })
+    .execute();
+  return { id, csrfToken };
+}
+
+export async function findSession(db: Db, id: string): Promise<Session | undefined> {
+  const row = await db
+    .selectFrom("sessions")
+    .select(["user_id", "csrf_token", "id_hash", "expires_at"])
+    .where("id_hash", "=", sha256(id))
+    .executeTakeFirst();
+  if (!row) return undefined;
+  if (row.expires_at <= Date.now()) {
+    await db.deleteFrom("sessions").where("id_hash", "=", row.id_hash).execute();
+    return undefined;
+  }
+  return { userId: row.user_id, csrfToken: row.csrf_token, idHash: row.id_hash };
+}
+
+export async function deleteSession(db: Db, idHash: string): Promise<void> {
+  await db.deleteFrom("sessions").where("id_hash", "=", idHash).execute();
+}
+
+export async function deleteExpiredSessions(db: Db): Promise<void> {
+  await db.deleteFrom("sessions").where("expires_at", "<=", Date.now()).execute();
+}

@@ -1,0 +1,78 @@
+// Owns the server's configuration: one typed object read from the environment, so that
+// main.ts, cli.ts and the tests all build the app the same way.
+import { resolve } from "node:path";
+
+export type Config = {
+  host: string;
+  port: number;
+  /** SQLite file lives here unless `databaseUrl` is set. */
+  dataDir: string;
+  /** postgres://… selects PostgreSQL; undefined selects SQLite. */
+  databaseUrl: string | undefined;
+  /** Built web UI served at `/` (SPA fallback); a hint page is served when missing. */
+  webDist: string;
+  logLevel: string;
+  /** Session lifetime; sessions are stored server-side and expire. */
+  sessionTtlMs: number;
+  /** Largest accepted REST body (ingest of 10,000 points fits comfortably). */
+  bodyLimit: number;
+  /** Mark the session cookie Secure (behind TLS). */
+  secureCookies: boolean;
+  synthetic: boolean;
+  system: boolean;
+  scrapeTargets: string[];
+  collectorIntervalMs: number;
+  /** Seed the demo user and dashboards on first start. */
+  seedDemo: boolean;
+  /** Browser Origins allowed on WebSocket handshakes besides the server's own host. */
+  allowedOrigins: string[];
+  /** Trust X-Forwarded-* (behind nginx). */
+  trustProxy: boolean;
+};
+
+const repoRoot = resolve(import.meta.dirname, "../../..");
+
+function flag(value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === "") return fallback;
+  return !["0", "false", "no", "off"].includes(value.toLowerCase());
+}
+
+function integer(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === "") return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0)
+    throw new Error(`${name} must be a non-negative integer, got "${value}"`);
+  return parsed;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  return {
+    host: env.HOST || "127.0.0.1",
+    port: integer(env.PORT, 8080, "PORT"),
+    dataDir: resolve(env.PULSEBOARD_DATA_DIR || "./data"),
+    databaseUrl: env.DATABASE_URL || undefined,
+    webDist: resolve(env.PULSEBOARD_WEB_DIST || resolve(repoRoot, "apps/web/dist")),
+    logLevel: env.LOG_LEVEL || "info",
+    sessionTtlMs: integer(env.PULSEBOARD_SESSION_TTL_S, 7 * 24 * 3600, "PULSEBOARD_SESSION_TTL_S") * 1000,
+    bodyLimit: integer(env.PULSEBOARD_BODY_LIMIT, 4 * 1024 * 1024, "PULSEBOARD_BODY_LIMIT"),
+    secureCookies: flag(env.PULSEBOARD_SECURE_COOKIES, false),
+    synthetic: flag(env.PULSEBOARD_SYNTHETIC, false),
+    system: flag(env.PULSEBOARD_SYSTEM, false),
+    scrapeTargets: (env.PULSEBOARD_SCRAPE ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+    collectorIntervalMs: integer(
+      env.PULSEBOARD_COLLECTOR_INTERVAL_MS,
+      1000,
+      "PULSEBOARD_COLLECTOR_INTERVAL_MS",
+    ),
+    seedDemo: flag(env.PULSEBOARD_DEMO, true),
+    allowedOrigins: (env.PULSEBOARD_ALLOWED_ORIGINS ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+    trustProxy: flag(env.PULSEBOARD_TRUST_PROXY, false),
+    ...overrides,
+  };
+}

@@ -1,0 +1,14 @@
+// Owns the object every route and consumer receives: configuration, storage, the channel
+// layer sender and the logger. Built once in app.ts.
+import type { FastifyBaseLogger } from "fastify";
+import type { Config } from "./config.ts";
+import type { Db, DbKind } from "./db/schema.ts";
+import type { GroupSender } from "./fanout.ts";
+
+export type AppContext = {
+  config: Config;
+  db: Db;
+  kind: DbKind;
+  channels: GroupSender;
+  log: FastifyBaseLogger;
+};

@@ -1,0 +1,52 @@
+// Owns opening the database: SQLite (better-sqlite3, WAL, synchronous=FULL so an acknowledged
+// commit survives kill -9 and power loss) by default, PostgreSQL when a URL is given; then
+// runs the migrations. Everything above this module speaks Kysely only.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import SQLite from "better-sqlite3";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import { migrationProvider, migrations, type PbMigration } from "./migrations/index.ts";
+import type { Database, Db, DbKind } from "./schema.ts";
+
+export type DbHandle = { db: Db; kind: DbKind; close(): Promise<void> };
+
+export type DbOptions = { databaseUrl?: string | undefined; dataDir: string; migrations?: PbMigration[] };
+
+// int8 (bigint: our millisecond timestamps, count(*)) arrives as a string by default; every
+// value we store fits in a double exactly, so parse it as a number for this pool only.
+const pgTypes = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    if (oid === 20) return (value: string) => Number(value);
+    // biome-ignore lint/suspicious/noExplicitAny: pg's overloaded signature
+    return (pg.types.getTypeParser as any)(oid, format);
+  },
+};
+
+export async function openDatabase(options: DbOptions): Promise<DbHandle> {
+  let db: Db;
+  let kind: DbKind;
+  if (options.databaseUrl) {
+    kind = "postgres";
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10, types: pgTypes });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  } else {
+    kind = "sqlite";
+    mkdirSync(options.dataDir, { recursive: true });
+    const file = new SQLite(join(options.dataDir, "pulseboard.db"));
+    file.pragma("journal_mode = WAL");
+    file.pragma("synchronous = FULL");
+    file.pragma("foreign_keys = ON");
+    // The CLI may write while the server runs.
+    file.pragma("busy_timeout = 5000");
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
+  }
+  const migrator = new Migrator({ db, provider: migrationProvider(kind, options.migrations ?? migrations) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    await db.destroy();
+    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "?";
+    throw new Error(`database migration ${failed} failed: ${String((error as Error).message ?? error)}`);
+  }
+  return { db, kind, close: () => db.destroy() };
+}

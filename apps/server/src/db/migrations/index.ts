@@ -1,0 +1,25 @@
+// Owns the ordered list of in-code migrations run at start (Kysely Migrator). To add tables
+// (e.g. alert_rules / alert_events), add a file `NNN_name.ts` exporting a `PbMigration` and
+// append it here; names sort lexically, so keep the numeric prefix.
+import type { Kysely, Migration, MigrationProvider } from "kysely";
+import type { DbKind } from "../schema.ts";
+import { initial } from "./001_initial.ts";
+
+/** A migration that may need to know the dialect (id columns, float types differ). */
+export type PbMigration = {
+  name: string;
+  // biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema as it was then
+  up(db: Kysely<any>, kind: DbKind): Promise<void>;
+};
+
+export const migrations: PbMigration[] = [initial];
+
+export function migrationProvider(kind: DbKind, list: PbMigration[] = migrations): MigrationProvider {
+  return {
+    async getMigrations() {
+      const out: Record<string, Migration> = {};
+      for (const m of list) out[m.name] = { up: (db) => m.up(db, kind) };
+      return out;
+    },
+  };
+}

@@ -1,0 +1,85 @@
+// Owns the storage model as Kysely sees it: one interface per table. Timestamps are stored as
+// integer milliseconds since the epoch in both dialects (sortable, exact, cheap to bucket).
+import type { Generated, Insertable, Kysely, Selectable } from "kysely";
+
+export type Role = "viewer" | "editor" | "owner";
+export type MetricType = "counter" | "gauge" | "histogram";
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  password_hash: string;
+  created_at: number;
+}
+export interface SessionsTable {
+  /** sha256 of the cookie value: a leaked database does not leak live sessions. */
+  id_hash: string;
+  user_id: number;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+}
+export interface ApiTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  token_hash: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+export interface DashboardsTable {
+  id: Generated<number>;
+  name: string;
+  slug: string;
+  description: string;
+  created_at: number;
+}
+export interface DashboardMembersTable {
+  dashboard_id: number;
+  user_id: number;
+  role: Role;
+}
+export interface MetricsTable {
+  id: Generated<number>;
+  dashboard_id: number;
+  name: string;
+  description: string;
+  type: MetricType;
+  unit: string;
+  created_at: number;
+}
+export interface MetricValuesTable {
+  id: Generated<number>;
+  metric_id: number;
+  value: number;
+  timestamp: number;
+}
+export interface LayoutsTable {
+  dashboard_id: number;
+  /** JSON text of `Widget[]` (docs/API.md). */
+  widgets: string;
+  updated_at: number;
+}
+export interface UserPreferencesTable {
+  user_id: number;
+  theme: "dark" | "light";
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  dashboards: DashboardsTable;
+  dashboard_members: DashboardMembersTable;
+  metrics: MetricsTable;
+  metric_values: MetricValuesTable;
+  layouts: LayoutsTable;
+  user_preferences: UserPreferencesTable;
+}
+
+export type Db = Kysely<Database>;
+export type DbKind = "sqlite" | "postgres";
+export type User = Selectable<UsersTable>;
+export type Dashboard = Selectable<DashboardsTable>;
+export type Metric = Selectable<MetricsTable>;
+export type NewMetricValue = Insertable<MetricValuesTable>;

@@ -1,0 +1,127 @@
+// Owns the server's error vocabulary: a few classes with stable `code` strings, and the ONE
+// table mapping each code to an HTTP status and (for the handshake) a WebSocket close code.
+import type { ZodError } from "zod";
+
+export type ErrorCode =
+  | "PB_ERR_VALIDATION"
+  | "PB_ERR_BAD_REQUEST"
+  | "PB_ERR_UNAUTHORIZED"
+  | "PB_ERR_FORBIDDEN"
+  | "PB_ERR_CSRF"
+  | "PB_ERR_NOT_FOUND"
+  | "PB_ERR_CONFLICT"
+  | "PB_ERR_TOO_LARGE"
+  | "PB_ERR_RATE_LIMITED"
+  | "PB_ERR_INTERNAL";
+
+/** The same shape the WebSocket protocol uses for validation errors. */
+export type ErrorDetail = { type: string; loc: Array<string | number>; msg: string };
+
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  PB_ERR_VALIDATION: 400,
+  PB_ERR_BAD_REQUEST: 400,
+  PB_ERR_UNAUTHORIZED: 401,
+  PB_ERR_FORBIDDEN: 403,
+  PB_ERR_CSRF: 403,
+  PB_ERR_NOT_FOUND: 404,
+  PB_ERR_CONFLICT: 409,
+  PB_ERR_TOO_LARGE: 413,
+  PB_ERR_RATE_LIMITED: 429,
+  PB_ERR_INTERNAL: 500,
+};
+
+/** Close codes of a refused WebSocket handshake (DESIGN.md): 4000 + the HTTP status. */
+const WS_CLOSE: Partial<Record<ErrorCode, number>> = {
+  PB_ERR_UNAUTHORIZED: 4001,
+  PB_ERR_FORBIDDEN: 4003,
+  PB_ERR_NOT_FOUND: 4004,
+};
+
+export class PulseboardError extends Error {
+  readonly code: ErrorCode;
+  readonly details: ErrorDetail[] | undefined;
+  constructor(code: ErrorCode, message: string, details?: ErrorDetail[]) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.details = details;
+  }
+  get status(): number {
+    return HTTP_STATUS[this.code];
+  }
+  get closeCode(): number {
+    return WS_CLOSE[this.code] ?? 4000;
+  }
+  toJSON() {
+    return { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) };
+  }
+}
+
+export class ValidationError extends PulseboardError {
+  constructor(details: ErrorDetail[], message = "Invalid request") {
+    super("PB_ERR_VALIDATION", message, details);
+  }
+  static fromZod(error: ZodError, prefix: Array<string | number> = []): ValidationError {
+    return new ValidationError(
+      error.issues.map((issue) => ({
+        type: issue.code,
+        loc: [...prefix, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))],
+        msg: issue.message,
+      })),
+    );
+  }
+}
+export class BadRequestError extends PulseboardError {
+  constructor(message: string) {
+    super("PB_ERR_BAD_REQUEST", message);
+  }
+}
+export class UnauthorizedError extends PulseboardError {
+  constructor(message = "Authentication required") {
+    super("PB_ERR_UNAUTHORIZED", message);
+  }
+}
+export class ForbiddenError extends PulseboardError {
+  constructor(message = "You do not have permission to do this") {
+    super("PB_ERR_FORBIDDEN", message);
+  }
+}
+export class CsrfError extends PulseboardError {
+  constructor(message = "Missing or invalid X-CSRF-Token header") {
+    super("PB_ERR_CSRF", message);
+  }
+}
+export class NotFoundError extends PulseboardError {
+  constructor(what = "Object") {
+    super("PB_ERR_NOT_FOUND", `${what} not found`);
+  }
+}
+export class ConflictError extends PulseboardError {
+  constructor(message: string) {
+    super("PB_ERR_CONFLICT", message);
+  }
+}
+export class TooLargeError extends PulseboardError {
+  constructor(message = "Request body is too large") {
+    super("PB_ERR_TOO_LARGE", message);
+  }
+}
+export class RateLimitedError extends PulseboardError {
+  constructor(message = "Too many requests") {
+    super("PB_ERR_RATE_LIMITED", message);
+  }
+}
+
+/** Fastify's own errors (body parsing, limits) translated into ours, so clients see one shape. */
+export function fromFrameworkError(error: unknown): PulseboardError {
+  if (error instanceof PulseboardError) return error;
+  const e = error as { code?: string; statusCode?: number; message?: string };
+  if (e.code === "FST_ERR_CTP_BODY_TOO_LARGE" || e.statusCode === 413) return new TooLargeError();
+  if (e.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" || e.statusCode === 415)
+    return new BadRequestError("Unsupported Content-Type: send application/json");
+  if (e.statusCode === 400 || e instanceof SyntaxError)
+    return new BadRequestError(`Malformed request body: ${e.message ?? "invalid JSON"}`);
+  if (e.statusCode === 404) return new NotFoundError("Route");
+  if (e.statusCode === 429) return new RateLimitedError();
+  return new PulseboardError("PB_ERR_INTERNAL", "Internal server error");
+}

@@ -1,0 +1,153 @@
+// Owns dashboards and their members: creation with a unique slug, roles, the last-owner rule,
+// and the JSON shapes of docs/API.md.
+import type { Dashboard, Db, Metric, Role } from "../db/schema.ts";
+import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
+import { findUserByName } from "./users.ts";
+
+export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+
+export function slugify(name: string): string {
+  const slug = name
+    .normalize("NFKD")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 48)
+    .replace(/-+$/, "");
+  return slug || "dashboard";
+}
+
+export function dashboardJson(d: Dashboard, role?: Role) {
+  return {
+    id: d.id,
+    name: d.name,
+    slug: d.slug,
+    description: d.description,
+    created_at: new Date(d.created_at).toISOString(),
+    ...(role ? { role } : {}),
+  };
+}
+
+export function metricJson(m: Metric) {
+  return {
+    id: m.id,
+    dashboard_id: m.dashboard_id,
+    name: m.name,
+    description: m.description,
+    type: m.type,
+    unit: m.unit,
+  };
+}
+
+async function freeSlug(db: Db, base: string): Promise<string> {
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? base : `${base}-${n}`;
+    const taken = await db
+      .selectFrom("dashboards")
+      .select("id")
+      .where("slug", "=", candidate)
+      .executeTakeFirst();
+    if (!taken) return candidate;
+  }
+}
+
+export async function createDashboard(
+  db: Db,
+  input: { name: string; slug?: string | undefined; description?: string | undefined },
+  ownerId?: number,
+): Promise<Dashboard> {
+  let slug: string;
+  if (input.slug !== undefined) {
+    if (!SLUG_PATTERN.test(input.slug))
+      throw new ValidationError([
+        {
+          type: "invalid_format",
+          loc: ["body", "slug"],
+          msg: "slug must be lowercase letters, digits and dashes",
+        },
+      ]);
+    const taken = await db
+      .selectFrom("dashboards")
+      .select("id")
+      .where("slug", "=", input.slug)
+      .executeTakeFirst();
+    if (taken) throw new ConflictError(`Slug "${input.slug}" is already used`);
+    slug = input.slug;
+  } else {
+    slug = await freeSlug(db, slugify(input.name));
+  }
+  return db.transaction().execute(async (trx) => {
+    const dashboard = await trx
+      .insertInto("dashboards")
+      .values({ name: input.name, slug, description: input.description ?? "", created_at: Date.now() })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    if (ownerId !== undefined)
+      await trx
+        .insertInto("dashboard_members")
+        .values({ dashboard_id: dashboard.id, user_id: ownerId, role: "owner" })
+        .execute();
+    return dashboard;
+  });
+}
+
+/** By numeric id or slug (the CLI accepts both). */
+export async function findDashboard(db: Db, idOrSlug: string | number): Promise<Dashboard | undefined> {
+  const q = db.selectFrom("dashboards").selectAll();
+  if (typeof idOrSlug === "number" || /^[0-9]+$/.test(idOrSlug))
+    return q.where("id", "=", Number(idOrSlug)).executeTakeFirst();
+  return q.where("slug", "=", idOrSlug).executeTakeFirst();
+}
+
+export async function setMember(db: Db, dashboardId: number, username: string, role: Role) {
+  const user = await findUserByName(db, username);
+  if (!user) throw new NotFoundError("User");
+  await db.transaction().execute(async (trx) => {
+    const current = await trx
+      .selectFrom("dashboard_members")
+      .select("role")
+      .where("dashboard_id", "=", dashboardId)
+      .where("user_id", "=", user.id)
+      .executeTakeFirst();
+    if (current?.role === "owner" && role !== "owner") await assertAnotherOwner(trx, dashboardId, user.id);
+    await trx
+      .insertInto("dashboard_members")
+      .values({ dashboard_id: dashboardId, user_id: user.id, role })
+      .onConflict((oc) => oc.columns(["dashboard_id", "user_id"]).doUpdateSet({ role }))
+      .execute();
+  });
+  return { user_id: user.id, username: user.username, role };
+}
+
+async function assertAnotherOwner(db: Db, dashboardId: number, userId: number) {
+  const others = await db
+    .selectFrom("dashboard_members")
+    .select("user_id")
+    .where("dashboard_id", "=", dashboardId)
+    .where("role", "=", "owner")
+    .where("user_id", "!=", userId)
+    .executeTakeFirst();
+  if (!others) throw new ConflictError("The last owner of a dashboard cannot be removed or demoted");
+}
+
+export async function removeMember(db: Db, dashboardId: number, userId: number) {
+  await db.transaction().execute(async (trx) => {
+    const current = await trx
+      .selectFrom("dashboard_members")
+      .select("role")
+      .where("dashboard_id", "=", dashboardId)
+      .where("user_id", "=", userId)
+      .executeTakeFirst();
+    if (!current) throw new NotFoundError("Member");
+    if (current.role === "owner") await assertAnotherOwner(trx, dashboardId, userId);
+    await trx
+      .deleteFrom("dashboard_members")
+      .where("dashboard_id", "=", dashboardId)
+      .where("user_id", "=", userId)
+      .execute();
+  });
+}
+
+export async function listMetrics(db: Db, dashboardId: number): Promise<Metric[]> {
+  return db.selectFrom("metrics").selectAll().where("dashboard_id", "=", dashboardId).orderBy("id").execute();
+}

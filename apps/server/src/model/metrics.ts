@@ -1,0 +1,46 @@
+// Owns metric definitions: creation (name unique per dashboard), lookup with permission.
+import type { Db, Metric, MetricType, Role } from "../db/schema.ts";
+import { ConflictError, NotFoundError } from "../errors.ts";
+import { requireRole } from "./access.ts";
+
+export type MetricInput = {
+  name: string;
+  description?: string | undefined;
+  type: MetricType;
+  unit?: string | undefined;
+};
+
+export async function createMetric(db: Db, dashboardId: number, input: MetricInput): Promise<Metric> {
+  const taken = await db
+    .selectFrom("metrics")
+    .select("id")
+    .where("dashboard_id", "=", dashboardId)
+    .where("name", "=", input.name)
+    .executeTakeFirst();
+  if (taken) throw new ConflictError(`Metric "${input.name}" already exists on this dashboard`);
+  return db
+    .insertInto("metrics")
+    .values({
+      dashboard_id: dashboardId,
+      name: input.name,
+      description: input.description ?? "",
+      type: input.type,
+      unit: input.unit ?? "",
+      created_at: Date.now(),
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** The metric if the user holds at least `min` on its dashboard; 404 otherwise (or 403 if too low). */
+export async function metricFor(db: Db, userId: number, metricId: number, min: Role): Promise<Metric> {
+  const metric = await db.selectFrom("metrics").selectAll().where("id", "=", metricId).executeTakeFirst();
+  if (!metric) throw new NotFoundError("Metric");
+  try {
+    await requireRole(db, userId, metric.dashboard_id, min);
+  } catch (error) {
+    if (error instanceof NotFoundError) throw new NotFoundError("Metric");
+    throw error;
+  }
+  return metric;
+}

@@ -1,0 +1,45 @@
+// Owns user accounts: creation with a hashed password, lookup, preferences.
+import { hashPassword } from "../auth/passwords.ts";
+import type { Db } from "../db/schema.ts";
+import { ConflictError } from "../errors.ts";
+
+export async function createUser(
+  db: Db,
+  username: string,
+  password: string,
+): Promise<{ id: number; username: string }> {
+  const existing = await db
+    .selectFrom("users")
+    .select("id")
+    .where("username", "=", username)
+    .executeTakeFirst();
+  if (existing) throw new ConflictError(`User "${username}" already exists`);
+  const password_hash = await hashPassword(password);
+  return db
+    .insertInto("users")
+    .values({ username, password_hash, created_at: Date.now() })
+    .returning(["id", "username"])
+    .executeTakeFirstOrThrow();
+}
+
+export async function findUserByName(db: Db, username: string) {
+  return db.selectFrom("users").selectAll().where("username", "=", username).executeTakeFirst();
+}
+
+export async function getPreferences(db: Db, userId: number): Promise<{ theme: "dark" | "light" }> {
+  const row = await db
+    .selectFrom("user_preferences")
+    .select("theme")
+    .where("user_id", "=", userId)
+    .executeTakeFirst();
+  return { theme: row?.theme ?? "dark" };
+}
+
+export async function setPreferences(db: Db, userId: number, theme: "dark" | "light") {
+  await db
+    .insertInto("user_preferences")
+    .values({ user_id: userId, theme })
+    .onConflict((oc) => oc.column("user_id").doUpdateSet({ theme }))
+    .execute();
+  return { theme };
+}

@@ -1,0 +1,270 @@
+// Owns the dashboard WebSocket endpoint `/ws/dashboard/:id/` (DESIGN.md protocol + the
+// extensions of docs/API.md): handshake auth and membership, the initial config and history,
+// per-connection subscriptions, live `metric_update` fan-out, presence, resume and pause.
+//
+// A connection starts subscribed to every metric listed in its `dashboard_config` (it has just
+// received their history); `subscribe` adds metrics (e.g. created later, or unsubscribed).
+import {
+  AuthResult,
+  ChannelsError,
+  type ChannelsServer,
+  defineConsumer,
+  type PreparedFrame,
+} from "@pulseboard/channels";
+import { clientMessages, serverMessages } from "@pulseboard/client/protocol";
+import { authenticate, type Principal } from "../auth/credentials.ts";
+import { SESSION_COOKIE } from "../auth/sessions.ts";
+import type { AppContext } from "../context.ts";
+import type { Dashboard, Metric } from "../db/schema.ts";
+import { dashboardGroup } from "../fanout.ts";
+import { recentValues, valuesSince } from "../history.ts";
+import { roleOf } from "../model/access.ts";
+import { listMetrics } from "../model/dashboards.ts";
+import type { PresenceCounter } from "./presence.ts";
+
+export const HISTORY_POINTS = 100;
+/** Frames held back while paused or replaying; beyond this the oldest are dropped. */
+const MAX_HELD = 100_000;
+const MAX_REPLAY_PER_METRIC = 10_000;
+
+type Held = { metricId: number; timestamp: string; frame: PreparedFrame };
+type State = {
+  subscribed: Set<number>;
+  /** Live frames held back (paused or replaying); null when streaming. */
+  held: Held[] | null;
+  pausedAt: Date | null;
+  dropped: number;
+};
+
+export type DashboardConsumer = ReturnType<typeof dashboardConsumer>;
+export type DashboardChannels = ChannelsServer<DashboardConsumer>;
+
+function iso(ms: number) {
+  return new Date(ms).toISOString();
+}
+
+export function dashboardConsumer(
+  ctx: AppContext,
+  presence: PresenceCounter,
+  broadcastPresence: (dashboardId: number, connections: number) => Promise<void>,
+) {
+  const { db } = ctx;
+
+  async function metricsById(dashboardId: number, ids: number[]): Promise<Map<number, Metric>> {
+    if (ids.length === 0) return new Map();
+    const rows = await db
+      .selectFrom("metrics")
+      .selectAll()
+      .where("dashboard_id", "=", dashboardId)
+      .where("id", "in", ids)
+      .execute();
+    return new Map(rows.map((m) => [m.id, m]));
+  }
+
+  return defineConsumer({
+    path: "/ws/dashboard/:id/",
+    authenticators: [
+      async (req): Promise<Principal | null> =>
+        (await authenticate(db, {
+          cookie: req.cookies[SESSION_COOKIE],
+          authorization: req.token ? `Bearer ${req.token}` : undefined,
+        })) ?? null,
+    ],
+    loadObject: async ({ params }): Promise<Dashboard | null> => {
+      if (!/^[1-9][0-9]{0,14}$/.test(params.id)) return null;
+      return (
+        (await db
+          .selectFrom("dashboards")
+          .selectAll()
+          .where("id", "=", Number(params.id))
+          .executeTakeFirst()) ?? null
+      );
+    },
+    permissions: [
+      async ({ user, object }) =>
+        (await roleOf(db, user.userId, object.id)) !== undefined ||
+        AuthResult.deny(403, "You are not a member of this dashboard"),
+    ],
+    incoming: {
+      ping: clientMessages.ping.shape.payload,
+      subscribe: clientMessages.subscribe.shape.payload,
+      unsubscribe: clientMessages.unsubscribe.shape.payload,
+      resume: clientMessages.resume.shape.payload,
+      pause: clientMessages.pause.shape.payload,
+      resume_stream: clientMessages.resume_stream.shape.payload,
+    },
+    outgoing: {
+      dashboard_config: serverMessages.dashboard_config.shape.payload,
+      metric_history: serverMessages.metric_history.shape.payload,
+      metric_update: serverMessages.metric_update.shape.payload,
+      pong: serverMessages.pong.shape.payload,
+      presence: serverMessages.presence.shape.payload,
+      alert: serverMessages.alert.shape.payload,
+      resumed: serverMessages.resumed.shape.payload,
+      paused: serverMessages.paused.shape.payload,
+    },
+    // Delivered through the dashboard group; `presence` and `alert` have no handler and are
+    // forwarded to every member as they are.
+    events: {
+      metric_update: serverMessages.metric_update.shape.payload,
+      presence: serverMessages.presence.shape.payload,
+      alert: serverMessages.alert.shape.payload,
+    },
+    state: (): State => ({ subscribed: new Set(), held: null, pausedAt: null, dropped: 0 }),
+
+    onAuthenticated: async (c) => {
+      const dashboard = c.object;
+      const metrics = await listMetrics(db, dashboard.id);
+      await c.join(dashboardGroup(dashboard.id));
+      for (const m of metrics) c.state.subscribed.add(m.id);
+      c.send("dashboard_config", {
+        id: dashboard.id,
+        name: dashboard.name,
+        description: dashboard.description,
+        metrics: metrics.map((m) => ({
+          id: m.id,
+          name: m.name,
+          description: m.description,
+          type: m.type,
+          unit: m.unit,
+        })),
+      });
+      for (const m of metrics) {
+        c.send("metric_history", {
+          metric_id: m.id,
+          metric_name: m.name,
+          unit: m.unit,
+          values: await recentValues(db, m.id, HISTORY_POINTS),
+        });
+      }
+      const count = await presence.join(dashboard.id, c.id);
+      await broadcastPresence(dashboard.id, count);
+    },
+
+    onDisconnect: async (c) => {
+      const count = await presence.leave(c.object.id, c.id);
+      await broadcastPresence(c.object.id, count);
+    },
+
+    handlers: {
+      ping: () => ({ action: "pong", payload: null }),
+
+      subscribe: async (ids, c) => {
+        const unique = [...new Set(ids)];
+        const found = await metricsById(c.object.id, unique);
+        const foreign = unique.filter((id) => !found.has(id));
+        // All or nothing: a metric of another dashboard (or none) is refused, never streamed.
+        if (foreign.length)
+          throw new ChannelsError(
+            `Unknown metric id(s) for this dashboard: ${foreign.join(", ")}`,
+            "PB_ERR_UNKNOWN_METRIC",
+          );
+        for (const id of unique) {
+          if (c.state.subscribed.has(id)) continue;
+          c.state.subscribed.add(id);
+          const m = found.get(id)!;
+          c.send("metric_history", {
+            metric_id: id,
+            metric_name: m.name,
+            unit: m.unit,
+            values: await recentValues(db, id, HISTORY_POINTS),
+          });
+        }
+      },
+
+      unsubscribe: (ids, c) => {
+        for (const id of ids) c.state.subscribed.delete(id);
+      },
+
+      resume: async ({ since }, c) => {
+        const perMetric = new Map<number, number>();
+        for (const id of c.state.subscribed) {
+          const at = typeof since === "string" ? since : since[String(id)];
+          if (at !== undefined) perMetric.set(id, Date.parse(at));
+        }
+        const count = await replay(c, perMetric);
+        c.send("resumed", { count });
+      },
+
+      pause: (_payload, c) => {
+        if (!c.state.pausedAt) {
+          c.state.pausedAt = new Date();
+          c.state.held ??= [];
+        }
+        return { action: "paused", payload: { at: c.state.pausedAt.toISOString() } };
+      },
+
+      resume_stream: (_payload, c) => {
+        if (!c.state.pausedAt) return { action: "resumed", payload: { count: 0 } };
+        c.state.pausedAt = null;
+        // What was fanned out during the pause is exactly what was stored since it.
+        const count = flush(c, new Map());
+        return { action: "resumed", payload: { count } };
+      },
+    },
+
+    eventHandlers: {
+      metric_update: (event, c, frame) => {
+        if (!c.state.subscribed.has(event.metric_id)) return;
+        const held = c.state.held;
+        if (held) {
+          if (held.length >= MAX_HELD) {
+            held.shift();
+            c.state.dropped++;
+          }
+          held.push({ metricId: event.metric_id, timestamp: event.timestamp, frame });
+        } else c.sendRaw(frame);
+      },
+    },
+  });
+
+  // biome-ignore lint/suspicious/noExplicitAny: the consumer context type is inferred above
+  async function replay(c: any, perMetric: Map<number, number>): Promise<number> {
+    const state = c.state as State;
+    const wasHeld = state.held !== null;
+    state.held ??= [];
+    const lastSent = new Map<number, number>();
+    let count = 0;
+    try {
+      const metrics = await metricsById(c.object.id, [...perMetric.keys()]);
+      for (const [id, since] of perMetric) {
+        const m = metrics.get(id);
+        if (!m) continue;
+        const rows = await valuesSince(db, id, since, MAX_REPLAY_PER_METRIC);
+        for (const r of rows) {
+          c.send("metric_update", {
+            metric_id: id,
+            value: r.value,
+            timestamp: iso(r.timestamp),
+            metric_name: m.name,
+            unit: m.unit,
+          });
+          count++;
+        }
+        const last = rows[rows.length - 1];
+        if (last) lastSent.set(id, last.timestamp);
+      }
+    } finally {
+      // Still paused: keep holding live frames, the pause's own resume_stream flushes them.
+      if (!wasHeld || !state.pausedAt) flush(c, lastSent);
+    }
+    return count;
+  }
+
+  /** Sends held live frames, skipping those the replay already covered; back to streaming. */
+  // biome-ignore lint/suspicious/noExplicitAny: see above
+  function flush(c: any, covered: Map<number, number>): number {
+    const state = c.state as State;
+    const held = state.held ?? [];
+    state.held = null;
+    let sent = 0;
+    for (const h of held) {
+      const upTo = covered.get(h.metricId);
+      if (upTo !== undefined && Date.parse(h.timestamp) <= upTo) continue;
+      if (!state.subscribed.has(h.metricId)) continue;
+      c.sendRaw(h.frame);
+      sent++;
+    }
+    return sent;
+  }
+}

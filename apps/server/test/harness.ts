@@ -1,0 +1,173 @@
+// A tiny harness for tests that need a real Pulseboard server: start the app on a random port
+// over SQLite (fresh temp dir) or PostgreSQL (a fresh database in its own server), create
+// users and tokens, log in, and call the REST API. Reused by the web e2e, alerts and bench.
+//
+//   const t = await startTestApp("sqlite");            // or "postgres"
+//   const alice = await t.createUser("alice");         // { id, username, password }
+//   const s = await t.login("alice", alice.password);  // { cookie, csrfToken, userId }
+//   const res = await t.api("POST", "/api/v1/dashboards", { session: s, body: { name: "Ops" } });
+//   const token = await t.createToken("alice");        // bearer token for programs / ingest
+//   await t.api("POST", "/api/v1/ingest", { token, body: { points: [...] } });
+//   const ws = `${t.wsUrl}/ws/dashboard/1/`;           // for the Communicator or `ws`
+//   await t.close();                                  // stops the app (and its PostgreSQL)
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startPostgres } from "@pulseboard/test-support";
+import { type BuildOptions, buildApp, type PulseboardApp } from "../src/app.ts";
+import { createApiToken } from "../src/auth/tokens.ts";
+import { type Config, loadConfig } from "../src/config.ts";
+import { createUser } from "../src/model/users.ts";
+
+export type DbKind = "sqlite" | "postgres";
+export const DB_KINDS: DbKind[] = ["sqlite", "postgres"];
+
+/** Storage for one app (or several sharing it): pass `config` to buildApp / env to a child. */
+export type TestDatabase = {
+  kind: DbKind;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** Environment for a server child process (`npx tsx apps/server/src/main.ts`). */
+  env: Record<string, string>;
+  destroy(): Promise<void>;
+};
+
+export async function createTestDatabase(kind: DbKind): Promise<TestDatabase> {
+  const dataDir = mkdtempSync(join(tmpdir(), "pb-server-test-"));
+  if (kind === "sqlite")
+    return {
+      kind,
+      databaseUrl: undefined,
+      dataDir,
+      env: { PULSEBOARD_DATA_DIR: dataDir },
+      destroy: async () => rmSync(dataDir, { recursive: true, force: true }),
+    };
+  const pg = await startPostgres();
+  const databaseUrl = await pg.createDatabase();
+  return {
+    kind,
+    databaseUrl,
+    dataDir,
+    env: { DATABASE_URL: databaseUrl, PULSEBOARD_DATA_DIR: dataDir },
+    destroy: async () => {
+      await pg.destroy();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type Session = { cookie: string; csrfToken: string; userId: number };
+export type ApiOptions = {
+  body?: unknown;
+  /** Raw body text (e.g. malformed JSON); sent as application/json. */
+  raw?: string;
+  session?: Session;
+  /** Send the session's CSRF header (default true when `session` is given). */
+  csrf?: boolean;
+  token?: string;
+  headers?: Record<string, string>;
+};
+export type ApiResponse<T = any> = { status: number; body: T; text: string; headers: Headers };
+
+export type TestApp = {
+  kind: DbKind;
+  url: string;
+  wsUrl: string;
+  port: number;
+  pb: PulseboardApp;
+  config: Config;
+  database: TestDatabase;
+  createUser(
+    username: string,
+    password?: string,
+  ): Promise<{ id: number; username: string; password: string }>;
+  createToken(username: string, name?: string): Promise<string>;
+  login(username: string, password: string): Promise<Session>;
+  api<T = any>(method: string, path: string, options?: ApiOptions): Promise<ApiResponse<T>>;
+  close(): Promise<void>;
+};
+
+export async function startTestApp(
+  kind: DbKind,
+  options: { database?: TestDatabase; config?: Partial<Config>; build?: BuildOptions } = {},
+): Promise<TestApp> {
+  const database = options.database ?? (await createTestDatabase(kind));
+  const config = loadConfig(
+    {},
+    {
+      port: 0,
+      host: "127.0.0.1",
+      dataDir: database.dataDir,
+      databaseUrl: database.databaseUrl,
+      logLevel: "warn",
+      webDist: join(database.dataDir, "no-web-dist"),
+      ...options.config,
+    },
+  );
+  const pb = await buildApp(config, options.build);
+  await pb.app.listen({ port: 0, host: "127.0.0.1" });
+  const address = pb.app.server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  const url = `http://127.0.0.1:${port}`;
+
+  const api: TestApp["api"] = async (method, path, o = {}) => {
+    const headers: Record<string, string> = { ...o.headers };
+    if (o.body !== undefined || o.raw !== undefined) headers["content-type"] ??= "application/json";
+    if (o.session) {
+      headers.cookie = `pb_session=${o.session.cookie}`;
+      if (o.csrf !== false) headers["x-csrf-token"] = o.session.csrfToken;
+    }
+    if (o.token) headers.authorization = `Bearer ${o.token}`;
+    const res = await fetch(url + path, {
+      method,
+      headers,
+      body: o.raw ?? (o.body !== undefined ? JSON.stringify(o.body) : undefined),
+    });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {}
+    return { status: res.status, body: body as any, text, headers: res.headers };
+  };
+
+  return {
+    kind,
+    url,
+    wsUrl: `ws://127.0.0.1:${port}`,
+    port,
+    pb,
+    config,
+    database,
+    api,
+    async createUser(username, password = `pw-${username}-secret`) {
+      const user = await createUser(pb.db, username, password);
+      return { ...user, password };
+    },
+    async createToken(username, name = "test") {
+      const user = await pb.db
+        .selectFrom("users")
+        .select("id")
+        .where("username", "=", username)
+        .executeTakeFirstOrThrow();
+      return (await createApiToken(pb.db, user.id, name)).token;
+    },
+    async login(username, password) {
+      const res = await fetch(`${url}/api/v1/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username, password }),
+      });
+      if (res.status !== 200)
+        throw new Error(`login of ${username} failed: ${res.status} ${await res.text()}`);
+      const body = (await res.json()) as { user: { id: number }; csrfToken: string };
+      const cookie = /pb_session=([^;]+)/.exec(res.headers.get("set-cookie") ?? "")?.[1];
+      if (!cookie) throw new Error("login set no pb_session cookie");
+      return { cookie, csrfToken: body.csrfToken, userId: body.user.id };
+    },
+    async close() {
+      await pb.close();
+      if (!options.database) await database.destroy();
+    },
+  };
+}
