@@ -1,0 +1,52 @@
+// With sendCompletion on, every client frame is followed by {"action":"complete","payload":null}.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type Running, roomConsumer, start } from "./helpers.ts";
+
+const Room = roomConsumer({ sendCompletion: true });
+let app: Running<typeof Room>;
+beforeEach(async () => {
+  app = await start({ consumers: [Room] });
+});
+afterEach(() => app.stop());
+
+describe("completion messages", () => {
+  it("sends complete after the reply, after a silent handler and after every kind of error", async () => {
+    const c = await app.connect("/ws/room/1/", { token: "token-ann" });
+    await c.assertAuthenticated();
+    await c.receive("welcome");
+    c.sendMessage("add", { a: 1, b: 1 });
+    c.sendMessage("join", "extra");
+    c.sendMessage("add", { a: "x" });
+    c.sendRaw("not json");
+    c.sendMessage("nope", null);
+    c.sendMessage("fail", { kind: "crash" });
+    const actions = (await c.receiveAll(300)).map((f) => f.action);
+    expect(actions).toEqual([
+      "sum",
+      "complete",
+      "complete",
+      "error",
+      "complete",
+      "error",
+      "complete",
+      "error",
+      "complete",
+      "error",
+      "complete",
+    ]);
+  });
+
+  it("sends no complete for frames of a consumer without sendCompletion", async () => {
+    const Plain = (await import("./helpers.ts")).roomConsumer();
+    const other = await start({ consumers: [Plain] });
+    try {
+      const c = await other.connect("/ws/room/1/", { token: "token-ann" });
+      await c.assertAuthenticated();
+      c.sendMessage("join", "extra");
+      c.sendMessage("ping", null);
+      expect((await c.receiveAll(200)).map((f) => f.action)).toEqual(["welcome", "pong"]);
+    } finally {
+      await other.stop();
+    }
+  });
+});
