@@ -1,0 +1,102 @@
+// Owns the benchmark's command-line options: which servers, how many clients, which publish
+// rates, and how long each step runs. `--quick` shrinks everything for a smoke run.
+
+export type Target = "pulseboard" | "ws" | "socketio";
+
+export type Options = {
+  targets: Target[];
+  clients: number[];
+  /** Publish rates (HTTP posts/s, one point each) per client count; rising, stop at first failure. */
+  rates: (clients: number) => number[];
+  stepSeconds: number;
+  /** Goal thresholds that make a step "sustained". */
+  p99LimitMs: number;
+  /** Source addresses 127.0.0.2… used round-robin by the load generator. */
+  sourceAddresses: number;
+  /** Write the raw results here (JSON) besides printing the table. */
+  out: string | undefined;
+  /** Profile the server child with --cpu-prof into this directory. */
+  cpuProf: string | undefined;
+  /** Keep stepping even after a step fails (to see the whole curve). */
+  full: boolean;
+};
+
+const TARGETS: Target[] = ["pulseboard", "ws", "socketio"];
+
+function list(value: string, what: string): number[] {
+  const out = value.split(",").map((s) => Number(s.trim()));
+  for (const n of out)
+    if (!Number.isInteger(n) || n <= 0)
+      throw new Error(`${what}: "${value}" is not a list of positive integers`);
+  return out;
+}
+
+function defaultRates(clients: number, quick: boolean): number[] {
+  // Offered deliveries/s = rate × clients; the ladder spans from trivially easy to well past
+  // what two shared cores can deliver, so every target finds its ceiling.
+  // Geometric ×1.5 steps keep the measured ceiling within 50% of the true one.
+  const base = quick ? [20, 100, 400] : [10, 15, 22, 33, 50, 75, 110, 170, 250, 380, 570, 850, 1300, 2000];
+  const scale = 1000 / clients;
+  return base.map((r) => Math.max(1, Math.round(r * scale)));
+}
+
+export function parseOptions(argv: string[]): Options {
+  const args = new Map<string, string>();
+  const flags = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    if (!arg.startsWith("--"))
+      throw new Error(`unexpected argument "${arg}" (options look like --clients 1000)`);
+    const [key, inline] = arg.slice(2).split("=", 2) as [string, string | undefined];
+    if (["quick", "full", "help"].includes(key)) flags.add(key);
+    else if (inline !== undefined) args.set(key, inline);
+    else {
+      const next = argv[++i];
+      if (next === undefined) throw new Error(`--${key} needs a value`);
+      args.set(key, next);
+    }
+  }
+  if (flags.has("help")) {
+    console.log(
+      [
+        "npm run bench -- [--quick] [--clients 1000,10000] [--rates 10,50,100] [--targets pulseboard,ws,socketio]",
+        "                 [--step-seconds 5] [--p99 250] [--out results.json] [--cpu-prof dir] [--full]",
+        "--rates are HTTP posts/s at 1,000 clients unless given explicitly (then used for every client count).",
+      ].join("\n"),
+    );
+    process.exit(0);
+  }
+  const quick = flags.has("quick");
+  const env = process.env;
+  const targets = (args.get("targets") ?? env.BENCH_TARGETS ?? TARGETS.join(","))
+    .split(",")
+    .map((t) => t.trim());
+  for (const t of targets)
+    if (!TARGETS.includes(t as Target))
+      throw new Error(`unknown target "${t}" (known: ${TARGETS.join(", ")})`);
+  const clients = list(
+    args.get("clients") ?? env.BENCH_CLIENTS ?? (quick ? "200" : "1000,10000"),
+    "--clients",
+  );
+  for (const n of clients)
+    if (n > 15_000)
+      throw new Error(
+        "--clients: at most 15,000 per run (the load generator and server each need one fd per client)",
+      );
+  const explicitRates = args.get("rates") ?? env.BENCH_RATES;
+  const rates = explicitRates ? () => list(explicitRates, "--rates") : (n: number) => defaultRates(n, quick);
+  const stepSeconds = Number(args.get("step-seconds") ?? env.BENCH_STEP_SECONDS ?? (quick ? 2 : 5));
+  if (!(stepSeconds > 0 && stepSeconds <= 120)) throw new Error("--step-seconds must be in (0, 120]");
+  const p99LimitMs = Number(args.get("p99") ?? 250);
+  return {
+    targets: targets as Target[],
+    clients,
+    rates,
+    stepSeconds,
+    p99LimitMs,
+    sourceAddresses: Number(args.get("source-addresses") ?? 8),
+    out: args.get("out") ?? env.BENCH_OUT,
+    cpuProf: args.get("cpu-prof"),
+    full: flags.has("full"),
+  };
+}

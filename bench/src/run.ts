@@ -1,0 +1,185 @@
+// `npm run bench`: for each client count and each target (Pulseboard, bare `ws`, Socket.IO),
+// starts the server in a child process and N clients in a load-generator process, measures
+// memory per idle connection, then publishes through the real HTTP path at rising rates and
+// reports delivered updates/s, p50/p99 ingest→client latency, loss and server CPU per delivery.
+// Ratios against the baselines come from the same run on the same machine.
+import { writeFileSync } from "node:fs";
+import { type Child, cpuMicros, startChild } from "./children.ts";
+import type { FromLoadgen, LoadgenStats, ServerMemory, ServerReady } from "./ipc.ts";
+import { type Options, parseOptions, type Target } from "./options.ts";
+import { closePublisher, publish } from "./publisher.ts";
+import { printReport, type StepResult, type TargetResult } from "./report.ts";
+
+const SCRIPTS: Record<Target, string> = {
+  pulseboard: "targets/pulseboard-server.ts",
+  ws: "targets/ws-server.ts",
+  socketio: "targets/socketio-server.ts",
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function settledMemory(server: Child): Promise<ServerMemory> {
+  await server.request<ServerMemory>({ type: "gc" }, "memory");
+  await sleep(1000);
+  return server.request<ServerMemory>({ type: "gc" }, "memory");
+}
+
+async function runTarget(target: Target, clients: number, opts: Options): Promise<TargetResult> {
+  const nodeArgs = ["--expose-gc"];
+  if (opts.cpuProf)
+    nodeArgs.push(
+      "--cpu-prof",
+      `--cpu-prof-dir=${opts.cpuProf}`,
+      `--cpu-prof-name=${target}-${clients}-\${pid}.cpuprofile`,
+    );
+  const server = startChild(SCRIPTS[target], { nodeArgs, env: { LOG_LEVEL: "warn" } });
+  const loadgen = startChild("loadgen.ts");
+  const result: TargetResult = {
+    target,
+    clients,
+    connected: 0,
+    memPerConnBytes: Number.NaN,
+    heapPerConnBytes: Number.NaN,
+    steps: [],
+    note: "",
+  };
+  try {
+    const ready = await server.next<ServerReady>("ready", 60_000);
+    const before = await settledMemory(server);
+    const epoch = Date.now();
+    const connected = await loadgen.request<Extract<FromLoadgen, { type: "connected" }>>(
+      {
+        type: "connect",
+        count: clients,
+        port: ready.port,
+        path: ready.wsPath,
+        headers: ready.wsHeaders,
+        protocol: ready.protocol,
+        metricId: ready.metricId,
+        sourceAddresses: opts.sourceAddresses,
+        epoch,
+      },
+      "connected",
+      600_000,
+    );
+    result.connected = connected.ok;
+    if (connected.failed > 0)
+      result.note = `${connected.failed} clients failed to connect: ${connected.firstError}`;
+    log(
+      `${target} ×${clients}: ${connected.ok} connected in ${connected.ms} ms${connected.failed ? ` (${connected.failed} failed: ${connected.firstError})` : ""}`,
+    );
+    if (connected.ok === 0) return result;
+    await sleep(1000);
+    const after = await settledMemory(server);
+    result.memPerConnBytes = (after.rss - before.rss) / connected.ok;
+    result.heapPerConnBytes = (after.heapUsed - before.heapUsed) / connected.ok;
+
+    const publishTarget = {
+      port: ready.port,
+      path: ready.publishPath,
+      headers: ready.publishHeaders,
+      body: ready.publishBody,
+      epoch,
+    };
+    // Warm-up (JIT, pools) at the lowest rate, not recorded.
+    const rates = opts.rates(clients);
+    await publish(publishTarget, rates[0] ?? 1, 1);
+    await sleep(500);
+
+    for (const rate of rates) {
+      await loadgen.request({ type: "reset" }, "reset-done");
+      const cpu0 = cpuMicros(server.pid);
+      const lg0 = cpuMicros(loadgen.pid);
+      const self0 = process.cpuUsage();
+      const t0 = performance.now();
+      const pub = await publish(publishTarget, rate, opts.stepSeconds);
+      const windowSeconds = (performance.now() - t0) / 1000;
+      const inWindow = await loadgen.request<LoadgenStats>({ type: "stats" }, "stats");
+      const expected = pub.accepted * connected.ok;
+      // Drain: wait until everything arrived, or nothing more arrives for 2 s (max 15 s).
+      let final = inWindow;
+      let lastChange = performance.now();
+      const drainStart = performance.now();
+      while (
+        final.received < expected &&
+        performance.now() - lastChange < 2000 &&
+        performance.now() - drainStart < 15_000
+      ) {
+        await sleep(100);
+        const s = await loadgen.request<LoadgenStats>({ type: "stats" }, "stats");
+        if (s.received !== final.received) lastChange = performance.now();
+        final = s;
+      }
+      const cpu = cpuMicros(server.pid) - cpu0;
+      const lgCpu = cpuMicros(loadgen.pid) - lg0;
+      const self = process.cpuUsage(self0);
+      const elapsed = (performance.now() - t0) / 1000;
+      const step: StepResult = {
+        rate,
+        offeredPerSec: (pub.sent * connected.ok) / windowSeconds,
+        deliveredPerSec: inWindow.received / windowSeconds,
+        p50: final.p50,
+        p99: final.p99,
+        max: final.max,
+        loss: expected === 0 ? 1 : Math.max(0, 1 - final.received / expected),
+        publishFailed: pub.failed,
+        publishError: pub.firstError,
+        cpuMicrosPerDelivery: final.received > 0 ? cpu / final.received : Number.NaN,
+        serverCpuPercent: (cpu / 1e6 / elapsed) * 100,
+        loadgenCpuPercent: (lgCpu / 1e6 / elapsed) * 100,
+        publisherCpuPercent: ((self.user + self.system) / 1e6 / elapsed) * 100,
+        closed: final.closedUnexpectedly,
+        sustained: false,
+      };
+      step.sustained =
+        step.loss === 0 &&
+        step.publishFailed === 0 &&
+        step.p99 < opts.p99LimitMs &&
+        step.deliveredPerSec >= 0.95 * step.offeredPerSec &&
+        step.closed === 0;
+      result.steps.push(step);
+      log(
+        `  ${target} ×${clients} @${rate}/s: delivered ${Math.round(step.deliveredPerSec)}/s of ${Math.round(step.offeredPerSec)}/s, ` +
+          `p50 ${step.p50.toFixed(1)} ms p99 ${step.p99.toFixed(1)} ms, loss ${(step.loss * 100).toFixed(2)}%, ` +
+          `${step.cpuMicrosPerDelivery.toFixed(2)} µs CPU/delivery, CPU % server ${Math.round(step.serverCpuPercent)} clients ${Math.round(step.loadgenCpuPercent)} publisher ${Math.round(step.publisherCpuPercent)}${pub.failed ? `, ${pub.failed} publish failures: ${pub.firstError}` : ""}` +
+          `${final.closedUnexpectedly ? `, ${final.closedUnexpectedly} clients closed (last ${final.lastCloseCode} ${final.lastCloseReason})` : ""}` +
+          (step.sustained ? "" : "  ✗"),
+      );
+      if (!step.sustained && !opts.full) break;
+      await sleep(300);
+    }
+  } catch (err) {
+    result.note = `failed: ${(err as Error).message}`;
+    log(`${target} ×${clients} ${result.note}`);
+  } finally {
+    loadgen.proc.connected && loadgen.proc.send({ type: "close" });
+    await loadgen.stop();
+    await server.stop();
+  }
+  return result;
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2));
+  const results: TargetResult[] = [];
+  const started = new Date();
+  for (const clients of opts.clients) {
+    for (const target of opts.targets) {
+      results.push(await runTarget(target, clients, opts));
+      await sleep(1000); // let TIME_WAIT and the other process settle
+    }
+  }
+  closePublisher();
+  printReport(results, opts, started);
+  if (opts.out)
+    writeFileSync(opts.out, JSON.stringify({ started, argv: process.argv.slice(2), results }, null, 2));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
