@@ -1,0 +1,90 @@
+// The REST client: one fetch wrapper that sends the session cookie, adds the CSRF header to every
+// state-changing request, and maps error bodies to ApiError. Endpoints are thin functions on top.
+import { ApiError, type ErrorDetail } from "./errors.ts";
+import type {
+  Dashboard,
+  DashboardSummary,
+  LoginAnswer,
+  Me,
+  Member,
+  Role,
+  Theme,
+  ValuesAnswer,
+  Widget,
+} from "./types.ts";
+
+const BASE = "/api/v1";
+let csrfToken: string | null = null;
+
+/** Login and /auth/me hand out the token; it must ride along on POST/PUT/PATCH/DELETE. */
+export function setCsrfToken(token: string | null) {
+  csrfToken = token;
+}
+
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  if (method !== "GET" && csrfToken) headers["x-csrf-token"] = csrfToken;
+  const response = await fetch(BASE + path, {
+    method,
+    headers,
+    credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // A proxy error page is not JSON; keep the status as the message below.
+  }
+  if (!response.ok) throw toApiError(response.status, parsed);
+  return parsed as T;
+}
+
+function toApiError(status: number, body: unknown): ApiError {
+  const error = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)?.error;
+  const code = typeof error?.code === "string" ? error.code : `HTTP_${status}`;
+  const message = typeof error?.message === "string" ? error.message : `Request failed (${status})`;
+  const details = Array.isArray(error?.details) ? (error.details as ErrorDetail[]) : [];
+  return new ApiError(status, code, message, details);
+}
+
+const q = (params: Record<string, string | number | undefined>) => {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined) search.set(key, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : "";
+};
+
+export const api = {
+  login: (username: string, password: string) =>
+    request<LoginAnswer>("POST", "/auth/login", { username, password }),
+  logout: () => request<void>("POST", "/auth/logout"),
+  me: () => request<Me>("GET", "/auth/me"),
+  setTheme: (theme: Theme) => request<{ theme: Theme }>("PATCH", "/me/preferences", { theme }),
+  dashboards: () => request<DashboardSummary[]>("GET", "/dashboards"),
+  dashboard: (id: number) => request<Dashboard>("GET", `/dashboards/${id}`),
+  members: (id: number) => request<Member[]>("GET", `/dashboards/${id}/members`),
+  putMember: (id: number, username: string, role: Role) =>
+    request<Member>("PUT", `/dashboards/${id}/members`, { username, role }),
+  removeMember: (id: number, userId: number) =>
+    request<void>("DELETE", `/dashboards/${id}/members/${userId}`),
+  layout: (id: number) => request<{ widgets: Widget[] }>("GET", `/dashboards/${id}/layout`),
+  putLayout: (id: number, widgets: Widget[]) =>
+    request<{ widgets: Widget[] }>("PUT", `/dashboards/${id}/layout`, { widgets }),
+  values: (metricId: number, range: { from?: string; to?: string; points?: number; limit?: number }) =>
+    request<ValuesAnswer>("GET", `/metrics/${metricId}/values${q(range)}`),
+};
+
+/** A plain link the browser downloads itself (cookie auth, GET: no CSRF needed). */
+export function exportUrl(
+  dashboardId: number,
+  format: "csv" | "json",
+  range: { from?: string; to?: string },
+) {
+  return `${BASE}/dashboards/${dashboardId}/export${q({ format, ...range })}`;
+}

@@ -1,0 +1,35 @@
+// A tiny history-API router: three routes do not need a routing library. The server answers
+// every non-API path with index.html, so deep links and reloads work.
+import { useSyncExternalStore } from "react";
+
+export type Route = { page: "login" } | { page: "dashboards" } | { page: "dashboard"; id: number };
+
+export function parseRoute(pathname: string): Route {
+  if (pathname === "/login") return { page: "login" };
+  const m = /^\/dashboards\/(\d{1,15})\/?$/.exec(pathname);
+  if (m) return { page: "dashboard", id: Number(m[1]) };
+  return { page: "dashboards" };
+}
+
+const listeners = new Set<() => void>();
+window.addEventListener("popstate", () => {
+  for (const l of listeners) l();
+});
+
+export function navigate(path: string, replace = false) {
+  if (location.pathname + location.search === path) return;
+  if (replace) history.replaceState(null, "", path);
+  else history.pushState(null, "", path);
+  for (const l of listeners) l();
+}
+
+export function useRoute(): Route {
+  const path = useSyncExternalStore(
+    (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    () => location.pathname,
+  );
+  return parseRoute(path);
+}

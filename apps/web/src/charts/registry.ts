@@ -1,0 +1,34 @@
+// Live uPlot instances by metric id, so tests (and the perf overlay) can read exactly the data a
+// chart was last given: `window.__pulseboardSeries(metricId)`.
+import type uPlot from "uplot";
+
+const charts = new Map<number, Set<uPlot>>();
+
+export function registerChart(metricId: number, chart: uPlot): () => void {
+  let set = charts.get(metricId);
+  if (!set) {
+    set = new Set();
+    charts.set(metricId, set);
+  }
+  set.add(chart);
+  return () => set.delete(chart);
+}
+
+export type SeriesDump = { timestamps: number[]; values: (number | null)[] } | null;
+
+/** Timestamps (ms) and values of the first chart drawing this metric (series 1), or null. */
+export function chartSeries(metricId: number): SeriesDump {
+  const chart = charts.get(metricId)?.values().next().value;
+  if (!chart) return null;
+  const [xs, ys] = chart.data as unknown as [ArrayLike<number>, ArrayLike<number | null>];
+  return {
+    timestamps: Array.from(xs ?? [], (x) => Math.round(x * 1000)),
+    values: Array.from(ys ?? []),
+  };
+}
+
+export function chartCount(): number {
+  let n = 0;
+  for (const set of charts.values()) n += set.size;
+  return n;
+}

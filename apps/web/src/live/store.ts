@@ -1,0 +1,194 @@
+// The live state of one open dashboard, fed by the WebSocket and read by the widgets. Updates are
+// only queued on arrival; once per animation frame the queue is applied to per-metric rings and
+// each changed series notifies its chart once, so 500 updates/s cost one setData per chart per
+// frame and no React render. Rarely-changing state (connection, presence, alerts) is exposed in
+// the subscribe/getSnapshot shape of useSyncExternalStore.
+import type { Alert, MetricInfo } from "@pulseboard/client";
+import { SeriesRing } from "./ring.ts";
+
+export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed" | "denied";
+export type ActivityItem =
+  | { kind: "update"; metricId: number; name: string; value: number; unit: string; at: number }
+  | { kind: "alert"; alert: Alert; at: number };
+
+export type SeriesState = {
+  ring: SeriesRing;
+  /** Called once per frame in which points were added; charts call uPlot.setData here. */
+  listeners: Set<() => void>;
+};
+
+type Snapshot = {
+  state: ConnectionState;
+  detail: string;
+  connections: number | null;
+  alerts: Alert[];
+  paused: boolean;
+  metrics: MetricInfo[];
+};
+
+const LIVE_CAPACITY = 4096;
+const ACTIVITY_SIZE = 50;
+
+export class LiveStore {
+  readonly series = new Map<number, SeriesState>();
+  /** Updates received over the socket since the page opened (live counter widget). */
+  received = 0;
+  readonly activity: ActivityItem[] = [];
+  private readonly frameListeners = new Set<() => void>();
+  private readonly snapshotListeners = new Set<() => void>();
+  private pendingIds: number[] = [];
+  private pendingXs: number[] = [];
+  private pendingYs: number[] = [];
+  private frameRequested = false;
+  private bucketSeconds = 0;
+  private snapshot: Snapshot = {
+    state: "connecting",
+    detail: "",
+    connections: null,
+    alerts: [],
+    paused: false,
+    metrics: [],
+  };
+
+  // ---- high-frequency path -------------------------------------------------------------------
+
+  seriesFor(metricId: number): SeriesState {
+    let s = this.series.get(metricId);
+    if (!s) {
+      s = { ring: new SeriesRing(LIVE_CAPACITY, this.bucketSeconds), listeners: new Set() };
+      this.series.set(metricId, s);
+    }
+    return s;
+  }
+
+  /** Queues one point; nothing is drawn until the next frame. */
+  enqueue(metricId: number, timestampMs: number, value: number) {
+    this.pendingIds.push(metricId);
+    this.pendingXs.push(timestampMs / 1000);
+    this.pendingYs.push(value);
+    this.requestFrame();
+  }
+
+  liveUpdate(metricId: number, name: string, unit: string, value: number, timestamp: string) {
+    const at = Date.parse(timestamp);
+    if (!Number.isFinite(at) || !Number.isFinite(value)) return;
+    this.received++;
+    if (this.liveCharts) this.enqueue(metricId, at, value);
+    else this.requestFrame();
+    this.pushActivity({ kind: "update", metricId, name, value, unit, at });
+  }
+
+  /** `metric_history` from the socket: recent stored points, merged like live ones. */
+  socketHistory(metricId: number, points: { value: number; timestamp: string }[]) {
+    if (!this.liveCharts) return;
+    for (const p of points) {
+      const at = Date.parse(p.timestamp);
+      if (Number.isFinite(at)) this.enqueue(metricId, at, p.value);
+    }
+  }
+
+  /**
+   * Whether live points go into the chart rings. Off while a custom range is shown: counters and
+   * the activity feed keep running, the charts keep the history being played back.
+   */
+  liveCharts = true;
+
+  /** Adds stored points (REST history) to a series; overlaps with live points are merged away. */
+  mergeHistory(metricId: number, points: { value: number; timestamp: string }[]) {
+    const ring = this.seriesFor(metricId).ring;
+    for (const p of points) {
+      const at = Date.parse(p.timestamp);
+      if (Number.isFinite(at) && Number.isFinite(p.value)) ring.push(at / 1000, p.value);
+    }
+    this.markDirty(metricId);
+  }
+
+  clearAll() {
+    for (const [id, s] of this.series) {
+      s.ring.clear();
+      this.dirty.add(id);
+    }
+    this.pendingIds = [];
+    this.pendingXs = [];
+    this.pendingYs = [];
+    this.requestFrame();
+  }
+
+  /** Replaces a series' content (history playback). */
+  replaceSeries(metricId: number, points: { value: number; timestamp: string }[]) {
+    const s = this.seriesFor(metricId);
+    s.ring.clear();
+    for (const p of points) {
+      const at = Date.parse(p.timestamp);
+      if (Number.isFinite(at)) s.ring.push(at / 1000, p.value);
+    }
+    this.markDirty(metricId);
+  }
+
+  setBucketSeconds(seconds: number) {
+    this.bucketSeconds = seconds;
+    for (const s of this.series.values()) s.ring.bucketSeconds = seconds;
+  }
+
+  onFrame(listener: () => void): () => void {
+    this.frameListeners.add(listener);
+    return () => this.frameListeners.delete(listener);
+  }
+
+  private dirty = new Set<number>();
+
+  private markDirty(metricId: number) {
+    this.dirty.add(metricId);
+    this.requestFrame();
+  }
+
+  private requestFrame() {
+    if (this.frameRequested) return;
+    this.frameRequested = true;
+    // rAF does not run in a hidden tab; the queue then simply waits, bounded by the rings.
+    requestAnimationFrame(this.flush);
+  }
+
+  private flush = () => {
+    this.frameRequested = false;
+    const ids = this.pendingIds;
+    const xs = this.pendingXs;
+    const ys = this.pendingYs;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i] as number;
+      this.seriesFor(id).ring.push(xs[i] as number, ys[i] as number);
+      this.dirty.add(id);
+    }
+    this.pendingIds = [];
+    this.pendingXs = [];
+    this.pendingYs = [];
+    for (const id of this.dirty) for (const listener of this.seriesFor(id).listeners) listener();
+    this.dirty.clear();
+    for (const listener of this.frameListeners) listener();
+  };
+
+  private pushActivity(item: ActivityItem) {
+    this.activity.unshift(item);
+    if (this.activity.length > ACTIVITY_SIZE) this.activity.length = ACTIVITY_SIZE;
+  }
+
+  // ---- low-frequency state (React) -----------------------------------------------------------
+
+  getSnapshot = (): Snapshot => this.snapshot;
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.snapshotListeners.add(listener);
+    return () => this.snapshotListeners.delete(listener);
+  };
+
+  update(patch: Partial<Snapshot>) {
+    this.snapshot = { ...this.snapshot, ...patch };
+    for (const listener of this.snapshotListeners) listener();
+  }
+
+  addAlert(alert: Alert) {
+    this.pushActivity({ kind: "alert", alert, at: Date.parse(alert.timestamp) || Date.now() });
+    this.update({ alerts: [alert, ...this.snapshot.alerts].slice(0, 100) });
+    this.requestFrame();
+  }
+}

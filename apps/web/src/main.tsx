@@ -1,0 +1,28 @@
+// Entry point: mounts the app and installs the test/perf hooks on window.
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { App } from "./app/App.tsx";
+import { chartCount, chartSeries } from "./charts/registry.ts";
+import { startPerfMonitor } from "./live/perf.ts";
+import "./styles.css";
+
+declare global {
+  interface Window {
+    __pulseboardPerf: ReturnType<typeof startPerfMonitor>;
+    __pulseboardSeries: typeof chartSeries;
+    __pulseboardCharts: typeof chartCount;
+  }
+}
+
+window.__pulseboardPerf = startPerfMonitor();
+window.__pulseboardSeries = chartSeries;
+window.__pulseboardCharts = chartCount;
+
+const root = document.getElementById("root");
+if (root) {
+  createRoot(root).render(
+    <StrictMode>
+      <App />
+    </StrictMode>,
+  );
+}

@@ -1,0 +1,269 @@
+// One dashboard: loads its definition and layout over REST, opens the live stream, and owns the
+// toolbar state (pause, time range, edit mode, sharing). Widgets read the live store directly.
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { describeError } from "../api/errors.ts";
+import { api, exportUrl } from "../api/http.ts";
+import type { ChartKind, Dashboard, Point, Widget } from "../api/types.ts";
+import { useSession } from "../app/session.tsx";
+import { TopBar } from "../app/TopBar.tsx";
+import type { TimeWindow } from "../charts/window.ts";
+import { AddWidget } from "../controls/AddWidget.tsx";
+import { Playback } from "../controls/Playback.tsx";
+import { SharePanel } from "../controls/SharePanel.tsx";
+import { LIVE_SECONDS, type RangeChoice, TimeRange } from "../controls/TimeRange.tsx";
+import { DashboardConnection } from "../live/connection.ts";
+import { LiveStore } from "../live/store.ts";
+import { defaultLayout } from "../widgets/catalog.ts";
+import { Grid } from "../widgets/Grid.tsx";
+import { StatusIndicator } from "../widgets/StatusIndicator.tsx";
+
+/** Long ranges are drawn from about this many buckets (REST `points=`, live bucketing). */
+const POINTS_PER_RANGE = 600;
+
+export function DashboardPage({ id }: { id: number }) {
+  const { theme } = useSession();
+  const [dashboard, setDashboard] = useState<Dashboard | null>(null);
+  const [widgets, setWidgets] = useState<Widget[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [saveState, setSaveState] = useState<string>("");
+  const [editing, setEditing] = useState(false);
+  const [sharing, setSharing] = useState(false);
+  const [paused, setPaused] = useState(false);
+  const [range, setRange] = useState<RangeChoice>({ kind: "5m" });
+  const [history, setHistory] = useState<Map<number, Point[]> | null>(null);
+  const [store] = useState(() => new LiveStore());
+  const connection = useRef<DashboardConnection | null>(null);
+
+  useEffect(() => {
+    let cancelled = false;
+    Promise.all([api.dashboard(id), api.layout(id)]).then(
+      ([d, layout]) => {
+        if (cancelled) return;
+        document.title = `${d.name} · Pulseboard`;
+        setDashboard(d);
+        setWidgets(layout.widgets.length > 0 ? layout.widgets : defaultLayout(d.metrics));
+      },
+      (e) => !cancelled && setError(describeError(e)),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [id]);
+
+  useEffect(() => {
+    const c = new DashboardConnection(id, store);
+    connection.current = c;
+    c.start();
+    return () => c.close();
+  }, [id, store]);
+
+  // History for the chosen range; live points keep flowing in and are merged, not lost.
+  const metricIds = useMemo(() => dashboard?.metrics.map((m) => m.id) ?? [], [dashboard]);
+  useEffect(() => {
+    if (metricIds.length === 0) return;
+    let cancelled = false;
+    const now = Date.now();
+    if (range.kind === "custom") {
+      store.liveCharts = false;
+      store.setBucketSeconds(0);
+      store.clearAll();
+      const from = new Date(range.from).toISOString();
+      const to = new Date(range.to).toISOString();
+      Promise.all(metricIds.map((m) => api.values(m, { from, to, points: POINTS_PER_RANGE }))).then(
+        (answers) => !cancelled && setHistory(new Map(answers.map((a) => [a.metric_id, a.values]))),
+        (e) => !cancelled && setError(describeError(e)),
+      );
+    } else {
+      setHistory(null);
+      const seconds = LIVE_SECONDS[range.kind];
+      const long = seconds > 300;
+      store.liveCharts = true;
+      store.setBucketSeconds(long ? seconds / POINTS_PER_RANGE : 0);
+      store.clearAll();
+      const from = new Date(now - seconds * 1000).toISOString();
+      for (const m of metricIds) {
+        api.values(m, long ? { from, points: POINTS_PER_RANGE } : { from, limit: 10000 }).then(
+          (a) => !cancelled && store.mergeHistory(m, a.values),
+          (e) => !cancelled && setError(describeError(e)),
+        );
+      }
+    }
+    return () => {
+      cancelled = true;
+    };
+  }, [range, metricIds, store]);
+
+  const window: TimeWindow = useMemo(
+    () =>
+      range.kind === "custom"
+        ? { kind: "fixed", from: range.from, to: range.to }
+        : { kind: "live", seconds: LIVE_SECONDS[range.kind] },
+    [range],
+  );
+
+  const widgetsRef = useRef(widgets);
+  widgetsRef.current = widgets;
+  const save = useCallback(
+    (next: Widget[]) => {
+      setWidgets(next);
+      setSaveState("Saving…");
+      api.putLayout(id, next).then(
+        () => setSaveState("Layout saved"),
+        (e) => setSaveState(`Not saved: ${describeError(e)}`),
+      );
+    },
+    [id],
+  );
+  const onArrange = useCallback((next: Widget[]) => save(next), [save]);
+  const onRemove = useCallback(
+    (wid: string) => save((widgetsRef.current ?? []).filter((w) => w.id !== wid)),
+    [save],
+  );
+  const onChart = useCallback(
+    (wid: string, chart: ChartKind) =>
+      save((widgetsRef.current ?? []).map((w) => (w.id === wid ? { ...w, chart } : w))),
+    [save],
+  );
+  const onMove = useCallback(
+    (wid: string, delta: -1 | 1) => save(moveWidget(widgetsRef.current ?? [], wid, delta)),
+    [save],
+  );
+  const onAdd = useCallback(
+    (w: Widget) => {
+      const list = widgetsRef.current ?? [];
+      const bottom = list.reduce((max, x) => Math.max(max, x.y + x.h), 0);
+      save([...list, { ...w, x: 0, y: bottom }]);
+    },
+    [save],
+  );
+
+  if (error && !dashboard) {
+    return (
+      <>
+        <TopBar />
+        <main className="page">
+          <p className="error" role="alert">
+            {error}
+          </p>
+        </main>
+      </>
+    );
+  }
+  const canEdit = dashboard?.role === "editor" || dashboard?.role === "owner";
+  return (
+    <>
+      <TopBar>
+        {dashboard && (
+          <h1 className="dashboard-title">
+            {dashboard.name} <span className={`role role-${dashboard.role}`}>{dashboard.role}</span>
+          </h1>
+        )}
+      </TopBar>
+      <div className="toolbar" role="toolbar" aria-label="Dashboard controls">
+        <StatusIndicator store={store} />
+        <button
+          type="button"
+          data-testid="pause-toggle"
+          aria-pressed={paused}
+          onClick={() => {
+            if (paused) connection.current?.resumeStream();
+            else connection.current?.pause();
+            setPaused(!paused);
+          }}
+        >
+          {paused ? "▶ Resume" : "❚❚ Pause"}
+        </button>
+        <TimeRange value={range} onChange={setRange} />
+        <span className="spacer" />
+        <span className="export">
+          Export
+          {(["csv", "json"] as const).map((format) => (
+            <a
+              key={format}
+              className="button"
+              data-testid={`export-${format}`}
+              download
+              href={exportUrl(id, format, {})}
+              onClick={(e) => {
+                // The span is computed at click time so a live range exports up to now.
+                const span =
+                  range.kind === "custom"
+                    ? { from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString() }
+                    : { from: new Date(Date.now() - LIVE_SECONDS[range.kind] * 1000).toISOString() };
+                e.currentTarget.href = exportUrl(id, format, span);
+              }}
+            >
+              {format.toUpperCase()}
+            </a>
+          ))}
+        </span>
+        {canEdit && (
+          <button
+            type="button"
+            aria-pressed={editing}
+            data-testid="edit-toggle"
+            onClick={() => setEditing(!editing)}
+          >
+            {editing ? "Done" : "Edit layout"}
+          </button>
+        )}
+        {dashboard?.role === "owner" && (
+          <button type="button" aria-pressed={sharing} onClick={() => setSharing(!sharing)}>
+            Share
+          </button>
+        )}
+      </div>
+      {sharing && <SharePanel dashboardId={id} onClose={() => setSharing(false)} />}
+      {editing && dashboard && (
+        <div className="edit-bar">
+          <AddWidget metrics={dashboard.metrics} onAdd={onAdd} />
+          <span className="muted" role="status" data-testid="save-state">
+            {saveState || "Drag widgets by their title; resize from the corner."}
+          </span>
+        </div>
+      )}
+      {error && dashboard && (
+        <p className="error banner" role="alert">
+          {error}
+        </p>
+      )}
+      {range.kind === "custom" && history && (
+        <Playback store={store} history={history} from={range.from} to={range.to} />
+      )}
+      <main className="dashboard">
+        {dashboard && widgets ? (
+          <Grid
+            widgets={widgets}
+            metrics={dashboard.metrics}
+            store={store}
+            dashboardId={id}
+            window={window}
+            theme={theme}
+            editing={editing}
+            onArrange={onArrange}
+            onRemove={onRemove}
+            onChart={onChart}
+            onMove={onMove}
+          />
+        ) : (
+          <p aria-live="polite">Loading…</p>
+        )}
+      </main>
+    </>
+  );
+}
+
+/** Swaps a widget's place with its neighbour in reading order (top-to-bottom, left-to-right). */
+export function moveWidget(widgets: Widget[], id: string, delta: -1 | 1): Widget[] {
+  const order = [...widgets].sort((a, b) => a.y - b.y || a.x - b.x);
+  const i = order.findIndex((w) => w.id === id);
+  const j = i + delta;
+  const a = order[i];
+  const b = order[j];
+  if (!a || !b) return widgets;
+  return widgets.map((w) => {
+    if (w.id === a.id) return { ...w, x: b.x, y: b.y };
+    if (w.id === b.id) return { ...w, x: a.x, y: a.y };
+    return w;
+  });
+}

@@ -1,0 +1,137 @@
+// The widget grid (react-grid-layout). Dragging/resizing is on only in edit mode, by the title bar;
+// positions are reported up after each drag/resize so the page saves them. Widgets can also be
+// moved with buttons, for keyboard users.
+import { memo } from "react";
+import ReactGridLayout, { type Layout, useContainerWidth } from "react-grid-layout";
+import "react-grid-layout/css/styles.css";
+import type { ChartKind, Metric, Widget } from "../api/types.ts";
+import type { TimeWindow } from "../charts/window.ts";
+import type { LiveStore } from "../live/store.ts";
+import { WIDGETS, widgetTitle } from "./catalog.ts";
+
+type Props = {
+  widgets: Widget[];
+  metrics: Metric[];
+  store: LiveStore;
+  dashboardId: number;
+  window: TimeWindow;
+  theme: string;
+  editing: boolean;
+  /** a user finished moving/resizing: new positions to keep and save */
+  onArrange: (widgets: Widget[]) => void;
+  onRemove: (id: string) => void;
+  onChart: (id: string, chart: ChartKind) => void;
+  onMove: (id: string, delta: -1 | 1) => void;
+};
+
+export function Grid(props: Props) {
+  const { widgets, editing, onArrange } = props;
+  const { width, containerRef, mounted } = useContainerWidth();
+  const layout: Layout = widgets.map((w) => ({ i: w.id, x: w.x, y: w.y, w: w.w, h: w.h, minW: 2, minH: 2 }));
+  const arranged = (next: Layout) => {
+    const byId = new Map(next.map((l) => [l.i, l]));
+    onArrange(
+      widgets.map((w) => {
+        const l = byId.get(w.id);
+        return l ? { ...w, x: l.x, y: l.y, w: l.w, h: l.h } : w;
+      }),
+    );
+  };
+  return (
+    <div ref={containerRef} className={editing ? "grid editing" : "grid"} data-testid="grid">
+      {mounted && (
+        <ReactGridLayout
+          width={width}
+          layout={layout}
+          gridConfig={{ cols: 12, rowHeight: 64, margin: [12, 12] }}
+          dragConfig={{ enabled: editing, handle: ".widget-title", cancel: "button,select" }}
+          resizeConfig={{ enabled: editing }}
+          onDragStop={(l) => arranged(l)}
+          onResizeStop={(l) => arranged(l)}
+        >
+          {widgets.map((w) => (
+            <div key={w.id} data-widget-id={w.id}>
+              <WidgetFrame {...props} widget={w} />
+            </div>
+          ))}
+        </ReactGridLayout>
+      )}
+    </div>
+  );
+}
+
+const WidgetFrame = memo(function WidgetFrame({
+  widget,
+  metrics,
+  store,
+  dashboardId,
+  window,
+  theme,
+  editing,
+  onRemove,
+  onChart,
+  onMove,
+}: Props & { widget: Widget }) {
+  const Component = WIDGETS[widget.type].component;
+  const title = widgetTitle(widget, metrics);
+  const metric = widget.type === "metric" ? metrics.find((m) => m.id === widget.metric_id) : undefined;
+  return (
+    <section className="card widget" aria-label={title}>
+      <header className="widget-head">
+        <h2 className="widget-title" title={metric?.description || title}>
+          {title}
+          {metric?.unit ? <span className="muted"> ({metric.unit})</span> : null}
+        </h2>
+        {editing && (
+          <div className="widget-tools">
+            {widget.type === "metric" && (
+              <select
+                aria-label={`Chart type for ${title}`}
+                value={widget.chart ?? (metric?.type === "histogram" ? "bars" : "line")}
+                onChange={(e) => onChart(widget.id, e.target.value as ChartKind)}
+              >
+                <option value="line">line</option>
+                <option value="area">area</option>
+                <option value="bars">bars</option>
+              </select>
+            )}
+            <button
+              type="button"
+              className="icon"
+              aria-label={`Move ${title} earlier`}
+              onClick={() => onMove(widget.id, -1)}
+            >
+              ↑
+            </button>
+            <button
+              type="button"
+              className="icon"
+              aria-label={`Move ${title} later`}
+              onClick={() => onMove(widget.id, 1)}
+            >
+              ↓
+            </button>
+            <button
+              type="button"
+              className="icon danger"
+              aria-label={`Remove ${title}`}
+              onClick={() => onRemove(widget.id)}
+            >
+              ✕
+            </button>
+          </div>
+        )}
+      </header>
+      <div className="widget-body">
+        <Component
+          widget={widget}
+          store={store}
+          dashboardId={dashboardId}
+          metrics={metrics}
+          window={window}
+          theme={theme}
+        />
+      </div>
+    </section>
+  );
+});

@@ -1,0 +1,109 @@
+// The small live widgets: updates-received counter, active connections (from `presence`), the
+// activity feed and the alerts panel. The counter and feed run off the store's frame tick; the
+// feed re-renders at most a few times a second, whatever the update rate.
+
+import type { Alert } from "@pulseboard/client";
+import { useEffect, useRef, useState, useSyncExternalStore } from "react";
+import type { ActivityItem, LiveStore } from "../live/store.ts";
+import { formatValue, type WidgetProps } from "./types.ts";
+
+export function CounterWidget({ store }: WidgetProps) {
+  const ref = useRef<HTMLSpanElement>(null);
+  useEffect(() => {
+    let shown = -1;
+    const paint = () => {
+      if (store.received === shown || !ref.current) return;
+      shown = store.received;
+      ref.current.textContent = shown.toLocaleString("en-US");
+    };
+    paint();
+    return store.onFrame(paint);
+  }, [store]);
+  return (
+    <div className="big-number">
+      <span ref={ref} data-testid="received-count">
+        0
+      </span>
+      <span className="muted">updates received</span>
+    </div>
+  );
+}
+
+export function ConnectionsWidget({ store }: WidgetProps) {
+  const { connections } = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  return (
+    <div className="big-number">
+      <span data-testid="connections-count">{connections ?? "–"}</span>
+      <span className="muted">active connections</span>
+    </div>
+  );
+}
+
+const FEED_INTERVAL_MS = 250;
+
+export function ActivityWidget({ store }: WidgetProps) {
+  const [items, setItems] = useState<ActivityItem[]>([]);
+  useEffect(() => {
+    let last = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const take = () => {
+      timer = undefined;
+      last = performance.now();
+      setItems(store.activity.slice(0, 20));
+    };
+    const off = store.onFrame(() => {
+      if (timer) return;
+      const wait = Math.max(0, FEED_INTERVAL_MS - (performance.now() - last));
+      timer = setTimeout(take, wait);
+    });
+    take();
+    return () => {
+      off();
+      clearTimeout(timer);
+    };
+  }, [store]);
+  if (items.length === 0) return <p className="muted">Waiting for updates…</p>;
+  return (
+    <ol className="feed" aria-label="recent activity">
+      {items.map((item, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: the feed is a rolling window; position is the identity
+        <li key={i} className={item.kind === "alert" ? `feed-alert ${item.alert.state}` : undefined}>
+          <time className="muted">{new Date(item.at).toLocaleTimeString()}</time>
+          {item.kind === "update" ? (
+            <span>
+              <strong>{item.name}</strong> {formatValue(item.value, item.unit)}
+            </span>
+          ) : (
+            <span>
+              <strong>{item.alert.state === "firing" ? "Alert" : "Resolved"}</strong> {item.alert.message}
+            </span>
+          )}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+export function AlertsWidget({ store }: WidgetProps) {
+  const { alerts } = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  return <AlertList alerts={alerts} />;
+}
+
+export function AlertList({ alerts }: { alerts: Alert[] }) {
+  if (alerts.length === 0) return <p className="muted">No alerts since the page opened.</p>;
+  return (
+    <ul className="alerts" aria-live="polite" data-testid="alerts">
+      {alerts.map((a) => (
+        <li key={`${a.id}-${a.state}`} className={`alert-item ${a.state}`}>
+          <span className={`badge ${a.state}`}>{a.state}</span>
+          <span className="alert-text">
+            <strong>{a.metric_name}</strong> {a.message}
+          </span>
+          <time className="muted">{new Date(a.timestamp).toLocaleTimeString()}</time>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export type { LiveStore };

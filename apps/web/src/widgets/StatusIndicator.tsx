@@ -1,0 +1,27 @@
+// Connection status of the live stream, as a coloured dot plus words (not colour alone).
+import { useSyncExternalStore } from "react";
+import type { LiveStore } from "../live/store.ts";
+
+const WORDS = {
+  connecting: "Connecting…",
+  open: "Live",
+  reconnecting: "Reconnecting…",
+  closed: "Disconnected",
+  denied: "No access",
+} as const;
+
+export function StatusIndicator({ store }: { store: LiveStore }) {
+  const { state, detail, paused } = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  const shown = state === "open" && paused ? "paused" : state;
+  return (
+    <output
+      className={`status status-${shown}`}
+      data-testid="connection-status"
+      data-state={state}
+      title={detail}
+    >
+      <span className="dot" aria-hidden="true" />
+      {shown === "paused" ? "Paused" : WORDS[state]}
+    </output>
+  );
+}

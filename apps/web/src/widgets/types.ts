@@ -1,0 +1,21 @@
+// What every widget receives from the dashboard page.
+import type { Metric, Widget } from "../api/types.ts";
+import type { TimeWindow } from "../charts/window.ts";
+import type { LiveStore } from "../live/store.ts";
+
+export type WidgetProps = {
+  widget: Widget;
+  store: LiveStore;
+  dashboardId: number;
+  metrics: Metric[];
+  window: TimeWindow;
+  theme: string;
+};
+
+export function formatValue(value: number | undefined, unit: string): string {
+  if (value === undefined || !Number.isFinite(value)) return "–";
+  const abs = Math.abs(value);
+  const digits = abs >= 100 || Number.isInteger(value) ? 0 : abs >= 10 ? 1 : 2;
+  const text = value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+  return unit ? `${text} ${unit}` : text;
+}
