@@ -12,4 +12,14 @@ export {
 } from "./client.ts";
 export * from "./errors.ts";
 export * from "./protocol.ts";
+export { type SeriesArrays, SeriesBuffer } from "./ring.ts";
 export type { WebSocketConstructor, WebSocketLike } from "./socket.ts";
+export {
+  type DashboardSnapshot,
+  DashboardStream,
+  frameScheduler,
+  type Scheduler,
+  type SeriesSnapshot,
+  type StreamChange,
+  type StreamOptions,
+} from "./stream.ts";
