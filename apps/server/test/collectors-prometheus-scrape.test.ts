@@ -10,6 +10,7 @@ import {
   type ScrapeError,
   startPrometheusScrape,
 } from "../src/collectors/index.ts";
+import { targetUrl } from "../src/collectors/prometheus-scrape.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -258,6 +259,15 @@ describe("scrape failures", () => {
     server.set(text("a NaN\nb 2\n"));
     await waitFor("a scrape", () => s.batches.length > 0);
     expect(s.batches[0]?.batch.map((p) => p.metric.name)).toEqual(["b"]);
+  });
+
+  it.each([
+    ["127.0.0.1:9100", "http://127.0.0.1:9100/metrics"],
+    ["127.0.0.1:9100/custom/path", "http://127.0.0.1:9100/custom/path"],
+    ["https://example.test/metrics?x=1", "https://example.test/metrics?x=1"],
+    ["http://[::1]:9100/", "http://[::1]:9100/"],
+  ])("resolves the target %s to %s", (target, url) => {
+    expect(targetUrl(target).href).toBe(url);
   });
 
   it.each([["ftp://127.0.0.1/metrics"], ["http://"], ["not a url at all"]])(

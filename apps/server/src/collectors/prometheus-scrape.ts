@@ -15,7 +15,7 @@ import { parsePrometheusText } from "./prometheus-text.ts";
 import type { CollectedPoint, CollectorHandle, ErrorHandler } from "./types.ts";
 
 export type ScrapeOptions = {
-  /** `http(s)://host:port/path`, or `host:port` for `http://host:port/metrics`. */
+  /** `http(s)://host:port/path`, `host:port/path`, or `host:port` for `http://host:port/metrics`. */
   targets: string[];
   intervalMs?: number;
   sink: (target: string, batch: CollectedPoint[]) => Promise<void>;
@@ -88,13 +88,15 @@ export function startPrometheusScrape(opts: ScrapeOptions): CollectorHandle {
 }
 
 export function targetUrl(target: string): URL {
-  const withScheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(target) ? target : `http://${target}/metrics`;
+  const bare = !/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(target);
   let url: URL;
   try {
-    url = new URL(withScheme);
+    url = new URL(bare ? `http://${target}` : target);
   } catch {
     throw new CollectorConfigError(`prometheus scrape: invalid target ${JSON.stringify(target)}`);
   }
+  // `host:port` means the conventional path; an explicit path is kept as given.
+  if (bare && url.pathname === "/" && !target.includes("/")) url.pathname = "/metrics";
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new CollectorConfigError(`prometheus scrape: target ${JSON.stringify(target)} is not http(s)`);
   }
