@@ -59,20 +59,6 @@ export interface AlertEvent {
   acknowledged_by: number | null;
 }
 
-/** The `alert` WebSocket message payload (docs/API.md "WebSocket extensions"). */
-export const alertPayload = z.object({
-  id: z.number().int(),
-  rule_id: z.number().int(),
-  metric_id: z.number().int(),
-  metric_name: z.string(),
-  state: z.enum(["firing", "resolved"]),
-  value: z.number(),
-  threshold: z.number(),
-  message: z.string(),
-  timestamp: z.string(),
-});
-export type AlertPayload = z.infer<typeof alertPayload>;
-
 /** The public form of a rule (REST answers); dashboard_id is implied by the URL. */
 export function publicRule(rule: AlertRule) {
   const { id, metric_id, condition, threshold, duration_s, hysteresis, enabled } = rule;
