@@ -275,6 +275,7 @@ export class Connection implements ConsumerContext, Member {
   /** Errors that end the connection (rate limit, slow consumer). */
   #fail(error: Error): void {
     const ce = asChannelsError(error);
+    this.hub.logger.info({ connection: this.id, code: ce.code }, `closing connection: ${ce.message}`);
     this.#queue.length = 0;
     this.close(closeCodeFor(ce) ?? CloseCode.internalError, ce.message);
     // A slow peer may never read the close frame: do not wait for it forever.

@@ -6,7 +6,7 @@ import { AuthResult, defineConsumer, ForbiddenError } from "../src/index.ts";
 import { type Running, roomConsumer, start } from "./helpers.ts";
 
 const Room = roomConsumer();
-const SlowRoom = defineConsumer({ ...roomConsumer({ slowAuthMs: 300 }).definition, path: "/ws/slow/:id/" });
+const SlowRoom = roomConsumer({ slowAuthMs: 300, path: "/ws/slow/:id/" });
 const Refusing = defineConsumer({
   path: "/ws/refusing/:mode/",
   authenticators: [

@@ -78,9 +78,11 @@ export const rooms: Record<number, Room> = {
 export const ChatMessage = z.object({ from: z.string(), text: z.string() });
 
 /** The fixture: a chat room with token/cookie auth, object load, membership permission. */
-export function roomConsumer(options: { sendCompletion?: boolean; slowAuthMs?: number } = {}) {
+export function roomConsumer(
+  options: { sendCompletion?: boolean; slowAuthMs?: number; path?: `/ws/${string}/:id/` } = {},
+) {
   return defineConsumer({
-    path: "/ws/room/:id/",
+    path: options.path ?? "/ws/room/:id/",
     authenticators: [
       async (req) => {
         if (options.slowAuthMs) await new Promise((r) => setTimeout(r, options.slowAuthMs));
