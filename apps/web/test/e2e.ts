@@ -1,0 +1,165 @@
+// What the browser tests share: build the UI if stale, run the real server as a child process
+// (so a test can stop and restart it on the same port), talk to its REST API as a program would,
+// and open Chromium on it.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { freePort, launchChromium, waitForPort } from "@pulseboard/test-support";
+import type { Page } from "playwright-core";
+import { isBuildStale, WEB_ROOT } from "./build-check.ts";
+
+const REPO = resolve(WEB_ROOT, "../..");
+const MAIN = join(REPO, "apps/server/src/main.ts");
+
+export const DEMO = { username: "demo", password: "demo" };
+
+export function ensureWebBuilt() {
+  if (!isBuildStale()) return;
+  // Several test files may start together: one builds, the others wait and find it fresh.
+  execFileSync("flock", ["/tmp/pulseboard-web-build.lock", process.execPath, "--import", "tsx", join(WEB_ROOT, "scripts/build.ts")], {
+    cwd: REPO,
+    stdio: "pipe",
+  });
+}
+
+export type ServerProcess = {
+  url: string;
+  port: number;
+  dataDir: string;
+  /** SIGTERM by pid and wait for exit. */
+  stop(): Promise<void>;
+  /** Start again on the same port and data dir. */
+  start(): Promise<void>;
+  /** stop + delete the data dir */
+  destroy(): Promise<void>;
+  output(): string;
+};
+
+/** The real server (`apps/server/src/main.ts`) with a fresh SQLite data dir and the demo user. */
+export async function startServer(env: Record<string, string> = {}): Promise<ServerProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), "pb-web-e2e-"));
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  let tail = "";
+  const start = async () => {
+    tail = "";
+    const proc = spawn(process.execPath, ["--import", "tsx", MAIN], {
+      cwd: REPO,
+      env: {
+        ...process.env,
+        HOST: "127.0.0.1",
+        PORT: String(port),
+        PULSEBOARD_DATA_DIR: dataDir,
+        PULSEBOARD_DEMO: "1",
+        PULSEBOARD_SYNTHETIC: "0",
+        PULSEBOARD_SYSTEM: "0",
+        LOG_LEVEL: "warn",
+        ...env,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const keep = (chunk: Buffer) => {
+      tail = (tail + chunk.toString()).slice(-4000);
+    };
+    proc.stdout?.on("data", keep);
+    proc.stderr?.on("data", keep);
+    child = proc;
+    await waitForPort(port, 30_000, "pulseboard server", () => tail);
+  };
+  const stop = async () => {
+    const proc = child;
+    child = undefined;
+    if (!proc?.pid || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+    process.kill(proc.pid, "SIGTERM");
+    const timer = setTimeout(() => proc.exitCode === null && proc.pid && process.kill(proc.pid, "SIGKILL"), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+  await start();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    dataDir,
+    start,
+    stop,
+    destroy: async () => {
+      await stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+    output: () => tail,
+  };
+}
+
+/** A REST client logged in with a session (cookie + CSRF), as the UI is. */
+export async function restSession(url: string, username = DEMO.username, password = DEMO.password) {
+  const res = await fetch(`${url}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username, password }),
+  });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+  const { csrfToken } = (await res.json()) as { csrfToken: string };
+  const cookie = /pb_session=([^;]+)/.exec(res.headers.get("set-cookie") ?? "")?.[1];
+  const call = async <T = unknown>(method: string, path: string, body?: unknown): Promise<T> => {
+    const r = await fetch(url + path, {
+      method,
+      headers: {
+        cookie: `pb_session=${cookie}`,
+        "x-csrf-token": csrfToken,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    if (!r.ok) throw new Error(`${method} ${path} → ${r.status} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  };
+  return { call };
+}
+
+export type Fixture = { dashboardId: number; metricIds: number[]; token: string };
+
+/** A dashboard owned by the demo user with `count` gauge metrics, and an API token for ingest. */
+export async function createFixture(url: string, name: string, count: number): Promise<Fixture> {
+  const { call } = await restSession(url);
+  const dashboard = await call<{ id: number }>("POST", "/api/v1/dashboards", { name });
+  const metricIds: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const m = await call<{ id: number }>("POST", `/api/v1/dashboards/${dashboard.id}/metrics`, {
+      name: `metric_${String(i).padStart(2, "0")}`,
+      type: "gauge",
+      unit: "ms",
+    });
+    metricIds.push(m.id);
+  }
+  const { token } = await call<{ token: string }>("POST", "/api/v1/tokens", { name: `${name} ingest` });
+  return { dashboardId: dashboard.id, metricIds, token };
+}
+
+export async function ingest(url: string, token: string, points: { metric_id: number; value: number; timestamp?: string }[]) {
+  const r = await fetch(`${url}/api/v1/ingest`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ points }),
+  });
+  if (r.status !== 200) throw new Error(`ingest → ${r.status} ${await r.text()}`);
+}
+
+export async function openBrowser(opts: { downloadsPath?: string; viewport?: { width: number; height: number } } = {}) {
+  return launchChromium(opts);
+}
+
+export async function login(page: Page, url: string, path = "/") {
+  await page.goto(`${url}${path}`);
+  await page.getByLabel("Username").fill(DEMO.username);
+  await page.getByLabel("Password").fill(DEMO.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+export type SeriesDump = { timestamps: number[]; values: (number | null)[] } | null;
+
+export function chartSeries(page: Page, metricId: number): Promise<SeriesDump> {
+  return page.evaluate((id) => window.__pulseboardSeries(id), metricId);
+}
