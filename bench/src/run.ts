@@ -26,12 +26,7 @@ async function settledMemory(server: Child): Promise<ServerMemory> {
 
 async function runTarget(target: Target, clients: number, opts: Options): Promise<TargetResult> {
   const nodeArgs = ["--expose-gc"];
-  if (opts.cpuProf)
-    nodeArgs.push(
-      "--cpu-prof",
-      `--cpu-prof-dir=${opts.cpuProf}`,
-      `--cpu-prof-name=${target}-${clients}-\${pid}.cpuprofile`,
-    );
+  if (opts.cpuProf) nodeArgs.push("--cpu-prof", `--cpu-prof-dir=${opts.cpuProf}`);
   const server = startChild(SCRIPTS[target], { nodeArgs, env: { LOG_LEVEL: "warn" } });
   const loadgen = startChild("loadgen.ts");
   const result: TargetResult = {

@@ -2,7 +2,7 @@
 // after a full collection (children run with --expose-gc), and announces readiness.
 import type { ServerMemory, ServerReady, ToServer } from "../ipc.ts";
 
-export function serveControl(ready: Omit<ServerReady, "type">): void {
+export function serveControl(ready: Omit<ServerReady, "type">, onStop?: () => Promise<void>): void {
   process.on("message", (msg: ToServer) => {
     if (msg.type !== "gc") return;
     const gc = (globalThis as { gc?: () => void }).gc;
@@ -12,7 +12,10 @@ export function serveControl(ready: Omit<ServerReady, "type">): void {
     const answer: ServerMemory = { type: "memory", rss: mem.rss, heapUsed: mem.heapUsed };
     process.send?.(answer);
   });
-  process.on("disconnect", () => process.exit(0));
+  process.on("disconnect", () => {
+    const stopping = onStop ? onStop().catch(() => {}) : Promise.resolve();
+    void stopping.finally(() => process.exit(0));
+  });
   process.send?.({ type: "ready", ...ready } satisfies ServerReady);
 }
 
