@@ -4,7 +4,11 @@ import { execFileSync } from "node:child_process";
 import { isBuildStale, WEB_ROOT } from "../test/build-check.ts";
 
 if (isBuildStale()) {
-  execFileSync(process.execPath, [viteBin(), "build"], { cwd: WEB_ROOT, stdio: "inherit", env: { ...process.env } });
+  execFileSync(process.execPath, [viteBin(), "build"], {
+    cwd: WEB_ROOT,
+    stdio: "inherit",
+    env: { ...process.env },
+  });
 }
 
 function viteBin(): string {

@@ -17,8 +17,8 @@ export function isBuildStale(): boolean {
   const index = join(DIST, "index.html");
   if (!existsSync(index)) return true;
   const built = statSync(index).mtimeMs;
-  const sources = ["src", "index.html", "vite.config.ts", "package.json", "../../packages/client/src"].map((p) =>
-    join(WEB_ROOT, p),
+  const sources = ["src", "index.html", "vite.config.ts", "package.json", "../../packages/client/src"].map(
+    (p) => join(WEB_ROOT, p),
   );
   return sources.some((p) => existsSync(p) && newest(p) > built);
 }

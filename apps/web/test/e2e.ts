@@ -17,10 +17,20 @@ export const DEMO = { username: "demo", password: "demo" };
 export function ensureWebBuilt() {
   if (!isBuildStale()) return;
   // Several test files may start together: one builds, the others wait and find it fresh.
-  execFileSync("flock", ["/tmp/pulseboard-web-build.lock", process.execPath, "--import", "tsx", join(WEB_ROOT, "scripts/build.ts")], {
-    cwd: REPO,
-    stdio: "pipe",
-  });
+  execFileSync(
+    "flock",
+    [
+      "/tmp/pulseboard-web-build.lock",
+      process.execPath,
+      "--import",
+      "tsx",
+      join(WEB_ROOT, "scripts/build.ts"),
+    ],
+    {
+      cwd: REPO,
+      stdio: "pipe",
+    },
+  );
 }
 
 export type ServerProcess = {
@@ -73,7 +83,10 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
     if (!proc?.pid || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise<void>((r) => proc.once("exit", () => r()));
     process.kill(proc.pid, "SIGTERM");
-    const timer = setTimeout(() => proc.exitCode === null && proc.pid && process.kill(proc.pid, "SIGKILL"), 5000);
+    const timer = setTimeout(
+      () => proc.exitCode === null && proc.pid && process.kill(proc.pid, "SIGKILL"),
+      5000,
+    );
     await exited;
     clearTimeout(timer);
   };
@@ -138,7 +151,11 @@ export async function createFixture(url: string, name: string, count: number): P
   return { dashboardId: dashboard.id, metricIds, token };
 }
 
-export async function ingest(url: string, token: string, points: { metric_id: number; value: number; timestamp?: string }[]) {
+export async function ingest(
+  url: string,
+  token: string,
+  points: { metric_id: number; value: number; timestamp?: string }[],
+) {
   const r = await fetch(`${url}/api/v1/ingest`, {
     method: "POST",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
@@ -147,7 +164,9 @@ export async function ingest(url: string, token: string, points: { metric_id: nu
   if (r.status !== 200) throw new Error(`ingest → ${r.status} ${await r.text()}`);
 }
 
-export async function openBrowser(opts: { downloadsPath?: string; viewport?: { width: number; height: number } } = {}) {
+export async function openBrowser(
+  opts: { downloadsPath?: string; viewport?: { width: number; height: number } } = {},
+) {
   return launchChromium(opts);
 }
 

@@ -15,7 +15,8 @@ export type WidgetProps = {
 export function formatValue(value: number | undefined, unit: string): string {
   if (value === undefined || !Number.isFinite(value)) return "–";
   const abs = Math.abs(value);
-  const digits = abs >= 100 || Number.isInteger(value) ? 0 : abs >= 10 ? 1 : 2;
+  // Two decimals are what a reading needs; large numbers get thousands separators instead.
+  const digits = abs >= 1000 || Number.isInteger(value) ? 0 : 2;
   const text = value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: 0 });
   return unit ? `${text} ${unit}` : text;
 }

@@ -1,0 +1,242 @@
+// The dashboard UI in Chromium against the real server: live values, pause/resume, export,
+// theme and layout persistence, sharing, and server strings shown as text only.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { ChromiumHandle } from "@pulseboard/test-support";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  chartSeries,
+  createFixture,
+  ensureWebBuilt,
+  type Fixture,
+  ingest,
+  login,
+  openBrowser,
+  restSession,
+  type ServerProcess,
+  startServer,
+} from "./e2e.ts";
+
+let server: ServerProcess;
+let browser: ChromiumHandle;
+let fixture: Fixture;
+let downloads: string;
+
+beforeAll(async () => {
+  ensureWebBuilt();
+  server = await startServer();
+  fixture = await createFixture(server.url, "UI spec", 3);
+  downloads = mkdtempSync(join(tmpdir(), "pb-web-downloads-"));
+  browser = await openBrowser({ downloadsPath: downloads });
+  const page = await browser.context.newPage();
+  await login(page, server.url);
+  await page.getByRole("heading", { name: "Dashboards" }).waitFor();
+  await page.close();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.destroy();
+  if (downloads) rmSync(downloads, { recursive: true, force: true });
+});
+
+async function openDashboard(id = fixture.dashboardId): Promise<Page> {
+  const page = await browser.context.newPage();
+  await page.goto(`${server.url}/dashboards/${id}`);
+  await page.getByTestId("connection-status").filter({ hasText: "Live" }).waitFor();
+  return page;
+}
+
+let clock = Date.now() - 60_000;
+/** Distinct, increasing timestamps near now, so every point is its own chart point. */
+function nextTimestamp(): string {
+  clock = Math.max(clock + 1, Date.now() - 30_000);
+  return new Date(clock).toISOString();
+}
+
+async function waitForPoint(page: Page, metricId: number, timestamp: string, timeout = 10_000) {
+  const ms = Date.parse(timestamp);
+  await page.waitForFunction(
+    ([id, t]) => window.__pulseboardSeries(id)?.timestamps.includes(t) ?? false,
+    [metricId, ms] as const,
+    { timeout },
+  );
+}
+
+describe("dashboard UI", () => {
+  it("lists the dashboards the user is a member of with their role", async () => {
+    const page = await browser.context.newPage();
+    await page.goto(server.url);
+    const link = page.getByRole("link", { name: /UI spec/ });
+    await link.waitFor();
+    await expect(link.textContent()).resolves.toContain("owner");
+    await page.close();
+  });
+
+  it("shows values arriving live in the card and the chart", async () => {
+    const page = await openDashboard();
+    const [metric] = fixture.metricIds as [number];
+    const points = [41.5, 42.25, 43.75].map((value) => ({
+      metric_id: metric,
+      value,
+      timestamp: nextTimestamp(),
+    }));
+    await ingest(server.url, fixture.token, points);
+    const last = points.at(-1)!;
+    await waitForPoint(page, metric, last.timestamp);
+    await expect(page.getByTestId(`value-${metric}`).textContent()).resolves.toBe("43.75 ms");
+    const series = await chartSeries(page, metric);
+    for (const p of points) expect(series?.timestamps).toContain(Date.parse(p.timestamp));
+    const received = Number((await page.getByTestId("received-count").textContent())?.replace(/,/g, ""));
+    expect(received).toBeGreaterThanOrEqual(3);
+    await page.close();
+  });
+
+  it("pausing holds chart updates back and resuming replays what was missed", async () => {
+    const page = await openDashboard();
+    const [, metric] = fixture.metricIds as [number, number];
+    await page.getByTestId("pause-toggle").click();
+    await page.getByTestId("connection-status").filter({ hasText: "Paused" }).waitFor();
+    // the `paused` answer confirms the server stopped; give it a moment before publishing
+    await page.waitForTimeout(300);
+    const missed = { metric_id: metric, value: 7, timestamp: nextTimestamp() };
+    await ingest(server.url, fixture.token, [missed]);
+    await page.waitForTimeout(1500);
+    expect((await chartSeries(page, metric))?.timestamps).not.toContain(Date.parse(missed.timestamp));
+    await page.getByTestId("pause-toggle").click();
+    await waitForPoint(page, metric, missed.timestamp);
+    await page.getByTestId("connection-status").filter({ hasText: "Live" }).waitFor();
+    await page.close();
+  });
+
+  it("exports the dashboard as CSV and JSON downloads", async () => {
+    const [metric] = fixture.metricIds as [number];
+    const point = { metric_id: metric, value: 123.5, timestamp: nextTimestamp() };
+    await ingest(server.url, fixture.token, [point]);
+    const page = await openDashboard();
+    const [csv] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-csv").click()]);
+    const csvText = readFileSync((await csv.path())!, "utf8");
+    expect(csvText.split("\n")[0]?.trim()).toBe("metric_id,metric_name,unit,timestamp,value");
+    expect(csvText).toContain(`${metric},metric_00,ms,${point.timestamp},123.5`);
+    const [json] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByTestId("export-json").click(),
+    ]);
+    const body = JSON.parse(readFileSync((await json.path())!, "utf8")) as {
+      metrics: { id: number; values: { value: number; timestamp: string }[] }[];
+    };
+    const exported = body.metrics.find((m) => m.id === metric);
+    expect(exported?.values).toContainEqual({ value: 123.5, timestamp: point.timestamp });
+    await page.close();
+  });
+
+  it("remembers the chosen theme on the server across a reload", async () => {
+    const page = await openDashboard();
+    const before = await page.evaluate(() => document.documentElement.dataset.theme);
+    const next = before === "dark" ? "light" : "dark";
+    await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith("/api/v1/me/preferences") && r.status() === 200),
+      page.getByTestId("theme-toggle").click(),
+    ]);
+    // Forget the local copy: what comes back must come from /auth/me.
+    await page.evaluate(() => localStorage.clear());
+    await page.reload();
+    await page.getByTestId("connection-status").waitFor();
+    await page.waitForFunction((t) => document.documentElement.dataset.theme === t, next);
+    const { call } = await restSession(server.url);
+    expect((await call<{ preferences: { theme: string } }>("GET", "/api/v1/auth/me")).preferences.theme).toBe(
+      next,
+    );
+    await page.close();
+  });
+
+  it("keeps rearranged widgets in place after a reload", async () => {
+    const page = await openDashboard();
+    await page.getByTestId("edit-toggle").click();
+    const counter = page.locator('[data-widget-id="counter"]');
+    // Positions relative to the grid: the edit bar above it comes and goes.
+    const place = async () => {
+      const grid = (await page.getByTestId("grid").boundingBox())!;
+      const item = (await page.locator('[data-widget-id="counter"]').boundingBox())!;
+      return { x: Math.round(item.x - grid.x), y: Math.round(item.y - grid.y), w: Math.round(item.width) };
+    };
+    const before = await place();
+    const title = counter.locator(".widget-title");
+    const box = (await title.boundingBox())!;
+    // Drag the "updates received" card by its title down below the first row of charts.
+    await page.mouse.move(box.x + 20, box.y + box.height / 2);
+    await page.mouse.down();
+    for (let i = 1; i <= 10; i++) await page.mouse.move(box.x + 20 + i * 60, box.y + box.height / 2 + i * 40);
+    await page.mouse.up();
+    await page.getByTestId("save-state").filter({ hasText: "Layout saved" }).waitFor();
+    await page.waitForTimeout(600); // grid items animate into place
+    const moved = await place();
+    expect(moved).not.toEqual(before);
+    const { call } = await restSession(server.url);
+    const saved = await call<{ widgets: { id: string; x: number; y: number }[] }>(
+      "GET",
+      `/api/v1/dashboards/${fixture.dashboardId}/layout`,
+    );
+    expect(saved.widgets.find((w) => w.id === "counter")).not.toMatchObject({ x: 0, y: 0 });
+    await page.reload();
+    await page.getByTestId("connection-status").filter({ hasText: "Live" }).waitFor();
+    await page.waitForTimeout(600);
+    const after = await place();
+    expect(after).toEqual(moved);
+    await page.close();
+  });
+
+  it("shares the dashboard with another user by name and role", async () => {
+    execFileSync(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        resolve(import.meta.dirname, "../../server/src/cli.ts"),
+        "create-user",
+        "bob",
+        "--password",
+        "bob-password-1",
+      ],
+      {
+        env: { ...process.env, PULSEBOARD_DATA_DIR: server.dataDir, LOG_LEVEL: "warn" },
+        stdio: "pipe",
+      },
+    );
+    const page = await openDashboard();
+    await page.getByRole("button", { name: "Share" }).click();
+    await page.getByLabel("User name").fill("bob");
+    await page.getByLabel("Role").selectOption("editor");
+    await page.getByRole("button", { name: "Share", exact: true }).last().click();
+    await page.getByText("bob is now editor.").waitFor();
+    const bob = await restSession(server.url, "bob", "bob-password-1");
+    const list = await bob.call<{ id: number; role: string }[]>("GET", "/api/v1/dashboards");
+    expect(list.find((d) => d.id === fixture.dashboardId)?.role).toBe("editor");
+    await page.close();
+  });
+
+  it("shows hostile metric names as text, never as HTML", async () => {
+    const { call } = await restSession(server.url);
+    const hostile = '<img src=x onerror="window.__xss=1">';
+    const d = await call<{ id: number }>("POST", "/api/v1/dashboards", { name: `<b>${hostile}</b>` });
+    const m = await call<{ id: number }>("POST", `/api/v1/dashboards/${d.id}/metrics`, {
+      name: hostile,
+      type: "gauge",
+      unit: "<i>u</i>",
+    });
+    await ingest(server.url, fixture.token, [
+      { metric_id: m.id, value: 1, timestamp: nextTimestamp() },
+    ]).catch(
+      () => {}, // the fixture token's user owns this dashboard too; ingest is only decoration here
+    );
+    const page = await openDashboard(d.id);
+    await page.getByText(hostile, { exact: false }).first().waitFor();
+    expect(await page.locator("main img, header img").count()).toBe(0);
+    expect(await page.locator("main b, main i").count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    await page.close();
+  });
+});
