@@ -22,6 +22,7 @@ import type { PbMigration } from "./db/migrations/index.ts";
 import type { Db, DbKind } from "./db/schema.ts";
 import { fromFrameworkError } from "./errors.ts";
 import { dashboardGroup, type GroupSender } from "./fanout.ts";
+import { parseJsonBody } from "./json-body.ts";
 import { registerWeb } from "./web.ts";
 import { type DashboardChannels, dashboardConsumer } from "./ws/dashboard-consumer.ts";
 import { inProcessPresence, type PresenceCounter } from "./ws/presence.ts";
@@ -99,6 +100,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   channels.attach(app.server);
 
   await app.register(fastifyCookie);
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
   app.decorateRequest("principal", null);
   app.addHook("preHandler", async (request) => {
     if (!request.url.startsWith("/api/")) return;

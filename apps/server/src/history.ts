@@ -80,8 +80,7 @@ export async function downsample(db: Db, metricId: number, range: Range, points:
     const raw = await rangeValues(db, metricId, { from, to }, points);
     return raw.map((v) => ({ ...v, min: v.value, max: v.value, count: 1 }));
   }
-  // +1 so that `to` itself falls in the last bucket rather than one past it.
-  const width = Math.max(1, Math.ceil((to - from + 1) / points));
+  const width = Math.max(1, Math.ceil((to - from) / points));
   const bucket = sql<number>`cast((${sql.ref("timestamp")} - ${from}) / ${width} as integer)`;
   const rows = await db
     .selectFrom("metric_values")
@@ -98,11 +97,30 @@ export async function downsample(db: Db, metricId: number, range: Range, points:
     .groupBy(sql`1`)
     .orderBy(sql`1`)
     .execute();
-  return rows.map((r) => ({
-    value: Number(r.avg),
-    timestamp: iso(from + Number(r.bucket) * width),
+  const buckets = rows.map((r) => ({
+    bucket: Number(r.bucket),
+    sum: Number(r.avg) * Number(r.count),
     min: Number(r.min),
     max: Number(r.max),
     count: Number(r.count),
+  }));
+  // Only a point exactly at `to` can land one bucket past the last: fold it into the last.
+  const over = buckets[buckets.length - 1];
+  const last = buckets[buckets.length - 2];
+  if (over && over.bucket >= points) {
+    if (last && last.bucket === points - 1) {
+      buckets.pop();
+      last.sum += over.sum;
+      last.min = Math.min(last.min, over.min);
+      last.max = Math.max(last.max, over.max);
+      last.count += over.count;
+    } else over.bucket = points - 1;
+  }
+  return buckets.map((b) => ({
+    value: b.sum / b.count,
+    timestamp: iso(from + b.bucket * width),
+    min: b.min,
+    max: b.max,
+    count: b.count,
   }));
 }
