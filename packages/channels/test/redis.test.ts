@@ -84,4 +84,19 @@ describe("Redis channel layer", () => {
     expect(await ann.receive("chat_message", 5000)).toMatchObject({ payload: { from: "bob", text: "back" } });
     await Promise.all([ann.close(), bob.close()]);
   }, 30_000);
+
+  it("keeps serving while Redis is down (joins do not hang, sends do not throw) and subscribes late joiners on return", async () => {
+    await redis.stop();
+    // joined during the outage: the handshake and its join() complete without Redis
+    const bob = await member(b, "token-bob");
+    await expect(a.server.groupSend("room.1", "tick", { n: 2 })).resolves.toBeUndefined();
+    await redis.start();
+    let received = false;
+    for (let i = 0; i < 100 && !received; i++) {
+      await a.server.broadcast("room.1", "chat_message", { from: "system", text: "welcome back" });
+      received = (await bob.receiveAll(100)).some((f) => f.action === "chat_message");
+    }
+    expect(received).toBe(true);
+    await bob.close();
+  }, 30_000);
 });
