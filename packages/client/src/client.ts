@@ -108,6 +108,11 @@ export class PulseboardClient extends Emitter<ClientEvents> {
     return this.#outbox.subscribed;
   }
 
+  /** The metric ids explicitly unsubscribed (also re-sent, as the server may subscribe to all on connect). */
+  get unsubscriptions(): ReadonlySet<number> {
+    return this.#outbox.unsubscribed;
+  }
+
   get paused(): boolean {
     return this.#outbox.paused;
   }
@@ -282,8 +287,10 @@ export class PulseboardClient extends Emitter<ClientEvents> {
     if (socket) {
       socket.onopen = null;
       socket.onmessage = null;
-      socket.onerror = null;
       socket.onclose = null;
+      // Not null: `ws` emits "error" when a CONNECTING socket is closed, and an EventEmitter
+      // "error" without a listener would crash the process.
+      socket.onerror = () => {};
     }
     return socket;
   }

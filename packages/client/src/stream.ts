@@ -36,7 +36,8 @@ export type Scheduler = (flush: () => void) => () => void;
 export interface StreamOptions {
   /** Points kept per metric (default 1000). */
   capacity?: number;
-  /** Subscribe to every metric of the dashboard config as it arrives (default true). */
+  /** Subscribe to every metric of the dashboard config as it arrives, except those explicitly
+   * unsubscribed (default true). */
   subscribeAll?: boolean;
   /** Default: requestAnimationFrame in browsers, a 16 ms timer elsewhere. */
   schedule?: Scheduler;
@@ -127,9 +128,11 @@ export class DashboardStream extends Emitter<{ change: StreamChange }> {
     for (const m of config.metrics) this.#describe(m.id, m.name, m.unit);
     this.#snapshot = { ...this.#snapshot, config };
     if (this.options.subscribeAll !== false) {
+      // A metric the application unsubscribed from stays unsubscribed.
+      const { subscriptions, unsubscriptions } = this.client;
       const missing = config.metrics
         .map((m: MetricInfo) => m.id)
-        .filter((id) => !this.client.subscriptions.has(id));
+        .filter((id) => !subscriptions.has(id) && !unsubscriptions.has(id));
       if (missing.length > 0) this.client.send("subscribe", missing);
     }
     this.#touch();

@@ -1,0 +1,240 @@
+// The client against the real Pulseboard server (apps/server over SQLite, started by its test
+// harness): restart on the same port, resume across a gap larger than the history window, terminal
+// auth failures, offline queue, and a silent peer (a TCP relay that stops forwarding).
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
+import { buildApp, type PulseboardApp } from "../../../apps/server/src/app.ts";
+import {
+  createTestDatabase,
+  startTestApp,
+  type TestApp,
+  type TestDatabase,
+} from "../../../apps/server/test/harness.ts";
+import { type ClientOptions, createClient, type PulseboardClient } from "../src/client.ts";
+import type { ClientState } from "../src/index.ts";
+import { DashboardStream } from "../src/stream.ts";
+import { nextEvent, reachState, sleep, until } from "./helpers.ts";
+import { startRelay } from "./relay.ts";
+
+let database: TestDatabase;
+let t: TestApp;
+let restarted: PulseboardApp | undefined;
+let token: string;
+let outsiderToken: string;
+let dash: number;
+let cpu: number;
+let mem: number;
+const clients: PulseboardClient[] = [];
+// Explicit, strictly increasing timestamps so points never collide on (metric_id, timestamp).
+let clock = Date.now() - 3_600_000;
+const nextTs = () => {
+  clock += 1000;
+  return new Date(clock).toISOString();
+};
+
+/** While closed, every connection attempt goes to a port that refuses: the client is kept away. */
+let gateOpen = true;
+class GatedWebSocket extends WebSocket {
+  constructor(url: string | URL, protocols?: string | string[]) {
+    super(gateOpen ? url : "ws://127.0.0.1:1/", protocols);
+  }
+}
+
+async function ingest(metricId: number, values: number[]): Promise<{ value: number; timestamp: string }[]> {
+  const points = values.map((value) => ({ metric_id: metricId, value, timestamp: nextTs() }));
+  let res: Awaited<ReturnType<TestApp["api"]>>;
+  try {
+    res = await t.api("POST", "/api/v1/ingest", { token, body: { points } });
+  } catch {
+    // fetch may pick a keep-alive socket of the server that was just restarted: that request
+    // never reached a server, so sending it again cannot store anything twice.
+    res = await t.api("POST", "/api/v1/ingest", { token, body: { points } });
+  }
+  if (res.status !== 200) throw new Error(`ingest failed: ${res.status} ${res.text}`);
+  return points.map(({ value, timestamp }) => ({ value, timestamp }));
+}
+
+function connect(opts: Partial<ClientOptions> = {}): PulseboardClient {
+  const client = createClient({
+    url: `${t.wsUrl}/ws/dashboard/${dash}/`,
+    token,
+    WebSocket: GatedWebSocket,
+    heartbeatMs: 0,
+    backoff: { initialMs: 30, maxMs: 200, factor: 2, jitter: 1 },
+    ...opts,
+  });
+  clients.push(client);
+  return client;
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase("sqlite");
+  t = await startTestApp("sqlite", { database, config: { seedDemo: false } });
+  await t.createUser("alice");
+  await t.createUser("mallory");
+  token = await t.createToken("alice");
+  outsiderToken = await t.createToken("mallory");
+  dash = (await t.api("POST", "/api/v1/dashboards", { token, body: { name: "Ops" } })).body.id;
+  const metric = async (name: string) =>
+    (
+      await t.api("POST", `/api/v1/dashboards/${dash}/metrics`, {
+        token,
+        body: { name, type: "gauge", unit: "%" },
+      })
+    ).body.id as number;
+  cpu = await metric("cpu");
+  mem = await metric("mem");
+});
+afterEach(() => {
+  gateOpen = true;
+  for (const c of clients.splice(0)) c.close();
+});
+afterAll(async () => {
+  await restarted?.close();
+  await t?.close();
+  await database?.destroy();
+});
+
+describe("client against the real server", () => {
+  it("authenticates with a token and streams ingested points", async () => {
+    const client = connect();
+    const config = await nextEvent(client, "dashboard_config");
+    expect(config.metrics.map((m) => m.name)).toEqual(["cpu", "mem"]);
+    await reachState(client, "open");
+    const [p] = await ingest(cpu, [42]);
+    const update = await nextEvent(client, "metric_update", (u) => u.timestamp === p!.timestamp);
+    expect(update).toMatchObject({ metric_id: cpu, value: 42, metric_name: "cpu", unit: "%" });
+  });
+
+  it("a bad token is terminal: auth_error 401, closed, no reconnect loop", async () => {
+    const client = connect({ token: "not-a-token" });
+    const attempts: number[] = [];
+    client.on("reconnect", (r) => attempts.push(r.attempt));
+    const error = await nextEvent(client, "auth_error");
+    expect(error).toMatchObject({ code: "PB_ERR_CLIENT_UNAUTHENTICATED", status: 401 });
+    await sleep(300); // ten backoff periods
+    expect(attempts).toEqual([]);
+    expect(client.state).toBe("closed");
+  });
+
+  it("a non-member is terminal with 403, an unknown dashboard with 404", async () => {
+    const outsider = connect({ token: outsiderToken });
+    expect((await nextEvent(outsider, "auth_error")).status).toBe(403);
+    const lost = connect({ url: `${t.wsUrl}/ws/dashboard/999999/` });
+    expect((await nextEvent(lost, "auth_error")).status).toBe(404);
+    await sleep(300);
+    expect([outsider.state, lost.state]).toEqual(["closed", "closed"]);
+  });
+
+  it("after a kick, flushes the offline queue and re-sends the coalesced subscriptions", async () => {
+    const relay = await startRelay(t.port);
+    try {
+      const client = connect({ url: `ws://127.0.0.1:${relay.port}/ws/dashboard/${dash}/` });
+      const updates: number[] = [];
+      client.on("metric_update", (u) => updates.push(u.metric_id));
+      await reachState(client, "open");
+      relay.refuse = true;
+      relay.cut();
+      await reachState(client, "reconnecting");
+      // The server subscribes a new connection to every metric: the unsubscribe must be re-sent.
+      client.send("unsubscribe", [mem]);
+      client.send("resume", { since: new Date(clock).toISOString() });
+      expect(client.queued).toBe(1);
+      const resumed: number[] = [];
+      client.on("resumed", (r) => resumed.push(r.count));
+      relay.refuse = false;
+      await reachState(client, "open");
+      // one `resumed` for the client's own resume after reconnecting, one for the queued one
+      await until(() => resumed.length === 2, "both resumes were answered");
+      expect(client.queued).toBe(0);
+      const [, last] = await Promise.all([ingest(mem, [1]), ingest(cpu, [2])]);
+      await until(() => client.newest(cpu) === last![0]!.timestamp, "the cpu point arrived");
+      await sleep(100);
+      expect(updates.filter((id) => id === mem)).toEqual([]);
+    } finally {
+      await relay.close();
+    }
+  });
+
+  it("detects a peer that stops answering through the heartbeat and reconnects", async () => {
+    const relay = await startRelay(t.port);
+    try {
+      const client = connect({ url: `ws://127.0.0.1:${relay.port}/ws/dashboard/${dash}/`, heartbeatMs: 150 });
+      await reachState(client, "open");
+      await sleep(400); // pongs keep a healthy connection alive past 2× heartbeat
+      expect(client.state).toBe("open");
+      const states: ClientState[] = [];
+      client.on("state", (s) => states.push(s.state));
+      relay.freeze(); // TCP stays up: only the missing pongs tell
+      const reopened = await nextEvent(client, "state", (s) => s.state === "open", 5000);
+      expect(reopened.reconnected).toBe(true);
+      expect(states.slice(0, 2)).toEqual(["reconnecting", "connecting"]);
+      expect(relay.accepted).toBe(2);
+    } finally {
+      await relay.close();
+    }
+  });
+});
+
+describe("server restart on the same port", () => {
+  it("reconnects, re-subscribes and resumes: the stream has every point once, gap filled", async () => {
+    // a metric of its own, so the series holds exactly what this spec ingests
+    const disk = (
+      await t.api("POST", `/api/v1/dashboards/${dash}/metrics`, {
+        token,
+        body: { name: "disk", type: "gauge" },
+      })
+    ).body.id as number;
+    const client = connect();
+    const stream = new DashboardStream(client, {
+      capacity: 1000,
+      schedule: (f) => {
+        const id = setTimeout(f, 0);
+        return () => clearTimeout(id);
+      },
+    });
+    const delivered = new Map<string, number>();
+    const memUpdates: number[] = [];
+    client.on("metric_update", (u) => u.metric_id === mem && memUpdates.push(u.value));
+    client.on("metric_update", (u) => delivered.set(u.timestamp, (delivered.get(u.timestamp) ?? 0) + 1));
+    client.send("unsubscribe", [mem]);
+    await reachState(client, "open");
+    const before = await ingest(disk, [1, 2, 3]);
+    await until(() => client.newest(disk) === before[2]!.timestamp, "live points before the restart");
+
+    const states: ClientState[] = [];
+    client.on("state", (s) => states.push(s.state));
+    gateOpen = false; // hold the client off until the gap is stored
+    await t.pb.close();
+    restarted = await buildApp(t.config);
+    await restarted.app.listen({ port: t.port, host: "127.0.0.1" });
+    // more than the 100-point history a new connection gets
+    const gap = await ingest(
+      disk,
+      Array.from({ length: 150 }, (_, i) => 100 + i),
+    );
+    await ingest(mem, [7]);
+    const resumed = nextEvent(client, "resumed", () => true, 10_000);
+    gateOpen = true;
+    const reopened = await nextEvent(client, "state", (s) => s.state === "open", 10_000);
+    expect(reopened.reconnected).toBe(true);
+    expect(states[0]).toBe("reconnecting");
+    expect(states.slice(-2)).toEqual(["authenticating", "open"]);
+    expect((await resumed).count).toBeGreaterThan(0);
+    const [after] = await Promise.all([ingest(disk, [999]), ingest(mem, [8])]);
+    await until(
+      () => stream.snapshot.series.get(disk)?.t.length === 3 + 150 + 1,
+      "154 points in the stream",
+      10_000,
+    );
+
+    const all = [...before, ...gap, ...after!];
+    const series = stream.snapshot.series.get(disk)!;
+    expect(Array.from(series.t)).toEqual(all.map((p) => Date.parse(p.timestamp)));
+    expect(Array.from(series.v)).toEqual(all.map((p) => p.value));
+    expect([...delivered.values()].every((n) => n === 1)).toBe(true);
+    // the unsubscribe survived the restart: nothing was streamed for mem, before or after
+    expect(memUpdates).toEqual([]);
+    stream.dispose();
+  });
+});

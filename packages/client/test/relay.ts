@@ -1,0 +1,71 @@
+// A TCP relay between the client and a real server, to misbehave at the network level: cut every
+// connection, refuse new ones, or go silent (stop forwarding, keep TCP open) like a dead peer.
+
+import type { AddressInfo } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
+
+export interface Relay {
+  port: number;
+  /** Connections accepted so far. */
+  accepted: number;
+  refuse: boolean;
+  /** Stop forwarding on the current connections (not later ones); the sockets stay open. */
+  freeze(): void;
+  /** Destroy every relayed connection (the client sees an abnormal close). */
+  cut(): void;
+  close(): Promise<void>;
+}
+
+export async function startRelay(targetPort: number): Promise<Relay> {
+  const pairs = new Set<[Socket, Socket]>();
+  const frozen = new WeakSet<Socket>();
+  const relay: Relay = {
+    port: 0,
+    accepted: 0,
+    refuse: false,
+    freeze() {
+      for (const [a, b] of pairs) {
+        frozen.add(a);
+        frozen.add(b);
+      }
+    },
+    cut() {
+      for (const [a, b] of pairs) {
+        a.destroy();
+        b.destroy();
+      }
+      pairs.clear();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        relay.cut();
+        server.close(() => resolve());
+      }),
+  };
+  const server = createServer((client) => {
+    if (relay.refuse) {
+      client.destroy();
+      return;
+    }
+    relay.accepted++;
+    const upstream = connect(targetPort, "127.0.0.1");
+    const pair: [Socket, Socket] = [client, upstream];
+    pairs.add(pair);
+    const forward = (from: Socket, to: Socket) =>
+      from.on("data", (chunk) => {
+        if (!frozen.has(from)) to.write(chunk);
+      });
+    forward(client, upstream);
+    forward(upstream, client);
+    const end = () => {
+      pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("close", end).on("error", end);
+    upstream.on("close", end).on("error", end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  relay.port = (server.address() as AddressInfo).port;
+  return relay;
+}
