@@ -7,7 +7,6 @@ import { createApiToken } from "./auth/tokens.ts";
 import { loadConfig } from "./config.ts";
 import { openDatabase } from "./db/connect.ts";
 import type { Db, Role } from "./db/schema.ts";
-import { PulseboardError } from "./errors.ts";
 import { createDashboard, findDashboard, setMember } from "./model/dashboards.ts";
 import { createUser, findUserByName } from "./model/users.ts";
 
@@ -95,9 +94,7 @@ try {
 } catch (error) {
   code = error instanceof UsageError ? 2 : 1;
   if (error instanceof UsageError) console.error(`${error.message}\n\n${USAGE}`);
-  else if (error instanceof PulseboardError || (error as Error).name === "TypeError")
-    console.error(`Error: ${(error as Error).message}`);
-  else console.error(`Error: ${(error as Error).message ?? String(error)}`);
+  else console.error(`Error: ${error instanceof Error ? error.message : String(error)}`);
 } finally {
   await handle.close();
 }
