@@ -1,0 +1,122 @@
+// Specification of `npm start`'s server process (main.ts) on first and later runs: the demo
+// user and dashboards, the printed URL, and the synthetic generator feeding "Demo" through the
+// same store-then-fan-out path as REST ingest.
+import { type ChildProcess, spawn } from "node:child_process";
+import { resolve } from "node:path";
+import { Communicator } from "@pulseboard/channels/testing";
+import { freePort } from "@pulseboard/test-support";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "./harness.ts";
+
+const repo = resolve(import.meta.dirname, "../../..");
+
+async function runMain(db: TestDatabase, port: number) {
+  const child = spawn(process.execPath, ["--import", "tsx", "apps/server/src/main.ts"], {
+    cwd: repo,
+    env: {
+      ...process.env,
+      ...db.env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "warn",
+      PULSEBOARD_COLLECTOR_INTERVAL_MS: "200",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout?.on("data", (d) => {
+    out += d;
+  });
+  child.stderr?.on("data", (d) => {
+    out += d;
+  });
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  const deadline = Date.now() + 30_000;
+  while (!out.includes("Pulseboard is running at")) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`main.ts did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, output: () => out, exited };
+}
+
+describe("main.ts (npm start)", () => {
+  let db: TestDatabase;
+  let port: number;
+  const children: ChildProcess[] = [];
+  beforeAll(async () => {
+    db = await createTestDatabase("sqlite");
+    port = await freePort();
+  });
+  afterAll(async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    await db?.destroy();
+  });
+
+  it("seeds the demo user on first run, prints it and the URL, and streams the Demo dashboard", {
+    timeout: 60_000,
+  }, async () => {
+    const main = await runMain(db, port);
+    children.push(main.child);
+    expect(main.output()).toContain('username "demo", password "demo"');
+    expect(main.output()).toContain(`Pulseboard is running at http://127.0.0.1:${port}/`);
+
+    const url = `http://127.0.0.1:${port}`;
+    const login = await fetch(`${url}/api/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "demo", password: "demo" }),
+    });
+    expect(login.status).toBe(200);
+    const cookie = /pb_session=[^;]+/.exec(login.headers.get("set-cookie") ?? "")![0];
+    const list = (await (await fetch(`${url}/api/v1/dashboards`, { headers: { cookie } })).json()) as Array<{
+      id: number;
+      name: string;
+      role: string;
+    }>;
+    expect(list.map((d) => `${d.name}:${d.role}`)).toEqual(
+      expect.arrayContaining(["System:owner", "Demo:owner"]),
+    );
+
+    const demo = list.find((d) => d.name === "Demo")!;
+    // Wait for the generator to have created the counter, gauge and histogram metrics.
+    let types: string[] = [];
+    for (let i = 0; i < 50 && types.length < 3; i++) {
+      const detail = (await (
+        await fetch(`${url}/api/v1/dashboards/${demo.id}`, { headers: { cookie } })
+      ).json()) as { metrics: Array<{ type: string }> };
+      types = [...new Set(detail.metrics.map((m) => m.type))].sort();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(types).toEqual(["counter", "gauge", "histogram"]);
+
+    const c = await Communicator.connect(`ws://127.0.0.1:${port}/ws/dashboard/${demo.id}/`, {
+      cookie,
+      origin: url,
+    });
+    await c.assertAuthenticated();
+    const update = await c.receive("metric_update", 5000);
+    expect(update.payload).toMatchObject({
+      metric_id: expect.any(Number),
+      value: expect.any(Number),
+      timestamp: expect.any(String),
+    });
+    await c.close();
+
+    main.child.kill("SIGTERM");
+    expect(await main.exited).toBe(0);
+  });
+
+  it("does not seed or print the demo password again on a later run", { timeout: 60_000 }, async () => {
+    const main = await runMain(db, port);
+    children.push(main.child);
+    expect(main.output()).not.toContain("password");
+    const users = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "demo", password: "demo" }),
+    });
+    expect(users.status).toBe(200);
+    main.child.kill("SIGTERM");
+    await main.exited;
+  });
+});
