@@ -1,51 +1,147 @@
-// Produces docs/screenshots/dashboard-{dark,light}.png: a real server with the synthetic and
-// system collectors, an alert rule that fires, the UI in Chromium in each theme.
-//   npx tsx apps/web/scripts/screenshots.ts
+// Produces docs/screenshots/dashboard-{dark,light}.png: a real server, a "Production" dashboard
+// with five minutes of backfilled history and a live feed while the page is open, in Chromium,
+// once per theme.   npx tsx apps/web/scripts/screenshots.ts
 import { resolve } from "node:path";
-import { createFixture, ensureWebBuilt, login, openBrowser, restSession, startServer } from "../test/e2e.ts";
+import { ensureWebBuilt, ingest, login, openBrowser, restSession, startServer } from "../test/e2e.ts";
 
 const OUT = resolve(import.meta.dirname, "../../../docs/screenshots");
-const WARMUP_MS = Number(process.env.WARMUP_MS ?? 25_000);
+const WARMUP_MS = Number(process.env.WARMUP_MS ?? 8000);
+const SHOW_RANGE = process.env.SHOW_RANGE; // e.g. "1h" to look at another range while developing
+
+type Spec = {
+  name: string;
+  type: "gauge" | "counter" | "histogram";
+  unit: string;
+  description: string;
+  at: (t: number, i: number) => number;
+};
+
+const noise = (t: number, k: number) =>
+  Math.sin(t / 7 + k) * 0.5 + Math.sin(t / 2.3 + 2 * k) * 0.3 + Math.sin(t * 1.7 + k) * 0.2;
+let requests = 120_000;
+const SPECS: Spec[] = [
+  {
+    name: "cpu_percent",
+    type: "gauge",
+    unit: "%",
+    description: "CPU busy",
+    at: (t) => 38 + 14 * noise(t, 1),
+  },
+  {
+    name: "memory_percent",
+    type: "gauge",
+    unit: "%",
+    description: "Memory in use",
+    at: (t) => 61 + 2 * noise(t / 10, 2),
+  },
+  {
+    name: "network_in_bytes",
+    type: "gauge",
+    unit: "B/s",
+    description: "Bytes received per second",
+    at: (t) => 420_000 + 160_000 * noise(t, 3),
+  },
+  {
+    name: "network_out_bytes",
+    type: "gauge",
+    unit: "B/s",
+    description: "Bytes sent per second",
+    at: (t) => 250_000 + 90_000 * noise(t, 4),
+  },
+  {
+    name: "requests_total",
+    type: "counter",
+    unit: "requests",
+    description: "HTTP requests served",
+    at: (t) => (requests += Math.round(40 + 15 * noise(t, 5))),
+  },
+  {
+    name: "latency_ms",
+    type: "histogram",
+    unit: "ms",
+    description: "Request latency",
+    at: (t, i) => Math.max(2, 35 + 18 * noise(t * 3 + i, 6) + (i % 17 === 0 ? 90 : 0)),
+  },
+  {
+    name: "temperature",
+    type: "gauge",
+    unit: "°C",
+    description: "Rack inlet temperature",
+    at: (t) => 22.5 + 1.5 * noise(t / 4, 7),
+  },
+];
 
 ensureWebBuilt();
-const server = await startServer({
-  PULSEBOARD_SYNTHETIC: "1",
-  PULSEBOARD_SYSTEM: "1",
-  PULSEBOARD_COLLECTOR_INTERVAL_MS: "500",
-});
-const browser = await openBrowser({ viewport: { width: 1440, height: 1000 } });
+const server = await startServer();
+const browser = await openBrowser({ viewport: { width: 1440, height: 900 } });
+let feeding = true;
 try {
   const { call } = await restSession(server.url);
-  // Let the collectors create their metrics, then put an alert on the demo temperature.
-  await new Promise((r) => setTimeout(r, 3000));
-  const dashboards = await call<{ id: number; slug: string }[]>("GET", "/api/v1/dashboards");
-  const demo = dashboards.find((d) => d.slug === "demo");
-  if (!demo) throw new Error(`no demo dashboard: ${JSON.stringify(dashboards)}\n${server.output()}`);
-  const metrics = await call<{ id: number; name: string }[]>("GET", `/api/v1/dashboards/${demo.id}/metrics`);
-  const temperature = metrics.find((m) => m.name === "temperature");
-  if (temperature) {
-    await call("POST", `/api/v1/dashboards/${demo.id}/alert-rules`, {
-      metric_id: temperature.id,
-      condition: "above",
-      threshold: 20,
-      duration_s: 0,
-      hysteresis: 0,
-      enabled: true,
-    }).catch((e) => console.warn(`alert rule not created: ${e}`));
+  const dashboard = await call<{ id: number }>("POST", "/api/v1/dashboards", {
+    name: "Production",
+    description: "Edge cluster, eu-west",
+  });
+  const ids: number[] = [];
+  for (const s of SPECS) {
+    const m = await call<{ id: number }>("POST", `/api/v1/dashboards/${dashboard.id}/metrics`, {
+      name: s.name,
+      type: s.type,
+      unit: s.unit,
+      description: s.description,
+    });
+    ids.push(m.id);
   }
-  void createFixture;
+  const [cpu, , , , req, latency, temperature] = ids;
+  await call("PUT", `/api/v1/dashboards/${dashboard.id}/layout`, {
+    widgets: [
+      { id: "system", type: "system", x: 0, y: 0, w: 4, h: 5 },
+      { id: "requests", type: "metric", metric_id: req, chart: "area", x: 4, y: 0, w: 4, h: 5 },
+      { id: "latency", type: "metric", metric_id: latency, x: 8, y: 0, w: 4, h: 5 },
+      { id: "counter", type: "counter", x: 0, y: 5, w: 2, h: 2 },
+      { id: "connections", type: "connections", x: 2, y: 5, w: 2, h: 2 },
+      { id: "temperature", type: "metric", metric_id: temperature, x: 4, y: 5, w: 4, h: 4 },
+      { id: "activity", type: "activity", x: 8, y: 5, w: 4, h: 4 },
+      { id: "cpu", type: "metric", metric_id: cpu, chart: "bars", x: 0, y: 7, w: 4, h: 3 },
+      { id: "alerts", type: "alerts", x: 4, y: 9, w: 8, h: 2 },
+    ],
+  });
+  const { token } = await call<{ token: string }>("POST", "/api/v1/tokens", { name: "screenshots" });
+  const pointsAt = (ms: number, i: number) =>
+    SPECS.map((s, k) => ({
+      metric_id: ids[k]!,
+      value: s.at(ms / 1000, i),
+      timestamp: new Date(ms).toISOString(),
+    }));
+  // Five minutes of history, one point a second.
+  const now = Date.now();
+  const backfill = [];
+  for (let i = 300; i > 0; i--) backfill.push(...pointsAt(now - i * 1000, i));
+  await ingest(server.url, token, backfill);
+  const feed = (async () => {
+    let i = 0;
+    while (feeding) {
+      await ingest(server.url, token, pointsAt(Date.now(), i++)).catch(() => {});
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+
   const page = await browser.context.newPage();
-  await login(page, server.url, `/dashboards/${demo.id}`);
+  await login(page, server.url, `/dashboards/${dashboard.id}`);
   await page.getByTestId("connection-status").filter({ hasText: "Live" }).waitFor();
-  await new Promise((r) => setTimeout(r, WARMUP_MS));
+  if (SHOW_RANGE) await page.getByRole("button", { name: SHOW_RANGE, exact: true }).click();
+  await page.waitForTimeout(WARMUP_MS);
   for (const theme of ["dark", "light"] as const) {
     const current = await page.evaluate(() => document.documentElement.dataset.theme);
     if (current !== theme) await page.getByTestId("theme-toggle").click();
     await page.waitForTimeout(1500);
-    await page.screenshot({ path: `${OUT}/dashboard-${theme}.png`, fullPage: true });
-    console.log(`wrote ${OUT}/dashboard-${theme}.png`);
+    const path = `${OUT}/dashboard-${theme}${SHOW_RANGE ? `-${SHOW_RANGE}` : ""}.png`;
+    await page.screenshot({ path, fullPage: true });
+    console.log(`wrote ${path}`);
   }
+  feeding = false;
+  await feed;
 } finally {
+  feeding = false;
   await browser.close();
   await server.destroy();
 }

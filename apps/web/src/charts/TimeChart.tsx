@@ -107,7 +107,8 @@ function chartOptions(
   return {
     width: Math.max(50, Math.floor(width)),
     height: Math.max(40, Math.floor(height)),
-    legend: { show: labels.length > 1, live: false },
+    // Widgets draw their own legend where one is needed; uPlot's would sit outside the card.
+    legend: { show: false },
     cursor: { drag: { x: false, y: false } },
     scales: { x: { time: true, range: () => range() } },
     axes: [

@@ -11,8 +11,8 @@ export function findSystemMetrics(metrics: Metric[]) {
   return {
     cpu: find(/cpu/i),
     memory: find(/mem/i),
-    netIn: find(/(net|network).*(in|rx|recv|receive)|rx_bytes/i),
-    netOut: find(/(net|network).*(out|tx|sent|transmit)|tx_bytes/i),
+    netIn: find(/^net(work)?_(in|rx|recv|receive)/i),
+    netOut: find(/^net(work)?_(out|tx|sent|transmit)/i),
   };
 }
 
@@ -26,6 +26,16 @@ export function SystemWidget({ store, metrics, window, theme }: WidgetProps) {
     <div className="system">
       {cpu && <Bar store={store} metric={cpu} label="CPU" />}
       {memory && <Bar store={store} metric={memory} label="Memory" />}
+      {net.length > 0 && (
+        <div className="legend" aria-hidden="true">
+          {net.map((m, i) => (
+            <span key={m.id}>
+              <span className={`swatch swatch-${i + 1}`} /> network {m === netIn ? "in" : "out"}
+              {m.unit ? ` (${m.unit})` : ""}
+            </span>
+          ))}
+        </div>
+      )}
       {net.length > 0 && (
         <TimeChart
           store={store}
