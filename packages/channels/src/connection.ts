@@ -29,6 +29,7 @@ export interface Hub {
   readonly registry: GroupRegistry;
   readonly logger: Logger;
   readonly maxFrameBytes: number;
+  readonly maxQueuedFrames: number;
   readonly rateLimit: { messages: number; perMs: number } | false;
   readonly maxBufferedBytes: number;
   readonly slowConsumerGraceMs: number;
@@ -222,6 +223,10 @@ export class Connection implements ConsumerContext, Member {
           `Rate limit exceeded (${this.hub.rateLimit ? this.hub.rateLimit.messages : 0} messages per ${this.hub.rateLimit ? this.hub.rateLimit.perMs : 0} ms)`,
         ),
       );
+      return;
+    }
+    if (this.#queue.length >= this.hub.maxQueuedFrames) {
+      this.#fail(new RateLimitedError("Too many frames waiting to be handled"));
       return;
     }
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);

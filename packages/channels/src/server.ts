@@ -33,6 +33,8 @@ export interface ChannelsServerOptions<C extends AnyConsumer> {
   maxFrameBytes?: number;
   /** Larger frames close the connection with 1009 (default 1 MiB). */
   hardMaxFrameBytes?: number;
+  /** Client frames waiting for their turn (e.g. during a slow handshake); over → close 4029. Default 1000. */
+  maxQueuedFrames?: number;
   /** Token bucket per connection; over → close 4029. Default 50 per 1000 ms; false disables. */
   rateLimit?: { messages: number; perMs: number } | false;
   /** Ping interval; a peer that has not answered by the next tick is terminated. 0 disables. Default 30 s. */
@@ -83,6 +85,7 @@ class Server implements Hub {
   readonly logger: Logger;
   readonly registry: GroupRegistry;
   readonly maxFrameBytes: number;
+  readonly maxQueuedFrames: number;
   readonly rateLimit: { messages: number; perMs: number } | false;
   readonly maxBufferedBytes: number;
   readonly slowConsumerGraceMs: number;
@@ -101,6 +104,7 @@ class Server implements Hub {
     this.layer = options.layer ?? new InMemoryLayer();
     this.logger = options.logger ?? defaultLogger;
     this.maxFrameBytes = options.maxFrameBytes ?? 64 * 1024;
+    this.maxQueuedFrames = options.maxQueuedFrames ?? 1000;
     this.rateLimit = options.rateLimit ?? { messages: 50, perMs: 1000 };
     this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
     this.slowConsumerGraceMs = options.slowConsumerGraceMs ?? 5000;

@@ -37,7 +37,7 @@ describe("completion messages", () => {
   });
 
   it("sends no complete for frames of a consumer without sendCompletion", async () => {
-    const Plain = (await import("./helpers.ts")).roomConsumer();
+    const Plain = roomConsumer();
     const other = await start({ consumers: [Plain] });
     try {
       const c = await other.connect("/ws/room/1/", { token: "token-ann" });

@@ -1,7 +1,7 @@
 // Groups: join/leave, cleanup on disconnect, broadcast (excludeCurrent), and server-side events
 // from outside any socket handled by typed event handlers.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ValidationError } from "../src/index.ts";
+import { defineConsumer, ValidationError } from "../src/index.ts";
 import { type Running, roomConsumer, start } from "./helpers.ts";
 
 const Room = roomConsumer();
@@ -95,5 +95,34 @@ describe("groups", () => {
 
   it("sends nothing and fails nothing for a group without members", async () => {
     await expect(app.server.groupSend("room.404", "tick", { n: 2 })).resolves.toBeUndefined();
+  });
+
+  it("logs an event handler failure and still delivers the event to the other members", async () => {
+    const Base = roomConsumer();
+    const Fragile = defineConsumer({
+      ...Base.definition,
+      eventHandlers: {
+        tick: (event, ctx, frame) => {
+          if (ctx.user.name === "ann") throw new Error("handler bug");
+          if (event.n % 2 === 0) ctx.sendRaw(frame);
+        },
+      },
+    });
+    const other = await start({ consumers: [Fragile] });
+    try {
+      const ann = await other.connect("/ws/room/1/", { token: "token-ann" });
+      const bob = await other.connect("/ws/room/1/", { token: "token-bob" });
+      for (const c of [ann, bob]) {
+        await c.assertAuthenticated();
+        await c.receive("welcome");
+      }
+      await other.server.groupSend("room.1", "tick", { n: 2 });
+      expect(await bob.receive()).toEqual({ action: "tick", payload: { n: 2 } });
+      expect(other.logs.some((l) => l.level === "error" && l.msg === "event handler failed")).toBe(true);
+      ann.sendMessage("ping", null);
+      expect(await ann.receive()).toEqual({ action: "pong", payload: null });
+    } finally {
+      await other.stop();
+    }
   });
 });

@@ -131,3 +131,36 @@ describe("handshake", () => {
     expect((await c.closed).code).toBe(4001);
   });
 });
+
+describe("handshake failures after authentication", () => {
+  it("closes with 1011 and logs when the post-authentication hook throws", async () => {
+    const Broken = defineConsumer({
+      path: "/ws/broken/",
+      incoming: { ping: z.null().optional() },
+      onAuthenticated: () => {
+        throw new Error("cannot load config");
+      },
+      handlers: { ping: () => undefined },
+    });
+    const other = await start({ consumers: [Broken] });
+    try {
+      const c = await other.connect("/ws/broken/");
+      await c.assertAuthenticated();
+      expect(await c.closed).toEqual({ code: 1011, reason: "Internal server error" });
+      expect(other.logs.some((l) => l.level === "error" && l.msg === "onAuthenticated failed")).toBe(true);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it("closes with 4029 a client that piles up more frames than maxQueuedFrames during the handshake", async () => {
+    const other = await start({ consumers: [SlowRoom], maxQueuedFrames: 10, rateLimit: false });
+    try {
+      const c = await other.connect("/ws/slow/1/", { token: "token-ann" });
+      for (let i = 0; i < 20; i++) c.sendMessage("ping", null);
+      expect((await c.closed).code).toBe(4029);
+    } finally {
+      await other.stop();
+    }
+  });
+});
