@@ -48,6 +48,9 @@ type Item = { text: string } | { error: Error };
 type Handler = (payload: unknown, ctx: Connection) => unknown;
 type EventHandler = (event: unknown, ctx: Connection, frame: PreparedFrame) => unknown;
 
+// Shared send options: a Buffer sent as a text frame, no per-send allocation on the fan-out path.
+const TEXT = { binary: false } as const;
+
 // A close reason is limited to 123 bytes by the protocol.
 function reasonOf(text: string): string {
   const buf = Buffer.from(text);
@@ -148,7 +151,7 @@ export class Connection implements ConsumerContext, Member {
 
   sendRaw(frame: PreparedFrame | string): boolean {
     if (this.ws.readyState !== 1) return false;
-    this.ws.send(typeof frame === "string" ? frame : frame.data, { binary: false });
+    this.ws.send(typeof frame === "string" ? frame : frame.data, TEXT);
     this.#watch.check();
     return true;
   }

@@ -27,7 +27,11 @@ export interface ChannelsServerOptions<C extends AnyConsumer> {
   consumers: readonly C[];
   /** Default: a new InMemoryLayer (one process). */
   layer?: ChannelLayer;
-  /** Browser Origins allowed to connect; a request without Origin (non-browser) is always allowed. */
+  /**
+   * Browser Origins allowed to connect (exact `scheme://host[:port]`); the entry "same-origin"
+   * allows an Origin whose host equals the request's Host header. A request without Origin
+   * (non-browser client) is always allowed. Unset: every Origin is allowed.
+   */
   allowedOrigins?: readonly string[] | ((origin: string, req: IncomingMessage) => boolean);
   /** Larger frames are answered with an error and dropped (default 64 KiB). */
   maxFrameBytes?: number;
@@ -240,7 +244,13 @@ class Server implements Hub {
     const allowed = this.#allowedOrigins;
     if (allowed === undefined) return true;
     if (typeof allowed === "function") return allowed(origin, req);
-    return allowed.includes(origin);
+    if (allowed.includes(origin)) return true;
+    if (!allowed.includes("same-origin")) return false;
+    try {
+      return new URL(origin).host === req.headers.host;
+    } catch {
+      return false; // "null" or garbage Origin
+    }
   }
 
   /** Heartbeat: terminate peers that did not pong since the previous tick, ping the rest. */

@@ -10,6 +10,7 @@ import {
   defineConsumer,
   Envelope,
   ErrorPayload,
+  message,
   protocolMessages,
 } from "../src/index.ts";
 import { Communicator } from "../src/testing.ts";
@@ -108,5 +109,14 @@ describe("introspection for AsyncAPI", () => {
     );
     expect(ErrorPayload.safeParse({ detail: "Malformed JSON" }).success).toBe(true);
     expect(Envelope.safeParse({ action: "", payload: 1 }).success).toBe(false);
+  });
+
+  it("attaches documentation to a message schema with message() for the AsyncAPI document", () => {
+    const Chat = message(z.object({ text: z.string() }), {
+      title: "Chat message",
+      description: "One line of chat",
+    });
+    expect(Chat.meta()).toMatchObject({ title: "Chat message", description: "One line of chat" });
+    expect(Chat.parse({ text: "hi" })).toEqual({ text: "hi" });
   });
 });

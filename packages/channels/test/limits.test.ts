@@ -76,6 +76,18 @@ describe("origin check", () => {
   });
 });
 
+describe("same-origin check", () => {
+  it("accepts an Origin matching the Host header and refuses another, or a null Origin, with 403", async () => {
+    app = await start({ consumers: [Room], allowedOrigins: ["same-origin"] });
+    await member(app, { origin: `http://127.0.0.1:${app.port}` });
+    for (const origin of [`http://127.0.0.1:${app.port + 1}`, "null", "http://evil.example"]) {
+      await expect(app.connect("/ws/room/1/", { token: "token-ann", origin })).rejects.toMatchObject({
+        status: 403,
+      });
+    }
+  });
+});
+
 describe("heartbeat", () => {
   it("terminates a peer that does not answer pings, and keeps one that does", async () => {
     app = await start({ consumers: [Room], heartbeatMs: 100 });

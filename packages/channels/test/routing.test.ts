@@ -50,4 +50,14 @@ describe("routing", () => {
     await c.assertAuthenticated();
     await expect(app.connect("/ws/nowhere/", { token: "token-ann" })).rejects.toMatchObject({ status: 404 });
   });
+
+  it("decodes path params and refuses malformed percent-escapes with 404", async () => {
+    const c = await app.connect("/ws/room/%31/", { token: "token-ann" }); // %31 is "1"
+    await c.assertAuthenticated();
+    await expect(app.connect("/ws/room/%E0%A4%A/", { token: "token-ann" })).rejects.toMatchObject({
+      status: 404,
+    });
+    const other = await app.connect("/ws/room/1%2F2/", { token: "token-ann" }); // param "1/2": no such room
+    expect((await other.receive()).payload).toMatchObject({ status_code: 404 });
+  });
 });
