@@ -219,12 +219,12 @@ export class Connection implements ConsumerContext, Member {
   }
 
   #onFrame(data: Buffer | Buffer[] | ArrayBuffer, _isBinary: boolean): void {
-    if (this.#closed) return;
-    if (this.#bucket && !this.#bucket.take()) {
+    // Closing (e.g. just rate-limited): frames still in flight from the peer are ignored.
+    if (this.#closed || this.ws.readyState !== 1) return;
+    const limit = this.hub.rateLimit;
+    if (limit && this.#bucket && !this.#bucket.take()) {
       this.#fail(
-        new RateLimitedError(
-          `Rate limit exceeded (${this.hub.rateLimit ? this.hub.rateLimit.messages : 0} messages per ${this.hub.rateLimit ? this.hub.rateLimit.perMs : 0} ms)`,
-        ),
+        new RateLimitedError(`Rate limit exceeded (${limit.messages} messages per ${limit.perMs} ms)`),
       );
       return;
     }
