@@ -19,7 +19,7 @@ export function alertServiceOf(ctx: AppContext): AlertService | undefined {
 
 export function alertsPlugin(app: FastifyInstance, ctx: AppContext): void {
   const db = alertDb(ctx.db);
-  const service = new AlertService(db, ctx.channels, ctx.log);
+  const service = new AlertService(db, ctx.kind, ctx.channels, ctx.log);
   services.set(ctx, service);
 
   // Ingest (REST and collectors) ends in `ctx.channels.groupSend(…, "metric_update", …)` after

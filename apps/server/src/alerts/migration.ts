@@ -1,4 +1,4 @@
-// Owns the alerting tables: rules (per metric) and the events they produce. Appended to the
+// Owns the alerting tables: rules (per metric), their evaluation state and the events they produce. Appended to the
 // server's migration list; rules and events go away with their dashboard or metric.
 import { sql } from "kysely";
 import { withId } from "../db/migrations/columns.ts";
@@ -42,5 +42,15 @@ export const alertsMigration: PbMigration = {
       .columns(["dashboard_id", "id"])
       .execute();
     await db.schema.createIndex("alert_events_rule").on("alert_events").columns(["rule_id", "id"]).execute();
+    // Evaluation state per rule, shared by every node: whichever node ingests a point locks the
+    // row, evaluates, and writes it back (so duration and hysteresis hold across a cluster).
+    await db.schema
+      .createTable("alert_state")
+      .addColumn("rule_id", "integer", (c) => c.primaryKey().references("alert_rules.id").onDelete("cascade"))
+      .addColumn("firing", "integer", (c) => c.notNull().defaultTo(0))
+      .addColumn("pending_since", "bigint")
+      .addColumn("last_at", "bigint")
+      .addColumn("last_value", "double precision")
+      .execute();
   },
 };

@@ -1,7 +1,8 @@
-// Owns alert persistence: the two tables as Kysely sees them (added to the server's schema with
+// Owns alert persistence: the alerting tables as Kysely sees them (added to the server's schema with
 // `withTables`, so the core schema file stays the core's) and every query on them.
 import type { Generated, Kysely, Selectable } from "kysely";
 import type { Database, Db } from "../db/schema.ts";
+import type { RuleState } from "./engine.ts";
 import type {
   AlertCondition,
   AlertEvent,
@@ -35,10 +36,22 @@ interface AlertEventsTable {
   acknowledged_at: number | null;
   acknowledged_by: number | null;
 }
-export type AlertDb = Kysely<Database & { alert_rules: AlertRulesTable; alert_events: AlertEventsTable }>;
+interface AlertStateTable {
+  rule_id: number;
+  firing: number;
+  pending_since: number | null;
+  last_at: number | null;
+  last_value: number | null;
+}
+type AlertTables = {
+  alert_rules: AlertRulesTable;
+  alert_events: AlertEventsTable;
+  alert_state: AlertStateTable;
+};
+export type AlertDb = Kysely<Database & AlertTables>;
 
 export function alertDb(db: Db): AlertDb {
-  return db.withTables<{ alert_rules: AlertRulesTable; alert_events: AlertEventsTable }>();
+  return db.withTables<AlertTables>();
 }
 
 function toRule(row: Selectable<AlertRulesTable>): AlertRule {
@@ -111,6 +124,8 @@ export async function insertRule(db: AlertDb, dashboardId: number, body: CreateR
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+  // The state row exists from the start, so evaluators on several nodes always have a row to lock.
+  await db.insertInto("alert_state").values({ rule_id: row.id, firing: 0 }).execute();
   return toRule(row);
 }
 
@@ -125,6 +140,8 @@ export async function updateRule(
     .set({ ...rest, ...(enabled === undefined ? {} : { enabled: enabled ? 1 : 0 }) })
     .where("id", "=", id)
     .execute();
+  // A changed condition starts a new "must hold for" window; a firing alert stays firing until cleared.
+  await db.updateTable("alert_state").set({ pending_since: null }).where("rule_id", "=", id).execute();
   return getRule(db, id);
 }
 
@@ -132,16 +149,44 @@ export async function deleteRule(db: AlertDb, id: number): Promise<void> {
   await db.deleteFrom("alert_rules").where("id", "=", id).execute();
 }
 
-/** Whether the rule's newest event says it is firing (restores state after a restart). */
-export async function isFiring(db: AlertDb, ruleId: number): Promise<boolean> {
-  const row = await db
-    .selectFrom("alert_events")
-    .select("state")
-    .where("rule_id", "=", ruleId)
-    .orderBy("id", "desc")
-    .limit(1)
-    .executeTakeFirst();
-  return row?.state === "firing";
+/**
+ * Evaluation state of rules, locked for the rest of the transaction on PostgreSQL (SQLite
+ * transactions are already exclusive), so concurrent evaluators on other nodes wait their turn.
+ */
+export async function lockStates(
+  db: AlertDb,
+  ruleIds: number[],
+  lock: boolean,
+): Promise<Map<number, RuleState>> {
+  if (ruleIds.length === 0) return new Map();
+  let q = db.selectFrom("alert_state").selectAll().where("rule_id", "in", ruleIds).orderBy("rule_id");
+  if (lock) q = q.forUpdate();
+  const rows = await q.execute();
+  return new Map(
+    rows.map((r) => [
+      r.rule_id,
+      {
+        firing: Number(r.firing) === 1,
+        pendingSince: r.pending_since === null ? null : Number(r.pending_since),
+        lastAt: r.last_at === null ? null : Number(r.last_at),
+        lastValue: r.last_value === null ? null : Number(r.last_value),
+      },
+    ]),
+  );
+}
+
+export async function saveState(db: AlertDb, ruleId: number, state: RuleState): Promise<void> {
+  const values = {
+    firing: state.firing ? 1 : 0,
+    pending_since: state.pendingSince,
+    last_at: state.lastAt,
+    last_value: state.lastValue,
+  };
+  await db
+    .insertInto("alert_state")
+    .values({ rule_id: ruleId, ...values })
+    .onConflict((oc) => oc.column("rule_id").doUpdateSet(values))
+    .execute();
 }
 
 export async function insertEvent(
