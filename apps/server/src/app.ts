@@ -18,7 +18,7 @@ import { deleteExpiredSessions, SESSION_COOKIE } from "./auth/sessions.ts";
 import type { Config } from "./config.ts";
 import type { AppContext } from "./context.ts";
 import { openDatabase } from "./db/connect.ts";
-import type { PbMigration } from "./db/migrations/index.ts";
+import { migrations, type PbMigration } from "./db/migrations/index.ts";
 import type { Db, DbKind } from "./db/schema.ts";
 import { fromFrameworkError } from "./errors.ts";
 import { dashboardGroup, type GroupSender } from "./fanout.ts";
@@ -62,16 +62,17 @@ function allowedOrigin(config: Config) {
 }
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<PulseboardApp> {
-  const { migrations: builtIn } = await import("./db/migrations/index.ts");
-  const handle = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    migrations: [...builtIn, ...(options.migrations ?? [])],
-  });
   const app = Fastify({
     logger: { level: config.logLevel },
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
+  });
+  const handle = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    migrations: [...migrations, ...(options.migrations ?? [])],
+    onPoolError: (err) =>
+      app.log.warn({ err: err.message }, "database connection lost; reconnecting on next query"),
   });
 
   // The channels server needs the context (for storage) and the context needs a sender:

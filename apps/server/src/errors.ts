@@ -12,6 +12,7 @@ export type ErrorCode =
   | "PB_ERR_CONFLICT"
   | "PB_ERR_TOO_LARGE"
   | "PB_ERR_RATE_LIMITED"
+  | "PB_ERR_UNAVAILABLE"
   | "PB_ERR_INTERNAL";
 
 /** The same shape the WebSocket protocol uses for validation errors. */
@@ -27,6 +28,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   PB_ERR_CONFLICT: 409,
   PB_ERR_TOO_LARGE: 413,
   PB_ERR_RATE_LIMITED: 429,
+  PB_ERR_UNAVAILABLE: 503,
   PB_ERR_INTERNAL: 500,
 };
 
@@ -112,10 +114,38 @@ export class RateLimitedError extends PulseboardError {
   }
 }
 
+/** A dependency (the database) cannot be reached: nothing was done, retry later. */
+export class UnavailableError extends PulseboardError {
+  constructor(message = "Storage is unavailable; nothing was stored. Retry later.") {
+    super("PB_ERR_UNAVAILABLE", message);
+  }
+}
+
+// Connection-level failures of the database driver (pg: refused/reset sockets, SQLSTATE class
+// 08 connection exceptions and 57P0x shutdowns): the request did not commit anything.
+const UNAVAILABLE_ERRNO = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+]);
+function isStorageUnavailable(e: { code?: unknown; message?: unknown }): boolean {
+  const code = typeof e.code === "string" ? e.code : "";
+  if (UNAVAILABLE_ERRNO.has(code) || code.startsWith("08") || /^57P0[1-3]$/.test(code)) return true;
+  const message = typeof e.message === "string" ? e.message : "";
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    message,
+  );
+}
+
 /** Fastify's own errors (body parsing, limits) translated into ours, so clients see one shape. */
 export function fromFrameworkError(error: unknown): PulseboardError {
   if (error instanceof PulseboardError) return error;
   const e = error as { code?: string; statusCode?: number; message?: string };
+  // A unique index lost a race (two creates of the same slug/name at once): same answer as the check.
+  if (e.code === "SQLITE_CONSTRAINT_UNIQUE" || e.code === "23505") return new ConflictError("Already exists");
   if (e.code === "FST_ERR_CTP_BODY_TOO_LARGE" || e.statusCode === 413) return new TooLargeError();
   if (e.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" || e.statusCode === 415)
     return new BadRequestError("Unsupported Content-Type: send application/json");
@@ -123,5 +153,6 @@ export function fromFrameworkError(error: unknown): PulseboardError {
     return new BadRequestError(`Malformed request body: ${e.message ?? "invalid JSON"}`);
   if (e.statusCode === 404) return new NotFoundError("Route");
   if (e.statusCode === 429) return new RateLimitedError();
+  if (isStorageUnavailable(e)) return new UnavailableError();
   return new PulseboardError("PB_ERR_INTERNAL", "Internal server error");
 }

@@ -11,7 +11,12 @@ import type { Database, Db, DbKind } from "./schema.ts";
 
 export type DbHandle = { db: Db; kind: DbKind; close(): Promise<void> };
 
-export type DbOptions = { databaseUrl?: string | undefined; dataDir: string; migrations?: PbMigration[] };
+export type DbOptions = {
+  databaseUrl?: string | undefined;
+  dataDir: string;
+  migrations?: PbMigration[];
+  onPoolError?: (err: Error) => void;
+};
 
 // int8 (bigint: our millisecond timestamps, count(*)) arrives as a string by default; every
 // value we store fits in a double exactly, so parse it as a number for this pool only.
@@ -28,7 +33,19 @@ export async function openDatabase(options: DbOptions): Promise<DbHandle> {
   let kind: DbKind;
   if (options.databaseUrl) {
     kind = "postgres";
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10, types: pgTypes });
+    // Fail fast while PostgreSQL is away (requests answer 503) rather than queueing for ever.
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: 10,
+      types: pgTypes,
+      connectionTimeoutMillis: 5000,
+    });
+    // An idle client losing its server emits 'error' on the pool; unhandled, it would end the
+    // process. The pool drops that client and reconnects on the next query.
+    pool.on(
+      "error",
+      options.onPoolError ?? ((err) => console.error(`[db] idle PostgreSQL connection lost: ${err.message}`)),
+    );
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     kind = "sqlite";
