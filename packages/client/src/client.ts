@@ -75,8 +75,12 @@ export class PulseboardClient extends Emitter<ClientEvents> {
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   #pingTimer: ReturnType<typeof setInterval> | undefined;
   #watchdog: ReturnType<typeof setTimeout> | undefined;
-  /** A reconnect happened while paused: `resume_stream` alone would miss the outage. */
-  #pauseSpansReconnect = false;
+  /**
+   * A reconnect happened while paused: `resume_stream` alone would miss the outage, so it is
+   * followed by `resume` from what was seen before the (first) reconnect — captured then, because
+   * the new connection's history advances what has been seen past the gap.
+   */
+  #sinceBeforeReconnect: Record<string, string> | undefined;
   readonly #outbox: Outbox;
   readonly #seen = new SeenPoints();
   readonly #ctor: WebSocketConstructor;
@@ -356,7 +360,7 @@ export class PulseboardClient extends Emitter<ClientEvents> {
     for (const ids of chunks(outbox.unsubscribed)) this.#write({ action: "unsubscribe", payload: ids });
     if (outbox.paused) {
       this.#write({ action: "pause", payload: null });
-      if (reconnected) this.#pauseSpansReconnect = true;
+      if (reconnected) this.#sinceBeforeReconnect = { ...this.#seen.since(), ...this.#sinceBeforeReconnect };
     } else if (reconnected) {
       this.#sendResume();
     }
@@ -366,15 +370,15 @@ export class PulseboardClient extends Emitter<ClientEvents> {
 
   #resumeStream(): void {
     this.#write({ action: "resume_stream", payload: null });
-    if (this.#pauseSpansReconnect) {
-      this.#pauseSpansReconnect = false;
-      this.#sendResume();
-    }
+    // The server replays from its own pause only; a reconnect during the pause needs more.
+    if (this.#sinceBeforeReconnect) this.#sendResume();
   }
 
+  /** `resume` from the oldest of: what was seen before a paused reconnect, the newest seen now. */
   #sendResume(): void {
-    const since = this.#seen.since();
-    if (since) this.#write({ action: "resume", payload: { since } });
+    const since = { ...this.#seen.since(), ...this.#sinceBeforeReconnect };
+    this.#sinceBeforeReconnect = undefined;
+    if (Object.keys(since).length > 0) this.#write({ action: "resume", payload: { since } });
   }
 
   #write(message: ClientMessage): void {

@@ -156,6 +156,44 @@ describe("client against the real server", () => {
     }
   });
 
+  it("a pause that spans a reconnect still delivers every point once on resume", async () => {
+    const relay = await startRelay(t.port);
+    try {
+      const client = connect({ url: `ws://127.0.0.1:${relay.port}/ws/dashboard/${dash}/` });
+      // A point counts once when a history snapshot shows it; a metric_update must be new.
+      const got = new Map<string, number>();
+      client.on("metric_history", (h) => {
+        if (h.metric_id !== cpu) return;
+        for (const p of h.values) if (!got.has(p.timestamp)) got.set(p.timestamp, 1);
+      });
+      client.on("metric_update", (u) => {
+        if (u.metric_id === cpu) got.set(u.timestamp, (got.get(u.timestamp) ?? 0) + 1);
+      });
+      await reachState(client, "open");
+      client.send("pause");
+      await nextEvent(client, "paused");
+      const whilePaused = await ingest(cpu, [1, 2]);
+      relay.cut();
+      await reachState(client, "reconnecting");
+      // more than the 100-point history of the new connection can show
+      const whileAway = await ingest(
+        cpu,
+        Array.from({ length: 120 }, (_, i) => 3 + i),
+      );
+      await nextEvent(client, "paused"); // the pause was re-sent on the new connection
+      const afterReconnect = await ingest(cpu, [5]);
+      await sleep(100);
+      expect(got.has(afterReconnect[0]!.timestamp)).toBe(false); // still paused: not streamed
+      client.send("resume_stream");
+      const all = [...whilePaused, ...whileAway, ...afterReconnect];
+      await until(() => all.every((p) => got.has(p.timestamp)), "every point of the pause delivered");
+      await sleep(100);
+      expect(all.map((p) => got.get(p.timestamp))).toEqual(all.map(() => 1));
+    } finally {
+      await relay.close();
+    }
+  });
+
   it("detects a peer that stops answering through the heartbeat and reconnects", async () => {
     const relay = await startRelay(t.port);
     try {
