@@ -16,7 +16,8 @@ export interface ChatApp {
 
 export async function startChat(options: { port?: number; host?: string } = {}): Promise<ChatApp> {
   const page = await readFile(PAGE);
-  const channels = createChannelsServer({ consumers: [ChatRoom] });
+  // Browsers may connect only from the page this server serves; programs (no Origin) always may.
+  const channels = createChannelsServer({ consumers: [ChatRoom], allowedOrigins: ["same-origin"] });
   const http = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://x").pathname;
     if (req.method === "GET" && (path === "/" || path.startsWith("/chat/"))) {

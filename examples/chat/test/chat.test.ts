@@ -114,6 +114,16 @@ describe("chat example", () => {
     expect((await c.closed).code).toBe(4004);
   });
 
+  it("refuses a browser connecting from another site's page (HTTP 403)", async () => {
+    const url = `ws://127.0.0.1:${app.port}/ws/chat/r9/?name=lee`;
+    await expect(Communicator.connect(url, { origin: "https://evil.example" })).rejects.toMatchObject({
+      status: 403,
+    });
+    const ok = await Communicator.connect(url, { origin: `http://127.0.0.1:${app.port}` });
+    open.push(ok);
+    await ok.assertAuthenticated();
+  });
+
   it("serves the page, which renders server strings with textContent only", async () => {
     const res = await fetch(`http://127.0.0.1:${app.port}/chat/lobby/`);
     expect(res.status).toBe(200);
