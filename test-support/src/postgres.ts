@@ -52,7 +52,7 @@ export async function startPostgres(): Promise<PostgresHandle> {
   const port = await freePort();
   let proc: Managed | undefined;
   const start = async () => {
-    proc = spawnPostgres(postgres, data, port, dir, owner.uid !== undefined);
+    proc = spawnPostgres(postgres, data, port, dir, owner);
     await waitForPort(port, 20_000, "postgres", () => proc?.output() ?? "");
     await waitForReady(port);
   };
@@ -90,15 +90,20 @@ export async function startPostgres(): Promise<PostgresHandle> {
   };
 }
 
-function spawnPostgres(postgres: string, data: string, port: number, dir: string, asOwner: boolean): Managed {
+function spawnPostgres(
+  postgres: string,
+  data: string,
+  port: number,
+  dir: string,
+  owner: { uid?: number; gid?: number },
+): Managed {
   const args = ["-D", data, "-p", String(port), "-h", "127.0.0.1", "-k", dir];
   args.push("-c", "max_connections=200", "-c", "shared_buffers=32MB");
-  // As root, runuser execs postgres under its own account, so the pid we stop is postgres itself.
-  if (asOwner)
-    return spawnManaged("/usr/sbin/runuser", ["-u", "postgres", "--", postgres, ...args], {
-      env: { HOME: dir },
-    });
-  return spawnManaged(postgres, args);
+  // SIGINT is PostgreSQL's "fast" shutdown: it disconnects live clients (a test's connection
+  // pools) and exits, where SIGTERM ("smart") would wait for them and block a restart on the
+  // same data directory. As root, postgres runs as its own account (spawn uid/gid, not runuser,
+  // which does not pass the signal on), so the pid we signal is the postmaster itself.
+  return spawnManaged(postgres, args, { env: { HOME: dir }, ...owner, stopSignal: "SIGINT" });
 }
 
 async function waitForReady(port: number) {

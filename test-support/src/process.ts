@@ -61,11 +61,19 @@ export type Managed = { pid: number; child: ChildProcess; output: () => string; 
 export function spawnManaged(
   binary: string,
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    uid?: number;
+    gid?: number;
+    stopSignal?: NodeJS.Signals;
+  } = {},
 ): Managed {
   const child = spawn(binary, args, {
     cwd: opts.cwd,
     env: { ...process.env, ...opts.env },
+    ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+    ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let tail = "";
@@ -83,7 +91,7 @@ export function spawnManaged(
     output: () => tail,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      process.kill(pid, "SIGTERM");
+      process.kill(pid, opts.stopSignal ?? "SIGTERM");
       const timer = setTimeout(() => child.exitCode === null && process.kill(pid, "SIGKILL"), 5000);
       await exited;
       clearTimeout(timer);

@@ -9,6 +9,10 @@ export type Config = {
   dataDir: string;
   /** postgres://… selects PostgreSQL; undefined selects SQLite. */
   databaseUrl: string | undefined;
+  /** redis://… joins a cluster: RedisLayer between nodes, presence counted in Redis. */
+  redisUrl: string | undefined;
+  /** A dead node's connections stop counting in presence after this many seconds. */
+  presenceTtlS: number;
   /** Built web UI served at `/` (SPA fallback); a hint page is served when missing. */
   webDist: string;
   logLevel: string;
@@ -51,6 +55,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     port: integer(env.PORT, 8080, "PORT"),
     dataDir: resolve(env.PULSEBOARD_DATA_DIR || "./data"),
     databaseUrl: env.DATABASE_URL || undefined,
+    redisUrl: env.REDIS_URL || undefined,
+    presenceTtlS: integer(env.PULSEBOARD_PRESENCE_TTL_S, 30, "PULSEBOARD_PRESENCE_TTL_S") || 30,
     webDist: resolve(env.PULSEBOARD_WEB_DIST || resolve(repoRoot, "apps/web/dist")),
     logLevel: env.LOG_LEVEL || "info",
     sessionTtlMs: integer(env.PULSEBOARD_SESSION_TTL_S, 7 * 24 * 3600, "PULSEBOARD_SESSION_TTL_S") * 1000,

@@ -2,6 +2,7 @@
 // listen, and a clean shutdown on SIGINT/SIGTERM. `npm start` runs this.
 import { alertsMigration, alertsPlugin } from "./alerts/index.ts";
 import { buildApp } from "./app.ts";
+import { clusterFromConfig } from "./cluster.ts";
 import { startCollectors } from "./collection.ts";
 import { loadConfig } from "./config.ts";
 import { DEMO_USER, seedDemo } from "./demo.ts";
@@ -11,7 +12,13 @@ import { docsPlugin } from "./docs/index.ts";
 const config = loadConfig({ PULSEBOARD_SYNTHETIC: "1", ...process.env });
 // Alerting (rules, events, live evaluation) and the developer pages (/asyncapi.json, /docs,
 // /playground) plug in through the build options.
-const pb = await buildApp(config, { migrations: [alertsMigration], plugins: [alertsPlugin, docsPlugin] });
+// With REDIS_URL the node joins a cluster (RedisLayer, Redis presence); /api/v1/health either way.
+const cluster = clusterFromConfig(config);
+const pb = await buildApp(config, {
+  ...cluster.build,
+  migrations: [alertsMigration],
+  plugins: [alertsPlugin, docsPlugin, ...(cluster.build.plugins ?? [])],
+});
 const log = pb.app.log;
 
 let demoOwner: string | undefined;
@@ -35,6 +42,7 @@ async function shutdown(signal: string) {
   log.info({ signal }, "shutting down");
   await collectors.stop();
   await pb.close();
+  await cluster.close();
   process.exit(0);
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -1,0 +1,55 @@
+// Owns GET /api/v1/health: whether this node can reach its storage and (in a cluster) its
+// channel layer right now. 200 when everything answers, 503 naming what is down, so a load
+// balancer or an operator sees the failing dependency without reading the logs.
+
+import type { FastifyInstance } from "fastify";
+import { sql } from "kysely";
+import type { AppContext } from "../context.ts";
+
+export type HealthDeps = {
+  /** Channel layer state: "ready" | "degraded"; undefined for the in-process layer. */
+  layerStatus?: () => string;
+};
+
+type Check = { status: "ok" | "down" | "in-process"; error?: string };
+
+const DB_TIMEOUT_MS = 2000;
+
+async function checkDatabase(ctx: AppContext): Promise<Check> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      sql`select 1`.execute(ctx.db),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${DB_TIMEOUT_MS} ms`)), DB_TIMEOUT_MS);
+      }),
+    ]);
+    return { status: "ok" };
+  } catch (err) {
+    return { status: "down", error: (err as Error).message || String(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function healthRoutes(deps: HealthDeps = {}) {
+  return (app: FastifyInstance, ctx: AppContext) => {
+    app.get("/api/v1/health", async (_request, reply) => {
+      const database = await checkDatabase(ctx);
+      const layer = deps.layerStatus?.();
+      const channels: Check =
+        layer === undefined
+          ? { status: "in-process" }
+          : layer === "ready"
+            ? { status: "ok" }
+            : {
+                status: "down",
+                error: `Redis channel layer is ${layer}: updates reach this node's clients only`,
+              };
+      const ok = database.status === "ok" && channels.status !== "down";
+      return reply
+        .status(ok ? 200 : 503)
+        .send({ status: ok ? "ok" : "degraded", storage: ctx.kind, checks: { database, channels } });
+    });
+  };
+}
