@@ -1,9 +1,8 @@
 // The dashboard UI in Chromium against the real server: live values, pause/resume, export,
 // theme and layout persistence, sharing, and server strings shown as text only.
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { ChromiumHandle } from "@pulseboard/test-support";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,6 +19,7 @@ import {
   startServer,
 } from "./e2e.ts";
 
+const BOB = { username: "bob", password: "bob-password-1" };
 let server: ServerProcess;
 let browser: ChromiumHandle;
 let fixture: Fixture;
@@ -27,7 +27,7 @@ let downloads: string;
 
 beforeAll(async () => {
   ensureWebBuilt();
-  server = await startServer();
+  server = await startServer({}, { users: [BOB] });
   fixture = await createFixture(server.url, "UI spec", 3);
   downloads = mkdtempSync(join(tmpdir(), "pb-web-downloads-"));
   browser = await openBrowser({ downloadsPath: downloads });
@@ -190,29 +190,13 @@ describe("dashboard UI", () => {
   });
 
   it("shares the dashboard with another user by name and role", async () => {
-    execFileSync(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        resolve(import.meta.dirname, "../../server/src/cli.ts"),
-        "create-user",
-        "bob",
-        "--password",
-        "bob-password-1",
-      ],
-      {
-        env: { ...process.env, PULSEBOARD_DATA_DIR: server.dataDir, LOG_LEVEL: "warn" },
-        stdio: "pipe",
-      },
-    );
     const page = await openDashboard();
     await page.getByRole("button", { name: "Share" }).click();
     await page.getByLabel("User name").fill("bob");
     await page.getByLabel("Role").selectOption("editor");
     await page.getByRole("button", { name: "Share", exact: true }).last().click();
     await page.getByText("bob is now editor.").waitFor();
-    const bob = await restSession(server.url, "bob", "bob-password-1");
+    const bob = await restSession(server.url, BOB.username, BOB.password);
     const list = await bob.call<{ id: number; role: string }[]>("GET", "/api/v1/dashboards");
     expect(list.find((d) => d.id === fixture.dashboardId)?.role).toBe("editor");
     await page.close();

@@ -46,9 +46,34 @@ export type ServerProcess = {
   output(): string;
 };
 
-/** The real server (`apps/server/src/main.ts`) with a fresh SQLite data dir and the demo user. */
-export async function startServer(env: Record<string, string> = {}): Promise<ServerProcess> {
+/**
+ * The real server (`apps/server/src/main.ts`) with a fresh SQLite data dir and the demo user;
+ * `users` are created first with the admin CLI.
+ */
+export async function startServer(
+  env: Record<string, string> = {},
+  opts: { users?: { username: string; password: string }[] } = {},
+): Promise<ServerProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), "pb-web-e2e-"));
+  for (const u of opts.users ?? []) {
+    execFileSync(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        join(REPO, "apps/server/src/cli.ts"),
+        "create-user",
+        u.username,
+        "--password",
+        u.password,
+      ],
+      {
+        cwd: REPO,
+        env: { ...process.env, PULSEBOARD_DATA_DIR: dataDir, LOG_LEVEL: "warn" },
+        stdio: "pipe",
+      },
+    );
+  }
   const port = await freePort();
   let child: ChildProcess | undefined;
   let tail = "";

@@ -44,7 +44,9 @@ it("charts have no gap across a server restart", async () => {
       clock = Math.max(clock + 1, Date.now() - 20_000);
       for (const id of fixture.metricIds) {
         points.push({ metric_id: id, value: clock % 1000, timestamp: new Date(clock).toISOString() });
-        (sent[id] ??= []).push(clock);
+        const list = sent[id] ?? [];
+        list.push(clock);
+        sent[id] = list;
       }
     }
     await ingest(server.url, fixture.token, points);
