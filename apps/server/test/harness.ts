@@ -67,6 +67,7 @@ export type ApiOptions = {
   token?: string;
   headers?: Record<string, string>;
 };
+// biome-ignore lint/suspicious/noExplicitAny: tests read answers loosely by default
 export type ApiResponse<T = any> = { status: number; body: T; text: string; headers: Headers };
 
 export type TestApp = {
@@ -83,6 +84,7 @@ export type TestApp = {
   ): Promise<{ id: number; username: string; password: string }>;
   createToken(username: string, name?: string): Promise<string>;
   login(username: string, password: string): Promise<Session>;
+  // biome-ignore lint/suspicious/noExplicitAny: as above
   api<T = any>(method: string, path: string, options?: ApiOptions): Promise<ApiResponse<T>>;
   close(): Promise<void>;
 };
@@ -128,7 +130,7 @@ export async function startTestApp(
     try {
       body = JSON.parse(text);
     } catch {}
-    return { status: res.status, body: body as any, text, headers: res.headers };
+    return { status: res.status, body: body as ApiResponse["body"], text, headers: res.headers };
   };
 
   return {
