@@ -224,3 +224,59 @@ describe("dashboard UI", () => {
     await page.close();
   });
 });
+
+describe("alerts panel", () => {
+  it("shows an alert as it fires", async () => {
+    const { call } = await restSession(server.url);
+    const [, , metric] = fixture.metricIds as [number, number, number];
+    await call("POST", `/api/v1/dashboards/${fixture.dashboardId}/alert-rules`, {
+      metric_id: metric,
+      condition: "above",
+      threshold: 90,
+      duration_s: 0,
+    });
+    const page = await openDashboard();
+    const panel = page.getByTestId("alerts");
+    expect(await panel.count()).toBe(0);
+    await ingest(server.url, fixture.token, [{ metric_id: metric, value: 95, timestamp: nextTimestamp() }]);
+    await panel.locator(".alert-item.firing").first().waitFor({ timeout: 10_000 });
+    await expect(panel.textContent()).resolves.toContain("metric_02");
+    await page.close();
+  });
+});
+
+describe("custom time range", () => {
+  it("shows the stored history of the chosen span instead of the live window", async () => {
+    const [metric] = fixture.metricIds as [number];
+    const start = Date.now() - 3 * 3600_000;
+    const old = Array.from({ length: 20 }, (_, i) => ({
+      metric_id: metric,
+      value: 500 + i,
+      timestamp: new Date(start + i * 30_000).toISOString(),
+    }));
+    await ingest(server.url, fixture.token, old);
+    const page = await openDashboard();
+    await page.getByRole("button", { name: "Custom" }).click();
+    // datetime-local takes the browser's local time, to the minute: pad the span by a minute each side
+    const local = (ms: number) =>
+      page.evaluate(
+        (t) => new Date(t - new Date(t).getTimezoneOffset() * 60_000).toISOString().slice(0, 16),
+        ms,
+      );
+    await page.getByLabel("From", { exact: true }).fill(await local(start - 60_000));
+    await page.getByLabel("To", { exact: true }).fill(await local(start + 20 * 30_000 + 60_000));
+    await page.getByRole("button", { name: "Show" }).click();
+    await page.waitForFunction(
+      ([id, n]) => window.__pulseboardSeries(id)?.timestamps.length === n,
+      [metric, old.length] as const,
+      { timeout: 10_000 },
+    );
+    const series = await chartSeries(page, metric);
+    expect(series?.timestamps).toEqual(old.map((p) => Date.parse(p.timestamp)));
+    // live points keep coming but stay out of a custom range
+    await ingest(server.url, fixture.token, [{ metric_id: metric, value: 1, timestamp: nextTimestamp() }]);
+    await page.waitForTimeout(800);
+    expect((await chartSeries(page, metric))?.timestamps.length).toBe(old.length);
+    await page.close();
+  });
+});

@@ -2,6 +2,7 @@
 // state-changing request, and maps error bodies to ApiError. Endpoints are thin functions on top.
 import { ApiError, type ErrorDetail } from "./errors.ts";
 import type {
+  AlertEvent,
   Dashboard,
   DashboardSummary,
   LoginAnswer,
@@ -76,6 +77,7 @@ export const api = {
   layout: (id: number) => request<{ widgets: Widget[] }>("GET", `/dashboards/${id}/layout`),
   putLayout: (id: number, widgets: Widget[]) =>
     request<{ widgets: Widget[] }>("PUT", `/dashboards/${id}/layout`, { widgets }),
+  alerts: (id: number) => request<AlertEvent[]>("GET", `/dashboards/${id}/alerts?limit=50`),
   values: (metricId: number, range: { from?: string; to?: string; points?: number; limit?: number }) =>
     request<ValuesAnswer>("GET", `/metrics/${metricId}/values${q(range)}`),
 };

@@ -43,3 +43,14 @@ export type Widget = {
 
 export type Point = { value: number; timestamp: string; min?: number; max?: number; count?: number };
 export type ValuesAnswer = { metric_id: number; values: Point[] };
+
+export type AlertEvent = {
+  id: number;
+  rule_id: number;
+  metric_id: number;
+  state: "firing" | "resolved";
+  value: number;
+  threshold: number;
+  message: string;
+  created_at: string;
+};

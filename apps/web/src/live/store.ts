@@ -186,6 +186,13 @@ export class LiveStore {
     for (const listener of this.snapshotListeners) listener();
   }
 
+  /** Alerts that fired before the page opened (REST), shown below the live ones. */
+  seedAlerts(alerts: Alert[]) {
+    const known = new Set(this.snapshot.alerts.map((a) => `${a.id}:${a.state}`));
+    const older = alerts.filter((a) => !known.has(`${a.id}:${a.state}`));
+    this.update({ alerts: [...this.snapshot.alerts, ...older].slice(0, 100) });
+  }
+
   addAlert(alert: Alert) {
     this.pushActivity({ kind: "alert", alert, at: Date.parse(alert.timestamp) || Date.now() });
     this.update({ alerts: [alert, ...this.snapshot.alerts].slice(0, 100) });

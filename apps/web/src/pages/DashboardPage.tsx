@@ -42,13 +42,24 @@ export function DashboardPage({ id }: { id: number }) {
         document.title = `${d.name} · Pulseboard`;
         setDashboard(d);
         setWidgets(layout.widgets.length > 0 ? layout.widgets : defaultLayout(d.metrics));
+        // Past alerts are a nicety: a server without alerting simply leaves the panel to live ones.
+        api.alerts(id).then(
+          (events) => {
+            const name = (metricId: number) =>
+              d.metrics.find((m) => m.id === metricId)?.name ?? `metric ${metricId}`;
+            store.seedAlerts(
+              events.map((e) => ({ ...e, metric_name: name(e.metric_id), timestamp: e.created_at })),
+            );
+          },
+          () => {},
+        );
       },
       (e) => !cancelled && setError(describeError(e)),
     );
     return () => {
       cancelled = true;
     };
-  }, [id]);
+  }, [id, store]);
 
   useEffect(() => {
     const c = new DashboardConnection(id, store);

@@ -90,7 +90,7 @@ export function AlertsWidget({ store }: WidgetProps) {
 }
 
 export function AlertList({ alerts }: { alerts: Alert[] }) {
-  if (alerts.length === 0) return <p className="muted">No alerts since the page opened.</p>;
+  if (alerts.length === 0) return <p className="muted">No alerts.</p>;
   return (
     <ul className="alerts" aria-live="polite" data-testid="alerts">
       {alerts.map((a) => (
