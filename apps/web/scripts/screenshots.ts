@@ -105,6 +105,14 @@ try {
       { id: "alerts", type: "alerts", x: 4, y: 9, w: 8, h: 2 },
     ],
   });
+  // An alert that fires on the warm rack while the page is open.
+  await call("POST", `/api/v1/dashboards/${dashboard.id}/alert-rules`, {
+    metric_id: temperature,
+    condition: "above",
+    threshold: 23.5,
+    duration_s: 0,
+    hysteresis: 0.5,
+  });
   const { token } = await call<{ token: string }>("POST", "/api/v1/tokens", { name: "screenshots" });
   const pointsAt = (ms: number, i: number) =>
     SPECS.map((s, k) => ({
