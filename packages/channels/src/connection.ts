@@ -20,6 +20,7 @@ import type { PreparedFrame } from "./frame.ts";
 import type { GroupRegistry, Member } from "./groups.ts";
 import type { LayerMessage } from "./layers/layer.ts";
 import { SendBufferWatch, TokenBucket } from "./limits.ts";
+import { Outbox } from "./outbox.ts";
 import { CloseCode } from "./protocol.ts";
 import { routeFrame } from "./router.ts";
 import type { Logger } from "./server.ts";
@@ -49,7 +50,6 @@ type Handler = (payload: unknown, ctx: Connection) => unknown;
 type EventHandler = (event: unknown, ctx: Connection, frame: PreparedFrame) => unknown;
 
 // Shared send options: a Buffer sent as a text frame, no per-send allocation on the fan-out path.
-const TEXT = { binary: false } as const;
 
 // A close reason is limited to 123 bytes by the protocol.
 function reasonOf(text: string): string {
@@ -81,6 +81,8 @@ export class Connection implements ConsumerContext, Member {
   #closed = false;
   readonly #bucket: TokenBucket | null;
   readonly #watch: SendBufferWatch;
+  /** Coalesced writes and slow-consumer holding (outbox.ts); every frame to the client goes through it. */
+  readonly #outbox: Outbox;
 
   constructor(
     readonly ws: WebSocket,
@@ -91,6 +93,20 @@ export class Connection implements ConsumerContext, Member {
     this.params = request.params;
     this.state = consumer.definition.state?.() ?? {};
     this.#bucket = hub.rateLimit ? new TokenBucket(hub.rateLimit.messages, hub.rateLimit.perMs) : null;
+    const latestWins = consumer.definition.latestWins as
+      | Record<string, ((payload: unknown) => string | number | undefined) | undefined>
+      | undefined;
+    this.#outbox = new Outbox(ws, {
+      // Hold (and conflate) well before the hard limit, so a lagging client gets fresh values.
+      holdAboveBytes: Math.min(hub.maxBufferedBytes, 256 * 1024),
+      graceMs: hub.slowConsumerGraceMs,
+      maxHeldFrames: 10_000,
+      conflationKey: latestWins ? (frame) => latestWins[frame.action]?.(frame.payload) : undefined,
+      onSlow: () =>
+        this.#fail(
+          new SlowConsumerError(`Client too slow: behind for more than ${hub.slowConsumerGraceMs} ms`),
+        ),
+    });
     this.#watch = new SendBufferWatch(
       hub.maxBufferedBytes,
       hub.slowConsumerGraceMs,
@@ -144,14 +160,14 @@ export class Connection implements ConsumerContext, Member {
 
   send(action: string, payload: unknown): boolean {
     if (this.ws.readyState !== 1) return false;
-    this.ws.send(JSON.stringify({ action, payload: payload ?? null }));
+    this.#outbox.enqueue(JSON.stringify({ action, payload: payload ?? null }));
     this.#watch.check();
     return true;
   }
 
   sendRaw(frame: PreparedFrame | string): boolean {
     if (this.ws.readyState !== 1) return false;
-    this.ws.send(typeof frame === "string" ? frame : frame.data, TEXT);
+    this.#outbox.enqueue(frame);
     this.#watch.check();
     return true;
   }
@@ -191,6 +207,8 @@ export class Connection implements ConsumerContext, Member {
   }
 
   close(code: number = CloseCode.normal, reason = ""): void {
+    // Frames sent before the close (e.g. a refused handshake's answer) go out before it.
+    this.#outbox.flush();
     if (this.ws.readyState === 0 || this.ws.readyState === 1) this.ws.close(code, reasonOf(reason));
   }
 
@@ -294,6 +312,7 @@ export class Connection implements ConsumerContext, Member {
     this.#closed = true;
     this.#queue.length = 0;
     this.#watch.stop();
+    this.#outbox.close();
     const wasAuthenticated = this.#authenticated;
     this.#ready = false;
     this.#authenticated = false;

@@ -144,6 +144,16 @@ export interface ConsumerDefinition<
   /** Answer `{"action":"complete","payload":null}` after each client frame. */
   sendCompletion?: boolean;
   state?: () => S;
+  /**
+   * Frames a client that falls behind may skip: action → the key of its payload (e.g. the metric
+   * id). While the client's send buffer is full, a newer frame with the same action and key
+   * replaces the held one — the latest value wins (outbox.ts). Other frames are never dropped.
+   */
+  latestWins?: {
+    [K in (keyof Out | keyof Ev) & string]?: (
+      payload: K extends keyof Ev ? z.output<Ev[K]> : K extends keyof Out ? z.output<Out[K]> : never,
+    ) => string | number | undefined;
+  };
   /** Runs once after a successful handshake, before any queued client frame is handled. */
   onAuthenticated?: (ctx: ConsumerContext<U, O, S, P, Out, Ev>) => Awaitable<void>;
   handlers: {

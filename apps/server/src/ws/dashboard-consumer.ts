@@ -111,6 +111,9 @@ export function dashboardConsumer(
       alert: serverMessages.alert.shape.payload,
     },
     state: (): State => ({ subscribed: new Set(), held: null, pausedAt: null, dropped: 0 }),
+    // A client that falls behind gets the latest value of each metric, not a growing backlog
+    // (the framework's outbox holds and conflates while its send buffer is full).
+    latestWins: { metric_update: (update) => update.metric_id },
 
     onAuthenticated: async (c) => {
       const dashboard = c.object;

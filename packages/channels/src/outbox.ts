@@ -1,0 +1,193 @@
+// Owns the way frames leave one connection: write coalescing and slow-consumer handling.
+//
+// Coalescing: frames sent during one turn of the event loop are queued and written together
+// at the next check phase (setImmediate) with the socket corked, so N frames for one client
+// become one writev instead of N. The wire format is unchanged (one JSON message per frame);
+// under load, when many broadcasts land in one turn, the syscall per frame — the dominant cost
+// of fan-out on loopback — is paid once per client per turn.
+//
+// Slow consumers: while the socket's send buffer holds more than `holdAboveBytes`, frames stay
+// here instead of piling up in the socket. Frames with a conflation key (e.g. metric_update by
+// metric id) replace the held frame with the same key — the latest value wins. When the buffer
+// drains the held frames go out in order. A connection that stays behind for `graceMs` (or
+// holds more than `maxHeldFrames` frames) is reported through `onSlow` (close 4008).
+import type { Socket } from "node:net";
+import type WebSocket from "ws";
+import type { PreparedFrame } from "./frame.ts";
+
+export type ConflationKey = (frame: PreparedFrame) => string | number | undefined;
+
+export type OutboxOptions = {
+  /** Start holding (and conflating) above this many unsent bytes in the socket. */
+  holdAboveBytes: number;
+  /** Behind for longer than this → onSlow. */
+  graceMs: number;
+  /** Held frames beyond this (frames that cannot be conflated) → onSlow at once. */
+  maxHeldFrames: number;
+  conflationKey: ConflationKey | undefined;
+  onSlow: () => void;
+};
+
+type Item = PreparedFrame | string;
+const TEXT = { binary: false } as const;
+const RETRY_MS = 20;
+const CHUNK_BYTES = 64 * 1024;
+
+// One setImmediate for every connection with queued frames, not one per connection.
+let dirty: Outbox[] = [];
+let scheduled = false;
+
+function flushDirty(): void {
+  scheduled = false;
+  const batch = dirty;
+  dirty = [];
+  for (const outbox of batch) outbox.flush();
+}
+
+export class Outbox {
+  #queue: Item[] = [];
+  #queued = false;
+  #behindSince = 0;
+  #retry: NodeJS.Timeout | null = null;
+  #closed = false;
+  readonly #socket: Socket | undefined;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly options: OutboxOptions,
+  ) {
+    // ws keeps its net.Socket here; corking it makes ws's per-frame writes one writev.
+    this.#socket = (ws as unknown as { _socket?: Socket })._socket;
+  }
+
+  /** Frames not yet handed to the socket. */
+  get held(): number {
+    return this.#queue.length;
+  }
+
+  /** True while frames are held back because the peer is not reading fast enough. */
+  get behind(): boolean {
+    return this.#behindSince !== 0;
+  }
+
+  enqueue(item: Item): void {
+    if (this.#closed) return;
+    // Serialize now (once per broadcast, shared by every recipient), not at flush time.
+    if (typeof item !== "string") void item.data;
+    if (this.#behindSince !== 0 && typeof item !== "string") this.#conflate(item);
+    else this.#queue.push(item);
+    if (this.#behindSince !== 0) {
+      if (this.#queue.length > this.options.maxHeldFrames) this.#slow();
+      return; // the retry timer flushes once the socket drains
+    }
+    if (!this.#queued) {
+      this.#queued = true;
+      dirty.push(this);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flushDirty);
+      }
+    }
+  }
+
+  /** Writes what the socket can take now (also called before a close, so nothing is reordered). */
+  flush(): void {
+    this.#queued = false;
+    if (this.#closed || this.#queue.length === 0) return;
+    if (this.ws.readyState !== 1) {
+      this.#queue.length = 0;
+      return;
+    }
+    if (this.ws.bufferedAmount > this.options.holdAboveBytes) {
+      this.#hold();
+      return;
+    }
+    // Corked chunks of ~64 KiB: each uncork is one writev, and between chunks the kernel's
+    // answer shows whether the peer keeps up; the rest is held once it does not.
+    const queue = this.#queue;
+    const socket = this.#socket;
+    let i = 0;
+    while (i < queue.length) {
+      if (i > 0 && this.ws.bufferedAmount > this.options.holdAboveBytes) break;
+      let bytes = 0;
+      socket?.cork();
+      try {
+        while (i < queue.length && bytes < CHUNK_BYTES) {
+          const item = queue[i++] as Item;
+          const data = typeof item === "string" ? item : item.data;
+          bytes += data.length;
+          this.ws.send(data, TEXT);
+        }
+      } finally {
+        socket?.uncork();
+      }
+    }
+    if (i < queue.length) {
+      this.#queue = queue.slice(i);
+      this.#hold();
+      return;
+    }
+    this.#queue = [];
+    if (this.#behindSince !== 0) this.#caughtUp();
+  }
+
+  /** The connection is gone: drop everything, stop timers. */
+  close(): void {
+    this.#closed = true;
+    this.#queue.length = 0;
+    if (this.#retry !== null) clearTimeout(this.#retry);
+    this.#retry = null;
+  }
+
+  #hold(): void {
+    if (this.#behindSince === 0) {
+      this.#behindSince = performance.now();
+      // Frames queued before falling behind may already contain several values per key.
+      const queue = this.#queue;
+      this.#queue = [];
+      for (const item of queue) typeof item === "string" ? this.#queue.push(item) : this.#conflate(item);
+    } else if (performance.now() - this.#behindSince > this.options.graceMs) {
+      this.#slow();
+      return;
+    }
+    if (this.#retry === null) {
+      this.#retry = setTimeout(() => {
+        this.#retry = null;
+        this.flush();
+      }, RETRY_MS);
+      this.#retry.unref();
+    }
+  }
+
+  #caughtUp(): void {
+    this.#behindSince = 0;
+    if (this.#retry !== null) clearTimeout(this.#retry);
+    this.#retry = null;
+  }
+
+  /** Replaces a held frame with the same conflation key, or appends. */
+  #conflate(frame: PreparedFrame): void {
+    const key = this.options.conflationKey?.(frame);
+    if (key !== undefined) {
+      const queue = this.#queue;
+      for (let i = 0; i < queue.length; i++) {
+        const held = queue[i];
+        if (
+          typeof held !== "string" &&
+          held !== undefined &&
+          held.action === frame.action &&
+          this.options.conflationKey?.(held) === key
+        ) {
+          queue[i] = frame;
+          return;
+        }
+      }
+    }
+    this.#queue.push(frame);
+  }
+
+  #slow(): void {
+    this.close();
+    this.options.onSlow();
+  }
+}
