@@ -32,6 +32,8 @@ type Item = PreparedFrame | string;
 const TEXT = { binary: false } as const;
 const RETRY_MS = 20;
 const CHUNK_BYTES = 64 * 1024;
+// PB_CHANNELS_COALESCE=0 writes every frame at once (bench/ A/B runs; see docs/BENCHMARKS.md).
+const COALESCE = process.env.PB_CHANNELS_COALESCE !== "0";
 
 // One setImmediate for every connection with queued frames, not one per connection.
 let dirty: Outbox[] = [];
@@ -79,6 +81,10 @@ export class Outbox {
     if (this.#behindSince !== 0) {
       if (this.#queue.length > this.options.maxHeldFrames) this.#slow();
       return; // the retry timer flushes once the socket drains
+    }
+    if (!COALESCE) {
+      this.flush();
+      return;
     }
     if (!this.#queued) {
       this.#queued = true;
