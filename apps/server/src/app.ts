@@ -4,6 +4,7 @@
 import fastifyCookie from "@fastify/cookie";
 import { type ChannelLayer, createChannelsServer } from "@pulseboard/channels";
 import Fastify, { type FastifyInstance } from "fastify";
+import { alertsPlugin } from "./alerts/index.ts";
 import { registerAuth } from "./api/auth.ts";
 import { registerDashboards } from "./api/dashboards.ts";
 import { registerExport } from "./api/export.ts";
@@ -20,6 +21,7 @@ import type { AppContext } from "./context.ts";
 import { openDatabase } from "./db/connect.ts";
 import { migrations, type PbMigration } from "./db/migrations/index.ts";
 import type { Db, DbKind } from "./db/schema.ts";
+import { docsPlugin } from "./docs/index.ts";
 import { fromFrameworkError } from "./errors.ts";
 import { dashboardGroup, type GroupSender } from "./fanout.ts";
 import { parseJsonBody } from "./json-body.ts";
@@ -32,9 +34,9 @@ export type BuildOptions = {
   layer?: ChannelLayer;
   /** Cluster-wide presence counter; default in-process. */
   presence?: PresenceCounter;
-  /** Extra migrations (e.g. alerting tables) appended to the built-in ones. */
+  /** Extra migrations appended to the built-in ones. */
   migrations?: PbMigration[];
-  /** Routes of other modules (e.g. alerts), registered with the same context. */
+  /** Routes of other modules (e.g. cluster health), registered with the same context. */
   plugins?: Array<(app: FastifyInstance, ctx: AppContext) => void | Promise<void>>;
 };
 
@@ -83,7 +85,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       // biome-ignore lint/suspicious/noExplicitAny: events are validated by the consumer's schemas
       server!.groupSend(group, action as any, payload as any),
   };
-  const ctx: AppContext = { config, db: handle.db, kind: handle.kind, channels: sender, log: app.log };
+  const ctx: AppContext = {
+    config,
+    db: handle.db,
+    kind: handle.kind,
+    channels: sender,
+    pointObservers: [],
+    log: app.log,
+  };
   const presence = options.presence ?? inProcessPresence();
   const consumer = dashboardConsumer(ctx, presence, async (dashboardId, connections) => {
     await sender.groupSend(dashboardGroup(dashboardId), "presence", {
@@ -134,7 +143,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     registerIngest,
   ])
     register(app, ctx);
-  for (const plugin of options.plugins ?? []) await plugin(app, ctx);
+  // Alerting and the developer pages (/asyncapi.json, /docs, /playground) are part of every app.
+  for (const plugin of [alertsPlugin, docsPlugin, ...(options.plugins ?? [])]) await plugin(app, ctx);
   await registerWeb(app, config.webDist);
 
   const sweeper = setInterval(() => {

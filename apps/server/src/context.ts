@@ -3,12 +3,14 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { Config } from "./config.ts";
 import type { Db, DbKind } from "./db/schema.ts";
-import type { GroupSender } from "./fanout.ts";
+import type { GroupSender, PointObserver } from "./fanout.ts";
 
 export type AppContext = {
   config: Config;
   db: Db;
   kind: DbKind;
   channels: GroupSender;
+  /** Observers of every committed point (see fanout.ts); modules push theirs at build time. */
+  pointObservers: PointObserver[];
   log: FastifyBaseLogger;
 };

@@ -4,6 +4,21 @@ export type GroupSender = {
   groupSend(group: string, action: string, payload: unknown): unknown;
 };
 
+/** A live point as streamed to dashboards (the `metric_update` payload). */
+export type LivePoint = {
+  metric_id: number;
+  value: number;
+  timestamp: string;
+  metric_name: string;
+  unit: string;
+};
+
+/**
+ * Called with every point after it is committed and handed to fan-out, exactly once, on the node
+ * that ingested it (REST and collectors alike). Alert evaluation hangs here.
+ */
+export type PointObserver = (point: LivePoint) => void;
+
 export function dashboardGroup(dashboardId: number): string {
   return `dashboard.${dashboardId}`;
 }

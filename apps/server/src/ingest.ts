@@ -2,9 +2,10 @@
 // committing the batch in ONE transaction, and only then fanning it out as `metric_update`.
 // REST and the built-in collectors share the store-then-fan-out half.
 import { z } from "zod";
+import type { AppContext } from "./context.ts";
 import type { Db, Metric } from "./db/schema.ts";
 import { type ErrorDetail, NotFoundError, ValidationError } from "./errors.ts";
-import { dashboardGroup, type GroupSender } from "./fanout.ts";
+import { dashboardGroup, type LivePoint } from "./fanout.ts";
 import { requireRole } from "./model/access.ts";
 
 export const MAX_POINTS = 10_000;
@@ -124,10 +125,13 @@ export function metricUpdatePayload(p: StoredPoint) {
   };
 }
 
-/** After commit: every point to its dashboard's group, in batch order. */
-export async function fanOut(channels: GroupSender, points: StoredPoint[]): Promise<void> {
-  for (const p of points)
-    await channels.groupSend(dashboardGroup(p.metric.dashboard_id), "metric_update", metricUpdatePayload(p));
+/** After commit: every point to its dashboard's group, in batch order, then to the observers. */
+export async function fanOut(ctx: Pick<AppContext, "channels" | "pointObservers">, points: StoredPoint[]) {
+  for (const p of points) {
+    const live: LivePoint = metricUpdatePayload(p);
+    await ctx.channels.groupSend(dashboardGroup(p.metric.dashboard_id), "metric_update", live);
+    for (const observe of ctx.pointObservers) observe(live);
+  }
 }
 
 /** The REST path up to the commit: validate, authorize, store. Fan out the result afterwards. */

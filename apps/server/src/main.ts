@@ -1,24 +1,16 @@
 // Owns running the server process: config from the environment, first-run seed, collectors,
 // listen, and a clean shutdown on SIGINT/SIGTERM. `npm start` runs this.
-import { alertsMigration, alertsPlugin } from "./alerts/index.ts";
 import { buildApp } from "./app.ts";
 import { clusterFromConfig } from "./cluster.ts";
 import { startCollectors } from "./collection.ts";
 import { loadConfig } from "./config.ts";
 import { DEMO_USER, seedDemo } from "./demo.ts";
-import { docsPlugin } from "./docs/index.ts";
 
 // Under `npm start` the synthetic generator is on unless PULSEBOARD_SYNTHETIC=0.
 const config = loadConfig({ PULSEBOARD_SYNTHETIC: "1", ...process.env });
-// Alerting (rules, events, live evaluation) and the developer pages (/asyncapi.json, /docs,
-// /playground) plug in through the build options.
 // With REDIS_URL the node joins a cluster (RedisLayer, Redis presence); /api/v1/health either way.
 const cluster = clusterFromConfig(config);
-const pb = await buildApp(config, {
-  ...cluster.build,
-  migrations: [alertsMigration],
-  plugins: [alertsPlugin, docsPlugin, ...(cluster.build.plugins ?? [])],
-});
+const pb = await buildApp(config, cluster.build);
 const log = pb.app.log;
 
 let demoOwner: string | undefined;

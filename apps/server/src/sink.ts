@@ -59,6 +59,6 @@ export function createSink(ctx: AppContext, target: SinkTarget): Sink {
       points.push({ metric: await metricFor(p.metric), value: p.value, timestamp });
     }
     await storePoints(ctx.db, points);
-    await fanOut(ctx.channels, points);
+    await fanOut(ctx, points);
   };
 }

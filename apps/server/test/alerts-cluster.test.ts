@@ -7,7 +7,6 @@ import { RedisLayer } from "@pulseboard/channels/redis";
 import { Communicator } from "@pulseboard/channels/testing";
 import { type RedisHandle, startRedis } from "@pulseboard/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { alertsMigration, alertsPlugin } from "../src/alerts/index.ts";
 import {
   createTestDatabase,
   type Session,
@@ -37,8 +36,6 @@ describe("alerts across two nodes", () => {
         database,
         build: {
           layer: new RedisLayer({ url: redis.url }),
-          migrations: [alertsMigration],
-          plugins: [alertsPlugin],
         },
       });
     a = await node();

@@ -3,7 +3,7 @@
 // dashboard's members only, acknowledgement — on SQLite and PostgreSQL.
 import { Communicator } from "@pulseboard/channels/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { alertServiceOf, alertsMigration, alertsPlugin } from "../src/alerts/index.ts";
+import { alertServiceOf } from "../src/alerts/index.ts";
 import { DB_KINDS, type Session, startTestApp, type TestApp } from "./harness.ts";
 
 type Alert = {
@@ -27,7 +27,7 @@ describe.each(DB_KINDS)("alerts on %s", (kind) => {
   const sockets: Communicator[] = [];
 
   beforeAll(async () => {
-    t = await startTestApp(kind, { build: { migrations: [alertsMigration], plugins: [alertsPlugin] } });
+    t = await startTestApp(kind);
     const o = await t.createUser("olga");
     const v = await t.createUser("vic");
     const m = await t.createUser("mallory");

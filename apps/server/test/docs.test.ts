@@ -5,8 +5,6 @@ import { request } from "node:http";
 import { Parser } from "@asyncapi/parser";
 import { type ChromiumHandle, launchChromium } from "@pulseboard/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { alertsMigration, alertsPlugin } from "../src/alerts/index.ts";
-import { docsPlugin } from "../src/docs/index.ts";
 import { type Session, startTestApp, type TestApp } from "./harness.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the tests walk free-form JSON
@@ -19,9 +17,7 @@ let token: string;
 let dashboardId: number;
 
 beforeAll(async () => {
-  t = await startTestApp("sqlite", {
-    build: { migrations: [alertsMigration], plugins: [alertsPlugin, docsPlugin] },
-  });
+  t = await startTestApp("sqlite", {});
   const o = await t.createUser("olga");
   owner = await t.login("olga", o.password);
   token = await t.createToken("olga");

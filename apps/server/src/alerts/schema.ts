@@ -71,7 +71,9 @@ export function alertMessage(
   state: AlertState,
   value: number,
 ): string {
+  // The message is for people: the value to 4 significant digits (the payload keeps it exact).
+  const shown = Number(value.toPrecision(4));
   return state === "firing"
-    ? `${metricName} is ${rule.condition} ${rule.threshold} (value ${value})`
-    : `${metricName} is back ${rule.condition === "above" ? "below" : "above"} ${rule.threshold} (value ${value})`;
+    ? `${metricName} is ${rule.condition} ${rule.threshold} (value ${shown})`
+    : `${metricName} is back ${rule.condition === "above" ? "below" : "above"} ${rule.threshold} (value ${shown})`;
 }

@@ -10,9 +10,7 @@ export function registerIngest(app: FastifyInstance, ctx: AppContext) {
     const points = await ingest(ctx.db, userId, request.body);
     await reply.send({ accepted: points.length });
     // Stored is what matters to the caller; a fan-out failure (e.g. Redis down) is logged only.
-    fanOut(ctx.channels, points).catch((error) =>
-      ctx.log.error({ err: error }, "fan-out of ingested points failed"),
-    );
+    fanOut(ctx, points).catch((error) => ctx.log.error({ err: error }, "fan-out of ingested points failed"));
     return reply;
   });
 }

@@ -2,6 +2,7 @@
 // (e.g. alert_rules / alert_events), add a file `NNN_name.ts` exporting a `PbMigration` and
 // append it here; names sort lexically, so keep the numeric prefix.
 import type { Kysely, Migration, MigrationProvider } from "kysely";
+import { alertsMigration } from "../../alerts/migration.ts";
 import type { DbKind } from "../schema.ts";
 import { initial } from "./001_initial.ts";
 
@@ -12,7 +13,7 @@ export type PbMigration = {
   up(db: Kysely<any>, kind: DbKind): Promise<void>;
 };
 
-export const migrations: PbMigration[] = [initial];
+export const migrations: PbMigration[] = [initial, alertsMigration];
 
 export function migrationProvider(kind: DbKind, list: PbMigration[] = migrations): MigrationProvider {
   return {
