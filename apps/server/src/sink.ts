@@ -1,19 +1,14 @@
 // Owns the sink the built-in collectors (system, synthetic, Prometheus scrape) write into:
 // the target dashboard and its metrics are created on first sight (ids cached), then points
 // take the same path as REST ingest: commit, then fan out.
+
+import type { CollectedMetric, Sink } from "./collectors/types.ts";
 import type { AppContext } from "./context.ts";
-import type { Metric, MetricType } from "./db/schema.ts";
+import type { Metric } from "./db/schema.ts";
 import { fanOut, type StoredPoint, storePoints } from "./ingest.ts";
 import { createDashboard, findDashboard, listMetrics, setMember } from "./model/dashboards.ts";
 import { createMetric } from "./model/metrics.ts";
 import { findUserByName } from "./model/users.ts";
-
-export type SinkPoint = {
-  metric: { name: string; type: MetricType; unit: string; description: string };
-  value: number;
-  timestamp?: Date;
-};
-export type Sink = (batch: SinkPoint[]) => Promise<void>;
 
 export type SinkTarget = { name: string; slug: string; description?: string; owner?: string | undefined };
 
@@ -35,7 +30,7 @@ export function createSink(ctx: AppContext, target: SinkTarget): Sink {
   let dashboardId: number | undefined;
   const metrics = new Map<string, Metric>();
 
-  async function metricFor(def: SinkPoint["metric"]): Promise<Metric> {
+  async function metricFor(def: CollectedMetric): Promise<Metric> {
     if (dashboardId === undefined) {
       dashboardId = (await ensureDashboard(ctx, target)).id;
       for (const m of await listMetrics(ctx.db, dashboardId)) metrics.set(m.name, m);
