@@ -21,6 +21,7 @@ import { recentValues, valuesSince } from "../history.ts";
 import { roleOf } from "../model/access.ts";
 import { listMetrics } from "../model/dashboards.ts";
 import type { PresenceCounter } from "./presence.ts";
+import { pacedPresence } from "./presence-pacing.ts";
 
 export const HISTORY_POINTS = 100;
 /** Frames held back while paused or replaying; beyond this the oldest are dropped. */
@@ -49,6 +50,10 @@ export function dashboardConsumer(
   broadcastPresence: (dashboardId: number, connections: number) => Promise<void>,
 ) {
   const { db } = ctx;
+  // One presence broadcast per dashboard per 250 ms at most (a burst of joins is O(N²) frames otherwise).
+  const announcePresence = pacedPresence(broadcastPresence, 250, (err) =>
+    ctx.log.warn({ err }, "presence broadcast failed"),
+  );
 
   async function metricsById(dashboardId: number, ids: number[]): Promise<Map<number, Metric>> {
     if (ids.length === 0) return new Map();
@@ -141,12 +146,12 @@ export function dashboardConsumer(
         });
       }
       const count = await presence.join(dashboard.id, c.id);
-      await broadcastPresence(dashboard.id, count);
+      await announcePresence(dashboard.id, count);
     },
 
     onDisconnect: async (c) => {
       const count = await presence.leave(c.object.id, c.id);
-      await broadcastPresence(c.object.id, count);
+      await announcePresence(c.object.id, count);
     },
 
     handlers: {
