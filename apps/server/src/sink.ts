@@ -9,6 +9,7 @@ import { fanOut, type StoredPoint, storePoints } from "./ingest.ts";
 import { createDashboard, findDashboard, listMetrics, setMember } from "./model/dashboards.ts";
 import { createMetric } from "./model/metrics.ts";
 import { findUserByName } from "./model/users.ts";
+import { announceConfig } from "./ws/config.ts";
 
 export type SinkTarget = { name: string; slug: string; description?: string; owner?: string | undefined };
 
@@ -39,6 +40,7 @@ export function createSink(ctx: AppContext, target: SinkTarget): Sink {
     if (!m) {
       m = await createMetric(ctx.db, dashboardId, def);
       metrics.set(def.name, m);
+      await announceConfig(ctx, dashboardId);
     }
     return m;
   }

@@ -245,6 +245,39 @@ describe.each(DB_KINDS)("dashboard consumer on %s", (kind) => {
     expect((await c.receive("metric_update")).payload).toMatchObject({ metric_id: late, value: 2 });
   });
 
+  it("sends the new dashboard_config to connected members when a metric is created, renamed or deleted", async () => {
+    const c = await ready();
+    const name = `added-${kind}-${Date.now()}`;
+    const added = (
+      await t.api("POST", `/api/v1/dashboards/${dash}/metrics`, {
+        session: owner,
+        body: { name, type: "gauge", unit: "rpm" },
+      })
+    ).body.id;
+    const afterCreate = (await c.receive("dashboard_config")).payload as {
+      metrics: { id: number; name: string }[];
+    };
+    expect(afterCreate.metrics).toContainEqual(expect.objectContaining({ id: added, name, unit: "rpm" }));
+    await t.api("PATCH", `/api/v1/metrics/${added}`, { session: owner, body: { name: `${name}-renamed` } });
+    const afterRename = (await c.receive("dashboard_config")).payload as {
+      metrics: { id: number; name: string }[];
+    };
+    expect(afterRename.metrics.find((m) => m.id === added)?.name).toBe(`${name}-renamed`);
+    await t.api("DELETE", `/api/v1/metrics/${added}`, { session: owner });
+    const afterDelete = (await c.receive("dashboard_config")).payload as { metrics: { id: number }[] };
+    expect(afterDelete.metrics.map((m) => m.id)).not.toContain(added);
+    expect(afterDelete.metrics.map((m) => m.id)).toEqual(expect.arrayContaining([cpu, mem]));
+  });
+
+  it("does not tell members of other dashboards about a changed metric", async () => {
+    const c = await ready();
+    await t.api("POST", `/api/v1/dashboards/${otherDash}/metrics`, {
+      session: owner,
+      body: { name: `elsewhere-${kind}-${Date.now()}`, type: "gauge" },
+    });
+    expect((await c.receiveAll(300)).map((f) => f.action)).not.toContain("dashboard_config");
+  });
+
   it("answers malformed JSON, an unknown action and wrong payload types with errors, and stays open", async () => {
     const c = await ready();
     c.sendRaw("{not json");

@@ -5,6 +5,7 @@ import type { AppContext } from "../context.ts";
 import { NotFoundError } from "../errors.ts";
 import { requireRole } from "../model/access.ts";
 import { createDashboard, dashboardJson, listMetrics, metricJson } from "../model/dashboards.ts";
+import { announceConfig } from "../ws/config.ts";
 import { idParam, noContent, parse, requireUser } from "./http.ts";
 
 const createBody = z
@@ -65,6 +66,7 @@ export function registerDashboards(app: FastifyInstance, ctx: AppContext) {
     const body = parse(patchBody, request.body, "body");
     if (body.name !== undefined || body.description !== undefined)
       await db.updateTable("dashboards").set(body).where("id", "=", id).execute();
+    await announceConfig(ctx, id);
     return dashboardJson(await load(id), role);
   });
 

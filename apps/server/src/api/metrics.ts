@@ -8,6 +8,7 @@ import { downsample, rangeValues } from "../history.ts";
 import { requireRole } from "../model/access.ts";
 import { listMetrics, metricJson } from "../model/dashboards.ts";
 import { createMetric, metricFor } from "../model/metrics.ts";
+import { announceConfig } from "../ws/config.ts";
 import { idParam, isoToMs, noContent, parse, requireUser } from "./http.ts";
 
 const name = z.string().trim().min(1).max(200);
@@ -47,7 +48,9 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext) {
     const id = idParam(request, "id", "Dashboard");
     await requireRole(db, userId, id, "editor");
     const body = parse(createBody, request.body, "body");
-    return reply.status(201).send(metricJson(await createMetric(db, id, body)));
+    const metric = await createMetric(db, id, body);
+    await announceConfig(ctx, id);
+    return reply.status(201).send(metricJson(metric));
   });
 
   app.patch("/api/v1/metrics/:id", async (request) => {
@@ -65,6 +68,7 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext) {
     }
     if (Object.keys(body).length)
       await db.updateTable("metrics").set(body).where("id", "=", metric.id).execute();
+    await announceConfig(ctx, metric.dashboard_id);
     return metricJson({ ...metric, ...body });
   });
 
@@ -72,6 +76,7 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext) {
     const { userId } = requireUser(request);
     const metric = await metricFor(db, userId, idParam(request, "id", "Metric"), "editor");
     await db.deleteFrom("metrics").where("id", "=", metric.id).execute();
+    await announceConfig(ctx, metric.dashboard_id);
     return noContent(reply);
   });
 

@@ -20,6 +20,7 @@ import { dashboardGroup } from "../fanout.ts";
 import { recentValues, valuesSince } from "../history.ts";
 import { roleOf } from "../model/access.ts";
 import { listMetrics } from "../model/dashboards.ts";
+import { configPayload } from "./config.ts";
 import type { PresenceCounter } from "./presence.ts";
 import { pacedPresence } from "./presence-pacing.ts";
 
@@ -111,6 +112,7 @@ export function dashboardConsumer(
     // Delivered through the dashboard group; `presence` and `alert` have no handler and are
     // forwarded to every member as they are.
     events: {
+      dashboard_config: serverMessages.dashboard_config.shape.payload,
       metric_update: serverMessages.metric_update.shape.payload,
       presence: serverMessages.presence.shape.payload,
       alert: serverMessages.alert.shape.payload,
@@ -125,18 +127,7 @@ export function dashboardConsumer(
       const metrics = await listMetrics(db, dashboard.id);
       await c.join(dashboardGroup(dashboard.id));
       for (const m of metrics) c.state.subscribed.add(m.id);
-      c.send("dashboard_config", {
-        id: dashboard.id,
-        name: dashboard.name,
-        description: dashboard.description,
-        metrics: metrics.map((m) => ({
-          id: m.id,
-          name: m.name,
-          description: m.description,
-          type: m.type,
-          unit: m.unit,
-        })),
-      });
+      c.send("dashboard_config", configPayload(dashboard, metrics));
       for (const m of metrics) {
         c.send("metric_history", {
           metric_id: m.id,
@@ -212,6 +203,13 @@ export function dashboardConsumer(
     },
 
     eventHandlers: {
+      // The dashboard changed: a deleted metric stops streaming; new ones stream once the client
+      // subscribes (it sees them in this config), as for any metric it is not subscribed to.
+      dashboard_config: (event, c, frame) => {
+        const current = new Set(event.metrics.map((m) => m.id));
+        for (const id of c.state.subscribed) if (!current.has(id)) c.state.subscribed.delete(id);
+        c.sendRaw(frame);
+      },
       metric_update: (event, c, frame) => {
         if (!c.state.subscribed.has(event.metric_id)) return;
         const held = c.state.held;
