@@ -6,8 +6,9 @@ import { startCollectors } from "./collection.ts";
 import { loadConfig } from "./config.ts";
 import { DEMO_USER, seedDemo } from "./demo.ts";
 
-// Under `npm start` the synthetic generator is on unless PULSEBOARD_SYNTHETIC=0.
-const config = loadConfig({ PULSEBOARD_SYNTHETIC: "1", ...process.env });
+// Under `npm start` the system collector and the synthetic generator feed the demo dashboards
+// unless PULSEBOARD_SYSTEM=0 / PULSEBOARD_SYNTHETIC=0.
+const config = loadConfig({ PULSEBOARD_SYSTEM: "1", PULSEBOARD_SYNTHETIC: "1", ...process.env });
 // With REDIS_URL the node joins a cluster (RedisLayer, Redis presence); /api/v1/health either way.
 const cluster = clusterFromConfig(config);
 const pb = await buildApp(config, cluster.build);
