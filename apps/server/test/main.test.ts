@@ -102,6 +102,22 @@ describe("main.ts (npm start)", () => {
     });
     await c.close();
 
+    // The System dashboard is fed by the system collector, on by default under npm start.
+    const system = list.find((d) => d.name === "System")!;
+    const sys = await Communicator.connect(`ws://127.0.0.1:${port}/ws/dashboard/${system.id}/`, {
+      cookie,
+      origin: url,
+    });
+    await sys.assertAuthenticated();
+    let names: string[] = [];
+    for (let i = 0; i < 60 && !names.includes("cpu_percent"); i++) {
+      const frame = await sys.receive(undefined, 5000);
+      if (frame.action === "dashboard_config")
+        names = (frame.payload as { metrics: Array<{ name: string }> }).metrics.map((m) => m.name);
+    }
+    expect(names).toEqual(expect.arrayContaining(["cpu_percent", "memory_percent"]));
+    await sys.close();
+
     main.child.kill("SIGTERM");
     expect(await main.exited).toBe(0);
   });
