@@ -35,6 +35,38 @@ const CHUNK_BYTES = 64 * 1024;
 // PB_CHANNELS_COALESCE=0 writes every frame at once (bench/ A/B runs; see docs/BENCHMARKS.md).
 const COALESCE = process.env.PB_CHANNELS_COALESCE !== "0";
 
+// A server's text frame is the same bytes for every recipient (servers do not mask), so a
+// broadcast is framed once too and every socket gets the same Buffer: no per-client header
+// allocation or ws Sender bookkeeping on the hot path.
+const framed = new WeakMap<PreparedFrame, Buffer>();
+
+function encodeText(payload: Buffer): Buffer {
+  const len = payload.length;
+  const head = len < 126 ? 2 : len < 65536 ? 4 : 10;
+  const out = Buffer.allocUnsafe(head + len);
+  out[0] = 0x81; // FIN + text
+  if (len < 126) out[1] = len;
+  else if (len < 65536) {
+    out[1] = 126;
+    out.writeUInt16BE(len, 2);
+  } else {
+    out[1] = 127;
+    out.writeBigUInt64BE(BigInt(len), 2);
+  }
+  payload.copy(out, head);
+  return out;
+}
+
+function wireBytes(item: Item): Buffer {
+  if (typeof item === "string") return encodeText(Buffer.from(item));
+  let bytes = framed.get(item);
+  if (bytes === undefined) {
+    bytes = encodeText(item.data);
+    framed.set(item, bytes);
+  }
+  return bytes;
+}
+
 // One setImmediate for every connection with queued frames, not one per connection.
 let dirty: Outbox[] = [];
 let scheduled = false;
@@ -53,13 +85,18 @@ export class Outbox {
   #retry: NodeJS.Timeout | null = null;
   #closed = false;
   readonly #socket: Socket | undefined;
+  readonly #direct: boolean;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly options: OutboxOptions,
   ) {
-    // ws keeps its net.Socket here; corking it makes ws's per-frame writes one writev.
-    this.#socket = (ws as unknown as { _socket?: Socket })._socket;
+    // ws keeps its net.Socket here. Without a negotiated extension (no permessage-deflate) ws
+    // writes each frame straight to it, so writing our pre-framed bytes there keeps frames whole
+    // and in order; otherwise every frame goes through ws.send.
+    const socket = (ws as unknown as { _socket?: Socket })._socket;
+    this.#direct = socket !== undefined && ws.extensions === "";
+    this.#socket = socket;
   }
 
   /** Frames not yet handed to the socket. */
@@ -120,9 +157,15 @@ export class Outbox {
       try {
         while (i < queue.length && bytes < CHUNK_BYTES) {
           const item = queue[i++] as Item;
-          const data = typeof item === "string" ? item : item.data;
-          bytes += data.length;
-          this.ws.send(data, TEXT);
+          if (this.#direct && socket) {
+            const wire = wireBytes(item);
+            bytes += wire.length;
+            socket.write(wire);
+          } else {
+            const data = typeof item === "string" ? item : item.data;
+            bytes += data.length;
+            this.ws.send(data, TEXT);
+          }
         }
       } finally {
         socket?.uncork();
