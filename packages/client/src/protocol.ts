@@ -1,7 +1,15 @@
 // The dashboard WebSocket protocol: one Zod schema per message, exactly as in DESIGN.md plus the
 // extensions of docs/API.md. This module is the single definition shared by the server
 // (`@pulseboard/client/protocol`), the SDK, the AsyncAPI document and the web UI; it depends on
-// nothing but Zod so that the server can import it without pulling in client code.
+// nothing but Zod (and the framework's Zod-only protocol module) so that the server can import
+// it without pulling in client code.
+import {
+  AuthenticationPayload,
+  CloseCode,
+  CompletePayload,
+  ErrorPayload,
+  ValidationIssue as FrameworkValidationIssue,
+} from "@pulseboard/channels/protocol";
 import { z } from "zod";
 
 // ---- building blocks -------------------------------------------------------------------------
@@ -32,11 +40,11 @@ const metricIdList = z.array(metricId).max(MAX_IDS_PER_FRAME);
 // ---- close codes -----------------------------------------------------------------------------
 
 export const closeCodes = {
-  unauthenticated: 4001,
-  forbidden: 4003,
-  notFound: 4004,
-  slowConsumer: 4008,
-  rateLimited: 4029,
+  unauthenticated: CloseCode.unauthenticated,
+  forbidden: CloseCode.forbidden,
+  notFound: CloseCode.notFound,
+  slowConsumer: CloseCode.slowConsumer,
+  rateLimited: CloseCode.rateLimited,
 } as const;
 export type CloseCode = (typeof closeCodes)[keyof typeof closeCodes];
 /** Close codes after which reconnecting cannot succeed (credentials/membership/dashboard). */
@@ -77,13 +85,11 @@ export const clientMessage = z.discriminatedUnion("action", [
 
 // ---- server → client -------------------------------------------------------------------------
 
+// authentication, error and complete are the framework's own messages: their payloads are
+// declared once in @pulseboard/channels/protocol (Zod only, safe in the browser).
 export const authenticationMessage = z.object({
   action: z.literal("authentication"),
-  payload: z.object({
-    status_code: z.number().int(),
-    status_text: z.string(),
-    data: z.object({ detail: z.string() }),
-  }),
+  payload: AuthenticationPayload,
 });
 export const dashboardConfigMessage = z.object({
   action: z.literal("dashboard_config"),
@@ -115,16 +121,9 @@ export const metricUpdateMessage = z.object({
   }),
 });
 export const pongMessage = z.object({ action: z.literal("pong"), payload: noPayload });
-export const validationIssue = z.object({
-  type: z.string(),
-  loc: z.array(z.union([z.string(), z.number()])),
-  msg: z.string(),
-});
-export const errorMessage = z.object({
-  action: z.literal("error"),
-  payload: z.union([z.array(validationIssue), z.object({ detail: z.string() })]),
-});
-export const completeMessage = z.object({ action: z.literal("complete"), payload: z.null() });
+export const validationIssue = FrameworkValidationIssue;
+export const errorMessage = z.object({ action: z.literal("error"), payload: ErrorPayload });
+export const completeMessage = z.object({ action: z.literal("complete"), payload: CompletePayload });
 export const presenceMessage = z.object({
   action: z.literal("presence"),
   payload: z.object({
