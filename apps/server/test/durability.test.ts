@@ -2,8 +2,7 @@
 // killed with SIGKILL mid-stream — on SQLite (WAL, synchronous=FULL) and PostgreSQL.
 // The server runs as a real child process (`node --import tsx apps/server/src/main.ts`, i.e.
 // what `npx tsx` runs, without the npx wrapper so the signal hits the server itself).
-import { type ChildProcess, spawn } from "node:child_process";
-import { resolve } from "node:path";
+import type { ChildProcess } from "node:child_process";
 import { freePort } from "@pulseboard/test-support";
 import { afterAll, describe, expect, it } from "vitest";
 import { createApiToken } from "../src/auth/tokens.ts";
@@ -11,45 +10,10 @@ import { openDatabase } from "../src/db/connect.ts";
 import { createDashboard } from "../src/model/dashboards.ts";
 import { createMetric } from "../src/model/metrics.ts";
 import { createUser } from "../src/model/users.ts";
-import { createTestDatabase, DB_KINDS, type TestDatabase } from "./harness.ts";
+import { createTestDatabase, DB_KINDS, type MainProcess, spawnMain, type TestDatabase } from "./harness.ts";
 
-const repo = resolve(import.meta.dirname, "../../..");
-
-type Server = { child: ChildProcess; url: string; output: () => string; exited: Promise<void> };
-
-async function startServer(db: TestDatabase, port: number): Promise<Server> {
-  const child = spawn(process.execPath, ["--import", "tsx", "apps/server/src/main.ts"], {
-    cwd: repo,
-    env: {
-      ...process.env,
-      ...db.env,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      PULSEBOARD_SYNTHETIC: "0",
-      PULSEBOARD_DEMO: "0",
-      LOG_LEVEL: "warn",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout?.on("data", (d) => {
-    out = (out + d).slice(-4000);
-  });
-  child.stderr?.on("data", (d) => {
-    out = (out + d).slice(-4000);
-  });
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited early:\n${out}`);
-    try {
-      if ((await fetch(`${url}/api/v1/auth/me`)).status === 401) break;
-    } catch {}
-    if (Date.now() > deadline) throw new Error(`server did not start:\n${out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { child, url, output: () => out, exited };
+async function startServer(db: TestDatabase, port: number): Promise<MainProcess> {
+  return spawnMain(db, port, { PULSEBOARD_SYNTHETIC: "0", PULSEBOARD_SYSTEM: "0", PULSEBOARD_DEMO: "0" });
 }
 
 describe.each(DB_KINDS)("durability on %s", (kind) => {

@@ -10,14 +10,17 @@
 //   await t.api("POST", "/api/v1/ingest", { token, body: { points: [...] } });
 //   const ws = `${t.wsUrl}/ws/dashboard/1/`;           // for the Communicator or `ws`
 //   await t.close();                                  // stops the app (and its PostgreSQL)
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { startPostgres } from "@pulseboard/test-support";
 import { type BuildOptions, buildApp, type PulseboardApp } from "../src/app.ts";
 import { createApiToken } from "../src/auth/tokens.ts";
 import { type Config, loadConfig } from "../src/config.ts";
 import { createUser } from "../src/model/users.ts";
+
+const repoRoot = resolve(import.meta.dirname, "../../..");
 
 export type DbKind = "sqlite" | "postgres";
 export const DB_KINDS: DbKind[] = ["sqlite", "postgres"];
@@ -172,4 +175,46 @@ export async function startTestApp(
       if (!options.database) await database.destroy();
     },
   };
+}
+
+export type MainProcess = {
+  child: ChildProcess;
+  url: string;
+  /** Everything it printed so far (stdout and stderr, last 16 KiB). */
+  output: () => string;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+};
+
+/**
+ * Runs the real server process (`main.ts`, what `npm start` runs) on `port` with the storage of
+ * `db`, and resolves once it printed its URL. It runs as `node --import tsx`, not through npx,
+ * so a signal sent to `child` hits the server itself.
+ */
+export async function spawnMain(
+  db: TestDatabase,
+  port: number,
+  env: NodeJS.ProcessEnv = {},
+): Promise<MainProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", "apps/server/src/main.ts"], {
+    cwd: repoRoot,
+    env: { ...process.env, ...db.env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  const keep = (d: Buffer) => {
+    out = (out + d).slice(-16_384);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  const deadline = Date.now() + 30_000;
+  while (!out.includes("Pulseboard is running at")) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      throw new Error(`main.ts did not start:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, url: `http://127.0.0.1:${port}`, output: () => out, exited };
 }

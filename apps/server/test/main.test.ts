@@ -1,42 +1,14 @@
 // Specification of `npm start`'s server process (main.ts) on first and later runs: the demo
 // user and dashboards, the printed URL, and the synthetic generator feeding "Demo" through the
 // same store-then-fan-out path as REST ingest.
-import { type ChildProcess, spawn } from "node:child_process";
-import { resolve } from "node:path";
+import type { ChildProcess } from "node:child_process";
 import { Communicator } from "@pulseboard/channels/testing";
 import { freePort } from "@pulseboard/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "./harness.ts";
+import { createTestDatabase, spawnMain, type TestDatabase } from "./harness.ts";
 
-const repo = resolve(import.meta.dirname, "../../..");
-
-async function runMain(db: TestDatabase, port: number) {
-  const child = spawn(process.execPath, ["--import", "tsx", "apps/server/src/main.ts"], {
-    cwd: repo,
-    env: {
-      ...process.env,
-      ...db.env,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "warn",
-      PULSEBOARD_COLLECTOR_INTERVAL_MS: "200",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout?.on("data", (d) => {
-    out += d;
-  });
-  child.stderr?.on("data", (d) => {
-    out += d;
-  });
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  const deadline = Date.now() + 30_000;
-  while (!out.includes("Pulseboard is running at")) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`main.ts did not start:\n${out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { child, output: () => out, exited };
+function runMain(db: TestDatabase, port: number) {
+  return spawnMain(db, port, { PULSEBOARD_COLLECTOR_INTERVAL_MS: "200" });
 }
 
 describe("main.ts (npm start)", () => {
