@@ -34,6 +34,7 @@ export interface Hub {
   readonly rateLimit: { messages: number; perMs: number } | false;
   readonly maxBufferedBytes: number;
   readonly slowConsumerGraceMs: number;
+  readonly handshakeTimeoutMs: number;
   publish(
     group: string,
     kind: LayerMessage["kind"],
@@ -130,7 +131,17 @@ export class Connection implements ConsumerContext, Member {
   async start(): Promise<void> {
     const definition = this.consumer.definition;
     try {
-      const { user, object } = await runHandshake(definition, this.request);
+      // An authenticator or loader that never settles must not hold the socket open forever.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`handshake took longer than ${this.hub.handshakeTimeoutMs} ms`)),
+          this.hub.handshakeTimeoutMs,
+        );
+      });
+      const { user, object } = await Promise.race([runHandshake(definition, this.request), timeout]).finally(
+        () => clearTimeout(timer),
+      );
       this.user = user;
       this.object = object;
     } catch (err) {

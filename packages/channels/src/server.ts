@@ -41,6 +41,8 @@ export interface ChannelsServerOptions<C extends AnyConsumer> {
   maxQueuedFrames?: number;
   /** Token bucket per connection; over → close 4029. Default 50 per 1000 ms; false disables. */
   rateLimit?: { messages: number; perMs: number } | false;
+  /** Authentication, object lookup and permissions must finish within this; else close 1011. Default 10 s. */
+  handshakeTimeoutMs?: number;
   /** Ping interval; a peer that has not answered by the next tick is terminated. 0 disables. Default 30 s. */
   heartbeatMs?: number;
   /** Send buffer limit per connection (default 4 MiB)… */
@@ -93,6 +95,7 @@ class Server implements Hub {
   readonly rateLimit: { messages: number; perMs: number } | false;
   readonly maxBufferedBytes: number;
   readonly slowConsumerGraceMs: number;
+  readonly handshakeTimeoutMs: number;
   readonly #allowedOrigins: ChannelsServerOptions<AnyConsumer>["allowedOrigins"];
   readonly #wss: WebSocketServer;
   readonly #connections = new Set<Connection>();
@@ -112,6 +115,7 @@ class Server implements Hub {
     this.rateLimit = options.rateLimit ?? { messages: 50, perMs: 1000 };
     this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
     this.slowConsumerGraceMs = options.slowConsumerGraceMs ?? 5000;
+    this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
     this.#allowedOrigins = options.allowedOrigins;
     this.registry = new GroupRegistry(this.layer, (err, group) =>
       this.logger.error({ err, group }, "channel layer unsubscribe failed"),

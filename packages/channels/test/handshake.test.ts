@@ -1,6 +1,6 @@
 // The handshake: accept, then an authentication frame (200, or 401/403/404 + close 4001/4003/4004),
 // then the post-authentication hook, then any client frames that arrived meanwhile.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { AuthResult, defineConsumer, ForbiddenError } from "../src/index.ts";
 import { type Running, roomConsumer, start } from "./helpers.ts";
@@ -104,6 +104,24 @@ describe("handshake", () => {
     expect(frames).toEqual([]);
     expect(closed).toEqual({ code: 1011, reason: "Internal server error" });
     expect(app.logs.some((l) => l.level === "error" && l.msg === "handshake failed")).toBe(true);
+  });
+
+  it("closes with 1011 when the handshake does not finish within handshakeTimeoutMs", async () => {
+    const Hanging = defineConsumer({
+      path: "/ws/hanging/",
+      authenticators: [() => new Promise<null>(() => {})],
+      incoming: { ping: z.null().optional() },
+      handlers: { ping: () => undefined },
+    });
+    const hanging = await start({ consumers: [Hanging], handshakeTimeoutMs: 200 });
+    try {
+      const c = await hanging.connect("/ws/hanging/");
+      expect(await c.receiveAll(100)).toEqual([]);
+      expect(await c.closed).toEqual({ code: 1011, reason: "Internal server error" });
+      await vi.waitFor(() => expect(hanging.server.connectionCount).toBe(0));
+    } finally {
+      await hanging.stop();
+    }
   });
 
   it("runs the post-authentication hook after the 200 frame and before anything else", async () => {
