@@ -32,6 +32,8 @@ export type Config = {
   allowedOrigins: string[];
   /** Trust X-Forwarded-* (behind nginx). */
   trustProxy: boolean;
+  /** The protocol's `send_completion`: `complete` after every client frame on dashboard sockets. */
+  sendCompletion: boolean;
 };
 
 const repoRoot = resolve(import.meta.dirname, "../../..");
@@ -79,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       .map((s) => s.trim())
       .filter(Boolean),
     trustProxy: flag(env.PULSEBOARD_TRUST_PROXY, false),
+    sendCompletion: flag(env.PULSEBOARD_SEND_COMPLETION, false),
     ...overrides,
   };
 }

@@ -372,3 +372,25 @@ describe.each(DB_KINDS)("dashboard consumer on %s", (kind) => {
     expect((await c.receive("metric_update")).payload).toMatchObject({ value: 4 });
   });
 });
+
+describe("dashboard consumer with send_completion on", () => {
+  it("answers every client frame, good or bad, with complete after its reply", async () => {
+    const t = await startTestApp("sqlite", { config: { sendCompletion: true } });
+    try {
+      await t.createUser("cora", "pw");
+      const token = await t.createToken("cora");
+      const session = await t.login("cora", "pw");
+      const id = (await t.api("POST", "/api/v1/dashboards", { session, body: { name: "Done" } })).body.id;
+      const c = await Communicator.connect(`${t.wsUrl}/ws/dashboard/${id}/`, { token });
+      await c.assertAuthenticated();
+      await c.receiveAll(200);
+      c.sendMessage("ping", null);
+      expect((await c.receiveAll(300)).map((f) => f.action)).toEqual(["pong", "complete"]);
+      c.sendRaw("{not json");
+      expect((await c.receiveAll(300)).map((f) => f.action)).toEqual(["error", "complete"]);
+      await c.close();
+    } finally {
+      await t.close();
+    }
+  });
+});

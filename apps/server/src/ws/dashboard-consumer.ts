@@ -117,6 +117,7 @@ export function dashboardConsumer(
       presence: serverMessages.presence.shape.payload,
       alert: serverMessages.alert.shape.payload,
     },
+    sendCompletion: ctx.config.sendCompletion,
     state: (): State => ({ subscribed: new Set(), held: null, pausedAt: null, dropped: 0 }),
     // A client that falls behind gets the latest value of each metric, not a growing backlog
     // (the framework's outbox holds and conflates while its send buffer is full).
