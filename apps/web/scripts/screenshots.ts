@@ -67,7 +67,7 @@ const SPECS: Spec[] = [
     type: "gauge",
     unit: "°C",
     description: "Rack inlet temperature",
-    at: (t) => 22.5 + 1.5 * noise(t / 4, 7),
+    at: (t) => 22.3 + 0.8 * noise(t / 4, 7),
   },
 ];
 
@@ -102,22 +102,26 @@ try {
       { id: "temperature", type: "metric", metric_id: temperature, x: 4, y: 5, w: 4, h: 4 },
       { id: "activity", type: "activity", x: 8, y: 5, w: 4, h: 4 },
       { id: "cpu", type: "metric", metric_id: cpu, chart: "bars", x: 0, y: 7, w: 4, h: 3 },
-      { id: "alerts", type: "alerts", x: 4, y: 9, w: 8, h: 2 },
+      { id: "alerts", type: "alerts", x: 4, y: 9, w: 8, h: 3 },
     ],
   });
-  // An alert that fires on the warm rack while the page is open.
-  await call("POST", `/api/v1/dashboards/${dashboard.id}/alert-rules`, {
-    metric_id: temperature,
-    condition: "above",
-    threshold: 23.5,
-    duration_s: 0,
-    hysteresis: 0.5,
-  });
   const { token } = await call<{ token: string }>("POST", "/api/v1/tokens", { name: "screenshots" });
+  // While the page is open the rack warms up, cools down and warms up again (scripted, so the
+  // alert history is the same every run); before that it stays below the alert threshold.
+  let scriptStart = 0;
+  const rack = (ms: number, natural: number) => {
+    if (scriptStart === 0) return Math.min(natural, 23.2);
+    const e = (ms - scriptStart) / 1000;
+    const wobble = 0.12 * Math.sin(ms / 700);
+    if (e < 2) return 22.9 + wobble;
+    if (e < 8) return 24.1 + wobble;
+    if (e < 12) return 22.6 + wobble;
+    return 24.3 + wobble;
+  };
   const pointsAt = (ms: number, i: number) =>
     SPECS.map((s, k) => ({
       metric_id: ids[k]!,
-      value: s.at(ms / 1000, i),
+      value: k === 6 ? rack(ms, s.at(ms / 1000, i)) : s.at(ms / 1000, i),
       timestamp: new Date(ms).toISOString(),
     }));
   // Five minutes of history, one point a second.
@@ -125,6 +129,15 @@ try {
   const backfill = [];
   for (let i = 300; i > 0; i--) backfill.push(...pointsAt(now - i * 1000, i));
   await ingest(server.url, token, backfill);
+  // The rule is created after the backfill: its events are the live ones below. It fires once the
+  // breach has held 2 s and resolves only 0.5 °C under the threshold, so it does not flap.
+  await call("POST", `/api/v1/dashboards/${dashboard.id}/alert-rules`, {
+    metric_id: temperature,
+    condition: "above",
+    threshold: 23.5,
+    duration_s: 2,
+    hysteresis: 0.5,
+  });
   const feed = (async () => {
     let i = 0;
     while (feeding) {
@@ -137,7 +150,20 @@ try {
   await login(page, server.url, `/dashboards/${dashboard.id}`);
   await page.getByTestId("connection-status").filter({ hasText: "Live" }).waitFor();
   if (SHOW_RANGE) await page.getByRole("button", { name: SHOW_RANGE, exact: true }).click();
-  await page.waitForTimeout(WARMUP_MS);
+  scriptStart = Date.now();
+  // Someone acknowledges the first firing alert from the panel; the second one is left open.
+  const alerts = page.getByTestId("alerts");
+  await alerts
+    .getByRole("button", { name: "Acknowledge temperature alert" })
+    .first()
+    .click({ timeout: 20_000 });
+  await alerts.getByTestId("acknowledged").waitFor();
+  await alerts.locator(".alert-item.resolved").first().waitFor({ timeout: 20_000 });
+  await alerts
+    .getByRole("button", { name: "Acknowledge temperature alert" })
+    .first()
+    .waitFor({ timeout: 20_000 });
+  await page.waitForTimeout(Math.max(0, WARMUP_MS - (Date.now() - scriptStart)));
   for (const theme of ["dark", "light"] as const) {
     const current = await page.evaluate(() => document.documentElement.dataset.theme);
     if (current !== theme) await page.getByTestId("theme-toggle").click();

@@ -1,81 +1,137 @@
-// Charts keep up with 50 metrics at 10 updates/s each: a behaviour check in real Chromium, read
-// from the page's own frame monitor (window.__pulseboardPerf). The budget is deliberately generous
-// (shared 2-core CI machine, software rendering); the measurements proper live in bench/.
+// Charts keep up with 50 metrics at 10 updates/s each — checked as behaviour, not as timing (the
+// machine may be loaded; frame times are measured by bench/src/ui-frames.ts). In real Chromium
+// against the real server, a few seconds of that load must: land every point in its chart in
+// order, make each chart call uPlot.setData at most once per animation frame, and cause no React
+// render of the metric cards per point. Read from the page's own counters (window.__pulseboardPerf).
 import type { ChromiumHandle } from "@pulseboard/test-support";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
+  chartSeries,
   createFixture,
   ensureWebBuilt,
   type Fixture,
   ingest,
   login,
   openBrowser,
+  type SeriesDump,
   type ServerProcess,
   startServer,
 } from "./e2e.ts";
 
 const METRICS = 50;
 const RATE_HZ = 10;
-const SECONDS = 10;
+const SECONDS = 4;
 
 let server: ServerProcess;
 let browser: ChromiumHandle;
 let fixture: Fixture;
+let page: Page;
+/** What was published: per tick one timestamp (ms) and per metric its value. */
+const published: { at: number; values: number[] }[] = [];
+let perf: {
+  setDataCalls: number;
+  maxSetDataPerChartFrame: number;
+  metricCardRenders: number;
+  frames: number;
+};
+const series = new Map<number, SeriesDump>();
+let received = 0;
+
+const valueAt = (tick: number, metric: number) =>
+  Math.round((Math.sin(tick / 5 + metric) * 50 + 50) * 100) / 100;
 
 beforeAll(async () => {
   ensureWebBuilt();
   server = await startServer();
   fixture = await createFixture(server.url, "Perf spec", METRICS);
   browser = await openBrowser();
-}, 120_000);
+  page = await browser.context.newPage();
+  await login(page, server.url, `/dashboards/${fixture.dashboardId}`);
+  await page.getByTestId("connection-status").filter({ hasText: "Live" }).waitFor();
+  await page.waitForFunction((n) => window.__pulseboardCharts() >= n, METRICS);
+  await page.waitForTimeout(500);
+  await page.evaluate(() => window.__pulseboardPerf.reset());
+
+  // 10 ticks a second, each one ingest call carrying a point for every metric.
+  const started = Date.now();
+  const calls: Promise<void>[] = [];
+  for (let tick = 0; tick < SECONDS * RATE_HZ; tick++) {
+    const at = started + tick * (1000 / RATE_HZ);
+    const wait = at - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const values = fixture.metricIds.map((_, i) => valueAt(tick, i));
+    published.push({ at, values });
+    calls.push(
+      ingest(
+        server.url,
+        fixture.token,
+        fixture.metricIds.map((id, i) => ({
+          metric_id: id,
+          value: values[i] as number,
+          timestamp: new Date(at).toISOString(),
+        })),
+      ),
+    );
+  }
+  await Promise.all(calls);
+  const last = published.at(-1)?.at as number;
+  await page.waitForFunction(
+    ([ids, t]) => ids.every((id) => window.__pulseboardSeries(id)?.timestamps.includes(t)),
+    [fixture.metricIds, last] as const,
+    { timeout: 60_000 },
+  );
+  perf = await page.evaluate(() => {
+    const p = window.__pulseboardPerf;
+    return {
+      setDataCalls: p.setDataCalls,
+      maxSetDataPerChartFrame: p.maxSetDataPerChartFrame,
+      metricCardRenders: p.metricCardRenders,
+      frames: p.frames,
+    };
+  });
+  for (const id of fixture.metricIds) series.set(id, await chartSeries(page, id));
+  received = Number((await page.getByTestId("received-count").textContent())?.replace(/,/g, ""));
+  console.log(
+    `chart behaviour under load: ${perf.setDataCalls} setData over ${perf.frames} frames, ` +
+      `max ${perf.maxSetDataPerChartFrame} per chart per frame, ${perf.metricCardRenders} card renders`,
+  );
+}, 180_000);
 
 afterAll(async () => {
+  await page?.close();
   await browser?.close();
   await server?.destroy();
 });
 
-it("keeps drawing 50 live charts at 10 updates/s each without long frames", async () => {
-  const page = await browser.context.newPage();
-  await login(page, server.url, `/dashboards/${fixture.dashboardId}?perf=1`);
-  await page.getByTestId("connection-status").filter({ hasText: "Live" }).waitFor();
-  await page.waitForFunction((n) => window.__pulseboardCharts() >= n, METRICS);
-  await page.waitForTimeout(1000);
-  await page.evaluate(() => window.__pulseboardPerf.reset());
+it("puts every published point into its chart, in order, with its value", () => {
+  expect(received).toBeGreaterThanOrEqual(published.length * METRICS);
+  fixture.metricIds.forEach((id, m) => {
+    const dump = series.get(id);
+    expect(dump, `chart of metric ${id}`).toBeTruthy();
+    const { timestamps, values } = dump as NonNullable<SeriesDump>;
+    for (let i = 1; i < timestamps.length; i++) {
+      expect(timestamps[i] as number, `metric ${id} sorted`).toBeGreaterThan(timestamps[i - 1] as number);
+    }
+    const index = new Map(timestamps.map((t, i) => [t, i]));
+    const missing = published.filter((p) => !index.has(p.at)).map((p) => p.at);
+    expect(missing, `points missing from metric ${id}'s chart`).toEqual([]);
+    const shown = published.map((p) => values[index.get(p.at) as number]);
+    expect(shown).toEqual(published.map((p) => p.values[m]));
+  });
+});
 
-  const started = Date.now();
-  let ticks = 0;
-  let last = 0;
-  while (Date.now() - started < SECONDS * 1000) {
-    const now = Date.now();
-    last = Math.max(last + 1, now);
-    ingest(
-      server.url,
-      fixture.token,
-      fixture.metricIds.map((id, i) => ({
-        metric_id: id,
-        value: Math.sin(now / 500 + i) * 50 + 50,
-        timestamp: new Date(last).toISOString(),
-      })),
-    ).catch(() => {});
-    ticks++;
-    await new Promise((r) => setTimeout(r, 1000 / RATE_HZ - ((Date.now() - now) % (1000 / RATE_HZ))));
-  }
-  const lastTs = last;
-  // every chart got the last tick
-  await page.waitForFunction(
-    ([ids, t]) => ids.every((id) => window.__pulseboardSeries(id)?.timestamps.includes(t)),
-    [fixture.metricIds, lastTs] as const,
-    { timeout: 15_000 },
-  );
-  const perf = await page.evaluate(() => ({ ...window.__pulseboardPerf }));
-  const received = Number((await page.getByTestId("received-count").textContent())?.replace(/,/g, ""));
-  await page.close();
+it("calls setData at most once per chart per animation frame", () => {
+  // Sanity: the counter saw the charts draw (one per chart per frame with new points, at least).
+  expect(perf.setDataCalls).toBeGreaterThanOrEqual(METRICS);
+  expect(perf.maxSetDataPerChartFrame).toBe(1);
+  // 2,000 points arrived; batching per frame means charts drew fewer times than points arrived
+  // only if several points shared a frame — so bound by frames, not by points.
+  expect(perf.setDataCalls).toBeLessThanOrEqual(perf.frames * METRICS + METRICS);
+});
 
-  const report = `frames ${perf.frames}, long frames ${perf.longFrames}, worst ${Math.round(perf.worstFrameMs)} ms`;
-  console.log(`chart performance: ${report}`);
-  expect(received).toBeGreaterThanOrEqual(ticks * METRICS);
-  // ~60 fps for 10 s is ~600 frames; a page that cannot keep up falls far below half of that.
-  expect(perf.frames, report).toBeGreaterThan(SECONDS * 25);
-  // long frame = more than 50 ms between two frames
-  expect(perf.longFrames, report).toBeLessThanOrEqual(Math.max(10, perf.frames * 0.05));
-}, 120_000);
+it("does not re-render metric cards per point", () => {
+  // 2,000 points reached the cards; React may render a card for other reasons (none expected),
+  // never once per point.
+  expect(perf.metricCardRenders).toBeLessThan(METRICS);
+});

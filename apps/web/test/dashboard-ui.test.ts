@@ -243,6 +243,60 @@ describe("alerts panel", () => {
     await expect(panel.textContent()).resolves.toContain("metric_02");
     await page.close();
   });
+
+  it("writes an alert's value and threshold with the metric's unit, not as raw floats", async () => {
+    const { call } = await restSession(server.url);
+    const [, metric] = fixture.metricIds as [number, number];
+    await call("POST", `/api/v1/dashboards/${fixture.dashboardId}/alert-rules`, {
+      metric_id: metric,
+      condition: "below",
+      threshold: -5,
+    });
+    const page = await openDashboard();
+    await ingest(server.url, fixture.token, [
+      { metric_id: metric, value: -7.123456789, timestamp: nextTimestamp() },
+    ]);
+    const row = page.getByTestId("alerts").locator(".alert-item.firing", { hasText: "(value -7.12 ms)" });
+    await row.waitFor({ timeout: 10_000 });
+    await expect(row.textContent()).resolves.toContain("metric_01 is below -5 ms");
+    expect(await page.getByTestId("alerts").textContent()).not.toContain("7.123456789");
+    await page.close();
+  });
+
+  it("acknowledges a firing alert with the CSRF token and shows who acknowledged it", async () => {
+    const { call } = await restSession(server.url);
+    const [, metric] = fixture.metricIds as [number, number];
+    await call("POST", `/api/v1/dashboards/${fixture.dashboardId}/alert-rules`, {
+      metric_id: metric,
+      condition: "below",
+      threshold: -1000,
+    });
+    await ingest(server.url, fixture.token, [
+      { metric_id: metric, value: -2000, timestamp: nextTimestamp() },
+    ]);
+    const page = await openDashboard();
+    const row = page.getByTestId("alerts").locator(".alert-item.firing", { hasText: "is below -1,000 ms" });
+    await row.waitFor({ timeout: 10_000 });
+    await row.getByRole("button", { name: "Acknowledge metric_01 alert" }).click();
+    await expect(row.getByTestId("acknowledged").textContent()).resolves.toMatch(
+      /acknowledged by demo at \d\d:\d\d:\d\d/,
+    );
+    expect(await row.getByRole("button", { name: /Acknowledge/ }).count()).toBe(0);
+    // Stored, not just shown: the event carries the demo user and survives a reload.
+    const me = await call<{ user: { id: number } }>("GET", "/api/v1/auth/me");
+    const events = await call<{ id: number; threshold: number; acknowledged_by: number | null }[]>(
+      "GET",
+      `/api/v1/dashboards/${fixture.dashboardId}/alerts?state=firing`,
+    );
+    expect(events.find((e) => e.threshold === -1000)?.acknowledged_by).toBe(me.user.id);
+    await page.reload();
+    await page
+      .getByTestId("alerts")
+      .locator(".alert-item.firing", { hasText: "is below -1,000 ms" })
+      .getByTestId("acknowledged")
+      .waitFor({ timeout: 10_000 });
+    await page.close();
+  });
 });
 
 describe("custom time range", () => {

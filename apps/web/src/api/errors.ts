@@ -1,6 +1,8 @@
 // The UI's error values: every failed REST call becomes an ApiError carrying the server's stable
 // `PB_ERR_*` code, so views branch on codes rather than on message text.
-export type ErrorDetail = { type: string; loc: (string | number)[]; msg: string };
+import type { ErrorDetail } from "@pulseboard/client/rest";
+
+export type { ErrorDetail };
 
 export class ApiError extends Error {
   constructor(

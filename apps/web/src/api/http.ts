@@ -1,18 +1,24 @@
 // The REST client: one fetch wrapper that sends the session cookie, adds the CSRF header to every
-// state-changing request, and maps error bodies to ApiError. Endpoints are thin functions on top.
-import { ApiError, type ErrorDetail } from "./errors.ts";
+// state-changing request, and maps error bodies to ApiError. Endpoints are thin functions on top;
+// their answer and body types are inferred from the contract's Zod schemas (@pulseboard/client/rest).
+
 import type {
   AlertEvent,
   Dashboard,
   DashboardSummary,
+  Layout,
   LoginAnswer,
-  Me,
+  LoginBody,
+  MeAnswer,
   Member,
+  MemberBody,
+  Preferences,
   Role,
   Theme,
   ValuesAnswer,
   Widget,
-} from "./types.ts";
+} from "@pulseboard/client/rest";
+import { ApiError, type ErrorDetail } from "./errors.ts";
 
 const BASE = "/api/v1";
 let csrfToken: string | null = null;
@@ -63,21 +69,23 @@ const q = (params: Record<string, string | number | undefined>) => {
 
 export const api = {
   login: (username: string, password: string) =>
-    request<LoginAnswer>("POST", "/auth/login", { username, password }),
+    request<LoginAnswer>("POST", "/auth/login", { username, password } satisfies LoginBody),
   logout: () => request<void>("POST", "/auth/logout"),
-  me: () => request<Me>("GET", "/auth/me"),
-  setTheme: (theme: Theme) => request<{ theme: Theme }>("PATCH", "/me/preferences", { theme }),
+  me: () => request<MeAnswer>("GET", "/auth/me"),
+  setTheme: (theme: Theme) =>
+    request<Preferences>("PATCH", "/me/preferences", { theme } satisfies Preferences),
   dashboards: () => request<DashboardSummary[]>("GET", "/dashboards"),
   dashboard: (id: number) => request<Dashboard>("GET", `/dashboards/${id}`),
   members: (id: number) => request<Member[]>("GET", `/dashboards/${id}/members`),
   putMember: (id: number, username: string, role: Role) =>
-    request<Member>("PUT", `/dashboards/${id}/members`, { username, role }),
+    request<Member>("PUT", `/dashboards/${id}/members`, { username, role } satisfies MemberBody),
   removeMember: (id: number, userId: number) =>
     request<void>("DELETE", `/dashboards/${id}/members/${userId}`),
-  layout: (id: number) => request<{ widgets: Widget[] }>("GET", `/dashboards/${id}/layout`),
+  layout: (id: number) => request<Layout>("GET", `/dashboards/${id}/layout`),
   putLayout: (id: number, widgets: Widget[]) =>
-    request<{ widgets: Widget[] }>("PUT", `/dashboards/${id}/layout`, { widgets }),
+    request<Layout>("PUT", `/dashboards/${id}/layout`, { widgets } satisfies Layout),
   alerts: (id: number) => request<AlertEvent[]>("GET", `/dashboards/${id}/alerts?limit=50`),
+  acknowledgeAlert: (alertId: number) => request<AlertEvent>("POST", `/alerts/${alertId}/ack`),
   values: (metricId: number, range: { from?: string; to?: string; points?: number; limit?: number }) =>
     request<ValuesAnswer>("GET", `/metrics/${metricId}/values${q(range)}`),
 };

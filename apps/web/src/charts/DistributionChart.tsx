@@ -3,6 +3,7 @@
 import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
+import { noteSetData } from "../live/perf.ts";
 import type { LiveStore } from "../live/store.ts";
 import { readPalette, withAlpha } from "./palette.ts";
 import { formatTick } from "./TimeChart.tsx";
@@ -65,6 +66,7 @@ export function DistributionChart({ store, metricId, unit, window, theme, ariaLa
     const counts = new Float64Array(BINS);
     const series = store.seriesFor(metricId);
     const draw = () => {
+      noteSetData(chart);
       const [xs, ys] = series.ring.view();
       const [from, to] = xRange(windowRef.current);
       let min = Number.POSITIVE_INFINITY;

@@ -4,8 +4,10 @@
 import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
-import type { ChartKind } from "../api/types.ts";
+import type { ChartKind } from "@pulseboard/client/rest";
+import { noteSetData } from "../live/perf.ts";
 import type { LiveStore } from "../live/store.ts";
+import { timeAxisLabels } from "./clock.ts";
 import { joinSeries } from "./join.ts";
 import { type Palette, readPalette, withAlpha } from "./palette.ts";
 import { registerChart } from "./registry.ts";
@@ -38,6 +40,7 @@ export function TimeChart({ store, metricIds, labels, kind, unit, window, theme,
     const opts = chartOptions(palette, labels, kind, unit, el, () => xRange(windowRef.current));
     const chart = new uPlot(opts, emptyData(ids.length), el);
     const draw = () => {
+      noteSetData(chart);
       if (ids.length === 1) {
         chart.setData(store.seriesFor(ids[0] as number).ring.view() as unknown as uPlot.AlignedData, true);
       } else {
@@ -81,6 +84,9 @@ export function TimeChart({ store, metricIds, labels, kind, unit, window, theme,
   return <div className="chart" ref={host} role="img" aria-label={ariaLabel} />;
 }
 
+/** px: y labels closer than this would overlap */
+const MIN_LABEL_SPACE = 14;
+
 function toScale([min, max]: [number, number]) {
   return { min, max };
 }
@@ -112,8 +118,15 @@ function chartOptions(
     cursor: { drag: { x: false, y: false } },
     scales: { x: { time: true, range: () => range() } },
     axes: [
-      { ...axis, size: 28 },
-      { ...axis, size: 48, values: (_u, splits) => splits.map((v) => formatTick(v, unit)) },
+      { ...axis, size: 28, values: (_u, splits, _i, _space, incr) => timeAxisLabels(splits, incr) },
+      {
+        ...axis,
+        size: 48,
+        // uPlot's default 30 px between labels leaves a short card with one label; ask for room
+        // for three or more labels whatever the height (never closer than a line of text).
+        space: (_u, _i, _min, _max, dim) => Math.max(MIN_LABEL_SPACE, Math.min(30, dim / 4)),
+        values: (_u, splits) => splits.map((v) => formatTick(v, unit)),
+      },
     ],
     series: [
       {},

@@ -1,6 +1,7 @@
 // Editor-only: add a widget of a type (and metric + chart kind for metric widgets).
+
+import type { ChartKind, Metric, Widget, WidgetType } from "@pulseboard/client/rest";
 import { type FormEvent, useState } from "react";
-import type { ChartKind, Metric, Widget, WidgetType } from "../api/types.ts";
 import { newWidgetId, WIDGETS } from "../widgets/catalog.ts";
 
 export function AddWidget({ metrics, onAdd }: { metrics: Metric[]; onAdd: (w: Widget) => void }) {

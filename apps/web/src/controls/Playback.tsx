@@ -1,12 +1,13 @@
 // History playback for a custom range: a scrubber and a play button that reveal the loaded points
 // up to a cursor time, as if the range were happening again.
+
+import type { StoredPoint } from "@pulseboard/client/rest";
 import { useEffect, useRef, useState } from "react";
-import type { Point } from "../api/types.ts";
 import type { LiveStore } from "../live/store.ts";
 
 const PLAY_MS = 15_000;
 
-type Props = { store: LiveStore; history: Map<number, Point[]>; from: number; to: number };
+type Props = { store: LiveStore; history: Map<number, StoredPoint[]>; from: number; to: number };
 
 export function Playback({ store, history, from, to }: Props) {
   const [cursor, setCursor] = useState(to);
@@ -60,12 +61,12 @@ export function Playback({ store, history, from, to }: Props) {
   );
 }
 
-function upTo(points: Point[], cursor: number): Point[] {
+function upTo(points: StoredPoint[], cursor: number): StoredPoint[] {
   let lo = 0;
   let hi = points.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (Date.parse((points[mid] as Point).timestamp) <= cursor) lo = mid + 1;
+    if (Date.parse((points[mid] as StoredPoint).timestamp) <= cursor) lo = mid + 1;
     else hi = mid;
   }
   return points.slice(0, lo);

@@ -1,8 +1,9 @@
 // Owner-only: who can see this dashboard, and adding someone by user name with a role.
+
+import type { Member, Role } from "@pulseboard/client/rest";
 import { type FormEvent, useEffect, useState } from "react";
 import { describeError } from "../api/errors.ts";
 import { api } from "../api/http.ts";
-import type { Member, Role } from "../api/types.ts";
 
 export function SharePanel({ dashboardId, onClose }: { dashboardId: number; onClose: () => void }) {
   const [members, setMembers] = useState<Member[]>([]);

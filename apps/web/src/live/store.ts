@@ -6,10 +6,13 @@
 import type { Alert, MetricInfo } from "@pulseboard/client";
 import { SeriesRing } from "./ring.ts";
 
+/** A live `alert` frame or a stored event (REST), with who acknowledged it once known. */
+export type AlertItem = Alert & { acknowledged_at?: string | null; acknowledged_by?: number | null };
+
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed" | "denied";
 export type ActivityItem =
   | { kind: "update"; metricId: number; name: string; value: number; unit: string; at: number }
-  | { kind: "alert"; alert: Alert; at: number };
+  | { kind: "alert"; alert: AlertItem; at: number };
 
 export type SeriesState = {
   ring: SeriesRing;
@@ -21,7 +24,7 @@ type Snapshot = {
   state: ConnectionState;
   detail: string;
   connections: number | null;
-  alerts: Alert[];
+  alerts: AlertItem[];
   paused: boolean;
   metrics: MetricInfo[];
 };
@@ -187,10 +190,18 @@ export class LiveStore {
   }
 
   /** Alerts that fired before the page opened (REST), shown below the live ones. */
-  seedAlerts(alerts: Alert[]) {
+  seedAlerts(alerts: AlertItem[]) {
     const known = new Set(this.snapshot.alerts.map((a) => `${a.id}:${a.state}`));
     const older = alerts.filter((a) => !known.has(`${a.id}:${a.state}`));
     this.update({ alerts: [...this.snapshot.alerts, ...older].slice(0, 100) });
+  }
+
+  /** An acknowledgement answered by the server: the event keeps the first time and user. */
+  acknowledged(event: { id: number; acknowledged_at: string | null; acknowledged_by: number | null }) {
+    const { id, acknowledged_at, acknowledged_by } = event;
+    this.update({
+      alerts: this.snapshot.alerts.map((a) => (a.id === id ? { ...a, acknowledged_at, acknowledged_by } : a)),
+    });
   }
 
   addAlert(alert: Alert) {

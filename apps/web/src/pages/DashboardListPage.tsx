@@ -1,8 +1,9 @@
 // The dashboards the user is a member of, with their role on each.
+
+import type { DashboardSummary } from "@pulseboard/client/rest";
 import { useEffect, useState } from "react";
 import { describeError } from "../api/errors.ts";
 import { api } from "../api/http.ts";
-import type { DashboardSummary } from "../api/types.ts";
 import { navigate } from "../app/router.ts";
 import { TopBar } from "../app/TopBar.tsx";
 

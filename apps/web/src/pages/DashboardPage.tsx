@@ -1,9 +1,10 @@
 // One dashboard: loads its definition and layout over REST, opens the live stream, and owns the
 // toolbar state (pause, time range, edit mode, sharing). Widgets read the live store directly.
+
+import type { ChartKind, Dashboard, StoredPoint, Widget } from "@pulseboard/client/rest";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { describeError } from "../api/errors.ts";
 import { api, exportUrl } from "../api/http.ts";
-import type { ChartKind, Dashboard, Point, Widget } from "../api/types.ts";
 import { useSession } from "../app/session.tsx";
 import { TopBar } from "../app/TopBar.tsx";
 import type { TimeWindow } from "../charts/window.ts";
@@ -30,7 +31,7 @@ export function DashboardPage({ id }: { id: number }) {
   const [sharing, setSharing] = useState(false);
   const [paused, setPaused] = useState(false);
   const [range, setRange] = useState<RangeChoice>({ kind: "5m" });
-  const [history, setHistory] = useState<Map<number, Point[]> | null>(null);
+  const [history, setHistory] = useState<Map<number, StoredPoint[]> | null>(null);
   const [store] = useState(() => new LiveStore());
   const connection = useRef<DashboardConnection | null>(null);
 

@@ -4,7 +4,7 @@
 import { memo } from "react";
 import ReactGridLayout, { type Layout, useContainerWidth } from "react-grid-layout";
 import "react-grid-layout/css/styles.css";
-import type { ChartKind, Metric, Widget } from "../api/types.ts";
+import type { ChartKind, Metric, Widget } from "@pulseboard/client/rest";
 import type { TimeWindow } from "../charts/window.ts";
 import type { LiveStore } from "../live/store.ts";
 import { WIDGETS, widgetTitle } from "./catalog.ts";

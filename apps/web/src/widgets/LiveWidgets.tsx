@@ -1,11 +1,11 @@
-// The small live widgets: updates-received counter, active connections (from `presence`), the
-// activity feed and the alerts panel. The counter and feed run off the store's frame tick; the
+// The small live widgets: updates-received counter, active connections (from `presence`) and the
+// activity feed (the alerts panel is AlertsWidget.tsx). The counter and feed run off the store's frame tick; the
 // feed re-renders at most a few times a second, whatever the update rate.
 
-import type { Alert } from "@pulseboard/client";
 import { useEffect, useRef, useState, useSyncExternalStore } from "react";
+import { clockTime } from "../charts/clock.ts";
 import type { ActivityItem, LiveStore } from "../live/store.ts";
-import { formatValue, type WidgetProps } from "./types.ts";
+import { describeAlert, formatValue, type WidgetProps } from "./types.ts";
 
 export function CounterWidget({ store }: WidgetProps) {
   const ref = useRef<HTMLSpanElement>(null);
@@ -41,7 +41,7 @@ export function ConnectionsWidget({ store }: WidgetProps) {
 
 const FEED_INTERVAL_MS = 250;
 
-export function ActivityWidget({ store }: WidgetProps) {
+export function ActivityWidget({ store, metrics }: WidgetProps) {
   const [items, setItems] = useState<ActivityItem[]>([]);
   useEffect(() => {
     let last = 0;
@@ -68,41 +68,20 @@ export function ActivityWidget({ store }: WidgetProps) {
       {items.map((item, i) => (
         // biome-ignore lint/suspicious/noArrayIndexKey: the feed is a rolling window; position is the identity
         <li key={i} className={item.kind === "alert" ? `feed-alert ${item.alert.state}` : undefined}>
-          <time className="muted">{new Date(item.at).toLocaleTimeString()}</time>
+          <time className="muted">{clockTime(item.at)}</time>
           {item.kind === "update" ? (
             <span>
               <strong>{item.name}</strong> {formatValue(item.value, item.unit)}
             </span>
           ) : (
             <span>
-              <strong>{item.alert.state === "firing" ? "Alert" : "Resolved"}</strong> {item.alert.message}
+              <strong>{item.alert.state === "firing" ? "Alert" : "Resolved"}</strong> {item.alert.metric_name}{" "}
+              {describeAlert(item.alert, metrics.find((m) => m.id === item.alert.metric_id)?.unit ?? "")}
             </span>
           )}
         </li>
       ))}
     </ol>
-  );
-}
-
-export function AlertsWidget({ store }: WidgetProps) {
-  const { alerts } = useSyncExternalStore(store.subscribe, store.getSnapshot);
-  return <AlertList alerts={alerts} />;
-}
-
-export function AlertList({ alerts }: { alerts: Alert[] }) {
-  if (alerts.length === 0) return <p className="muted">No alerts.</p>;
-  return (
-    <ul className="alerts" aria-live="polite" data-testid="alerts">
-      {alerts.map((a) => (
-        <li key={`${a.id}-${a.state}`} className={`alert-item ${a.state}`}>
-          <span className={`badge ${a.state}`}>{a.state}</span>
-          <span className="alert-text">
-            <strong>{a.metric_name}</strong> {a.message}
-          </span>
-          <time className="muted">{new Date(a.timestamp).toLocaleTimeString()}</time>
-        </li>
-      ))}
-    </ul>
   );
 }
 

@@ -3,9 +3,11 @@
 import { useEffect, useRef } from "react";
 import { DistributionChart } from "../charts/DistributionChart.tsx";
 import { TimeChart } from "../charts/TimeChart.tsx";
+import { noteMetricCardRender } from "../live/perf.ts";
 import { formatValue, type WidgetProps } from "./types.ts";
 
 export function MetricWidget({ widget, store, metrics, window, theme }: WidgetProps) {
+  noteMetricCardRender();
   const metric = metrics.find((m) => m.id === widget.metric_id);
   const valueRef = useRef<HTMLSpanElement>(null);
   const unit = metric?.unit ?? "";

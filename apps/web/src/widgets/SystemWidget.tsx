@@ -1,7 +1,8 @@
 // Host metrics from the built-in system collector: CPU and memory as bars, network in/out as one
 // chart. Metrics are recognised by name, since the collector creates them on first sight.
+
+import type { Metric } from "@pulseboard/client/rest";
 import { useEffect, useRef } from "react";
-import type { Metric } from "../api/types.ts";
 import { TimeChart } from "../charts/TimeChart.tsx";
 import type { LiveStore } from "../live/store.ts";
 import { formatValue, type WidgetProps } from "./types.ts";

@@ -1,8 +1,10 @@
 // Which component draws which widget type, its title, and the layout a dashboard gets before
 // anyone has arranged it.
+
+import type { Metric, Widget, WidgetType } from "@pulseboard/client/rest";
 import type { ComponentType } from "react";
-import type { Metric, Widget, WidgetType } from "../api/types.ts";
-import { ActivityWidget, AlertsWidget, ConnectionsWidget, CounterWidget } from "./LiveWidgets.tsx";
+import { AlertsWidget } from "./AlertsWidget.tsx";
+import { ActivityWidget, ConnectionsWidget, CounterWidget } from "./LiveWidgets.tsx";
 import { MetricWidget } from "./MetricWidget.tsx";
 import { findSystemMetrics, SystemWidget } from "./SystemWidget.tsx";
 import type { WidgetProps } from "./types.ts";
