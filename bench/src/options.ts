@@ -37,7 +37,8 @@ function defaultRates(clients: number, quick: boolean): number[] {
   // Geometric ×1.5 steps keep the measured ceiling within 50% of the true one.
   const base = quick ? [20, 100, 400] : [10, 15, 22, 33, 50, 75, 110, 170, 250, 380, 570, 850, 1300, 2000];
   const scale = 1000 / clients;
-  return base.map((r) => Math.max(1, Math.round(r * scale)));
+  // Fractional posts/s are fine (the publisher spaces posts evenly); duplicates are dropped.
+  return [...new Set(base.map((r) => Math.max(0.5, Math.round(r * scale * 10) / 10)))];
 }
 
 export function parseOptions(argv: string[]): Options {

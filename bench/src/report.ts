@@ -1,6 +1,7 @@
 // Owns the printed report: per client count, each target's ceiling (highest rate step that was
 // sustained: no loss, p99 under the limit, ≥95% delivered within the window), its memory per
 // idle connection, and ratios of Pulseboard against the baselines measured in the same run.
+import { cpus, loadavg } from "node:os";
 import type { Options, Target } from "./options.ts";
 
 export type StepResult = {
@@ -19,6 +20,8 @@ export type StepResult = {
   publisherCpuPercent: number;
   closed: number;
   sustained: boolean;
+  /** "retried" when a failed step was run again. */
+  note?: string;
 };
 
 export type TargetResult = {
@@ -52,6 +55,12 @@ export function printReport(results: TargetResult[], opts: Options, started: Dat
   const out: string[] = [];
   out.push(
     `\n## Results (${started.toISOString()}, ${opts.stepSeconds} s per step, sustained = no loss, p99 < ${opts.p99LimitMs} ms)\n`,
+  );
+  out.push(
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, Node ${process.version}, load average at the end ` +
+      `${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")} (other work on the machine shows up as noise).\n`,
   );
   for (const clients of opts.clients) {
     const rows = results.filter((r) => r.clients === clients);
@@ -88,7 +97,7 @@ export function printReport(results: TargetResult[], opts: Options, started: Dat
     for (const r of rows)
       for (const s of r.steps)
         out.push(
-          `| ${NAMES[r.target]} | ${s.rate} | ${fmt(s.offeredPerSec)} | ${fmt(s.deliveredPerSec)} | ${fmt(s.p50, 1)} | ${fmt(s.p99, 1)} | ${fmt(s.max, 1)} | ${fmt(s.loss * 100, 2)}% | ${fmt(s.cpuMicrosPerDelivery, 2)} | ${fmt(s.serverCpuPercent)} / ${fmt(s.loadgenCpuPercent)} / ${fmt(s.publisherCpuPercent)} | ${s.sustained ? "✓" : "✗"}${s.publishFailed ? ` ${s.publishFailed} publish failures` : ""} |`,
+          `| ${NAMES[r.target]} | ${s.rate} | ${fmt(s.offeredPerSec)} | ${fmt(s.deliveredPerSec)} | ${fmt(s.p50, 1)} | ${fmt(s.p99, 1)} | ${fmt(s.max, 1)} | ${fmt(s.loss * 100, 2)}% | ${fmt(s.cpuMicrosPerDelivery, 2)} | ${fmt(s.serverCpuPercent)} / ${fmt(s.loadgenCpuPercent)} / ${fmt(s.publisherCpuPercent)} | ${s.sustained ? "✓" : `✗${s.note ? " (then retried)" : ""}`}${s.publishFailed ? ` ${s.publishFailed} publish failures` : ""} |`,
         );
     out.push("");
   }
