@@ -102,7 +102,7 @@ try {
       { id: "temperature", type: "metric", metric_id: temperature, x: 4, y: 5, w: 4, h: 4 },
       { id: "activity", type: "activity", x: 8, y: 5, w: 4, h: 4 },
       { id: "cpu", type: "metric", metric_id: cpu, chart: "bars", x: 0, y: 7, w: 4, h: 3 },
-      { id: "alerts", type: "alerts", x: 4, y: 9, w: 8, h: 3 },
+      { id: "alerts", type: "alerts", x: 4, y: 9, w: 8, h: 2 },
     ],
   });
   const { token } = await call<{ token: string }>("POST", "/api/v1/tokens", { name: "screenshots" });

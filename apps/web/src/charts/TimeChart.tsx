@@ -121,7 +121,8 @@ function chartOptions(
       { ...axis, size: 28, values: (_u, splits, _i, _space, incr) => timeAxisLabels(splits, incr) },
       {
         ...axis,
-        size: 48,
+        // room for "132.5k" or "100.5%" at the axis font
+        size: 56,
         // uPlot's default 30 px between labels leaves a short card with one label; ask for room
         // for three or more labels whatever the height (never closer than a line of text).
         space: (_u, _i, _min, _max, dim) => Math.max(MIN_LABEL_SPACE, Math.min(30, dim / 4)),
@@ -154,7 +155,8 @@ export function formatTick(v: number, unit: string): string {
       : abs >= 1e6
         ? `${(v / 1e6).toFixed(1)}M`
         : abs >= 1e4
-          ? `${(v / 1e3).toFixed(0)}k`
+          ? // 132.5k, not "133k" next to "130k": ticks 2.5k apart must read 2.5k apart
+            `${Number((v / 1e3).toFixed(1))}k`
           : Number.isInteger(v)
             ? String(v)
             : v.toFixed(abs < 1 ? 2 : 1);
