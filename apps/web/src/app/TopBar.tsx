@@ -18,6 +18,13 @@ export function TopBar({ children }: { children?: ReactNode }) {
         <span className="logo" aria-hidden="true" /> Pulseboard
       </a>
       <div className="topbar-middle">{children}</div>
+      {/* Server-rendered developer pages: full page loads, not SPA routes. */}
+      <a className="topbar-link" href="/docs">
+        API docs
+      </a>
+      <a className="topbar-link" href="/playground">
+        Playground
+      </a>
       <button
         type="button"
         className="ghost"

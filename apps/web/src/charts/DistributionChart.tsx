@@ -45,7 +45,11 @@ export function DistributionChart({ store, metricId, unit, window, theme, ariaLa
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: false } },
         axes: [
-          { ...axis, size: 28, values: (_u, splits) => splits.map((v) => formatTick(v, unit)) },
+          {
+            ...axis,
+            size: 28,
+            values: (_u, splits, _i, _space, incr) => splits.map((v) => formatTick(v, unit, incr)),
+          },
           { ...axis, size: 40 },
         ],
         series: [

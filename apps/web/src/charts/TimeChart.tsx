@@ -126,7 +126,7 @@ function chartOptions(
         // uPlot's default 30 px between labels leaves a short card with one label; ask for room
         // for three or more labels whatever the height (never closer than a line of text).
         space: (_u, _i, _min, _max, dim) => Math.max(MIN_LABEL_SPACE, Math.min(30, dim / 4)),
-        values: (_u, splits) => splits.map((v) => formatTick(v, unit)),
+        values: (_u, splits, _i, _space, incr) => splits.map((v) => formatTick(v, unit, incr)),
       },
     ],
     series: [
@@ -147,18 +147,20 @@ function chartOptions(
   };
 }
 
-export function formatTick(v: number, unit: string): string {
+/**
+ * An axis label: G/M/k scaling, and as many decimals as the tick step `incr` needs so that
+ * neighbouring labels never read the same ("2.42, 2.44", not "2.4, 2.4"; "132.5k" next to "130k").
+ */
+export function formatTick(v: number, unit: string, incr = 0): string {
   const abs = Math.abs(v);
-  const text =
-    abs >= 1e9
-      ? `${(v / 1e9).toFixed(1)}G`
-      : abs >= 1e6
-        ? `${(v / 1e6).toFixed(1)}M`
-        : abs >= 1e4
-          ? // 132.5k, not "133k" next to "130k": ticks 2.5k apart must read 2.5k apart
-            `${Number((v / 1e3).toFixed(1))}k`
-          : Number.isInteger(v)
-            ? String(v)
-            : v.toFixed(abs < 1 ? 2 : 1);
+  const [scale, suffix] =
+    abs >= 1e9 ? [1e9, "G"] : abs >= 1e6 ? [1e6, "M"] : abs >= 1e4 ? [1e3, "k"] : [1, ""];
+  const step = incr / scale;
+  let decimals = 0;
+  if (step > 0)
+    while (decimals < 6 && Math.abs(Math.round(step * 10 ** decimals) - step * 10 ** decimals) > 1e-6)
+      decimals++;
+  else decimals = scale === 1 && Number.isInteger(v) ? 0 : abs < 1 ? 2 : 1;
+  const text = `${Number((v / scale).toFixed(decimals))}${suffix}`;
   return unit === "%" ? `${text}%` : text;
 }
