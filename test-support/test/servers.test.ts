@@ -1,6 +1,6 @@
 import { createServer } from "node:http";
-import pg from "pg";
 import Redis from "ioredis";
+import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { launchChromium, startNginx, startNodeExporter, startPostgres, startRedis } from "../src/index.ts";
 
