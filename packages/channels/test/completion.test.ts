@@ -1,6 +1,6 @@
 // With sendCompletion on, every client frame is followed by {"action":"complete","payload":null}.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Running, roomConsumer, start } from "./helpers.ts";
+import { joinRoom, type Running, roomConsumer, start } from "./helpers.ts";
 
 const Room = roomConsumer({ sendCompletion: true });
 let app: Running<typeof Room>;
@@ -11,9 +11,7 @@ afterEach(() => app.stop());
 
 describe("completion messages", () => {
   it("sends complete after the reply, after a silent handler and after every kind of error", async () => {
-    const c = await app.connect("/ws/room/1/", { token: "token-ann" });
-    await c.assertAuthenticated();
-    await c.receive("welcome");
+    const c = await joinRoom(app);
     c.sendMessage("add", { a: 1, b: 1 });
     c.sendMessage("join", "extra");
     c.sendMessage("add", { a: "x" });

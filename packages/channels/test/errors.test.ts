@@ -1,6 +1,6 @@
 // Bad input gets a clear error answer and the connection stays open (nothing else is lost).
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Running, roomConsumer, start } from "./helpers.ts";
+import { joinRoom, type Running, roomConsumer, start } from "./helpers.ts";
 
 const Room = roomConsumer();
 let app: Running<typeof Room>;
@@ -9,12 +9,7 @@ beforeEach(async () => {
 });
 afterEach(() => app.stop());
 
-async function ann() {
-  const c = await app.connect("/ws/room/1/", { token: "token-ann" });
-  await c.assertAuthenticated();
-  await c.receive("welcome");
-  return c;
-}
+const ann = () => joinRoom(app);
 
 /** Proves the connection is still usable after an error answer. */
 async function expectStillOpen(c: Awaited<ReturnType<typeof ann>>) {

@@ -2,7 +2,7 @@
 // frame goes straight to clients or through per-client event handlers forwarding it with sendRaw.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Communicator } from "../src/testing.ts";
-import { type Running, roomConsumer, start } from "./helpers.ts";
+import { joinRoom, type Running, roomConsumer, start } from "./helpers.ts";
 
 const Room = roomConsumer();
 let app: Running<typeof Room>;
@@ -11,12 +11,7 @@ let clients: Communicator[];
 beforeAll(async () => {
   app = await start({ consumers: [Room] });
   clients = await Promise.all(
-    Array.from({ length: 100 }, async (_, i) => {
-      const c = await app.connect("/ws/room/1/", { token: i % 2 ? "token-ann" : "token-bob" });
-      await c.assertAuthenticated();
-      await c.receive("welcome");
-      return c;
-    }),
+    Array.from({ length: 100 }, (_, i) => joinRoom(app, { token: i % 2 ? "token-ann" : "token-bob" })),
   );
 });
 afterAll(() => app.stop());

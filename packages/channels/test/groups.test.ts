@@ -2,7 +2,7 @@
 // from outside any socket handled by typed event handlers.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { defineConsumer, ValidationError } from "../src/index.ts";
-import { type Running, roomConsumer, start } from "./helpers.ts";
+import { joinRoom, type Running, roomConsumer, start } from "./helpers.ts";
 
 const Room = roomConsumer();
 let app: Running<typeof Room>;
@@ -11,12 +11,7 @@ beforeEach(async () => {
 });
 afterEach(() => app.stop());
 
-async function member(token: string, room = 1) {
-  const c = await app.connect(`/ws/room/${room}/`, { token });
-  await c.assertAuthenticated();
-  await c.receive("welcome");
-  return c;
-}
+const member = (token: string, room = 1) => joinRoom(app, { token }, room);
 
 async function until(check: () => boolean) {
   for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 10));

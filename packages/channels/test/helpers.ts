@@ -147,3 +147,15 @@ export function roomConsumer(
     },
   });
 }
+
+/** Joins a room of `roomConsumer` (default: ann in room 1), past the 200 handshake and the welcome. */
+export async function joinRoom<C extends AnyConsumer>(
+  app: Running<C>,
+  options: ConnectOptions = { token: "token-ann" },
+  room = 1,
+): Promise<Communicator> {
+  const c = await app.connect(`/ws/room/${room}/`, options);
+  await c.assertAuthenticated();
+  await c.receive("welcome");
+  return c;
+}

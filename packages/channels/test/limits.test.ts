@@ -1,7 +1,7 @@
 // Limits: frame size (answered, or 1009 when huge), message rate (4029), Origin (HTTP 403),
 // heartbeat (dead peers terminated) and slow consumers (4008).
 import { afterEach, describe, expect, it } from "vitest";
-import { type Running, roomConsumer, start } from "./helpers.ts";
+import { joinRoom, type Running, roomConsumer, start } from "./helpers.ts";
 
 const Room = roomConsumer();
 let app: Running<typeof Room> | undefined;
@@ -10,12 +10,7 @@ afterEach(async () => {
   app = undefined;
 });
 
-async function member(a: Running<typeof Room>, options = {}) {
-  const c = await a.connect("/ws/room/1/", { token: "token-ann", ...options });
-  await c.assertAuthenticated();
-  await c.receive("welcome");
-  return c;
-}
+const member = (a: Running<typeof Room>, options = {}) => joinRoom(a, { token: "token-ann", ...options });
 
 describe("frame size", () => {
   it("answers a frame over maxFrameBytes with an error, drops it and stays open", async () => {

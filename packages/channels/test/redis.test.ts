@@ -4,8 +4,7 @@
 import { type RedisHandle, startRedis } from "@pulseboard/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisLayer } from "../src/layers/redis.ts";
-import type { Communicator } from "../src/testing.ts";
-import { type Running, roomConsumer, start } from "./helpers.ts";
+import { joinRoom, type Running, roomConsumer, start } from "./helpers.ts";
 
 const Room = roomConsumer();
 let redis: RedisHandle;
@@ -27,12 +26,7 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-async function member(app: Running<typeof Room>, token: string): Promise<Communicator> {
-  const c = await app.connect("/ws/room/1/", { token });
-  await c.assertAuthenticated();
-  await c.receive("welcome");
-  return c;
-}
+const member = (app: Running<typeof Room>, token: string) => joinRoom(app, { token });
 
 describe("Redis channel layer", () => {
   it("carries a broadcast from a client on server A to a group member on server B, excluding the sender", async () => {

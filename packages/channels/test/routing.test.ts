@@ -1,6 +1,6 @@
 // Routing by action: validated payloads reach their handler and the return value goes back.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Running, roomConsumer, start } from "./helpers.ts";
+import { joinRoom, type Running, roomConsumer, start } from "./helpers.ts";
 
 const Room = roomConsumer();
 let app: Running<typeof Room>;
@@ -9,12 +9,7 @@ beforeEach(async () => {
 });
 afterEach(() => app.stop());
 
-async function ann() {
-  const c = await app.connect("/ws/room/1/", { token: "token-ann" });
-  await c.assertAuthenticated();
-  await c.receive("welcome");
-  return c;
-}
+const ann = () => joinRoom(app);
 
 describe("routing", () => {
   it("routes a frame by action and sends the handler's return value to the sender", async () => {
