@@ -1,11 +1,14 @@
 // The REST contract of docs/API.md as Zod schemas: the answers and request bodies the web UI and
-// programs exchange with the server, declared once so that the UI (and any server route that
-// imports them, `@pulseboard/client/rest`) infer their types from the same definition instead of
-// keeping copies by hand. Like protocol.ts it depends on nothing but Zod.
+// programs exchange with the server, declared once. The server validates request bodies with these
+// very schemas (so their bounds are the server's: lengths, `.strict()`, enums) and types the
+// answers it builds with the inferred types; the UI infers its types from the same definitions.
+// Like protocol.ts it depends on nothing but Zod (browser-safe).
 import { z } from "zod";
 import { isoTimestamp, metricId, metricType, metricValue } from "./protocol.ts";
 
 const id = z.number().int().positive();
+// Zod 4 already refuses ±Infinity in z.number(); the refinement states the rule where it matters.
+const finite = z.number().refine(Number.isFinite, "must be a finite number");
 
 // ---- users and sessions ----------------------------------------------------------------------
 
@@ -22,6 +25,16 @@ export const loginAnswer = z.object({ user, csrfToken: z.string() });
 /** `GET /auth/me`; `csrfToken` is null for bearer-token callers (they never need one). */
 export const meAnswer = z.object({ user, csrfToken: z.string().nullable(), preferences });
 export const preferencesBody = z.strictObject({ theme });
+
+/** `GET /tokens` lists them; the plain token is only in the `POST /tokens` answer. */
+export const apiToken = z.object({
+  id,
+  name: z.string(),
+  created_at: isoTimestamp,
+  last_used_at: isoTimestamp.nullable(),
+});
+export const createTokenBody = z.strictObject({ name: z.string().trim().min(1).max(200) });
+export const createTokenAnswer = z.object({ id, name: z.string(), token: z.string() });
 
 // ---- dashboards, members, metrics ------------------------------------------------------------
 
@@ -40,6 +53,8 @@ export const createMetricBody = z.strictObject({
   type: metricType,
   unit: z.string().max(50).optional(),
 });
+/** `PATCH /metrics/:id`: the type cannot change. */
+export const patchMetricBody = createMetricBody.pick({ name: true, description: true, unit: true }).partial();
 
 export const dashboardSummary = z.object({
   id,
@@ -55,6 +70,8 @@ export const createDashboardBody = z.strictObject({
   slug: z.string().min(1).max(64).optional(),
   description: z.string().max(2000).optional(),
 });
+/** `PATCH /dashboards/:id`: the slug cannot change. */
+export const patchDashboardBody = createDashboardBody.pick({ name: true, description: true }).partial();
 
 export const member = z.object({ user_id: id, username: z.string(), role });
 export const memberBody = z.strictObject({ username: z.string().min(1).max(200), role });
@@ -76,7 +93,7 @@ export const valuesAnswer = z.object({ metric_id: metricId, values: z.array(stor
 export const widgetType = z.enum(["metric", "system", "activity", "counter", "connections", "alerts"]);
 export const chartKind = z.enum(["line", "bars", "area"]);
 const cell = z.number().int().min(0).max(1000);
-export const widget = z.object({
+export const widget = z.strictObject({
   id: z.string().min(1).max(100),
   type: widgetType,
   metric_id: metricId.optional(),
@@ -92,13 +109,14 @@ export const layout = z.strictObject({ widgets: z.array(widget).max(500) });
 // ---- alerts ----------------------------------------------------------------------------------
 
 export const alertState = z.enum(["firing", "resolved"]);
+export const alertCondition = z.enum(["above", "below"]);
 export const alertEvent = z.object({
   id,
   rule_id: id,
   metric_id: metricId,
   state: alertState,
   value: metricValue,
-  threshold: z.number(),
+  threshold: finite,
   message: z.string(),
   created_at: isoTimestamp,
   acknowledged_at: isoTimestamp.nullable(),
@@ -108,20 +126,28 @@ export const alertEvent = z.object({
 export const alertRule = z.object({
   id,
   metric_id: metricId,
-  condition: z.enum(["above", "below"]),
-  threshold: z.number(),
+  condition: alertCondition,
+  threshold: finite,
+  // A week is far beyond any sensible "must hold for" window; the cap keeps timers sane.
   duration_s: z.number().int().min(0).max(604_800),
-  hysteresis: z.number().min(0),
+  hysteresis: z.number().min(0).refine(Number.isFinite, "must be a finite number"),
   enabled: z.boolean(),
 });
+/** `POST /dashboards/:id/alert-rules`; the server fills `duration_s` 0, `hysteresis` 0, `enabled` true. */
 export const createAlertRuleBody = z.strictObject({
   metric_id: metricId,
-  condition: alertRule.shape.condition,
-  threshold: z.number(),
+  condition: alertCondition,
+  threshold: finite,
   duration_s: alertRule.shape.duration_s.optional(),
   hysteresis: alertRule.shape.hysteresis.optional(),
   enabled: z.boolean().optional(),
 });
+/** `PATCH /alert-rules/:id`: any non-empty subset of the rule but its metric. */
+export const patchAlertRuleBody = alertRule
+  .pick({ condition: true, threshold: true, duration_s: true, hysteresis: true, enabled: true })
+  .strict()
+  .partial()
+  .refine((body) => Object.keys(body).length > 0, "at least one field is required");
 
 // ---- errors ----------------------------------------------------------------------------------
 
@@ -143,11 +169,17 @@ export type LoginBody = z.infer<typeof loginBody>;
 export type LoginAnswer = z.infer<typeof loginAnswer>;
 export type MeAnswer = z.infer<typeof meAnswer>;
 export type Preferences = z.infer<typeof preferences>;
+export type PreferencesBody = z.infer<typeof preferencesBody>;
+export type ApiToken = z.infer<typeof apiToken>;
+export type CreateTokenBody = z.infer<typeof createTokenBody>;
+export type CreateTokenAnswer = z.infer<typeof createTokenAnswer>;
 export type Metric = z.infer<typeof metric>;
 export type CreateMetricBody = z.infer<typeof createMetricBody>;
+export type PatchMetricBody = z.infer<typeof patchMetricBody>;
 export type DashboardSummary = z.infer<typeof dashboardSummary>;
 export type Dashboard = z.infer<typeof dashboard>;
 export type CreateDashboardBody = z.infer<typeof createDashboardBody>;
+export type PatchDashboardBody = z.infer<typeof patchDashboardBody>;
 export type Member = z.infer<typeof member>;
 export type MemberBody = z.infer<typeof memberBody>;
 export type StoredPoint = z.infer<typeof storedPoint>;
@@ -157,8 +189,10 @@ export type ChartKind = z.infer<typeof chartKind>;
 export type Widget = z.infer<typeof widget>;
 export type Layout = z.infer<typeof layout>;
 export type AlertState = z.infer<typeof alertState>;
+export type AlertCondition = z.infer<typeof alertCondition>;
 export type AlertEvent = z.infer<typeof alertEvent>;
 export type AlertRule = z.infer<typeof alertRule>;
 export type CreateAlertRuleBody = z.infer<typeof createAlertRuleBody>;
+export type PatchAlertRuleBody = z.infer<typeof patchAlertRuleBody>;
 export type ErrorDetail = z.infer<typeof errorDetail>;
 export type ErrorAnswer = z.infer<typeof errorAnswer>;

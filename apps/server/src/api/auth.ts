@@ -1,14 +1,12 @@
 // Owns /auth: login (session cookie + CSRF token), logout, and "who am I".
+import { type LoginAnswer, loginBody, type MeAnswer } from "@pulseboard/client/rest";
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
 import { dummyHash, verifyPassword } from "../auth/passwords.ts";
 import { createSession, deleteSession, SESSION_COOKIE } from "../auth/sessions.ts";
 import type { AppContext } from "../context.ts";
 import { RateLimitedError, UnauthorizedError } from "../errors.ts";
 import { findUserByName, getPreferences } from "../model/users.ts";
 import { noContent, parse, requireUser } from "./http.ts";
-
-const loginBody = z.object({ username: z.string().min(1).max(200), password: z.string().min(1).max(1000) });
 
 // Failed logins per username+address in a sliding minute: slows password guessing down.
 const MAX_FAILURES = 10;
@@ -43,7 +41,10 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext) {
       secure: ctx.config.secureCookies,
       maxAge: Math.floor(ctx.config.sessionTtlMs / 1000),
     });
-    return { user: { id: user.id, username: user.username }, csrfToken: session.csrfToken };
+    return {
+      user: { id: user.id, username: user.username },
+      csrfToken: session.csrfToken,
+    } satisfies LoginAnswer;
   });
 
   app.post("/api/v1/auth/logout", async (request, reply) => {
@@ -60,6 +61,6 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext) {
       // Token callers have no session, hence no CSRF token (they never need one).
       csrfToken: principal.session?.csrfToken ?? null,
       preferences: await getPreferences(ctx.db, principal.userId),
-    };
+    } satisfies MeAnswer;
   });
 }

@@ -1,26 +1,17 @@
 // Owns /dashboards: list (only the caller's), create (caller becomes owner), read, rename, delete.
+import {
+  createDashboardBody,
+  type Dashboard,
+  type DashboardSummary,
+  patchDashboardBody,
+} from "@pulseboard/client/rest";
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
 import type { AppContext } from "../context.ts";
 import { NotFoundError } from "../errors.ts";
 import { requireRole } from "../model/access.ts";
 import { createDashboard, dashboardJson, listMetrics, metricJson } from "../model/dashboards.ts";
 import { announceConfig } from "../ws/config.ts";
 import { idParam, noContent, parse, requireUser } from "./http.ts";
-
-const createBody = z
-  .object({
-    name: z.string().trim().min(1).max(200),
-    slug: z.string().min(1).max(64).optional(),
-    description: z.string().max(2000).optional(),
-  })
-  .strict();
-const patchBody = z
-  .object({
-    name: z.string().trim().min(1).max(200).optional(),
-    description: z.string().max(2000).optional(),
-  })
-  .strict();
 
 export function registerDashboards(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx;
@@ -31,7 +22,7 @@ export function registerDashboards(app: FastifyInstance, ctx: AppContext) {
     return d;
   }
 
-  app.get("/api/v1/dashboards", async (request) => {
+  app.get("/api/v1/dashboards", async (request): Promise<DashboardSummary[]> => {
     const { userId } = requireUser(request);
     const rows = await db
       .selectFrom("dashboards")
@@ -46,12 +37,12 @@ export function registerDashboards(app: FastifyInstance, ctx: AppContext) {
 
   app.post("/api/v1/dashboards", async (request, reply) => {
     const { userId } = requireUser(request);
-    const body = parse(createBody, request.body, "body");
+    const body = parse(createDashboardBody, request.body, "body");
     const d = await createDashboard(db, body, userId);
     return reply.status(201).send(dashboardJson(d, "owner"));
   });
 
-  app.get("/api/v1/dashboards/:id", async (request) => {
+  app.get("/api/v1/dashboards/:id", async (request): Promise<Dashboard> => {
     const { userId } = requireUser(request);
     const id = idParam(request, "id", "Dashboard");
     const role = await requireRole(db, userId, id, "viewer");
@@ -59,11 +50,11 @@ export function registerDashboards(app: FastifyInstance, ctx: AppContext) {
     return { ...dashboardJson(d, role), metrics: (await listMetrics(db, id)).map(metricJson) };
   });
 
-  app.patch("/api/v1/dashboards/:id", async (request) => {
+  app.patch("/api/v1/dashboards/:id", async (request): Promise<DashboardSummary> => {
     const { userId } = requireUser(request);
     const id = idParam(request, "id", "Dashboard");
     const role = await requireRole(db, userId, id, "owner");
-    const body = parse(patchBody, request.body, "body");
+    const body = parse(patchDashboardBody, request.body, "body");
     if (body.name !== undefined || body.description !== undefined)
       await db.updateTable("dashboards").set(body).where("id", "=", id).execute();
     await announceConfig(ctx, id);

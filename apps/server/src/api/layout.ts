@@ -1,30 +1,15 @@
 // Owns /dashboards/:id/layout: the widget grid, stored as JSON per dashboard.
+import { type Layout, layout } from "@pulseboard/client/rest";
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
 import type { AppContext } from "../context.ts";
 import { ValidationError } from "../errors.ts";
 import { requireRole } from "../model/access.ts";
 import { idParam, parse, requireUser } from "./http.ts";
 
-const cell = z.number().int().min(0).max(1000);
-export const widget = z
-  .object({
-    id: z.string().min(1).max(100),
-    type: z.enum(["metric", "system", "activity", "counter", "connections", "alerts"]),
-    metric_id: z.number().int().positive().optional(),
-    chart: z.enum(["line", "bars", "area"]).optional(),
-    x: cell,
-    y: cell,
-    w: cell,
-    h: cell,
-  })
-  .strict();
-const layoutBody = z.object({ widgets: z.array(widget).max(500) }).strict();
-
 export function registerLayout(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx;
 
-  app.get("/api/v1/dashboards/:id/layout", async (request) => {
+  app.get("/api/v1/dashboards/:id/layout", async (request): Promise<Layout> => {
     const { userId } = requireUser(request);
     const id = idParam(request, "id", "Dashboard");
     await requireRole(db, userId, id, "viewer");
@@ -33,14 +18,15 @@ export function registerLayout(app: FastifyInstance, ctx: AppContext) {
       .select("widgets")
       .where("dashboard_id", "=", id)
       .executeTakeFirst();
-    return { widgets: row ? JSON.parse(row.widgets) : [] };
+    // Stored only after passing `layout`, so the text is a valid widget list.
+    return { widgets: row ? (JSON.parse(row.widgets) as Layout["widgets"]) : [] };
   });
 
-  app.put("/api/v1/dashboards/:id/layout", async (request) => {
+  app.put("/api/v1/dashboards/:id/layout", async (request): Promise<Layout> => {
     const { userId } = requireUser(request);
     const id = idParam(request, "id", "Dashboard");
     await requireRole(db, userId, id, "editor");
-    const { widgets } = parse(layoutBody, request.body, "body");
+    const { widgets } = parse(layout, request.body, "body");
     // A widget may only show a metric of this dashboard.
     const ids = [...new Set(widgets.flatMap((w) => (w.metric_id ? [w.metric_id] : [])))];
     if (ids.length) {

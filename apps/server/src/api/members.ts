@@ -1,19 +1,15 @@
 // Owns /dashboards/:id/members: listing (any member), adding/changing and removing (owner).
+import { type Member, memberBody } from "@pulseboard/client/rest";
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
 import type { AppContext } from "../context.ts";
 import { requireRole } from "../model/access.ts";
 import { removeMember, setMember } from "../model/dashboards.ts";
 import { idParam, noContent, parse, requireUser } from "./http.ts";
 
-const memberBody = z
-  .object({ username: z.string().min(1).max(200), role: z.enum(["viewer", "editor", "owner"]) })
-  .strict();
-
 export function registerMembers(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx;
 
-  app.get("/api/v1/dashboards/:id/members", async (request) => {
+  app.get("/api/v1/dashboards/:id/members", async (request): Promise<Member[]> => {
     const { userId } = requireUser(request);
     const id = idParam(request, "id", "Dashboard");
     await requireRole(db, userId, id, "viewer");
@@ -26,7 +22,7 @@ export function registerMembers(app: FastifyInstance, ctx: AppContext) {
       .execute();
   });
 
-  app.put("/api/v1/dashboards/:id/members", async (request) => {
+  app.put("/api/v1/dashboards/:id/members", async (request): Promise<Member> => {
     const { userId } = requireUser(request);
     const id = idParam(request, "id", "Dashboard");
     await requireRole(db, userId, id, "owner");

@@ -1,5 +1,6 @@
 // Owns metric definitions over REST and their history: /dashboards/:id/metrics, /metrics/:id,
 // /metrics/:id/values (range, limit, downsampling).
+import { createMetricBody, type Metric, patchMetricBody, type ValuesAnswer } from "@pulseboard/client/rest";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { AppContext } from "../context.ts";
@@ -11,21 +12,6 @@ import { createMetric, metricFor } from "../model/metrics.ts";
 import { announceConfig } from "../ws/config.ts";
 import { idParam, isoToMs, noContent, parse, requireUser } from "./http.ts";
 
-const name = z.string().trim().min(1).max(200);
-const description = z.string().max(2000);
-const unit = z.string().max(50);
-const createBody = z
-  .object({
-    name,
-    description: description.optional(),
-    type: z.enum(["counter", "gauge", "histogram"]),
-    unit: unit.optional(),
-  })
-  .strict();
-const patchBody = z
-  .object({ name: name.optional(), description: description.optional(), unit: unit.optional() })
-  .strict();
-
 const isoQuery = z.iso.datetime({ offset: true }).optional();
 export const rangeQuery = z.object({ from: isoQuery, to: isoQuery });
 const valuesQuery = rangeQuery.extend({
@@ -36,7 +22,7 @@ const valuesQuery = rangeQuery.extend({
 export function registerMetrics(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx;
 
-  app.get("/api/v1/dashboards/:id/metrics", async (request) => {
+  app.get("/api/v1/dashboards/:id/metrics", async (request): Promise<Metric[]> => {
     const { userId } = requireUser(request);
     const id = idParam(request, "id", "Dashboard");
     await requireRole(db, userId, id, "viewer");
@@ -47,16 +33,16 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext) {
     const { userId } = requireUser(request);
     const id = idParam(request, "id", "Dashboard");
     await requireRole(db, userId, id, "editor");
-    const body = parse(createBody, request.body, "body");
+    const body = parse(createMetricBody, request.body, "body");
     const metric = await createMetric(db, id, body);
     await announceConfig(ctx, id);
     return reply.status(201).send(metricJson(metric));
   });
 
-  app.patch("/api/v1/metrics/:id", async (request) => {
+  app.patch("/api/v1/metrics/:id", async (request): Promise<Metric> => {
     const { userId } = requireUser(request);
     const metric = await metricFor(db, userId, idParam(request, "id", "Metric"), "editor");
-    const body = parse(patchBody, request.body, "body");
+    const body = parse(patchMetricBody, request.body, "body");
     if (body.name !== undefined && body.name !== metric.name) {
       const taken = await db
         .selectFrom("metrics")
@@ -80,7 +66,7 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext) {
     return noContent(reply);
   });
 
-  app.get("/api/v1/metrics/:id/values", async (request) => {
+  app.get("/api/v1/metrics/:id/values", async (request): Promise<ValuesAnswer> => {
     const { userId } = requireUser(request);
     const metric = await metricFor(db, userId, idParam(request, "id", "Metric"), "viewer");
     const q = parse(valuesQuery, request.query, "query");

@@ -1,16 +1,15 @@
 // Owns /tokens: a user's API tokens (plain value shown once, hashed at rest).
+import { type ApiToken, type CreateTokenAnswer, createTokenBody } from "@pulseboard/client/rest";
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
 import { createApiToken } from "../auth/tokens.ts";
 import type { AppContext } from "../context.ts";
 import { NotFoundError } from "../errors.ts";
 import { idParam, noContent, parse, requireUser } from "./http.ts";
 
-const tokenBody = z.object({ name: z.string().trim().min(1).max(200) }).strict();
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const iso = (ms: number) => new Date(ms).toISOString();
 
 export function registerTokens(app: FastifyInstance, ctx: AppContext) {
-  app.get("/api/v1/tokens", async (request) => {
+  app.get("/api/v1/tokens", async (request): Promise<ApiToken[]> => {
     const { userId } = requireUser(request);
     const rows = await ctx.db
       .selectFrom("api_tokens")
@@ -22,14 +21,15 @@ export function registerTokens(app: FastifyInstance, ctx: AppContext) {
       id: r.id,
       name: r.name,
       created_at: iso(r.created_at),
-      last_used_at: iso(r.last_used_at),
+      last_used_at: r.last_used_at === null ? null : iso(r.last_used_at),
     }));
   });
 
   app.post("/api/v1/tokens", async (request, reply) => {
     const { userId } = requireUser(request);
-    const { name } = parse(tokenBody, request.body, "body");
-    return reply.status(201).send(await createApiToken(ctx.db, userId, name));
+    const { name } = parse(createTokenBody, request.body, "body");
+    const answer: CreateTokenAnswer = await createApiToken(ctx.db, userId, name);
+    return reply.status(201).send(answer);
   });
 
   app.delete("/api/v1/tokens/:id", async (request, reply) => {

@@ -1,5 +1,6 @@
 // Owns dashboards and their members: creation with a unique slug, roles, the last-owner rule,
 // and the JSON shapes of docs/API.md.
+import type { DashboardSummary, Metric as MetricJson } from "@pulseboard/client/rest";
 import type { Dashboard, Db, Metric, Role } from "../db/schema.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import { findUserByName } from "./users.ts";
@@ -17,7 +18,10 @@ export function slugify(name: string): string {
   return slug || "dashboard";
 }
 
-export function dashboardJson(d: Dashboard, role?: Role) {
+/** The answer shape of docs/API.md; without a role (exports) it is the summary minus `role`. */
+export function dashboardJson(d: Dashboard): Omit<DashboardSummary, "role">;
+export function dashboardJson(d: Dashboard, role: Role): DashboardSummary;
+export function dashboardJson(d: Dashboard, role?: Role): Omit<DashboardSummary, "role"> & { role?: Role } {
   return {
     id: d.id,
     name: d.name,
@@ -28,7 +32,7 @@ export function dashboardJson(d: Dashboard, role?: Role) {
   };
 }
 
-export function metricJson(m: Metric) {
+export function metricJson(m: Metric): MetricJson {
   return {
     id: m.id,
     dashboard_id: m.dashboard_id,
