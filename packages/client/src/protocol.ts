@@ -5,9 +5,9 @@
 // it without pulling in client code.
 import {
   AuthenticationPayload,
-  CloseCode,
   CompletePayload,
   ErrorPayload,
+  CloseCode as FrameworkCloseCode,
   ValidationIssue as FrameworkValidationIssue,
 } from "@pulseboard/channels/protocol";
 import { z } from "zod";
@@ -40,11 +40,11 @@ const metricIdList = z.array(metricId).max(MAX_IDS_PER_FRAME);
 // ---- close codes -----------------------------------------------------------------------------
 
 export const closeCodes = {
-  unauthenticated: CloseCode.unauthenticated,
-  forbidden: CloseCode.forbidden,
-  notFound: CloseCode.notFound,
-  slowConsumer: CloseCode.slowConsumer,
-  rateLimited: CloseCode.rateLimited,
+  unauthenticated: FrameworkCloseCode.unauthenticated,
+  forbidden: FrameworkCloseCode.forbidden,
+  notFound: FrameworkCloseCode.notFound,
+  slowConsumer: FrameworkCloseCode.slowConsumer,
+  rateLimited: FrameworkCloseCode.rateLimited,
 } as const;
 export type CloseCode = (typeof closeCodes)[keyof typeof closeCodes];
 /** Close codes after which reconnecting cannot succeed (credentials/membership/dashboard). */
