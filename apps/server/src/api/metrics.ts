@@ -4,11 +4,10 @@ import { createMetricBody, type Metric, patchMetricBody, type ValuesAnswer } fro
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { AppContext } from "../context.ts";
-import { ConflictError } from "../errors.ts";
 import { downsample, rangeValues } from "../history.ts";
 import { requireRole } from "../model/access.ts";
 import { listMetrics, metricJson } from "../model/dashboards.ts";
-import { createMetric, metricFor } from "../model/metrics.ts";
+import { assertMetricNameFree, createMetric, metricFor } from "../model/metrics.ts";
 import { announceConfig } from "../ws/config.ts";
 import { idParam, isoToMs, noContent, parse, requireUser } from "./http.ts";
 
@@ -43,15 +42,8 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext) {
     const { userId } = requireUser(request);
     const metric = await metricFor(db, userId, idParam(request, "id", "Metric"), "editor");
     const body = parse(patchMetricBody, request.body, "body");
-    if (body.name !== undefined && body.name !== metric.name) {
-      const taken = await db
-        .selectFrom("metrics")
-        .select("id")
-        .where("dashboard_id", "=", metric.dashboard_id)
-        .where("name", "=", body.name)
-        .executeTakeFirst();
-      if (taken) throw new ConflictError(`Metric "${body.name}" already exists on this dashboard`);
-    }
+    if (body.name !== undefined && body.name !== metric.name)
+      await assertMetricNameFree(db, metric.dashboard_id, body.name);
     if (Object.keys(body).length)
       await db.updateTable("metrics").set(body).where("id", "=", metric.id).execute();
     await announceConfig(ctx, metric.dashboard_id);

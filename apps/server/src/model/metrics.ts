@@ -10,14 +10,19 @@ export type MetricInput = {
   unit?: string | undefined;
 };
 
-export async function createMetric(db: Db, dashboardId: number, input: MetricInput): Promise<Metric> {
+/** Metric names are unique per dashboard: a clear 409 rather than the constraint's error. */
+export async function assertMetricNameFree(db: Db, dashboardId: number, name: string): Promise<void> {
   const taken = await db
     .selectFrom("metrics")
     .select("id")
     .where("dashboard_id", "=", dashboardId)
-    .where("name", "=", input.name)
+    .where("name", "=", name)
     .executeTakeFirst();
-  if (taken) throw new ConflictError(`Metric "${input.name}" already exists on this dashboard`);
+  if (taken) throw new ConflictError(`Metric "${name}" already exists on this dashboard`);
+}
+
+export async function createMetric(db: Db, dashboardId: number, input: MetricInput): Promise<Metric> {
+  await assertMetricNameFree(db, dashboardId, input.name);
   return db
     .insertInto("metrics")
     .values({
