@@ -215,6 +215,22 @@ describe.each(DB_KINDS)("dashboards on %s", (kind) => {
     expect(bad.body.error.details[0].loc).toEqual(["body", "type"]);
   });
 
+  it("refuses renaming a metric to a name taken on its dashboard with 409, and keeps its name", async () => {
+    const other = (
+      await t.api("POST", `/api/v1/dashboards/${dash.id}/metrics`, {
+        session: owner,
+        body: { name: "rename-me", type: "gauge" },
+      })
+    ).body;
+    const res = await t.api("PATCH", `/api/v1/metrics/${other.id}`, {
+      session: owner,
+      body: { name: "dup" },
+    });
+    expect(res.status).toBe(409);
+    const metrics = (await t.api("GET", `/api/v1/dashboards/${dash.id}/metrics`, { session: owner })).body;
+    expect(metrics.find((m: { id: number }) => m.id === other.id).name).toBe("rename-me");
+  });
+
   it("updates and deletes a metric (editor); a stranger gets 404", async () => {
     const m = (
       await t.api("POST", `/api/v1/dashboards/${dash.id}/metrics`, {
