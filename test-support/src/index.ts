@@ -5,5 +5,12 @@ export { CHROMIUM_FLAGS, type ChromiumHandle, launchChromium } from "./chromium.
 export { type NginxHandle, startNginx } from "./nginx.ts";
 export { type NodeExporterHandle, startNodeExporter } from "./node-exporter.ts";
 export { type PostgresHandle, startPostgres } from "./postgres.ts";
-export { freePort, MissingBinaryError, portAnswers, waitForPort } from "./process.ts";
+export {
+  freePort,
+  type Managed,
+  MissingBinaryError,
+  portAnswers,
+  spawnManaged,
+  waitForPort,
+} from "./process.ts";
 export { type RedisHandle, startRedis } from "./redis.ts";

@@ -1,11 +1,11 @@
 // What the browser tests share: build the UI if stale, run the real server as a child process
 // (so a test can stop and restart it on the same port), talk to its REST API as a program would,
 // and open Chromium on it.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { freePort, launchChromium, waitForPort } from "@pulseboard/test-support";
+import { freePort, launchChromium, type Managed, spawnManaged, waitForPort } from "@pulseboard/test-support";
 import type { Page } from "playwright-core";
 import { isBuildStale, WEB_ROOT } from "./build-check.ts";
 
@@ -75,14 +75,12 @@ export async function startServer(
     );
   }
   const port = await freePort();
-  let child: ChildProcess | undefined;
-  let tail = "";
+  let proc: Managed | undefined;
   const start = async () => {
-    tail = "";
-    const proc = spawn(process.execPath, ["--import", "tsx", MAIN], {
+    // node --import tsx, not npx: the pid we stop is the server itself.
+    const started = spawnManaged(process.execPath, ["--import", "tsx", MAIN], {
       cwd: REPO,
       env: {
-        ...process.env,
         HOST: "127.0.0.1",
         PORT: String(port),
         PULSEBOARD_DATA_DIR: dataDir,
@@ -92,28 +90,14 @@ export async function startServer(
         LOG_LEVEL: "warn",
         ...env,
       },
-      stdio: ["ignore", "pipe", "pipe"],
     });
-    const keep = (chunk: Buffer) => {
-      tail = (tail + chunk.toString()).slice(-4000);
-    };
-    proc.stdout?.on("data", keep);
-    proc.stderr?.on("data", keep);
-    child = proc;
-    await waitForPort(port, 30_000, "pulseboard server", () => tail);
+    proc = started;
+    await waitForPort(port, 30_000, "pulseboard server", started.output);
   };
   const stop = async () => {
-    const proc = child;
-    child = undefined;
-    if (!proc?.pid || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise<void>((r) => proc.once("exit", () => r()));
-    process.kill(proc.pid, "SIGTERM");
-    const timer = setTimeout(
-      () => proc.exitCode === null && proc.pid && process.kill(proc.pid, "SIGKILL"),
-      5000,
-    );
-    await exited;
-    clearTimeout(timer);
+    const current = proc;
+    proc = undefined;
+    await current?.stop();
   };
   await start();
   return {
@@ -126,7 +110,7 @@ export async function startServer(
       await stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
-    output: () => tail,
+    output: () => proc?.output() ?? "",
   };
 }
 
