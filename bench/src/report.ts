@@ -1,5 +1,5 @@
 // Owns the printed report: per client count, each target's ceiling (highest rate step that was
-// sustained: no loss, p99 under the limit, ≥95% delivered within the window), its memory per
+// sustained: no loss, p99 under the limit, no publish failure), its memory per
 // idle connection, and ratios of Pulseboard against the baselines measured in the same run.
 import { cpus, loadavg } from "node:os";
 import type { Options, Target } from "./options.ts";
