@@ -2,7 +2,7 @@
 // and delete them; members read them) and events (any member lists and acknowledges them).
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { idParam, noContent, parse, requireUser } from "../api/http.ts";
+import { dashboardAccess, idParam, noContent, parse, requireUser } from "../api/http.ts";
 import type { AppContext } from "../context.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { requireRole } from "../model/access.ts";
@@ -46,16 +46,12 @@ export function registerAlertRoutes(
   }
 
   app.get("/api/v1/dashboards/:id/alert-rules", async (request) => {
-    const { userId } = requireUser(request);
-    const dashboardId = idParam(request, "id", "Dashboard");
-    await requireRole(ctx.db, userId, dashboardId, "viewer");
+    const { dashboardId } = await dashboardAccess(ctx.db, request, "viewer");
     return (await listRules(db, dashboardId)).map(publicRule);
   });
 
   app.post("/api/v1/dashboards/:id/alert-rules", async (request, reply) => {
-    const { userId } = requireUser(request);
-    const dashboardId = idParam(request, "id", "Dashboard");
-    await requireRole(ctx.db, userId, dashboardId, "editor");
+    const { dashboardId } = await dashboardAccess(ctx.db, request, "editor");
     const body = parse(createRuleBody, request.body, "body");
     const metric = await ctx.db
       .selectFrom("metrics")
@@ -93,9 +89,7 @@ export function registerAlertRoutes(
   });
 
   app.get("/api/v1/dashboards/:id/alerts", async (request) => {
-    const { userId } = requireUser(request);
-    const dashboardId = idParam(request, "id", "Dashboard");
-    await requireRole(ctx.db, userId, dashboardId, "viewer");
+    const { dashboardId } = await dashboardAccess(ctx.db, request, "viewer");
     const q = parse(eventsQuery, request.query, "query");
     return listEvents(db, dashboardId, {
       limit: q.limit,

@@ -8,10 +8,9 @@ import {
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../context.ts";
 import { NotFoundError } from "../errors.ts";
-import { requireRole } from "../model/access.ts";
 import { createDashboard, dashboardJson, listMetrics, metricJson } from "../model/dashboards.ts";
 import { announceConfig } from "../ws/config.ts";
-import { idParam, noContent, parse, requireUser } from "./http.ts";
+import { dashboardAccess, noContent, parse, requireUser } from "./http.ts";
 
 export function registerDashboards(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx;
@@ -43,17 +42,13 @@ export function registerDashboards(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.get("/api/v1/dashboards/:id", async (request): Promise<Dashboard> => {
-    const { userId } = requireUser(request);
-    const id = idParam(request, "id", "Dashboard");
-    const role = await requireRole(db, userId, id, "viewer");
+    const { dashboardId: id, role } = await dashboardAccess(db, request, "viewer");
     const d = await load(id);
     return { ...dashboardJson(d, role), metrics: (await listMetrics(db, id)).map(metricJson) };
   });
 
   app.patch("/api/v1/dashboards/:id", async (request): Promise<DashboardSummary> => {
-    const { userId } = requireUser(request);
-    const id = idParam(request, "id", "Dashboard");
-    const role = await requireRole(db, userId, id, "owner");
+    const { dashboardId: id, role } = await dashboardAccess(db, request, "owner");
     const body = parse(patchDashboardBody, request.body, "body");
     if (body.name !== undefined || body.description !== undefined)
       await db.updateTable("dashboards").set(body).where("id", "=", id).execute();
@@ -62,9 +57,7 @@ export function registerDashboards(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.delete("/api/v1/dashboards/:id", async (request, reply) => {
-    const { userId } = requireUser(request);
-    const id = idParam(request, "id", "Dashboard");
-    await requireRole(db, userId, id, "owner");
+    const { dashboardId: id } = await dashboardAccess(db, request, "owner");
     await db.deleteFrom("dashboards").where("id", "=", id).execute();
     return noContent(reply);
   });

@@ -4,9 +4,8 @@ import { z } from "zod";
 import type { AppContext } from "../context.ts";
 import { NotFoundError } from "../errors.ts";
 import { exportCsv, exportJson } from "../export.ts";
-import { requireRole } from "../model/access.ts";
 import { listMetrics } from "../model/dashboards.ts";
-import { idParam, isoToMs, parse, requireUser } from "./http.ts";
+import { dashboardAccess, isoToMs, parse } from "./http.ts";
 import { rangeQuery } from "./metrics.ts";
 
 const exportQuery = rangeQuery.extend({
@@ -16,9 +15,7 @@ const exportQuery = rangeQuery.extend({
 
 export function registerExport(app: FastifyInstance, ctx: AppContext) {
   app.get("/api/v1/dashboards/:id/export", async (request, reply) => {
-    const { userId } = requireUser(request);
-    const id = idParam(request, "id", "Dashboard");
-    await requireRole(ctx.db, userId, id, "viewer");
+    const { dashboardId: id } = await dashboardAccess(ctx.db, request, "viewer");
     const q = parse(exportQuery, request.query, "query");
     const dashboard = await ctx.db
       .selectFrom("dashboards")

@@ -3,7 +3,9 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import { checkCsrf, type Principal } from "../auth/credentials.ts";
+import type { Db, Role } from "../db/schema.ts";
 import { NotFoundError, UnauthorizedError, ValidationError } from "../errors.ts";
+import { requireRole } from "../model/access.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -35,6 +37,17 @@ export function requireUser(request: FastifyRequest): Principal {
   const header = request.headers["x-csrf-token"];
   checkCsrf(principal, request.method, Array.isArray(header) ? header[0] : header);
   return principal;
+}
+
+/**
+ * For `/dashboards/:id/…` routes: the caller (401 without one, CSRF checked) holding at least
+ * `minimum` on the dashboard of the path (404 for a dashboard it cannot see, 403 for a lower role).
+ */
+export async function dashboardAccess(db: Db, request: FastifyRequest, minimum: Role) {
+  const { userId } = requireUser(request);
+  const dashboardId = idParam(request, "id", "Dashboard");
+  const role = await requireRole(db, userId, dashboardId, minimum);
+  return { userId, dashboardId, role };
 }
 
 export function noContent(reply: FastifyReply) {

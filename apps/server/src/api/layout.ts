@@ -3,16 +3,13 @@ import { type Layout, layout } from "@pulseboard/client/rest";
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../context.ts";
 import { ValidationError } from "../errors.ts";
-import { requireRole } from "../model/access.ts";
-import { idParam, parse, requireUser } from "./http.ts";
+import { dashboardAccess, parse } from "./http.ts";
 
 export function registerLayout(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx;
 
   app.get("/api/v1/dashboards/:id/layout", async (request): Promise<Layout> => {
-    const { userId } = requireUser(request);
-    const id = idParam(request, "id", "Dashboard");
-    await requireRole(db, userId, id, "viewer");
+    const { dashboardId: id } = await dashboardAccess(db, request, "viewer");
     const row = await db
       .selectFrom("layouts")
       .select("widgets")
@@ -23,9 +20,7 @@ export function registerLayout(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.put("/api/v1/dashboards/:id/layout", async (request): Promise<Layout> => {
-    const { userId } = requireUser(request);
-    const id = idParam(request, "id", "Dashboard");
-    await requireRole(db, userId, id, "editor");
+    const { dashboardId: id } = await dashboardAccess(db, request, "editor");
     const { widgets } = parse(layout, request.body, "body");
     // A widget may only show a metric of this dashboard.
     const ids = [...new Set(widgets.flatMap((w) => (w.metric_id ? [w.metric_id] : [])))];

@@ -2,17 +2,14 @@
 import { type Member, memberBody } from "@pulseboard/client/rest";
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../context.ts";
-import { requireRole } from "../model/access.ts";
 import { removeMember, setMember } from "../model/dashboards.ts";
-import { idParam, noContent, parse, requireUser } from "./http.ts";
+import { dashboardAccess, idParam, noContent, parse } from "./http.ts";
 
 export function registerMembers(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx;
 
   app.get("/api/v1/dashboards/:id/members", async (request): Promise<Member[]> => {
-    const { userId } = requireUser(request);
-    const id = idParam(request, "id", "Dashboard");
-    await requireRole(db, userId, id, "viewer");
+    const { dashboardId: id } = await dashboardAccess(db, request, "viewer");
     return db
       .selectFrom("dashboard_members")
       .innerJoin("users", "users.id", "dashboard_members.user_id")
@@ -23,17 +20,13 @@ export function registerMembers(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.put("/api/v1/dashboards/:id/members", async (request): Promise<Member> => {
-    const { userId } = requireUser(request);
-    const id = idParam(request, "id", "Dashboard");
-    await requireRole(db, userId, id, "owner");
+    const { dashboardId: id } = await dashboardAccess(db, request, "owner");
     const { username, role } = parse(memberBody, request.body, "body");
     return setMember(db, id, username, role);
   });
 
   app.delete("/api/v1/dashboards/:id/members/:userId", async (request, reply) => {
-    const { userId } = requireUser(request);
-    const id = idParam(request, "id", "Dashboard");
-    await requireRole(db, userId, id, "owner");
+    const { dashboardId: id } = await dashboardAccess(db, request, "owner");
     await removeMember(db, id, idParam(request, "userId", "Member"));
     return noContent(reply);
   });

@@ -5,11 +5,10 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { AppContext } from "../context.ts";
 import { downsample, rangeValues } from "../history.ts";
-import { requireRole } from "../model/access.ts";
 import { listMetrics, metricJson } from "../model/dashboards.ts";
 import { assertMetricNameFree, createMetric, metricFor } from "../model/metrics.ts";
 import { announceConfig } from "../ws/config.ts";
-import { idParam, isoToMs, noContent, parse, requireUser } from "./http.ts";
+import { dashboardAccess, idParam, isoToMs, noContent, parse, requireUser } from "./http.ts";
 
 const isoQuery = z.iso.datetime({ offset: true }).optional();
 export const rangeQuery = z.object({ from: isoQuery, to: isoQuery });
@@ -22,16 +21,12 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx;
 
   app.get("/api/v1/dashboards/:id/metrics", async (request): Promise<Metric[]> => {
-    const { userId } = requireUser(request);
-    const id = idParam(request, "id", "Dashboard");
-    await requireRole(db, userId, id, "viewer");
+    const { dashboardId: id } = await dashboardAccess(db, request, "viewer");
     return (await listMetrics(db, id)).map(metricJson);
   });
 
   app.post("/api/v1/dashboards/:id/metrics", async (request, reply) => {
-    const { userId } = requireUser(request);
-    const id = idParam(request, "id", "Dashboard");
-    await requireRole(db, userId, id, "editor");
+    const { dashboardId: id } = await dashboardAccess(db, request, "editor");
     const body = parse(createMetricBody, request.body, "body");
     const metric = await createMetric(db, id, body);
     await announceConfig(ctx, id);
