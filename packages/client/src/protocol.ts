@@ -21,6 +21,8 @@ export const metricValue = z.number();
 // another zone can still say `resume since` without converting first.
 export const isoTimestamp = z.iso.datetime({ offset: true });
 export const metricType = z.enum(["counter", "gauge", "histogram"]);
+/** An alert event's state, on the wire (`alert`) and over REST (alert events). */
+export const alertState = z.enum(["firing", "resolved"]);
 
 export const point = z.object({ value: metricValue, timestamp: isoTimestamp });
 
@@ -138,7 +140,7 @@ export const alertMessage = z.object({
     rule_id: z.number().int().positive(),
     metric_id: metricId,
     metric_name: z.string(),
-    state: z.enum(["firing", "resolved"]),
+    state: alertState,
     value: metricValue,
     threshold: z.number(),
     message: z.string(),

@@ -4,7 +4,9 @@
 // answers it builds with the inferred types; the UI infers its types from the same definitions.
 // Like protocol.ts it depends on nothing but Zod (browser-safe).
 import { z } from "zod";
-import { isoTimestamp, metricId, metricType, metricValue } from "./protocol.ts";
+import { alertState, isoTimestamp, metricId, metricType, metricValue } from "./protocol.ts";
+
+export { alertState };
 
 const id = z.number().int().positive();
 // Zod 4 already refuses ±Infinity in z.number(); the refinement states the rule where it matters.
@@ -108,7 +110,6 @@ export const layout = z.strictObject({ widgets: z.array(widget).max(500) });
 
 // ---- alerts ----------------------------------------------------------------------------------
 
-export const alertState = z.enum(["firing", "resolved"]);
 export const alertCondition = z.enum(["above", "below"]);
 export const alertEvent = z.object({
   id,

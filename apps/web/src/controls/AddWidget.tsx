@@ -3,6 +3,7 @@
 import type { ChartKind, Metric, Widget, WidgetType } from "@pulseboard/client/rest";
 import { type FormEvent, useState } from "react";
 import { newWidgetId, WIDGETS } from "../widgets/catalog.ts";
+import { ChartKindOptions } from "./options.tsx";
 
 export function AddWidget({ metrics, onAdd }: { metrics: Metric[]; onAdd: (w: Widget) => void }) {
   const [type, setType] = useState<WidgetType>("metric");
@@ -52,9 +53,7 @@ export function AddWidget({ metrics, onAdd }: { metrics: Metric[]; onAdd: (w: Wi
           <label>
             Chart
             <select name="widget-chart" value={chart} onChange={(e) => setChart(e.target.value as ChartKind)}>
-              <option value="line">line</option>
-              <option value="area">area</option>
-              <option value="bars">bars</option>
+              <ChartKindOptions />
             </select>
           </label>
         </>

@@ -4,6 +4,7 @@ import type { Member, Role } from "@pulseboard/client/rest";
 import { type FormEvent, useEffect, useState } from "react";
 import { describeError } from "../api/errors.ts";
 import { api } from "../api/http.ts";
+import { RoleOptions } from "./options.tsx";
 
 export function SharePanel({ dashboardId, onClose }: { dashboardId: number; onClose: () => void }) {
   const [members, setMembers] = useState<Member[]>([]);
@@ -55,9 +56,7 @@ export function SharePanel({ dashboardId, onClose }: { dashboardId: number; onCl
         <label>
           Role
           <select name="share-role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
-            <option value="viewer">viewer</option>
-            <option value="editor">editor</option>
-            <option value="owner">owner</option>
+            <RoleOptions />
           </select>
         </label>
         <button type="submit" className="primary">

@@ -6,6 +6,7 @@ import ReactGridLayout, { type Layout, useContainerWidth } from "react-grid-layo
 import "react-grid-layout/css/styles.css";
 import type { ChartKind, Metric, Widget } from "@pulseboard/client/rest";
 import type { TimeWindow } from "../charts/window.ts";
+import { ChartKindOptions } from "../controls/options.tsx";
 import type { LiveStore } from "../live/store.ts";
 import { WIDGETS, widgetTitle } from "./catalog.ts";
 
@@ -90,9 +91,7 @@ const WidgetFrame = memo(function WidgetFrame({
                 value={widget.chart ?? (metric?.type === "histogram" ? "bars" : "line")}
                 onChange={(e) => onChart(widget.id, e.target.value as ChartKind)}
               >
-                <option value="line">line</option>
-                <option value="area">area</option>
-                <option value="bars">bars</option>
+                <ChartKindOptions />
               </select>
             )}
             <button

@@ -1,0 +1,19 @@
+// The <option> lists of the UI's selects, read from the REST schemas' enums so a new role or
+// chart kind appears here without a second list to keep in step.
+import { chartKind, role } from "@pulseboard/client/rest";
+
+export function ChartKindOptions() {
+  return chartKind.options.map((kind) => (
+    <option key={kind} value={kind}>
+      {kind}
+    </option>
+  ));
+}
+
+export function RoleOptions() {
+  return role.options.map((r) => (
+    <option key={r} value={r}>
+      {r}
+    </option>
+  ));
+}
