@@ -2,7 +2,9 @@
 // server (not the collectors) decides which dashboard a point lands in and creates the metric
 // on first sight, so a point carries everything needed to create it.
 
-export type MetricType = "counter" | "gauge" | "histogram";
+import type { MetricType } from "@pulseboard/client/protocol";
+
+export type { MetricType };
 
 export type CollectedMetric = { name: string; type: MetricType; unit: string; description: string };
 

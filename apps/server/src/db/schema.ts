@@ -1,9 +1,11 @@
 // Owns the storage model as Kysely sees it: one interface per table. Timestamps are stored as
 // integer milliseconds since the epoch in both dialects (sortable, exact, cheap to bucket).
+import type { MetricType } from "@pulseboard/client/protocol";
+import type { Role, Theme } from "@pulseboard/client/rest";
 import type { Generated, Insertable, Kysely, Selectable } from "kysely";
 
-export type Role = "viewer" | "editor" | "owner";
-export type MetricType = "counter" | "gauge" | "histogram";
+// The enums are the wire's (one definition); the tables store exactly those strings.
+export type { MetricType, Role };
 
 export interface UsersTable {
   id: Generated<number>;
@@ -62,7 +64,7 @@ export interface LayoutsTable {
 }
 export interface UserPreferencesTable {
   user_id: number;
-  theme: "dark" | "light";
+  theme: Theme;
 }
 
 export interface Database {

@@ -1,4 +1,6 @@
 // Owns user accounts: creation with a hashed password, lookup, preferences.
+
+import type { Theme } from "@pulseboard/client/rest";
 import { hashPassword } from "../auth/passwords.ts";
 import type { Db } from "../db/schema.ts";
 import { ConflictError } from "../errors.ts";
@@ -26,7 +28,7 @@ export async function findUserByName(db: Db, username: string) {
   return db.selectFrom("users").selectAll().where("username", "=", username).executeTakeFirst();
 }
 
-export async function getPreferences(db: Db, userId: number): Promise<{ theme: "dark" | "light" }> {
+export async function getPreferences(db: Db, userId: number): Promise<{ theme: Theme }> {
   const row = await db
     .selectFrom("user_preferences")
     .select("theme")
@@ -35,7 +37,7 @@ export async function getPreferences(db: Db, userId: number): Promise<{ theme: "
   return { theme: row?.theme ?? "dark" };
 }
 
-export async function setPreferences(db: Db, userId: number, theme: "dark" | "light") {
+export async function setPreferences(db: Db, userId: number, theme: Theme) {
   await db
     .insertInto("user_preferences")
     .values({ user_id: userId, theme })
