@@ -158,6 +158,10 @@ describe("/docs", () => {
       ]) {
         expect(actions).toContain(a);
       }
+      // Backticked spans of descriptions are code, as in CommonMark.
+      expect(await page.$$eval("section.channel > p code", (els) => els.map((e) => e.textContent))).toContain(
+        "dashboard_config",
+      );
       const alert = await page.textContent('section.message[data-action="alert"]');
       expect(alert).toContain("threshold");
       expect(alert).toContain("required");
@@ -174,7 +178,7 @@ describe("/docs", () => {
       const doc = await asyncapi();
       doc.info.description = hostile;
       doc.channels.dashboard.description = hostile;
-      doc.components.messages["dashboard.server.alert"].description = hostile;
+      doc.components.messages["dashboard.server.alert"].description = `\`${hostile}\``;
       await page.route("**/asyncapi.json", (route) =>
         route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(doc) }),
       );

@@ -15,6 +15,21 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
+/**
+ * A description as nodes: `backticked` spans (AsyncAPI descriptions are CommonMark) become
+ * <code> elements, everything stays text — no markup from the document is ever parsed.
+ */
+function prose(text) {
+  return String(text)
+    .split(/(`[^`]+`)/)
+    .filter(Boolean)
+    .map((part) =>
+      part.length > 2 && part.startsWith("`") && part.endsWith("`")
+        ? el("code", {}, part.slice(1, -1))
+        : part,
+    );
+}
+
 /** Follows a local "#/a/b" reference (JSON pointer) in the document. */
 function deref(doc, value, seen = 0) {
   if (!value || typeof value !== "object" || typeof value.$ref !== "string" || seen > 20) return value;
@@ -67,7 +82,7 @@ function renderSchema(doc, raw, depth = 0) {
   const schema = deref(doc, raw);
   const box = el("div", { class: "schema" });
   if (!schema || typeof schema !== "object" || depth > 8) return box;
-  if (schema.description) box.append(el("div", { class: "muted" }, schema.description));
+  if (schema.description) box.append(el("div", { class: "muted" }, ...prose(schema.description)));
   const branches = schema.anyOf || schema.oneOf;
   if (Array.isArray(branches)) {
     branches.forEach((branch, i) => {
@@ -161,7 +176,7 @@ function renderMessage(doc, raw, direction) {
       el("code", {}, message.name || message.title || "?"),
     ),
     message.summary ? el("div", { class: "muted" }, message.summary) : null,
-    message.description ? el("p", {}, message.description) : null,
+    message.description ? el("p", {}, ...prose(message.description)) : null,
     el(
       "div",
       {},
@@ -185,7 +200,7 @@ function render(doc) {
   document.getElementById("title").textContent = doc.info?.title || "WebSocket API";
   document.title = doc.info?.title || "WebSocket API";
   document.getElementById("version").textContent = `AsyncAPI ${doc.asyncapi} · v${doc.info?.version ?? "?"}`;
-  if (doc.info?.description) root.append(el("p", {}, doc.info.description));
+  if (doc.info?.description) root.append(el("p", {}, ...prose(doc.info.description)));
 
   root.append(el("h2", {}, "Servers"));
   for (const [name, server] of Object.entries(doc.servers || {})) {
@@ -196,7 +211,7 @@ function render(doc) {
         el("strong", {}, name),
         " ",
         el("code", {}, `${server.protocol}://${server.host}${server.pathname || ""}`),
-        server.description ? el("div", { class: "muted" }, server.description) : null,
+        server.description ? el("div", { class: "muted" }, ...prose(server.description)) : null,
       ),
     );
   }
@@ -227,7 +242,7 @@ function render(doc) {
       "section",
       { class: "channel", id: `channel-${id}` },
       el("h2", {}, el("code", {}, channel.address || id)),
-      channel.description ? el("p", {}, channel.description) : null,
+      channel.description ? el("p", {}, ...prose(channel.description)) : null,
     );
     const params = Object.entries(channel.parameters || {});
     if (params.length) {
