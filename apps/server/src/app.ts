@@ -94,7 +94,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     log: app.log,
   };
   const presence = options.presence ?? inProcessPresence();
+  let closing = false;
   const consumer = dashboardConsumer(ctx, presence, async (dashboardId, connections) => {
+    // Paced presence broadcasts fire on a timer: none after shutdown began (the layer is closing).
+    if (closing) return;
     await sender.groupSend(dashboardGroup(dashboardId), "presence", {
       dashboard_id: dashboardId,
       connections,
@@ -161,6 +164,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     ctx,
     close: () => {
       closed ??= (async () => {
+        closing = true;
         clearInterval(sweeper);
         await channels.close();
         await app.close();
