@@ -16,6 +16,12 @@ export function clockTime(ms: number, withSeconds = true): string {
   return (withSeconds ? seconds : minutes).format(ms);
 }
 
+/** "24 Nov 14:05:09": a moment of a custom range, which may lie on another day. */
+export function dateTime(ms: number): string {
+  if (!Number.isFinite(ms)) return "–";
+  return `${days.format(ms)} ${seconds.format(ms)}`;
+}
+
 /**
  * Labels for uPlot's time axis (`splits` in seconds): seconds shown only when ticks are less than a
  * minute apart, the date only when they are a day or more apart.

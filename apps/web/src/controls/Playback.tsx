@@ -3,6 +3,7 @@
 
 import type { StoredPoint } from "@pulseboard/client/rest";
 import { useEffect, useRef, useState } from "react";
+import { dateTime } from "../charts/clock.ts";
 import type { LiveStore } from "../live/store.ts";
 
 const PLAY_MS = 15_000;
@@ -56,7 +57,7 @@ export function Playback({ store, history, from, to }: Props) {
           setCursor(Number(e.target.value));
         }}
       />
-      <time className="muted">{new Date(cursor).toLocaleString()}</time>
+      <time className="muted">{dateTime(cursor)}</time>
     </div>
   );
 }
