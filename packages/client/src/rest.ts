@@ -90,6 +90,21 @@ export const storedPoint = z.object({
 });
 export const valuesAnswer = z.object({ metric_id: metricId, values: z.array(storedPoint) });
 
+// Query strings arrive as text: numbers are coerced, bounds are the server's.
+const isoQuery = isoTimestamp.optional();
+/** `?from=&to=` (ISO-8601) of history and export. */
+export const rangeQuery = z.object({ from: isoQuery, to: isoQuery });
+/** GET /metrics/:id/values: `limit` raw points, or `points` buckets (downsampled). */
+export const valuesQuery = rangeQuery.extend({
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  points: z.coerce.number().int().min(1).max(10_000).optional(),
+});
+/** GET /dashboards/:id/export */
+export const exportQuery = rangeQuery.extend({
+  format: z.enum(["csv", "json"]).default("csv"),
+  metric_id: z.coerce.number().int().positive().optional(),
+});
+
 // ---- layout ----------------------------------------------------------------------------------
 
 export const widgetType = z.enum(["metric", "system", "activity", "counter", "connections", "alerts"]);
@@ -150,6 +165,13 @@ export const patchAlertRuleBody = alertRule
   .partial()
   .refine((body) => Object.keys(body).length > 0, "at least one field is required");
 
+/** GET /dashboards/:id/alerts: newest first, optionally only one state or the unacknowledged. */
+export const alertEventsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  state: alertState.optional(),
+  unacknowledged: z.enum(["true", "false"]).optional(),
+});
+
 // ---- errors ----------------------------------------------------------------------------------
 
 export const errorDetail = z.object({
@@ -185,6 +207,10 @@ export type Member = z.infer<typeof member>;
 export type MemberBody = z.infer<typeof memberBody>;
 export type StoredPoint = z.infer<typeof storedPoint>;
 export type ValuesAnswer = z.infer<typeof valuesAnswer>;
+/** What a caller may put in the query: any of the fields, the server applies the defaults. */
+export type ValuesQuery = Partial<z.infer<typeof valuesQuery>>;
+export type ExportQuery = Partial<z.infer<typeof exportQuery>>;
+export type AlertEventsQuery = Partial<z.infer<typeof alertEventsQuery>>;
 export type WidgetType = z.infer<typeof widgetType>;
 export type ChartKind = z.infer<typeof chartKind>;
 export type Widget = z.infer<typeof widget>;

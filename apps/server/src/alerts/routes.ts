@@ -1,7 +1,8 @@
 // Owns the alerting REST API (docs/API.md "Alerts"): rules per dashboard (editors create, change
 // and delete them; members read them) and events (any member lists and acknowledges them).
+
+import { alertEventsQuery } from "@pulseboard/client/rest";
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
 import { dashboardAccess, idParam, noContent, parse, requireUser } from "../api/http.ts";
 import type { AppContext } from "../context.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
@@ -19,12 +20,6 @@ import {
   listRules,
   updateRule,
 } from "./store.ts";
-
-const eventsQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  state: z.enum(["firing", "resolved"]).optional(),
-  unacknowledged: z.enum(["true", "false"]).optional(),
-});
 
 export function registerAlertRoutes(
   app: FastifyInstance,
@@ -90,7 +85,7 @@ export function registerAlertRoutes(
 
   app.get("/api/v1/dashboards/:id/alerts", async (request) => {
     const { dashboardId } = await dashboardAccess(ctx.db, request, "viewer");
-    const q = parse(eventsQuery, request.query, "query");
+    const q = parse(alertEventsQuery, request.query, "query");
     return listEvents(db, dashboardId, {
       limit: q.limit,
       state: q.state,

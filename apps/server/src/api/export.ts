@@ -1,17 +1,12 @@
 // Owns /dashboards/:id/export: a CSV or JSON download of stored values.
+
+import { exportQuery } from "@pulseboard/client/rest";
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
 import type { AppContext } from "../context.ts";
 import { NotFoundError } from "../errors.ts";
 import { exportCsv, exportJson } from "../export.ts";
 import { listMetrics } from "../model/dashboards.ts";
 import { dashboardAccess, isoToMs, parse } from "./http.ts";
-import { rangeQuery } from "./metrics.ts";
-
-const exportQuery = rangeQuery.extend({
-  format: z.enum(["csv", "json"]).default("csv"),
-  metric_id: z.coerce.number().int().positive().optional(),
-});
 
 export function registerExport(app: FastifyInstance, ctx: AppContext) {
   app.get("/api/v1/dashboards/:id/export", async (request, reply) => {

@@ -1,21 +1,19 @@
 // Owns metric definitions over REST and their history: /dashboards/:id/metrics, /metrics/:id,
 // /metrics/:id/values (range, limit, downsampling).
-import { createMetricBody, type Metric, patchMetricBody, type ValuesAnswer } from "@pulseboard/client/rest";
+import {
+  createMetricBody,
+  type Metric,
+  patchMetricBody,
+  type ValuesAnswer,
+  valuesQuery,
+} from "@pulseboard/client/rest";
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
 import type { AppContext } from "../context.ts";
 import { downsample, rangeValues } from "../history.ts";
 import { listMetrics, metricJson } from "../model/dashboards.ts";
 import { assertMetricNameFree, createMetric, metricFor } from "../model/metrics.ts";
 import { announceConfig } from "../ws/config.ts";
 import { dashboardAccess, idParam, isoToMs, noContent, parse, requireUser } from "./http.ts";
-
-const isoQuery = z.iso.datetime({ offset: true }).optional();
-export const rangeQuery = z.object({ from: isoQuery, to: isoQuery });
-const valuesQuery = rangeQuery.extend({
-  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
-  points: z.coerce.number().int().min(1).max(10_000).optional(),
-});
 
 export function registerMetrics(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx;

@@ -4,8 +4,10 @@
 
 import type {
   AlertEvent,
+  AlertEventsQuery,
   Dashboard,
   DashboardSummary,
+  ExportQuery,
   Layout,
   LoginAnswer,
   LoginBody,
@@ -16,6 +18,7 @@ import type {
   Role,
   Theme,
   ValuesAnswer,
+  ValuesQuery,
   Widget,
 } from "@pulseboard/client/rest";
 import { ApiError, type ErrorDetail } from "./errors.ts";
@@ -84,17 +87,18 @@ export const api = {
   layout: (id: number) => request<Layout>("GET", `/dashboards/${id}/layout`),
   putLayout: (id: number, widgets: Widget[]) =>
     request<Layout>("PUT", `/dashboards/${id}/layout`, { widgets } satisfies Layout),
-  alerts: (id: number) => request<AlertEvent[]>("GET", `/dashboards/${id}/alerts?limit=50`),
+  alerts: (id: number, query: AlertEventsQuery = { limit: 50 }) =>
+    request<AlertEvent[]>("GET", `/dashboards/${id}/alerts${q(query)}`),
   acknowledgeAlert: (alertId: number) => request<AlertEvent>("POST", `/alerts/${alertId}/ack`),
-  values: (metricId: number, range: { from?: string; to?: string; points?: number; limit?: number }) =>
+  values: (metricId: number, range: ValuesQuery) =>
     request<ValuesAnswer>("GET", `/metrics/${metricId}/values${q(range)}`),
 };
 
 /** A plain link the browser downloads itself (cookie auth, GET: no CSRF needed). */
 export function exportUrl(
   dashboardId: number,
-  format: "csv" | "json",
-  range: { from?: string; to?: string },
+  format: NonNullable<ExportQuery["format"]>,
+  range: Pick<ExportQuery, "from" | "to">,
 ) {
   return `${BASE}/dashboards/${dashboardId}/export${q({ format, ...range })}`;
 }
