@@ -12,7 +12,22 @@ const HINT_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Pulse
 <p>Run <code>npm run build -w @pulseboard/web</code> (or <code>npm start</code> from the repository root) and reload.</p>
 <p>The REST API is under <code>/api/v1</code>.</p></body></html>`;
 
+// The UI loads only its own scripts; React and uPlot style elements through the CSSOM, which
+// style-src does not govern, but the hint page's style attribute needs 'unsafe-inline'.
+const UI_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
 export async function registerWeb(app: FastifyInstance, webDist: string) {
+  // Every response: no MIME sniffing, no full URLs leaked to other sites; HTML pages without a
+  // policy of their own (the docs pages set a stricter one) get the UI's.
+  app.addHook("onSend", async (_request, reply, payload) => {
+    reply.header("x-content-type-options", "nosniff");
+    reply.header("referrer-policy", "same-origin");
+    const type = String(reply.getHeader("content-type") ?? "");
+    if (type.startsWith("text/html") && !reply.hasHeader("content-security-policy"))
+      reply.header("content-security-policy", UI_CSP);
+    return payload;
+  });
   const built = existsSync(join(webDist, "index.html"));
   if (built) await app.register(fastifyStatic, { root: webDist, wildcard: true, index: ["index.html"] });
   app.setNotFoundHandler((request, reply) => {

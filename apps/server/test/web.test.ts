@@ -27,6 +27,20 @@ describe("web UI serving", () => {
     expect(await asset.text()).toBe("console.log('ui')");
   });
 
+  it("serves the UI with a policy that allows only its own scripts and no framing", async () => {
+    for (const path of ["/", "/dashboards/42"]) {
+      const res = await fetch(`${t.url}${path}`);
+      const csp = res.headers.get("content-security-policy") ?? "";
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).not.toMatch(/script-src[^;]*unsafe/);
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    }
+    const api = await fetch(`${t.url}/api/v1/auth/me`);
+    expect(api.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(api.headers.get("referrer-policy")).toBe("same-origin");
+  });
+
   it("falls back to index.html for client-side routes", async () => {
     const res = await fetch(`${t.url}/dashboards/42?range=1h`);
     expect(res.status).toBe(200);
