@@ -19,6 +19,26 @@ export function serveControl(ready: Omit<ServerReady, "type">, onStop?: () => Pr
   process.send?.({ type: "ready", ...ready } satisfies ServerReady);
 }
 
+/** A baseline server: listen on a free loopback port, then announce its publish and WebSocket paths. */
+export function listenBaseline(
+  server: import("node:http").Server,
+  ws: { wsPath: string; protocol: ServerReady["protocol"] },
+): void {
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    serveControl({
+      port,
+      publishPath: "/publish",
+      publishHeaders: {},
+      publishBody: BASELINE_BODY,
+      wsHeaders: {},
+      metricId: 1,
+      ...ws,
+    });
+  });
+}
+
 /** Reads a small JSON request body (the publish path of the baselines). */
 export function readBody(req: import("node:http").IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -3,7 +3,7 @@
 // Default server options (no per-message deflate, as in engine.io 4).
 import { createServer } from "node:http";
 import { Server } from "socket.io";
-import { BASELINE_BODY, readBody, serveControl } from "./child.ts";
+import { listenBaseline, readBody } from "./child.ts";
 
 const server = createServer(async (req, res) => {
   // engine.io handles /socket.io/ itself and hands us every other request.
@@ -26,17 +26,4 @@ io.on("connection", (socket) => {
   void socket.join("dashboard:1");
 });
 
-server.listen(0, "127.0.0.1", () => {
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  serveControl({
-    port,
-    publishPath: "/publish",
-    publishHeaders: {},
-    publishBody: BASELINE_BODY,
-    wsPath: "/socket.io/?EIO=4&transport=websocket",
-    wsHeaders: {},
-    protocol: "socketio",
-    metricId: 1,
-  });
-});
+listenBaseline(server, { wsPath: "/socket.io/?EIO=4&transport=websocket", protocol: "socketio" });

@@ -3,7 +3,7 @@
 // No auth, no storage, no routing: the floor any framework on `ws` can approach.
 import { createServer } from "node:http";
 import { WebSocketServer } from "ws";
-import { BASELINE_BODY, readBody, serveControl } from "./child.ts";
+import { listenBaseline, readBody } from "./child.ts";
 
 const server = createServer(async (req, res) => {
   if (req.method !== "POST" || req.url !== "/publish") {
@@ -26,17 +26,4 @@ const server = createServer(async (req, res) => {
 });
 const wss = new WebSocketServer({ server, path: "/ws" });
 
-server.listen(0, "127.0.0.1", () => {
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  serveControl({
-    port,
-    publishPath: "/publish",
-    publishHeaders: {},
-    publishBody: BASELINE_BODY,
-    wsPath: "/ws",
-    wsHeaders: {},
-    protocol: "ws",
-    metricId: 1,
-  });
-});
+listenBaseline(server, { wsPath: "/ws", protocol: "ws" });
