@@ -107,6 +107,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     consumers: [consumer],
     ...(options.layer ? { layer: options.layer } : {}),
     allowedOrigins: allowedOrigin(config),
+    maxBufferedBytes: config.maxBufferedBytes,
+    slowConsumerGraceMs: config.slowConsumerGraceMs,
     logger: app.log,
   });
   server = channels;

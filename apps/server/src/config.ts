@@ -34,6 +34,10 @@ export type Config = {
   trustProxy: boolean;
   /** The protocol's `send_completion`: `complete` after every client frame on dashboard sockets. */
   sendCompletion: boolean;
+  /** Per-client unsent bytes before a client counts as behind (framework default 4 MiB). */
+  maxBufferedBytes: number;
+  /** How long a client may stay behind before it is closed with 4008. */
+  slowConsumerGraceMs: number;
 };
 
 const repoRoot = resolve(import.meta.dirname, "../../..");
@@ -82,6 +86,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       .filter(Boolean),
     trustProxy: flag(env.PULSEBOARD_TRUST_PROXY, false),
     sendCompletion: flag(env.PULSEBOARD_SEND_COMPLETION, false),
+    maxBufferedBytes: integer(
+      env.PULSEBOARD_MAX_BUFFERED_BYTES,
+      4 * 1024 * 1024,
+      "PULSEBOARD_MAX_BUFFERED_BYTES",
+    ),
+    slowConsumerGraceMs: integer(
+      env.PULSEBOARD_SLOW_CONSUMER_GRACE_MS,
+      5000,
+      "PULSEBOARD_SLOW_CONSUMER_GRACE_MS",
+    ),
     ...overrides,
   };
 }
