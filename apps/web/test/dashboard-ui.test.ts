@@ -67,6 +67,51 @@ async function waitForPoint(page: Page, metricId: number, timestamp: string, tim
 }
 
 describe("dashboard UI", () => {
+  it("creates a dashboard from the list, owned by its creator, and opens it", async () => {
+    const page = await browser.context.newPage();
+    try {
+      await page.goto(server.url);
+      await page.getByRole("heading", { name: "Dashboards" }).waitFor();
+      await page.fill("input[name=dashboard-name]", "Made in the UI");
+      await page.getByRole("button", { name: "Create" }).click();
+      await page.waitForURL(/\/dashboards\/\d+$/);
+      await page.getByTestId("connection-status").filter({ hasText: "Live" }).waitFor();
+      await page.goto(server.url);
+      await expect(page.getByRole("link", { name: /Made in the UI/ }).textContent()).resolves.toContain(
+        "owner",
+      );
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("creates an API token shown once that ingests points, and revokes it", async () => {
+    const page = await browser.context.newPage();
+    try {
+      await page.goto(`${server.url}/tokens`);
+      await page.fill("input[name=token-name]", "ingest script");
+      await page.getByRole("button", { name: "Create token" }).click();
+      const token = (await page.getByTestId("new-token").textContent())?.trim() ?? "";
+      expect(token.length).toBeGreaterThan(20);
+      // An old timestamp: the point must not become the "current value" other specs look at.
+      const point = { metric_id: fixture.metricIds[0], value: 7, timestamp: "2020-01-01T00:00:00Z" };
+      const ingestWith = () =>
+        fetch(`${server.url}/api/v1/ingest`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify({ points: [point] }),
+        });
+      expect((await ingestWith()).status).toBe(200);
+      await page.reload();
+      await expect(page.getByTestId("new-token").count()).resolves.toBe(0); // shown only once
+      await page.getByRole("button", { name: "Revoke ingest script" }).click();
+      await page.getByRole("button", { name: "Revoke ingest script" }).waitFor({ state: "detached" });
+      expect((await ingestWith()).status).toBe(401);
+    } finally {
+      await page.close();
+    }
+  });
+
   it("lists the dashboards the user is a member of with their role", async () => {
     const page = await browser.context.newPage();
     await page.goto(server.url);

@@ -5,6 +5,10 @@
 import type {
   AlertEvent,
   AlertEventsQuery,
+  ApiToken,
+  CreateDashboardBody,
+  CreateTokenAnswer,
+  CreateTokenBody,
   Dashboard,
   DashboardSummary,
   ExportQuery,
@@ -90,6 +94,11 @@ export const api = {
   alerts: (id: number, query: AlertEventsQuery = { limit: 50 }) =>
     request<AlertEvent[]>("GET", `/dashboards/${id}/alerts${q(query)}`),
   acknowledgeAlert: (alertId: number) => request<AlertEvent>("POST", `/alerts/${alertId}/ack`),
+  createDashboard: (body: CreateDashboardBody) => request<DashboardSummary>("POST", "/dashboards", body),
+  tokens: () => request<ApiToken[]>("GET", "/tokens"),
+  createToken: (name: string) =>
+    request<CreateTokenAnswer>("POST", "/tokens", { name } satisfies CreateTokenBody),
+  deleteToken: (id: number) => request<void>("DELETE", `/tokens/${id}`),
   values: (metricId: number, range: ValuesQuery) =>
     request<ValuesAnswer>("GET", `/metrics/${metricId}/values${q(range)}`),
 };

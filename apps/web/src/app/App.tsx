@@ -3,6 +3,7 @@ import { useEffect } from "react";
 import { DashboardListPage } from "../pages/DashboardListPage.tsx";
 import { DashboardPage } from "../pages/DashboardPage.tsx";
 import { LoginPage } from "../pages/LoginPage.tsx";
+import { TokensPage } from "../pages/TokensPage.tsx";
 import { PerfOverlay } from "../widgets/PerfOverlay.tsx";
 import { navigate, useRoute } from "./router.ts";
 import { SessionProvider, useSession } from "./session.tsx";
@@ -36,6 +37,7 @@ function Pages() {
     );
   if (user === null || route.page === "login") return <LoginPage />;
   if (route.page === "dashboard") return <DashboardPage key={route.id} id={route.id} />;
+  if (route.page === "tokens") return <TokensPage />;
   return <DashboardListPage />;
 }
 

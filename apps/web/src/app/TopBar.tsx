@@ -18,6 +18,16 @@ export function TopBar({ children }: { children?: ReactNode }) {
         <span className="logo" aria-hidden="true" /> Pulseboard
       </a>
       <div className="topbar-middle">{children}</div>
+      <a
+        className="topbar-link"
+        href="/tokens"
+        onClick={(e) => {
+          e.preventDefault();
+          navigate("/tokens");
+        }}
+      >
+        API tokens
+      </a>
       {/* Server-rendered developer pages: full page loads, not SPA routes. */}
       <a className="topbar-link" href="/docs">
         API docs

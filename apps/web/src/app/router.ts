@@ -1,11 +1,16 @@
-// A tiny history-API router: three routes do not need a routing library. The server answers
+// A tiny history-API router: four routes do not need a routing library. The server answers
 // every non-API path with index.html, so deep links and reloads work.
 import { useSyncExternalStore } from "react";
 
-export type Route = { page: "login" } | { page: "dashboards" } | { page: "dashboard"; id: number };
+export type Route =
+  | { page: "login" }
+  | { page: "dashboards" }
+  | { page: "tokens" }
+  | { page: "dashboard"; id: number };
 
 export function parseRoute(pathname: string): Route {
   if (pathname === "/login") return { page: "login" };
+  if (pathname === "/tokens") return { page: "tokens" };
   const m = /^\/dashboards\/(\d{1,15})\/?$/.exec(pathname);
   if (m) return { page: "dashboard", id: Number(m[1]) };
   return { page: "dashboards" };

@@ -1,7 +1,8 @@
-// The dashboards the user is a member of, with their role on each.
+// The dashboards the user is a member of, with their role on each, and a form for a new one
+// (the creator becomes its owner).
 
 import type { DashboardSummary } from "@pulseboard/client/rest";
-import { useEffect, useState } from "react";
+import { type FormEvent, useEffect, useState } from "react";
 import { describeError } from "../api/errors.ts";
 import { api } from "../api/http.ts";
 import { navigate } from "../app/router.ts";
@@ -11,9 +12,22 @@ export function DashboardListPage() {
   const [dashboards, setDashboards] = useState<DashboardSummary[] | null>(null);
   const [error, setError] = useState<string | null>(null);
 
+  const [name, setName] = useState("");
+
   useEffect(() => {
     api.dashboards().then(setDashboards, (e) => setError(describeError(e)));
   }, []);
+
+  async function create(event: FormEvent) {
+    event.preventDefault();
+    setError(null);
+    try {
+      const created = await api.createDashboard({ name });
+      navigate(`/dashboards/${created.id}`);
+    } catch (e) {
+      setError(describeError(e));
+    }
+  }
 
   return (
     <>
@@ -45,6 +59,21 @@ export function DashboardListPage() {
             </li>
           ))}
         </ul>
+        <form className="inline-form" onSubmit={create}>
+          <label>
+            New dashboard{" "}
+            <input
+              name="dashboard-name"
+              required
+              maxLength={200}
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+            />
+          </label>
+          <button type="submit" className="primary">
+            Create
+          </button>
+        </form>
       </main>
     </>
   );

@@ -1,0 +1,113 @@
+// API tokens for programs (ingest scripts, exporters): list, create — the secret is shown once,
+// with a ready-to-run ingest example — and revoke.
+import type { ApiToken, CreateTokenAnswer } from "@pulseboard/client/rest";
+import { type FormEvent, useCallback, useEffect, useState } from "react";
+import { describeError } from "../api/errors.ts";
+import { api } from "../api/http.ts";
+import { TopBar } from "../app/TopBar.tsx";
+import { clockTime } from "../charts/clock.ts";
+
+export function TokensPage() {
+  const [tokens, setTokens] = useState<ApiToken[] | null>(null);
+  const [name, setName] = useState("");
+  const [created, setCreated] = useState<CreateTokenAnswer | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const load = useCallback(() => {
+    api.tokens().then(setTokens, (e) => setError(describeError(e)));
+  }, []);
+  useEffect(load, [load]);
+
+  async function create(event: FormEvent) {
+    event.preventDefault();
+    setError(null);
+    try {
+      setCreated(await api.createToken(name));
+      setName("");
+      load();
+    } catch (e) {
+      setError(describeError(e));
+    }
+  }
+
+  async function revoke(id: number) {
+    setError(null);
+    try {
+      await api.deleteToken(id);
+      if (created?.id === id) setCreated(null);
+      load();
+    } catch (e) {
+      setError(describeError(e));
+    }
+  }
+
+  const example = created
+    ? `curl -H "Authorization: Bearer ${created.token}" -H 'Content-Type: application/json' \\\n  -d '{"points":[{"dashboard_id":1,"metric":"temperature","value":21.5}]}' ${location.origin}/api/v1/ingest`
+    : "";
+
+  return (
+    <>
+      <TopBar />
+      <main className="page">
+        <h1>API tokens</h1>
+        <p className="muted">
+          Programs authenticate with <code>Authorization: Bearer &lt;token&gt;</code> (or <code>?token=</code>{" "}
+          on WebSockets) and act as you. Tokens are stored hashed: a new one is shown only once.
+        </p>
+        <form className="inline-form" onSubmit={create}>
+          <label>
+            Name{" "}
+            <input
+              name="token-name"
+              required
+              maxLength={200}
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+            />
+          </label>
+          <button type="submit" className="primary">
+            Create token
+          </button>
+        </form>
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
+        {created && (
+          <section className="card token-created" aria-live="polite">
+            <p>
+              Token <strong>{created.name}</strong> — copy it now, it will not be shown again:
+            </p>
+            <pre data-testid="new-token">{created.token}</pre>
+            <p className="muted">Push a point with it:</p>
+            <pre>{example}</pre>
+          </section>
+        )}
+        {tokens === null && !error && <p aria-live="polite">Loading…</p>}
+        {tokens?.length === 0 && <p className="muted">No tokens yet.</p>}
+        <ul className="token-list">
+          {tokens?.map((t) => (
+            <li key={t.id} className="card">
+              <span className="token-name">{t.name}</span>
+              <span className="muted">
+                created{" "}
+                {t.created_at ? `${t.created_at.slice(0, 10)} ${clockTime(Date.parse(t.created_at))}` : "–"}
+                {" · "}
+                {t.last_used_at ? `last used ${clockTime(Date.parse(t.last_used_at))}` : "never used"}
+              </span>
+              <button
+                type="button"
+                className="ghost"
+                onClick={() => void revoke(t.id)}
+                aria-label={`Revoke ${t.name}`}
+              >
+                Revoke
+              </button>
+            </li>
+          ))}
+        </ul>
+      </main>
+    </>
+  );
+}
