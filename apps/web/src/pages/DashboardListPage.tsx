@@ -2,30 +2,29 @@
 // (the creator becomes its owner).
 
 import type { DashboardSummary } from "@pulseboard/client/rest";
-import { type FormEvent, useEffect, useState } from "react";
+import { useEffect, useState } from "react";
 import { describeError } from "../api/errors.ts";
 import { api } from "../api/http.ts";
 import { navigate } from "../app/router.ts";
 import { TopBar } from "../app/TopBar.tsx";
+import { NameForm } from "../controls/NameForm.tsx";
 
 export function DashboardListPage() {
   const [dashboards, setDashboards] = useState<DashboardSummary[] | null>(null);
   const [error, setError] = useState<string | null>(null);
 
-  const [name, setName] = useState("");
-
   useEffect(() => {
     api.dashboards().then(setDashboards, (e) => setError(describeError(e)));
   }, []);
 
-  async function create(event: FormEvent) {
-    event.preventDefault();
+  async function create(name: string) {
     setError(null);
     try {
       const created = await api.createDashboard({ name });
       navigate(`/dashboards/${created.id}`);
     } catch (e) {
       setError(describeError(e));
+      throw e;
     }
   }
 
@@ -59,21 +58,7 @@ export function DashboardListPage() {
             </li>
           ))}
         </ul>
-        <form className="inline-form" onSubmit={create}>
-          <label>
-            New dashboard{" "}
-            <input
-              name="dashboard-name"
-              required
-              maxLength={200}
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-            />
-          </label>
-          <button type="submit" className="primary">
-            Create
-          </button>
-        </form>
+        <NameForm label="New dashboard" field="dashboard-name" submit="Create" onCreate={create} />
       </main>
     </>
   );

@@ -1,15 +1,15 @@
 // API tokens for programs (ingest scripts, exporters): list, create — the secret is shown once,
 // with a ready-to-run ingest example — and revoke.
 import type { ApiToken, CreateTokenAnswer } from "@pulseboard/client/rest";
-import { type FormEvent, useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { describeError } from "../api/errors.ts";
 import { api } from "../api/http.ts";
 import { TopBar } from "../app/TopBar.tsx";
 import { clockTime } from "../charts/clock.ts";
+import { NameForm } from "../controls/NameForm.tsx";
 
 export function TokensPage() {
   const [tokens, setTokens] = useState<ApiToken[] | null>(null);
-  const [name, setName] = useState("");
   const [created, setCreated] = useState<CreateTokenAnswer | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -18,15 +18,14 @@ export function TokensPage() {
   }, []);
   useEffect(load, [load]);
 
-  async function create(event: FormEvent) {
-    event.preventDefault();
+  async function create(name: string) {
     setError(null);
     try {
       setCreated(await api.createToken(name));
-      setName("");
       load();
     } catch (e) {
       setError(describeError(e));
+      throw e;
     }
   }
 
@@ -54,21 +53,7 @@ export function TokensPage() {
           Programs authenticate with <code>Authorization: Bearer &lt;token&gt;</code> (or <code>?token=</code>{" "}
           on WebSockets) and act as you. Tokens are stored hashed: a new one is shown only once.
         </p>
-        <form className="inline-form" onSubmit={create}>
-          <label>
-            Name{" "}
-            <input
-              name="token-name"
-              required
-              maxLength={200}
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-            />
-          </label>
-          <button type="submit" className="primary">
-            Create token
-          </button>
-        </form>
+        <NameForm label="Name" field="token-name" submit="Create token" onCreate={create} />
         {error && (
           <p className="error" role="alert">
             {error}
