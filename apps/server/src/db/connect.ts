@@ -42,10 +42,16 @@ export async function openDatabase(options: DbOptions): Promise<DbHandle> {
     });
     // An idle client losing its server emits 'error' on the pool; unhandled, it would end the
     // process. The pool drops that client and reconnects on the next query.
-    pool.on(
-      "error",
-      options.onPoolError ?? ((err) => console.error(`[db] idle PostgreSQL connection lost: ${err.message}`)),
-    );
+    const onLost =
+      options.onPoolError ??
+      ((err: Error) => console.error(`[db] PostgreSQL connection lost: ${err.message}`));
+    pool.on("error", onLost);
+    // A checked-out client (e.g. inside a transaction, between two statements) emits 'error' on
+    // itself, where the pool does not listen: without this the server dies when PostgreSQL goes
+    // away mid-transaction. The transaction then fails (503) and the pool discards the client.
+    pool.on("connect", (client) => {
+      client.on("error", onLost);
+    });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     kind = "sqlite";
