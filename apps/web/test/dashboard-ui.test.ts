@@ -378,4 +378,33 @@ describe("custom time range", () => {
     expect((await chartSeries(page, metric))?.timestamps.length).toBe(old.length);
     await page.close();
   });
+
+  it("defines a new metric in edit mode, shows its card at once and streams its points", async () => {
+    const own = await createFixture(server.url, "Metric spec", 1);
+    const page = await openDashboard(own.dashboardId);
+    try {
+      await page.getByTestId("edit-toggle").click();
+      await page.fill("input[name=metric-name]", "queue_depth");
+      await page.selectOption("select[name=metric-type]", "gauge");
+      await page.fill("input[name=metric-unit]", "jobs");
+      await page.getByRole("button", { name: "Create metric" }).click();
+      const metrics = await (
+        await fetch(`${server.url}/api/v1/dashboards/${own.dashboardId}/metrics`, {
+          headers: { authorization: `Bearer ${own.token}` },
+        })
+      ).json();
+      const created = (metrics as { id: number; name: string; unit: string }[]).find(
+        (m) => m.name === "queue_depth",
+      );
+      expect(created).toMatchObject({ unit: "jobs" });
+      const id = created!.id;
+      await page.getByTestId(`value-${id}`).waitFor();
+      const point = { metric_id: id, value: 12, timestamp: nextTimestamp() };
+      await ingest(server.url, own.token, [point]);
+      await waitForPoint(page, id, point.timestamp);
+      await expect(page.getByTestId(`value-${id}`).textContent()).resolves.toBe("12 jobs");
+    } finally {
+      await page.close();
+    }
+  });
 });

@@ -7,6 +7,7 @@ import type {
   AlertEventsQuery,
   ApiToken,
   CreateDashboardBody,
+  CreateMetricBody,
   CreateTokenAnswer,
   CreateTokenBody,
   Dashboard,
@@ -18,6 +19,7 @@ import type {
   MeAnswer,
   Member,
   MemberBody,
+  Metric,
   Preferences,
   Role,
   Theme,
@@ -95,6 +97,8 @@ export const api = {
     request<AlertEvent[]>("GET", `/dashboards/${id}/alerts${q(query)}`),
   acknowledgeAlert: (alertId: number) => request<AlertEvent>("POST", `/alerts/${alertId}/ack`),
   createDashboard: (body: CreateDashboardBody) => request<DashboardSummary>("POST", "/dashboards", body),
+  createMetric: (dashboardId: number, body: CreateMetricBody) =>
+    request<Metric>("POST", `/dashboards/${dashboardId}/metrics`, body),
   tokens: () => request<ApiToken[]>("GET", "/tokens"),
   createToken: (name: string) =>
     request<CreateTokenAnswer>("POST", "/tokens", { name } satisfies CreateTokenBody),

@@ -1,7 +1,7 @@
 // One dashboard: loads its definition and layout over REST, opens the live stream, and owns the
 // toolbar state (pause, time range, edit mode, sharing). Widgets read the live store directly.
 
-import type { ChartKind, Dashboard, StoredPoint, Widget } from "@pulseboard/client/rest";
+import type { ChartKind, Dashboard, Metric, StoredPoint, Widget } from "@pulseboard/client/rest";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { describeError } from "../api/errors.ts";
 import { api, exportUrl } from "../api/http.ts";
@@ -9,12 +9,13 @@ import { useSession } from "../app/session.tsx";
 import { TopBar } from "../app/TopBar.tsx";
 import type { TimeWindow } from "../charts/window.ts";
 import { AddWidget } from "../controls/AddWidget.tsx";
+import { NewMetric } from "../controls/NewMetric.tsx";
 import { Playback } from "../controls/Playback.tsx";
 import { SharePanel } from "../controls/SharePanel.tsx";
 import { LIVE_SECONDS, type RangeChoice, TimeRange } from "../controls/TimeRange.tsx";
 import { DashboardConnection } from "../live/connection.ts";
 import { LiveStore } from "../live/store.ts";
-import { defaultLayout } from "../widgets/catalog.ts";
+import { defaultLayout, newWidgetId, WIDGETS } from "../widgets/catalog.ts";
 import { Grid } from "../widgets/Grid.tsx";
 import { StatusIndicator } from "../widgets/StatusIndicator.tsx";
 
@@ -149,6 +150,17 @@ export function DashboardPage({ id }: { id: number }) {
     [save],
   );
 
+  // A metric defined here gets a card at once; its points stream once the connection subscribes
+  // (the server re-sends dashboard_config and the connection subscribes new metrics).
+  const onMetricCreated = useCallback(
+    (m: Metric) => {
+      setDashboard((d) => (d ? { ...d, metrics: [...d.metrics, m] } : d));
+      const spec = WIDGETS.metric;
+      onAdd({ id: newWidgetId(), type: "metric", metric_id: m.id, x: 0, y: 0, w: spec.w, h: spec.h });
+    },
+    [onAdd],
+  );
+
   if (error && !dashboard) {
     return (
       <>
@@ -229,6 +241,7 @@ export function DashboardPage({ id }: { id: number }) {
       {editing && dashboard && (
         <div className="edit-bar">
           <AddWidget metrics={dashboard.metrics} onAdd={onAdd} />
+          <NewMetric dashboardId={id} onCreated={onMetricCreated} />
           <span className="muted" role="status" data-testid="save-state">
             {saveState || "Drag widgets by their title; resize from the corner."}
           </span>
