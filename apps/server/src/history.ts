@@ -9,17 +9,9 @@ export type Bucket = Value & { min: number; max: number; count: number };
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** The newest `limit` points, newest last. */
-export async function recentValues(db: Db, metricId: number, limit = 100): Promise<Value[]> {
-  const rows = await db
-    .selectFrom("metric_values")
-    .select(["value", "timestamp"])
-    .where("metric_id", "=", metricId)
-    .orderBy("timestamp", "desc")
-    .orderBy("id", "desc")
-    .limit(limit)
-    .execute();
-  return rows.reverse().map((r) => ({ value: r.value, timestamp: iso(r.timestamp) }));
+/** The newest `limit` points, newest last (the history sent on connect and on subscribe). */
+export function recentValues(db: Db, metricId: number, limit = 100): Promise<Value[]> {
+  return rangeValues(db, metricId, {}, limit);
 }
 
 export type Range = { from?: number | undefined; to?: number | undefined };
