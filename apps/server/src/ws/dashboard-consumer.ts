@@ -18,6 +18,7 @@ import type { AppContext } from "../context.ts";
 import type { Dashboard, Metric } from "../db/schema.ts";
 import { dashboardGroup } from "../fanout.ts";
 import { recentValues, valuesSince } from "../history.ts";
+import { metricUpdatePayload } from "../ingest.ts";
 import { roleOf } from "../model/access.ts";
 import { listMetrics } from "../model/dashboards.ts";
 import { configPayload } from "./config.ts";
@@ -40,10 +41,6 @@ type State = {
 
 export type DashboardConsumer = ReturnType<typeof dashboardConsumer>;
 export type DashboardChannels = ChannelsServer<DashboardConsumer>;
-
-function iso(ms: number) {
-  return new Date(ms).toISOString();
-}
 
 export function dashboardConsumer(
   ctx: AppContext,
@@ -239,13 +236,7 @@ export function dashboardConsumer(
         if (!m) continue;
         const rows = await valuesSince(db, id, since, MAX_REPLAY_PER_METRIC);
         for (const r of rows) {
-          c.send("metric_update", {
-            metric_id: id,
-            value: r.value,
-            timestamp: iso(r.timestamp),
-            metric_name: m.name,
-            unit: m.unit,
-          });
+          c.send("metric_update", metricUpdatePayload({ metric: m, value: r.value, timestamp: r.timestamp }));
           count++;
         }
         const last = rows[rows.length - 1];
