@@ -86,6 +86,7 @@ async function api(base: string, method: string, path: string, body?: unknown) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
+  // biome-ignore lint/suspicious/noExplicitAny: JSON answers of many shapes, read field by field
   let json: any = text;
   try {
     json = JSON.parse(text);
@@ -141,6 +142,7 @@ async function presenceReaches(c: Communicator, connections: number, timeoutMs =
 
 async function healthOf(node: Node) {
   const res = await fetch(`${node.url}/api/v1/health`);
+  // biome-ignore lint/suspicious/noExplicitAny: the health answer, read field by field
   return { status: res.status, body: (await res.json()) as any };
 }
 

@@ -10,13 +10,17 @@ import { startTestApp, type TestApp } from "./harness.ts";
 // batches on a loaded machine never outlasts it.
 const GRACE_MS = 3000;
 const LONG_GRACE_MS = 15_000;
-const BATCH = 10_000; // largest ingest batch (API.md)
+const BATCH = 10_000; // largest ingest batch (API.md): ~4 MB of frames in one turn
+// A burst the reading client can always take whole: 500 frames of ~400 bytes stay under the
+// 256 KiB the server holds per socket before it conflates, even if the kernel took none of it.
+const SMALL_BATCH = 500;
 
 let t: TestApp;
 let token: string;
 let dashboardId: number;
 let metrics: number[];
 const clients: Communicator[] = [];
+const paused: { resume(): void }[] = [];
 
 async function setup(slowConsumerGraceMs: number) {
   t = await startTestApp("sqlite", { config: { slowConsumerGraceMs } });
@@ -36,6 +40,8 @@ async function setup(slowConsumerGraceMs: number) {
 }
 
 afterEach(async () => {
+  // A still-paused socket would hold its close handshake for ws's 30 s timeout.
+  for (const p of paused.splice(0)) p.resume();
   for (const c of clients.splice(0)) await c.close().catch(() => {});
   await t.close();
 });
@@ -53,17 +59,35 @@ async function connect(): Promise<Communicator> {
 function pause(c: Communicator): { resume(): void } {
   const socket = (c.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
   socket.pause();
-  return { resume: () => socket.resume() };
+  const handle = { resume: () => socket.resume() };
+  paused.push(handle);
+  return handle;
 }
 
-/** Batch `index` carries values index*BATCH+1 … for both metrics, alternating. */
-async function ingestBatch(index: number): Promise<void> {
-  const points = Array.from({ length: BATCH }, (_, i) => ({
+/** Batch `index` carries values index*size+1 … for both metrics, alternating. */
+async function ingestBatch(index: number, size = BATCH): Promise<void> {
+  const points = Array.from({ length: size }, (_, i) => ({
     metric_id: metrics[i % 2] as number,
-    value: index * BATCH + i + 1,
+    value: index * size + i + 1,
   }));
   const res = await t.api("POST", "/api/v1/ingest", { token, body: { points } });
   expect(res.status).toBe(200);
+}
+
+/** Exactly `n` metric_update frames, in arrival order (each awaited, so no quiet-time guess). */
+async function receiveUpdates(c: Communicator, n: number) {
+  const got: { metric_id: number; value: number }[] = [];
+  while (got.length < n) got.push((await c.receive("metric_update", 5000)).payload as (typeof got)[number]);
+  return got;
+}
+
+/** Waits for the `presence` frame that reports `connections` (earlier counts are skipped). */
+async function presenceReaches(c: Communicator, connections: number, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const frame = await c.receive("presence", Math.max(1, deadline - Date.now()));
+    if ((frame.payload as { connections: number }).connections === connections) return;
+  }
 }
 
 function updates(frames: Frame[]) {
@@ -77,16 +101,21 @@ describe("slow consumers", () => {
     await setup(LONG_GRACE_MS);
     const fast = await connect();
     const slow = await connect();
-    const paused = pause(slow);
-    const batches = 4;
-    for (let b = 0; b < batches; b++) await ingestBatch(b);
-    const total = batches * BATCH;
-
-    const fastGot = updates(await fast.receiveAll(500));
-    expect(fastGot).toHaveLength(total);
+    const stopped = pause(slow);
+    // The reading client takes each burst before the next (as any client that keeps up does),
+    // while the paused one's backlog grows to ~12 MB: past what the kernel buffers on loopback
+    // (tcp_wmem max 4 MiB + the receive window), so the server must hold and conflate for it.
+    const batches = 60;
+    const total = batches * SMALL_BATCH;
+    const fastGot: { metric_id: number; value: number }[] = [];
+    for (let b = 0; b < batches; b++) {
+      await ingestBatch(b, SMALL_BATCH);
+      fastGot.push(...(await receiveUpdates(fast, SMALL_BATCH)));
+    }
     expect(fastGot.map((u) => u.value)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    expect(updates(await fast.receiveAll(200))).toEqual([]);
 
-    paused.resume();
+    stopped.resume();
     const slowGot = updates(await slow.receiveAll(500));
     expect(slow.isOpen).toBe(true);
     // Behind, it was spared the backlog: fewer frames, yet the newest value of each metric.
@@ -103,25 +132,27 @@ describe("slow consumers", () => {
     await setup(GRACE_MS);
     const fast = await connect();
     const slow = await connect();
-    const paused = pause(slow);
-    const started = Date.now();
-    // One batch overflows the buffers at once; more keep it behind.
-    await ingestBatch(0);
-    const behind = Date.now(); // it fell behind between `started` and now
-    expect(behind - started).toBeLessThan(1000); // else the window below cannot be hit
-    for (let b = 1; b < 3; b++) await ingestBatch(b);
-    // The server closes GRACE_MS after the client fell behind and then gives the peer 2 s to read
-    // the close frame: resuming at behind + GRACE_MS + 1 s lands inside that window.
-    await new Promise((r) => setTimeout(r, Math.max(0, behind + GRACE_MS + 1000 - Date.now())));
-    paused.resume();
+    await presenceReaches(fast, 2);
+    const stopped = pause(slow);
+    const pausedAt = performance.now();
+    // ~12 MB: past what the kernel buffers on loopback, so the server holds frames for it.
+    for (let b = 0; b < 3; b++) await ingestBatch(b);
+    // GRACE_MS after it fell behind the server closes it and releases it at once: the others
+    // see presence drop. The close frame waits behind the backlog, and the server cuts the
+    // socket 2 s later, so the client resumes reading now to see it.
+    await presenceReaches(fast, 1, GRACE_MS + 10_000);
+    expect(performance.now() - pausedAt).toBeGreaterThanOrEqual(GRACE_MS); // not before the grace
+    stopped.resume();
     const closed = await slow.closed;
     expect(closed.code).toBe(4008);
     expect(closed.reason).toMatch(/too slow/i);
 
     await fast.receiveAll(300);
-    await ingestBatch(3);
-    const after = updates(await fast.receiveAll(300));
-    expect(after).toHaveLength(BATCH);
+    await ingestBatch(3 * (BATCH / SMALL_BATCH), SMALL_BATCH);
+    const after = await receiveUpdates(fast, SMALL_BATCH);
+    expect(after.map((u) => u.value)).toEqual(
+      Array.from({ length: SMALL_BATCH }, (_, i) => 3 * BATCH + i + 1),
+    );
     expect(fast.isOpen).toBe(true);
   });
 });

@@ -314,12 +314,17 @@ export class Connection implements ConsumerContext, Member {
     const ce = asChannelsError(error);
     this.hub.logger.info({ connection: this.id, code: ce.code }, `closing connection: ${ce.message}`);
     this.#queue.length = 0;
-    this.close(closeCodeFor(ce) ?? CloseCode.internalError, ce.message);
-    // A slow peer may never read the close frame: do not wait for it forever.
+    const code = closeCodeFor(ce) ?? CloseCode.internalError;
+    this.close(code, ce.message);
+    // The connection is over now, whether or not the peer ever reads the close frame: it leaves
+    // its groups and disconnect hooks run (others see presence drop) without waiting for the
+    // close handshake. A slow peer may never read it, so it is cut off after 2 s.
+    void this.#onClose(code, ce.message);
     setTimeout(() => this.ws.terminate(), 2000).unref();
   }
 
   async #onClose(code: number, reason: string): Promise<void> {
+    if (this.#closed) return; // already released by #fail
     this.#closed = true;
     this.#queue.length = 0;
     this.#watch.stop();
