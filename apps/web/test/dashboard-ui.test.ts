@@ -208,7 +208,16 @@ describe("dashboard UI", () => {
       const item = (await page.locator('[data-widget-id="counter"]').boundingBox())!;
       return { x: Math.round(item.x - grid.x), y: Math.round(item.y - grid.y), w: Math.round(item.width) };
     };
-    const before = await place();
+    // Grid items animate into place: a position counts once two reads 150 ms apart agree.
+    const settled = async () => {
+      for (let last = await place(); ; ) {
+        await page.waitForTimeout(150);
+        const now = await place();
+        if (JSON.stringify(now) === JSON.stringify(last)) return now;
+        last = now;
+      }
+    };
+    const before = await settled();
     const title = counter.locator(".widget-title");
     const box = (await title.boundingBox())!;
     // Drag the "updates received" card by its title down below the first row of charts.
@@ -217,8 +226,7 @@ describe("dashboard UI", () => {
     for (let i = 1; i <= 10; i++) await page.mouse.move(box.x + 20 + i * 60, box.y + box.height / 2 + i * 40);
     await page.mouse.up();
     await page.getByTestId("save-state").filter({ hasText: "Layout saved" }).waitFor();
-    await page.waitForTimeout(600); // grid items animate into place
-    const moved = await place();
+    const moved = await settled();
     expect(moved).not.toEqual(before);
     const { call } = await restSession(server.url);
     const saved = await call<{ widgets: { id: string; x: number; y: number }[] }>(
@@ -228,9 +236,7 @@ describe("dashboard UI", () => {
     expect(saved.widgets.find((w) => w.id === "counter")).not.toMatchObject({ x: 0, y: 0 });
     await page.reload();
     await page.getByTestId("connection-status").filter({ hasText: "Live" }).waitFor();
-    await page.waitForTimeout(600);
-    const after = await place();
-    expect(after).toEqual(moved);
+    await expect.poll(place, { timeout: 10_000 }).toEqual(moved);
     await page.close();
   });
 

@@ -100,6 +100,37 @@ export class Communicator {
     }
   }
 
+  /** The next `n` frames, in order (each awaited; rejects like `receive`). */
+  async receiveFrames(n: number, timeoutMs = 2000): Promise<Frame[]> {
+    const frames: Frame[] = [];
+    while (frames.length < n) frames.push(await this.receive(undefined, timeoutMs));
+    return frames;
+  }
+
+  /**
+   * Every frame up to and including the first with `action` (or `predicate`), in order. Rejects on
+   * timeout or close, naming what came instead. Prefer it to `receiveAll` whenever the last frame
+   * is known: it does not depend on how long the line stays quiet.
+   */
+  async receiveUntil(
+    action: string,
+    options: { timeoutMs?: number; predicate?: (frame: Frame) => boolean } = {},
+  ): Promise<Frame[]> {
+    const timeoutMs = options.timeoutMs ?? 2000;
+    const deadline = Date.now() + timeoutMs;
+    const matches = (f: Frame) => f.action === action && (options.predicate?.(f) ?? true);
+    for (;;) {
+      const i = this.#queue.findIndex(matches);
+      if (i >= 0) return this.#queue.splice(0, i + 1);
+      const left = deadline - Date.now();
+      if (this.#isClosed || left <= 0 || !(await this.#waitForActivity(left))) {
+        const seen = this.#queue.map((f) => f.action).join(", ") || "nothing";
+        const why = this.#isClosed ? "socket closed" : `timed out after ${timeoutMs} ms`;
+        throw new Error(`${why} waiting for ${action}; received: ${seen}`);
+      }
+    }
+  }
+
   /** Every frame received until nothing arrives for `quietMs`. */
   async receiveAll(quietMs = 200): Promise<Frame[]> {
     while (!this.#isClosed && (await this.#waitForActivity(quietMs))) {}

@@ -36,8 +36,9 @@ describe("routing", () => {
   it("handles frames of one connection one at a time, in order", async () => {
     const c = await ann();
     for (let i = 0; i < 20; i++) c.sendMessage("add", { a: i, b: 0 });
-    const frames = await c.receiveAll(200);
+    const frames = await c.receiveFrames(20);
     expect(frames.map((f) => f.payload)).toEqual([...Array(20).keys()]);
+    expect(await c.receiveAll(100)).toEqual([]);
   });
 
   it("matches the path with or without its trailing slash and refuses an unknown path with 404", async () => {
