@@ -18,6 +18,7 @@ import {
   type ClientMessage,
   type ClientPayloads,
   clientMessages,
+  type DashboardConfig,
   MAX_IDS_PER_FRAME,
   type ServerMessage,
   type ServerPayloads,
@@ -170,6 +171,21 @@ export class PulseboardClient extends Emitter<ClientEvents> {
         if (online) this.#write(message);
         else this.#outbox.enqueue(message);
     }
+  }
+
+  /**
+   * Subscribes to the metrics of a `dashboard_config` not yet subscribed, leaving alone those the
+   * application unsubscribed from. Call it on every `dashboard_config`: the server re-announces
+   * the config when metrics are added. Returns the ids it subscribed.
+   */
+  subscribeNew(config: DashboardConfig): number[] {
+    const subscribed = this.subscriptions;
+    const unsubscribed = this.unsubscriptions;
+    const fresh = config.metrics
+      .map((m) => m.id)
+      .filter((id) => !subscribed.has(id) && !unsubscribed.has(id));
+    if (fresh.length > 0) this.send("subscribe", fresh);
+    return fresh;
   }
 
   /** Closes for good (no reconnect). */

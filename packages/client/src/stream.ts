@@ -5,7 +5,7 @@
 import type { ClientState, PulseboardClient } from "./client.ts";
 import { Emitter } from "./emitter.ts";
 import type { ClientAuthError } from "./errors.ts";
-import type { DashboardConfig, MetricInfo } from "./protocol.ts";
+import type { DashboardConfig } from "./protocol.ts";
 import { type SeriesArrays, SeriesBuffer } from "./ring.ts";
 
 export interface SeriesSnapshot extends SeriesArrays {
@@ -127,14 +127,7 @@ export class DashboardStream extends Emitter<{ change: StreamChange }> {
   #configure(config: DashboardConfig): void {
     for (const m of config.metrics) this.#describe(m.id, m.name, m.unit);
     this.#snapshot = { ...this.#snapshot, config };
-    if (this.options.subscribeAll !== false) {
-      // A metric the application unsubscribed from stays unsubscribed.
-      const { subscriptions, unsubscriptions } = this.client;
-      const missing = config.metrics
-        .map((m: MetricInfo) => m.id)
-        .filter((id) => !subscriptions.has(id) && !unsubscriptions.has(id));
-      if (missing.length > 0) this.client.send("subscribe", missing);
-    }
+    if (this.options.subscribeAll !== false) this.client.subscribeNew(config);
     this.#touch();
   }
 

@@ -31,8 +31,7 @@ export class DashboardConnection {
     });
     client.on("dashboard_config", (config) => {
       store.update({ metrics: config.metrics });
-      const fresh = config.metrics.map((m) => m.id).filter((id) => !client.subscriptions.has(id));
-      if (fresh.length > 0) client.send("subscribe", fresh);
+      client.subscribeNew(config);
     });
     client.on("metric_history", (h) => store.socketHistory(h.metric_id, h.values));
     client.on("metric_update", (u) =>
