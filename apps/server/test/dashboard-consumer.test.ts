@@ -3,6 +3,7 @@
 // and pause — on SQLite and PostgreSQL.
 import { Communicator, type Frame } from "@pulseboard/channels/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { MAX_HELD } from "../src/ws/dashboard-consumer.ts";
 import { DB_KINDS, type Session, startTestApp, type TestApp } from "./harness.ts";
 
 describe.each(DB_KINDS)("dashboard consumer on %s", (kind) => {
@@ -370,6 +371,48 @@ describe.each(DB_KINDS)("dashboard consumer on %s", (kind) => {
     expect(await c.receive()).toEqual({ action: "resumed", payload: { count: 3 } });
     await ingest([{ metric_id: cpu, value: 4 }]);
     expect((await c.receive("metric_update")).payload).toMatchObject({ value: 4 });
+  });
+
+  it("serves a pause that outgrows what memory holds from storage: every point once, in order", async () => {
+    const own = (await t.api("POST", "/api/v1/dashboards", { session: owner, body: { name: "Long pause" } }))
+      .body.id;
+    const ids: number[] = [];
+    for (const name of ["a", "b"]) {
+      const m = await t.api("POST", `/api/v1/dashboards/${own}/metrics`, {
+        session: owner,
+        body: { name, type: "gauge" },
+      });
+      ids.push(m.body.id);
+    }
+    const c = await ready(ws(own));
+    c.sendMessage("pause", null);
+    await c.receive("paused");
+    // 1.5 × what the server holds in memory for a paused client, alternating metrics,
+    // timestamps 1 ms apart, in ingest batches of at most 10,000.
+    const total = 1.5 * MAX_HELD;
+    const start = Date.now() - 60_000;
+    const point = (i: number) => ({
+      metric_id: ids[i % 2],
+      value: i,
+      timestamp: new Date(start + i).toISOString(),
+    });
+    for (let from = 0; from < total; from += 10_000) {
+      const batch = Array.from({ length: Math.min(10_000, total - from) }, (_, k) => point(from + k));
+      expect((await ingest(batch)).status).toBe(200);
+    }
+    c.sendMessage("resume_stream", null);
+    const frames = await c.receiveUntil("resumed", { timeoutMs: 20_000 });
+    expect(frames.at(-1)?.payload).toEqual({ count: total });
+    const got = frames
+      .filter((f) => f.action === "metric_update")
+      .map((f) => f.payload as { metric_id: number; value: number });
+    expect(got).toHaveLength(total);
+    for (const [k, id] of ids.entries()) {
+      const expected = Array.from({ length: total / 2 }, (_, j) => 2 * j + k);
+      expect(got.filter((u) => u.metric_id === id).map((u) => u.value)).toEqual(expected);
+    }
+    await ingest([{ metric_id: ids[0], value: -1 }]);
+    expect((await c.receive("metric_update")).payload).toMatchObject({ metric_id: ids[0], value: -1 });
   });
 });
 

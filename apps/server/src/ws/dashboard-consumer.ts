@@ -26,8 +26,12 @@ import type { PresenceCounter } from "./presence.ts";
 import { pacedPresence } from "./presence-pacing.ts";
 
 export const HISTORY_POINTS = 100;
-/** Frames held back while paused or replaying; beyond this the oldest are dropped. */
-const MAX_HELD = 100_000;
+/**
+ * Live frames held in memory for one connection while paused or replaying. A pause that outgrows
+ * it is served from storage on `resume_stream` instead (a replay, as for `resume`); a replay that
+ * outgrows it drops the oldest.
+ */
+export const MAX_HELD = 10_000;
 const MAX_REPLAY_PER_METRIC = 10_000;
 
 type Held = { metricId: number; timestamp: string; frame: PreparedFrame };
@@ -36,6 +40,8 @@ type State = {
   /** Live frames held back (paused or replaying); null when streaming. */
   held: Held[] | null;
   pausedAt: Date | null;
+  /** Paused past MAX_HELD: per metric, the earliest timestamp (ms) not held, replayed from storage. */
+  overflow: Map<number, number> | null;
   dropped: number;
 };
 
@@ -115,7 +121,7 @@ export function dashboardConsumer(
       alert: serverMessages.alert.shape.payload,
     },
     sendCompletion: ctx.config.sendCompletion,
-    state: (): State => ({ subscribed: new Set(), held: null, pausedAt: null, dropped: 0 }),
+    state: (): State => ({ subscribed: new Set(), held: null, pausedAt: null, overflow: null, dropped: 0 }),
     // A client that falls behind gets the latest value of each metric, not a growing backlog
     // (the framework's outbox holds and conflates while its send buffer is full).
     latestWins: { metric_update: (update) => update.metric_id },
@@ -191,11 +197,15 @@ export function dashboardConsumer(
         return { action: "paused", payload: { at: c.state.pausedAt.toISOString() } };
       },
 
-      resume_stream: (_payload, c) => {
+      resume_stream: async (_payload, c) => {
         if (!c.state.pausedAt) return { action: "resumed", payload: { count: 0 } };
         c.state.pausedAt = null;
-        // What was fanned out during the pause is exactly what was stored since it.
-        const count = flush(c, new Map());
+        const overflow = c.state.overflow;
+        c.state.overflow = null;
+        // What was fanned out during the pause: from memory, or from storage when it outgrew it.
+        const count = overflow
+          ? await replay(c, new Map([...overflow].map(([id, earliest]) => [id, earliest - 1])))
+          : flush(c, new Map());
         return { action: "resumed", payload: { count } };
       },
     },
@@ -211,16 +221,33 @@ export function dashboardConsumer(
       metric_update: (event, c, frame) => {
         if (!c.state.subscribed.has(event.metric_id)) return;
         const held = c.state.held;
-        if (held) {
-          if (held.length >= MAX_HELD) {
-            held.shift();
-            c.state.dropped++;
-          }
-          held.push({ metricId: event.metric_id, timestamp: event.timestamp, frame });
-        } else c.sendRaw(frame);
+        if (!held) {
+          c.sendRaw(frame);
+          return;
+        }
+        const state = c.state;
+        if (state.pausedAt && (state.overflow || held.length >= MAX_HELD)) {
+          // Storage has every point: remember where each metric's backlog starts, hold nothing.
+          state.overflow ??= new Map();
+          for (const h of held) earliest(state.overflow, h.metricId, h.timestamp);
+          earliest(state.overflow, event.metric_id, event.timestamp);
+          held.length = 0;
+          return;
+        }
+        if (held.length >= MAX_HELD) {
+          held.shift();
+          state.dropped++;
+        }
+        held.push({ metricId: event.metric_id, timestamp: event.timestamp, frame });
       },
     },
   });
+
+  function earliest(backlog: Map<number, number>, metricId: number, timestamp: string): void {
+    const at = Date.parse(timestamp);
+    const known = backlog.get(metricId);
+    if (known === undefined || at < known) backlog.set(metricId, at);
+  }
 
   // biome-ignore lint/suspicious/noExplicitAny: the consumer context type is inferred above
   async function replay(c: any, perMetric: Map<number, number>): Promise<number> {
