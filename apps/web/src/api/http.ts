@@ -5,7 +5,9 @@
 import type {
   AlertEvent,
   AlertEventsQuery,
+  AlertRule,
   ApiToken,
+  CreateAlertRuleBody,
   CreateDashboardBody,
   CreateMetricBody,
   CreateTokenAnswer,
@@ -20,6 +22,8 @@ import type {
   Member,
   MemberBody,
   Metric,
+  PatchAlertRuleBody,
+  PatchMetricBody,
   Preferences,
   Role,
   Theme,
@@ -99,6 +103,15 @@ export const api = {
   createDashboard: (body: CreateDashboardBody) => request<DashboardSummary>("POST", "/dashboards", body),
   createMetric: (dashboardId: number, body: CreateMetricBody) =>
     request<Metric>("POST", `/dashboards/${dashboardId}/metrics`, body),
+  patchMetric: (metricId: number, body: PatchMetricBody) =>
+    request<Metric>("PATCH", `/metrics/${metricId}`, body),
+  deleteMetric: (metricId: number) => request<void>("DELETE", `/metrics/${metricId}`),
+  alertRules: (dashboardId: number) => request<AlertRule[]>("GET", `/dashboards/${dashboardId}/alert-rules`),
+  createAlertRule: (dashboardId: number, body: CreateAlertRuleBody) =>
+    request<AlertRule>("POST", `/dashboards/${dashboardId}/alert-rules`, body),
+  patchAlertRule: (ruleId: number, body: PatchAlertRuleBody) =>
+    request<AlertRule>("PATCH", `/alert-rules/${ruleId}`, body),
+  deleteAlertRule: (ruleId: number) => request<void>("DELETE", `/alert-rules/${ruleId}`),
   tokens: () => request<ApiToken[]>("GET", "/tokens"),
   createToken: (name: string) =>
     request<CreateTokenAnswer>("POST", "/tokens", { name } satisfies CreateTokenBody),

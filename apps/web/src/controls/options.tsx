@@ -1,6 +1,6 @@
 // The <option> lists of the UI's selects, read from the REST schemas' enums so a new role or
 // chart kind appears here without a second list to keep in step.
-import { chartKind, role } from "@pulseboard/client/rest";
+import { alertCondition, chartKind, role } from "@pulseboard/client/rest";
 
 export function ChartKindOptions() {
   return chartKind.options.map((kind) => (
@@ -14,6 +14,14 @@ export function RoleOptions() {
   return role.options.map((r) => (
     <option key={r} value={r}>
       {r}
+    </option>
+  ));
+}
+
+export function ConditionOptions() {
+  return alertCondition.options.map((c) => (
+    <option key={c} value={c}>
+      {c}
     </option>
   ));
 }

@@ -9,6 +9,7 @@ import { useSession } from "../app/session.tsx";
 import { TopBar } from "../app/TopBar.tsx";
 import type { TimeWindow } from "../charts/window.ts";
 import { AddWidget } from "../controls/AddWidget.tsx";
+import { MetricSettings } from "../controls/MetricSettings.tsx";
 import { NewMetric } from "../controls/NewMetric.tsx";
 import { Playback } from "../controls/Playback.tsx";
 import { SharePanel } from "../controls/SharePanel.tsx";
@@ -30,6 +31,7 @@ export function DashboardPage({ id }: { id: number }) {
   const [saveState, setSaveState] = useState<string>("");
   const [editing, setEditing] = useState(false);
   const [sharing, setSharing] = useState(false);
+  const [settingsFor, setSettingsFor] = useState<number | null>(null);
   const [paused, setPaused] = useState(false);
   const [range, setRange] = useState<RangeChoice>({ kind: "5m" });
   const [history, setHistory] = useState<Map<number, StoredPoint[]> | null>(null);
@@ -70,8 +72,26 @@ export function DashboardPage({ id }: { id: number }) {
     return () => c.close();
   }, [id, store]);
 
-  // History for the chosen range; live points keep flowing in and are merged, not lost.
-  const metricIds = useMemo(() => dashboard?.metrics.map((m) => m.id) ?? [], [dashboard]);
+  // Renames and deletions made elsewhere (another page, a program) arrive as a re-announced
+  // dashboard_config: cards follow it, and cards of deleted metrics leave this page's layout (the
+  // page that deleted the metric saves that; a later save here must not name it either).
+  useEffect(() => {
+    let seen = store.getSnapshot().metrics;
+    return store.subscribe(() => {
+      const next = store.getSnapshot().metrics;
+      if (next === seen) return;
+      const gone = new Set(seen.map((m) => m.id));
+      for (const m of next) gone.delete(m.id);
+      seen = next;
+      setDashboard((d) => d && { ...d, metrics: next.map((m) => ({ ...m, dashboard_id: d.id })) });
+      if (gone.size > 0) setWidgets((list) => list && withoutMetrics(list, gone));
+    });
+  }, [store]);
+
+  // History for the chosen range; live points keep flowing in and are merged, not lost. Keyed by
+  // the ids alone: a renamed metric keeps its history.
+  const idList = dashboard?.metrics.map((m) => m.id).join(",") ?? "";
+  const metricIds = useMemo(() => (idList ? idList.split(",").map(Number) : []), [idList]);
   useEffect(() => {
     if (metricIds.length === 0) return;
     let cancelled = false;
@@ -161,6 +181,19 @@ export function DashboardPage({ id }: { id: number }) {
     [onAdd],
   );
 
+  const onSettings = useCallback((metricId: number) => setSettingsFor(metricId), []);
+  const onMetricSaved = useCallback((m: Metric) => {
+    setDashboard((d) => d && { ...d, metrics: d.metrics.map((x) => (x.id === m.id ? m : x)) });
+  }, []);
+  const onMetricDeleted = useCallback(
+    (metricId: number) => {
+      setSettingsFor(null);
+      setDashboard((d) => d && { ...d, metrics: d.metrics.filter((m) => m.id !== metricId) });
+      save(withoutMetrics(widgetsRef.current ?? [], new Set([metricId])));
+    },
+    [save],
+  );
+
   if (error && !dashboard) {
     return (
       <>
@@ -174,6 +207,7 @@ export function DashboardPage({ id }: { id: number }) {
     );
   }
   const canEdit = dashboard?.role === "editor" || dashboard?.role === "owner";
+  const settingsMetric = dashboard?.metrics.find((m) => m.id === settingsFor);
   return (
     <>
       <TopBar>
@@ -238,6 +272,17 @@ export function DashboardPage({ id }: { id: number }) {
         )}
       </div>
       {sharing && <SharePanel dashboardId={id} onClose={() => setSharing(false)} />}
+      {settingsMetric && (
+        <MetricSettings
+          key={settingsMetric.id}
+          dashboardId={id}
+          metric={settingsMetric}
+          canEdit={canEdit}
+          onClose={() => setSettingsFor(null)}
+          onSaved={onMetricSaved}
+          onDeleted={onMetricDeleted}
+        />
+      )}
       {editing && dashboard && (
         <div className="edit-bar">
           <AddWidget metrics={dashboard.metrics} onAdd={onAdd} />
@@ -265,6 +310,8 @@ export function DashboardPage({ id }: { id: number }) {
             window={window}
             theme={theme}
             editing={editing}
+            canEdit={canEdit}
+            onSettings={onSettings}
             onArrange={onArrange}
             onRemove={onRemove}
             onChart={onChart}
@@ -276,6 +323,11 @@ export function DashboardPage({ id }: { id: number }) {
       </main>
     </>
   );
+}
+
+/** The layout without the cards of these (deleted) metrics. */
+function withoutMetrics(widgets: Widget[], metricIds: Set<number>): Widget[] {
+  return widgets.filter((w) => w.metric_id === undefined || !metricIds.has(w.metric_id));
 }
 
 /** Swaps a widget's place with its neighbour in reading order (top-to-bottom, left-to-right). */

@@ -18,6 +18,10 @@ type Props = {
   window: TimeWindow;
   theme: string;
   editing: boolean;
+  /** editor or owner: the settings button says "settings", for viewers "alert rules" */
+  canEdit: boolean;
+  /** open the settings panel of a metric (its card's ⚙ button) */
+  onSettings: (metricId: number) => void;
   /** a user finished moving/resizing: new positions to keep and save */
   onArrange: (widgets: Widget[]) => void;
   onRemove: (id: string) => void;
@@ -69,6 +73,8 @@ const WidgetFrame = memo(function WidgetFrame({
   window,
   theme,
   editing,
+  canEdit,
+  onSettings,
   onRemove,
   onChart,
   onMove,
@@ -83,6 +89,17 @@ const WidgetFrame = memo(function WidgetFrame({
           {title}
           {metric?.unit ? <span className="muted"> ({metric.unit})</span> : null}
         </h2>
+        {metric && (
+          <button
+            type="button"
+            className="icon ghost settings-button"
+            aria-label={`${canEdit ? "Settings" : "Alert rules"} for ${title}`}
+            title={canEdit ? "Metric settings and alert rules" : "Alert rules"}
+            onClick={() => onSettings(metric.id)}
+          >
+            ⚙
+          </button>
+        )}
         {editing && (
           <div className="widget-tools">
             {widget.type === "metric" && (

@@ -1,0 +1,160 @@
+// One metric's panel, opened from its card: editors and owners rename it, change its unit and
+// description, or delete it (after a confirmation); every member sees its alert rules, which
+// editors manage (AlertRules). Other open pages follow through the re-announced dashboard_config.
+import type { Metric } from "@pulseboard/client/rest";
+import { type FormEvent, useEffect, useRef, useState } from "react";
+import { describeError } from "../api/errors.ts";
+import { api } from "../api/http.ts";
+import { AlertRules } from "./AlertRules.tsx";
+
+type Message = { error: boolean; text: string };
+
+export function MetricSettings({
+  dashboardId,
+  metric,
+  canEdit,
+  onClose,
+  onSaved,
+  onDeleted,
+}: {
+  dashboardId: number;
+  metric: Metric;
+  canEdit: boolean;
+  onClose: () => void;
+  onSaved: (metric: Metric) => void;
+  onDeleted: (metricId: number) => void;
+}) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  // Opened from a card anywhere down the page: bring the panel into view and keyboard focus.
+  useEffect(() => {
+    heading.current?.scrollIntoView({ block: "nearest" });
+    heading.current?.focus();
+  }, []);
+
+  return (
+    <section
+      className="card panel metric-settings"
+      aria-labelledby="metric-settings-title"
+      data-testid="metric-settings"
+    >
+      <div className="panel-head">
+        <h2 id="metric-settings-title" ref={heading} tabIndex={-1}>
+          {canEdit ? "Metric settings" : "Metric"} <span className="muted">·</span>{" "}
+          <span data-testid="metric-settings-name">{metric.name}</span>{" "}
+          <span className={`badge type-${metric.type}`}>{metric.type}</span>
+        </h2>
+        <button type="button" className="ghost" onClick={onClose} aria-label="Close metric settings">
+          ✕
+        </button>
+      </div>
+      {canEdit ? (
+        <MetricForm metric={metric} onSaved={onSaved} onDeleted={onDeleted} />
+      ) : (
+        metric.description && <p className="muted">{metric.description}</p>
+      )}
+      <AlertRules dashboardId={dashboardId} metric={metric} canEdit={canEdit} />
+    </section>
+  );
+}
+
+function MetricForm({
+  metric,
+  onSaved,
+  onDeleted,
+}: {
+  metric: Metric;
+  onSaved: (metric: Metric) => void;
+  onDeleted: (metricId: number) => void;
+}) {
+  const [name, setName] = useState(metric.name);
+  const [unit, setUnit] = useState(metric.unit);
+  const [description, setDescription] = useState(metric.description);
+  const [confirming, setConfirming] = useState(false);
+  const [message, setMessage] = useState<Message | null>(null);
+
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    setMessage(null);
+    try {
+      const saved = await api.patchMetric(metric.id, { name, unit, description });
+      onSaved(saved);
+      setName(saved.name);
+      setMessage({ error: false, text: "Saved." });
+    } catch (e) {
+      setMessage({ error: true, text: describeError(e) });
+    }
+  };
+  const remove = async () => {
+    setMessage(null);
+    try {
+      await api.deleteMetric(metric.id);
+      onDeleted(metric.id);
+    } catch (e) {
+      setConfirming(false);
+      setMessage({ error: true, text: describeError(e) });
+    }
+  };
+
+  return (
+    <>
+      <form className="inline-form" aria-label="Metric" onSubmit={save}>
+        <label>
+          Name{" "}
+          <input
+            name="settings-name"
+            required
+            maxLength={200}
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+          />
+        </label>
+        <label>
+          Unit{" "}
+          <input
+            name="settings-unit"
+            className="short"
+            maxLength={50}
+            value={unit}
+            onChange={(e) => setUnit(e.target.value)}
+          />
+        </label>
+        <label className="grow">
+          Description{" "}
+          <input
+            name="settings-description"
+            maxLength={2000}
+            value={description}
+            onChange={(e) => setDescription(e.target.value)}
+          />
+        </label>
+        <button type="submit" className="primary">
+          Save
+        </button>
+        {!confirming && (
+          <button type="button" className="danger" onClick={() => setConfirming(true)}>
+            Delete metric…
+          </button>
+        )}
+      </form>
+      {confirming && (
+        <fieldset className="confirm" aria-label="Confirm deletion">
+          <span>
+            Delete <strong>{metric.name}</strong> with its stored values, alert rules and alerts? This cannot
+            be undone.
+          </span>
+          <button type="button" className="danger-solid" onClick={() => void remove()}>
+            Delete
+          </button>
+          <button type="button" onClick={() => setConfirming(false)}>
+            Cancel
+          </button>
+        </fieldset>
+      )}
+      {message && (
+        <p className={message.error ? "error" : "ok"} role={message.error ? "alert" : "status"}>
+          {message.text}
+        </p>
+      )}
+    </>
+  );
+}
