@@ -9,6 +9,18 @@ import { dashboardGroup, type LivePoint } from "./fanout.ts";
 import { requireRole } from "./model/access.ts";
 
 export const MAX_POINTS = 10_000;
+/** A point stamped further ahead of the server's clock than this is refused (clock skew allowance). */
+export const MAX_FUTURE_MS = 10 * 60_000;
+
+// Charts, `latest` and history ranges all assume time moves forward: a point from year 9999 (or a
+// seconds-vs-milliseconds mix-up) would sit at the end of every range for ever.
+const pointTimestamp = z.iso
+  .datetime({ offset: true })
+  .refine((t) => Date.parse(t) >= 0, "timestamp before 1970-01-01 is out of range")
+  .refine(
+    (t) => Date.parse(t) <= Date.now() + MAX_FUTURE_MS,
+    `timestamp is more than ${MAX_FUTURE_MS / 60_000} minutes ahead of the server's clock`,
+  );
 
 const point = z
   .object({
@@ -17,7 +29,7 @@ const point = z
     metric: z.string().min(1).max(200).optional(),
     // Zod 4 refuses NaN and ±Infinity: values must be finite.
     value: z.number(),
-    timestamp: z.iso.datetime({ offset: true }).optional(),
+    timestamp: pointTimestamp.optional(),
   })
   .strict()
   .refine((p) => p.metric_id !== undefined || (p.metric !== undefined && p.dashboard_id !== undefined), {

@@ -59,9 +59,9 @@ describe.each(DB_KINDS)("ingest on %s", (kind) => {
       token,
       body: {
         points: [
-          { metric_id: metric, value: 12.5, timestamp: "2026-11-24T10:00:00Z" },
+          { metric_id: metric, value: 12.5, timestamp: "2026-11-20T10:00:00Z" },
           { dashboard_id: dash, metric: "load", value: 7 },
-          { metric_id: metric, value: -3, timestamp: "2026-11-24T12:00:00+02:00" },
+          { metric_id: metric, value: -3, timestamp: "2026-11-20T12:00:00+02:00" },
         ],
       },
     });
@@ -73,7 +73,7 @@ describe.each(DB_KINDS)("ingest on %s", (kind) => {
       .select("timestamp")
       .where("value", "=", -3)
       .executeTakeFirstOrThrow();
-    expect(new Date(row.timestamp).toISOString()).toBe("2026-11-24T10:00:00.000Z");
+    expect(new Date(row.timestamp).toISOString()).toBe("2026-11-20T10:00:00.000Z");
   });
 
   it("accepts a session caller that sends the CSRF header, refuses one that does not", async () => {
@@ -131,6 +131,46 @@ describe.each(DB_KINDS)("ingest on %s", (kind) => {
     });
     expect(res.status).toBe(400);
     expect(await stored()).toBe(before);
+  });
+
+  it.each([
+    ["in year 9999", "9999-12-31T00:00:00Z", /ahead of the server's clock/],
+    ["an hour ahead", () => new Date(Date.now() + 3600_000).toISOString(), /ahead of the server's clock/],
+    ["before 1970", "1969-12-31T23:59:59Z", /before 1970/],
+  ])("refuses a timestamp %s with a clear message", async (_label, timestamp, message) => {
+    const before = await stored();
+    const ts = typeof timestamp === "function" ? timestamp() : timestamp;
+    const res = await t.api("POST", "/api/v1/ingest", {
+      token,
+      body: {
+        points: [
+          { metric_id: metric, value: 1 },
+          { metric_id: metric, value: 2, timestamp: ts },
+        ],
+      },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([
+      expect.objectContaining({
+        loc: ["body", "points", 1, "timestamp"],
+        msg: expect.stringMatching(message),
+      }),
+    ]);
+    expect(await stored()).toBe(before);
+  });
+
+  it("accepts a timestamp a little ahead (clock skew) and exactly at 1970", async () => {
+    const soon = new Date(Date.now() + 60_000).toISOString();
+    const res = await t.api("POST", "/api/v1/ingest", {
+      token,
+      body: {
+        points: [
+          { metric_id: metric, value: 1, timestamp: soon },
+          { metric_id: metric, value: 2, timestamp: "1970-01-01T00:00:00Z" },
+        ],
+      },
+    });
+    expect(res.status).toBe(200);
   });
 
   it("rejects the whole batch when one point is invalid, with per-point details", async () => {
