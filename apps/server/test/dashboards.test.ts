@@ -273,6 +273,27 @@ describe.each(DB_KINDS)("dashboards on %s", (kind) => {
     });
   });
 
+  it("drops a deleted metric's widgets from the stored layout, so the rest can be saved again", async () => {
+    const gone = (
+      await t.api("POST", `/api/v1/dashboards/${dash.id}/metrics`, {
+        session: owner,
+        body: { name: "soon gone", type: "gauge" },
+      })
+    ).body;
+    const kept = (await t.api("GET", `/api/v1/dashboards/${dash.id}/metrics`, { session: owner })).body[0];
+    const widgets = [
+      { id: "a", type: "metric", metric_id: kept.id, x: 0, y: 0, w: 6, h: 4 },
+      { id: "b", type: "metric", metric_id: gone.id, x: 6, y: 0, w: 6, h: 4 },
+      { id: "c", type: "connections", x: 0, y: 4, w: 3, h: 2 },
+    ];
+    const path = `/api/v1/dashboards/${dash.id}/layout`;
+    expect((await t.api("PUT", path, { session: editor, body: { widgets } })).status).toBe(200);
+    expect((await t.api("DELETE", `/api/v1/metrics/${gone.id}`, { session: editor })).status).toBe(204);
+    const stored = (await t.api("GET", path, { session: viewer })).body.widgets;
+    expect(stored.map((w: { id: string }) => w.id)).toEqual(["a", "c"]);
+    expect((await t.api("PUT", path, { session: editor, body: { widgets: stored } })).status).toBe(200);
+  });
+
   it("refuses a layout widget pointing at another dashboard's metric", async () => {
     const other = (await t.api("POST", "/api/v1/dashboards", { session: owner, body: { name: "Other" } }))
       .body;

@@ -2,8 +2,27 @@
 import { type Layout, layout } from "@pulseboard/client/rest";
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../context.ts";
+import type { Db } from "../db/schema.ts";
 import { ValidationError } from "../errors.ts";
 import { dashboardAccess, parse } from "./http.ts";
+
+/** A deleted metric's widgets leave the stored layout with it (else the next save is refused). */
+export async function dropMetricWidgets(db: Db, dashboardId: number, metricId: number): Promise<void> {
+  const row = await db
+    .selectFrom("layouts")
+    .select("widgets")
+    .where("dashboard_id", "=", dashboardId)
+    .executeTakeFirst();
+  if (!row) return;
+  const widgets = JSON.parse(row.widgets) as Layout["widgets"];
+  const kept = widgets.filter((w) => w.metric_id !== metricId);
+  if (kept.length === widgets.length) return;
+  await db
+    .updateTable("layouts")
+    .set({ widgets: JSON.stringify(kept), updated_at: Date.now() })
+    .where("dashboard_id", "=", dashboardId)
+    .execute();
+}
 
 export function registerLayout(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx;

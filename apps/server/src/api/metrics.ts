@@ -8,12 +8,14 @@ import {
   valuesQuery,
 } from "@pulseboard/client/rest";
 import type { FastifyInstance } from "fastify";
+import { alertServiceOf } from "../alerts/index.ts";
 import type { AppContext } from "../context.ts";
 import { downsample, rangeValues } from "../history.ts";
 import { listMetrics, metricJson } from "../model/dashboards.ts";
 import { assertMetricNameFree, createMetric, metricFor } from "../model/metrics.ts";
 import { announceConfig } from "../ws/config.ts";
 import { dashboardAccess, idParam, isoToMs, noContent, parse, requireUser } from "./http.ts";
+import { dropMetricWidgets } from "./layout.ts";
 
 export function registerMetrics(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx;
@@ -46,7 +48,11 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext) {
   app.delete("/api/v1/metrics/:id", async (request, reply) => {
     const { userId } = requireUser(request);
     const metric = await metricFor(db, userId, idParam(request, "id", "Metric"), "editor");
-    await db.deleteFrom("metrics").where("id", "=", metric.id).execute();
+    await db.transaction().execute(async (trx) => {
+      await trx.deleteFrom("metrics").where("id", "=", metric.id).execute();
+      await dropMetricWidgets(trx, metric.dashboard_id, metric.id);
+    });
+    alertServiceOf(ctx)?.ruleChanged(metric.id); // its rules went with it
     await announceConfig(ctx, metric.dashboard_id);
     return noContent(reply);
   });
