@@ -205,6 +205,7 @@ function RuleForm(props: {
         type="number"
         step="any"
         className="number"
+        placeholder="threshold"
         value={draft.threshold}
         onChange={(e) => set({ threshold: e.target.value })}
       />
