@@ -12,10 +12,10 @@ import {
   ensureWebBuilt,
   type Fixture,
   ingest,
-  login,
-  openBrowser,
+  openLiveDashboard,
   restSession,
   type ServerProcess,
+  signedInBrowser,
   startServer,
 } from "./e2e.ts";
 
@@ -30,11 +30,7 @@ beforeAll(async () => {
   server = await startServer({}, { users: [BOB] });
   fixture = await createFixture(server.url, "UI spec", 3);
   downloads = mkdtempSync(join(tmpdir(), "pb-web-downloads-"));
-  browser = await openBrowser({ downloadsPath: downloads });
-  const page = await browser.context.newPage();
-  await login(page, server.url);
-  await page.getByRole("heading", { name: "Dashboards" }).waitFor();
-  await page.close();
+  browser = await signedInBrowser(server.url, { downloadsPath: downloads });
 }, 120_000);
 
 afterAll(async () => {
@@ -44,10 +40,7 @@ afterAll(async () => {
 });
 
 async function openDashboard(id = fixture.dashboardId): Promise<Page> {
-  const page = await browser.context.newPage();
-  await page.goto(`${server.url}/dashboards/${id}`);
-  await page.getByTestId("connection-status").filter({ hasText: "Live" }).waitFor();
-  return page;
+  return openLiveDashboard(browser, server.url, id);
 }
 
 let clock = Date.now() - 60_000;

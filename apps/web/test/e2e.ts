@@ -5,7 +5,14 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { freePort, launchChromium, type Managed, spawnManaged, waitForPort } from "@pulseboard/test-support";
+import {
+  type ChromiumHandle,
+  freePort,
+  launchChromium,
+  type Managed,
+  spawnManaged,
+  waitForPort,
+} from "@pulseboard/test-support";
 import type { Page } from "playwright-core";
 import { isBuildStale, WEB_ROOT } from "./build-check.ts";
 
@@ -184,6 +191,24 @@ export async function login(page: Page, url: string, path = "/") {
   await page.getByLabel("Username").fill(DEMO.username);
   await page.getByLabel("Password").fill(DEMO.password);
   await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** A browser signed in as the demo user (the session cookie stays in its context). */
+export async function signedInBrowser(url: string, opts: Parameters<typeof openBrowser>[0] = {}) {
+  const browser = await openBrowser(opts);
+  const page = await browser.context.newPage();
+  await login(page, url);
+  await page.getByRole("heading", { name: "Dashboards" }).waitFor();
+  await page.close();
+  return browser;
+}
+
+/** A new page of `browser` on dashboard `id`, once its stream is live. */
+export async function openLiveDashboard(browser: ChromiumHandle, url: string, id: number): Promise<Page> {
+  const page = await browser.context.newPage();
+  await page.goto(`${url}/dashboards/${id}`);
+  await page.getByTestId("connection-status").filter({ hasText: "Live" }).waitFor();
+  return page;
 }
 
 export type SeriesDump = { timestamps: number[]; values: (number | null)[] } | null;

@@ -8,10 +8,11 @@ import {
   createFixture,
   ensureWebBuilt,
   ingest,
-  login,
   openBrowser,
+  openLiveDashboard,
   restSession,
   type ServerProcess,
+  signedInBrowser,
   startServer,
 } from "./e2e.ts";
 
@@ -35,11 +36,7 @@ beforeAll(async () => {
   ensureWebBuilt();
   server = await startServer({}, { users: [VERA] });
   rest = await restSession(server.url);
-  browser = await openBrowser();
-  const page = await browser.context.newPage();
-  await login(page, server.url);
-  await page.getByRole("heading", { name: "Dashboards" }).waitFor();
-  await page.close();
+  browser = await signedInBrowser(server.url);
 }, 120_000);
 
 afterAll(async () => {
@@ -49,10 +46,7 @@ afterAll(async () => {
 });
 
 async function openDashboard(id: number, on = browser): Promise<Page> {
-  const page = await on.context.newPage();
-  await page.goto(`${server.url}/dashboards/${id}`);
-  await page.getByTestId("connection-status").filter({ hasText: "Live" }).waitFor();
-  return page;
+  return openLiveDashboard(on, server.url, id);
 }
 
 /** Opens the panel from the card's ⚙ button and waits for its rules to load. */

@@ -200,33 +200,26 @@ function RuleForm(props: {
       >
         <ConditionOptions />
       </select>
-      <input
-        aria-label="Threshold"
-        type="number"
-        step="any"
-        className="number"
+      <NumberField
+        label="Threshold"
         placeholder="threshold"
         value={draft.threshold}
-        onChange={(e) => set({ threshold: e.target.value })}
+        onChange={(threshold) => set({ threshold })}
       />
       {unit}
       <span className="muted">for</span>
-      <input
-        aria-label="Duration in seconds"
-        type="number"
-        step="any"
-        className="number short"
+      <NumberField
+        label="Duration in seconds"
+        short
         value={draft.duration_s}
-        onChange={(e) => set({ duration_s: e.target.value })}
+        onChange={(duration_s) => set({ duration_s })}
       />
       <span className="muted">s, hysteresis</span>
-      <input
-        aria-label="Hysteresis"
-        type="number"
-        step="any"
-        className="number short"
+      <NumberField
+        label="Hysteresis"
+        short
         value={draft.hysteresis}
-        onChange={(e) => set({ hysteresis: e.target.value })}
+        onChange={(hysteresis) => set({ hysteresis })}
       />
       <label>
         <input type="checkbox" checked={draft.enabled} onChange={(e) => void toggle(e.target.checked)} />
@@ -242,5 +235,26 @@ function RuleForm(props: {
         </span>
       )}
     </form>
+  );
+}
+
+/** A number typed as text: the form keeps what was typed and the server judges it. */
+function NumberField(props: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  short?: boolean;
+  placeholder?: string;
+}) {
+  return (
+    <input
+      aria-label={props.label}
+      type="number"
+      step="any"
+      className={props.short ? "number short" : "number"}
+      placeholder={props.placeholder}
+      value={props.value}
+      onChange={(e) => props.onChange(e.target.value)}
+    />
   );
 }

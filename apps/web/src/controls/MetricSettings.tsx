@@ -6,6 +6,7 @@ import { type FormEvent, useEffect, useRef, useState } from "react";
 import { describeError } from "../api/errors.ts";
 import { api } from "../api/http.ts";
 import { AlertRules } from "./AlertRules.tsx";
+import { MetricNameInput } from "./NewMetric.tsx";
 
 type Message = { error: boolean; text: string };
 
@@ -99,14 +100,7 @@ function MetricForm({
     <>
       <form className="inline-form" aria-label="Metric" onSubmit={save}>
         <label>
-          Name{" "}
-          <input
-            name="settings-name"
-            required
-            maxLength={200}
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-          />
+          Name <MetricNameInput name="settings-name" value={name} onChange={setName} />
         </label>
         <label>
           Unit{" "}

@@ -33,14 +33,7 @@ export function NewMetric({
   return (
     <form className="inline-form" onSubmit={submit} aria-label="New metric">
       <label>
-        New metric{" "}
-        <input
-          name="metric-name"
-          required
-          maxLength={200}
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-        />
+        New metric <MetricNameInput name="metric-name" value={name} onChange={setName} />
       </label>
       <label>
         Type
@@ -63,5 +56,18 @@ export function NewMetric({
         </span>
       )}
     </form>
+  );
+}
+
+/** A metric's name as the server takes it: required, at most 200 characters. */
+export function MetricNameInput(props: { name: string; value: string; onChange: (value: string) => void }) {
+  return (
+    <input
+      name={props.name}
+      required
+      maxLength={200}
+      value={props.value}
+      onChange={(e) => props.onChange(e.target.value)}
+    />
   );
 }
