@@ -197,9 +197,10 @@ describe("client against the real server", () => {
   it("detects a peer that stops answering through the heartbeat and reconnects", async () => {
     const relay = await startRelay(t.port);
     try {
-      const client = connect({ url: `ws://127.0.0.1:${relay.port}/ws/dashboard/${dash}/`, heartbeatMs: 150 });
+      const client = connect({ url: `ws://127.0.0.1:${relay.port}/ws/dashboard/${dash}/`, heartbeatMs: 400 });
       await reachState(client, "open");
-      await sleep(400); // pongs keep a healthy connection alive past 2× heartbeat
+      // Pongs keep a healthy connection alive past 2× heartbeat (400 ms leaves room for a loaded machine).
+      await sleep(1000);
       expect(client.state).toBe("open");
       const states: ClientState[] = [];
       client.on("state", (s) => states.push(s.state));
