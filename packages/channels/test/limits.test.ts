@@ -85,12 +85,13 @@ describe("same-origin check", () => {
 
 describe("heartbeat", () => {
   it("terminates a peer that does not answer pings, and keeps one that does", async () => {
-    app = await start({ consumers: [Room], heartbeatMs: 100 });
+    // 300 ms: long enough that a loaded machine's pauses never make the live peer look dead.
+    app = await start({ consumers: [Room], heartbeatMs: 300 });
     const dead = await member(app, { wsOptions: { autoPong: false } });
     const alive = await member(app);
     const closed = await dead.closed;
     expect(closed.code).toBe(1006); // terminated, no closing handshake
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 900));
     expect(alive.isOpen).toBe(true);
     expect(app.server.connectionCount).toBe(1);
   });

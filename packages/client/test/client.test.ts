@@ -274,11 +274,11 @@ describe("heartbeat", () => {
   });
 
   it("treats a peer that stops answering as dead and reconnects", async () => {
-    const client = connect({ heartbeatMs: 50 });
+    const client = connect({ heartbeatMs: 200 });
     await reachState(client, "open");
     const states = trackStates(client);
     server.freeze(); // TCP stays up; only silence tells
-    await reachState(client, "reconnecting", 2000);
+    await reachState(client, "reconnecting", 5000);
     expect(states).toEqual(["open", "reconnecting"]);
   });
 });
