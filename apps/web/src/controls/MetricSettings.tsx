@@ -6,7 +6,7 @@ import { type FormEvent, useEffect, useRef, useState } from "react";
 import { describeError } from "../api/errors.ts";
 import { api } from "../api/http.ts";
 import { AlertRules } from "./AlertRules.tsx";
-import { MetricNameInput } from "./NewMetric.tsx";
+import { MetricNameField } from "./NewMetric.tsx";
 
 type Message = { error: boolean; text: string };
 
@@ -99,9 +99,7 @@ function MetricForm({
   return (
     <>
       <form className="inline-form" aria-label="Metric" onSubmit={save}>
-        <label>
-          Name <MetricNameInput name="settings-name" value={name} onChange={setName} />
-        </label>
+        <MetricNameField label="Name" name="settings-name" value={name} onChange={setName} />
         <label>
           Unit{" "}
           <input

@@ -32,9 +32,7 @@ export function NewMetric({
 
   return (
     <form className="inline-form" onSubmit={submit} aria-label="New metric">
-      <label>
-        New metric <MetricNameInput name="metric-name" value={name} onChange={setName} />
-      </label>
+      <MetricNameField label="New metric" name="metric-name" value={name} onChange={setName} />
       <label>
         Type
         <select name="metric-type" value={type} onChange={(e) => setType(e.target.value as MetricType)}>
@@ -60,14 +58,22 @@ export function NewMetric({
 }
 
 /** A metric's name as the server takes it: required, at most 200 characters. */
-export function MetricNameInput(props: { name: string; value: string; onChange: (value: string) => void }) {
+export function MetricNameField(props: {
+  label: string;
+  name: string;
+  value: string;
+  onChange: (value: string) => void;
+}) {
   return (
-    <input
-      name={props.name}
-      required
-      maxLength={200}
-      value={props.value}
-      onChange={(e) => props.onChange(e.target.value)}
-    />
+    <label>
+      {props.label}{" "}
+      <input
+        name={props.name}
+        required
+        maxLength={200}
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+      />
+    </label>
   );
 }
