@@ -74,7 +74,7 @@ export function DashboardPage({ id }: { id: number }) {
 
   // Renames and deletions made elsewhere (another page, a program) arrive as a re-announced
   // dashboard_config: cards follow it, and cards of deleted metrics leave this page's layout (the
-  // page that deleted the metric saves that; a later save here must not name it either).
+  // server already dropped them from the stored one; a later save here must not name them either).
   useEffect(() => {
     let seen = store.getSnapshot().metrics;
     return store.subscribe(() => {
@@ -185,14 +185,12 @@ export function DashboardPage({ id }: { id: number }) {
   const onMetricSaved = useCallback((m: Metric) => {
     setDashboard((d) => d && { ...d, metrics: d.metrics.map((x) => (x.id === m.id ? m : x)) });
   }, []);
-  const onMetricDeleted = useCallback(
-    (metricId: number) => {
-      setSettingsFor(null);
-      setDashboard((d) => d && { ...d, metrics: d.metrics.filter((m) => m.id !== metricId) });
-      save(withoutMetrics(widgetsRef.current ?? [], new Set([metricId])));
-    },
-    [save],
-  );
+  // The server drops a deleted metric's cards from the stored layout itself.
+  const onMetricDeleted = useCallback((metricId: number) => {
+    setSettingsFor(null);
+    setDashboard((d) => d && { ...d, metrics: d.metrics.filter((m) => m.id !== metricId) });
+    setWidgets((list) => list && withoutMetrics(list, new Set([metricId])));
+  }, []);
 
   if (error && !dashboard) {
     return (
