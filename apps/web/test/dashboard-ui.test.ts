@@ -15,6 +15,7 @@ import {
   openLiveDashboard,
   restSession,
   type ServerProcess,
+  settled,
   signedInBrowser,
   startServer,
 } from "./e2e.ts";
@@ -191,6 +192,40 @@ describe("dashboard UI", () => {
     await page.close();
   });
 
+  it("stacks the cards in one full-width column, in reading order, on a phone-sized screen", async () => {
+    const { call } = await restSession(server.url);
+    const path = `/api/v1/dashboards/${fixture.dashboardId}/layout`;
+    const before = await call<{ widgets: { id: string; x: number; y: number }[] }>("GET", path);
+    const phone = await signedInBrowser(server.url, { viewport: { width: 390, height: 844 } });
+    try {
+      const page = await openLiveDashboard(phone, server.url, fixture.dashboardId);
+      const grid = (await page.getByTestId("grid").boundingBox())!;
+      const boxes = () =>
+        page.locator("[data-widget-id]").evaluateAll((els) =>
+          els.map((el) => {
+            const r = el.getBoundingClientRect();
+            return { id: el.getAttribute("data-widget-id")!, x: r.x, y: r.y, width: r.width };
+          }),
+        );
+      const cards = await settled(page, boxes);
+      expect(cards.length).toBeGreaterThan(2);
+      for (const c of cards) {
+        expect(Math.abs(c.x - cards[0]!.x)).toBeLessThan(1); // one column
+        expect(c.width).toBeGreaterThan(grid.width * 0.9); // full width
+      }
+      // Top to bottom in the order a reader of the wide layout would meet them.
+      const shown = [...cards].sort((a, b) => a.y - b.y).map((c) => c.id);
+      const { widgets } = await call<{ widgets: { id: string; x: number; y: number }[] }>("GET", path);
+      const reading = [...widgets].sort((a, b) => a.y - b.y || a.x - b.x).map((w) => w.id);
+      if (widgets.length > 0) expect(shown).toEqual(reading);
+      // Only the view changed: the stored layout is as it was.
+      expect(widgets).toEqual(before.widgets);
+      await page.close();
+    } finally {
+      await phone.close();
+    }
+  });
+
   it("keeps rearranged widgets in place after a reload", async () => {
     const page = await openDashboard();
     await page.getByTestId("edit-toggle").click();
@@ -201,16 +236,7 @@ describe("dashboard UI", () => {
       const item = (await page.locator('[data-widget-id="counter"]').boundingBox())!;
       return { x: Math.round(item.x - grid.x), y: Math.round(item.y - grid.y), w: Math.round(item.width) };
     };
-    // Grid items animate into place: a position counts once two reads 150 ms apart agree.
-    const settled = async () => {
-      for (let last = await place(); ; ) {
-        await page.waitForTimeout(150);
-        const now = await place();
-        if (JSON.stringify(now) === JSON.stringify(last)) return now;
-        last = now;
-      }
-    };
-    const before = await settled();
+    const before = await settled(page, place);
     const title = counter.locator(".widget-title");
     const box = (await title.boundingBox())!;
     // Drag the "updates received" card by its title down below the first row of charts.
@@ -219,7 +245,7 @@ describe("dashboard UI", () => {
     for (let i = 1; i <= 10; i++) await page.mouse.move(box.x + 20 + i * 60, box.y + box.height / 2 + i * 40);
     await page.mouse.up();
     await page.getByTestId("save-state").filter({ hasText: "Layout saved" }).waitFor();
-    const moved = await settled();
+    const moved = await settled(page, place);
     expect(moved).not.toEqual(before);
     const { call } = await restSession(server.url);
     const saved = await call<{ widgets: { id: string; x: number; y: number }[] }>(

@@ -211,6 +211,16 @@ export async function openLiveDashboard(browser: ChromiumHandle, url: string, id
   return page;
 }
 
+/** Grid items animate into place: reads `read` until two reads 150 ms apart agree. */
+export async function settled<T>(page: Page, read: () => Promise<T>): Promise<T> {
+  for (let last = await read(); ; ) {
+    await page.waitForTimeout(150);
+    const now = await read();
+    if (JSON.stringify(now) === JSON.stringify(last)) return now;
+    last = now;
+  }
+}
+
 export type SeriesDump = { timestamps: number[]; values: (number | null)[] } | null;
 
 export function chartSeries(page: Page, metricId: number): Promise<SeriesDump> {

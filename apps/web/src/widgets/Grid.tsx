@@ -29,10 +29,30 @@ type Props = {
   onMove: (id: string, delta: -1 | 1) => void;
 };
 
+/** Below this width (a phone) the cards stack in one column, in reading order. */
+export const STACK_BELOW_PX = 720;
+
+/** The saved 12-column layout as one column: reading order (top-to-bottom, left-to-right), full width. */
+export function stacked(widgets: Widget[]): Layout {
+  let y = 0;
+  return [...widgets]
+    .sort((a, b) => a.y - b.y || a.x - b.x)
+    .map((w) => {
+      const item = { i: w.id, x: 0, y, w: 1, h: w.h, static: true };
+      y += item.h;
+      return item;
+    });
+}
+
 export function Grid(props: Props) {
   const { widgets, editing, onArrange } = props;
   const { width, containerRef, mounted } = useContainerWidth();
-  const layout: Layout = widgets.map((w) => ({ i: w.id, x: w.x, y: w.y, w: w.w, h: w.h, minW: 2, minH: 2 }));
+  // Narrow: stacked and fixed (dragging there would rewrite the wide layout); the ↑/↓ buttons of
+  // edit mode still reorder.
+  const narrow = width < STACK_BELOW_PX;
+  const layout: Layout = narrow
+    ? stacked(widgets)
+    : widgets.map((w) => ({ i: w.id, x: w.x, y: w.y, w: w.w, h: w.h, minW: 2, minH: 2 }));
   const arranged = (next: Layout) => {
     const byId = new Map(next.map((l) => [l.i, l]));
     onArrange(
@@ -43,14 +63,18 @@ export function Grid(props: Props) {
     );
   };
   return (
-    <div ref={containerRef} className={editing ? "grid editing" : "grid"} data-testid="grid">
+    <div
+      ref={containerRef}
+      className={`grid${editing ? " editing" : ""}${narrow ? " stacked" : ""}`}
+      data-testid="grid"
+    >
       {mounted && (
         <ReactGridLayout
           width={width}
           layout={layout}
-          gridConfig={{ cols: 12, rowHeight: 64, margin: [12, 12] }}
-          dragConfig={{ enabled: editing, handle: ".widget-title", cancel: "button,select" }}
-          resizeConfig={{ enabled: editing }}
+          gridConfig={{ cols: narrow ? 1 : 12, rowHeight: 64, margin: [12, 12] }}
+          dragConfig={{ enabled: editing && !narrow, handle: ".widget-title", cancel: "button,select" }}
+          resizeConfig={{ enabled: editing && !narrow }}
           onDragStop={(l) => arranged(l)}
           onResizeStop={(l) => arranged(l)}
         >
