@@ -374,6 +374,39 @@ describe.each(DB_KINDS)("dashboard consumer on %s", (kind) => {
     expect((await c.receive("metric_update")).payload).toMatchObject({ value: 4 });
   });
 
+  it("closes a removed member's open connections with 4003, then a deleted dashboard's with 4004", async () => {
+    const shared = (await t.api("POST", "/api/v1/dashboards", { session: owner, body: { name: "Revoked" } }))
+      .body.id;
+    const metric = (
+      await t.api("POST", `/api/v1/dashboards/${shared}/metrics`, {
+        session: owner,
+        body: { name: "x", type: "gauge" },
+      })
+    ).body.id;
+    const stan = await t.api("PUT", `/api/v1/dashboards/${shared}/members`, {
+      session: owner,
+      body: { username: "stan", role: "viewer" },
+    });
+    expect(stan.status).toBe(200);
+    const mine = await ready(ws(shared));
+    const theirs = await connect(ws(shared), { token: strangerToken });
+    await theirs.assertAuthenticated();
+
+    const removed = await t.api("DELETE", `/api/v1/dashboards/${shared}/members/${stan.body.user_id}`, {
+      session: owner,
+    });
+    expect(removed.status).toBe(204);
+    expect(await theirs.closed).toEqual({ code: 4003, reason: "Your access to this dashboard was removed" });
+    // The owner's stream goes on; the removed member cannot come back.
+    await ingest([{ metric_id: metric, value: 1 }]);
+    expect((await mine.receive("metric_update")).payload).toMatchObject({ metric_id: metric, value: 1 });
+    const again = await connect(ws(shared), { token: strangerToken });
+    expect((await again.receive("authentication")).payload).toMatchObject({ status_code: 403 });
+
+    expect((await t.api("DELETE", `/api/v1/dashboards/${shared}`, { session: owner })).status).toBe(204);
+    expect(await mine.closed).toEqual({ code: 4004, reason: "This dashboard was deleted" });
+  });
+
   it("serves a pause that outgrows what memory holds from storage: every point once, in order", async () => {
     const own = (await t.api("POST", "/api/v1/dashboards", { session: owner, body: { name: "Long pause" } }))
       .body.id;

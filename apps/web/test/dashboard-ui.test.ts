@@ -272,6 +272,43 @@ describe("dashboard UI", () => {
     await page.close();
   });
 
+  it("changes a member's role and removes them: their open dashboard stops with a notice", async () => {
+    const { call } = await restSession(server.url);
+    await call("PUT", `/api/v1/dashboards/${fixture.dashboardId}/members`, {
+      username: "bob",
+      role: "editor",
+    });
+    const bobs = await signedInBrowser(server.url, {}, BOB);
+    try {
+      const theirs = await openLiveDashboard(bobs, server.url, fixture.dashboardId);
+      const page = await openDashboard();
+      await page.getByRole("button", { name: "Share" }).click();
+      await page.getByLabel("Role of bob").selectOption("viewer");
+      await page.getByText("bob is now viewer.").waitFor();
+      const bob = await restSession(server.url, BOB.username, BOB.password);
+      const roleOf = async () =>
+        (await bob.call<{ id: number; role: string }[]>("GET", "/api/v1/dashboards")).find(
+          (d) => d.id === fixture.dashboardId,
+        )?.role;
+      expect(await roleOf()).toBe("viewer");
+
+      await page.getByRole("button", { name: "Remove bob" }).click();
+      await page.getByText("bob no longer has access.").waitFor();
+      expect(await page.getByLabel("Role of bob").count()).toBe(0);
+      expect(await roleOf()).toBeUndefined();
+      // Their page is told at once, as text, and its stream stays stopped.
+      await theirs.bringToFront();
+      await theirs
+        .getByTestId("access-notice")
+        .filter({ hasText: "Your access to this dashboard was removed" })
+        .waitFor();
+      await theirs.getByTestId("connection-status").filter({ hasText: "No access" }).waitFor();
+      await page.close();
+    } finally {
+      await bobs.close();
+    }
+  });
+
   it("shows hostile metric names as text, never as HTML", async () => {
     const { call } = await restSession(server.url);
     const hostile = '<img src=x onerror="window.__xss=1">';

@@ -186,18 +186,22 @@ export async function openBrowser(
   return launchChromium(opts);
 }
 
-export async function login(page: Page, url: string, path = "/") {
+export async function login(page: Page, url: string, path = "/", user = DEMO) {
   await page.goto(`${url}${path}`);
-  await page.getByLabel("Username").fill(DEMO.username);
-  await page.getByLabel("Password").fill(DEMO.password);
+  await page.getByLabel("Username").fill(user.username);
+  await page.getByLabel("Password").fill(user.password);
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
-/** A browser signed in as the demo user (the session cookie stays in its context). */
-export async function signedInBrowser(url: string, opts: Parameters<typeof openBrowser>[0] = {}) {
+/** A browser signed in (as the demo user by default; the session cookie stays in its context). */
+export async function signedInBrowser(
+  url: string,
+  opts: Parameters<typeof openBrowser>[0] = {},
+  user = DEMO,
+) {
   const browser = await openBrowser(opts);
   const page = await browser.context.newPage();
-  await login(page, url);
+  await login(page, url, "/", user);
   await page.getByRole("heading", { name: "Dashboards" }).waitFor();
   await page.close();
   return browser;

@@ -237,6 +237,7 @@ export function generateAsyncApi(options: AsyncApiOptions): JsonObject {
     for (const [action, schema] of Object.entries(consumer.incoming)) add(action, schema, "receive");
     for (const [action, schema] of Object.entries(consumer.outgoing)) add(action, schema, "send");
     for (const [action, schema] of Object.entries(consumer.events ?? {})) {
+      if ((schema.meta() as { internal?: boolean } | undefined)?.internal) continue; // never a frame
       add(action, schema, "send", `server → client (pushed to the group): ${action}`);
     }
     // Built-ins last, so a consumer that re-declares one (a stricter shape) wins.

@@ -55,10 +55,14 @@ export {
   type Logger,
 } from "./server.ts";
 
-/** Attaches documentation (for AsyncAPI) to a message schema; returns the same schema type. */
+/**
+ * Attaches documentation (for AsyncAPI) to a message schema; returns the same schema type.
+ * `internal: true` marks a server-side event that only reaches consumers' event handlers (which
+ * never forward it): it is left out of the AsyncAPI document, as no client ever sees it.
+ */
 export function message<T extends z.ZodType>(
   schema: T,
-  meta: { title?: string; description?: string; examples?: unknown[] },
+  meta: { title?: string; description?: string; examples?: unknown[]; internal?: boolean },
 ): T {
   return schema.meta(meta) as T;
 }

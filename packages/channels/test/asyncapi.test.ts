@@ -15,7 +15,10 @@ const room: ConsumerSpec = {
     message: z.object({ from: z.string(), text: z.string() }),
     pong: z.object({ action: z.literal("pong"), payload: z.null().optional() }),
   },
-  events: { notice: z.object({ text: z.string(), at: z.iso.datetime() }) },
+  events: {
+    notice: z.object({ text: z.string(), at: z.iso.datetime() }),
+    kick: message(z.object({ user: z.string() }), { internal: true }),
+  },
   sendCompletion: true,
 };
 
@@ -63,6 +66,8 @@ describe("AsyncAPI generator", () => {
     const send = d.operations["chat.send"].messages.map((m: Any) => m.$ref);
     expect(recv).toEqual(["#/channels/chat/messages/client.message", "#/channels/chat/messages/client.ping"]);
     expect(send).toContain("#/channels/chat/messages/server.notice");
+    // An internal event only reaches event handlers: no client ever sees it as a frame.
+    expect(JSON.stringify(d)).not.toContain("kick");
     expect(d.operations["chat.receive"].action).toBe("receive");
     expect(d.operations["chat.send"].action).toBe("send");
   });
@@ -114,7 +119,9 @@ describe("AsyncAPI generator", () => {
   it("builds examples that the consumer's own Zod schemas accept", () => {
     const all = [
       ...Object.entries(room.incoming).map(([a, s]) => [`client.${a}`, s] as const),
-      ...Object.entries({ ...room.outgoing, ...room.events }).map(([a, s]) => [`server.${a}`, s] as const),
+      ...Object.entries({ ...room.outgoing, notice: room.events!.notice! }).map(
+        ([a, s]) => [`server.${a}`, s] as const,
+      ),
     ];
     for (const [action, schema] of all) {
       const frame = d.components.messages[`chat.${action}`].examples[0].payload;

@@ -232,18 +232,18 @@ export class PulseboardClient extends Emitter<ClientEvents> {
       this.#armWatchdog();
       this.#receive(frameText(ev.data));
     };
-    socket.onclose = (ev: { code?: number }) => {
+    socket.onclose = (ev: { code?: number; reason?: string }) => {
       if (socket !== this.#socket) return;
-      this.#lost(ev.code);
+      this.#lost(ev.code, ev.reason);
     };
     // Errors are always followed by a close, which is where recovery happens.
     socket.onerror = () => {};
   }
 
-  #lost(closeCode: number | undefined): void {
+  #lost(closeCode: number | undefined, reason?: string): void {
     this.#detach();
     this.#clearTimers();
-    const terminal = errorForClose(closeCode, undefined);
+    const terminal = errorForClose(closeCode, undefined, reason);
     if (terminal) {
       this.#fail(terminal);
       return;

@@ -81,6 +81,7 @@ const statusByClose: Record<number, 401 | 403 | 404> = {
 export function errorForClose(
   closeCode: number | undefined,
   auth: ServerPayloads["authentication"] | undefined,
+  closeReason?: string,
 ): ClientAuthError | undefined {
   const fromAuth = auth?.status_code;
   const status =
@@ -90,6 +91,7 @@ export function errorForClose(
         ? undefined
         : statusByClose[closeCode];
   if (status === undefined) return undefined;
-  const detail = auth?.data.detail ?? `connection refused (close code ${closeCode})`;
+  // A close after the handshake (e.g. access removed, dashboard deleted) says why in its reason.
+  const detail = auth?.data.detail || closeReason || `connection refused (close code ${closeCode})`;
   return new ClientAuthError(status, closeCode, detail);
 }

@@ -3,6 +3,7 @@ import { type Member, memberBody } from "@pulseboard/client/rest";
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../context.ts";
 import { removeMember, setMember } from "../model/dashboards.ts";
+import { memberRemoved, revokeAccess } from "../ws/revoke.ts";
 import { dashboardAccess, idParam, noContent, parse } from "./http.ts";
 
 export function registerMembers(app: FastifyInstance, ctx: AppContext) {
@@ -27,7 +28,9 @@ export function registerMembers(app: FastifyInstance, ctx: AppContext) {
 
   app.delete("/api/v1/dashboards/:id/members/:userId", async (request, reply) => {
     const { dashboardId: id } = await dashboardAccess(db, request, "owner");
-    await removeMember(db, id, idParam(request, "userId", "Member"));
+    const userId = idParam(request, "userId", "Member");
+    await removeMember(db, id, userId);
+    await revokeAccess(ctx, id, memberRemoved(userId));
     return noContent(reply);
   });
 }

@@ -24,6 +24,7 @@ import { listMetrics } from "../model/dashboards.ts";
 import { configPayload } from "./config.ts";
 import type { PresenceCounter } from "./presence.ts";
 import { pacedPresence } from "./presence-pacing.ts";
+import { accessRevoked } from "./revoke.ts";
 
 export const HISTORY_POINTS = 100;
 /**
@@ -119,6 +120,7 @@ export function dashboardConsumer(
       metric_update: serverMessages.metric_update.shape.payload,
       presence: serverMessages.presence.shape.payload,
       alert: serverMessages.alert.shape.payload,
+      access_revoked: accessRevoked,
     },
     sendCompletion: ctx.config.sendCompletion,
     state: (): State => ({ subscribed: new Set(), held: null, pausedAt: null, overflow: null, dropped: 0 }),
@@ -217,6 +219,9 @@ export function dashboardConsumer(
         const current = new Set(event.metrics.map((m) => m.id));
         for (const id of c.state.subscribed) if (!current.has(id)) c.state.subscribed.delete(id);
         c.sendRaw(frame);
+      },
+      access_revoked: (event, c) => {
+        if (event.user_id === null || event.user_id === c.user.userId) c.close(event.code, event.reason);
       },
       metric_update: (event, c, frame) => {
         if (!c.state.subscribed.has(event.metric_id)) return;

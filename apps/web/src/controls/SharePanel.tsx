@@ -1,9 +1,11 @@
-// Owner-only: who can see this dashboard, and adding someone by user name with a role.
+// Owner-only: who can see this dashboard, adding someone by user name with a role, changing a
+// member's role and removing a member (whose open dashboards the server then closes).
 
 import type { Member, Role } from "@pulseboard/client/rest";
 import { type FormEvent, useEffect, useState } from "react";
 import { describeError } from "../api/errors.ts";
 import { api } from "../api/http.ts";
+import { useSession } from "../app/session.tsx";
 import { RoleOptions } from "./options.tsx";
 
 export function SharePanel({ dashboardId, onClose }: { dashboardId: number; onClose: () => void }) {
@@ -11,18 +13,39 @@ export function SharePanel({ dashboardId, onClose }: { dashboardId: number; onCl
   const [username, setUsername] = useState("");
   const [role, setRole] = useState<Role>("viewer");
   const [message, setMessage] = useState<{ error: boolean; text: string } | null>(null);
+  const me = useSession().user?.id;
 
   useEffect(() => {
     api.members(dashboardId).then(setMembers, (e) => setMessage({ error: true, text: describeError(e) }));
   }, [dashboardId]);
 
+  const share = async (name: string, as: Role) => {
+    try {
+      const member = await api.putMember(dashboardId, name, as);
+      // A role change keeps the member's place in the list; someone new is added at the end.
+      setMembers((list) =>
+        list.some((m) => m.user_id === member.user_id)
+          ? list.map((m) => (m.user_id === member.user_id ? member : m))
+          : [...list, member],
+      );
+      setMessage({ error: false, text: `${member.username} is now ${member.role}.` });
+      return true;
+    } catch (e) {
+      setMessage({ error: true, text: describeError(e) });
+      return false;
+    }
+  };
+
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    if (await share(username.trim(), role)) setUsername("");
+  };
+
+  const remove = async (member: Member) => {
     try {
-      const member = await api.putMember(dashboardId, username.trim(), role);
-      setMembers((list) => [...list.filter((m) => m.user_id !== member.user_id), member]);
-      setMessage({ error: false, text: `${member.username} is now ${member.role}.` });
-      setUsername("");
+      await api.removeMember(dashboardId, member.user_id);
+      setMembers((list) => list.filter((m) => m.user_id !== member.user_id));
+      setMessage({ error: false, text: `${member.username} no longer has access.` });
     } catch (e) {
       setMessage({ error: true, text: describeError(e) });
     }
@@ -37,11 +60,33 @@ export function SharePanel({ dashboardId, onClose }: { dashboardId: number; onCl
         </button>
       </div>
       <ul className="members">
-        {members.map((m) => (
-          <li key={m.user_id}>
-            <span>{m.username}</span> <span className={`role role-${m.role}`}>{m.role}</span>
-          </li>
-        ))}
+        {members.map((m) =>
+          m.user_id === me ? (
+            <li key={m.user_id}>
+              <span>{m.username}</span> <span className={`role role-${m.role}`}>{m.role}</span>{" "}
+              <span className="muted">(you)</span>
+            </li>
+          ) : (
+            <li key={m.user_id}>
+              <span>{m.username}</span>{" "}
+              <select
+                aria-label={`Role of ${m.username}`}
+                value={m.role}
+                onChange={(e) => void share(m.username, e.target.value as Role)}
+              >
+                <RoleOptions />
+              </select>{" "}
+              <button
+                type="button"
+                className="ghost danger"
+                aria-label={`Remove ${m.username}`}
+                onClick={() => void remove(m)}
+              >
+                Remove
+              </button>
+            </li>
+          ),
+        )}
       </ul>
       <form className="inline-form" onSubmit={submit}>
         <label>

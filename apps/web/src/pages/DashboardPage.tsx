@@ -18,7 +18,7 @@ import { DashboardConnection } from "../live/connection.ts";
 import { LiveStore } from "../live/store.ts";
 import { defaultLayout, newWidgetId, WIDGETS } from "../widgets/catalog.ts";
 import { Grid } from "../widgets/Grid.tsx";
-import { StatusIndicator } from "../widgets/StatusIndicator.tsx";
+import { AccessNotice, StatusIndicator } from "../widgets/StatusIndicator.tsx";
 
 /** Long ranges are drawn from about this many buckets (REST `points=`, live bucketing). */
 const POINTS_PER_RANGE = 600;
@@ -269,6 +269,7 @@ export function DashboardPage({ id }: { id: number }) {
           </button>
         )}
       </div>
+      <AccessNotice store={store} />
       {sharing && <SharePanel dashboardId={id} onClose={() => setSharing(false)} />}
       {settingsMetric && (
         <MetricSettings

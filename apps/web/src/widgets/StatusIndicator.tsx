@@ -25,3 +25,14 @@ export function StatusIndicator({ store }: { store: LiveStore }) {
     </output>
   );
 }
+
+/** Says why the stream stopped for good (access removed, dashboard deleted), as text. */
+export function AccessNotice({ store }: { store: LiveStore }) {
+  const { state, detail } = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  if (state !== "denied") return null;
+  return (
+    <p className="error banner" role="alert" data-testid="access-notice">
+      Live updates stopped: {detail || "no access to this dashboard"}
+    </p>
+  );
+}
