@@ -407,6 +407,28 @@ describe.each(DB_KINDS)("dashboard consumer on %s", (kind) => {
     expect(await mine.closed).toEqual({ code: 4004, reason: "This dashboard was deleted" });
   });
 
+  it("closes the sockets of a revoked API token and of a signed-out session with 4001, and only those", async () => {
+    const created = await t.api("POST", "/api/v1/tokens", { session: owner, body: { name: "short-lived" } });
+    expect(created.status).toBe(201);
+    const byToken = await connect(ws(), { token: created.body.token });
+    await byToken.assertAuthenticated();
+    const session = await t.login("wanda", "pw");
+    const bySession = await connect(ws(), { cookie: `pb_session=${session.cookie}` });
+    await bySession.assertAuthenticated();
+    const other = await ready(); // the suite's own token: untouched by either
+
+    expect((await t.api("DELETE", `/api/v1/tokens/${created.body.id}`, { session: owner })).status).toBe(204);
+    expect(await byToken.closed).toEqual({ code: 4001, reason: "This API token was revoked" });
+    expect(bySession.isOpen).toBe(true);
+
+    expect((await t.api("POST", "/api/v1/auth/logout", { session })).status).toBe(204);
+    expect(await bySession.closed).toEqual({ code: 4001, reason: "Signed out" });
+
+    await ingest([{ metric_id: cpu, value: 5 }]);
+    expect((await other.receive("metric_update")).payload).toMatchObject({ metric_id: cpu, value: 5 });
+    expect(other.isOpen).toBe(true);
+  });
+
   it("serves a pause that outgrows what memory holds from storage: every point once, in order", async () => {
     const own = (await t.api("POST", "/api/v1/dashboards", { session: owner, body: { name: "Long pause" } }))
       .body.id;

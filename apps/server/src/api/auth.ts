@@ -6,6 +6,7 @@ import { createSession, deleteSession, SESSION_COOKIE } from "../auth/sessions.t
 import type { AppContext } from "../context.ts";
 import { RateLimitedError, UnauthorizedError } from "../errors.ts";
 import { findUserByName, getPreferences } from "../model/users.ts";
+import { credentialGroup, revokeAccess, signedOut } from "../ws/revoke.ts";
 import { noContent, parse, requireUser } from "./http.ts";
 
 // Failed logins per username+address in a sliding minute: slows password guessing down.
@@ -49,7 +50,10 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext) {
 
   app.post("/api/v1/auth/logout", async (request, reply) => {
     const principal = requireUser(request);
-    if (principal.session) await deleteSession(ctx.db, principal.session.idHash);
+    if (principal.session) {
+      await deleteSession(ctx.db, principal.session.idHash);
+      await revokeAccess(ctx, credentialGroup(principal)!, signedOut);
+    }
     reply.clearCookie(SESSION_COOKIE, { path: "/" });
     return noContent(reply);
   });

@@ -10,7 +10,7 @@ import type { AppContext } from "../context.ts";
 import { NotFoundError } from "../errors.ts";
 import { createDashboard, dashboardJson, listMetrics, metricJson } from "../model/dashboards.ts";
 import { announceConfig } from "../ws/config.ts";
-import { dashboardDeleted, revokeAccess } from "../ws/revoke.ts";
+import { dashboardDeleted, revokeDashboard } from "../ws/revoke.ts";
 import { dashboardAccess, noContent, parse, requireUser } from "./http.ts";
 
 export function registerDashboards(app: FastifyInstance, ctx: AppContext) {
@@ -60,7 +60,7 @@ export function registerDashboards(app: FastifyInstance, ctx: AppContext) {
   app.delete("/api/v1/dashboards/:id", async (request, reply) => {
     const { dashboardId: id } = await dashboardAccess(db, request, "owner");
     await db.deleteFrom("dashboards").where("id", "=", id).execute();
-    await revokeAccess(ctx, id, dashboardDeleted);
+    await revokeDashboard(ctx, id, dashboardDeleted);
     return noContent(reply);
   });
 }

@@ -3,7 +3,7 @@ import { type Member, memberBody } from "@pulseboard/client/rest";
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../context.ts";
 import { removeMember, setMember } from "../model/dashboards.ts";
-import { memberRemoved, revokeAccess } from "../ws/revoke.ts";
+import { memberRemoved, revokeDashboard } from "../ws/revoke.ts";
 import { dashboardAccess, idParam, noContent, parse } from "./http.ts";
 
 export function registerMembers(app: FastifyInstance, ctx: AppContext) {
@@ -30,7 +30,7 @@ export function registerMembers(app: FastifyInstance, ctx: AppContext) {
     const { dashboardId: id } = await dashboardAccess(db, request, "owner");
     const userId = idParam(request, "userId", "Member");
     await removeMember(db, id, userId);
-    await revokeAccess(ctx, id, memberRemoved(userId));
+    await revokeDashboard(ctx, id, memberRemoved(userId));
     return noContent(reply);
   });
 }

@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import { createApiToken } from "../auth/tokens.ts";
 import type { AppContext } from "../context.ts";
 import { NotFoundError } from "../errors.ts";
+import { revokeAccess, tokenGroup, tokenRevoked } from "../ws/revoke.ts";
 import { idParam, noContent, parse, requireUser } from "./http.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -41,6 +42,7 @@ export function registerTokens(app: FastifyInstance, ctx: AppContext) {
       .where("user_id", "=", userId)
       .executeTakeFirst();
     if (Number(result.numDeletedRows) === 0) throw new NotFoundError("Token");
+    await revokeAccess(ctx, tokenGroup(id), tokenRevoked);
     return noContent(reply);
   });
 }

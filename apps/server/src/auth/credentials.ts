@@ -4,9 +4,16 @@ import type { Db } from "../db/schema.ts";
 import { CsrfError } from "../errors.ts";
 import { safeEqual } from "./secrets.ts";
 import { findSession, type Session } from "./sessions.ts";
-import { findTokenUser } from "./tokens.ts";
+import { findToken } from "./tokens.ts";
 
-export type Principal = { userId: number; username: string; via: "session" | "token"; session?: Session };
+export type Principal = {
+  userId: number;
+  username: string;
+  via: "session" | "token";
+  session?: Session;
+  /** The API token's id when `via` is "token". */
+  tokenId?: number;
+};
 
 export type RawCredentials = {
   cookie?: string | undefined;
@@ -23,9 +30,11 @@ async function username(db: Db, userId: number): Promise<string | undefined> {
 export async function authenticate(db: Db, creds: RawCredentials): Promise<Principal | undefined> {
   const bearer = /^Bearer\s+(\S+)$/i.exec(creds.authorization ?? "")?.[1] ?? creds.queryToken;
   if (bearer) {
-    const userId = await findTokenUser(db, bearer);
-    const name = userId === undefined ? undefined : await username(db, userId);
-    return userId === undefined || name === undefined ? undefined : { userId, username: name, via: "token" };
+    const found = await findToken(db, bearer);
+    const name = found === undefined ? undefined : await username(db, found.userId);
+    return found === undefined || name === undefined
+      ? undefined
+      : { userId: found.userId, username: name, via: "token", tokenId: found.tokenId };
   }
   if (creds.cookie) {
     const session = await findSession(db, creds.cookie);

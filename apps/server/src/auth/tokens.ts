@@ -14,8 +14,11 @@ export async function createApiToken(db: Db, userId: number, name: string) {
   return { id: row.id, name: row.name, token };
 }
 
-/** The user id owning this token, or undefined. Records the use (coarsely, to spare writes). */
-export async function findTokenUser(db: Db, token: string): Promise<number | undefined> {
+/** The token's id and its owner, or undefined. Records the use (coarsely, to spare writes). */
+export async function findToken(
+  db: Db,
+  token: string,
+): Promise<{ tokenId: number; userId: number } | undefined> {
   const row = await db
     .selectFrom("api_tokens")
     .select(["id", "user_id", "last_used_at"])
@@ -26,5 +29,5 @@ export async function findTokenUser(db: Db, token: string): Promise<number | und
   if (row.last_used_at === null || now - row.last_used_at > 60_000) {
     await db.updateTable("api_tokens").set({ last_used_at: now }).where("id", "=", row.id).execute();
   }
-  return row.user_id;
+  return { tokenId: row.id, userId: row.user_id };
 }

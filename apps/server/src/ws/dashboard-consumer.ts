@@ -24,7 +24,7 @@ import { listMetrics } from "../model/dashboards.ts";
 import { configPayload } from "./config.ts";
 import type { PresenceCounter } from "./presence.ts";
 import { pacedPresence } from "./presence-pacing.ts";
-import { accessRevoked } from "./revoke.ts";
+import { accessRevoked, credentialGroup } from "./revoke.ts";
 
 export const HISTORY_POINTS = 100;
 /**
@@ -132,6 +132,8 @@ export function dashboardConsumer(
       const dashboard = c.object;
       const metrics = await listMetrics(db, dashboard.id);
       await c.join(dashboardGroup(dashboard.id));
+      const credential = credentialGroup(c.user);
+      if (credential) await c.join(credential); // closed at once if the credential is revoked
       for (const m of metrics) c.state.subscribed.add(m.id);
       c.send("dashboard_config", configPayload(dashboard, metrics));
       for (const m of metrics) {

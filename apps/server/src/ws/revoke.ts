@@ -1,9 +1,14 @@
-// Owns taking live access away: permissions are checked at the handshake, so when a member is
-// removed or a dashboard deleted, the connections already open must be closed too. The event goes
-// through the dashboard group (every node of a cluster) and is never forwarded to a client; each
-// connection it concerns closes with 4003 (no longer a member) or 4004 (no such dashboard).
+// Owns taking live access away: permissions and credentials are checked at the handshake, so when
+// a member is removed, a dashboard deleted, an API token revoked or a session signed out, the
+// connections already open must be closed too. The event goes through a group (every node of a
+// cluster) and is never forwarded to a client; each connection it concerns closes with 4003 (no
+// longer a member), 4004 (no such dashboard) or 4001 (its credentials are gone).
+//
+// Groups: "dashboard.<id>" (every connection to it) and one per credential a connection opened
+// with, "credential.token.<id>" or "credential.session.<hash>".
 import { message } from "@pulseboard/channels";
 import { z } from "zod";
+import type { Principal } from "../auth/credentials.ts";
 import type { AppContext } from "../context.ts";
 import { dashboardGroup } from "../fanout.ts";
 
@@ -11,26 +16,35 @@ export const accessRevoked = message(
   z.object({
     /** The user whose connections close; null: every connection to the dashboard. */
     user_id: z.number().int().nullable(),
-    code: z.union([z.literal(4003), z.literal(4004)]),
+    code: z.union([z.literal(4001), z.literal(4003), z.literal(4004)]),
     reason: z.string(),
   }),
   { internal: true, description: "Closes the connections that lost access (never sent to clients)." },
 );
 export type AccessRevoked = z.infer<typeof accessRevoked>;
 
+export const tokenGroup = (tokenId: number) => `credential.token.${tokenId}`;
+const sessionGroup = (idHash: string) => `credential.session.${idHash}`;
+
+/** The group of the connections opened with this principal's credential. */
+export function credentialGroup(principal: Principal): string | undefined {
+  if (principal.via === "token" && principal.tokenId !== undefined) return tokenGroup(principal.tokenId);
+  if (principal.via === "session" && principal.session) return sessionGroup(principal.session.idHash);
+  return undefined;
+}
+
 /** After a committed change: closes the affected live connections, on every node. */
-export async function revokeAccess(
-  ctx: AppContext,
-  dashboardId: number,
-  event: AccessRevoked,
-): Promise<void> {
+export async function revokeAccess(ctx: AppContext, group: string, event: AccessRevoked): Promise<void> {
   try {
-    await ctx.channels.groupSend(dashboardGroup(dashboardId), "access_revoked", event);
+    await ctx.channels.groupSend(group, "access_revoked", event);
   } catch (err) {
     // Stored either way; the connections lose access at their next handshake.
-    ctx.log.error({ err, dashboardId }, "closing connections that lost access failed");
+    ctx.log.error({ err, group }, "closing connections that lost access failed");
   }
 }
+
+export const revokeDashboard = (ctx: AppContext, dashboardId: number, event: AccessRevoked) =>
+  revokeAccess(ctx, dashboardGroup(dashboardId), event);
 
 export const memberRemoved = (userId: number): AccessRevoked => ({
   user_id: userId,
@@ -43,3 +57,11 @@ export const dashboardDeleted: AccessRevoked = {
   code: 4004,
   reason: "This dashboard was deleted",
 };
+
+export const tokenRevoked: AccessRevoked = {
+  user_id: null,
+  code: 4001,
+  reason: "This API token was revoked",
+};
+
+export const signedOut: AccessRevoked = { user_id: null, code: 4001, reason: "Signed out" };
