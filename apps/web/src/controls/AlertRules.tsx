@@ -7,6 +7,7 @@ import { describeError } from "../api/errors.ts";
 import { api } from "../api/http.ts";
 import { formatValue } from "../widgets/types.ts";
 import { ConditionOptions } from "./options.tsx";
+import { OutcomeText, useOutcome } from "./outcome.tsx";
 
 type Draft = {
   condition: AlertCondition;
@@ -16,7 +17,6 @@ type Draft = {
   enabled: boolean;
 };
 type Values = Omit<AlertRule, "id" | "metric_id">;
-type Message = { error: boolean; text: string };
 
 const BLANK: Draft = { condition: "above", threshold: "", duration_s: "0", hysteresis: "0", enabled: true };
 
@@ -104,14 +104,12 @@ export function AlertRules({
                   submit="Save"
                   onSubmit={(values) => update(r.id, values)}
                   onToggle={(enabled) => update(r.id, { enabled })}
-                  extra={(report) => (
+                  extra={(fail) => (
                     <button
                       type="button"
                       className="icon danger"
                       aria-label="Delete rule"
-                      onClick={() =>
-                        remove(r.id).catch((e) => report({ error: true, text: describeError(e) }))
-                      }
+                      onClick={() => remove(r.id).catch(fail)}
                     >
                       ✕
                     </button>
@@ -153,25 +151,14 @@ function RuleForm(props: {
   submit: string;
   onSubmit: (values: Values) => Promise<void>;
   onToggle?: (enabled: boolean) => Promise<void>;
-  extra?: (report: (m: Message) => void) => ReactNode;
+  extra?: (fail: (e: unknown) => void) => ReactNode;
   resetOnSuccess?: boolean;
   lead?: string;
 }) {
   const [draft, setDraft] = useState(props.initial);
-  const [message, setMessage] = useState<Message | null>(null);
+  const { outcome, run, fail } = useOutcome();
   const set = (patch: Partial<Draft>) => setDraft((d) => ({ ...d, ...patch }));
 
-  const run = async (action: () => Promise<void>, done: string) => {
-    setMessage(null);
-    try {
-      await action();
-      setMessage({ error: false, text: done });
-      return true;
-    } catch (e) {
-      setMessage({ error: true, text: describeError(e) });
-      return false;
-    }
-  };
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const ok = await run(
@@ -228,12 +215,8 @@ function RuleForm(props: {
       <button type="submit" className={props.resetOnSuccess ? "primary" : undefined}>
         {props.submit}
       </button>
-      {props.extra?.(setMessage)}
-      {message && (
-        <span className={message.error ? "error" : "ok"} role={message.error ? "alert" : "status"}>
-          {message.text}
-        </span>
-      )}
+      {props.extra?.(fail)}
+      <OutcomeText outcome={outcome} inline />
     </form>
   );
 }

@@ -3,12 +3,10 @@
 // editors manage (AlertRules). Other open pages follow through the re-announced dashboard_config.
 import type { Metric } from "@pulseboard/client/rest";
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import { describeError } from "../api/errors.ts";
 import { api } from "../api/http.ts";
 import { AlertRules } from "./AlertRules.tsx";
-import { MetricNameField } from "./NewMetric.tsx";
-
-type Message = { error: boolean; text: string };
+import { NameField } from "./NameForm.tsx";
+import { OutcomeText, useOutcome } from "./outcome.tsx";
 
 export function MetricSettings({
   dashboardId,
@@ -71,35 +69,25 @@ function MetricForm({
   const [unit, setUnit] = useState(metric.unit);
   const [description, setDescription] = useState(metric.description);
   const [confirming, setConfirming] = useState(false);
-  const [message, setMessage] = useState<Message | null>(null);
+  const { outcome, run } = useOutcome();
 
   const save = async (event: FormEvent) => {
     event.preventDefault();
-    setMessage(null);
-    try {
+    await run(async () => {
       const saved = await api.patchMetric(metric.id, { name, unit, description });
       onSaved(saved);
       setName(saved.name);
-      setMessage({ error: false, text: "Saved." });
-    } catch (e) {
-      setMessage({ error: true, text: describeError(e) });
-    }
+    }, "Saved.");
   };
   const remove = async () => {
-    setMessage(null);
-    try {
-      await api.deleteMetric(metric.id);
-      onDeleted(metric.id);
-    } catch (e) {
-      setConfirming(false);
-      setMessage({ error: true, text: describeError(e) });
-    }
+    if (await run(() => api.deleteMetric(metric.id))) onDeleted(metric.id);
+    else setConfirming(false);
   };
 
   return (
     <>
       <form className="inline-form" aria-label="Metric" onSubmit={save}>
-        <MetricNameField label="Name" name="settings-name" value={name} onChange={setName} />
+        <NameField label="Name" name="settings-name" value={name} onChange={setName} />
         <label>
           Unit{" "}
           <input
@@ -142,11 +130,7 @@ function MetricForm({
           </button>
         </fieldset>
       )}
-      {message && (
-        <p className={message.error ? "error" : "ok"} role={message.error ? "alert" : "status"}>
-          {message.text}
-        </p>
-      )}
+      <OutcomeText outcome={outcome} />
     </>
   );
 }

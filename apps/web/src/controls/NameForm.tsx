@@ -16,19 +16,31 @@ export function NameForm(props: {
   }
   return (
     <form className="inline-form" onSubmit={(e) => void submit(e).catch(() => {})}>
-      <label>
-        {props.label}{" "}
-        <input
-          name={props.field}
-          required
-          maxLength={200}
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-        />
-      </label>
+      <NameField label={props.label} name={props.field} value={name} onChange={setName} />
       <button type="submit" className="primary">
         {props.submit}
       </button>
     </form>
+  );
+}
+
+/** A name as the server takes it (dashboard, token, metric): required, at most 200 characters. */
+export function NameField(props: {
+  label: string;
+  name: string;
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <label>
+      {props.label}{" "}
+      <input
+        name={props.name}
+        required
+        maxLength={200}
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+      />
+    </label>
   );
 }

@@ -5,6 +5,7 @@ import type { Metric } from "@pulseboard/client/rest";
 import { type FormEvent, useState } from "react";
 import { describeError } from "../api/errors.ts";
 import { api } from "../api/http.ts";
+import { NameField } from "./NameForm.tsx";
 
 export function NewMetric({
   dashboardId,
@@ -32,7 +33,7 @@ export function NewMetric({
 
   return (
     <form className="inline-form" onSubmit={submit} aria-label="New metric">
-      <MetricNameField label="New metric" name="metric-name" value={name} onChange={setName} />
+      <NameField label="New metric" name="metric-name" value={name} onChange={setName} />
       <label>
         Type
         <select name="metric-type" value={type} onChange={(e) => setType(e.target.value as MetricType)}>
@@ -54,26 +55,5 @@ export function NewMetric({
         </span>
       )}
     </form>
-  );
-}
-
-/** A metric's name as the server takes it: required, at most 200 characters. */
-export function MetricNameField(props: {
-  label: string;
-  name: string;
-  value: string;
-  onChange: (value: string) => void;
-}) {
-  return (
-    <label>
-      {props.label}{" "}
-      <input
-        name={props.name}
-        required
-        maxLength={200}
-        value={props.value}
-        onChange={(e) => props.onChange(e.target.value)}
-      />
-    </label>
   );
 }

@@ -3,53 +3,47 @@
 
 import type { Member, Role } from "@pulseboard/client/rest";
 import { type FormEvent, useEffect, useState } from "react";
-import { describeError } from "../api/errors.ts";
 import { api } from "../api/http.ts";
 import { useSession } from "../app/session.tsx";
 import { RoleOptions } from "./options.tsx";
+import { OutcomeText, useOutcome } from "./outcome.tsx";
 
 export function SharePanel({ dashboardId, onClose }: { dashboardId: number; onClose: () => void }) {
   const [members, setMembers] = useState<Member[]>([]);
   const [username, setUsername] = useState("");
   const [role, setRole] = useState<Role>("viewer");
-  const [message, setMessage] = useState<{ error: boolean; text: string } | null>(null);
+  const { outcome, run, fail } = useOutcome();
   const me = useSession().user?.id;
 
   useEffect(() => {
-    api.members(dashboardId).then(setMembers, (e) => setMessage({ error: true, text: describeError(e) }));
-  }, [dashboardId]);
+    api.members(dashboardId).then(setMembers, fail);
+  }, [dashboardId, fail]);
 
-  const share = async (name: string, as: Role) => {
-    try {
-      const member = await api.putMember(dashboardId, name, as);
-      // A role change keeps the member's place in the list; someone new is added at the end.
-      setMembers((list) =>
-        list.some((m) => m.user_id === member.user_id)
-          ? list.map((m) => (m.user_id === member.user_id ? member : m))
-          : [...list, member],
-      );
-      setMessage({ error: false, text: `${member.username} is now ${member.role}.` });
-      return true;
-    } catch (e) {
-      setMessage({ error: true, text: describeError(e) });
-      return false;
-    }
-  };
+  const share = (name: string, as: Role) =>
+    run(
+      async () => {
+        const member = await api.putMember(dashboardId, name, as);
+        // A role change keeps the member's place in the list; someone new is added at the end.
+        setMembers((list) =>
+          list.some((m) => m.user_id === member.user_id)
+            ? list.map((m) => (m.user_id === member.user_id ? member : m))
+            : [...list, member],
+        );
+        return member;
+      },
+      (member) => `${member.username} is now ${member.role}.`,
+    );
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (await share(username.trim(), role)) setUsername("");
   };
 
-  const remove = async (member: Member) => {
-    try {
+  const remove = (member: Member) =>
+    run(async () => {
       await api.removeMember(dashboardId, member.user_id);
       setMembers((list) => list.filter((m) => m.user_id !== member.user_id));
-      setMessage({ error: false, text: `${member.username} no longer has access.` });
-    } catch (e) {
-      setMessage({ error: true, text: describeError(e) });
-    }
-  };
+    }, `${member.username} no longer has access.`);
 
   return (
     <section className="card panel" aria-labelledby="share-title" data-testid="share-panel">
@@ -108,11 +102,7 @@ export function SharePanel({ dashboardId, onClose }: { dashboardId: number; onCl
           Share
         </button>
       </form>
-      {message && (
-        <p className={message.error ? "error" : "ok"} role={message.error ? "alert" : "status"}>
-          {message.text}
-        </p>
-      )}
+      <OutcomeText outcome={outcome} />
     </section>
   );
 }
