@@ -472,6 +472,26 @@ describe.each(DB_KINDS)("dashboard consumer on %s", (kind) => {
   });
 });
 
+describe("dashboard consumer and session expiry", () => {
+  it("closes a session's socket with 4001 when the session expires, not before", async () => {
+    const t = await startTestApp("sqlite", { config: { sessionTtlMs: 1500 } });
+    try {
+      await t.createUser("ella", "pw");
+      const beforeLogin = Date.now(); // the session expires 1.5 s after it was made, so after this
+      const session = await t.login("ella", "pw");
+      const id = (await t.api("POST", "/api/v1/dashboards", { session, body: { name: "Expiring" } })).body.id;
+      const c = await Communicator.connect(`${t.wsUrl}/ws/dashboard/${id}/`, {
+        cookie: `pb_session=${session.cookie}`,
+      });
+      await c.assertAuthenticated();
+      expect(await c.closed).toEqual({ code: 4001, reason: "Session expired" });
+      expect(Date.now() - beforeLogin).toBeGreaterThanOrEqual(1500);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe("dashboard consumer with send_completion on", () => {
   it("answers every client frame, good or bad, with complete after its reply", async () => {
     const t = await startTestApp("sqlite", { config: { sendCompletion: true } });

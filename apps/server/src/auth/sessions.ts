@@ -5,7 +5,7 @@ import { randomSecret, sha256 } from "./secrets.ts";
 
 export const SESSION_COOKIE = "pb_session";
 
-export type Session = { userId: number; csrfToken: string; idHash: string };
+export type Session = { userId: number; csrfToken: string; idHash: string; expiresAt: number };
 
 export async function createSession(
   db: Db,
@@ -39,7 +39,7 @@ export async function findSession(db: Db, id: string): Promise<Session | undefin
     await db.deleteFrom("sessions").where("id_hash", "=", row.id_hash).execute();
     return undefined;
   }
-  return { userId: row.user_id, csrfToken: row.csrf_token, idHash: row.id_hash };
+  return { userId: row.user_id, csrfToken: row.csrf_token, idHash: row.id_hash, expiresAt: row.expires_at };
 }
 
 export async function deleteSession(db: Db, idHash: string): Promise<void> {

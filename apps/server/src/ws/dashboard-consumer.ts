@@ -43,6 +43,8 @@ type State = {
   pausedAt: Date | null;
   /** Paused past MAX_HELD: per metric, the earliest timestamp (ms) not held, replayed from storage. */
   overflow: Map<number, number> | null;
+  /** Closes a session-authenticated connection when its session expires. */
+  expiry: NodeJS.Timeout | null;
   dropped: number;
 };
 
@@ -123,7 +125,14 @@ export function dashboardConsumer(
       access_revoked: accessRevoked,
     },
     sendCompletion: ctx.config.sendCompletion,
-    state: (): State => ({ subscribed: new Set(), held: null, pausedAt: null, overflow: null, dropped: 0 }),
+    state: (): State => ({
+      subscribed: new Set(),
+      held: null,
+      pausedAt: null,
+      overflow: null,
+      expiry: null,
+      dropped: 0,
+    }),
     // A client that falls behind gets the latest value of each metric, not a growing backlog
     // (the framework's outbox holds and conflates while its send buffer is full).
     latestWins: { metric_update: (update) => update.metric_id },
@@ -134,6 +143,8 @@ export function dashboardConsumer(
       await c.join(dashboardGroup(dashboard.id));
       const credential = credentialGroup(c.user);
       if (credential) await c.join(credential); // closed at once if the credential is revoked
+      const expiresAt = c.user.session?.expiresAt;
+      if (expiresAt !== undefined) closeAt(c.state, expiresAt, () => c.close(4001, "Session expired"));
       for (const m of metrics) c.state.subscribed.add(m.id);
       c.send("dashboard_config", configPayload(dashboard, metrics));
       for (const m of metrics) {
@@ -149,6 +160,7 @@ export function dashboardConsumer(
     },
 
     onDisconnect: async (c) => {
+      if (c.state.expiry) clearTimeout(c.state.expiry);
       const count = await presence.leave(c.object.id, c.id);
       await announcePresence(c.object.id, count);
     },
@@ -249,6 +261,17 @@ export function dashboardConsumer(
       },
     },
   });
+
+  /** Runs `close` at `at` (ms), in steps a timer can hold (setTimeout overflows past ~24.8 days). */
+  function closeAt(state: State, at: number, close: () => void): void {
+    const wait = at - Date.now();
+    if (wait <= 0) {
+      close();
+      return;
+    }
+    state.expiry = setTimeout(() => closeAt(state, at, close), Math.min(wait, 2 ** 31 - 1));
+    state.expiry.unref();
+  }
 
   function earliest(backlog: Map<number, number>, metricId: number, timestamp: string): void {
     const at = Date.parse(timestamp);
