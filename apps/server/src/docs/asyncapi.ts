@@ -14,6 +14,8 @@ const DASHBOARD_DESCRIPTION = [
   "4001/4003/4004), then `dashboard_config` and one `metric_history` per metric, then live `metric_update`",
   "frames for subscribed metrics. Extensions: `presence`, `alert`, `resume`/`resumed`, `pause`/`paused`/",
   "`resume_stream`. A client over its message rate is closed with 4029; a slow consumer with 4008.",
+  "Access taken away closes open connections at once, with a reason: 4003 (member removed), 4004",
+  "(dashboard deleted), 4001 (token revoked, signed out or session expired).",
 ].join(" ");
 
 /** The consumers described by the document (schemas only; these instances never serve traffic). */
