@@ -216,6 +216,25 @@ describe("a cluster of two nodes sharing PostgreSQL and Redis", () => {
     }
   });
 
+  it("closes sockets on node B when a token is revoked or the dashboard deleted through node A", async () => {
+    const { dashboardId } = await dashboardWithMetric("revoked");
+    const created = await api(a.url, "POST", "/api/v1/tokens", { name: "revoked-on-a" });
+    expect(created.status).toBe(201);
+    const byToken = await Communicator.connect(`${b.wsUrl}/ws/dashboard/${dashboardId}/`, {
+      token: created.body.token,
+    });
+    communicators.push(byToken);
+    await byToken.assertAuthenticated(5000);
+    const onB = await client(b.wsUrl, dashboardId);
+
+    expect((await api(a.url, "DELETE", `/api/v1/tokens/${created.body.id}`)).status).toBe(204);
+    expect(await byToken.closed).toEqual({ code: 4001, reason: "This API token was revoked" });
+    expect(onB.isOpen).toBe(true);
+
+    expect((await api(a.url, "DELETE", `/api/v1/dashboards/${dashboardId}`)).status).toBe(204);
+    expect(await onB.closed).toEqual({ code: 4004, reason: "This dashboard was deleted" });
+  });
+
   it("counts presence across nodes", async () => {
     const { dashboardId } = await dashboardWithMetric("presence");
     const onA = await client(a.wsUrl, dashboardId);
