@@ -23,6 +23,7 @@ import type {
   MemberBody,
   Metric,
   PatchAlertRuleBody,
+  PatchDashboardBody,
   PatchMetricBody,
   Preferences,
   Role,
@@ -89,6 +90,9 @@ export const api = {
     request<Preferences>("PATCH", "/me/preferences", { theme } satisfies Preferences),
   dashboards: () => request<DashboardSummary[]>("GET", "/dashboards"),
   dashboard: (id: number) => request<Dashboard>("GET", `/dashboards/${id}`),
+  patchDashboard: (id: number, body: PatchDashboardBody) =>
+    request<DashboardSummary>("PATCH", `/dashboards/${id}`, body),
+  deleteDashboard: (id: number) => request<void>("DELETE", `/dashboards/${id}`),
   members: (id: number) => request<Member[]>("GET", `/dashboards/${id}/members`),
   putMember: (id: number, username: string, role: Role) =>
     request<Member>("PUT", `/dashboards/${id}/members`, { username, role } satisfies MemberBody),

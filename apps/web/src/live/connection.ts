@@ -30,7 +30,7 @@ export class DashboardConnection {
       store.update({ state: "denied", detail: error.message });
     });
     client.on("dashboard_config", (config) => {
-      store.update({ metrics: config.metrics });
+      store.update({ name: config.name, description: config.description, metrics: config.metrics });
       client.subscribeNew(config);
     });
     client.on("metric_history", (h) => store.socketHistory(h.metric_id, h.values));

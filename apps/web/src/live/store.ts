@@ -26,6 +26,9 @@ type Snapshot = {
   connections: number | null;
   alerts: AlertItem[];
   paused: boolean;
+  /** The dashboard as its last `dashboard_config` described it ("" before the first). */
+  name: string;
+  description: string;
   metrics: MetricInfo[];
 };
 
@@ -50,6 +53,8 @@ export class LiveStore {
     connections: null,
     alerts: [],
     paused: false,
+    name: "",
+    description: "",
     metrics: [],
   };
 

@@ -1,14 +1,24 @@
 // One dashboard: loads its definition and layout over REST, opens the live stream, and owns the
-// toolbar state (pause, time range, edit mode, sharing). Widgets read the live store directly.
+// toolbar state (pause, time range, edit mode, sharing, settings). Widgets read the live store
+// directly.
 
-import type { ChartKind, Dashboard, Metric, StoredPoint, Widget } from "@pulseboard/client/rest";
+import type {
+  ChartKind,
+  Dashboard,
+  DashboardSummary,
+  Metric,
+  StoredPoint,
+  Widget,
+} from "@pulseboard/client/rest";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { describeError } from "../api/errors.ts";
 import { api, exportUrl } from "../api/http.ts";
+import { navigate } from "../app/router.ts";
 import { useSession } from "../app/session.tsx";
 import { TopBar } from "../app/TopBar.tsx";
 import type { TimeWindow } from "../charts/window.ts";
 import { AddWidget } from "../controls/AddWidget.tsx";
+import { DashboardSettings } from "../controls/DashboardSettings.tsx";
 import { MetricSettings } from "../controls/MetricSettings.tsx";
 import { NewMetric } from "../controls/NewMetric.tsx";
 import { Playback } from "../controls/Playback.tsx";
@@ -31,6 +41,7 @@ export function DashboardPage({ id }: { id: number }) {
   const [saveState, setSaveState] = useState<string>("");
   const [editing, setEditing] = useState(false);
   const [sharing, setSharing] = useState(false);
+  const [configuring, setConfiguring] = useState(false);
   const [settingsFor, setSettingsFor] = useState<number | null>(null);
   const [paused, setPaused] = useState(false);
   const [range, setRange] = useState<RangeChoice>({ kind: "5m" });
@@ -43,7 +54,6 @@ export function DashboardPage({ id }: { id: number }) {
     Promise.all([api.dashboard(id), api.layout(id)]).then(
       ([d, layout]) => {
         if (cancelled) return;
-        document.title = `${d.name} · Pulseboard`;
         setDashboard(d);
         setWidgets(layout.widgets.length > 0 ? layout.widgets : defaultLayout(d.metrics));
         // Past alerts are a nicety: a server without alerting simply leaves the panel to live ones.
@@ -73,20 +83,35 @@ export function DashboardPage({ id }: { id: number }) {
   }, [id, store]);
 
   // Renames and deletions made elsewhere (another page, a program) arrive as a re-announced
-  // dashboard_config: cards follow it, and cards of deleted metrics leave this page's layout (the
-  // server already dropped them from the stored one; a later save here must not name them either).
+  // dashboard_config: the title and cards follow it, and cards of deleted metrics leave this page's
+  // layout (the server already dropped them from the stored one; a later save here must not name
+  // them either).
   useEffect(() => {
-    let seen = store.getSnapshot().metrics;
+    let seen = store.getSnapshot();
     return store.subscribe(() => {
-      const next = store.getSnapshot().metrics;
-      if (next === seen) return;
-      const gone = new Set(seen.map((m) => m.id));
-      for (const m of next) gone.delete(m.id);
+      const next = store.getSnapshot();
+      const { name, description, metrics } = next;
+      if (name !== seen.name || description !== seen.description)
+        setDashboard((d) => d && { ...d, name, description });
+      if (metrics !== seen.metrics) {
+        const gone = new Set(seen.metrics.map((m) => m.id));
+        for (const m of metrics) gone.delete(m.id);
+        setDashboard((d) => d && { ...d, metrics: metrics.map((m) => ({ ...m, dashboard_id: d.id })) });
+        if (gone.size > 0) setWidgets((list) => list && withoutMetrics(list, gone));
+      }
       seen = next;
-      setDashboard((d) => d && { ...d, metrics: next.map((m) => ({ ...m, dashboard_id: d.id })) });
-      if (gone.size > 0) setWidgets((list) => list && withoutMetrics(list, gone));
     });
   }, [store]);
+
+  // The tab's title follows the name; the other pages do not set one, so leaving restores it.
+  const name = dashboard?.name;
+  useEffect(() => {
+    if (name === undefined) return;
+    document.title = `${name} · Pulseboard`;
+    return () => {
+      document.title = "Pulseboard";
+    };
+  }, [name]);
 
   // History for the chosen range; live points keep flowing in and are merged, not lost. Keyed by
   // the ids alone: a renamed metric keeps its history.
@@ -181,6 +206,12 @@ export function DashboardPage({ id }: { id: number }) {
     [onAdd],
   );
 
+  const onSaved = useCallback((saved: DashboardSummary) => {
+    setDashboard((d) => d && { ...d, name: saved.name, description: saved.description });
+  }, []);
+  // This page's own stream is closed with 4004 too; the list is where the owner lands.
+  const onDeleted = useCallback(() => navigate("/"), []);
+
   const onSettings = useCallback((metricId: number) => setSettingsFor(metricId), []);
   const onMetricSaved = useCallback((m: Metric) => {
     setDashboard((d) => d && { ...d, metrics: d.metrics.map((x) => (x.id === m.id ? m : x)) });
@@ -210,8 +241,9 @@ export function DashboardPage({ id }: { id: number }) {
     <>
       <TopBar>
         {dashboard && (
-          <h1 className="dashboard-title">
-            {dashboard.name} <span className={`role role-${dashboard.role}`}>{dashboard.role}</span>
+          <h1 className="dashboard-title" title={dashboard.description || undefined}>
+            <span data-testid="dashboard-name">{dashboard.name}</span>{" "}
+            <span className={`role role-${dashboard.role}`}>{dashboard.role}</span>
           </h1>
         )}
       </TopBar>
@@ -268,9 +300,22 @@ export function DashboardPage({ id }: { id: number }) {
             Share
           </button>
         )}
+        {dashboard?.role === "owner" && (
+          <button type="button" aria-pressed={configuring} onClick={() => setConfiguring(!configuring)}>
+            Settings
+          </button>
+        )}
       </div>
       <AccessNotice store={store} />
       {sharing && <SharePanel dashboardId={id} onClose={() => setSharing(false)} />}
+      {configuring && dashboard && (
+        <DashboardSettings
+          dashboard={dashboard}
+          onClose={() => setConfiguring(false)}
+          onSaved={onSaved}
+          onDeleted={onDeleted}
+        />
+      )}
       {settingsMetric && (
         <MetricSettings
           key={settingsMetric.id}

@@ -1,0 +1,99 @@
+// Owner-only: the dashboard's name and description, and deleting it after a confirmation. Other
+// open pages follow a save through the re-announced dashboard_config; a deletion closes their
+// streams with 4004, which they show as a notice.
+import type { DashboardSummary } from "@pulseboard/client/rest";
+import { type FormEvent, useEffect, useRef, useState } from "react";
+import { api } from "../api/http.ts";
+import { NameField } from "./NameForm.tsx";
+import { OutcomeText, useOutcome } from "./outcome.tsx";
+
+type Shown = Pick<DashboardSummary, "id" | "name" | "description">;
+
+export function DashboardSettings({
+  dashboard,
+  onClose,
+  onSaved,
+  onDeleted,
+}: {
+  dashboard: Shown;
+  onClose: () => void;
+  onSaved: (dashboard: DashboardSummary) => void;
+  onDeleted: () => void;
+}) {
+  const [name, setName] = useState(dashboard.name);
+  const [description, setDescription] = useState(dashboard.description);
+  const [confirming, setConfirming] = useState(false);
+  const { outcome, run } = useOutcome();
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    heading.current?.focus();
+  }, []);
+
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    await run(async () => {
+      const saved = await api.patchDashboard(dashboard.id, { name, description });
+      onSaved(saved);
+      setName(saved.name);
+      setDescription(saved.description);
+    }, "Saved.");
+  };
+  const remove = async () => {
+    if (await run(() => api.deleteDashboard(dashboard.id))) onDeleted();
+    else setConfirming(false);
+  };
+
+  return (
+    <section
+      className="card panel dashboard-settings"
+      aria-labelledby="dashboard-settings-title"
+      data-testid="dashboard-settings"
+    >
+      <div className="panel-head">
+        <h2 id="dashboard-settings-title" ref={heading} tabIndex={-1}>
+          Dashboard settings
+        </h2>
+        <button type="button" className="ghost" onClick={onClose} aria-label="Close dashboard settings">
+          ✕
+        </button>
+      </div>
+      {/* noValidate: the server's schema is the one judge of a name (trimmed, 1–200 characters),
+          and its answer is shown below as text rather than as a browser bubble. */}
+      <form className="inline-form" aria-label="Dashboard" noValidate onSubmit={save}>
+        <NameField label="Name" name="dashboard-settings-name" value={name} onChange={setName} />
+        <label className="grow">
+          Description{" "}
+          <input
+            name="dashboard-settings-description"
+            maxLength={2000}
+            value={description}
+            onChange={(e) => setDescription(e.target.value)}
+          />
+        </label>
+        <button type="submit" className="primary">
+          Save
+        </button>
+        {!confirming && (
+          <button type="button" className="danger" onClick={() => setConfirming(true)}>
+            Delete dashboard…
+          </button>
+        )}
+      </form>
+      {confirming && (
+        <fieldset className="confirm" aria-label="Confirm deletion">
+          <span>
+            Delete <strong>{dashboard.name}</strong> with all its metrics, stored values, alert rules and
+            alerts, for every member? This cannot be undone.
+          </span>
+          <button type="button" className="danger-solid" onClick={() => void remove()}>
+            Delete
+          </button>
+          <button type="button" onClick={() => setConfirming(false)}>
+            Cancel
+          </button>
+        </fieldset>
+      )}
+      <OutcomeText outcome={outcome} />
+    </section>
+  );
+}
