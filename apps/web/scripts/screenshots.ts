@@ -167,6 +167,7 @@ try {
   for (const theme of ["dark", "light"] as const) {
     const current = await page.evaluate(() => document.documentElement.dataset.theme);
     if (current !== theme) await page.getByTestId("theme-toggle").click();
+    await page.mouse.move(1, 900); // off the toggle: no hover outline in the picture
     await page.waitForTimeout(1500);
     const path = `${OUT}/dashboard-${theme}${SHOW_RANGE ? `-${SHOW_RANGE}` : ""}.png`;
     await page.screenshot({ path, fullPage: true });
