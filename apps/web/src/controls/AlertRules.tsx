@@ -189,7 +189,7 @@ function RuleForm(props: {
       </select>
       <NumberField
         label="Threshold"
-        placeholder="threshold"
+        placeholder="value"
         value={draft.threshold}
         onChange={(threshold) => set({ threshold })}
       />

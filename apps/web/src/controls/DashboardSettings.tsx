@@ -4,7 +4,8 @@
 import type { DashboardSummary } from "@pulseboard/client/rest";
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { api } from "../api/http.ts";
-import { NameField } from "./NameForm.tsx";
+import { DeleteButton } from "./DeleteButton.tsx";
+import { DescriptionField, NameField } from "./NameForm.tsx";
 import { OutcomeText, useOutcome } from "./outcome.tsx";
 
 type Shown = Pick<DashboardSummary, "id" | "name" | "description">;
@@ -22,7 +23,6 @@ export function DashboardSettings({
 }) {
   const [name, setName] = useState(dashboard.name);
   const [description, setDescription] = useState(dashboard.description);
-  const [confirming, setConfirming] = useState(false);
   const { outcome, run } = useOutcome();
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
@@ -39,8 +39,9 @@ export function DashboardSettings({
     }, "Saved.");
   };
   const remove = async () => {
-    if (await run(() => api.deleteDashboard(dashboard.id))) onDeleted();
-    else setConfirming(false);
+    const ok = await run(() => api.deleteDashboard(dashboard.id));
+    if (ok) onDeleted();
+    return ok;
   };
 
   return (
@@ -61,38 +62,25 @@ export function DashboardSettings({
           and its answer is shown below as text rather than as a browser bubble. */}
       <form className="inline-form" aria-label="Dashboard" noValidate onSubmit={save}>
         <NameField label="Name" name="dashboard-settings-name" value={name} onChange={setName} />
-        <label className="grow">
-          Description{" "}
-          <input
-            name="dashboard-settings-description"
-            maxLength={2000}
-            value={description}
-            onChange={(e) => setDescription(e.target.value)}
-          />
-        </label>
+        <DescriptionField
+          name="dashboard-settings-description"
+          value={description}
+          onChange={setDescription}
+        />
         <button type="submit" className="primary">
           Save
         </button>
-        {!confirming && (
-          <button type="button" className="danger" onClick={() => setConfirming(true)}>
-            Delete dashboard…
-          </button>
-        )}
+        <DeleteButton
+          label="Delete dashboard…"
+          onDelete={remove}
+          question={
+            <>
+              Delete <strong>{dashboard.name}</strong> with all its metrics, stored values, alert rules and
+              alerts, for every member? This cannot be undone.
+            </>
+          }
+        />
       </form>
-      {confirming && (
-        <fieldset className="confirm" aria-label="Confirm deletion">
-          <span>
-            Delete <strong>{dashboard.name}</strong> with all its metrics, stored values, alert rules and
-            alerts, for every member? This cannot be undone.
-          </span>
-          <button type="button" className="danger-solid" onClick={() => void remove()}>
-            Delete
-          </button>
-          <button type="button" onClick={() => setConfirming(false)}>
-            Cancel
-          </button>
-        </fieldset>
-      )}
       <OutcomeText outcome={outcome} />
     </section>
   );

@@ -5,7 +5,8 @@ import type { Metric } from "@pulseboard/client/rest";
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { api } from "../api/http.ts";
 import { AlertRules } from "./AlertRules.tsx";
-import { NameField } from "./NameForm.tsx";
+import { DeleteButton } from "./DeleteButton.tsx";
+import { DescriptionField, NameField } from "./NameForm.tsx";
 import { OutcomeText, useOutcome } from "./outcome.tsx";
 
 export function MetricSettings({
@@ -68,7 +69,6 @@ function MetricForm({
   const [name, setName] = useState(metric.name);
   const [unit, setUnit] = useState(metric.unit);
   const [description, setDescription] = useState(metric.description);
-  const [confirming, setConfirming] = useState(false);
   const { outcome, run } = useOutcome();
 
   const save = async (event: FormEvent) => {
@@ -80,8 +80,9 @@ function MetricForm({
     }, "Saved.");
   };
   const remove = async () => {
-    if (await run(() => api.deleteMetric(metric.id))) onDeleted(metric.id);
-    else setConfirming(false);
+    const ok = await run(() => api.deleteMetric(metric.id));
+    if (ok) onDeleted(metric.id);
+    return ok;
   };
 
   return (
@@ -98,38 +99,21 @@ function MetricForm({
             onChange={(e) => setUnit(e.target.value)}
           />
         </label>
-        <label className="grow">
-          Description{" "}
-          <input
-            name="settings-description"
-            maxLength={2000}
-            value={description}
-            onChange={(e) => setDescription(e.target.value)}
-          />
-        </label>
+        <DescriptionField name="settings-description" value={description} onChange={setDescription} />
         <button type="submit" className="primary">
           Save
         </button>
-        {!confirming && (
-          <button type="button" className="danger" onClick={() => setConfirming(true)}>
-            Delete metric…
-          </button>
-        )}
+        <DeleteButton
+          label="Delete metric…"
+          onDelete={remove}
+          question={
+            <>
+              Delete <strong>{metric.name}</strong> with its stored values, alert rules and alerts? This
+              cannot be undone.
+            </>
+          }
+        />
       </form>
-      {confirming && (
-        <fieldset className="confirm" aria-label="Confirm deletion">
-          <span>
-            Delete <strong>{metric.name}</strong> with its stored values, alert rules and alerts? This cannot
-            be undone.
-          </span>
-          <button type="button" className="danger-solid" onClick={() => void remove()}>
-            Delete
-          </button>
-          <button type="button" onClick={() => setConfirming(false)}>
-            Cancel
-          </button>
-        </fieldset>
-      )}
       <OutcomeText outcome={outcome} />
     </>
   );

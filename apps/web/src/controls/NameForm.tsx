@@ -44,3 +44,18 @@ export function NameField(props: {
     </label>
   );
 }
+
+/** A description as the server takes it: optional, at most 2,000 characters; takes the free width. */
+export function DescriptionField(props: { name: string; value: string; onChange: (value: string) => void }) {
+  return (
+    <label className="grow">
+      Description{" "}
+      <input
+        name={props.name}
+        maxLength={2000}
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+      />
+    </label>
+  );
+}
