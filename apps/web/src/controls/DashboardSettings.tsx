@@ -2,11 +2,12 @@
 // open pages follow a save through the re-announced dashboard_config; a deletion closes their
 // streams with 4004, which they show as a notice.
 import type { DashboardSummary } from "@pulseboard/client/rest";
-import { type FormEvent, useEffect, useRef, useState } from "react";
+import { type FormEvent, useState } from "react";
 import { api } from "../api/http.ts";
 import { DeleteButton } from "./DeleteButton.tsx";
 import { DescriptionField, NameField } from "./NameForm.tsx";
 import { OutcomeText, useOutcome } from "./outcome.tsx";
+import { Panel } from "./Panel.tsx";
 
 type Shown = Pick<DashboardSummary, "id" | "name" | "description">;
 
@@ -24,10 +25,6 @@ export function DashboardSettings({
   const [name, setName] = useState(dashboard.name);
   const [description, setDescription] = useState(dashboard.description);
   const { outcome, run } = useOutcome();
-  const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => {
-    heading.current?.focus();
-  }, []);
 
   const save = async (event: FormEvent) => {
     event.preventDefault();
@@ -45,19 +42,13 @@ export function DashboardSettings({
   };
 
   return (
-    <section
-      className="card panel dashboard-settings"
-      aria-labelledby="dashboard-settings-title"
-      data-testid="dashboard-settings"
+    <Panel
+      title="Dashboard settings"
+      closeLabel="Close dashboard settings"
+      onClose={onClose}
+      testId="dashboard-settings"
+      className="dashboard-settings"
     >
-      <div className="panel-head">
-        <h2 id="dashboard-settings-title" ref={heading} tabIndex={-1}>
-          Dashboard settings
-        </h2>
-        <button type="button" className="ghost" onClick={onClose} aria-label="Close dashboard settings">
-          ✕
-        </button>
-      </div>
       {/* noValidate: the server's schema is the one judge of a name (trimmed, 1–200 characters),
           and its answer is shown below as text rather than as a browser bubble. */}
       <form className="inline-form" aria-label="Dashboard" noValidate onSubmit={save}>
@@ -82,6 +73,6 @@ export function DashboardSettings({
         />
       </form>
       <OutcomeText outcome={outcome} />
-    </section>
+    </Panel>
   );
 }

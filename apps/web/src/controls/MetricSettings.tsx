@@ -2,12 +2,13 @@
 // description, or delete it (after a confirmation); every member sees its alert rules, which
 // editors manage (AlertRules). Other open pages follow through the re-announced dashboard_config.
 import type { Metric } from "@pulseboard/client/rest";
-import { type FormEvent, useEffect, useRef, useState } from "react";
+import { type FormEvent, useState } from "react";
 import { api } from "../api/http.ts";
 import { AlertRules } from "./AlertRules.tsx";
 import { DeleteButton } from "./DeleteButton.tsx";
 import { DescriptionField, NameField } from "./NameForm.tsx";
 import { OutcomeText, useOutcome } from "./outcome.tsx";
+import { Panel } from "./Panel.tsx";
 
 export function MetricSettings({
   dashboardId,
@@ -24,36 +25,27 @@ export function MetricSettings({
   onSaved: (metric: Metric) => void;
   onDeleted: (metricId: number) => void;
 }) {
-  const heading = useRef<HTMLHeadingElement>(null);
-  // Opened from a card anywhere down the page: bring the panel into view and keyboard focus.
-  useEffect(() => {
-    heading.current?.scrollIntoView({ block: "nearest" });
-    heading.current?.focus();
-  }, []);
-
   return (
-    <section
-      className="card panel metric-settings"
-      aria-labelledby="metric-settings-title"
-      data-testid="metric-settings"
-    >
-      <div className="panel-head">
-        <h2 id="metric-settings-title" ref={heading} tabIndex={-1}>
+    <Panel
+      title={
+        <>
           {canEdit ? "Metric settings" : "Metric"} <span className="muted">·</span>{" "}
           <span data-testid="metric-settings-name">{metric.name}</span>{" "}
           <span className={`badge type-${metric.type}`}>{metric.type}</span>
-        </h2>
-        <button type="button" className="ghost" onClick={onClose} aria-label="Close metric settings">
-          ✕
-        </button>
-      </div>
+        </>
+      }
+      closeLabel="Close metric settings"
+      onClose={onClose}
+      testId="metric-settings"
+      className="metric-settings"
+    >
       {canEdit ? (
         <MetricForm metric={metric} onSaved={onSaved} onDeleted={onDeleted} />
       ) : (
         metric.description && <p className="muted">{metric.description}</p>
       )}
       <AlertRules dashboardId={dashboardId} metric={metric} canEdit={canEdit} />
-    </section>
+    </Panel>
   );
 }
 

@@ -7,6 +7,7 @@ import { api } from "../api/http.ts";
 import { useSession } from "../app/session.tsx";
 import { RoleOptions } from "./options.tsx";
 import { OutcomeText, useOutcome } from "./outcome.tsx";
+import { Panel } from "./Panel.tsx";
 
 export function SharePanel({ dashboardId, onClose }: { dashboardId: number; onClose: () => void }) {
   const [members, setMembers] = useState<Member[]>([]);
@@ -46,13 +47,7 @@ export function SharePanel({ dashboardId, onClose }: { dashboardId: number; onCl
     }, `${member.username} no longer has access.`);
 
   return (
-    <section className="card panel" aria-labelledby="share-title" data-testid="share-panel">
-      <div className="panel-head">
-        <h2 id="share-title">Share dashboard</h2>
-        <button type="button" className="ghost" onClick={onClose} aria-label="Close sharing">
-          ✕
-        </button>
-      </div>
+    <Panel title="Share dashboard" closeLabel="Close sharing" onClose={onClose} testId="share-panel">
       <ul className="members">
         {members.map((m) =>
           m.user_id === me ? (
@@ -103,6 +98,6 @@ export function SharePanel({ dashboardId, onClose }: { dashboardId: number; onCl
         </button>
       </form>
       <OutcomeText outcome={outcome} />
-    </section>
+    </Panel>
   );
 }
