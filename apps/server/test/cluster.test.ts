@@ -235,6 +235,19 @@ describe("a cluster of two nodes sharing PostgreSQL and Redis", () => {
     expect(await onB.closed).toEqual({ code: 4004, reason: "This dashboard was deleted" });
   });
 
+  it("counts failed logins across nodes: guesses on node A lock the name out on node B too", async () => {
+    const login = (base: string, password: string) =>
+      fetch(`${base}/api/v1/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username: "ops", password }),
+      }).then((r) => r.status);
+    for (let i = 0; i < 10; i++) expect(await login(a.url, `guess-${i}`)).toBe(401);
+    expect(await login(b.url, "guess-10")).toBe(429);
+    // Locked for this name: even the right password waits for the window to pass.
+    expect(await login(b.url, "cluster-secret-pw")).toBe(429);
+  });
+
   it("counts presence across nodes", async () => {
     const { dashboardId } = await dashboardWithMetric("presence");
     const onA = await client(a.wsUrl, dashboardId);

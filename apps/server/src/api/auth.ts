@@ -1,6 +1,7 @@
 // Owns /auth: login (session cookie + CSRF token), logout, and "who am I".
 import { type LoginAnswer, loginBody, type MeAnswer } from "@pulseboard/client/rest";
 import type { FastifyInstance } from "fastify";
+import { clearLoginFailures, loginKey, loginLocked, recordLoginFailure } from "../auth/login-limiter.ts";
 import { dummyHash, verifyPassword } from "../auth/passwords.ts";
 import { createSession, deleteSession, SESSION_COOKIE } from "../auth/sessions.ts";
 import type { AppContext } from "../context.ts";
@@ -9,31 +10,21 @@ import { findUserByName, getPreferences } from "../model/users.ts";
 import { credentialGroup, revokeAccess, signedOut } from "../ws/revoke.ts";
 import { noContent, parse, requireUser } from "./http.ts";
 
-// Failed logins per username+address in a sliding minute: slows password guessing down.
-const MAX_FAILURES = 10;
-const WINDOW_MS = 60_000;
-
 export function registerAuth(app: FastifyInstance, ctx: AppContext) {
-  const failures = new Map<string, { count: number; until: number }>();
-
   app.post("/api/v1/auth/login", async (request, reply) => {
     const { username, password } = parse(loginBody, request.body, "body");
-    const key = `${request.ip}\u0000${username}`;
-    const now = Date.now();
-    const seen = failures.get(key);
-    if (seen && seen.until > now && seen.count >= MAX_FAILURES)
+    // Failed logins per address + user name, counted across the cluster (login-limiter.ts).
+    const key = loginKey(request.ip, username);
+    if (await loginLocked(ctx.db, key))
       throw new RateLimitedError("Too many failed logins; try again in a minute");
     const user = await findUserByName(ctx.db, username);
     // Verify against a dummy hash for unknown users so timing does not reveal who exists.
     const ok = await verifyPassword(password, user?.password_hash ?? (await dummyHash));
     if (!user || !ok) {
-      const entry = seen && seen.until > now ? seen : { count: 0, until: now + WINDOW_MS };
-      entry.count++;
-      failures.set(key, entry);
-      if (failures.size > 10_000) for (const [k, v] of failures) if (v.until <= now) failures.delete(k);
+      await recordLoginFailure(ctx.db, key);
       throw new UnauthorizedError("Invalid username or password");
     }
-    failures.delete(key);
+    await clearLoginFailures(ctx.db, key);
     const session = await createSession(ctx.db, user.id, ctx.config.sessionTtlMs);
     reply.setCookie(SESSION_COOKIE, session.id, {
       httpOnly: true,

@@ -67,9 +67,16 @@ export interface UserPreferencesTable {
   theme: Theme;
 }
 
+export interface LoginFailuresTable {
+  /** sha256 of address + NUL + user name (login-limiter.ts) */
+  key: string;
+  failures: number;
+  reset_at: number;
+}
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
+  login_failures: LoginFailuresTable;
   api_tokens: ApiTokensTable;
   dashboards: DashboardsTable;
   dashboard_members: DashboardMembersTable;

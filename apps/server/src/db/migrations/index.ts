@@ -5,6 +5,7 @@ import type { Kysely, Migration, MigrationProvider } from "kysely";
 import { alertsMigration } from "../../alerts/migration.ts";
 import type { DbKind } from "../schema.ts";
 import { initial } from "./001_initial.ts";
+import { loginFailures } from "./003_login_failures.ts";
 
 /** A migration that may need to know the dialect (id columns, float types differ). */
 export type PbMigration = {
@@ -13,7 +14,7 @@ export type PbMigration = {
   up(db: Kysely<any>, kind: DbKind): Promise<void>;
 };
 
-export const migrations: PbMigration[] = [initial, alertsMigration];
+export const migrations: PbMigration[] = [initial, alertsMigration, loginFailures];
 
 export function migrationProvider(kind: DbKind, list: PbMigration[] = migrations): MigrationProvider {
   return {
