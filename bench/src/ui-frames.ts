@@ -13,7 +13,7 @@ import {
   ensureWebBuilt,
   type Fixture,
   ingest,
-  login,
+  loginToDashboard,
   openBrowser,
   startServer,
 } from "../../apps/web/test/e2e.ts";
@@ -76,8 +76,7 @@ async function publish(url: string, fixture: Fixture, rateHz: number, seconds: n
 
 async function measure(page: Page, url: string, scenario: Scenario): Promise<Result> {
   const fixture = await createFixture(url, `UI frames ${scenario.name}`, scenario.metrics);
-  await login(page, url, `/dashboards/${fixture.dashboardId}`);
-  await page.getByTestId("connection-status").filter({ hasText: "Live" }).waitFor();
+  await loginToDashboard(page, url, fixture.dashboardId);
   await page.waitForFunction((n) => window.__pulseboardCharts() >= n, scenario.metrics);
   await page.waitForTimeout(2000);
   await page.evaluate(() => window.__pulseboardPerf.reset());

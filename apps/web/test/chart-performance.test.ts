@@ -12,7 +12,7 @@ import {
   ensureWebBuilt,
   type Fixture,
   ingest,
-  login,
+  loginToDashboard,
   openBrowser,
   type SeriesDump,
   type ServerProcess,
@@ -47,8 +47,7 @@ beforeAll(async () => {
   fixture = await createFixture(server.url, "Perf spec", METRICS);
   browser = await openBrowser();
   page = await browser.context.newPage();
-  await login(page, server.url, `/dashboards/${fixture.dashboardId}`);
-  await page.getByTestId("connection-status").filter({ hasText: "Live" }).waitFor();
+  await loginToDashboard(page, server.url, fixture.dashboardId);
   await page.waitForFunction((n) => window.__pulseboardCharts() >= n, METRICS);
   await page.waitForTimeout(500);
   await page.evaluate(() => window.__pulseboardPerf.reset());

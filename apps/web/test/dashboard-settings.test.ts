@@ -12,6 +12,7 @@ import {
   type ServerProcess,
   signedInBrowser,
   startServer,
+  untilLive,
 } from "./e2e.ts";
 
 const VERA = { username: "vera", password: "vera-password-1" };
@@ -137,7 +138,7 @@ describe("dashboard settings", () => {
       await confirm.getByRole("button", { name: "Cancel" }).click();
       await confirm.waitFor({ state: "detached" });
       await stored(own.dashboardId);
-      await other.getByTestId("connection-status").filter({ hasText: "Live" }).waitFor();
+      await untilLive(other);
 
       await panel.getByRole("button", { name: "Delete dashboard…" }).click();
       await confirm.getByRole("button", { name: "Delete", exact: true }).click();

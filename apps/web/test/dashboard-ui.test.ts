@@ -18,6 +18,7 @@ import {
   settled,
   signedInBrowser,
   startServer,
+  untilLive,
 } from "./e2e.ts";
 
 const BOB = { username: "bob", password: "bob-password-1" };
@@ -69,7 +70,7 @@ describe("dashboard UI", () => {
       await page.fill("input[name=dashboard-name]", "Made in the UI");
       await page.getByRole("button", { name: "Create" }).click();
       await page.waitForURL(/\/dashboards\/\d+$/);
-      await page.getByTestId("connection-status").filter({ hasText: "Live" }).waitFor();
+      await untilLive(page);
       await page.goto(server.url);
       await expect(page.getByRole("link", { name: /Made in the UI/ }).textContent()).resolves.toContain(
         "owner",
@@ -147,7 +148,7 @@ describe("dashboard UI", () => {
     expect((await chartSeries(page, metric))?.timestamps).not.toContain(Date.parse(missed.timestamp));
     await page.getByTestId("pause-toggle").click();
     await waitForPoint(page, metric, missed.timestamp);
-    await page.getByTestId("connection-status").filter({ hasText: "Live" }).waitFor();
+    await untilLive(page);
     await page.close();
   });
 
@@ -254,7 +255,7 @@ describe("dashboard UI", () => {
     );
     expect(saved.widgets.find((w) => w.id === "counter")).not.toMatchObject({ x: 0, y: 0 });
     await page.reload();
-    await page.getByTestId("connection-status").filter({ hasText: "Live" }).waitFor();
+    await untilLive(page);
     await expect.poll(place, { timeout: 10_000 }).toEqual(moved);
     await page.close();
   });

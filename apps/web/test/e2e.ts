@@ -207,12 +207,23 @@ export async function signedInBrowser(
   return browser;
 }
 
+/** Waits until the page's connection status says its stream is live. */
+export async function untilLive(page: Page, options?: { timeout: number }): Promise<void> {
+  await page.getByTestId("connection-status").filter({ hasText: "Live" }).waitFor(options);
+}
+
 /** A new page of `browser` on dashboard `id`, once its stream is live. */
 export async function openLiveDashboard(browser: ChromiumHandle, url: string, id: number): Promise<Page> {
   const page = await browser.context.newPage();
   await page.goto(`${url}/dashboards/${id}`);
-  await page.getByTestId("connection-status").filter({ hasText: "Live" }).waitFor();
+  await untilLive(page);
   return page;
+}
+
+/** Signs in on the way to dashboard `id` (the login form sends the user on) and waits until it is live. */
+export async function loginToDashboard(page: Page, url: string, id: number, user = DEMO): Promise<void> {
+  await login(page, url, `/dashboards/${id}`, user);
+  await untilLive(page);
 }
 
 /** Grid items animate into place: reads `read` until two reads 150 ms apart agree. */

@@ -8,6 +8,7 @@ import {
   createFixture,
   ensureWebBuilt,
   ingest,
+  loginToDashboard,
   openBrowser,
   openLiveDashboard,
   restSession,
@@ -301,11 +302,7 @@ describe("a viewer", () => {
     });
     viewerBrowser = await openBrowser();
     const page = await viewerBrowser.context.newPage();
-    await page.goto(`${server.url}/dashboards/${shared.dashboardId}`);
-    await page.getByLabel("Username").fill(VERA.username);
-    await page.getByLabel("Password").fill(VERA.password);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByTestId("connection-status").filter({ hasText: "Live" }).waitFor();
+    await loginToDashboard(page, server.url, shared.dashboardId, VERA);
     try {
       await cardTitle(page, metric).waitFor();
       expect(await page.getByTestId("edit-toggle").count()).toBe(0);

@@ -8,10 +8,11 @@ import {
   ensureWebBuilt,
   type Fixture,
   ingest,
-  login,
+  loginToDashboard,
   openBrowser,
   type ServerProcess,
   startServer,
+  untilLive,
 } from "./e2e.ts";
 
 let server: ServerProcess;
@@ -32,9 +33,8 @@ afterAll(async () => {
 
 it("charts have no gap across a server restart", async () => {
   const page = await browser.context.newPage();
-  await login(page, server.url, `/dashboards/${fixture.dashboardId}`);
+  await loginToDashboard(page, server.url, fixture.dashboardId);
   const status = page.getByTestId("connection-status");
-  await status.filter({ hasText: "Live" }).waitFor();
 
   const sent: Record<number, number[]> = {};
   let clock = Date.now() - 20_000;
@@ -62,7 +62,7 @@ it("charts have no gap across a server restart", async () => {
   // Published as soon as the server is back, before the page has reconnected: more than the
   // 100 points of history a new connection gets, so only `resume` can fill this in.
   await publish(150);
-  await status.filter({ hasText: "Live" }).waitFor({ timeout: 20_000 });
+  await untilLive(page, { timeout: 20_000 });
   for (let i = 0; i < 10; i++) {
     await publish(1);
     await page.waitForTimeout(100);
