@@ -107,6 +107,8 @@ export class Connection implements ConsumerContext, Member {
         this.#fail(
           new SlowConsumerError(`Client too slow: behind for more than ${hub.slowConsumerGraceMs} ms`),
         ),
+      // The socket's own buffer is measured where it changes, after a write, not per frame queued.
+      onWritten: () => this.#watch.check(),
     });
     this.#watch = new SendBufferWatch(
       hub.maxBufferedBytes,
@@ -172,14 +174,12 @@ export class Connection implements ConsumerContext, Member {
   send(action: string, payload: unknown): boolean {
     if (this.ws.readyState !== 1) return false;
     this.#outbox.enqueue(JSON.stringify({ action, payload: payload ?? null }));
-    this.#watch.check();
     return true;
   }
 
   sendRaw(frame: PreparedFrame | string): boolean {
     if (this.ws.readyState !== 1) return false;
     this.#outbox.enqueue(frame);
-    this.#watch.check();
     return true;
   }
 

@@ -26,6 +26,8 @@ export type OutboxOptions = {
   maxHeldFrames: number;
   conflationKey: ConflationKey | undefined;
   onSlow: () => void;
+  /** After frames were handed to the socket (once per flush, not per frame). */
+  onWritten?: () => void;
 };
 
 type Item = PreparedFrame | string;
@@ -171,6 +173,7 @@ export class Outbox {
         socket?.uncork();
       }
     }
+    this.options.onWritten?.();
     if (i < queue.length) {
       this.#queue = queue.slice(i);
       this.#hold();
