@@ -18,6 +18,7 @@ import {
   waitForPort,
 } from "@pulseboard/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { presenceReaches } from "./harness.ts";
 
 const serverDir = resolve(import.meta.dirname, "..");
 const PRESENCE_TTL_S = 2;
@@ -124,19 +125,6 @@ async function updateWithValue(c: Communicator, value: number, timeoutMs = 5000)
     if (left <= 0) throw new Error(`no metric_update with value ${value} within ${timeoutMs} ms`);
     const f = await c.receive("metric_update", left);
     if ((f.payload as { value: number }).value === value) return f;
-  }
-}
-
-async function presenceReaches(c: Communicator, connections: number, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`presence never reached ${connections} (last: ${JSON.stringify(last)})`);
-    const f = await c.receive("presence", left).catch(() => undefined);
-    if (!f) continue;
-    last = f.payload;
-    if ((f.payload as { connections: number }).connections === connections) return;
   }
 }
 

@@ -14,6 +14,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import type { Communicator } from "@pulseboard/channels/testing";
 import { startPostgres } from "@pulseboard/test-support";
 import { type BuildOptions, buildApp, type PulseboardApp } from "../src/app.ts";
 import { createApiToken } from "../src/auth/tokens.ts";
@@ -217,4 +218,18 @@ export async function spawnMain(
     await new Promise((r) => setTimeout(r, 100));
   }
   return { child, url: `http://127.0.0.1:${port}`, output: () => out, exited };
+}
+
+/** Waits for the `presence` frame that reports `connections` (earlier counts are skipped). */
+export async function presenceReaches(c: Communicator, connections: number, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`presence never reached ${connections} (last: ${JSON.stringify(last)})`);
+    const f = await c.receive("presence", left).catch(() => undefined);
+    if (!f) continue;
+    last = f.payload;
+    if ((f.payload as { connections: number }).connections === connections) return;
+  }
 }

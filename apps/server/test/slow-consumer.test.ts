@@ -3,7 +3,7 @@
 // if it stays behind past the grace period it is closed with 4008 and a reason.
 import { Communicator, type Frame } from "@pulseboard/channels/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "./harness.ts";
+import { presenceReaches, startTestApp, type TestApp } from "./harness.ts";
 
 // The close spec runs with a grace shorter than the 5 s default (which also proves the server's
 // setting reaches the framework); the conflation spec with a long one, so that ingesting its
@@ -79,15 +79,6 @@ async function receiveUpdates(c: Communicator, n: number) {
   const got: { metric_id: number; value: number }[] = [];
   while (got.length < n) got.push((await c.receive("metric_update", 5000)).payload as (typeof got)[number]);
   return got;
-}
-
-/** Waits for the `presence` frame that reports `connections` (earlier counts are skipped). */
-async function presenceReaches(c: Communicator, connections: number, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const frame = await c.receive("presence", Math.max(1, deadline - Date.now()));
-    if ((frame.payload as { connections: number }).connections === connections) return;
-  }
 }
 
 function updates(frames: Frame[]) {
