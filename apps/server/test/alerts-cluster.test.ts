@@ -4,10 +4,11 @@
 // transition is stored once, and a member connected to any node receives it.
 
 import { RedisLayer } from "@pulseboard/channels/redis";
-import { Communicator, type Frame } from "@pulseboard/channels/testing";
+import { Communicator } from "@pulseboard/channels/testing";
 import { type RedisHandle, startRedis } from "@pulseboard/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  alertsOf,
   createTestDatabase,
   type Session,
   startTestApp,
@@ -83,19 +84,11 @@ describe("alerts across two nodes", () => {
     expect(res.status).toBe(200);
   }
 
-  /** The `expected` alerts of this rule as they arrive, then any more until 500 ms of quiet. */
-  async function alertsOf(c: Communicator, ruleId: number, expected = 0): Promise<string[]> {
-    const frames: Frame[] = [];
-    while (frames.filter((f) => isAlertOf(f, ruleId)).length < expected) {
-      frames.push(await c.receive("alert", 10_000));
-    }
-    frames.push(...(await c.receiveAll(500)));
-    return frames
-      .filter((f) => isAlertOf(f, ruleId))
-      .map((f) => `${(f.payload as Alert).state}:${(f.payload as Alert).value}`);
-  }
-  const isAlertOf = (f: Frame, ruleId: number) =>
-    f.action === "alert" && (f.payload as Alert).rule_id === ruleId;
+  /** "state:value" of the `expected` alerts of this rule, then of any more until 500 ms of quiet. */
+  const statesOf = async (c: Communicator, ruleId: number, expected = 0) =>
+    (await alertsOf(c, ruleId, expected, { timeoutMs: 10_000, quietMs: 500 })).map(
+      (a) => `${a.state}:${a.value}`,
+    );
 
   async function stored(ruleId: number) {
     const res = await a.api("GET", `/api/v1/dashboards/${dashboardId}/alerts?limit=1000`, { session: owner });
@@ -113,7 +106,7 @@ describe("alerts across two nodes", () => {
     await ingest(a, metric, 96, at(1));
     await ingest(b, metric, 88, at(2)); // inside the hysteresis band: still firing
     await ingest(a, metric, 80, at(3));
-    expect(await alertsOf(c, ruleId, 2)).toEqual(["firing:95", "resolved:80"]);
+    expect(await statesOf(c, ruleId, 2)).toEqual(["firing:95", "resolved:80"]);
     expect(await stored(ruleId)).toEqual(["firing:95", "resolved:80"]);
   });
 
@@ -123,8 +116,8 @@ describe("alerts across two nodes", () => {
     const at = (s: number) => new Date(t0 + s * 1000).toISOString();
     await ingest(b, metric, 95, at(0));
     await ingest(a, metric, 95, at(59));
-    expect(await alertsOf(c, ruleId)).toEqual([]);
+    expect(await statesOf(c, ruleId)).toEqual([]);
     await ingest(b, metric, 97, at(60));
-    expect(await alertsOf(c, ruleId, 1)).toEqual(["firing:97"]);
+    expect(await statesOf(c, ruleId, 1)).toEqual(["firing:97"]);
   });
 });

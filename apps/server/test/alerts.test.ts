@@ -4,16 +4,15 @@
 import { Communicator } from "@pulseboard/channels/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { alertServiceOf } from "../src/alerts/index.ts";
-import { DB_KINDS, type Session, startTestApp, type TestApp } from "./harness.ts";
-
-type Alert = {
-  id: number;
-  rule_id: number;
-  metric_id: number;
-  state: string;
-  value: number;
-  [k: string]: unknown;
-};
+import {
+  type AlertFrame,
+  alertsOf,
+  DB_KINDS,
+  nextAlert,
+  type Session,
+  startTestApp,
+  type TestApp,
+} from "./harness.ts";
 
 describe.each(DB_KINDS)("alerts on %s", (kind) => {
   let t: TestApp;
@@ -90,25 +89,6 @@ describe.each(DB_KINDS)("alerts on %s", (kind) => {
     await c.assertAuthenticated();
     await c.receive("dashboard_config");
     return c;
-  }
-
-  /** The next `alert` frame of this rule (alerts of other tests' rules are skipped). */
-  async function nextAlert(c: Communicator, ruleId: number, timeoutMs = 2000): Promise<Alert> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const frame = await c.receive("alert", Math.max(1, deadline - Date.now()));
-      if ((frame.payload as Alert).rule_id === ruleId) return frame.payload as Alert;
-    }
-  }
-
-  /** The `expected` alerts of this rule as they arrive, then any more until 400 ms of quiet. */
-  async function alertsOf(c: Communicator, ruleId: number, expected = 0): Promise<Alert[]> {
-    const alerts: Alert[] = [];
-    while (alerts.length < expected) alerts.push(await nextAlert(c, ruleId, 5000));
-    const more = (await c.receiveAll(400))
-      .filter((f) => f.action === "alert" && (f.payload as Alert).rule_id === ruleId)
-      .map((f) => f.payload as Alert);
-    return [...alerts, ...more];
   }
 
   it("creates a rule and lists it for any member", async () => {
@@ -226,7 +206,7 @@ describe.each(DB_KINDS)("alerts on %s", (kind) => {
     const alerts = await alertsOf(c, rule.id, 2);
     expect(alerts.map((a) => `${a.state}:${a.value}`)).toEqual(["firing:91", "resolved:84"]);
     const stored = await t.api("GET", `/api/v1/dashboards/${dashA}/alerts?limit=1000`, { session: viewer });
-    expect(stored.body.filter((e: Alert) => e.rule_id === rule.id)).toHaveLength(2);
+    expect(stored.body.filter((e: AlertFrame) => e.rule_id === rule.id)).toHaveLength(2);
   });
 
   it("evaluates points sent by dashboard_id + metric name too", async () => {
@@ -275,7 +255,7 @@ describe.each(DB_KINDS)("alerts on %s", (kind) => {
     const open = await t.api("GET", `/api/v1/dashboards/${dashA}/alerts?unacknowledged=true&limit=1000`, {
       session: viewer,
     });
-    expect(open.body.map((e: Alert) => e.id)).not.toContain(alert.id);
+    expect(open.body.map((e: AlertFrame) => e.id)).not.toContain(alert.id);
   });
 
   it("hides alerts from non-members: ack and list answer 404", async () => {
@@ -392,7 +372,7 @@ describe.each(DB_KINDS)("alerts on %s", (kind) => {
     await ingest(metric, [100]);
     await alertServiceOf(t.pb.ctx)!.idle();
     const frames = await c.receiveAll(300);
-    const ids = frames.filter((f) => f.action === "alert").map((f) => (f.payload as Alert).rule_id);
+    const ids = frames.filter((f) => f.action === "alert").map((f) => (f.payload as AlertFrame).rule_id);
     expect(ids).not.toContain(disabled.id);
     expect(ids).not.toContain(deleted.id);
     expect(

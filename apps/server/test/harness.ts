@@ -233,3 +233,37 @@ export async function presenceReaches(c: Communicator, connections: number, time
     if ((f.payload as { connections: number }).connections === connections) return;
   }
 }
+
+/** An `alert` frame's payload, as far as the specs read it. */
+export type AlertFrame = {
+  id: number;
+  rule_id: number;
+  metric_id: number;
+  state: string;
+  value: number;
+  [k: string]: unknown;
+};
+
+/** The next `alert` frame of this rule (alerts of other rules are skipped). */
+export async function nextAlert(c: Communicator, ruleId: number, timeoutMs = 2000): Promise<AlertFrame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const frame = await c.receive("alert", Math.max(1, deadline - Date.now()));
+    if ((frame.payload as AlertFrame).rule_id === ruleId) return frame.payload as AlertFrame;
+  }
+}
+
+/** The `expected` alerts of this rule as they arrive (each within `timeoutMs`), then any more until `quietMs` of quiet. */
+export async function alertsOf(
+  c: Communicator,
+  ruleId: number,
+  expected = 0,
+  { timeoutMs = 5000, quietMs = 400 } = {},
+): Promise<AlertFrame[]> {
+  const alerts: AlertFrame[] = [];
+  while (alerts.length < expected) alerts.push(await nextAlert(c, ruleId, timeoutMs));
+  const more = (await c.receiveAll(quietMs))
+    .filter((f) => f.action === "alert" && (f.payload as AlertFrame).rule_id === ruleId)
+    .map((f) => f.payload as AlertFrame);
+  return [...alerts, ...more];
+}
