@@ -14,8 +14,8 @@ export type LivePoint = {
 };
 
 /**
- * Called with every point after it is committed and handed to fan-out, exactly once, on the node
- * that ingested it (REST and collectors alike). Alert evaluation hangs here.
+ * Called with every point after it is committed, before it is published to the group, exactly
+ * once, on the node that ingested it (REST and collectors alike). Alert evaluation hangs here.
  */
 export type PointObserver = (point: LivePoint) => void;
 

@@ -137,12 +137,16 @@ export function metricUpdatePayload(p: StoredPoint) {
   };
 }
 
-/** After commit: every point to its dashboard's group, in batch order, then to the observers. */
+/**
+ * After commit: every point to the observers (alert evaluation, which queues it), then to its
+ * dashboard's group, in batch order. Observers see the whole batch at once, before any publish, so
+ * a channel layer that is down or slow neither skips nor delays evaluation.
+ */
 export async function fanOut(ctx: Pick<AppContext, "channels" | "pointObservers">, points: StoredPoint[]) {
-  for (const p of points) {
-    const live: LivePoint = metricUpdatePayload(p);
-    await ctx.channels.groupSend(dashboardGroup(p.metric.dashboard_id), "metric_update", live);
-    for (const observe of ctx.pointObservers) observe(live);
+  const live: LivePoint[] = points.map(metricUpdatePayload);
+  for (const point of live) for (const observe of ctx.pointObservers) observe(point);
+  for (const [i, p] of points.entries()) {
+    await ctx.channels.groupSend(dashboardGroup(p.metric.dashboard_id), "metric_update", live[i]);
   }
 }
 
