@@ -7,6 +7,7 @@ import { RedisLayer } from "@pulseboard/channels/redis";
 import { Communicator } from "@pulseboard/channels/testing";
 import { type RedisHandle, startRedis } from "@pulseboard/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { alertServiceOf } from "../src/alerts/index.ts";
 import {
   alertsOf,
   createTestDatabase,
@@ -76,12 +77,16 @@ describe("alerts across two nodes", () => {
     return { metric, ruleId: created.body.id as number, c };
   }
 
+  /** One point through `node`, evaluated there before the next one is sent (points arrive in turn;
+   * evaluation is asynchronous, so without waiting a later point on the other node could be
+   * evaluated first). */
   async function ingest(node: TestApp, metric: number, value: number, timestamp: string) {
     const res = await node.api("POST", "/api/v1/ingest", {
       token,
       body: { points: [{ metric_id: metric, value, timestamp }] },
     });
     expect(res.status).toBe(200);
+    await alertServiceOf(node.pb.ctx)!.idle();
   }
 
   /** "state:value" of the `expected` alerts of this rule, then of any more until 500 ms of quiet. */
