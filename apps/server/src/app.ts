@@ -25,6 +25,7 @@ import { docsPlugin } from "./docs/index.ts";
 import { fromFrameworkError } from "./errors.ts";
 import { dashboardGroup, type GroupSender } from "./fanout.ts";
 import { parseJsonBody } from "./json-body.ts";
+import { Storage } from "./storage/index.ts";
 import { registerWeb } from "./web.ts";
 import { type DashboardChannels, dashboardConsumer } from "./ws/dashboard-consumer.ts";
 import { inProcessPresence, type PresenceCounter } from "./ws/presence.ts";
@@ -77,6 +78,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       app.log.warn({ err: err.message }, "database connection lost; reconnecting on next query"),
   });
 
+  const storage = new Storage(handle.db, handle.target, config.storage, app.log);
+  await storage.upkeep.start();
+  await storage.reader.warm();
+
   // The channels server needs the context (for storage) and the context needs a sender:
   // the sender forwards to the server once it exists.
   let server: DashboardChannels | undefined;
@@ -89,6 +94,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     config,
     db: handle.db,
     kind: handle.kind,
+    storage,
     channels: sender,
     pointObservers: [],
     log: app.log,
@@ -170,6 +176,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         clearInterval(sweeper);
         await channels.close();
         await app.close();
+        await storage.close();
         await handle.close();
       })();
       return closed;

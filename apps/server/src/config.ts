@@ -1,6 +1,7 @@
 // Owns the server's configuration: one typed object read from the environment, so that
 // main.ts, cli.ts and the tests all build the app the same way.
 import { resolve } from "node:path";
+import type { StorageConfig } from "./storage/index.ts";
 
 export type Config = {
   host: string;
@@ -38,6 +39,8 @@ export type Config = {
   maxBufferedBytes: number;
   /** How long a client may stay behind before it is closed with 4008. */
   slowConsumerGraceMs: number;
+  /** Points storage: retention per tier, read pool, upkeep cadence (storage/index.ts). */
+  storage: StorageConfig;
 };
 
 const repoRoot = resolve(import.meta.dirname, "../../..");
@@ -45,6 +48,23 @@ const repoRoot = resolve(import.meta.dirname, "../../..");
 function flag(value: string | undefined, fallback: boolean): boolean {
   if (value === undefined || value === "") return fallback;
   return !["0", "false", "no", "off"].includes(value.toLowerCase());
+}
+
+const DURATION_UNITS: Record<string, number> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 7 * 86_400_000,
+  y: 365 * 86_400_000,
+};
+
+/** `15d`, `90d`, `2y`, `12h`: a positive duration in ms. */
+export function duration(value: string | undefined, fallback: string, name: string): number {
+  const text = value === undefined || value === "" ? fallback : value.trim();
+  const m = /^([1-9][0-9]{0,6})([smhdwy])$/.exec(text);
+  if (!m) throw new Error(`${name} must be a duration such as 15d, 90d, 2y or 12h, got "${text}"`);
+  return Number(m[1]) * DURATION_UNITS[m[2]!]!;
 }
 
 function integer(value: string | undefined, fallback: number, name: string): number {
@@ -96,6 +116,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       5000,
       "PULSEBOARD_SLOW_CONSUMER_GRACE_MS",
     ),
+    storage: {
+      retention: {
+        0: duration(env.PULSEBOARD_RETENTION_RAW, "15d", "PULSEBOARD_RETENTION_RAW"),
+        1: duration(env.PULSEBOARD_RETENTION_1M, "90d", "PULSEBOARD_RETENTION_1M"),
+        2: duration(env.PULSEBOARD_RETENTION_1H, "2y", "PULSEBOARD_RETENTION_1H"),
+      },
+      readThreads: integer(env.PULSEBOARD_READ_THREADS, 2, "PULSEBOARD_READ_THREADS") || 2,
+      readsPerUser: integer(env.PULSEBOARD_READS_PER_USER, 4, "PULSEBOARD_READS_PER_USER") || 4,
+      readQueue: integer(env.PULSEBOARD_READ_QUEUE, 256, "PULSEBOARD_READ_QUEUE") || 256,
+      compactEveryMs: 10_000,
+      retentionEveryMs: 60_000,
+    },
     ...overrides,
   };
 }

@@ -4,11 +4,14 @@ import type { FastifyBaseLogger } from "fastify";
 import type { Config } from "./config.ts";
 import type { Db, DbKind } from "./db/schema.ts";
 import type { GroupSender, PointObserver } from "./fanout.ts";
+import type { Storage } from "./storage/index.ts";
 
 export type AppContext = {
   config: Config;
   db: Db;
   kind: DbKind;
+  /** Points: writes, reads off the event loop, upkeep (storage/index.ts). */
+  storage: Storage;
   channels: GroupSender;
   /** Observers of every committed point (see fanout.ts); modules push theirs at build time. */
   pointObservers: PointObserver[];

@@ -1,13 +1,17 @@
-// Owns dashboard export as CSV or JSON, streamed in chunks so large histories never sit in
-// memory whole. CSV cells are escaped (RFC 4180) and text cells that a spreadsheet would run
-// as a formula (= + - @, tab, CR) are neutralised with a leading apostrophe.
+// Owns dashboard export as CSV or JSON, streamed window by window: each window (about 50,000
+// points) is read and formatted by a read worker while the previous one is being written, and
+// the next is only asked for when the client has taken the last (Readable.from pulls on demand),
+// so an export's memory is two windows and the event loop only copies text. CSV cells are escaped
+// (RFC 4180) and text cells that a spreadsheet would run as a formula (= + - @, tab, CR) are
+// neutralised with a leading apostrophe.
 import { Readable } from "node:stream";
-import type { Dashboard, Db, Metric } from "./db/schema.ts";
+import type { Dashboard, Metric } from "./db/schema.ts";
 import { dashboardJson, metricJson } from "./model/dashboards.ts";
+import type { Storage } from "./storage/index.ts";
 
 export type ExportRange = { from?: number | undefined; to?: number | undefined };
 
-const PAGE = 5000;
+const POINTS_PER_WINDOW = 50_000;
 
 const FORMULA_START = /^[=+\-@\t\r]/;
 
@@ -17,63 +21,75 @@ export function csvText(value: string): string {
   return /[",\r\n]/.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded;
 }
 
-/** Values of one metric in time order, page by page (keyset on (timestamp, id)). */
-async function* pages(db: Db, metricId: number, range: ExportRange) {
-  let after: { timestamp: number; id: number } | undefined;
-  for (;;) {
-    let q = db
-      .selectFrom("metric_values")
-      .select(["id", "value", "timestamp"])
-      .where("metric_id", "=", metricId);
-    if (range.from !== undefined) q = q.where("timestamp", ">=", range.from);
-    if (range.to !== undefined) q = q.where("timestamp", "<=", range.to);
-    if (after) {
-      const a = after;
-      q = q.where((eb) =>
-        eb.or([
-          eb("timestamp", ">", a.timestamp),
-          eb.and([eb("timestamp", "=", a.timestamp), eb("id", ">", a.id)]),
-        ]),
-      );
-    }
-    const rows = await q.orderBy("timestamp").orderBy("id").limit(PAGE).execute();
-    if (rows.length === 0) return;
-    yield rows;
-    const last = rows[rows.length - 1]!;
-    after = { timestamp: last.timestamp, id: last.id };
-    if (rows.length < PAGE) return;
+/** A metric's formatted windows in time order, the next one read while this one is written. */
+async function* windows(
+  storage: Storage,
+  metric: Metric,
+  range: ExportRange,
+  format: (w: [number, number], seriesId: number) => Promise<string>,
+) {
+  const seriesId = await storage.series.idFor(metric.id);
+  const list = await storage.reader.run<Array<[number, number]>>({
+    op: "windows",
+    seriesId,
+    range,
+    pointsPerWindow: POINTS_PER_WINDOW,
+  });
+  let next = list[0] ? format(list[0], seriesId) : undefined;
+  for (let i = 0; i < list.length; i++) {
+    const text = await next!;
+    next = list[i + 1] ? format(list[i + 1]!, seriesId) : undefined;
+    // A rejected prefetch must not go unhandled if the client leaves first.
+    next?.catch(() => {});
+    if (text) yield text;
   }
 }
 
-export function exportCsv(db: Db, metrics: Metric[], range: ExportRange): Readable {
+function stream(parts: AsyncGenerator<string>, release: () => void): Readable {
+  const out = Readable.from(parts);
+  out.once("close", release);
+  return out;
+}
+
+export function exportCsv(
+  storage: Storage,
+  metrics: Metric[],
+  range: ExportRange,
+  release: () => void,
+): Readable {
   async function* lines() {
     yield "metric_id,metric_name,unit,timestamp,value\r\n";
     for (const m of metrics) {
       const prefix = `${m.id},${csvText(m.name)},${csvText(m.unit)},`;
-      for await (const rows of pages(db, m.id, range)) {
-        yield rows.map((r) => `${prefix}${new Date(r.timestamp).toISOString()},${r.value}\r\n`).join("");
-      }
+      yield* windows(storage, m, range, (window, seriesId) =>
+        storage.reader.run<string>({ op: "csv", seriesId, window, prefix }),
+      );
     }
   }
-  return Readable.from(lines());
+  return stream(lines(), release);
 }
 
-export function exportJson(db: Db, dashboard: Dashboard, metrics: Metric[], range: ExportRange): Readable {
+export function exportJson(
+  storage: Storage,
+  dashboard: Dashboard,
+  metrics: Metric[],
+  range: ExportRange,
+  release: () => void,
+): Readable {
   async function* parts() {
     yield `{"dashboard":${JSON.stringify(dashboardJson(dashboard))},"metrics":[`;
     for (const [i, m] of metrics.entries()) {
       yield `${i ? "," : ""}${JSON.stringify(metricJson(m)).slice(0, -1)},"values":[`;
       let first = true;
-      for await (const rows of pages(db, m.id, range)) {
-        const chunk = rows.map((r) =>
-          JSON.stringify({ value: r.value, timestamp: new Date(r.timestamp).toISOString() }),
-        );
-        yield (first ? "" : ",") + chunk.join(",");
+      for await (const chunk of windows(storage, m, range, (window, seriesId) =>
+        storage.reader.run<string>({ op: "json", seriesId, window }),
+      )) {
+        yield (first ? "" : ",") + chunk;
         first = false;
       }
       yield "]}";
     }
     yield "]}";
   }
-  return Readable.from(parts());
+  return stream(parts(), release);
 }

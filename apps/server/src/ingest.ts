@@ -7,6 +7,8 @@ import type { Db, Metric } from "./db/schema.ts";
 import { type ErrorDetail, NotFoundError, ValidationError } from "./errors.ts";
 import { dashboardGroup, type LivePoint } from "./fanout.ts";
 import { requireRole } from "./model/access.ts";
+import type { Storage } from "./storage/index.ts";
+import { NO_LABELS } from "./storage/series.ts";
 
 export const MAX_POINTS = 10_000;
 /** A point stamped further ahead of the server's clock than this is refused (clock skew allowance). */
@@ -39,8 +41,8 @@ const point = z
 export const ingestBody = z.object({ points: z.array(point).min(1).max(MAX_POINTS) }).strict();
 export type IngestPoint = z.infer<typeof point>;
 
-/** A point resolved to its metric, ready to store. */
-export type StoredPoint = { metric: Metric; value: number; timestamp: number };
+/** A point resolved to its metric, ready to store; `offset` is its stream position once committed. */
+export type StoredPoint = { metric: Metric; value: number; timestamp: number; offset?: number };
 
 const CHUNK = 1000;
 
@@ -110,20 +112,23 @@ export async function resolvePoints(db: Db, userId: number, points: IngestPoint[
   return out;
 }
 
-/** Stores the points in one transaction; resolves only once committed (durable). */
-export async function storePoints(db: Db, points: StoredPoint[]): Promise<void> {
+/** Stores the points in one transaction; resolves only once committed (durable), offsets set. */
+export async function storePoints(storage: Storage, points: StoredPoint[]): Promise<void> {
   if (points.length === 0) return;
-  await db.transaction().execute(async (trx) => {
-    for (let i = 0; i < points.length; i += CHUNK) {
-      await trx
-        .insertInto("metric_values")
-        .values(
-          points
-            .slice(i, i + CHUNK)
-            .map((p) => ({ metric_id: p.metric.id, value: p.value, timestamp: p.timestamp })),
-        )
-        .execute();
-    }
+  const series = await storage.series.idsFor(
+    points.map((p) => ({ metricId: p.metric.id, labels: NO_LABELS })),
+  );
+  const offsets = await storage.write(
+    points.map((p) => ({
+      dashboardId: p.metric.dashboard_id,
+      seriesId: series.get(storage.series.keyOf(p.metric.id, NO_LABELS))!,
+      histogram: p.metric.type === "histogram",
+      value: p.value,
+      timestamp: p.timestamp,
+    })),
+  );
+  points.forEach((p, i) => {
+    p.offset = offsets[i]!;
   });
 }
 
@@ -151,8 +156,12 @@ export async function fanOut(ctx: Pick<AppContext, "channels" | "pointObservers"
 }
 
 /** The REST path up to the commit: validate, authorize, store. Fan out the result afterwards. */
-export async function ingest(db: Db, userId: number, body: unknown): Promise<StoredPoint[]> {
-  const points = await resolvePoints(db, userId, parseIngestBody(body));
-  await storePoints(db, points);
+export async function ingest(
+  ctx: Pick<AppContext, "db" | "storage">,
+  userId: number,
+  body: unknown,
+): Promise<StoredPoint[]> {
+  const points = await resolvePoints(ctx.db, userId, parseIngestBody(body));
+  await storePoints(ctx.storage, points);
   return points;
 }

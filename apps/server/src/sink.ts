@@ -55,7 +55,7 @@ export function createSink(ctx: AppContext, target: SinkTarget): Sink {
       if (!Number.isFinite(timestamp)) continue;
       points.push({ metric: await metricFor(p.metric), value: p.value, timestamp });
     }
-    await storePoints(ctx.db, points);
+    await storePoints(ctx.storage, points);
     await fanOut(ctx, points);
   };
 }

@@ -20,8 +20,19 @@ import { type BuildOptions, buildApp, type PulseboardApp } from "../src/app.ts";
 import { createApiToken } from "../src/auth/tokens.ts";
 import { type Config, loadConfig } from "../src/config.ts";
 import { createUser } from "../src/model/users.ts";
+import type { Columns } from "../src/storage/tasks.ts";
 
 const repoRoot = resolve(import.meta.dirname, "../../..");
+
+/**
+ * Specs store points at fixed dates (e.g. 2026-01-01): retention must not delete them while a
+ * spec runs. Retention itself is specified with its own settings (storage.test.ts).
+ */
+export const KEEP_EVERYTHING = {
+  PULSEBOARD_RETENTION_RAW: "50y",
+  PULSEBOARD_RETENTION_1M: "50y",
+  PULSEBOARD_RETENTION_1H: "50y",
+};
 
 export type DbKind = "sqlite" | "postgres";
 export const DB_KINDS: DbKind[] = ["sqlite", "postgres"];
@@ -98,18 +109,15 @@ export async function startTestApp(
   options: { database?: TestDatabase; config?: Partial<Config>; build?: BuildOptions } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase(kind));
-  const config = loadConfig(
-    {},
-    {
-      port: 0,
-      host: "127.0.0.1",
-      dataDir: database.dataDir,
-      databaseUrl: database.databaseUrl,
-      logLevel: "warn",
-      webDist: join(database.dataDir, "no-web-dist"),
-      ...options.config,
-    },
-  );
+  const config = loadConfig(KEEP_EVERYTHING, {
+    port: 0,
+    host: "127.0.0.1",
+    dataDir: database.dataDir,
+    databaseUrl: database.databaseUrl,
+    logLevel: "warn",
+    webDist: join(database.dataDir, "no-web-dist"),
+    ...options.config,
+  });
   const pb = await buildApp(config, options.build);
   await pb.app.listen({ port: 0, host: "127.0.0.1" });
   const address = pb.app.server.address();
@@ -199,7 +207,15 @@ export async function spawnMain(
 ): Promise<MainProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "apps/server/src/main.ts"], {
     cwd: repoRoot,
-    env: { ...process.env, ...db.env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", ...env },
+    env: {
+      ...process.env,
+      ...KEEP_EVERYTHING,
+      ...db.env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "warn",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -266,4 +282,11 @@ export async function alertsOf(
     .filter((f) => f.action === "alert" && (f.payload as AlertFrame).rule_id === ruleId)
     .map((f) => f.payload as AlertFrame);
   return [...alerts, ...more];
+}
+
+/** Every stored point of a metric, oldest first, read the way the server reads (a read worker). */
+export async function storedPoints(t: { pb: PulseboardApp }, metricId: number): Promise<Columns> {
+  const { storage } = t.pb.ctx;
+  const seriesId = await storage.series.idFor(metricId);
+  return storage.reader.run<Columns>({ op: "since", seriesId, since: -1, limit: 10_000_000 });
 }

@@ -1,7 +1,7 @@
 // Specifications of POST /api/v1/ingest: what is accepted, what is refused, and that a refused
 // batch stores nothing at all.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DB_KINDS, type Session, startTestApp, type TestApp } from "./harness.ts";
+import { DB_KINDS, type Session, startTestApp, storedPoints, type TestApp } from "./harness.ts";
 
 describe.each(DB_KINDS)("ingest on %s", (kind) => {
   let t: TestApp;
@@ -12,14 +12,7 @@ describe.each(DB_KINDS)("ingest on %s", (kind) => {
   let metric: number;
   let foreignMetric: number;
 
-  const stored = async (metricId = metric) =>
-    (
-      await t.pb.db
-        .selectFrom("metric_values")
-        .select(["value", "timestamp"])
-        .where("metric_id", "=", metricId)
-        .execute()
-    ).length;
+  const stored = async (metricId = metric) => (await storedPoints(t, metricId)).n;
 
   beforeAll(async () => {
     t = await startTestApp(kind);
@@ -68,12 +61,9 @@ describe.each(DB_KINDS)("ingest on %s", (kind) => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ accepted: 3 });
     expect(await stored()).toBe(before + 3);
-    const row = await t.pb.db
-      .selectFrom("metric_values")
-      .select("timestamp")
-      .where("value", "=", -3)
-      .executeTakeFirstOrThrow();
-    expect(new Date(row.timestamp).toISOString()).toBe("2026-11-20T10:00:00.000Z");
+    const points = await storedPoints(t, metric);
+    const at = points.ts[[...points.values].indexOf(-3)]!;
+    expect(new Date(at).toISOString()).toBe("2026-11-20T10:00:00.000Z");
   });
 
   it("accepts a session caller that sends the CSRF header, refuses one that does not", async () => {

@@ -6,11 +6,11 @@ import type { AppContext } from "../context.ts";
 import { NotFoundError } from "../errors.ts";
 import { exportCsv, exportJson } from "../export.ts";
 import { listMetrics } from "../model/dashboards.ts";
-import { dashboardAccess, isoToMs, parse } from "./http.ts";
+import { dashboardAccess, parse, queryRange } from "./http.ts";
 
 export function registerExport(app: FastifyInstance, ctx: AppContext) {
   app.get("/api/v1/dashboards/:id/export", async (request, reply) => {
-    const { dashboardId: id } = await dashboardAccess(ctx.db, request, "viewer");
+    const { dashboardId: id, userId } = await dashboardAccess(ctx.db, request, "viewer");
     const q = parse(exportQuery, request.query, "query");
     const dashboard = await ctx.db
       .selectFrom("dashboards")
@@ -22,16 +22,18 @@ export function registerExport(app: FastifyInstance, ctx: AppContext) {
       metrics = metrics.filter((m) => m.id === q.metric_id);
       if (metrics.length === 0) throw new NotFoundError("Metric");
     }
-    const range = { from: isoToMs(q.from), to: isoToMs(q.to) };
+    const range = queryRange(q);
+    // The whole download holds one of the user's expensive-read slots until its stream closes.
+    const release = ctx.storage.reader.acquire(userId);
     // The slug is [a-z0-9-] only, so it is safe inside the header without quoting games.
     const file = `${dashboard.slug}-export.${q.format}`;
     reply.header("content-disposition", `attachment; filename="${file}"`);
     reply.header("x-content-type-options", "nosniff");
     if (q.format === "csv") {
       reply.type("text/csv; charset=utf-8");
-      return reply.send(exportCsv(ctx.db, metrics, range));
+      return reply.send(exportCsv(ctx.storage, metrics, range, release));
     }
     reply.type("application/json; charset=utf-8");
-    return reply.send(exportJson(ctx.db, dashboard, metrics, range));
+    return reply.send(exportJson(ctx.storage, dashboard, metrics, range, release));
   });
 }

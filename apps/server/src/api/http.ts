@@ -54,6 +54,32 @@ export function noContent(reply: FastifyReply) {
   return reply.status(204).send();
 }
 
+/** History and export bounds: from 1970 to a year ahead at most (a typo'd year is not a query). */
+const LATEST_MS = 366 * 86_400_000;
+
+/**
+ * `?from=&to=` as epoch milliseconds, refused with a clear 400 when `from` is after `to` or either
+ * lies before 1970 or more than a year ahead.
+ */
+export function queryRange(q: { from?: string | undefined; to?: string | undefined }) {
+  const range = { from: isoToMs(q.from), to: isoToMs(q.to) };
+  const details = [];
+  const latest = Date.now() + LATEST_MS;
+  for (const key of ["from", "to"] as const) {
+    const at = range[key];
+    if (at !== undefined && (at < 0 || at > latest))
+      details.push({
+        type: "out_of_range",
+        loc: ["query", key],
+        msg: `${key} must lie between 1970-01-01 and one year from now`,
+      });
+  }
+  if (range.from !== undefined && range.to !== undefined && range.from > range.to)
+    details.push({ type: "invalid_range", loc: ["query", "from"], msg: "from must not be after to" });
+  if (details.length) throw new ValidationError(details, "Invalid time range");
+  return range;
+}
+
 /** ISO-8601 instant in a query string, as epoch milliseconds. */
 export function isoToMs(value: string | undefined): number | undefined {
   return value === undefined ? undefined : Date.parse(value);

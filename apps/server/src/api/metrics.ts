@@ -1,20 +1,13 @@
 // Owns metric definitions over REST and their history: /dashboards/:id/metrics, /metrics/:id,
 // /metrics/:id/values (range, limit, downsampling).
-import {
-  createMetricBody,
-  type Metric,
-  patchMetricBody,
-  type ValuesAnswer,
-  valuesQuery,
-} from "@pulseboard/client/rest";
+import { createMetricBody, type Metric, patchMetricBody, valuesQuery } from "@pulseboard/client/rest";
 import type { FastifyInstance } from "fastify";
 import { alertServiceOf } from "../alerts/index.ts";
 import type { AppContext } from "../context.ts";
-import { downsample, rangeValues } from "../history.ts";
 import { listMetrics, metricJson } from "../model/dashboards.ts";
 import { assertMetricNameFree, createMetric, metricFor } from "../model/metrics.ts";
 import { announceConfig } from "../ws/config.ts";
-import { dashboardAccess, idParam, isoToMs, noContent, parse, requireUser } from "./http.ts";
+import { dashboardAccess, idParam, noContent, parse, queryRange, requireUser } from "./http.ts";
 import { dropMetricWidgets } from "./layout.ts";
 
 export function registerMetrics(app: FastifyInstance, ctx: AppContext) {
@@ -57,15 +50,26 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext) {
     return noContent(reply);
   });
 
-  app.get("/api/v1/metrics/:id/values", async (request): Promise<ValuesAnswer> => {
+  app.get("/api/v1/metrics/:id/values", async (request, reply) => {
     const { userId } = requireUser(request);
     const metric = await metricFor(db, userId, idParam(request, "id", "Metric"), "viewer");
     const q = parse(valuesQuery, request.query, "query");
-    const range = { from: isoToMs(q.from), to: isoToMs(q.to) };
-    const values =
-      q.points !== undefined
-        ? await downsample(db, metric.id, range, q.points)
-        : await rangeValues(db, metric.id, range, q.limit);
-    return { metric_id: metric.id, values };
+    const range = queryRange(q);
+    const { storage } = ctx;
+    const seriesId = await storage.series.idFor(metric.id);
+    // Aggregated and serialized in a read worker: the answer arrives as JSON text.
+    const answer = await storage.reader.limited(userId, () =>
+      storage.reader.run<string>({
+        op: "values",
+        metricId: metric.id,
+        seriesId,
+        kind: metric.type,
+        range,
+        limit: q.limit,
+        points: q.points,
+        retention: storage.config.retention,
+      }),
+    );
+    return reply.type("application/json; charset=utf-8").send(answer);
   });
 }

@@ -7,9 +7,10 @@ import SQLite from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
 import { migrationProvider, migrations, type PbMigration } from "./migrations/index.ts";
-import type { Database, Db, DbKind } from "./schema.ts";
+import { checkedPool, pgTypes } from "./pg-types.ts";
+import type { Database, Db, DbKind, DbTarget } from "./schema.ts";
 
-export type DbHandle = { db: Db; kind: DbKind; close(): Promise<void> };
+export type DbHandle = { db: Db; kind: DbKind; target: DbTarget; close(): Promise<void> };
 
 export type DbOptions = {
   databaseUrl?: string | undefined;
@@ -18,21 +19,13 @@ export type DbOptions = {
   onPoolError?: (err: Error) => void;
 };
 
-// int8 (bigint: our millisecond timestamps, count(*)) arrives as a string by default; every
-// value we store fits in a double exactly, so parse it as a number for this pool only.
-const pgTypes = {
-  getTypeParser(oid: number, format?: "text" | "binary") {
-    if (oid === 20) return (value: string) => Number(value);
-    // biome-ignore lint/suspicious/noExplicitAny: pg's overloaded signature
-    return (pg.types.getTypeParser as any)(oid, format);
-  },
-};
-
 export async function openDatabase(options: DbOptions): Promise<DbHandle> {
   let db: Db;
   let kind: DbKind;
+  let target: DbTarget;
   if (options.databaseUrl) {
     kind = "postgres";
+    target = { kind, url: options.databaseUrl };
     // Fail fast while PostgreSQL is away (requests answer 503) rather than queueing for ever.
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
@@ -52,11 +45,13 @@ export async function openDatabase(options: DbOptions): Promise<DbHandle> {
     pool.on("connect", (client) => {
       client.on("error", onLost);
     });
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: checkedPool(pool) }) });
   } else {
     kind = "sqlite";
     mkdirSync(options.dataDir, { recursive: true });
-    const file = new SQLite(join(options.dataDir, "pulseboard.db"));
+    const path = join(options.dataDir, "pulseboard.db");
+    target = { kind, file: path };
+    const file = new SQLite(path);
     file.pragma("journal_mode = WAL");
     file.pragma("synchronous = FULL");
     file.pragma("foreign_keys = ON");
@@ -71,5 +66,5 @@ export async function openDatabase(options: DbOptions): Promise<DbHandle> {
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "?";
     throw new Error(`database migration ${failed} failed: ${String((error as Error).message ?? error)}`);
   }
-  return { db, kind, close: () => db.destroy() };
+  return { db, kind, target, close: () => db.destroy() };
 }

@@ -50,11 +50,38 @@ export interface MetricsTable {
   unit: string;
   created_at: number;
 }
-export interface MetricValuesTable {
+/** One series: a metric plus a label set (canonical JSON, `{}` for an unlabeled metric). */
+export interface SeriesTable {
   id: Generated<number>;
   metric_id: number;
-  value: number;
-  timestamp: number;
+  labels: string;
+  created_at: number;
+}
+/**
+ * A dashboard's stream position: `head` is the offset of the last committed point, `epoch` changes
+ * whenever offsets can no longer be trusted (restore, reset), so clients resume by (epoch, offset).
+ */
+export interface StreamsTable {
+  dashboard_id: number;
+  epoch: string;
+  head: number;
+}
+/**
+ * An immutable run of one series' points (tier 0) or rollup buckets (tiers 1, 2), encoded by
+ * storage/codec.ts. `sealed` is 0 for the small chunks the write path makes, which compaction
+ * merges; offsets are 0 for rollup chunks.
+ */
+export interface ChunksTable {
+  id: Generated<number>;
+  series_id: number;
+  tier: number;
+  start_ts: number;
+  end_ts: number;
+  count: number;
+  first_offset: number;
+  last_offset: number;
+  sealed: number;
+  data: Uint8Array;
 }
 export interface LayoutsTable {
   dashboard_id: number;
@@ -81,14 +108,18 @@ export interface Database {
   dashboards: DashboardsTable;
   dashboard_members: DashboardMembersTable;
   metrics: MetricsTable;
-  metric_values: MetricValuesTable;
+  series: SeriesTable;
+  streams: StreamsTable;
+  chunks: ChunksTable;
   layouts: LayoutsTable;
   user_preferences: UserPreferencesTable;
 }
 
 export type Db = Kysely<Database>;
 export type DbKind = "sqlite" | "postgres";
+/** Where a second connection (the read workers') finds the same database. */
+export type DbTarget = { kind: "sqlite"; file: string } | { kind: "postgres"; url: string };
 export type User = Selectable<UsersTable>;
 export type Dashboard = Selectable<DashboardsTable>;
 export type Metric = Selectable<MetricsTable>;
-export type NewMetricValue = Insertable<MetricValuesTable>;
+export type NewChunk = Insertable<ChunksTable>;

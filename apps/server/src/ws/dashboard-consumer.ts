@@ -147,12 +147,13 @@ export function dashboardConsumer(
       if (expiresAt !== undefined) closeAt(c.state, expiresAt, () => c.close(4001, "Session expired"));
       for (const m of metrics) c.state.subscribed.add(m.id);
       c.send("dashboard_config", configPayload(dashboard, metrics));
+      const history = await recentValues(ctx.storage, metrics, HISTORY_POINTS);
       for (const m of metrics) {
         c.send("metric_history", {
           metric_id: m.id,
           metric_name: m.name,
           unit: m.unit,
-          values: await recentValues(db, m.id, HISTORY_POINTS),
+          values: history.get(m.id) ?? [],
         });
       }
       const count = await presence.join(dashboard.id, c.id);
@@ -178,17 +179,16 @@ export function dashboardConsumer(
             `Unknown metric id(s) for this dashboard: ${foreign.join(", ")}`,
             "PB_ERR_UNKNOWN_METRIC",
           );
-        for (const id of unique) {
-          if (c.state.subscribed.has(id)) continue;
-          c.state.subscribed.add(id);
-          const m = found.get(id)!;
+        const fresh = unique.filter((id) => !c.state.subscribed.has(id)).map((id) => found.get(id)!);
+        for (const m of fresh) c.state.subscribed.add(m.id);
+        const history = await recentValues(ctx.storage, fresh, HISTORY_POINTS);
+        for (const m of fresh)
           c.send("metric_history", {
-            metric_id: id,
+            metric_id: m.id,
             metric_name: m.name,
             unit: m.unit,
-            values: await recentValues(db, id, HISTORY_POINTS),
+            values: history.get(m.id) ?? [],
           });
-        }
       },
 
       unsubscribe: (ids, c) => {
@@ -291,13 +291,15 @@ export function dashboardConsumer(
       for (const [id, since] of perMetric) {
         const m = metrics.get(id);
         if (!m) continue;
-        const rows = await valuesSince(db, id, since, MAX_REPLAY_PER_METRIC);
-        for (const r of rows) {
-          c.send("metric_update", metricUpdatePayload({ metric: m, value: r.value, timestamp: r.timestamp }));
+        const rows = await valuesSince(ctx.storage, id, since, MAX_REPLAY_PER_METRIC);
+        for (let i = 0; i < rows.n; i++) {
+          c.send(
+            "metric_update",
+            metricUpdatePayload({ metric: m, value: rows.values[i]!, timestamp: rows.ts[i]! }),
+          );
           count++;
         }
-        const last = rows[rows.length - 1];
-        if (last) lastSent.set(id, last.timestamp);
+        if (rows.n) lastSent.set(id, rows.ts[rows.n - 1]!);
       }
     } finally {
       // Still paused: keep holding live frames, the pause's own resume_stream flushes them.

@@ -1,0 +1,167 @@
+// Owns the chunk format: one BLOB holds a run of one series' points (tier 0) or buckets (tiers 1
+// and 2), column by column, then raw-deflated when that is smaller. Columns: timestamps as
+// delta-of-delta, stream offsets as deltas, values as decimal or plane-shuffled XOR (bytes.ts).
+// Layout: [flags][payload]; flags bit 0 = deflated, bit 1 = bucket chunk; payload starts with the
+// row count. Chunks are immutable: compaction writes a new chunk and deletes the ones it merged.
+import { deflateRawSync, inflateRawSync } from "node:zlib";
+import {
+  ByteReader,
+  ByteWriter,
+  readDelta,
+  readDod,
+  readValues,
+  writeDelta,
+  writeDod,
+  writeValues,
+} from "./bytes.ts";
+import type { Bucket } from "./rollup.ts";
+
+const DEFLATED = 1;
+const BUCKETS = 2;
+/** Below this many payload bytes deflate is not worth its header and its time. */
+const DEFLATE_FROM = 96;
+
+/** A decoded raw chunk: parallel columns, sorted by (ts, offset). */
+export type RawRun = { n: number; ts: Float64Array; values: Float64Array; offsets: Float64Array };
+
+function seal(payload: Uint8Array, flags: number): Uint8Array {
+  if (payload.length >= DEFLATE_FROM) {
+    const packed = deflateRawSync(payload, { level: 6 });
+    if (packed.length < payload.length) {
+      const out = new Uint8Array(packed.length + 1);
+      out[0] = flags | DEFLATED;
+      out.set(packed, 1);
+      return out;
+    }
+  }
+  const out = new Uint8Array(payload.length + 1);
+  out[0] = flags;
+  out.set(payload, 1);
+  return out;
+}
+
+function open(data: Uint8Array): { flags: number; r: ByteReader } {
+  if (data.length === 0) throw new RangeError("empty chunk");
+  const flags = data[0]!;
+  const body = data.subarray(1);
+  return { flags, r: new ByteReader(flags & DEFLATED ? inflateRawSync(body) : body) };
+}
+
+export function encodeRaw(run: RawRun): Uint8Array {
+  const w = new ByteWriter();
+  w.uvarint(run.n);
+  writeDod(w, run.ts.subarray(0, run.n));
+  writeDelta(w, run.offsets.subarray(0, run.n));
+  writeValues(w, run.values.subarray(0, run.n));
+  return seal(w.done(), 0);
+}
+
+export function decodeRaw(data: Uint8Array): RawRun {
+  const { flags, r } = open(data);
+  if (flags & BUCKETS) throw new RangeError("not a raw chunk");
+  const n = r.uvarint();
+  const run = { n, ts: new Float64Array(n), values: new Float64Array(n), offsets: new Float64Array(n) };
+  readDod(r, n, run.ts);
+  readDelta(r, n, run.offsets);
+  readValues(r, n, run.values);
+  return run;
+}
+
+export function encodeBuckets(buckets: Bucket[]): Uint8Array {
+  const n = buckets.length;
+  const w = new ByteWriter();
+  w.uvarint(n);
+  const col = (f: (b: Bucket) => number) => {
+    const xs = new Float64Array(n);
+    for (let i = 0; i < n; i++) xs[i] = f(buckets[i]!);
+    return xs;
+  };
+  writeDod(
+    w,
+    col((b) => b.ts),
+  );
+  for (const b of buckets) w.uvarint(b.count);
+  for (const b of buckets) w.uvarint(b.firstTs - b.ts);
+  for (const b of buckets) w.uvarint(b.lastTs - b.ts);
+  writeValues(
+    w,
+    col((b) => b.mean),
+  );
+  writeValues(
+    w,
+    col((b) => b.min),
+  );
+  writeValues(
+    w,
+    col((b) => b.max),
+  );
+  writeValues(
+    w,
+    col((b) => b.first),
+  );
+  writeValues(
+    w,
+    col((b) => b.last),
+  );
+  writeValues(
+    w,
+    col((b) => b.inc),
+  );
+  const sketches = buckets.some((b) => b.sketch);
+  w.byte(sketches ? 1 : 0);
+  if (sketches)
+    for (const b of buckets) {
+      const entries = b.sketch ? [...b.sketch].sort((x, y) => x[0] - y[0]) : [];
+      w.uvarint(entries.length);
+      let prev = 0;
+      for (const [k, c] of entries) {
+        w.svarint(k - prev);
+        w.uvarint(c);
+        prev = k;
+      }
+    }
+  return seal(w.done(), BUCKETS);
+}
+
+export function decodeBuckets(data: Uint8Array): Bucket[] {
+  const { flags, r } = open(data);
+  if (!(flags & BUCKETS)) throw new RangeError("not a bucket chunk");
+  const n = r.uvarint();
+  const ts = new Float64Array(n);
+  readDod(r, n, ts);
+  const out: Bucket[] = [];
+  for (let i = 0; i < n; i++)
+    out.push({
+      ts: ts[i]!,
+      count: r.uvarint(),
+      mean: 0,
+      min: 0,
+      max: 0,
+      firstTs: 0,
+      first: 0,
+      lastTs: 0,
+      last: 0,
+      inc: 0,
+      sketch: null,
+    });
+  for (const b of out) b.firstTs = b.ts + r.uvarint();
+  for (const b of out) b.lastTs = b.ts + r.uvarint();
+  const col = new Float64Array(n);
+  const fields = ["mean", "min", "max", "first", "last", "inc"] as const;
+  for (const f of fields) {
+    readValues(r, n, col);
+    for (let i = 0; i < n; i++) out[i]![f] = col[i]!;
+  }
+  if (r.byte() === 1)
+    for (const b of out) {
+      const entries = r.uvarint();
+      if (entries === 0) continue;
+      b.sketch = new Map();
+      let k = 0;
+      for (let j = 0; j < entries; j++) {
+        k += r.svarint();
+        b.sketch.set(k, r.uvarint());
+      }
+    }
+  return out;
+}

@@ -1,0 +1,127 @@
+// Owns one read worker: its own read-only connection (SQLite in WAL mode reads beside the writer
+// without blocking it; PostgreSQL a small pool), and the handler of every ReadTask. Aggregation,
+// decoding and JSON/CSV formatting happen here, off the event loop.
+import { workerData } from "node:worker_threads";
+import SQLite from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import { checkedPool, pgTypes } from "../db/pg-types.ts";
+import type { Database, Db } from "../db/schema.ts";
+import type { RawRun } from "./codec.ts";
+import {
+  downsample,
+  exportWindows,
+  oldestOffset,
+  readAfterOffset,
+  readFrom,
+  readRaw,
+  readRecent,
+} from "./read.ts";
+import type { AfterResult, Columns, DbTarget, ReadTask, TaskResult } from "./tasks.ts";
+
+let db: Db | undefined;
+
+function connect(target: DbTarget): Db {
+  if (target.kind === "sqlite") {
+    const file = new SQLite(target.file, { readonly: true, fileMustExist: true });
+    file.pragma("busy_timeout = 5000");
+    return new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
+  }
+  const pool = new pg.Pool({
+    connectionString: target.url,
+    max: 2,
+    types: pgTypes,
+    connectionTimeoutMillis: 5000,
+  });
+  pool.on("error", () => {}); // a lost idle client is replaced on the next query
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: checkedPool(pool) }) });
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function columns(run: RawRun): Columns {
+  return {
+    n: run.n,
+    ts: run.ts.slice(0, run.n),
+    values: run.values.slice(0, run.n),
+    offsets: run.offsets.slice(0, run.n),
+  };
+}
+
+function valuesJson(run: RawRun): string {
+  const parts: string[] = [];
+  for (let i = 0; i < run.n; i++)
+    parts.push(`{"value":${JSON.stringify(run.values[i])},"timestamp":"${iso(run.ts[i]!)}"}`);
+  return `[${parts.join(",")}]`;
+}
+
+/**
+ * Errors cross the thread boundary as plain data (a structured clone drops an Error's `code`,
+ * which tells "storage unavailable" (503) from a bug (500)). A connection the database dropped
+ * (restart, failover) is retried on a fresh one, twice at most.
+ */
+export default async function handle(task: ReadTask): Promise<TaskResult> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return { ok: true, value: await run(task) };
+    } catch (error) {
+      const e = error as { code?: unknown; message?: unknown };
+      const code = typeof e.code === "string" ? e.code : undefined;
+      const message = String(e.message ?? error);
+      const dropped =
+        /^(57P0[1-3]|08|ECONNRESET|EPIPE)/.test(code ?? "") ||
+        /Connection terminated|terminating connection/i.test(message);
+      if (attempt < 2 && dropped) continue;
+      return { ok: false, code, message };
+    }
+  }
+}
+
+async function run(task: ReadTask): Promise<unknown> {
+  db ??= connect(workerData as DbTarget);
+  switch (task.op) {
+    case "values": {
+      const values =
+        task.points !== undefined
+          ? JSON.stringify(
+              await downsample(db, task.seriesId, task.kind, task.range, task.points, task.retention),
+            )
+          : valuesJson(
+              task.range.from !== undefined
+                ? await readFrom(db, task.seriesId, task.range.from, task.range.to, task.limit)
+                : await readRecent(db, task.seriesId, task.limit, task.range.to),
+            );
+      return `{"metric_id":${task.metricId},"values":${values}}`;
+    }
+    case "recent": {
+      const out: Array<Array<{ value: number; timestamp: string }>> = [];
+      for (const id of task.seriesIds) {
+        const run = await readRecent(db, id, task.limit);
+        const values: Array<{ value: number; timestamp: string }> = [];
+        for (let i = 0; i < run.n; i++) values.push({ value: run.values[i]!, timestamp: iso(run.ts[i]!) });
+        out.push(values);
+      }
+      return out;
+    }
+    case "since":
+      return columns(await readFrom(db, task.seriesId, task.since + 1, undefined, task.limit));
+    case "after": {
+      const r = await readAfterOffset(db, task.seriesIds, task.after, task.limit);
+      return { ...columns(r.run), series: r.series, more: r.more } satisfies AfterResult;
+    }
+    case "oldest":
+      return oldestOffset(db, task.seriesIds);
+    case "windows":
+      return exportWindows(db, task.seriesId, task.range, task.pointsPerWindow);
+    case "csv": {
+      const run = await readRaw(db, task.seriesId, { from: task.window[0], to: task.window[1] });
+      const lines: string[] = [];
+      for (let i = 0; i < run.n; i++) lines.push(`${task.prefix}${iso(run.ts[i]!)},${run.values[i]}\r\n`);
+      return lines.join("");
+    }
+    case "json": {
+      const run = await readRaw(db, task.seriesId, { from: task.window[0], to: task.window[1] });
+      return valuesJson(run).slice(1, -1);
+    }
+  }
+}

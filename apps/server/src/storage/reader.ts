@@ -1,0 +1,83 @@
+// Owns the read pool: worker threads (piscina) that run every history read, downsampling, replay
+// and export page (reader-worker.ts), so a month-long query or a full export never stops the
+// event loop that streams live updates. Bounded: a per-user cap on concurrent expensive reads
+// (429 past it) and a bounded queue (503 when the pool is saturated), so one user's reads cannot
+// starve another's.
+import { Piscina } from "piscina";
+import type { DbTarget } from "../db/schema.ts";
+import { RateLimitedError, UnavailableError } from "../errors.ts";
+import type { ReadTask, TaskResult } from "./tasks.ts";
+
+export type ReaderOptions = {
+  threads: number;
+  /** Concurrent expensive reads (REST history, exports) per user. */
+  perUser: number;
+  /** Tasks waiting for a thread before new ones are refused. */
+  maxQueue: number;
+};
+
+export class StorageReader {
+  private readonly pool: Piscina;
+  private readonly active = new Map<number, number>();
+
+  constructor(
+    target: DbTarget,
+    private readonly options: ReaderOptions,
+  ) {
+    this.pool = new Piscina({
+      filename: new URL("./reader-worker.mjs", import.meta.url).href,
+      workerData: target,
+      minThreads: options.threads,
+      maxThreads: options.threads,
+      maxQueue: options.maxQueue,
+      idleTimeout: 60_000,
+    });
+  }
+
+  async run<T>(task: ReadTask): Promise<T> {
+    if (this.pool.queueSize >= this.options.maxQueue)
+      throw new UnavailableError("The history reader is saturated; retry shortly");
+    const result = (await this.pool.run(task)) as TaskResult;
+    if (result.ok) return result.value as T;
+    throw Object.assign(new Error(result.message), { code: result.code });
+  }
+
+  /**
+   * Takes one of the user's concurrent expensive reads (429 when all are taken); call the
+   * returned function once when done (an export holds its slot until the stream ends).
+   */
+  acquire(userId: number): () => void {
+    const n = this.active.get(userId) ?? 0;
+    if (n >= this.options.perUser)
+      throw new RateLimitedError(
+        `At most ${this.options.perUser} history reads or exports at a time per user`,
+      );
+    this.active.set(userId, n + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.active.get(userId) ?? 1) - 1;
+      if (left <= 0) this.active.delete(userId);
+      else this.active.set(userId, left);
+    };
+  }
+
+  async limited<T>(userId: number, fn: () => Promise<T>): Promise<T> {
+    const release = this.acquire(userId);
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+
+  /** Resolves once a worker has loaded and connected (the first read should not pay for it). */
+  async warm(): Promise<void> {
+    await this.pool.run({ op: "oldest", seriesIds: [] } satisfies ReadTask);
+  }
+
+  close(): Promise<void> {
+    return this.pool.destroy();
+  }
+}

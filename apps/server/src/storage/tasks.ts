@@ -1,0 +1,34 @@
+// Owns the messages between the event loop and the read workers: one task type per read, all
+// plain data (structured clone), results as ready-to-send JSON text or typed arrays, so the main
+// thread neither aggregates nor serializes large answers.
+import type { MetricKind, Range, Retention } from "./read.ts";
+
+export type ReadTask =
+  | {
+      op: "values";
+      metricId: number;
+      seriesId: number;
+      kind: MetricKind;
+      range: Range;
+      limit: number;
+      points?: number | undefined;
+      retention: Retention;
+    }
+  | { op: "recent"; seriesIds: number[]; limit: number }
+  | { op: "since"; seriesId: number; since: number; limit: number }
+  | { op: "after"; seriesIds: number[]; after: number; limit: number }
+  | { op: "oldest"; seriesIds: number[] }
+  | { op: "windows"; seriesId: number; range: Range; pointsPerWindow: number }
+  | { op: "csv"; seriesId: number; window: [number, number]; prefix: string }
+  | { op: "json"; seriesId: number; window: [number, number] };
+
+/** Points as parallel columns (structured clone copies typed arrays in one block). */
+export type Columns = { n: number; ts: Float64Array; values: Float64Array; offsets: Float64Array };
+export type AfterResult = Columns & { series: Float64Array; more: boolean };
+
+export type { DbTarget } from "../db/schema.ts";
+
+/** What a worker answers: the value, or the error as data (code and message survive the clone). */
+export type TaskResult =
+  | { ok: true; value: unknown }
+  | { ok: false; code: string | undefined; message: string };

@@ -1,0 +1,155 @@
+// Owns the write path of point storage, run inside the ingest transaction: stream offsets for each
+// dashboard touched (one upsert per dashboard: in PostgreSQL its row lock orders concurrent
+// commits, so offsets become visible in offset order on every node), then per series one raw
+// chunk per run of points and one partial bucket chunk per rollup tier. Nothing is read back: the
+// write costs what the batch holds, whatever the history holds. Compaction merges the small
+// chunks later (compact.ts).
+import { randomBytes } from "node:crypto";
+import { sql, type Transaction } from "kysely";
+import type { Database, NewChunk } from "../db/schema.ts";
+import { encodeBuckets, encodeRaw } from "./codec.ts";
+import { ROLLUP_TIERS, rollUp, TIER_RES_MS } from "./rollup.ts";
+
+/** Points per sealed raw chunk; smaller runs stay unsealed until compaction merges them. */
+export const RAW_TARGET = 4096;
+/** Buckets per sealed rollup chunk: a day of minutes, a month of hours. */
+export const BUCKET_TARGET: Record<1 | 2, number> = { 1: 1440, 2: 720 };
+
+export type PointToStore = {
+  dashboardId: number;
+  seriesId: number;
+  histogram: boolean;
+  value: number;
+  timestamp: number;
+};
+
+export function newEpoch(): string {
+  return randomBytes(8).toString("hex");
+}
+
+export function blob(data: Uint8Array): Buffer {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** Reserves `n` offsets at the end of a dashboard's stream; the last one reserved is returned. */
+async function reserve(trx: Transaction<Database>, dashboardId: number, n: number): Promise<number> {
+  const row = await trx
+    .insertInto("streams")
+    .values({ dashboard_id: dashboardId, epoch: newEpoch(), head: n })
+    .onConflict((oc) => oc.column("dashboard_id").doUpdateSet({ head: sql`streams.head + ${n}` }))
+    .returning("head")
+    .executeTakeFirstOrThrow();
+  return Number(row.head);
+}
+
+type Run = { ts: Float64Array; values: Float64Array; offsets: Float64Array; n: number };
+
+/** Sorted by (timestamp, offset): the order every reader of a chunk relies on. */
+export function sortedRun(ts: number[], values: number[], offsets: number[]): Run {
+  const n = ts.length;
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((a, b) => ts[a]! - ts[b]! || offsets[a]! - offsets[b]!);
+  const run = { n, ts: new Float64Array(n), values: new Float64Array(n), offsets: new Float64Array(n) };
+  for (let i = 0; i < n; i++) {
+    const j = order[i]!;
+    run.ts[i] = ts[j]!;
+    run.values[i] = values[j]!;
+    run.offsets[i] = offsets[j]!;
+  }
+  return run;
+}
+
+/** Chunk rows (raw, split at RAW_TARGET, plus one partial bucket chunk per tier) for one run. */
+export function chunkRows(seriesId: number, run: Run, histogram: boolean): NewChunk[] {
+  const rows: NewChunk[] = [];
+  for (let start = 0; start < run.n; start += RAW_TARGET) {
+    const end = Math.min(run.n, start + RAW_TARGET);
+    const part = {
+      n: end - start,
+      ts: run.ts.subarray(start, end),
+      values: run.values.subarray(start, end),
+      offsets: run.offsets.subarray(start, end),
+    };
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = 0;
+    for (let i = 0; i < part.n; i++) {
+      const o = part.offsets[i]!;
+      if (o < lo) lo = o;
+      if (o > hi) hi = o;
+    }
+    rows.push({
+      series_id: seriesId,
+      tier: 0,
+      start_ts: part.ts[0]!,
+      end_ts: part.ts[part.n - 1]!,
+      count: part.n,
+      first_offset: lo,
+      last_offset: hi,
+      sealed: part.n >= RAW_TARGET ? 1 : 0,
+      data: blob(encodeRaw(part)),
+    });
+  }
+  for (const tier of ROLLUP_TIERS) {
+    const buckets = rollUp(
+      run.ts.subarray(0, run.n),
+      run.values.subarray(0, run.n),
+      TIER_RES_MS[tier],
+      histogram,
+    );
+    if (buckets.length === 0) continue;
+    rows.push({
+      series_id: seriesId,
+      tier,
+      start_ts: buckets[0]!.ts,
+      end_ts: buckets[buckets.length - 1]!.ts,
+      count: buckets.length,
+      first_offset: 0,
+      last_offset: 0,
+      sealed: 0,
+      data: blob(encodeBuckets(buckets)),
+    });
+  }
+  return rows;
+}
+
+/**
+ * Stores the points (inside the caller's transaction) and returns each point's stream offset, in
+ * input order. Offsets of one dashboard follow input order, so a batch replays as it was sent.
+ */
+export async function writePoints(trx: Transaction<Database>, points: PointToStore[]): Promise<number[]> {
+  const perDashboard = new Map<number, number>();
+  for (const p of points) perDashboard.set(p.dashboardId, (perDashboard.get(p.dashboardId) ?? 0) + 1);
+  const nextOffset = new Map<number, number>();
+  for (const [dashboardId, n] of [...perDashboard].sort((a, b) => a[0] - b[0])) {
+    // Dashboards in id order: two transactions touching the same two never wait on each other crosswise.
+    const head = await reserve(trx, dashboardId, n);
+    nextOffset.set(dashboardId, head - n + 1);
+  }
+  const offsets = new Array<number>(points.length);
+  const bySeries = new Map<
+    number,
+    { histogram: boolean; ts: number[]; values: number[]; offsets: number[] }
+  >();
+  points.forEach((p, i) => {
+    const o = nextOffset.get(p.dashboardId)!;
+    nextOffset.set(p.dashboardId, o + 1);
+    offsets[i] = o;
+    let s = bySeries.get(p.seriesId);
+    if (!s) {
+      s = { histogram: p.histogram, ts: [], values: [], offsets: [] };
+      bySeries.set(p.seriesId, s);
+    }
+    s.ts.push(p.timestamp);
+    s.values.push(p.value);
+    s.offsets.push(o);
+  });
+  const rows: NewChunk[] = [];
+  for (const [seriesId, s] of bySeries)
+    rows.push(...chunkRows(seriesId, sortedRun(s.ts, s.values, s.offsets), s.histogram));
+  for (let i = 0; i < rows.length; i += 200)
+    await trx
+      .insertInto("chunks")
+      .values(rows.slice(i, i + 200))
+      .execute();
+  return offsets;
+}
