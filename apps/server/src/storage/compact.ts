@@ -6,11 +6,10 @@
 // Several nodes may compact the same series: a merge deletes exactly the chunks it read, and a
 // transaction that deleted fewer (another node merged them first) rolls back and changes nothing.
 import type { Db, NewChunk } from "../db/schema.ts";
-import { decodeBuckets, decodeRaw, encodeBuckets, encodeRaw } from "./codec.ts";
-import type { Retention } from "./read.ts";
-import { mergeRuns } from "./read.ts";
+import { decodeBuckets, decodeRaw } from "./codec.ts";
+import { mergeRuns, type Retention } from "./read.ts";
 import { type Bucket, mergeBuckets, type Tier } from "./rollup.ts";
-import { BUCKET_TARGET, blob, RAW_TARGET } from "./write.ts";
+import { bucketChunkRows, CHUNK_SPAN_MS, pieces, RAW_TARGET, rawChunkRow } from "./write.ts";
 
 /** Chunks merged per step at most (bounds the time one step holds the event loop). */
 const MERGE_LIMIT = 64;
@@ -18,79 +17,68 @@ const RETENTION_BATCH = 200;
 
 class LostRace extends Error {}
 
-const target = (tier: Tier) => (tier === 0 ? RAW_TARGET : BUCKET_TARGET[tier]);
 const yieldLoop = () => new Promise<void>((r) => setImmediate(r));
 
-/** Merges up to MERGE_LIMIT small chunks of one series and tier; true when it merged something. */
-export async function compactStep(db: Db, seriesId: number, tier: Tier): Promise<boolean> {
+/** An hour after its span window ended, a window takes no more points but late ones. */
+const SETTLE_MS = 3_600_000;
+
+/**
+ * One step of compaction for a series and tier: in the earliest span window holding more than one
+ * small chunk (up to MERGE_LIMIT of them), merges them; a window that has ended gets its chunks
+ * sealed whatever their size. True when it changed something (call again), false when done.
+ */
+export async function compactStep(db: Db, seriesId: number, tier: Tier, now = Date.now()): Promise<boolean> {
+  const span = CHUNK_SPAN_MS[tier];
   const small = await db
     .selectFrom("chunks")
-    .select(["id", "count", "data"])
+    .select(["id", "start_ts"])
     .where("series_id", "=", seriesId)
     .where("tier", "=", tier)
     .where("sealed", "=", 0)
     .orderBy("start_ts")
-    .limit(MERGE_LIMIT)
+    .limit(1024)
     .execute();
-  if (small.length < 2) return false;
-  const rows: NewChunk[] = [];
-  const size = target(tier);
+  const byWindow = new Map<number, number[]>();
+  for (const c of small) {
+    const w = Math.floor(Number(c.start_ts) / span);
+    const ids = byWindow.get(w) ?? [];
+    if (ids.length < MERGE_LIMIT) ids.push(c.id);
+    byWindow.set(w, ids);
+  }
+  const closed = (w: number) => (w + 1) * span + SETTLE_MS < now;
+  const pick = [...byWindow].find(([w, ids]) => ids.length > 1 || closed(w));
+  if (!pick) return false;
+  const [window, ids] = pick;
+  if (ids.length === 1) {
+    await db.updateTable("chunks").set({ sealed: 1 }).where("id", "=", ids[0]!).execute();
+    return true;
+  }
+  const chunks = await db.selectFrom("chunks").select(["id", "data"]).where("id", "in", ids).execute();
+  let rows: NewChunk[];
   if (tier === 0) {
     const run = mergeRuns(
-      small.map((c) => decodeRaw(c.data as Uint8Array)),
+      chunks.map((c) => decodeRaw(c.data as Uint8Array)),
       {},
     );
-    for (let start = 0; start < run.n; start += size) {
-      const end = Math.min(run.n, start + size);
-      const part = {
+    rows = pieces(run.ts, run.n, RAW_TARGET, span).map(([start, end]) =>
+      rawChunkRow(seriesId, {
         n: end - start,
         ts: run.ts.subarray(start, end),
         values: run.values.subarray(start, end),
         offsets: run.offsets.subarray(start, end),
-      };
-      let lo = Number.POSITIVE_INFINITY;
-      let hi = 0;
-      for (let i = 0; i < part.n; i++) {
-        lo = Math.min(lo, part.offsets[i]!);
-        hi = Math.max(hi, part.offsets[i]!);
-      }
-      rows.push({
-        series_id: seriesId,
-        tier,
-        start_ts: part.ts[0]!,
-        end_ts: part.ts[part.n - 1]!,
-        count: part.n,
-        first_offset: lo,
-        last_offset: hi,
-        sealed: part.n >= size ? 1 : 0,
-        data: blob(encodeRaw(part)),
-      });
-    }
+      }),
+    );
   } else {
     const parts: Bucket[] = [];
-    for (const c of small) for (const b of decodeBuckets(c.data as Uint8Array)) parts.push(b);
-    const merged = mergeBuckets(parts);
-    for (let start = 0; start < merged.length; start += size) {
-      const piece = merged.slice(start, start + size);
-      rows.push({
-        series_id: seriesId,
-        tier,
-        start_ts: piece[0]!.ts,
-        end_ts: piece[piece.length - 1]!.ts,
-        count: piece.length,
-        first_offset: 0,
-        last_offset: 0,
-        sealed: piece.length >= size ? 1 : 0,
-        data: blob(encodeBuckets(piece)),
-      });
-    }
+    for (const c of chunks) for (const b of decodeBuckets(c.data as Uint8Array)) parts.push(b);
+    rows = bucketChunkRows(seriesId, tier, mergeBuckets(parts), true);
   }
-  // Nothing to gain: a single unsealed result from a single small chunk.
+  if (closed(window)) for (const r of rows) r.sealed = 1;
   try {
     await db.transaction().execute(async (trx) => {
-      const ids = small.map((c) => c.id);
-      const res = await trx.deleteFrom("chunks").where("id", "in", ids).executeTakeFirst();
-      if (Number(res.numDeletedRows) !== ids.length) throw new LostRace();
+      const found = chunks.map((c) => c.id);
+      const res = await trx.deleteFrom("chunks").where("id", "in", found).executeTakeFirst();
+      if (found.length !== ids.length || Number(res.numDeletedRows) !== ids.length) throw new LostRace();
       for (let i = 0; i < rows.length; i += 100)
         await trx
           .insertInto("chunks")

@@ -312,11 +312,16 @@ function fromRaw(run: RawRun, from: number, to: number, points: number, kind: Me
       j++;
     }
     const count = j - i;
-    // A sum of huge finite values can overflow: then average terms already divided by the count.
+    // A sum of huge finite values can overflow: then a running mean, which stays in range.
     let avg = sum / count;
     if (!Number.isFinite(avg)) {
-      avg = 0;
-      for (let k = i; k < j; k++) avg += run.values[k]! / count;
+      avg = run.values[i]!;
+      for (let k = i + 1; k < j; k++) {
+        const v = run.values[k]!;
+        const n = k - i + 1;
+        const diff = v - avg;
+        avg = Number.isFinite(diff) ? avg + diff / n : avg * ((n - 1) / n) + v / n;
+      }
     }
     const bucket: OutBucket = { value: avg, timestamp: iso(from + b * width), min, max, count };
     if (kind === "counter") bucket.increase = inc;

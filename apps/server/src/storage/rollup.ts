@@ -3,8 +3,8 @@
 // how raw points become buckets. Every field merges associatively, so a late or back-dated point
 // is just one more partial bucket that merges into the stored one on read or on compaction.
 //
-// The mean is kept instead of the sum: merging two means with weights c/(c1+c2) ≤ 1 never leaves
-// the range of the inputs, so three points of 1.7e308 average to 1.7e308 instead of overflowing.
+// The mean is kept instead of the sum: merging two means never leaves the range of the inputs,
+// so three points of 1.7e308 average to 1.7e308 instead of overflowing.
 
 /** Tier 0 is raw points; tiers 1 and 2 are 1-minute and 1-hour buckets. */
 export type Tier = 0 | 1 | 2;
@@ -35,7 +35,12 @@ export function counterStep(prev: number, next: number): number {
 
 export function mergeInto(a: Bucket, b: Bucket): void {
   const total = a.count + b.count;
-  a.mean = a.mean * (a.count / total) + b.mean * (b.count / total);
+  const diff = b.mean - a.mean;
+  // Equal means stay exact; only when the difference overflows (huge values of opposite sign)
+  // are the two means weighted separately, each term bounded by its input.
+  a.mean = Number.isFinite(diff)
+    ? a.mean + diff * (b.count / total)
+    : a.mean * (a.count / total) + b.mean * (b.count / total);
   if (b.min < a.min) a.min = b.min;
   if (b.max > a.max) a.max = b.max;
   // Increase across the seam: exact when the two parts do not interleave in time.

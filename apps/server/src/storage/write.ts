@@ -8,12 +8,32 @@ import { randomBytes } from "node:crypto";
 import { sql, type Transaction } from "kysely";
 import type { Database, NewChunk } from "../db/schema.ts";
 import { encodeBuckets, encodeRaw } from "./codec.ts";
-import { ROLLUP_TIERS, rollUp, TIER_RES_MS } from "./rollup.ts";
+import { type Bucket, ROLLUP_TIERS, rollUp, TIER_RES_MS } from "./rollup.ts";
 
 /** Points per sealed raw chunk; smaller runs stay unsealed until compaction merges them. */
 export const RAW_TARGET = 4096;
 /** Buckets per sealed rollup chunk: a day of minutes, a month of hours. */
 export const BUCKET_TARGET: Record<1 | 2, number> = { 1: 1440, 2: 720 };
+/**
+ * No chunk spans two of these windows (UTC days for raw points and minutes, 30-day windows for
+ * hours), so retention, which deletes whole chunks, never keeps old points alive in a chunk that
+ * also holds new ones.
+ */
+export const CHUNK_SPAN_MS: Record<0 | 1 | 2, number> = { 0: 86_400_000, 1: 86_400_000, 2: 30 * 86_400_000 };
+
+/** [start, end) index ranges of a time-sorted column: at most `max` long, one span window each. */
+export function pieces(ts: ArrayLike<number>, n: number, max: number, span: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let start = 0;
+  while (start < n) {
+    const window = Math.floor(ts[start]! / span);
+    let end = start + 1;
+    while (end < n && end - start < max && Math.floor(ts[end]! / span) === window) end++;
+    out.push([start, end]);
+    start = end;
+  }
+  return out;
+}
 
 export type PointToStore = {
   dashboardId: number;
@@ -62,33 +82,15 @@ export function sortedRun(ts: number[], values: number[], offsets: number[]): Ru
 /** Chunk rows (raw, split at RAW_TARGET, plus one partial bucket chunk per tier) for one run. */
 export function chunkRows(seriesId: number, run: Run, histogram: boolean): NewChunk[] {
   const rows: NewChunk[] = [];
-  for (let start = 0; start < run.n; start += RAW_TARGET) {
-    const end = Math.min(run.n, start + RAW_TARGET);
-    const part = {
-      n: end - start,
-      ts: run.ts.subarray(start, end),
-      values: run.values.subarray(start, end),
-      offsets: run.offsets.subarray(start, end),
-    };
-    let lo = Number.POSITIVE_INFINITY;
-    let hi = 0;
-    for (let i = 0; i < part.n; i++) {
-      const o = part.offsets[i]!;
-      if (o < lo) lo = o;
-      if (o > hi) hi = o;
-    }
-    rows.push({
-      series_id: seriesId,
-      tier: 0,
-      start_ts: part.ts[0]!,
-      end_ts: part.ts[part.n - 1]!,
-      count: part.n,
-      first_offset: lo,
-      last_offset: hi,
-      sealed: part.n >= RAW_TARGET ? 1 : 0,
-      data: blob(encodeRaw(part)),
-    });
-  }
+  for (const [start, end] of pieces(run.ts, run.n, RAW_TARGET, CHUNK_SPAN_MS[0]))
+    rows.push(
+      rawChunkRow(seriesId, {
+        n: end - start,
+        ts: run.ts.subarray(start, end),
+        values: run.values.subarray(start, end),
+        offsets: run.offsets.subarray(start, end),
+      }),
+    );
   for (const tier of ROLLUP_TIERS) {
     const buckets = rollUp(
       run.ts.subarray(0, run.n),
@@ -96,20 +98,53 @@ export function chunkRows(seriesId: number, run: Run, histogram: boolean): NewCh
       TIER_RES_MS[tier],
       histogram,
     );
-    if (buckets.length === 0) continue;
-    rows.push({
-      series_id: seriesId,
-      tier,
-      start_ts: buckets[0]!.ts,
-      end_ts: buckets[buckets.length - 1]!.ts,
-      count: buckets.length,
-      first_offset: 0,
-      last_offset: 0,
-      sealed: 0,
-      data: blob(encodeBuckets(buckets)),
-    });
+    rows.push(...bucketChunkRows(seriesId, tier, buckets, false));
   }
   return rows;
+}
+
+/** One raw chunk row; sealed once it holds RAW_TARGET points. */
+export function rawChunkRow(seriesId: number, part: Run): NewChunk {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = 0;
+  for (let i = 0; i < part.n; i++) {
+    const o = part.offsets[i]!;
+    if (o < lo) lo = o;
+    if (o > hi) hi = o;
+  }
+  return {
+    series_id: seriesId,
+    tier: 0,
+    start_ts: part.ts[0]!,
+    end_ts: part.ts[part.n - 1]!,
+    count: part.n,
+    first_offset: lo,
+    last_offset: hi,
+    sealed: part.n >= RAW_TARGET ? 1 : 0,
+    data: blob(encodeRaw(part)),
+  };
+}
+
+/**
+ * Bucket chunk rows of one tier, one per span window; `seal` marks full ones sealed (compaction's
+ * output), the write path's partial buckets always stay unsealed.
+ */
+export function bucketChunkRows(seriesId: number, tier: 1 | 2, buckets: Bucket[], seal: boolean): NewChunk[] {
+  const ts = buckets.map((b) => b.ts);
+  return pieces(ts, buckets.length, BUCKET_TARGET[tier], CHUNK_SPAN_MS[tier]).map(([start, end]) => {
+    const piece = buckets.slice(start, end);
+    return {
+      series_id: seriesId,
+      tier,
+      start_ts: piece[0]!.ts,
+      end_ts: piece[piece.length - 1]!.ts,
+      count: piece.length,
+      first_offset: 0,
+      last_offset: 0,
+      sealed: seal && piece.length >= BUCKET_TARGET[tier] ? 1 : 0,
+      data: blob(encodeBuckets(piece)),
+    };
+  });
 }
 
 /**
