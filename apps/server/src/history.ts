@@ -23,13 +23,17 @@ export async function recentValues(
   return out;
 }
 
-/** Points stamped strictly after `since` (ms), oldest first, at most `limit`. */
+/**
+ * Points after (since, tieOffset) in (timestamp, offset) order, at most `limit`: with the default
+ * tie, everything stamped strictly after `since` (ms); with the last point of a page, the next page.
+ */
 export async function valuesSince(
   storage: Storage,
   metricId: number,
   since: number,
   limit = 10_000,
+  tieOffset = Number.POSITIVE_INFINITY,
 ): Promise<Columns> {
   const seriesId = await storage.series.idFor(metricId);
-  return storage.reader.run<Columns>({ op: "since", seriesId, since, limit });
+  return storage.reader.run<Columns>({ op: "since", seriesId, since, tieOffset, limit });
 }

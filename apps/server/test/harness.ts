@@ -288,5 +288,11 @@ export async function alertsOf(
 export async function storedPoints(t: { pb: PulseboardApp }, metricId: number): Promise<Columns> {
   const { storage } = t.pb.ctx;
   const seriesId = await storage.series.idFor(metricId);
-  return storage.reader.run<Columns>({ op: "since", seriesId, since: -1, limit: 10_000_000 });
+  return storage.reader.run<Columns>({
+    op: "since",
+    seriesId,
+    since: -1,
+    tieOffset: Number.POSITIVE_INFINITY,
+    limit: 10_000_000,
+  });
 }

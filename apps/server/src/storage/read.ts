@@ -141,28 +141,26 @@ export async function readFrom(
   to: number | undefined,
   limit: number,
 ): Promise<RawRun> {
-  const meta = await db
-    .selectFrom("chunks")
-    .select(["start_ts", "end_ts", "count"])
-    .where("series_id", "=", seriesId)
-    .where("tier", "=", 0)
-    .where("end_ts", ">=", from)
-    .$if(to !== undefined, (q) => q.where("start_ts", "<=", to!))
+  const rows = (await chunkQuery(db, seriesId, 0, { from, to })
     .orderBy("start_ts")
     .limit(10_000)
-    .execute();
-  let covered = 0;
+    .execute()) as ChunkRow[];
+  // Chunks in start order, decoded one by one until `limit` points in range are found and no
+  // later chunk can start before the latest point read (chunks may overlap).
+  const runs: RawRun[] = [];
+  let found = 0;
   let latestEnd = Number.NEGATIVE_INFINITY;
-  let upTo: number | undefined = to;
-  for (const m of meta) {
-    if (covered >= limit && m.start_ts > latestEnd) {
-      upTo = latestEnd;
-      break;
+  for (const r of rows) {
+    if (found >= limit && r.start_ts > latestEnd) break;
+    const run = decodeRaw(r.data);
+    runs.push(run);
+    for (let i = 0; i < run.n; i++) {
+      const t = run.ts[i]!;
+      if (t >= from && (to === undefined || t <= to)) found++;
     }
-    covered += m.count;
-    latestEnd = Math.max(latestEnd, m.end_ts);
+    latestEnd = Math.max(latestEnd, r.end_ts);
   }
-  const all = await readRaw(db, seriesId, { from, to: upTo });
+  const all = mergeRuns(runs, { from, to });
   return slice(all, 0, Math.min(limit, all.n));
 }
 

@@ -103,8 +103,19 @@ async function run(task: ReadTask): Promise<unknown> {
       }
       return out;
     }
-    case "since":
-      return columns(await readFrom(db, task.seriesId, task.since + 1, undefined, task.limit));
+    case "since": {
+      // Points stamped exactly `since` with an offset at or below tieOffset were already sent.
+      const run = await readFrom(db, task.seriesId, task.since, undefined, task.limit + 1024);
+      let skip = 0;
+      while (skip < run.n && run.ts[skip] === task.since && run.offsets[skip]! <= task.tieOffset) skip++;
+      const n = Math.min(task.limit, run.n - skip);
+      return columns({
+        n,
+        ts: run.ts.subarray(skip, skip + n),
+        values: run.values.subarray(skip, skip + n),
+        offsets: run.offsets.subarray(skip, skip + n),
+      });
+    }
     case "after": {
       const r = await readAfterOffset(db, task.seriesIds, task.after, task.limit);
       return { ...columns(r.run), series: r.series, more: r.more } satisfies AfterResult;

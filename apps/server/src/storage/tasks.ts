@@ -15,7 +15,8 @@ export type ReadTask =
       retention: Retention;
     }
   | { op: "recent"; seriesIds: number[]; limit: number }
-  | { op: "since"; seriesId: number; since: number; limit: number }
+  /** Points after (since, tieOffset) in (timestamp, offset) order: a keyset page of a replay. */
+  | { op: "since"; seriesId: number; since: number; tieOffset: number; limit: number }
   | { op: "after"; seriesIds: number[]; after: number; limit: number }
   | { op: "oldest"; seriesIds: number[] }
   | { op: "windows"; seriesId: number; range: Range; pointsPerWindow: number }

@@ -34,6 +34,16 @@ export const HISTORY_POINTS = 100;
  */
 export const MAX_HELD = 10_000;
 const MAX_REPLAY_PER_METRIC = 10_000;
+/** Points read and sent per step of a replay. */
+const REPLAY_PAGE = 1000;
+/**
+ * A replay sends REPLAY_BURST frames at a time, each burst only once the socket holds less than
+ * REPLAY_HIGH_WATER unsent: burst + water (≤ ~150 KB with 200-character names) stays under the
+ * framework's 256 KiB hold threshold, so a replay never makes its connection look slow (4008) or
+ * gets its frames conflated.
+ */
+const REPLAY_BURST = 200;
+const REPLAY_HIGH_WATER = 64 * 1024;
 
 type Held = { metricId: number; timestamp: string; frame: PreparedFrame };
 type State = {
@@ -291,21 +301,51 @@ export function dashboardConsumer(
       for (const [id, since] of perMetric) {
         const m = metrics.get(id);
         if (!m) continue;
-        const rows = await valuesSince(ctx.storage, id, since, MAX_REPLAY_PER_METRIC);
-        for (let i = 0; i < rows.n; i++) {
-          c.send(
-            "metric_update",
-            metricUpdatePayload({ metric: m, value: rows.values[i]!, timestamp: rows.ts[i]! }),
+        // Page by page, each only once the socket has taken the previous one: a replay never
+        // piles up in memory or pushes the connection into conflation, whatever was asked for.
+        let cursor = since;
+        let tie = Number.POSITIVE_INFINITY;
+        for (let sent = 0; sent < MAX_REPLAY_PER_METRIC; ) {
+          const rows = await valuesSince(
+            ctx.storage,
+            id,
+            cursor,
+            Math.min(REPLAY_PAGE, MAX_REPLAY_PER_METRIC - sent),
+            tie,
           );
-          count++;
+          for (let i = 0; i < rows.n; i++) {
+            if (i > 0 && i % REPLAY_BURST === 0) await drained(c);
+            if (
+              !c.send(
+                "metric_update",
+                metricUpdatePayload({ metric: m, value: rows.values[i]!, timestamp: rows.ts[i]! }),
+              )
+            )
+              return count; // the socket closed
+            count++;
+          }
+          sent += rows.n;
+          if (rows.n === 0) break;
+          cursor = rows.ts[rows.n - 1]!;
+          tie = rows.offsets[rows.n - 1]!;
+          lastSent.set(id, Math.max(lastSent.get(id) ?? cursor, cursor));
+          if (rows.n < REPLAY_PAGE) break;
+          await drained(c);
         }
-        if (rows.n) lastSent.set(id, rows.ts[rows.n - 1]!);
       }
     } finally {
       // Still paused: keep holding live frames, the pause's own resume_stream flushes them.
       if (!wasHeld || !state.pausedAt) flush(c, lastSent);
     }
     return count;
+  }
+
+  /** Resolves once the connection has handed its queued frames to a socket that is keeping up. */
+  // biome-ignore lint/suspicious/noExplicitAny: see above
+  async function drained(c: any): Promise<void> {
+    await new Promise((r) => setImmediate(r)); // the outbox writes at the check phase
+    for (let i = 0; i < 6000 && c.bufferedAmount > REPLAY_HIGH_WATER; i++)
+      await new Promise((r) => setTimeout(r, 10));
   }
 
   /** Sends held live frames, skipping those the replay already covered; back to streaming. */
