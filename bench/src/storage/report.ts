@@ -165,7 +165,7 @@ export function storageMarkdown(r: StorageResult): string {
   );
   out.push("");
   out.push(
-    "| range | Pulseboard p50 | p99 | Prometheus p50 | p99 | ratio p50 | ratio p99 | buckets Pulseboard / Prometheus |",
+    "| range | Pulseboard p50 | p99 | Prometheus p50 | p99 | ratio p50 | ratio p99 | buckets with data, Pulseboard / Prometheus |",
   );
   out.push("|---|---|---|---|---|---|---|---|");
   for (const q of r.queries)

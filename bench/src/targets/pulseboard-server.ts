@@ -6,12 +6,17 @@
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "kysely";
+import { healthRoutes } from "../../../apps/server/src/api/health.ts";
 import { startTestApp } from "../../../apps/server/test/harness.ts";
 import type { StoreSize, ToServer } from "../ipc.ts";
 import { serveControl } from "./child.ts";
 
 const kind = process.env.BENCH_DB === "postgres" ? "postgres" : "sqlite";
-const t = await startTestApp(kind, { config: { logLevel: process.env.LOG_LEVEL ?? "warn" } });
+// GET /api/v1/health as main.ts registers it for one process (no Redis).
+const t = await startTestApp(kind, {
+  config: { logLevel: process.env.LOG_LEVEL ?? "warn" },
+  build: { plugins: [healthRoutes()] },
+});
 await t.createUser("bench");
 const token = await t.createToken("bench", "bench");
 const dashboard = await t.api("POST", "/api/v1/dashboards", {
