@@ -13,7 +13,10 @@ export type RequestOptions = {
   body?: string;
   /** Count bytes and newlines only; `text` stays empty (for multi-megabyte exports). */
   countOnly?: boolean;
+  /** Updated as the answer streams in, so a caller that gives up still knows how far it got. */
+  progress?: { bytes: number; lines: number };
   timeoutMs?: number;
+  signal?: AbortSignal;
 };
 
 const NEWLINE = 0x0a;
@@ -50,6 +53,10 @@ export function http(url: string, o: RequestOptions = {}): Promise<Answer> {
           bytes += c.length;
           if (o.countOnly) lines += countLines(c);
           else chunks.push(c);
+          if (o.progress) {
+            o.progress.bytes = bytes;
+            o.progress.lines = lines;
+          }
         });
         res.on("end", () =>
           resolve({
@@ -65,6 +72,7 @@ export function http(url: string, o: RequestOptions = {}): Promise<Answer> {
     );
     req.setTimeout(o.timeoutMs ?? 300_000, () => req.destroy(new Error(`no answer from ${url} in time`)));
     req.on("error", reject);
+    o.signal?.addEventListener("abort", () => req.destroy(new Error(`${url}: given up`)), { once: true });
     req.end(o.body);
   });
 }

@@ -121,22 +121,33 @@ export function storeSize(pb: PbServer): Promise<StoreSize> {
 export const storeBytes = (kind: "sqlite" | "postgres", s: StoreSize) =>
   kind === "sqlite" ? s.databaseBytes : s.databaseBytes + s.dataDirBytes;
 
-export async function pbQuery(pb: PbServer, metricId: number, fromMs: number, toMs: number, buckets: number) {
+export async function pbQuery(
+  pb: PbServer,
+  metricId: number,
+  fromMs: number,
+  toMs: number,
+  buckets: number,
+  signal?: AbortSignal,
+) {
   const qs = new URLSearchParams({
     from: new Date(fromMs).toISOString(),
     to: new Date(toMs).toISOString(),
     points: String(buckets),
   });
-  const a = await httpOk(`${pb.url}/api/v1/metrics/${metricId}/values?${qs}`, { headers: pb.auth });
+  const a = await httpOk(`${pb.url}/api/v1/metrics/${metricId}/values?${qs}`, { headers: pb.auth, signal });
   const values = (JSON.parse(a.text) as { values: { value: number }[] }).values;
   return { ms: a.ms, buckets: values.length, mean: mean(values.map((v) => v.value)) };
 }
 
 /** The full CSV export of one metric, streamed and counted (header line excluded from points). */
-export async function pbExport(pb: PbServer, metricId: number) {
+export async function pbExport(
+  pb: PbServer,
+  metricId: number,
+  o: { signal?: AbortSignal; progress?: { bytes: number; lines: number } } = {},
+) {
   const a = await httpOk(
     `${pb.url}/api/v1/dashboards/${pb.storage.dashboardId}/export?format=csv&metric_id=${metricId}`,
-    { headers: pb.auth, countOnly: true, timeoutMs: 600_000 },
+    { headers: pb.auth, countOnly: true, timeoutMs: 600_000, ...o },
   );
   const points = Math.max(0, a.lines - 1);
   return { ms: a.ms, bytes: a.bytes, points, pointsPerSec: points / (a.ms / 1000) };

@@ -159,7 +159,7 @@ export function storageMarkdown(r: StorageResult): string {
   out.push("");
 
   out.push(
-    "**Range queries** over the 1 Hz gauge, ending now, 1000 buckets: Pulseboard `GET /api/v1/metrics/:id/values?from&to&points=1000`, " +
+    "**Range queries** over the 1 Hz gauge, ending where the data ends (the run's start), 1000 buckets: Pulseboard `GET /api/v1/metrics/:id/values?from&to&points=1000`, " +
       "Prometheus `query_range` of `avg_over_time(room_temperature[<step>])` with step = range / 1000 (the 1 y range covers the " +
       `${o.days} days that exist). Sequential, warm, ms:`,
   );
@@ -182,7 +182,8 @@ export function storageMarkdown(r: StorageResult): string {
     );
   out.push(
     `- CSV export of the ${o.days}-day gauge alone: ${fmt(r.exportAlone.points)} points, ${fmt(r.exportAlone.bytes / 1e6, 1)} MB in ${fmt(r.exportAlone.ms / 1000, 2)} s, **${fmt(r.exportAlone.pointsPerSec)} points/s**; ` +
-      `during the heavy reads: ${fmt(r.live.exportPoints)} points in ${fmt(r.live.exportMs / 1000, 2)} s, ${fmt(r.live.exportPointsPerSec)} points/s.`,
+      `during the heavy reads: ${fmt(r.live.exportPoints)} points in ${fmt(r.live.exportMs / 1000, 2)} s, ${fmt(r.live.exportPointsPerSec)} points/s` +
+      `${r.live.exportFinished ? "" : " (not finished: given up at the heavy phase's 300 s bound)"}.`,
   );
   out.push(
     `- Prometheus side for reference: ${fmt(r.backfill.omBytes / 1e6)} MB of OpenMetrics text backfilled by promtool in ${fmt(r.backfill.ms / 1000, 1)} s (not a like-for-like ingest figure).`,
@@ -191,7 +192,8 @@ export function storageMarkdown(r: StorageResult): string {
 
   out.push(
     `**Live path under heavy reads** (Pulseboard only): ${r.live.clients} WebSocket clients subscribed to a live metric that gets 20 posts/s, ` +
-      `first quiet (${o.quietSeconds} s), then while 20 concurrent 30-day 1000-bucket queries (p50 ${fmt(r.live.queryP50)} ms, p99 ${fmt(r.live.queryP99)} ms each) ` +
+      `first quiet (${o.quietSeconds} s), then while 20 concurrent 30-day 1000-bucket queries (p50 ${fmt(r.live.queryP50)} ms, p99 ${fmt(r.live.queryP99)} ms each` +
+      `${r.live.unfinishedQueries ? `; ${r.live.unfinishedQueries} not answered within the 300 s bound` : ""}) ` +
       "and the full CSV export run. Event-loop delay sampled inside the server process (`monitorEventLoopDelay`, 1 ms resolution); " +
       "`/api/v1/health` fired every 50 ms; live latency from the post's send time to the client's receipt. ms:",
   );

@@ -131,10 +131,10 @@ export async function runStorage(opts: StorageOptions, argv: string[]): Promise<
     const gauge = datasets[0] as Dataset;
     const gaugeId = ids.get(gauge.series[0]?.name ?? "") as number;
     const queries: QueryRow[] = [];
-    const pbEnd = Date.now();
+    // Ranges end where the data ends (the run's "now"), so both sides answer the same buckets.
     for (const [label, rangeMs] of RANGES) {
       const r = await timed(opts.reps, () =>
-        pbQuery(pb as PbServer, gaugeId, pbEnd - rangeMs, pbEnd, BUCKETS),
+        pbQuery(pb as PbServer, gaugeId, endMs - rangeMs, endMs, BUCKETS),
       );
       log(
         `pulseboard ${label}: p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms (${r.buckets} buckets)`,
@@ -152,7 +152,7 @@ export async function runStorage(opts: StorageOptions, argv: string[]): Promise<
         `(${Math.round(exportAlone.pointsPerSec).toLocaleString("en-US")}/s)`,
     );
     log("pulseboard live path, quiet then under 20 concurrent 30 d queries + a full export:");
-    const live = await runLive(pb, gaugeId, 30 * DAY, opts.quietSeconds, log);
+    const live = await runLive(pb, gaugeId, endMs, 30 * DAY, opts.quietSeconds, log);
     await pb.child.stop();
     pb = undefined;
 
@@ -166,10 +166,9 @@ export async function runStorage(opts: StorageOptions, argv: string[]): Promise<
       if (i > 0) await proms[i]?.managed.stop();
     }
     const prom = proms[0] as PromServer;
-    const promEnd = Date.now();
     for (const q of queries) {
       q.prom = await timed(opts.reps, () =>
-        promQuery(prom, gauge.series[0]?.name ?? "", promEnd - q.rangeMs, promEnd, BUCKETS),
+        promQuery(prom, gauge.series[0]?.name ?? "", endMs - q.rangeMs, endMs, BUCKETS),
       );
       log(
         `prometheus ${q.label}: p50 ${q.prom.p50.toFixed(1)} ms, p99 ${q.prom.p99.toFixed(1)} ms (${q.prom.buckets} buckets)`,
