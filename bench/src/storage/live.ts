@@ -14,7 +14,7 @@ import { type PbServer, pbExport, pbQuery } from "./pulseboard.ts";
 export const CLIENTS = 100;
 const RATE = 20;
 const HEALTH_EVERY_MS = 50;
-const HEAVY_LIMIT_S = 300;
+const HEAVY_LIMIT_S = 120;
 
 export type PhaseResult = {
   seconds: number;
@@ -38,7 +38,7 @@ export type LiveResult = {
   quiet: PhaseResult;
   heavy: PhaseResult;
   queries: number;
-  /** Queries given up at the heavy phase's bound (300 s). */
+  /** Queries given up at the heavy phase's bound (120 s). */
   unfinishedQueries: number;
   exportFinished: boolean;
   queryP50: number;

@@ -152,3 +152,21 @@ export async function pbExport(
   const points = Math.max(0, a.lines - 1);
   return { ms: a.ms, bytes: a.bytes, points, pointsPerSec: points / (a.ms / 1000) };
 }
+
+/** pbExport given up after `limitMs`; then the rate is that of the points streamed so far. */
+export async function pbExportBounded(pb: PbServer, metricId: number, limitMs: number) {
+  const giveUp = new AbortController();
+  const progress = { bytes: 0, lines: 0 };
+  const timer = setTimeout(() => giveUp.abort(), limitMs);
+  const t0 = performance.now();
+  try {
+    return { ...(await pbExport(pb, metricId, { signal: giveUp.signal, progress })), finished: true };
+  } catch (err) {
+    if (!giveUp.signal.aborted) throw err;
+    const ms = performance.now() - t0;
+    const points = Math.max(0, progress.lines - 1);
+    return { ms, bytes: progress.bytes, points, pointsPerSec: points / (ms / 1000), finished: false };
+  } finally {
+    clearTimeout(timer);
+  }
+}
