@@ -4,6 +4,7 @@
 // 20 concurrent long-range queries and a full CSV export run. For each phase: the server's own
 // event-loop delay (sampled inside the server child), /api/v1/health latency polled every
 // 50 ms, and ingest→client latency of metric_update.
+import { setMaxListeners } from "node:events";
 import { type Child, startChild } from "../children.ts";
 import { Histogram } from "../histogram.ts";
 import type { FromLoadgen, LoadgenStats, LoopDelay } from "../ipc.ts";
@@ -189,6 +190,7 @@ export async function runLive(
         const to = endMs;
         // A bound, not a failure: reads still running after it are given up and reported as such.
         const giveUp = new AbortController();
+        setMaxListeners(32, giveUp.signal); // one per read in flight
         const limit = setTimeout(() => giveUp.abort(), HEAVY_LIMIT_S * 1000);
         const t0 = performance.now();
         try {
