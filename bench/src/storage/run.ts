@@ -4,7 +4,7 @@
 // server's live path (event loop, /api/v1/health, metric_update latency) holds up under heavy
 // reads. Every ratio is between figures of this run. All child processes are stopped by pid at
 // the end, also when the run fails.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { StorageOptions } from "../options.ts";
@@ -222,5 +222,5 @@ export async function mainStorage(
   const result = await runStorage(opts, argv);
   printStorage(result);
   if (opts.writeDoc) writeDoc(result);
-  if (out) (await import("node:fs")).writeFileSync(out, JSON.stringify(result, null, 2));
+  if (out) writeFileSync(out, JSON.stringify(result, null, 2));
 }
