@@ -43,6 +43,8 @@ export type StorageOptions = {
   /** Wait for Prometheus to compact the backfilled 2 h blocks before measuring it. */
   promCompact: boolean;
   quick: boolean;
+  /** Render the report of a saved run (an --out file) instead of running. */
+  report: string | undefined;
 };
 
 const TARGETS: Target[] = ["pulseboard", "ws", "socketio"];
@@ -102,10 +104,11 @@ export function parseOptions(argv: string[]): Options {
         "                 [--storage-reps 20] [--storage-no-random-walk] [--storage-no-compact] [--storage-write-doc] [--out results.json]",
         "--storage: stores the same data in Pulseboard (via POST /api/v1/ingest) and Prometheus 2.42 (promtool backfill)",
         "  and compares bytes/point, range-query times, ingest points/s, export points/s, and the server's event loop,",
-        "  /api/v1/health and live-update latency while 100 WebSocket clients watch heavy reads (~15 min; quick ~2 min).",
+        "  /api/v1/health and live-update latency while 100 WebSocket clients watch heavy reads (15–20 min; quick ~1.5 min).",
         "  --storage-quick: 2 days, 10 collector metrics, 5 repetitions. --storage-days: span of the 1 Hz gauges (the",
         "  collector metrics span min(7, days)). --storage-write-doc: replace this configuration's block in docs/BENCHMARKS.md.",
         "  --storage-no-compact: measure Prometheus as backfilled (2 h blocks) instead of waiting for its compaction.",
+        "  --storage-report results.json [--storage-write-doc]: render a saved run (an --out file) again, without running.",
       ].join("\n"),
     );
     process.exit(0);
@@ -113,7 +116,9 @@ export function parseOptions(argv: string[]): Options {
   const quick = flags.has("quick");
   const env = process.env;
   const storage =
-    flags.has("storage") || flags.has("storage-quick") ? storageOptions(args, flags) : undefined;
+    flags.has("storage") || flags.has("storage-quick") || args.has("storage-report")
+      ? storageOptions(args, flags)
+      : undefined;
   const targets = (args.get("targets") ?? env.BENCH_TARGETS ?? TARGETS.join(","))
     .split(",")
     .map((t) => t.trim());
@@ -172,5 +177,6 @@ function storageOptions(args: Map<string, string>, flags: Set<string>): StorageO
     writeDoc: flags.has("storage-write-doc"),
     promCompact: !flags.has("storage-no-compact"),
     quick,
+    report: args.get("storage-report"),
   };
 }

@@ -4,7 +4,7 @@
 // server's live path (event loop, /api/v1/health, metric_update latency) holds up under heavy
 // reads. Every ratio is between figures of this run. All child processes are stopped by pid at
 // the end, also when the run fails.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { StorageOptions } from "../options.ts";
@@ -33,7 +33,7 @@ import {
   storeBytes,
   storeSize,
 } from "./pulseboard.ts";
-import { printStorage, type QueryRow, type StorageResult, writeDoc } from "./report.ts";
+import { gitCommit, printStorage, type QueryRow, type StorageResult, writeDoc } from "./report.ts";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -84,6 +84,7 @@ async function timed(
 export async function runStorage(opts: StorageOptions, argv: string[]): Promise<StorageResult> {
   const bins = prometheusBinaries(); // fails first, with the apt-get hint, when Prometheus is missing
   const started = new Date();
+  const commit = gitCommit();
   const loadBefore = loadavg();
   const work = mkdtempSync(join(tmpdir(), "pb-storage-bench-"));
   const proms: PromServer[] = [];
@@ -191,6 +192,7 @@ export async function runStorage(opts: StorageOptions, argv: string[]): Promise<
 
     return {
       started: started.toISOString(),
+      commit,
       command: `npm run bench -- ${argv.join(" ")}`,
       machine: `${cpus().length} × ${cpus()[0]?.model ?? "?"}, Node ${process.version}`,
       loadBefore,
@@ -219,8 +221,11 @@ export async function mainStorage(
   argv: string[],
   out: string | undefined,
 ): Promise<void> {
-  const result = await runStorage(opts, argv);
+  // --storage-report results.json: render a saved run again (e.g. after a change of the report).
+  const result = opts.report
+    ? (JSON.parse(readFileSync(opts.report, "utf8")) as StorageResult)
+    : await runStorage(opts, argv);
   printStorage(result);
   if (opts.writeDoc) writeDoc(result);
-  if (out) writeFileSync(out, JSON.stringify(result, null, 2));
+  if (out && !opts.report) writeFileSync(out, JSON.stringify(result, null, 2));
 }
