@@ -10,6 +10,7 @@ export default defineConfig({
       "apps/*/test/**/*.test.ts",
       "examples/*/test/**/*.test.ts",
       "test-support/test/**/*.test.ts",
+      "bench/test/**/*.test.ts",
     ],
     testTimeout: 30_000,
     hookTimeout: 60_000,

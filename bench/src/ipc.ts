@@ -16,9 +16,25 @@ export type ServerReady = {
   wsHeaders: Record<string, string>;
   protocol: ClientProtocol;
   metricId: number;
+  /** Pulseboard only: what the storage benchmark needs to create metrics and measure the store. */
+  storage?: StorageInfo;
+};
+export type StorageInfo = {
+  kind: "sqlite" | "postgres";
+  token: string;
+  dashboardId: number;
+  dataDir: string;
 };
 export type ServerMemory = { type: "memory"; rss: number; heapUsed: number };
-export type ToServer = { type: "gc" };
+/** Event-loop delay of the server child since the last "loop-delay-start", in ms. */
+export type LoopDelay = { type: "loop-delay"; p50: number; p99: number; max: number; count: number };
+/** Bytes the store holds: SQLite files after a WAL checkpoint, or PostgreSQL's database size. */
+export type StoreSize = { type: "store-size"; databaseBytes: number; dataDirBytes: number; note: string };
+export type ToServer =
+  | { type: "gc" }
+  | { type: "loop-delay-start" }
+  | { type: "loop-delay" }
+  | { type: "store-size" };
 
 /** Orchestrator → load generator. */
 export type ToLoadgen =

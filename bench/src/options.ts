@@ -1,5 +1,6 @@
 // Owns the benchmark's command-line options: which servers, how many clients, which publish
-// rates, and how long each step runs. `--quick` shrinks everything for a smoke run.
+// rates, and how long each step runs. `--quick` shrinks everything for a smoke run. `--storage`
+// selects the storage benchmark instead (bench/src/storage), with its own `--storage-*` options.
 
 export type Target = "pulseboard" | "ws" | "socketio";
 
@@ -19,9 +20,44 @@ export type Options = {
   cpuProf: string | undefined;
   /** Keep stepping even after a step fails (to see the whole curve). */
   full: boolean;
+  /** Set by --storage: run the storage benchmark instead of the fan-out ladder. */
+  storage: StorageOptions | undefined;
+};
+
+export type StorageOptions = {
+  /** Span of the 1 Hz gauges (30 days by default), ending now. */
+  days: number;
+  /** Span of the collector-like metrics: min(7, days) days. */
+  collectorDays: number;
+  /** How many collector-like metrics at 10 s. */
+  metrics: number;
+  /** Also store the full-precision random-walk 1 Hz gauge (a second 1 Hz series). */
+  randomWalk: boolean;
+  db: "sqlite" | "postgres";
+  /** Timed repetitions of each range query (after one warm-up). */
+  reps: number;
+  /** Seconds of the quiet live phase before the heavy reads. */
+  quietSeconds: number;
+  /** Replace this run's block in the Storage section of docs/BENCHMARKS.md. */
+  writeDoc: boolean;
+  /** Wait for Prometheus to compact the backfilled 2 h blocks before measuring it. */
+  promCompact: boolean;
+  quick: boolean;
+  /** Render the report of a saved run (an --out file) instead of running. */
+  report: string | undefined;
 };
 
 const TARGETS: Target[] = ["pulseboard", "ws", "socketio"];
+const FLAGS = [
+  "quick",
+  "full",
+  "help",
+  "storage",
+  "storage-quick",
+  "storage-no-random-walk",
+  "storage-write-doc",
+  "storage-no-compact",
+];
 
 function list(value: string, what: string): number[] {
   const out = value.split(",").map((s) => Number(s.trim()));
@@ -49,7 +85,7 @@ export function parseOptions(argv: string[]): Options {
     if (!arg.startsWith("--"))
       throw new Error(`unexpected argument "${arg}" (options look like --clients 1000)`);
     const [key, inline] = arg.slice(2).split("=", 2) as [string, string | undefined];
-    if (["quick", "full", "help"].includes(key)) flags.add(key);
+    if (FLAGS.includes(key)) flags.add(key);
     else if (inline !== undefined) args.set(key, inline);
     else {
       const next = argv[++i];
@@ -63,12 +99,26 @@ export function parseOptions(argv: string[]): Options {
         "npm run bench -- [--quick] [--clients 1000,10000] [--rates 10,50,100] [--targets pulseboard,ws,socketio]",
         "                 [--step-seconds 5] [--p99 250] [--out results.json] [--cpu-prof dir] [--full]",
         "--rates are HTTP posts/s at 1,000 clients unless given explicitly (then used for every client count).",
+        "",
+        "npm run bench -- --storage [--storage-quick] [--storage-days 30] [--storage-metrics 100] [--storage-db sqlite|postgres]",
+        "                 [--storage-reps 20] [--storage-no-random-walk] [--storage-no-compact] [--storage-write-doc] [--out results.json]",
+        "--storage: stores the same data in Pulseboard (via POST /api/v1/ingest) and Prometheus 2.42 (promtool backfill)",
+        "  and compares bytes/point, range-query times, ingest points/s, export points/s, and the server's event loop,",
+        "  /api/v1/health and live-update latency while 100 WebSocket clients watch heavy reads (15–20 min; quick ~1.5 min).",
+        "  --storage-quick: 2 days, 10 collector metrics, 5 repetitions. --storage-days: span of the 1 Hz gauges (the",
+        "  collector metrics span min(7, days)). --storage-write-doc: replace this configuration's block in docs/BENCHMARKS.md.",
+        "  --storage-no-compact: measure Prometheus as backfilled (2 h blocks) instead of waiting for its compaction.",
+        "  --storage-report results.json [--storage-write-doc]: render a saved run (an --out file) again, without running.",
       ].join("\n"),
     );
     process.exit(0);
   }
   const quick = flags.has("quick");
   const env = process.env;
+  const storage =
+    flags.has("storage") || flags.has("storage-quick") || args.has("storage-report")
+      ? storageOptions(args, flags)
+      : undefined;
   const targets = (args.get("targets") ?? env.BENCH_TARGETS ?? TARGETS.join(","))
     .split(",")
     .map((t) => t.trim());
@@ -99,5 +149,34 @@ export function parseOptions(argv: string[]): Options {
     out: args.get("out") ?? env.BENCH_OUT,
     cpuProf: args.get("cpu-prof"),
     full: flags.has("full"),
+    storage,
+  };
+}
+
+function positive(value: string, what: string, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0 || n > max)
+    throw new Error(`${what}: "${value}" must be an integer from 1 to ${max}`);
+  return n;
+}
+
+function storageOptions(args: Map<string, string>, flags: Set<string>): StorageOptions {
+  const quick = flags.has("storage-quick");
+  const days = positive(args.get("storage-days") ?? (quick ? "2" : "30"), "--storage-days", 90);
+  const db = args.get("storage-db") ?? "sqlite";
+  if (db !== "sqlite" && db !== "postgres")
+    throw new Error(`--storage-db: "${db}" is not sqlite or postgres`);
+  return {
+    days,
+    collectorDays: Math.min(7, days),
+    metrics: positive(args.get("storage-metrics") ?? (quick ? "10" : "100"), "--storage-metrics", 1000),
+    randomWalk: !flags.has("storage-no-random-walk"),
+    db,
+    reps: positive(args.get("storage-reps") ?? (quick ? "5" : "20"), "--storage-reps", 1000),
+    quietSeconds: quick ? 3 : 5,
+    writeDoc: flags.has("storage-write-doc"),
+    promCompact: !flags.has("storage-no-compact"),
+    quick,
+    report: args.get("storage-report"),
   };
 }

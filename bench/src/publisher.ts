@@ -53,8 +53,16 @@ function postOne(t: PublishTarget, value: number): Promise<string | undefined> {
   });
 }
 
-/** Publishes at `rate` posts/s for `seconds`; resolves when every request has been answered. */
-export async function publish(t: PublishTarget, rate: number, seconds: number): Promise<PublishResult> {
+/**
+ * Publishes at `rate` posts/s for `seconds` (or until `stop` is aborted); resolves when every
+ * request has been answered.
+ */
+export async function publish(
+  t: PublishTarget,
+  rate: number,
+  seconds: number,
+  stop?: AbortSignal,
+): Promise<PublishResult> {
   const result: PublishResult = { sent: 0, accepted: 0, failed: 0, firstError: undefined };
   const pending: Promise<void>[] = [];
   const total = Math.max(1, Math.round(rate * seconds));
@@ -75,7 +83,7 @@ export async function publish(t: PublishTarget, rate: number, seconds: number): 
           }),
         );
       }
-      if (result.sent >= total) resolve();
+      if (result.sent >= total || stop?.aborted) resolve();
       else setTimeout(tick, 2);
     };
     tick();

@@ -3,6 +3,7 @@
 // memory per idle connection, then publishes through the real HTTP path at rising rates and
 // reports delivered updates/s, p50/p99 ingest→client latency, loss and server CPU per delivery.
 // Ratios against the baselines come from the same run on the same machine.
+// `npm run bench -- --storage` runs the storage benchmark instead (bench/src/storage/run.ts).
 import { writeFileSync } from "node:fs";
 import { type Child, cpuMicros, startChild } from "./children.ts";
 import type { FromLoadgen, LoadgenStats, ServerMemory, ServerReady } from "./ipc.ts";
@@ -170,6 +171,11 @@ function log(line: string): void {
 
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
+  if (opts.storage) {
+    const { mainStorage } = await import("./storage/run.ts");
+    await mainStorage(opts.storage, process.argv.slice(2), opts.out);
+    return;
+  }
   const results: TargetResult[] = [];
   const started = new Date();
   for (const clients of opts.clients) {

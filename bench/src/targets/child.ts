@@ -1,9 +1,39 @@
 // Shared by every server child: answers the orchestrator's "gc" request with the memory figures
-// after a full collection (children run with --expose-gc), and announces readiness.
-import type { ServerMemory, ServerReady, ToServer } from "../ipc.ts";
+// after a full collection (children run with --expose-gc), announces readiness, and on request
+// measures the child's own event-loop delay (the server runs on this thread, so this is the
+// server's event loop: the bench probe, no server code involved).
+import { type IntervalHistogram, monitorEventLoopDelay } from "node:perf_hooks";
+import type { LoopDelay, ServerMemory, ServerReady, ToServer } from "../ipc.ts";
+
+let loop: IntervalHistogram | undefined;
+
+function loopDelay(msg: ToServer): void {
+  if (msg.type === "loop-delay-start") {
+    // 1 ms resolution: the goal (p99 ≤ 20 ms) needs finer than the 10 ms default.
+    loop ??= monitorEventLoopDelay({ resolution: 1 });
+    loop.disable();
+    loop.reset();
+    loop.enable();
+    process.send?.({ type: "loop-delay-started" });
+  } else if (msg.type === "loop-delay") {
+    const h = loop;
+    const ms = (ns: number) => ns / 1e6;
+    const answer: LoopDelay = h
+      ? {
+          type: "loop-delay",
+          p50: ms(h.percentile(50)),
+          p99: ms(h.percentile(99)),
+          max: ms(h.max),
+          count: h.count,
+        }
+      : { type: "loop-delay", p50: Number.NaN, p99: Number.NaN, max: Number.NaN, count: 0 };
+    process.send?.(answer);
+  }
+}
 
 export function serveControl(ready: Omit<ServerReady, "type">, onStop?: () => Promise<void>): void {
   process.on("message", (msg: ToServer) => {
+    loopDelay(msg);
     if (msg.type !== "gc") return;
     const gc = (globalThis as { gc?: () => void }).gc;
     gc?.();

@@ -1,11 +1,22 @@
-// The Pulseboard target: the real server (buildApp over SQLite, in-memory channel layer) with a
-// bench user, one dashboard, one metric and an API token, created through the REST API where
-// the API offers it. Publishing goes through POST /api/v1/ingest, clients through
-// /ws/dashboard/:id/ with the token, exactly as programs use it.
+// The Pulseboard target: the real server (buildApp over SQLite, or PostgreSQL with
+// BENCH_DB=postgres; in-memory channel layer) with a bench user, one dashboard, one metric and an
+// API token, created through the REST API where the API offers it. Publishing goes through
+// POST /api/v1/ingest, clients through /ws/dashboard/:id/ with the token, exactly as programs
+// use it. For the storage benchmark it also answers "store-size" (how many bytes the store holds).
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { sql } from "kysely";
+import { healthRoutes } from "../../../apps/server/src/api/health.ts";
 import { startTestApp } from "../../../apps/server/test/harness.ts";
+import type { StoreSize, ToServer } from "../ipc.ts";
 import { serveControl } from "./child.ts";
 
-const t = await startTestApp("sqlite", { config: { logLevel: process.env.LOG_LEVEL ?? "warn" } });
+const kind = process.env.BENCH_DB === "postgres" ? "postgres" : "sqlite";
+// GET /api/v1/health as main.ts registers it for one process (no Redis).
+const t = await startTestApp(kind, {
+  config: { logLevel: process.env.LOG_LEVEL ?? "warn" },
+  build: { plugins: [healthRoutes()] },
+});
 await t.createUser("bench");
 const token = await t.createToken("bench", "bench");
 const dashboard = await t.api("POST", "/api/v1/dashboards", {
@@ -21,6 +32,51 @@ const metric = await t.api("POST", `/api/v1/dashboards/${dashboard.body.id}/metr
 if (metric.status !== 201)
   throw new Error(`creating the bench metric failed: ${metric.status} ${metric.text}`);
 
+function dirBytes(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    total += entry.isDirectory() ? dirBytes(p) : statSync(p).size;
+  }
+  return total;
+}
+
+/** SQLite: every file of the data dir (db, -wal, -shm, anything a store adds) after a checkpoint. */
+async function storeSize(): Promise<StoreSize> {
+  let note = "";
+  if (kind === "sqlite") {
+    try {
+      const r = await sql<{ busy: number }>`PRAGMA wal_checkpoint(TRUNCATE)`.execute(t.pb.db);
+      if (r.rows[0]?.busy) note = "WAL checkpoint was busy (the -wal file is counted as it is)";
+    } catch (err) {
+      note = `WAL checkpoint failed: ${(err as Error).message}`;
+    }
+    const bytes = dirBytes(t.database.dataDir);
+    return { type: "store-size", databaseBytes: bytes, dataDirBytes: bytes, note };
+  }
+  const r = await sql<{ size: string }>`select pg_database_size(current_database()) as size`.execute(t.pb.db);
+  return {
+    type: "store-size",
+    databaseBytes: Number(r.rows[0]?.size ?? Number.NaN),
+    dataDirBytes: dirBytes(t.database.dataDir),
+    note,
+  };
+}
+
+process.on("message", (msg: ToServer) => {
+  if (msg.type !== "store-size") return;
+  storeSize().then(
+    (answer) => process.send?.(answer),
+    (err) =>
+      process.send?.({
+        type: "store-size",
+        databaseBytes: Number.NaN,
+        dataDirBytes: Number.NaN,
+        note: String(err),
+      } satisfies StoreSize),
+  );
+});
+
 serveControl(
   {
     port: t.port,
@@ -31,6 +87,7 @@ serveControl(
     wsHeaders: { authorization: `Bearer ${token}` },
     protocol: "pulseboard",
     metricId: metric.body.id,
+    storage: { kind, token, dashboardId: dashboard.body.id, dataDir: t.database.dataDir },
   },
   () => t.close(),
 );
