@@ -12,6 +12,7 @@ required=(
   nginx-light:/usr/sbin/nginx
   chromium:/usr/bin/chromium
   prometheus-node-exporter:/usr/bin/prometheus-node-exporter
+  prometheus:/usr/bin/prometheus
   python3:/usr/bin/python3
   make:/usr/bin/make
   g++:/usr/bin/g++

@@ -13,4 +13,10 @@ export {
   spawnManaged,
   waitForPort,
 } from "./process.ts";
+export {
+  type PrometheusHandle,
+  type RemoteWrite,
+  type ScrapeJob,
+  startPrometheus,
+} from "./prometheus.ts";
 export { type RedisHandle, startRedis } from "./redis.ts";
