@@ -76,6 +76,17 @@ export async function startPrometheus(options: {
   };
   try {
     await waitForPort(port, 30_000, "prometheus", proc.output);
+    // It listens before its TSDB is open; queries answer 503 until /-/ready does 200.
+    const deadline = Date.now() + 30_000;
+    while (
+      (await fetch(`${url}/-/ready`).then(
+        (r) => r.status,
+        () => 0,
+      )) !== 200
+    ) {
+      if (Date.now() > deadline) throw new Error(`prometheus never became ready:\n${proc.output()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   } catch (error) {
     await stop();
     throw error;

@@ -111,6 +111,13 @@ async function store(
   if (result.stale > 0) t.staleMarkers.inc({ protocol }, result.stale);
 }
 
+const INFLUX_CODES: Record<number, string> = {
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not found",
+  413: "request too large",
+};
+
 function errorAnswer(ctx: AppContext, error: unknown, request: FastifyRequest, reply: FastifyReply) {
   const e = fromFrameworkError(error);
   const protocol = request.routeOptions.config.protocol;
@@ -119,7 +126,7 @@ function errorAnswer(ctx: AppContext, error: unknown, request: FastifyRequest, r
   const body: Record<string, unknown> = { error: e.toJSON() };
   // Influx clients and Telegraf log `message` (and `line`) of an Influx-style error body.
   if (protocol === "influx") {
-    body.code = e.status === 401 ? "unauthorized" : e.status >= 500 ? "internal error" : "invalid";
+    body.code = INFLUX_CODES[e.status] ?? (e.status >= 500 ? "internal error" : "invalid");
     const first = e instanceof PulseboardError ? e.details?.[0] : undefined;
     body.message = first ? `${e.message}: ${first.msg}` : e.message;
     const line = first?.loc[0] === "body" && first.loc[1] === "line" ? first.loc[2] : undefined;
