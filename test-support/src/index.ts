@@ -20,3 +20,10 @@ export {
   startPrometheus,
 } from "./prometheus.ts";
 export { type RedisHandle, startRedis } from "./redis.ts";
+export {
+  REMOTE_WRITE_HEADERS,
+  remoteWriteBody,
+  snappyBlock,
+  type WriteSeries,
+  writeRequestProtobuf,
+} from "./remote-write.ts";
