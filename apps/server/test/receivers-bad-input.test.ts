@@ -40,7 +40,7 @@ describe("bad input to the receivers", () => {
     const res = await fetch(`${t.url}${path}`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, ...headers },
-      body,
+      body: typeof body === "string" ? body : new Uint8Array(body),
     });
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : undefined) as ErrorBody };
