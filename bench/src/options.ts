@@ -19,6 +19,9 @@ export type Options = {
   cpuProf: string | undefined;
   /** Keep stepping even after a step fails (to see the whole curve). */
   full: boolean;
+  /** Which sections run: the fan-out ladder and/or the ingest section (ingest.ts). */
+  sections: { fanout: boolean; ingest: boolean };
+  ingest: { seconds: number; clients: number; fanoutRate: number; senders: number; p99LimitMs: number };
 };
 
 const TARGETS: Target[] = ["pulseboard", "ws", "socketio"];
@@ -49,7 +52,7 @@ export function parseOptions(argv: string[]): Options {
     if (!arg.startsWith("--"))
       throw new Error(`unexpected argument "${arg}" (options look like --clients 1000)`);
     const [key, inline] = arg.slice(2).split("=", 2) as [string, string | undefined];
-    if (["quick", "full", "help"].includes(key)) flags.add(key);
+    if (["quick", "full", "help", "ingest-only", "no-ingest"].includes(key)) flags.add(key);
     else if (inline !== undefined) args.set(key, inline);
     else {
       const next = argv[++i];
@@ -62,7 +65,9 @@ export function parseOptions(argv: string[]): Options {
       [
         "npm run bench -- [--quick] [--clients 1000,10000] [--rates 10,50,100] [--targets pulseboard,ws,socketio]",
         "                 [--step-seconds 5] [--p99 250] [--out results.json] [--cpu-prof dir] [--full]",
+        "                 [--ingest-only | --no-ingest] [--ingest-seconds 5] [--ingest-senders 4] [--ingest-fanout-rate 50]",
         "--rates are HTTP posts/s at 1,000 clients unless given explicitly (then used for every client count).",
+        "The ingest section stores samples through remote_write, line protocol, OTLP and JSON with 1,000 fan-out clients meanwhile.",
       ].join("\n"),
     );
     process.exit(0);
@@ -99,5 +104,13 @@ export function parseOptions(argv: string[]): Options {
     out: args.get("out") ?? env.BENCH_OUT,
     cpuProf: args.get("cpu-prof"),
     full: flags.has("full"),
+    sections: { fanout: !flags.has("ingest-only"), ingest: !flags.has("no-ingest") },
+    ingest: {
+      seconds: Number(args.get("ingest-seconds") ?? (quick ? 2 : 5)),
+      clients: 1000,
+      fanoutRate: Number(args.get("ingest-fanout-rate") ?? 50),
+      senders: Number(args.get("ingest-senders") ?? 4),
+      p99LimitMs,
+    },
   };
 }

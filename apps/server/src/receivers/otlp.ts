@@ -59,7 +59,9 @@ message ArrayValue { repeated AnyValue values = 1; }
 message KeyValueList { repeated KeyValue values = 1; }
 `;
 
-const Request = protobuf.parse(SCHEMA).root.lookupType("otlp.ExportMetricsServiceRequest");
+/** The request type (decoding here; the ingest benchmark encodes its payloads with it). */
+export const OTLP_REQUEST = protobuf.parse(SCHEMA).root.lookupType("otlp.ExportMetricsServiceRequest");
+const Request = OTLP_REQUEST;
 const TO_OBJECT: protobuf.IConversionOptions = {
   longs: Number,
   enums: Number,
