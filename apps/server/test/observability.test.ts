@@ -108,6 +108,73 @@ describe("GET /metrics scraped by a real Prometheus", () => {
   });
 });
 
+describe("GET /metrics families follow what the server does", () => {
+  let t: TestApp;
+  let token: string;
+  let dash: number;
+  let metric: number;
+  const value = async (series: string) => {
+    const text = await (await fetch(`${t.url}/metrics`)).text();
+    const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+    return line === undefined ? undefined : Number(line.slice(series.length + 1));
+  };
+  beforeAll(async () => {
+    t = await startTestApp("sqlite");
+    await t.createUser("paul", "pw");
+    const session = await t.login("paul", "pw");
+    token = await t.createToken("paul");
+    dash = (await t.api("POST", "/api/v1/dashboards", { session, body: { name: "Moves" } })).body.id;
+    metric = (
+      await t.api("POST", `/api/v1/dashboards/${dash}/metrics`, {
+        session,
+        body: { name: "temp", type: "gauge" },
+      })
+    ).body.id;
+    const rule = await t.api("POST", `/api/v1/dashboards/${dash}/alert-rules`, {
+      session,
+      body: { metric_id: metric, condition: "above", threshold: 90 },
+    });
+    expect(rule.status, rule.text).toBe(201);
+  });
+  afterAll(() => t?.close());
+
+  it("counts alert evaluations and notifications", async () => {
+    expect(await value("pulseboard_alert_evaluations_total")).toBe(0);
+    const points = [50, 95].map((v) => ({ metric_id: metric, value: v }));
+    for (const p of points)
+      expect((await t.api("POST", "/api/v1/ingest", { token, body: { points: [p] } })).status).toBe(200);
+    const deadline = Date.now() + 5000;
+    while ((await value("pulseboard_alert_notifications_total")) !== 1 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(await value("pulseboard_alert_evaluations_total")).toBe(2);
+    expect(await value("pulseboard_alert_notifications_total")).toBe(1);
+    expect(await value('pulseboard_ingest_points_total{protocol="json"}')).toBe(2);
+    expect(await value('pulseboard_ingest_batches_total{protocol="json"}')).toBe(2);
+  });
+
+  it("times the history query routes", async () => {
+    expect((await t.api("GET", `/api/v1/metrics/${metric}/values`, { token })).status).toBe(200);
+    expect(await value('pulseboard_query_duration_seconds_count{query="/api/v1/metrics/:id/values"}')).toBe(
+      1,
+    );
+  });
+
+  it("counts a connection closed for sending too fast, and the connection leaving", async () => {
+    const c = await Communicator.connect(`${t.wsUrl}/ws/dashboard/${dash}/`, { token });
+    await c.assertAuthenticated();
+    await c.receive("dashboard_config");
+    expect(await value(`pulseboard_ws_connections{dashboard="${dash}"}`)).toBe(1);
+    for (let i = 0; i < 200; i++) c.sendMessage("ping");
+    await c.close().catch(() => {});
+    const deadline = Date.now() + 5000;
+    while ((await value("pulseboard_ws_rate_limit_closes_total")) !== 1 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(await value("pulseboard_ws_rate_limit_closes_total")).toBe(1);
+    expect(await value("pulseboard_ws_slow_consumer_closes_total")).toBe(0);
+    expect(await value(`pulseboard_ws_connections{dashboard="${dash}"}`)).toBeUndefined();
+  });
+});
+
 describe("GET /metrics by address allow-list", () => {
   it("serves loopback by default and refuses addresses outside the list", async () => {
     const open = await startTestApp("sqlite");
