@@ -279,6 +279,22 @@ describe("bad input to the receivers", () => {
     });
   });
 
+  describe("dashboards", () => {
+    it("answers 404 to a non-member for any body, valid or not, as for a dashboard that does not exist", async () => {
+      await t.createUser("eve", "pw");
+      const eve = await t.createToken("eve");
+      for (const path of ["/api/v2/write?bucket=bad", "/api/v2/write?bucket=nope"])
+        for (const body of ["m v=1", "garbage"]) {
+          const res = await fetch(`${t.url}${path}`, {
+            method: "POST",
+            headers: { authorization: `Token ${eve}` },
+            body,
+          });
+          expect(res.status, `${path} ${body}`).toBe(404);
+        }
+    });
+  });
+
   describe("series cardinality", () => {
     it("refuses a request that would take the dashboard past its series limit, and keeps the existing series working", async () => {
       const first = Array.from({ length: 15 }, (_, i) => `card,i=${i} v=1 ${now}`).join("\n");

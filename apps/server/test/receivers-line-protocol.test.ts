@@ -198,6 +198,11 @@ describe.each(DB_KINDS)("line protocol on %s", (kind) => {
     expect((error as HttpError).message).toContain("Dashboard not found");
   });
 
+  it("answers the Influx clients' liveness check GET /ping with 204", async () => {
+    const res = await fetch(`${t.url}/ping`);
+    expect(res.status).toBe(204);
+  });
+
   it("refuses writers without a valid token (401) and viewers of the dashboard (403)", async () => {
     expect((await post("/api/v2/write?bucket=hosts", "m v=1", { authorization: "" })).status).toBe(401);
     expect(

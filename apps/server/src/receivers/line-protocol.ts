@@ -46,8 +46,9 @@ class LineError extends Error {}
 type Token = { text: string; end: number };
 
 /**
- * Reads from `pos` up to the first unescaped stop character. `escapable` tells which
- * characters a backslash escapes here; before any other character it is a literal backslash.
+ * Reads from `pos` up to the first unescaped comma or space (and `=` when `stopEquals`). A
+ * backslash escapes a comma, a space and (when `escapeEquals`) `=`; before any other character
+ * it is a literal backslash.
  */
 function token(line: string, pos: number, stopEquals: boolean, escapeEquals: boolean): Token {
   let i = pos;

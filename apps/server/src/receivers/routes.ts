@@ -5,6 +5,7 @@
 //   POST /api/v2/write      InfluxDB 2 line protocol (`bucket` = dashboard)       → 204
 //   POST /write             InfluxDB 1 line protocol (`db` = dashboard)           → 204
 //   POST /v1/metrics        OTLP/HTTP metrics, protobuf or JSON                   → 200
+//   GET  /ping              Influx clients' liveness check                         → 204
 // Every route takes `?dashboard=<id or slug>`. Answered only once the samples are committed.
 import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
@@ -19,6 +20,7 @@ import {
   TooLargeError,
   UnauthorizedError,
 } from "../errors.ts";
+import { requireRole } from "../model/access.ts";
 import { findDashboard } from "../model/dashboards.ts";
 import { parseLineProtocol, parsePrecision } from "./line-protocol.ts";
 import { decodeOtlpJson, decodeOtlpProtobuf, EMPTY_PROTOBUF_RESPONSE, otlpToSamples } from "./otlp.ts";
@@ -55,9 +57,14 @@ async function authenticateSender(ctx: AppContext, request: FastifyRequest): Pro
   return found.userId;
 }
 
+/**
+ * The dashboard the request writes to, checked for the editor role before anything is decoded,
+ * so a non-member learns nothing (not even whether its body would have been valid): 404.
+ */
 async function targetDashboard(
   ctx: AppContext,
   request: FastifyRequest,
+  userId: number,
   ...params: string[]
 ): Promise<number> {
   const query = request.query as Record<string, string | undefined>;
@@ -68,6 +75,7 @@ async function targetDashboard(
     );
   const dashboard = await findDashboard(ctx.db, name);
   if (!dashboard) throw new NotFoundError("Dashboard");
+  await requireRole(ctx.db, userId, dashboard.id, "editor");
   return dashboard.id;
 }
 
@@ -147,7 +155,7 @@ export async function registerReceivers(app: FastifyInstance, ctx: AppContext): 
 
     scope.post("/api/v1/write", { config: { protocol: "remote_write" } }, async (request, reply) => {
       const userId = await authenticateSender(ctx, request);
-      const dashboardId = await targetDashboard(ctx, request);
+      const dashboardId = await targetDashboard(ctx, request, userId);
       const encoding = request.headers["content-encoding"];
       if (encoding !== undefined && encoding !== "snappy")
         throw new BadRequestError(
@@ -162,7 +170,7 @@ export async function registerReceivers(app: FastifyInstance, ctx: AppContext): 
 
     const influx = (dashboardParam: string) => async (request: FastifyRequest, reply: FastifyReply) => {
       const userId = await authenticateSender(ctx, request);
-      const dashboardId = await targetDashboard(ctx, request, dashboardParam);
+      const dashboardId = await targetDashboard(ctx, request, userId, dashboardParam);
       const raw = (request.query as Record<string, string | undefined>).precision;
       const precision = parsePrecision(raw);
       if (!precision) throw new BadRequestError(`Unknown precision "${raw}": use ns, us, ms or s`);
@@ -172,11 +180,15 @@ export async function registerReceivers(app: FastifyInstance, ctx: AppContext): 
       return reply.status(204).send();
     };
     scope.post("/api/v2/write", { config: { protocol: "influx" } }, influx("bucket"));
+    // Influx clients and Telegraf check that the server is up with /ping before writing.
+    scope.get("/ping", async (_request, reply) =>
+      reply.status(204).header("x-influxdb-version", "pulseboard").send(),
+    );
     scope.post("/write", { config: { protocol: "influx" } }, influx("db"));
 
     scope.post("/v1/metrics", { config: { protocol: "otlp" } }, async (request, reply) => {
       const userId = await authenticateSender(ctx, request);
-      const dashboardId = await targetDashboard(ctx, request);
+      const dashboardId = await targetDashboard(ctx, request, userId);
       const type = String(request.headers["content-type"] ?? "")
         .split(";")[0]
         ?.trim()
