@@ -130,12 +130,15 @@ function fieldValue(raw: string): number | undefined {
   return Number(raw);
 }
 
-const TO_MS: Record<Precision, number> = { ns: 1e-6, us: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+// Sub-millisecond precisions divide (an exact power of ten: 1700000000123000 / 1e3 is exactly
+// ...123, where × 1e-3 can land on ...122.99998 and floor to the wrong millisecond).
+const PER_MS: Record<Precision, number> = { ns: 1e6, us: 1e3, ms: 1, s: 1, m: 1, h: 1 };
+const MS_PER: Record<Precision, number> = { ns: 1, us: 1, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 function timestampMs(raw: string, precision: Precision): number {
   if (!INTEGER.test(raw)) throw new LineError(`invalid timestamp "${raw}"`);
   // Nanoseconds beyond 2^53 lose only sub-microsecond digits in a double: enough for ms.
-  return Math.floor(Number(raw) * TO_MS[precision]);
+  return Math.floor(Number(raw) / PER_MS[precision]) * MS_PER[precision];
 }
 
 type Parsed = { samples: Sample[]; strings: number };
