@@ -13,6 +13,7 @@ required=(
   chromium:/usr/bin/chromium
   prometheus-node-exporter:/usr/bin/prometheus-node-exporter
   prometheus:/usr/bin/promtool
+  prometheus:/usr/bin/prometheus
   python3:/usr/bin/python3
   make:/usr/bin/make
   g++:/usr/bin/g++

@@ -22,6 +22,9 @@ export type Options = {
   full: boolean;
   /** Set by --storage: run the storage benchmark instead of the fan-out ladder. */
   storage: StorageOptions | undefined;
+  /** Which sections run: the fan-out ladder and/or the ingest section (ingest.ts). */
+  sections: { fanout: boolean; ingest: boolean };
+  ingest: { seconds: number; clients: number; fanoutRate: number; senders: number; p99LimitMs: number };
 };
 
 export type StorageOptions = {
@@ -57,6 +60,8 @@ const FLAGS = [
   "storage-no-random-walk",
   "storage-write-doc",
   "storage-no-compact",
+  "ingest-only",
+  "no-ingest",
 ];
 
 function list(value: string, what: string): number[] {
@@ -98,6 +103,7 @@ export function parseOptions(argv: string[]): Options {
       [
         "npm run bench -- [--quick] [--clients 1000,10000] [--rates 10,50,100] [--targets pulseboard,ws,socketio]",
         "                 [--step-seconds 5] [--p99 250] [--out results.json] [--cpu-prof dir] [--full]",
+        "                 [--ingest-only | --no-ingest] [--ingest-seconds 5] [--ingest-senders 4] [--ingest-fanout-rate 50]",
         "--rates are HTTP posts/s at 1,000 clients unless given explicitly (then used for every client count).",
         "",
         "npm run bench -- --storage [--storage-quick] [--storage-days 30] [--storage-metrics 100] [--storage-db sqlite|postgres]",
@@ -109,6 +115,7 @@ export function parseOptions(argv: string[]): Options {
         "  collector metrics span min(7, days)). --storage-write-doc: replace this configuration's block in docs/BENCHMARKS.md.",
         "  --storage-no-compact: measure Prometheus as backfilled (2 h blocks) instead of waiting for its compaction.",
         "  --storage-report results.json [--storage-write-doc]: render a saved run (an --out file) again, without running.",
+        "The ingest section stores samples through remote_write, line protocol, OTLP and JSON with 1,000 fan-out clients meanwhile.",
       ].join("\n"),
     );
     process.exit(0);
@@ -150,6 +157,14 @@ export function parseOptions(argv: string[]): Options {
     cpuProf: args.get("cpu-prof"),
     full: flags.has("full"),
     storage,
+    sections: { fanout: !flags.has("ingest-only"), ingest: !flags.has("no-ingest") },
+    ingest: {
+      seconds: Number(args.get("ingest-seconds") ?? (flags.has("quick") ? 2 : 5)),
+      clients: 1000,
+      fanoutRate: Number(args.get("ingest-fanout-rate") ?? 50),
+      senders: Number(args.get("ingest-senders") ?? 4),
+      p99LimitMs,
+    },
   };
 }
 

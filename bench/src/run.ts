@@ -6,6 +6,7 @@
 // `npm run bench -- --storage` runs the storage benchmark instead (bench/src/storage/run.ts).
 import { writeFileSync } from "node:fs";
 import { type Child, cpuMicros, startChild } from "./children.ts";
+import { type IngestReport, printIngestReport, runIngest } from "./ingest.ts";
 import type { FromLoadgen, LoadgenStats, ServerMemory, ServerReady } from "./ipc.ts";
 import { type Options, parseOptions, type Target } from "./options.ts";
 import { closePublisher, publish } from "./publisher.ts";
@@ -178,16 +179,22 @@ async function main(): Promise<void> {
   }
   const results: TargetResult[] = [];
   const started = new Date();
-  for (const clients of opts.clients) {
+  for (const clients of opts.sections.fanout ? opts.clients : []) {
     for (const target of opts.targets) {
       results.push(await runTarget(target, clients, opts));
       await sleep(1000); // let TIME_WAIT and the other process settle
     }
   }
+  let ingest: IngestReport | undefined;
+  if (opts.sections.ingest) ingest = await runIngest(opts.ingest, log);
   closePublisher();
-  printReport(results, opts, started);
+  if (results.length > 0) printReport(results, opts, started);
+  if (ingest) printIngestReport(ingest, opts.ingest);
   if (opts.out)
-    writeFileSync(opts.out, JSON.stringify({ started, argv: process.argv.slice(2), results }, null, 2));
+    writeFileSync(
+      opts.out,
+      JSON.stringify({ started, argv: process.argv.slice(2), results, ingest }, null, 2),
+    );
 }
 
 main().catch((err) => {

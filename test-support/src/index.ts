@@ -13,4 +13,17 @@ export {
   spawnManaged,
   waitForPort,
 } from "./process.ts";
+export {
+  type PrometheusHandle,
+  type RemoteWrite,
+  type ScrapeJob,
+  startPrometheus,
+} from "./prometheus.ts";
 export { type RedisHandle, startRedis } from "./redis.ts";
+export {
+  REMOTE_WRITE_HEADERS,
+  remoteWriteBody,
+  snappyBlock,
+  type WriteSeries,
+  writeRequestProtobuf,
+} from "./remote-write.ts";

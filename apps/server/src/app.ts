@@ -4,7 +4,7 @@
 import fastifyCookie from "@fastify/cookie";
 import { type ChannelLayer, createChannelsServer } from "@pulseboard/channels";
 import Fastify, { type FastifyInstance } from "fastify";
-import { alertsPlugin } from "./alerts/index.ts";
+import { alertServiceOf, alertsPlugin } from "./alerts/index.ts";
 import { registerAuth } from "./api/auth.ts";
 import { registerDashboards } from "./api/dashboards.ts";
 import { registerExport } from "./api/export.ts";
@@ -25,6 +25,9 @@ import { docsPlugin } from "./docs/index.ts";
 import { fromFrameworkError } from "./errors.ts";
 import { dashboardGroup, type GroupSender } from "./fanout.ts";
 import { parseJsonBody } from "./json-body.ts";
+import { registerObservability } from "./observability/routes.ts";
+import { Telemetry } from "./observability/telemetry.ts";
+import { registerReceivers } from "./receivers/routes.ts";
 import { Storage } from "./storage/index.ts";
 import { registerWeb } from "./web.ts";
 import { type DashboardChannels, dashboardConsumer } from "./ws/dashboard-consumer.ts";
@@ -98,7 +101,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     channels: sender,
     pointObservers: [],
     log: app.log,
+    telemetry: new Telemetry(),
   };
+  Object.assign(ctx.telemetry.sources, {
+    db: handle.db,
+    kind: handle.kind,
+    dataDir: config.dataDir,
+    alerts: () => alertServiceOf(ctx)?.counts,
+  });
   const presence = options.presence ?? inProcessPresence();
   let closing = false;
   const consumer = dashboardConsumer(ctx, presence, async (dashboardId, connections) => {
@@ -118,6 +128,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     logger: app.log,
   });
   server = channels;
+  ctx.telemetry.sources.channels = channels;
   channels.attach(app.server);
 
   await app.register(fastifyCookie);
@@ -152,10 +163,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     registerLayout,
     registerExport,
     registerIngest,
+    registerObservability,
   ])
     register(app, ctx);
   // Alerting and the developer pages (/asyncapi.json, /docs, /playground) are part of every app.
-  for (const plugin of [alertsPlugin, docsPlugin, ...(options.plugins ?? [])]) await plugin(app, ctx);
+  // Receivers of other agents' protocols (remote_write, line protocol, OTLP) parse their own bodies.
+  for (const plugin of [alertsPlugin, docsPlugin, registerReceivers, ...(options.plugins ?? [])])
+    await plugin(app, ctx);
   await registerWeb(app, config.webDist);
 
   const sweeper = setInterval(() => {
@@ -178,6 +192,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await app.close();
         await storage.close();
         await handle.close();
+        ctx.telemetry.close();
       })();
       return closed;
     },

@@ -41,6 +41,16 @@ export type Config = {
   slowConsumerGraceMs: number;
   /** Points storage: retention per tier, read pool, upkeep cadence (storage/index.ts). */
   storage: StorageConfig;
+  /** Series (metrics) a receiver may create on one dashboard; past it a request is refused (400). */
+  maxSeriesPerDashboard: number;
+  /** Samples in one receiver request (remote_write, line protocol, OTLP); more is refused (413). */
+  maxSamplesPerRequest: number;
+  /** Largest decompressed receiver body (snappy / gzip), so a small bomb cannot fill memory. */
+  maxDecodedBytes: number;
+  /** `GET /metrics`: the bearer token that may scrape it (unset: only `metricsAllow` decides). */
+  metricsToken: string | undefined;
+  /** `GET /metrics`: client addresses (exact, or IPv4 CIDR) allowed without a token. */
+  metricsAllow: string[];
 };
 
 const repoRoot = resolve(import.meta.dirname, "../../..");
@@ -128,6 +138,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       compactEveryMs: 10_000,
       retentionEveryMs: 60_000,
     },
+    maxSeriesPerDashboard: integer(
+      env.PULSEBOARD_MAX_SERIES_PER_DASHBOARD,
+      10_000,
+      "PULSEBOARD_MAX_SERIES_PER_DASHBOARD",
+    ),
+    maxSamplesPerRequest: integer(
+      env.PULSEBOARD_MAX_SAMPLES_PER_REQUEST,
+      100_000,
+      "PULSEBOARD_MAX_SAMPLES_PER_REQUEST",
+    ),
+    maxDecodedBytes: integer(
+      env.PULSEBOARD_MAX_DECODED_BYTES,
+      64 * 1024 * 1024,
+      "PULSEBOARD_MAX_DECODED_BYTES",
+    ),
+    metricsToken: env.PULSEBOARD_METRICS_TOKEN || undefined,
+    metricsAllow: (env.PULSEBOARD_METRICS_ALLOW ?? "127.0.0.1,::1")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
     ...overrides,
   };
 }

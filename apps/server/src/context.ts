@@ -1,9 +1,10 @@
 // Owns the object every route and consumer receives: configuration, storage, the channel
-// layer sender and the logger. Built once in app.ts.
+// layer sender, the logger and the app's telemetry. Built once in app.ts.
 import type { FastifyBaseLogger } from "fastify";
 import type { Config } from "./config.ts";
 import type { Db, DbKind } from "./db/schema.ts";
 import type { GroupSender, PointObserver } from "./fanout.ts";
+import type { Telemetry } from "./observability/telemetry.ts";
 import type { Storage } from "./storage/index.ts";
 
 export type AppContext = {
@@ -16,4 +17,6 @@ export type AppContext = {
   /** Observers of every committed point (see fanout.ts); modules push theirs at build time. */
   pointObservers: PointObserver[];
   log: FastifyBaseLogger;
+  /** Pulseboard's own metrics (`GET /metrics`), one registry per app. */
+  telemetry: Telemetry;
 };

@@ -1,5 +1,7 @@
-// Owns serving the web UI: files of apps/web/dist, the SPA fallback to index.html for
-// non-API paths, and a hint page when the UI has not been built.
+// Owns serving the web UI: files of apps/web/dist, the SPA fallback to index.html for the UI's
+// own routes (apps/web/src/app/router.ts), a hint page when the UI has not been built, and a
+// JSON 404 for every other path, so a scraper or agent pointed at a wrong path (`/metrics`-like,
+// `/api/...`, `/-/healthy`) gets a clear answer rather than the UI's HTML.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import fastifyStatic from "@fastify/static";
@@ -17,6 +19,9 @@ const HINT_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Pulse
 const UI_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+// The client-side routes of the UI: `/`, `/login`, `/tokens`, `/dashboards[/<id>]`.
+const UI_ROUTE = /^\/(?:login\/?|tokens\/?|dashboards(?:\/[0-9]{1,15})?\/?)?$/;
+
 export async function registerWeb(app: FastifyInstance, webDist: string) {
   // Every response: no MIME sniffing, no full URLs leaked to other sites; HTML pages without a
   // policy of their own (the docs pages set a stricter one) get the UI's.
@@ -32,11 +37,7 @@ export async function registerWeb(app: FastifyInstance, webDist: string) {
   if (built) await app.register(fastifyStatic, { root: webDist, wildcard: true, index: ["index.html"] });
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split("?")[0] ?? "";
-    if (
-      path.startsWith("/api/") ||
-      path.startsWith("/ws/") ||
-      (request.method !== "GET" && request.method !== "HEAD")
-    )
+    if ((request.method !== "GET" && request.method !== "HEAD") || !UI_ROUTE.test(path))
       throw new NotFoundError("Route");
     reply.header("cache-control", "no-cache");
     if (built) return reply.sendFile("index.html");

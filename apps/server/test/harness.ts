@@ -296,3 +296,37 @@ export async function storedPoints(t: { pb: PulseboardApp }, metricId: number): 
     limit: 10_000_000,
   });
 }
+
+/** Every stored point of a dashboard with its metric, in commit (stream offset) order. */
+export async function dashboardPoints(
+  t: { pb: PulseboardApp },
+  dashboardId: number,
+): Promise<Array<{ name: string; type: string; unit: string; value: number; timestamp: number }>> {
+  const metrics = await t.pb.db
+    .selectFrom("metrics")
+    .selectAll()
+    .where("dashboard_id", "=", dashboardId)
+    .execute();
+  const out: Array<{
+    name: string;
+    type: string;
+    unit: string;
+    value: number;
+    timestamp: number;
+    offset: number;
+  }> = [];
+  for (const m of metrics) {
+    const p = await storedPoints(t, m.id);
+    for (let i = 0; i < p.n; i++)
+      out.push({
+        name: m.name,
+        type: m.type,
+        unit: m.unit,
+        value: p.values[i]!,
+        timestamp: p.ts[i]!,
+        offset: p.offsets[i]!,
+      });
+  }
+  out.sort((a, b) => a.offset - b.offset);
+  return out.map(({ offset: _offset, ...rest }) => rest);
+}

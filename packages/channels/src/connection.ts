@@ -24,6 +24,7 @@ import { Outbox } from "./outbox.ts";
 import { CloseCode } from "./protocol.ts";
 import { routeFrame } from "./router.ts";
 import type { Logger } from "./server.ts";
+import type { ChannelsStats } from "./stats.ts";
 
 /** What a connection needs from its server. */
 export interface Hub {
@@ -35,6 +36,7 @@ export interface Hub {
   readonly maxBufferedBytes: number;
   readonly slowConsumerGraceMs: number;
   readonly handshakeTimeoutMs: number;
+  readonly stats: ChannelsStats;
   publish(
     group: string,
     kind: LayerMessage["kind"],
@@ -80,6 +82,8 @@ export class Connection implements ConsumerContext, Member {
   #ready = false;
   #pumping = false;
   #closed = false;
+  /** The server closed it for a limit (counted in stats once). */
+  #failed = false;
   readonly #bucket: TokenBucket | null;
   readonly #watch: SendBufferWatch;
   /** Coalesced writes and slow-consumer holding (outbox.ts); every frame to the client goes through it. */
@@ -109,6 +113,7 @@ export class Connection implements ConsumerContext, Member {
         ),
       // The socket's own buffer is measured where it changes, after a write, not per frame queued.
       onWritten: () => this.#watch.check(),
+      stats: hub.stats,
     });
     this.#watch = new SendBufferWatch(
       hub.maxBufferedBytes,
@@ -315,6 +320,13 @@ export class Connection implements ConsumerContext, Member {
     this.hub.logger.info({ connection: this.id, code: ce.code }, `closing connection: ${ce.message}`);
     this.#queue.length = 0;
     const code = closeCodeFor(ce) ?? CloseCode.internalError;
+    // Both slow-consumer watches may report one connection (the outbox even from inside the
+    // close below, as its last flush finds the peer still behind): it is counted once.
+    if (!this.#failed) {
+      this.#failed = true;
+      if (ce instanceof SlowConsumerError) this.hub.stats.slowConsumerCloses++;
+      else if (ce instanceof RateLimitedError) this.hub.stats.rateLimitCloses++;
+    }
     this.close(code, ce.message);
     // The connection is over now, whether or not the peer ever reads the close frame: it leaves
     // its groups and disconnect hooks run (others see presence drop) without waiting for the

@@ -54,6 +54,7 @@ export {
   createChannelsServer,
   type Logger,
 } from "./server.ts";
+export { ChannelsStats } from "./stats.ts";
 
 /**
  * Attaches documentation (for AsyncAPI) to a message schema; returns the same schema type.

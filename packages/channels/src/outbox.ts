@@ -14,6 +14,7 @@
 import type { Socket } from "node:net";
 import type WebSocket from "ws";
 import type { PreparedFrame } from "./frame.ts";
+import type { ChannelsStats } from "./stats.ts";
 
 export type ConflationKey = (frame: PreparedFrame) => string | number | undefined;
 
@@ -28,6 +29,8 @@ export type OutboxOptions = {
   onSlow: () => void;
   /** After frames were handed to the socket (once per flush, not per frame). */
   onWritten?: () => void;
+  /** Counts frames and bytes written and frames conflated (the server's, shared by all). */
+  stats?: ChannelsStats;
 };
 
 type Item = PreparedFrame | string;
@@ -172,8 +175,11 @@ export class Outbox {
       } finally {
         socket?.uncork();
       }
+      if (this.options.stats) this.options.stats.bytesSent += bytes;
     }
     this.options.onWritten?.();
+    const stats = this.options.stats;
+    if (stats) stats.framesSent += i;
     if (i < queue.length) {
       this.#queue = queue.slice(i);
       this.#hold();
@@ -231,6 +237,7 @@ export class Outbox {
           this.options.conflationKey?.(held) === key
         ) {
           queue[i] = frame;
+          if (this.options.stats) this.options.stats.conflated++;
           return;
         }
       }

@@ -14,6 +14,7 @@ import { GroupRegistry } from "./groups.ts";
 import type { ChannelLayer, LayerMessage } from "./layers/layer.ts";
 import { InMemoryLayer } from "./layers/memory.ts";
 import { CloseCode } from "./protocol.ts";
+import { ChannelsStats } from "./stats.ts";
 
 /** pino-compatible subset. */
 export interface Logger {
@@ -57,6 +58,10 @@ export interface ChannelsServer<C extends AnyConsumer = AnyConsumer> {
   readonly layer: ChannelLayer;
   /** Live connections on this node. */
   readonly connectionCount: number;
+  /** Delivery counters since start (stats.ts). */
+  readonly stats: ChannelsStats;
+  /** Live connections on this node by the value of one path parameter (e.g. dashboard `id`). */
+  connectionsBy(param: string): Map<string, number>;
   /** Handles every 'upgrade' of this HTTP server (unknown path → HTTP 404). */
   attach(server: HttpServer | HttpsServer): void;
   /** For frameworks that route upgrades themselves. Returns false (socket untouched) if no consumer matches. */
@@ -96,6 +101,7 @@ class Server implements Hub {
   readonly maxBufferedBytes: number;
   readonly slowConsumerGraceMs: number;
   readonly handshakeTimeoutMs: number;
+  readonly stats = new ChannelsStats();
   readonly #allowedOrigins: ChannelsServerOptions<AnyConsumer>["allowedOrigins"];
   readonly #wss: WebSocketServer;
   readonly #connections = new Set<Connection>();
@@ -134,6 +140,15 @@ class Server implements Hub {
 
   get connectionCount(): number {
     return this.#connections.size;
+  }
+
+  connectionsBy(param: string): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const c of this.#connections) {
+      const value = c.params[param];
+      if (value !== undefined) counts.set(value, (counts.get(value) ?? 0) + 1);
+    }
+    return counts;
   }
 
   attach(server: HttpServer | HttpsServer): void {

@@ -41,6 +41,8 @@ export class AlertService {
   readonly #timers = new Map<number, NodeJS.Timeout>();
   readonly #names = new Map<number, string>();
   #pending: ObservedPoint[] = [];
+  /** For /metrics: points evaluated against at least one rule, and alerts announced. */
+  readonly counts = { evaluations: 0, notifications: 0 };
   // One queue: batches, deadlines and rule changes are applied in arrival order.
   #queue: Promise<void> = Promise.resolve();
   #closed = false;
@@ -115,6 +117,7 @@ export class AlertService {
     for (const [metricId, points] of byMetric) {
       const rules = await this.#rulesFor(metricId);
       if (rules.length === 0) continue;
+      this.counts.evaluations += points.length;
       const metricName = points[points.length - 1]!.metric_name;
       this.#names.set(metricId, metricName);
       const { fired, states } = await this.#db.transaction().execute(async (trx) => {
@@ -192,6 +195,7 @@ export class AlertService {
 
   /** After commit: the alert to the members of this rule's dashboard (its group) only. */
   async #announce({ rule, event, metricName, at }: Fired): Promise<void> {
+    this.counts.notifications++;
     const payload: Alert = {
       id: event.id,
       rule_id: rule.id,

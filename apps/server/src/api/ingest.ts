@@ -7,7 +7,12 @@ import { requireUser } from "./http.ts";
 export function registerIngest(app: FastifyInstance, ctx: AppContext) {
   app.post("/api/v1/ingest", async (request, reply) => {
     const { userId } = requireUser(request);
-    const points = await ingest(ctx, userId, request.body);
+    const points = await ingest(ctx, userId, request.body).catch((error) => {
+      ctx.telemetry.ingestRefused.inc({ protocol: "json" });
+      throw error;
+    });
+    ctx.telemetry.ingestBatches.inc({ protocol: "json" });
+    ctx.telemetry.ingestPoints.inc({ protocol: "json" }, points.length);
     await reply.send({ accepted: points.length });
     // Stored is what matters to the caller; a fan-out failure (e.g. Redis down) is logged only.
     fanOut(ctx, points).catch((error) => ctx.log.error({ err: error }, "fan-out of ingested points failed"));
