@@ -38,6 +38,17 @@ export type Config = {
   maxBufferedBytes: number;
   /** How long a client may stay behind before it is closed with 4008. */
   slowConsumerGraceMs: number;
+  /** Alert webhooks may reach loopback, private and link-local addresses (tests, trusted networks). */
+  alertAllowPrivate: boolean;
+  /** Host names, addresses or CIDR networks alert webhooks may reach even when private. */
+  alertAllowHosts: string[];
+  /** smtp(s)://user:pass@host:port for email contact points; none disables them. */
+  smtpUrl: string | undefined;
+  smtpFrom: string;
+  /** Notification outbox poll and no-data / repeat scan interval. */
+  alertPollMs: number;
+  /** First retry delay of a failed notification; doubles per attempt. */
+  alertRetryBaseMs: number;
 };
 
 const repoRoot = resolve(import.meta.dirname, "../../..");
@@ -53,6 +64,13 @@ function integer(value: string | undefined, fallback: number, name: string): num
   if (!Number.isInteger(parsed) || parsed < 0)
     throw new Error(`${name} must be a non-negative integer, got "${value}"`);
   return parsed;
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -96,6 +114,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       5000,
       "PULSEBOARD_SLOW_CONSUMER_GRACE_MS",
     ),
+    alertAllowPrivate: flag(env.PULSEBOARD_ALERT_ALLOW_PRIVATE, false),
+    alertAllowHosts: list(env.PULSEBOARD_ALERT_ALLOW_HOSTS),
+    smtpUrl: env.PULSEBOARD_SMTP_URL || undefined,
+    smtpFrom: env.PULSEBOARD_SMTP_FROM || "Pulseboard <pulseboard@localhost>",
+    alertPollMs: integer(env.PULSEBOARD_ALERT_POLL_MS, 1000, "PULSEBOARD_ALERT_POLL_MS") || 1000,
+    alertRetryBaseMs: integer(env.PULSEBOARD_ALERT_RETRY_BASE_MS, 1000, "PULSEBOARD_ALERT_RETRY_BASE_MS"),
     ...overrides,
   };
 }

@@ -14,17 +14,26 @@ type Draft = {
   threshold: string;
   duration_s: string;
   hysteresis: string;
+  no_data_s: string;
   enabled: boolean;
 };
 type Values = Omit<AlertRule, "id" | "metric_id">;
 
-const BLANK: Draft = { condition: "above", threshold: "", duration_s: "0", hysteresis: "0", enabled: true };
+const BLANK: Draft = {
+  condition: "above",
+  threshold: "",
+  duration_s: "0",
+  hysteresis: "0",
+  no_data_s: "0",
+  enabled: true,
+};
 
 const draftOf = (r: AlertRule): Draft => ({
   condition: r.condition,
   threshold: String(r.threshold),
   duration_s: String(r.duration_s),
   hysteresis: String(r.hysteresis),
+  no_data_s: String(r.no_data_s ?? 0),
   enabled: r.enabled,
 });
 
@@ -37,6 +46,7 @@ const valuesOf = (d: Draft): Values => ({
   threshold: toNumber(d.threshold),
   duration_s: toNumber(d.duration_s),
   hysteresis: toNumber(d.hysteresis),
+  no_data_s: toNumber(d.no_data_s),
   enabled: d.enabled,
 });
 
@@ -208,6 +218,14 @@ function RuleForm(props: {
         value={draft.hysteresis}
         onChange={(hysteresis) => set({ hysteresis })}
       />
+      <span className="muted">, no data after</span>
+      <NumberField
+        label="No data after seconds"
+        short
+        value={draft.no_data_s}
+        onChange={(no_data_s) => set({ no_data_s })}
+      />
+      <span className="muted">s</span>
       <label>
         <input type="checkbox" checked={draft.enabled} onChange={(e) => void toggle(e.target.checked)} />
         Enabled
