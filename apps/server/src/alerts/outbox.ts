@@ -117,26 +117,34 @@ export class Outbox {
     const env = await this.#envelope(cp, group);
     const result = await deliverTo(cp, env, this.#deps);
     const now = Date.now();
-    await logDelivery(this.#db, {
-      contact_point_id: cp.id,
-      notification_ids: JSON.stringify(ids),
-      attempt: attempts,
-      ok: result.ok ? 1 : 0,
-      status_code: result.statusCode,
-      error: result.error,
-      duration_ms: now - started,
-      test: 0,
-      node,
-      at: now,
-    });
-    if (result.ok) {
-      await settle(this.#db, ids, node, { ok: true, at: now });
-      return;
-    }
     const max = settingsOf(cp).max_attempts;
-    const retryAt =
-      attempts >= max ? null : now + Math.min(MAX_BACKOFF_MS, this.#options.retryBaseMs * 2 ** (attempts - 1));
-    await settle(this.#db, ids, node, { ok: false, error: result.error ?? "failed", retryAt, attempts });
+    const retryAt = result.ok
+      ? null
+      : attempts >= max
+        ? null
+        : now + Math.min(MAX_BACKOFF_MS, this.#options.retryBaseMs * 2 ** (attempts - 1));
+    // The log line and the row's new status commit together: a crash leaves both or neither.
+    await this.#db.transaction().execute(async (trx) => {
+      await logDelivery(trx, {
+        contact_point_id: cp.id,
+        notification_ids: JSON.stringify(ids),
+        attempt: attempts,
+        ok: result.ok ? 1 : 0,
+        status_code: result.statusCode,
+        error: result.error,
+        duration_ms: now - started,
+        test: 0,
+        node,
+        at: now,
+      });
+      await settle(
+        trx,
+        ids,
+        node,
+        result.ok ? { ok: true, at: now } : { ok: false, error: result.error ?? "failed", retryAt, attempts },
+      );
+    });
+    if (result.ok) return;
     this.#log.warn(
       { contactPoint: cp.id, attempt: attempts, error: result.error },
       retryAt === null ? "alert notification failed for good" : "alert notification failed; retrying",
