@@ -6,7 +6,13 @@ import { RedisLayer } from "@pulseboard/channels/redis";
 import { type RedisHandle, startRedis } from "@pulseboard/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { alertOutboxOf, alertServiceOf } from "../src/alerts/index.ts";
-import { createTestDatabase, type Session, startTestApp, type TestApp, type TestDatabase } from "./harness.ts";
+import {
+  createTestDatabase,
+  type Session,
+  startTestApp,
+  type TestApp,
+  type TestDatabase,
+} from "./harness.ts";
 import { type HttpReceiver, startHttpReceiver } from "./receivers.ts";
 
 type Item = { notification_id: number; rule_id: number; state: string };
@@ -36,7 +42,8 @@ describe("alert notifications across two nodes", () => {
     const o = await a.createUser("olga");
     owner = await a.login("olga", o.password);
     token = await a.createToken("olga");
-    dashboardId = (await a.api("POST", "/api/v1/dashboards", { session: owner, body: { name: "Ops" } })).body.id;
+    dashboardId = (await a.api("POST", "/api/v1/dashboards", { session: owner, body: { name: "Ops" } })).body
+      .id;
   });
   afterAll(async () => {
     await a?.close();
@@ -56,7 +63,8 @@ describe("alert notifications across two nodes", () => {
   }
   const items = () => hook.requests.flatMap((r) => (r.json as { alerts: Item[] }).alerts);
   async function itemsReach(count: number) {
-    for (let n = 1; items().length < count; n++) await hook.waitFor(Math.max(n, hook.requests.length + 1), 20_000);
+    for (let n = 1; items().length < count; n++)
+      await hook.waitFor(Math.max(n, hook.requests.length + 1), 20_000);
     return items();
   }
 
@@ -99,7 +107,12 @@ describe("alert notifications across two nodes", () => {
     await alertOutboxOf(a.pb.ctx)!.idle();
     await alertOutboxOf(b.pb.ctx)!.idle();
     const got = items();
-    expect(got.slice(0, -1).map((i) => `${i.rule_id}:${i.state}`).sort()).toEqual(expected);
+    expect(
+      got
+        .slice(0, -1)
+        .map((i) => `${i.rule_id}:${i.state}`)
+        .sort(),
+    ).toEqual(expected);
     expect(got.at(-1)).toMatchObject({ rule_id: rules[0], state: "firing" });
     expect(new Set(got.map((i) => i.notification_id)).size).toBe(got.length);
   });

@@ -19,7 +19,8 @@ import {
 type Item = { notification_id: number; rule_id: number; state: string; reason: string; repeat: boolean };
 type Body = { version: number; test: boolean; status: string; alerts: Item[]; dashboard: { id: number } };
 const bodyOf = (r: Received) => r.json as Body;
-const alertsIn = (rs: Received[]) => rs.flatMap((r) => bodyOf(r).alerts.map((a) => `${a.rule_id}:${a.state}`));
+const alertsIn = (rs: Received[]) =>
+  rs.flatMap((r) => bodyOf(r).alerts.map((a) => `${a.rule_id}:${a.state}`));
 
 describe.each(DB_KINDS)("alert notifications on %s", (kind) => {
   let t: TestApp;
@@ -41,7 +42,8 @@ describe.each(DB_KINDS)("alert notifications on %s", (kind) => {
     owner = await t.login("olga", o.password);
     viewer = await t.login("vic", v.password);
     token = await t.createToken("olga");
-    dashboardId = (await t.api("POST", "/api/v1/dashboards", { session: owner, body: { name: "Ops" } })).body.id;
+    dashboardId = (await t.api("POST", "/api/v1/dashboards", { session: owner, body: { name: "Ops" } })).body
+      .id;
     await t.api("PUT", `/api/v1/dashboards/${dashboardId}/members`, {
       session: owner,
       body: { username: "vic", role: "viewer" },
@@ -55,7 +57,10 @@ describe.each(DB_KINDS)("alert notifications on %s", (kind) => {
 
   /** A fresh dashboard (so contact points of other specs do not hear its rules). */
   async function dashboard(): Promise<number> {
-    const res = await t.api("POST", "/api/v1/dashboards", { session: owner, body: { name: `D${++metrics}` } });
+    const res = await t.api("POST", "/api/v1/dashboards", {
+      session: owner,
+      body: { name: `D${++metrics}` },
+    });
     await t.api("PUT", `/api/v1/dashboards/${res.body.id}/members`, {
       session: owner,
       body: { username: "vic", role: "viewer" },
@@ -102,8 +107,10 @@ describe.each(DB_KINDS)("alert notifications on %s", (kind) => {
     return (res.body as { ok: boolean; error: string | null; attempt: number; test: boolean }[]).reverse();
   }
   async function socket(dash: number) {
-    const c = await Communicator.connect(`${t.wsUrl}/ws/dashboard/${dash}/`, { cookie: `pb_session=${viewer.cookie}` });
-    closers.push(() => c.close());
+    const c = await Communicator.connect(`${t.wsUrl}/ws/dashboard/${dash}/`, {
+      cookie: `pb_session=${viewer.cookie}`,
+    });
+    closers.push(async () => void (await c.close()));
     await c.assertAuthenticated();
     return c;
   }
@@ -154,7 +161,10 @@ describe.each(DB_KINDS)("alert notifications on %s", (kind) => {
       ],
       sent_at: expect.stringMatching(/Z$/),
     });
-    expect(bodyOf(resolved!)).toMatchObject({ status: "resolved", alerts: [{ state: "resolved", value: 10 }] });
+    expect(bodyOf(resolved!)).toMatchObject({
+      status: "resolved",
+      alerts: [{ state: "resolved", value: 10 }],
+    });
     await alertOutboxOf(t.pb.ctx)!.idle();
     expect((await deliveries(cp.id)).map((d) => d.ok)).toEqual([true, true]);
   });
@@ -184,9 +194,9 @@ describe.each(DB_KINDS)("alert notifications on %s", (kind) => {
     expect(patched.body.settings).toMatchObject({ has_secret: true, timeout_ms: 2000 });
     expect(patched.text).not.toContain("very-secret");
     // viewers cannot see contact points at all
-    expect((await t.api("GET", `/api/v1/dashboards/${dash}/contact-points`, { session: viewer })).status).toBe(
-      403,
-    );
+    expect(
+      (await t.api("GET", `/api/v1/dashboards/${dash}/contact-points`, { session: viewer })).status,
+    ).toBe(403);
   });
 
   it("refuses malformed contact points with validation details and stores nothing", async () => {
@@ -194,9 +204,15 @@ describe.each(DB_KINDS)("alert notifications on %s", (kind) => {
     const cases: [Record<string, unknown>, (string | number)[]][] = [
       [{ name: "x", type: "pager", settings: {} }, ["body", "type"]],
       [{ name: "x", type: "webhook", settings: { url: "ftp://example.com/" } }, ["body", "settings", "url"]],
-      [{ name: "x", type: "webhook", settings: { url: "http://example.com/", timeout_ms: 0 } }, ["body", "settings", "timeout_ms"]],
+      [
+        { name: "x", type: "webhook", settings: { url: "http://example.com/", timeout_ms: 0 } },
+        ["body", "settings", "timeout_ms"],
+      ],
       [{ name: "x", type: "email", settings: { to: ["not-an-address"] } }, ["body", "settings", "to", 0]],
-      [{ name: "x", type: "webhook", settings: { url: "http://example.com/" }, rule_ids: [999999] }, ["body", "rule_ids", 0]],
+      [
+        { name: "x", type: "webhook", settings: { url: "http://example.com/" }, rule_ids: [999999] },
+        ["body", "rule_ids", 0],
+      ],
     ];
     for (const [body, loc] of cases) {
       const res = await t.api("POST", `/api/v1/dashboards/${dash}/contact-points`, { session: owner, body });
@@ -234,7 +250,11 @@ describe.each(DB_KINDS)("alert notifications on %s", (kind) => {
     const gone = await startHttpReceiver();
     const url = gone.url;
     await gone.close(); // nothing listens there any more
-    const cp = await contactPoint(dash, { name: "gone", type: "webhook", settings: { url, max_attempts: 2 } });
+    const cp = await contactPoint(dash, {
+      name: "gone",
+      type: "webhook",
+      settings: { url, max_attempts: 2 },
+    });
     await ingest([[m, 95]]);
     const deadline = Date.now() + 10_000;
     let log = await deliveries(cp.id);
@@ -278,7 +298,11 @@ describe.each(DB_KINDS)("alert notifications on %s", (kind) => {
     const m = await metric(dash);
     await rule(dash, m);
     const hook = await receiver();
-    await contactPoint(dash, { name: "chat", type: "slack", settings: { url: `${hook.url}/services/T/B/x` } });
+    await contactPoint(dash, {
+      name: "chat",
+      type: "slack",
+      settings: { url: `${hook.url}/services/T/B/x` },
+    });
     await ingest([[m, 95]]);
     const [req] = await hook.waitFor(1);
     expect(req!.path).toBe("/services/T/B/x");
@@ -371,7 +395,10 @@ describe.each(DB_KINDS)("alert notifications on %s", (kind) => {
       silenced_until: until,
     });
     // the whole dashboard muted: nothing more
-    const all = await t.api("POST", `/api/v1/dashboards/${dash}/silences`, { session: owner, body: { ends_at: until } });
+    const all = await t.api("POST", `/api/v1/dashboards/${dash}/silences`, {
+      session: owner,
+      body: { ends_at: until },
+    });
     expect(all.status).toBe(201);
     await ingest([[m2, 10]]);
     // the silence lifted: the next transition is heard again
@@ -385,7 +412,14 @@ describe.each(DB_KINDS)("alert notifications on %s", (kind) => {
       body: { ends_at: new Date(Date.now() - 1000).toISOString() },
     });
     expect(past.status).toBe(400);
-    expect((await t.api("POST", `/api/v1/dashboards/${dash}/silences`, { session: viewer, body: { ends_at: until } })).status).toBe(403);
+    expect(
+      (
+        await t.api("POST", `/api/v1/dashboards/${dash}/silences`, {
+          session: viewer,
+          body: { ends_at: until },
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it("groups transitions that fire together into one message", async () => {
@@ -395,12 +429,21 @@ describe.each(DB_KINDS)("alert notifications on %s", (kind) => {
     const r1 = await rule(dash, m1);
     const r2 = await rule(dash, m2);
     const hook = await receiver();
-    await contactPoint(dash, { name: "grouped", type: "webhook", settings: { url: hook.url }, group_wait_ms: 300 });
+    await contactPoint(dash, {
+      name: "grouped",
+      type: "webhook",
+      settings: { url: hook.url },
+      group_wait_ms: 300,
+    });
     await ingest([[m1, 95]]);
     await ingest([[m2, 95]]);
     const [req] = await hook.waitFor(1);
     await alertOutboxOf(t.pb.ctx)!.idle();
-    expect(bodyOf(req!).alerts.map((a) => a.rule_id).sort()).toEqual([r1, r2].sort());
+    expect(
+      bodyOf(req!)
+        .alerts.map((a) => a.rule_id)
+        .sort(),
+    ).toEqual([r1, r2].sort());
     expect(hook.requests).toHaveLength(1);
   });
 
@@ -409,7 +452,12 @@ describe.each(DB_KINDS)("alert notifications on %s", (kind) => {
     const m = await metric(dash);
     const r = await rule(dash, m);
     const hook = await receiver();
-    await contactPoint(dash, { name: "nag", type: "webhook", settings: { url: hook.url }, repeat_interval_s: 1 });
+    await contactPoint(dash, {
+      name: "nag",
+      type: "webhook",
+      settings: { url: hook.url },
+      repeat_interval_s: 1,
+    });
     await ingest([[m, 95]]);
     const [first, second] = await hook.waitFor(2);
     expect(bodyOf(first!).alerts[0]).toMatchObject({ rule_id: r, repeat: false });

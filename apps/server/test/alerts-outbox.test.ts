@@ -24,18 +24,24 @@ describe("alert outbox", () => {
     const o = await setup.createUser("olga");
     const owner = await setup.login("olga", o.password);
     const token = await setup.createToken("olga");
-    const dash = (await setup.api("POST", "/api/v1/dashboards", { session: owner, body: { name: "Ops" } })).body.id;
+    const dash = (await setup.api("POST", "/api/v1/dashboards", { session: owner, body: { name: "Ops" } }))
+      .body.id;
     const metric = (
-      await setup.api("POST", `/api/v1/dashboards/${dash}/metrics`, { session: owner, body: { name: "m", type: "gauge" } })
+      await setup.api("POST", `/api/v1/dashboards/${dash}/metrics`, {
+        session: owner,
+        body: { name: "m", type: "gauge" },
+      })
     ).body.id;
     await setup.api("POST", `/api/v1/dashboards/${dash}/alert-rules`, {
       session: owner,
       body: { metric_id: metric, condition: "above", threshold: 1 },
     });
-    const cp = (await setup.api("POST", `/api/v1/dashboards/${dash}/contact-points`, {
-      session: owner,
-      body: { name: "hook", type: "webhook", settings: { url: hook.url, max_attempts: 20 } },
-    })).body.id;
+    const cp = (
+      await setup.api("POST", `/api/v1/dashboards/${dash}/contact-points`, {
+        session: owner,
+        body: { name: "hook", type: "webhook", settings: { url: hook.url, max_attempts: 20 } },
+      })
+    ).body.id;
     await setup.close();
 
     // The receiver is down (503) while the server process fires the alert; the process is killed
@@ -71,7 +77,10 @@ describe("alert outbox", () => {
     const after = await startTestApp("sqlite", { database: db, config });
     try {
       await hook.waitFor(failed + 1, 30_000);
-      const ingest = await after.api("POST", "/api/v1/ingest", { token, body: { points: [{ metric_id: metric, value: 0 }] } });
+      const ingest = await after.api("POST", "/api/v1/ingest", {
+        token,
+        body: { points: [{ metric_id: metric, value: 0 }] },
+      });
       expect(ingest.status).toBe(200);
       await alertServiceOf(after.pb.ctx)!.idle();
       await hook.waitFor(failed + 2);

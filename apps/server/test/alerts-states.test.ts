@@ -8,7 +8,13 @@ import { alertServiceOf } from "../src/alerts/index.ts";
 import { DB_KINDS, nextAlert, type Session, startTestApp, type TestApp } from "./harness.ts";
 import { startHttpReceiver } from "./receivers.ts";
 
-type State = { rule_id: number; status: string; event_id: number | null; enabled: boolean; threshold: number };
+type State = {
+  rule_id: number;
+  status: string;
+  event_id: number | null;
+  enabled: boolean;
+  threshold: number;
+};
 
 describe.each(DB_KINDS)("alert states on %s", (kind) => {
   let t: TestApp;
@@ -42,13 +48,18 @@ describe.each(DB_KINDS)("alert states on %s", (kind) => {
       body: { metric_id: metric, condition: "above", threshold: 1, ...rule },
     });
     expect(res.status, res.text).toBe(201);
-    const c = await Communicator.connect(`${t.wsUrl}/ws/dashboard/${dash}/`, { cookie: `pb_session=${owner.cookie}` });
+    const c = await Communicator.connect(`${t.wsUrl}/ws/dashboard/${dash}/`, {
+      cookie: `pb_session=${owner.cookie}`,
+    });
     sockets.push(c);
     await c.assertAuthenticated();
     return { metric, ruleId: res.body.id as number, c };
   }
   async function ingest(metric: number, value: number) {
-    const res = await t.api("POST", "/api/v1/ingest", { token, body: { points: [{ metric_id: metric, value }] } });
+    const res = await t.api("POST", "/api/v1/ingest", {
+      token,
+      body: { points: [{ metric_id: metric, value }] },
+    });
     expect(res.status).toBe(200);
     await alertServiceOf(t.pb.ctx)!.idle();
   }
@@ -70,10 +81,17 @@ describe.each(DB_KINDS)("alert states on %s", (kind) => {
     await ingest(metric, 21);
     const firing = await nextAlert(c, ruleId);
     expect(firing).toMatchObject({ state: "firing", status: "firing", threshold: 1 });
-    const patched = await t.api("PATCH", `/api/v1/alert-rules/${ruleId}`, { session: owner, body: { threshold: 22.5 } });
+    const patched = await t.api("PATCH", `/api/v1/alert-rules/${ruleId}`, {
+      session: owner,
+      body: { threshold: 22.5 },
+    });
     expect(patched.status, patched.text).toBe(200);
     expect(patched.body.threshold).toBe(22.5);
-    expect(await nextAlert(c, ruleId)).toMatchObject({ state: "resolved", status: "ok", reason: "rule_changed" });
+    expect(await nextAlert(c, ruleId)).toMatchObject({
+      state: "resolved",
+      status: "ok",
+      reason: "rule_changed",
+    });
     expect(await stateOf(ruleId)).toMatchObject({ status: "ok", event_id: null, threshold: 22.5 });
     const stale = await t.api("POST", `/api/v1/alerts/${firing.id}/ack`, { session: owner });
     expect(stale.status).toBe(409);
@@ -114,7 +132,11 @@ describe.each(DB_KINDS)("alert states on %s", (kind) => {
     expect(silent).toMatchObject({ state: "firing", status: "no_data", reason: "no_data" });
     expect((await stateOf(ruleId)).status).toBe("no_data");
     await ingest(metric, 6);
-    expect(await nextAlert(c, ruleId)).toMatchObject({ state: "resolved", status: "ok", reason: "data_returned" });
+    expect(await nextAlert(c, ruleId)).toMatchObject({
+      state: "resolved",
+      status: "ok",
+      reason: "data_returned",
+    });
     expect((await stateOf(ruleId)).status).toBe("ok");
   });
 
@@ -142,7 +164,9 @@ describe.each(DB_KINDS)("alert states on %s", (kind) => {
       expect((await t.api("DELETE", `/api/v1/alert-rules/${ruleId}`, { session: owner })).status).toBe(204);
       expect(await nextAlert(c, ruleId)).toMatchObject({ state: "resolved", reason: "rule_deleted" });
       const [fired, over] = await hook.waitFor(2);
-      expect((fired!.json as { alerts: unknown[] }).alerts).toMatchObject([{ rule_id: ruleId, state: "firing" }]);
+      expect((fired!.json as { alerts: unknown[] }).alerts).toMatchObject([
+        { rule_id: ruleId, state: "firing" },
+      ]);
       expect((over!.json as { alerts: unknown[] }).alerts).toMatchObject([
         { rule_id: ruleId, state: "resolved", reason: "rule_deleted" },
       ]);

@@ -20,7 +20,12 @@ describe("webhook address guard", () => {
     hook = await startHttpReceiver();
     // the receiver is reached as "localhost", a name on the allow-list; no address is listed
     t = await startTestApp("sqlite", {
-      config: { alertAllowPrivate: false, alertAllowHosts: ["localhost"], alertRetryBaseMs: 20, alertPollMs: 200 },
+      config: {
+        alertAllowPrivate: false,
+        alertAllowHosts: ["localhost"],
+        alertRetryBaseMs: 20,
+        alertPollMs: 200,
+      },
     });
     const o = await t.createUser("olga");
     owner = await t.login("olga", o.password);
@@ -32,10 +37,14 @@ describe("webhook address guard", () => {
   });
 
   async function setup(url: string, extra: Record<string, unknown> = {}) {
-    const dash = (await t.api("POST", "/api/v1/dashboards", { session: owner, body: { name: `G${++metrics}` } })).body
-      .id as number;
+    const dash = (
+      await t.api("POST", "/api/v1/dashboards", { session: owner, body: { name: `G${++metrics}` } })
+    ).body.id as number;
     const metric = (
-      await t.api("POST", `/api/v1/dashboards/${dash}/metrics`, { session: owner, body: { name: "m", type: "gauge" } })
+      await t.api("POST", `/api/v1/dashboards/${dash}/metrics`, {
+        session: owner,
+        body: { name: "m", type: "gauge" },
+      })
     ).body.id as number;
     await t.api("POST", `/api/v1/dashboards/${dash}/alert-rules`, {
       session: owner,
@@ -64,17 +73,36 @@ describe("webhook address guard", () => {
 
   it("classifies addresses: public unicast only, unless allowed", () => {
     const strict = { allowPrivate: false, allowHosts: [] };
-    for (const a of ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "::1", "fe80::1", "fd00::1", "0.0.0.0", "::ffff:127.0.0.1", "100.64.0.1"]) {
+    for (const a of [
+      "127.0.0.1",
+      "10.1.2.3",
+      "172.16.0.1",
+      "192.168.1.1",
+      "169.254.169.254",
+      "::1",
+      "fe80::1",
+      "fd00::1",
+      "0.0.0.0",
+      "::ffff:127.0.0.1",
+      "100.64.0.1",
+    ]) {
       expect(addressAllowed(strict, "h", a), a).toBe(false);
     }
-    for (const a of ["93.184.216.34", "2606:4700::1111"]) expect(addressAllowed(strict, "h", a), a).toBe(true);
+    for (const a of ["93.184.216.34", "2606:4700::1111"])
+      expect(addressAllowed(strict, "h", a), a).toBe(true);
     expect(addressAllowed({ allowPrivate: true, allowHosts: [] }, "h", "10.0.0.1")).toBe(true);
     expect(addressAllowed({ allowPrivate: false, allowHosts: ["10.0.0.0/8"] }, "h", "10.9.9.9")).toBe(true);
-    expect(addressAllowed({ allowPrivate: false, allowHosts: ["hooks.internal"] }, "hooks.internal", "10.9.9.9")).toBe(true);
+    expect(
+      addressAllowed({ allowPrivate: false, allowHosts: ["hooks.internal"] }, "hooks.internal", "10.9.9.9"),
+    ).toBe(true);
   });
 
   it("refuses a private address written in the URL when saving", async () => {
-    for (const url of ["http://10.0.0.5/hook", "http://[::1]:8080/", "http://169.254.169.254/latest/meta-data"]) {
+    for (const url of [
+      "http://10.0.0.5/hook",
+      "http://[::1]:8080/",
+      "http://169.254.169.254/latest/meta-data",
+    ]) {
       const { cp } = await setup(url);
       expect(cp.status, url).toBe(400);
       expect(cp.body.error.details[0]).toMatchObject({ loc: ["body", "settings", "url"] });
@@ -88,7 +116,10 @@ describe("webhook address guard", () => {
     const before = hook.requests.length;
     await fire(metric);
     const [attempt] = await log(cp.body.id);
-    expect(attempt).toMatchObject({ ok: false, error: expect.stringMatching(/loopback, private or link-local/) });
+    expect(attempt).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/loopback, private or link-local/),
+    });
     expect(hook.requests.length).toBe(before);
   });
 
@@ -98,7 +129,10 @@ describe("webhook address guard", () => {
     const before = hook.requests.length;
     await fire(metric);
     const [attempt] = await log(cp.body.id);
-    expect(attempt).toMatchObject({ ok: false, error: expect.stringMatching(/loopback, private or link-local/) });
+    expect(attempt).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/loopback, private or link-local/),
+    });
     expect(hook.requests.slice(before).map((r) => r.path)).toEqual(["/first"]);
   });
 

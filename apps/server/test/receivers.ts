@@ -127,7 +127,8 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
     async waitFor(count, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (mails.length < count) {
-        if (Date.now() > deadline) throw new Error(`SMTP server got ${mails.length} mails, expected ${count}`);
+        if (Date.now() > deadline)
+          throw new Error(`SMTP server got ${mails.length} mails, expected ${count}`);
         await new Promise((r) => setTimeout(r, 20));
       }
       return mails.slice(0, count);

@@ -14,8 +14,8 @@ import {
   metricValue,
 } from "./protocol.ts";
 
-export { alertReason, alertState, alertStatus };
 export * from "./rest-alerting.ts";
+export { alertReason, alertState, alertStatus };
 
 const id = z.number().int().positive();
 // Zod 4 already refuses ±Infinity in z.number(); the refinement states the rule where it matters.

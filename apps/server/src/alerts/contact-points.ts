@@ -11,9 +11,9 @@ import {
 } from "@pulseboard/client/rest";
 import type { z } from "zod";
 import { ValidationError } from "../errors.ts";
+import { type Mailer, sendEmail } from "./notifiers/email.ts";
 import { type AddressPolicy, BlockedAddressError, checkLiteralHost } from "./notifiers/guard.ts";
 import type { Attempt } from "./notifiers/http.ts";
-import { type Mailer, sendEmail } from "./notifiers/email.ts";
 import type { Envelope } from "./notifiers/message.ts";
 import { sendSlack } from "./notifiers/slack.ts";
 import { sendWebhook } from "./notifiers/webhook.ts";
@@ -37,7 +37,10 @@ function parseJson<T>(text: string | null, fallback: T): T {
 }
 
 export function settingsOf(row: ContactPointRow): Settings {
-  return parseJson<Settings>(row.settings, { timeout_ms: DEFAULT_TIMEOUT_MS, max_attempts: DEFAULT_MAX_ATTEMPTS });
+  return parseJson<Settings>(row.settings, {
+    timeout_ms: DEFAULT_TIMEOUT_MS,
+    max_attempts: DEFAULT_MAX_ATTEMPTS,
+  });
 }
 function secretsOf(row: ContactPointRow): Secrets {
   return parseJson<Secrets>(row.secrets, {});
@@ -159,7 +162,12 @@ export async function deliverTo(row: ContactPointRow, env: Envelope, deps: Notif
   const secrets = secretsOf(row);
   try {
     if (row.type === "webhook")
-      return await sendWebhook(deps.policy, { url: s.url ?? "", timeout_ms: s.timeout_ms }, secrets.secret, env);
+      return await sendWebhook(
+        deps.policy,
+        { url: s.url ?? "", timeout_ms: s.timeout_ms },
+        secrets.secret,
+        env,
+      );
     if (row.type === "slack") return await sendSlack(deps.policy, secrets.url ?? "", s.timeout_ms, env);
     return await sendEmail(deps.mailer, s.to ?? [], s.timeout_ms, env);
   } catch (error) {

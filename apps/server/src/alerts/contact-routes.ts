@@ -148,7 +148,9 @@ export function registerContactPointRoutes(
     if (body.rule_id !== undefined) await checkRules(dashboardId, [body.rule_id]);
     const endsAt = Date.parse(body.ends_at);
     if (endsAt <= Date.now())
-      throw new ValidationError([{ type: "too_small", loc: ["body", "ends_at"], msg: "must be in the future" }]);
+      throw new ValidationError([
+        { type: "too_small", loc: ["body", "ends_at"], msg: "must be in the future" },
+      ]);
     const row = await insertSilence(db, {
       dashboard_id: dashboardId,
       rule_id: body.rule_id ?? null,

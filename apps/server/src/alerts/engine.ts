@@ -59,7 +59,12 @@ export function statusOf(state: RuleState): RuleStatus {
  * Called when `silentSinceMs` (wall time of the newest point received, or the rule's creation)
  * is more than no_data_s before `now`: the rule goes to no_data. Returns whether it changed.
  */
-export function evaluateSilence(rule: RuleSpec, state: RuleState, silentSinceMs: number, now: number): boolean {
+export function evaluateSilence(
+  rule: RuleSpec,
+  state: RuleState,
+  silentSinceMs: number,
+  now: number,
+): boolean {
   const limit = rule.no_data_s ?? 0;
   if (limit <= 0 || state.noData || now - silentSinceMs < limit * 1000) return false;
   state.noData = true;

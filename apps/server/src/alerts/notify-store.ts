@@ -1,68 +1,16 @@
 // Owns the SQL of alert notifications: contact points, silences, the outbox (enqueue, claim with a
 // lease, settle) and the delivery log. The tables are declared here and joined to the alerting
 // schema in store.ts.
-import type { Generated, Selectable } from "kysely";
-import type { AlertDb } from "./store.ts";
+import type { Selectable } from "kysely";
+import type {
+  AlertDb,
+  ContactPointsTable,
+  DeliveriesTable,
+  NotificationsTable,
+  SilencesTable,
+} from "./tables.ts";
 
-interface ContactPointsTable {
-  id: Generated<number>;
-  dashboard_id: number;
-  name: string;
-  type: "webhook" | "email" | "slack";
-  settings: string;
-  secrets: string;
-  rule_ids: string | null;
-  send_resolved: number;
-  repeat_interval_s: number;
-  group_wait_ms: number;
-  enabled: number;
-  created_at: number;
-}
-interface SilencesTable {
-  id: Generated<number>;
-  dashboard_id: number;
-  rule_id: number | null;
-  ends_at: number;
-  comment: string;
-  created_by: number | null;
-  created_at: number;
-}
-export type NotificationStatus = "pending" | "sending" | "delivered" | "failed";
-interface NotificationsTable {
-  id: Generated<number>;
-  contact_point_id: number;
-  dashboard_id: number;
-  rule_id: number;
-  dedupe_key: string;
-  payload: string;
-  status: NotificationStatus;
-  attempts: number;
-  next_attempt_at: number;
-  lease_until: number | null;
-  claimed_by: string | null;
-  created_at: number;
-  delivered_at: number | null;
-  last_error: string | null;
-}
-interface DeliveriesTable {
-  id: Generated<number>;
-  contact_point_id: number;
-  notification_ids: string;
-  attempt: number;
-  ok: number;
-  status_code: number | null;
-  error: string | null;
-  duration_ms: number;
-  test: number;
-  node: string;
-  at: number;
-}
-export type NotifyTables = {
-  alert_contact_points: ContactPointsTable;
-  alert_silences: SilencesTable;
-  alert_notifications: NotificationsTable;
-  alert_deliveries: DeliveriesTable;
-};
+export type { NotificationStatus } from "./tables.ts";
 
 export type ContactPointRow = Selectable<ContactPointsTable>;
 export type NotificationRow = Selectable<NotificationsTable>;
@@ -219,9 +167,7 @@ export async function settle(
   db: AlertDb,
   ids: number[],
   node: string,
-  outcome:
-    | { ok: true; at: number }
-    | { ok: false; error: string; retryAt: number | null; attempts: number },
+  outcome: { ok: true; at: number } | { ok: false; error: string; retryAt: number | null; attempts: number },
 ): Promise<void> {
   if (ids.length === 0) return;
   const q = db
@@ -285,7 +231,11 @@ export async function logDelivery(db: AlertDb, row: Omit<DeliveriesTable, "id">)
   await db.insertInto("alert_deliveries").values(row).execute();
 }
 
-export async function listDeliveries(db: AlertDb, contactPointId: number, limit: number): Promise<DeliveryRow[]> {
+export async function listDeliveries(
+  db: AlertDb,
+  contactPointId: number,
+  limit: number,
+): Promise<DeliveryRow[]> {
   return db
     .selectFrom("alert_deliveries")
     .selectAll()

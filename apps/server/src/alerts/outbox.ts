@@ -98,11 +98,16 @@ export class Outbox {
     const rows = await claimDue(this.#db, node, Date.now(), LEASE_MS, CLAIM_BATCH, this.#postgres);
     if (rows.length === 0) return false;
     if (this.#closed) {
-      await release(this.#db, rows.map((r) => r.id), node);
+      await release(
+        this.#db,
+        rows.map((r) => r.id),
+        node,
+      );
       return false;
     }
     const byContactPoint = new Map<number, NotificationRow[]>();
-    for (const r of rows) byContactPoint.set(r.contact_point_id, [...(byContactPoint.get(r.contact_point_id) ?? []), r]);
+    for (const r of rows)
+      byContactPoint.set(r.contact_point_id, [...(byContactPoint.get(r.contact_point_id) ?? []), r]);
     await Promise.all([...byContactPoint].map(([cpId, group]) => this.#deliver(cpId, group)));
     return rows.length === CLAIM_BATCH;
   }

@@ -24,7 +24,8 @@ function follows(cp: ContactPointRow, ruleId: number): boolean {
 export function silencedUntil(silences: SilenceRow[], ruleId: number, now: number): number | null {
   let until: number | null = null;
   for (const s of silences) {
-    if (s.ends_at > now && (s.rule_id === null || s.rule_id === ruleId)) until = Math.max(until ?? 0, Number(s.ends_at));
+    if (s.ends_at > now && (s.rule_id === null || s.rule_id === ruleId))
+      until = Math.max(until ?? 0, Number(s.ends_at));
   }
   return until;
 }
@@ -88,7 +89,9 @@ export async function notifyRepeats(db: AlertDb, open: OpenAlert[], now: number)
   for (const o of open) byDashboard.set(o.dashboardId, [...(byDashboard.get(o.dashboardId) ?? []), o]);
   const written: number[] = [];
   for (const [dashboardId, alerts] of byDashboard) {
-    const cps = (await enabledContactPoints(db, dashboardId)).filter((cp) => Number(cp.repeat_interval_s) > 0);
+    const cps = (await enabledContactPoints(db, dashboardId)).filter(
+      (cp) => Number(cp.repeat_interval_s) > 0,
+    );
     if (cps.length === 0) continue;
     const silences = await listSilences(db, dashboardId, now);
     const rows: NewNotification[] = [];

@@ -10,6 +10,7 @@ import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import { requireRole } from "../model/access.ts";
 import { createRuleBody, patchRuleBody, publicRule } from "./schema.ts";
 import type { AlertService } from "./service.ts";
+import { listStates } from "./states.ts";
 import {
   type AlertDb,
   acknowledge,
@@ -22,7 +23,6 @@ import {
   ruleEvents,
   updateRule,
 } from "./store.ts";
-import { listStates } from "./states.ts";
 
 export function registerAlertRoutes(
   app: FastifyInstance,

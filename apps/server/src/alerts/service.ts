@@ -203,7 +203,11 @@ export class AlertService {
   async #metricName(metricId: number): Promise<string> {
     const known = this.#names.get(metricId);
     if (known) return known;
-    const row = await this.#db.selectFrom("metrics").select("name").where("id", "=", metricId).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom("metrics")
+      .select("name")
+      .where("id", "=", metricId)
+      .executeTakeFirst();
     return row?.name ?? String(metricId);
   }
 
@@ -246,7 +250,8 @@ export class AlertService {
               );
             }
             const t = evaluatePoint(rule, state, p.value, at);
-            if (t) fired.push(await this.#record(trx, rule, p.metric_name, state, { ...t, reason: "threshold" }));
+            if (t)
+              fired.push(await this.#record(trx, rule, p.metric_name, state, { ...t, reason: "threshold" }));
             else if (statusOf(state) !== before) state.since = now; // ok <-> pending
           }
           state.lastSeenAt = now;
@@ -311,7 +316,9 @@ export class AlertService {
       .where("alert_rules.enabled", "=", 1)
       .where("alert_rules.no_data_s", ">", 0)
       .where((eb) => eb.or([eb("alert_state.no_data", "=", 0), eb("alert_state.no_data", "is", null)]))
-      .where(sql<boolean>`coalesce(alert_state.last_seen_at, alert_rules.created_at) + alert_rules.no_data_s * 1000 <= ${now}`)
+      .where(
+        sql<boolean>`coalesce(alert_state.last_seen_at, alert_rules.created_at) + alert_rules.no_data_s * 1000 <= ${now}`,
+      )
       .execute();
     for (const { id } of silent) {
       const rule = await getRule(this.#db, id);
@@ -372,7 +379,13 @@ export class AlertService {
   }
 
   /** Stores a transition: its event, the close of the event it replaces, the state's new status. */
-  async #record(trx: AlertDb, rule: AlertRule, metricName: string, state: StoredState, c: Change): Promise<Fired> {
+  async #record(
+    trx: AlertDb,
+    rule: AlertRule,
+    metricName: string,
+    state: StoredState,
+    c: Change,
+  ): Promise<Fired> {
     const now = Date.now();
     const status = statusOf(state);
     const event = await insertEvent(trx, {
@@ -411,8 +424,10 @@ export class AlertService {
   /** Outbox rows for these transitions, per dashboard, in the caller's transaction. */
   async #notify(trx: AlertDb, fired: Fired[]): Promise<void> {
     const byDashboard = new Map<number, NotificationItem[]>();
-    for (const f of fired) byDashboard.set(f.rule.dashboard_id, [...(byDashboard.get(f.rule.dashboard_id) ?? []), f.item]);
-    for (const [dashboardId, items] of byDashboard) await notifyTransitions(trx, dashboardId, items, Date.now());
+    for (const f of fired)
+      byDashboard.set(f.rule.dashboard_id, [...(byDashboard.get(f.rule.dashboard_id) ?? []), f.item]);
+    for (const [dashboardId, items] of byDashboard)
+      await notifyTransitions(trx, dashboardId, items, Date.now());
   }
 
   /** After commit: the alerts to the members of their dashboards (their groups) only. */

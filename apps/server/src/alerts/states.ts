@@ -2,9 +2,9 @@
 // with its current status, the open event (and whether it was acknowledged) and any silence,
 // problems first, so a panel never has to reconstruct "is it still firing" from event history.
 import type { AlertRuleState } from "@pulseboard/client/rest";
-import type { AlertStatus } from "./schema.ts";
 import { listSilences } from "./notify-store.ts";
 import { silencedUntil } from "./policy.ts";
+import type { AlertStatus } from "./schema.ts";
 import type { AlertDb } from "./store.ts";
 
 const ORDER: Record<AlertStatus, number> = { firing: 0, no_data: 1, pending: 2, ok: 3 };

@@ -1,65 +1,12 @@
-// Owns alert persistence: the alerting tables as Kysely sees them (added to the server's schema with
-// `withTables`, so the core schema file stays the core's) and every query on them.
-import type { Generated, Kysely, Selectable } from "kysely";
-import type { Database, Db } from "../db/schema.ts";
-import { type RuleState, type RuleStatus, statusOf } from "./engine.ts";
-import type { NotifyTables } from "./notify-store.ts";
-import type {
-  AlertCondition,
-  AlertEvent,
-  AlertReason,
-  AlertRule,
-  AlertState,
-  CreateRuleBody,
-  PatchRuleBody,
-} from "./schema.ts";
+// Owns alert persistence of rules, states and events: every query on them (the tables themselves
+// are declared in tables.ts).
+import type { Selectable } from "kysely";
+import type { Db } from "../db/schema.ts";
+import { type RuleState, statusOf } from "./engine.ts";
+import type { AlertEvent, AlertRule, AlertState, CreateRuleBody, PatchRuleBody } from "./schema.ts";
+import type { AlertDb, AlertEventsTable, AlertRulesTable, AlertStateTable, AlertTables } from "./tables.ts";
 
-interface AlertRulesTable {
-  id: Generated<number>;
-  dashboard_id: number;
-  metric_id: number;
-  condition: AlertCondition;
-  threshold: number;
-  duration_s: number;
-  hysteresis: number;
-  enabled: number;
-  created_at: number;
-  no_data_s: number;
-}
-interface AlertEventsTable {
-  id: Generated<number>;
-  rule_id: number;
-  dashboard_id: number;
-  metric_id: number;
-  state: AlertState;
-  value: number;
-  threshold: number;
-  message: string;
-  created_at: number;
-  acknowledged_at: number | null;
-  acknowledged_by: number | null;
-  status: RuleStatus | null;
-  reason: AlertReason | null;
-  closed_at: number | null;
-}
-interface AlertStateTable {
-  rule_id: number;
-  firing: number;
-  pending_since: number | null;
-  last_at: number | null;
-  last_value: number | null;
-  status: RuleStatus | null;
-  since: number | null;
-  event_id: number | null;
-  last_seen_at: number | null;
-  no_data: number | null;
-}
-type AlertTables = {
-  alert_rules: AlertRulesTable;
-  alert_events: AlertEventsTable;
-  alert_state: AlertStateTable;
-} & NotifyTables;
-export type AlertDb = Kysely<Database & AlertTables>;
+export type { AlertDb } from "./tables.ts";
 
 export function alertDb(db: Db): AlertDb {
   return db.withTables<AlertTables>();

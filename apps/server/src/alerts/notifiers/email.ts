@@ -7,8 +7,14 @@ import { type Envelope, subject, text } from "./message.ts";
 
 export type Mailer = { url: string; from: string };
 
-export async function sendEmail(mailer: Mailer | undefined, to: string[], timeoutMs: number, env: Envelope): Promise<Attempt> {
-  if (!mailer) return { ok: false, statusCode: null, error: "no SMTP server configured (PULSEBOARD_SMTP_URL)" };
+export async function sendEmail(
+  mailer: Mailer | undefined,
+  to: string[],
+  timeoutMs: number,
+  env: Envelope,
+): Promise<Attempt> {
+  if (!mailer)
+    return { ok: false, statusCode: null, error: "no SMTP server configured (PULSEBOARD_SMTP_URL)" };
   // One transport per delivery: deliveries are rare, and a pooled connection would outlive settings changes.
   const url = new URL(mailer.url);
   const secure = url.protocol === "smtps:";
@@ -33,7 +39,11 @@ export async function sendEmail(mailer: Mailer | undefined, to: string[], timeou
       text: text(env),
       headers: { "X-Pulseboard-Delivery": env.alerts.map((a) => a.notification_id).join(",") || "test" },
     });
-    return { ok: info.rejected.length === 0, statusCode: 250, error: info.rejected.length ? `rejected: ${info.rejected.join(", ")}` : null };
+    return {
+      ok: info.rejected.length === 0,
+      statusCode: 250,
+      error: info.rejected.length ? `rejected: ${info.rejected.join(", ")}` : null,
+    };
   } catch (error) {
     const e = error as { responseCode?: number; message: string };
     return { ok: false, statusCode: e.responseCode ?? null, error: e.message };

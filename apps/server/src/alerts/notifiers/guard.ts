@@ -63,7 +63,9 @@ export function guardedLookup(policy: AddressPolicy, host: string): LookupFuncti
       const bad = addresses.find((a) => !addressAllowed(policy, host, a.address));
       if (bad) {
         return callback(
-          new BlockedAddressError(`${hostname} resolves to ${bad.address}, a loopback, private or link-local address`),
+          new BlockedAddressError(
+            `${hostname} resolves to ${bad.address}, a loopback, private or link-local address`,
+          ),
           "",
           0,
         );

@@ -24,7 +24,8 @@ export async function postJson(
   for (let hop = 0; ; hop++) {
     const answer = await postOnce(policy, url, body, headers, Math.max(1, deadline - Date.now()));
     if (answer.location === undefined) return answer;
-    if (hop >= MAX_REDIRECTS) return { ok: false, statusCode: answer.statusCode, error: "too many redirects" };
+    if (hop >= MAX_REDIRECTS)
+      return { ok: false, statusCode: answer.statusCode, error: "too many redirects" };
     try {
       url = new URL(answer.location, url);
     } catch {

@@ -15,7 +15,12 @@ export type PbMigration = {
   up(db: Kysely<any>, kind: DbKind): Promise<void>;
 };
 
-export const migrations: PbMigration[] = [initial, alertsMigration, loginFailures, alertNotificationsMigration];
+export const migrations: PbMigration[] = [
+  initial,
+  alertsMigration,
+  loginFailures,
+  alertNotificationsMigration,
+];
 
 export function migrationProvider(kind: DbKind, list: PbMigration[] = migrations): MigrationProvider {
   return {
