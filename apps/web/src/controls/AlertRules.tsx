@@ -5,6 +5,7 @@ import type { AlertCondition, AlertRule, Metric } from "@pulseboard/client/rest"
 import { type FormEvent, type ReactNode, useEffect, useState } from "react";
 import { describeError } from "../api/errors.ts";
 import { api } from "../api/http.ts";
+import { RULES_CHANGED_EVENT } from "../live/alert-states.ts";
 import { formatValue } from "../widgets/types.ts";
 import { ConditionOptions } from "./options.tsx";
 import { OutcomeText, useOutcome } from "./outcome.tsx";
@@ -82,14 +83,21 @@ export function AlertRules({
 
   const replace = (rule: AlertRule) =>
     setRules((list) => (list ?? []).map((r) => (r.id === rule.id ? rule : r)));
+  // Threshold lines and states on the page follow a change at once.
+  const changed = () => window.dispatchEvent(new Event(RULES_CHANGED_EVENT));
   const create = async (values: Values) => {
     const rule = await api.createAlertRule(dashboardId, { metric_id: metric.id, ...values });
     setRules((list) => [...(list ?? []), rule]);
+    changed();
   };
-  const update = async (id: number, values: Partial<Values>) => replace(await api.patchAlertRule(id, values));
+  const update = async (id: number, values: Partial<Values>) => {
+    replace(await api.patchAlertRule(id, values));
+    changed();
+  };
   const remove = async (id: number) => {
     await api.deleteAlertRule(id);
     setRules((list) => (list ?? []).filter((r) => r.id !== id));
+    changed();
   };
 
   return (
