@@ -152,7 +152,7 @@ try {
   if (SHOW_RANGE) await page.getByRole("button", { name: SHOW_RANGE, exact: true }).click();
   scriptStart = Date.now();
   // Someone acknowledges the first firing alert from the panel; the second one is left open.
-  const alerts = page.getByTestId("alerts");
+  const alerts = page.locator('[data-widget-id="alerts"]');
   await alerts
     .getByRole("button", { name: "Acknowledge temperature alert" })
     .first()
