@@ -138,7 +138,7 @@ function ContactPointRow(props: {
         <OutcomeText outcome={outcome} inline />
       </div>
       {log && (
-        <ol className="delivery-log" aria-label={`Delivery log of ${cp.name}`}>
+        <ul className="delivery-log" aria-label={`Delivery log of ${cp.name}`}>
           {log.length === 0 && <li className="muted">Nothing sent yet.</li>}
           {log.map((d) => (
             <li key={d.id} className={d.ok ? "ok" : "error"}>
@@ -147,7 +147,7 @@ function ContactPointRow(props: {
               {d.duration_ms} ms
             </li>
           ))}
-        </ol>
+        </ul>
       )}
     </li>
   );

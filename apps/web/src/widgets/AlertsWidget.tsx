@@ -44,7 +44,7 @@ export function AlertsWidget({ store, metrics, dashboardId }: WidgetProps) {
     const out = new Set<string>();
     const newest = new Set<number>();
     for (const a of alerts) {
-      if (newest.has(a.rule_id) || a.open === false) out.add(`${a.id}:${a.state}`);
+      if (a.state === "firing" && (newest.has(a.rule_id) || a.open === false)) out.add(`${a.id}:${a.state}`);
       newest.add(a.rule_id);
     }
     return out;
