@@ -100,7 +100,8 @@ const smtpPort = (smtp.server.address() as AddressInfo).port;
 // ---- the server -------------------------------------------------------------------------------
 const dataDir = mkdtempSync(join(tmpdir(), "pb-bench-alerts-"));
 const port = await freePort();
-const server: ChildProcess = spawn(process.execPath, ["--import", "tsx", "apps/server/src/main.ts"], {
+const prof = process.env.CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.CPU_PROF}`] : [];
+const server: ChildProcess = spawn(process.execPath, [...prof, "--import", "tsx", "apps/server/src/main.ts"], {
   cwd: REPO,
   env: {
     ...process.env,

@@ -137,11 +137,11 @@ export async function claimDue(
   leaseMs: number,
   limit: number,
   postgres: boolean,
+  busyContactPoints: number[] = [],
 ): Promise<NotificationRow[]> {
-  return db.transaction().execute(async (trx) => {
-    let q = trx
+  const dueIn = (d: AlertDb) => {
+    let q = d
       .selectFrom("alert_notifications")
-      .select("id")
       .where((eb) =>
         eb.or([
           eb.and([eb("status", "=", "pending"), eb("next_attempt_at", "<=", now)]),
@@ -150,8 +150,13 @@ export async function claimDue(
       )
       .orderBy("id")
       .limit(limit);
-    if (postgres) q = q.forUpdate().skipLocked();
-    const ids = (await q.execute()).map((r) => r.id);
+    if (busyContactPoints.length > 0) q = q.where("contact_point_id", "not in", busyContactPoints);
+    return q;
+  };
+  // SQLite: one node, whose in-memory busy set is the claim; nothing is written until the outcome.
+  if (!postgres) return dueIn(db).selectAll().execute();
+  return db.transaction().execute(async (trx) => {
+    const ids = (await dueIn(trx).select("id").forUpdate().skipLocked().execute()).map((r) => r.id);
     if (ids.length === 0) return [];
     return trx
       .updateTable("alert_notifications")
@@ -162,19 +167,22 @@ export async function claimDue(
   });
 }
 
-/** Settles claimed rows after an attempt; only rows still claimed by this node are touched. */
+/** Settles rows after an attempt; claimed rows (PostgreSQL) only while this node still holds them. */
 export async function settle(
   db: AlertDb,
   ids: number[],
   node: string,
   outcome: { ok: true; at: number } | { ok: false; error: string; retryAt: number | null; attempts: number },
+  claimed = true,
 ): Promise<void> {
   if (ids.length === 0) return;
-  const q = db
-    .updateTable("alert_notifications")
-    .where("id", "in", ids)
-    .where("status", "=", "sending")
-    .where("claimed_by", "=", node);
+  const q = claimed
+    ? db
+        .updateTable("alert_notifications")
+        .where("id", "in", ids)
+        .where("status", "=", "sending")
+        .where("claimed_by", "=", node)
+    : db.updateTable("alert_notifications").where("id", "in", ids).where("status", "in", ["pending", "sending"]);
   if (outcome.ok) {
     await q
       .set((eb) => ({

@@ -1,5 +1,7 @@
 // Owns delivering the notification outbox. Each node claims due rows in the database (a lease;
-// SKIP LOCKED on PostgreSQL), sends each contact point's rows as one message, and records the
+// SKIP LOCKED on PostgreSQL; on SQLite, one node owns the file, so rows are only marked as in flight
+// in memory and the outcome is the one write, as every SQLite commit is an fsync on the event
+// loop), sends each contact point's rows as one message, and records the
 // outcome: delivered, or retried with exponential backoff until max_attempts, every attempt in
 // the delivery log. Rows are written in the transaction of their transition, so a crash before
 // sending loses nothing; a delivered row is never claimed again, so a restart repeats nothing. A
@@ -38,6 +40,8 @@ export class Outbox {
   #poll: NodeJS.Timeout | undefined;
   #wake: NodeJS.Timeout | undefined;
   #running: Promise<void> | null = null;
+  /** Deliveries under way on this node, by contact point. */
+  readonly #busy = new Map<number, Promise<void>>();
   #again = false;
   #closed = false;
 
@@ -68,9 +72,12 @@ export class Outbox {
     });
   }
 
-  /** Resolves when no pass is running (tests). */
+  /** Resolves when no pass and no delivery is running (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.#running) await this.#running;
+    while (this.#running || this.#busy.size > 0) {
+      if (this.#running) await this.#running;
+      await Promise.all(this.#busy.values());
+    }
   }
 
   async close(): Promise<void> {
@@ -92,10 +99,15 @@ export class Outbox {
     } while (this.#again && !this.#closed);
   }
 
-  /** One claim and its deliveries; true when the claim was full (more may be due). */
+  /**
+   * One claim; each contact point's rows leave as one delivery, started here and not awaited, so
+   * a slow receiver holds up only its own contact point (whose rows are not claimed again while
+   * its delivery runs). True when the claim was full (more may be due).
+   */
   async #pass(): Promise<boolean> {
     const node = this.#options.node;
-    const rows = await claimDue(this.#db, node, Date.now(), LEASE_MS, CLAIM_BATCH, this.#postgres);
+    const busy = [...this.#busy.keys()];
+    const rows = await claimDue(this.#db, node, Date.now(), LEASE_MS, CLAIM_BATCH, this.#postgres, busy);
     if (rows.length === 0) return false;
     if (this.#closed) {
       await release(
@@ -108,7 +120,15 @@ export class Outbox {
     const byContactPoint = new Map<number, NotificationRow[]>();
     for (const r of rows)
       byContactPoint.set(r.contact_point_id, [...(byContactPoint.get(r.contact_point_id) ?? []), r]);
-    await Promise.all([...byContactPoint].map(([cpId, group]) => this.#deliver(cpId, group)));
+    for (const [cpId, group] of byContactPoint) {
+      const delivery = this.#deliver(cpId, group)
+        .catch((err) => this.#log.warn({ err }, "alert delivery failed; retried on the next poll"))
+        .finally(() => {
+          this.#busy.delete(cpId);
+          this.kick(); // its contact point may have more rows due
+        });
+      this.#busy.set(cpId, delivery);
+    }
     return rows.length === CLAIM_BATCH;
   }
 
@@ -147,6 +167,7 @@ export class Outbox {
         ids,
         node,
         result.ok ? { ok: true, at: now } : { ok: false, error: result.error ?? "failed", retryAt, attempts },
+        this.#postgres,
       );
     });
     if (result.ok) return;

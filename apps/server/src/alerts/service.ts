@@ -39,11 +39,13 @@ import {
   blankState,
   closeEvent,
   enabledRulesFor,
+  enabledRulesOf,
   getRule,
   insertEvent,
   lockStates,
   type StoredState,
   saveState,
+  saveStates,
 } from "./store.ts";
 
 const RULE_CACHE_MS = 2000;
@@ -75,6 +77,13 @@ export class AlertService {
   readonly #rules = new Map<number, CachedRules>();
   readonly #timers = new Map<number, NodeJS.Timeout>();
   readonly #names = new Map<number, string>();
+  /**
+   * SQLite only (one node owns the database): the states as last written, so a batch reads
+   * nothing; every write of alert_state goes through this service, which keeps it in step, and
+   * it is dropped whenever a task fails (its transaction rolled back). PostgreSQL reads and locks
+   * the rows in every transaction instead, since other nodes write them too.
+   */
+  readonly #cache: Map<number, StoredState> | null;
   #pending: ObservedPoint[] = [];
   // One queue: batches, deadlines, ticks and rule changes are applied in arrival order.
   #queue: Promise<void> = Promise.resolve();
@@ -94,6 +103,7 @@ export class AlertService {
     this.#channels = channels;
     this.#log = log;
     this.#outbox = outbox;
+    this.#cache = kind === "sqlite" ? new Map() : null;
     this.#tick = setInterval(() => {
       // one tick at a time: a slow database must not pile ticks up in the queue
       if (!this.#ticking) {
@@ -117,6 +127,8 @@ export class AlertService {
     this.#enqueue(async () => {
       this.#rules.delete(metricId);
       if (ruleId !== undefined) this.#disarm(ruleId);
+      if (ruleId !== undefined) this.#cache?.delete(ruleId);
+      else this.#cache?.clear();
     });
   }
 
@@ -136,7 +148,7 @@ export class AlertService {
       if (!rule) return;
       const metricName = await this.#metricName(rule.metric_id);
       const fired = await this.#db.transaction().execute(async (trx) => {
-        const state = (await lockStates(trx, [ruleId], this.#kind === "postgres")).get(ruleId);
+        const state = (await this.#states(trx, [ruleId])).get(ruleId);
         if (!state) return [];
         const now = Date.now();
         const out: Fired[] = [];
@@ -184,14 +196,36 @@ export class AlertService {
 
   #enqueue(task: () => Promise<void>): void {
     if (this.#closed) return;
-    this.#queue = this.#queue.then(task).catch((err) => this.#log.error({ err }, "alert evaluation failed"));
+    this.#queue = this.#queue.then(task).catch((err) => {
+      this.#cache?.clear();
+      this.#log.error({ err }, "alert evaluation failed");
+    });
+  }
+
+  /** States of these rules for this transaction: locked rows (PostgreSQL) or the cache (SQLite). */
+  async #states(trx: AlertDb, ruleIds: number[]): Promise<Map<number, StoredState>> {
+    const cache = this.#cache;
+    if (!cache) return lockStates(trx, ruleIds, true);
+    const missing = ruleIds.filter((id) => !cache.has(id));
+    if (missing.length > 0) for (const [id, st] of await lockStates(trx, missing, false)) cache.set(id, st);
+    const out = new Map<number, StoredState>();
+    for (const id of ruleIds) {
+      const st = cache.get(id);
+      if (st) out.set(id, st);
+    }
+    return out;
   }
 
   /** Runs `task` on the queue and waits for it, with its error (REST callers). */
   #run(task: () => Promise<void>): Promise<void> {
     return new Promise((resolve, reject) => {
       if (this.#closed) return resolve();
-      this.#enqueue(() => task().then(resolve, reject));
+      this.#enqueue(() =>
+        task().then(resolve, (err) => {
+          this.#cache?.clear();
+          reject(err);
+        }),
+      );
     });
   }
 
@@ -199,6 +233,23 @@ export class AlertService {
     const timer = this.#timers.get(ruleId);
     if (timer) clearTimeout(timer);
     this.#timers.delete(ruleId);
+  }
+
+  /** Refreshes, in one query, the cached rule lists of these metrics that are missing or stale. */
+  async #loadRules(metricIds: number[]): Promise<void> {
+    const now = Date.now();
+    const stale = metricIds.filter((id) => {
+      const c = this.#rules.get(id);
+      return !c || now - c.at >= RULE_CACHE_MS;
+    });
+    if (stale.length < 2) return; // #rulesFor handles one on its own
+    const loaded = await enabledRulesOf(this.#db, stale);
+    for (const [metricId, rules] of loaded) {
+      const old = this.#rules.get(metricId);
+      this.#rules.set(metricId, { rules, at: now });
+      const live = new Set(rules.map((r) => r.id));
+      for (const r of old?.rules ?? []) if (!live.has(r.id)) this.#disarm(r.id);
+    }
   }
 
   async #rulesFor(metricId: number): Promise<AlertRule[]> {
@@ -232,6 +283,7 @@ export class AlertService {
       else byMetric.set(p.metric_id, [p]);
     }
     const work: { rules: AlertRule[]; points: ObservedPoint[]; at: number[] }[] = [];
+    await this.#loadRules([...byMetric.keys()]);
     for (const [metricId, points] of byMetric) {
       const rules = await this.#rulesFor(metricId);
       if (rules.length === 0) continue;
@@ -244,13 +296,18 @@ export class AlertService {
     // 10,000-point batch over 1,000 rules costs one commit, not one per metric or rule.
     const ruleIds = work.flatMap((w) => w.rules.map((r) => r.id)).sort((x, y) => x - y);
     const { fired, states } = await this.#db.transaction().execute(async (trx) => {
-      const states = await lockStates(trx, ruleIds, this.#kind === "postgres");
+      const states = await this.#states(trx, ruleIds);
       const now = Date.now();
       const fired: Fired[] = [];
+      const changed: [number, StoredState][] = [];
       for (const { rules, points, at } of work) {
         for (const rule of rules) {
-          const state = states.get(rule.id) ?? blankState(now);
-          states.set(rule.id, state);
+          let state = states.get(rule.id);
+          if (!state) {
+            state = blankState(now);
+            states.set(rule.id, state);
+            this.#cache?.set(rule.id, state);
+          }
           const stored = keyOf(state);
           const seenBefore = state.lastSeenAt;
           for (let i = 0; i < points.length; i++) {
@@ -275,12 +332,13 @@ export class AlertService {
           // The newest point and "last seen" alone are written at most every SEEN_WRITE_MS (they
           // only feed no-data detection and late-point filtering); any change of status is written.
           if (keyOf(state) !== stored || seenBefore === null || now - seenBefore >= seenWriteMs(rule)) {
-            await saveState(trx, rule.id, state);
+            changed.push([rule.id, state]);
           } else {
             state.lastSeenAt = seenBefore;
           }
         }
       }
+      await saveStates(trx, changed);
       await this.#notify(trx, fired);
       return { fired, states };
     });
@@ -314,7 +372,7 @@ export class AlertService {
     if (!rule) return;
     const metricName = await this.#metricName(metricId);
     const fired = await this.#db.transaction().execute(async (trx) => {
-      const state = (await lockStates(trx, [ruleId], this.#kind === "postgres")).get(ruleId);
+      const state = (await this.#states(trx, [ruleId])).get(ruleId);
       if (!state) return [];
       const t = evaluateDeadline(rule, state, due);
       if (!t) return [];
@@ -348,7 +406,7 @@ export class AlertService {
       if (!rule) continue;
       const metricName = await this.#metricName(rule.metric_id);
       const fired = await this.#db.transaction().execute(async (trx) => {
-        const state = (await lockStates(trx, [id], this.#kind === "postgres")).get(id);
+        const state = (await this.#states(trx, [id])).get(id);
         if (!state || !evaluateSilence(rule, state, state.lastSeenAt ?? rule.created_at, now)) return [];
         const out = [
           await this.#record(trx, rule, metricName, state, {

@@ -168,8 +168,9 @@ export function blankState(lastSeenAt: number | null): StoredState {
   };
 }
 
-export async function saveState(db: AlertDb, ruleId: number, state: StoredState): Promise<void> {
-  const values = {
+function stateRow(ruleId: number, state: StoredState) {
+  return {
+    rule_id: ruleId,
     firing: state.firing ? 1 : 0,
     pending_since: state.pendingSince,
     last_at: state.lastAt,
@@ -180,11 +181,53 @@ export async function saveState(db: AlertDb, ruleId: number, state: StoredState)
     event_id: state.eventId,
     last_seen_at: state.lastSeenAt,
   };
-  await db
-    .insertInto("alert_state")
-    .values({ rule_id: ruleId, ...values })
-    .onConflict((oc) => oc.column("rule_id").doUpdateSet(values))
-    .execute();
+}
+
+export async function saveState(db: AlertDb, ruleId: number, state: StoredState): Promise<void> {
+  await saveStates(db, [[ruleId, state]]);
+}
+
+/** Writes many states in one statement per STATE_CHUNK rows (a batch's changes, one round trip). */
+export async function saveStates(db: AlertDb, states: [number, StoredState][]): Promise<void> {
+  for (let i = 0; i < states.length; i += STATE_CHUNK) {
+    const rows = states.slice(i, i + STATE_CHUNK).map(([id, st]) => stateRow(id, st));
+    await db
+      .insertInto("alert_state")
+      .values(rows)
+      .onConflict((oc) =>
+        oc.column("rule_id").doUpdateSet((eb) => ({
+          firing: eb.ref("excluded.firing"),
+          pending_since: eb.ref("excluded.pending_since"),
+          last_at: eb.ref("excluded.last_at"),
+          last_value: eb.ref("excluded.last_value"),
+          no_data: eb.ref("excluded.no_data"),
+          status: eb.ref("excluded.status"),
+          since: eb.ref("excluded.since"),
+          event_id: eb.ref("excluded.event_id"),
+          last_seen_at: eb.ref("excluded.last_seen_at"),
+        })),
+      )
+      .execute();
+  }
+}
+
+/** 10 columns a row: well under SQLite's 32,766 bound parameters per statement. */
+const STATE_CHUNK = 500;
+
+/** Enabled rules of several metrics, by metric (one query). */
+export async function enabledRulesOf(db: AlertDb, metricIds: number[]): Promise<Map<number, AlertRule[]>> {
+  const out = new Map<number, AlertRule[]>(metricIds.map((id) => [id, []]));
+  for (let i = 0; i < metricIds.length; i += 1000) {
+    const rows = await db
+      .selectFrom("alert_rules")
+      .selectAll()
+      .where("metric_id", "in", metricIds.slice(i, i + 1000))
+      .where("enabled", "=", 1)
+      .orderBy("id")
+      .execute();
+    for (const row of rows) out.get(row.metric_id)?.push(toRule(row));
+  }
+  return out;
 }
 
 export async function insertEvent(
