@@ -82,10 +82,11 @@ const smtp = new SMTPServer({
     stream.on("end", () => {
       const now = Date.now();
       emails++;
-      const m = /FIRING\] \S+ is above \d+ \(value (\d+)\)/.exec(raw);
-      const k = m ? Number(m[1]) - 1000 : Number.NaN;
-      const sent = breachSent.get(k);
-      if (sent !== undefined && !seenEmail.has(k)) {
+      // one line per alert (a message may carry several grouped transitions)
+      for (const m of raw.matchAll(/FIRING\] \S+ is above \d+ \(value (\d+)\)/g)) {
+        const k = Number(m[1]) - 1000;
+        const sent = breachSent.get(k);
+        if (sent === undefined || seenEmail.has(k)) continue;
         seenEmail.add(k);
         emailLatency.push(now - sent);
       }
@@ -101,22 +102,26 @@ const smtpPort = (smtp.server.address() as AddressInfo).port;
 const dataDir = mkdtempSync(join(tmpdir(), "pb-bench-alerts-"));
 const port = await freePort();
 const prof = process.env.CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.CPU_PROF}`] : [];
-const server: ChildProcess = spawn(process.execPath, [...prof, "--import", "tsx", "apps/server/src/main.ts"], {
-  cwd: REPO,
-  env: {
-    ...process.env,
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    LOG_LEVEL: "error",
-    PULSEBOARD_DATA_DIR: dataDir,
-    PULSEBOARD_DEMO: "1",
-    PULSEBOARD_SYNTHETIC: "0",
-    PULSEBOARD_SYSTEM: "0",
-    PULSEBOARD_ALERT_ALLOW_PRIVATE: "1",
-    PULSEBOARD_SMTP_URL: `smtp://127.0.0.1:${smtpPort}?tls=off`,
+const server: ChildProcess = spawn(
+  process.execPath,
+  [...prof, "--import", "tsx", "apps/server/src/main.ts"],
+  {
+    cwd: REPO,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "error",
+      PULSEBOARD_DATA_DIR: dataDir,
+      PULSEBOARD_DEMO: "1",
+      PULSEBOARD_SYNTHETIC: "0",
+      PULSEBOARD_SYSTEM: "0",
+      PULSEBOARD_ALERT_ALLOW_PRIVATE: "1",
+      PULSEBOARD_SMTP_URL: `smtp://127.0.0.1:${smtpPort}?tls=off`,
+    },
+    stdio: ["ignore", "pipe", "inherit"],
   },
-  stdio: ["ignore", "pipe", "inherit"],
-});
+);
 let out = "";
 server.stdout?.on("data", (d) => (out += d));
 while (!out.includes("Pulseboard is running")) {
@@ -152,7 +157,12 @@ const dash = await call<{ id: number }>("POST", "/api/v1/dashboards", { name: "A
 const metrics: number[] = [];
 for (let i = 0; i < METRICS; i++)
   metrics.push(
-    (await call<{ id: number }>("POST", `/api/v1/dashboards/${dash.id}/metrics`, { name: `m${i}`, type: "gauge" })).id,
+    (
+      await call<{ id: number }>("POST", `/api/v1/dashboards/${dash.id}/metrics`, {
+        name: `m${i}`,
+        type: "gauge",
+      })
+    ).id,
   );
 
 // ---- fan-out clients --------------------------------------------------------------------------
@@ -164,7 +174,10 @@ for (let c = 0; c < CLIENTS; c++) {
   });
   await once(ws, "open");
   ws.on("message", (data) => {
-    const frame = JSON.parse(String(data)) as { action: string; payload: { metric_id: number; timestamp: string } };
+    const frame = JSON.parse(String(data)) as {
+      action: string;
+      payload: { metric_id: number; timestamp: string };
+    };
     if (frame.action === "metric_update" && frame.payload.metric_id === metrics[0])
       fanout.push(Date.now() - Date.parse(frame.payload.timestamp));
   });
@@ -237,7 +250,10 @@ for (const metric_id of metrics) {
       threshold: 100 + j * 10,
     });
 }
-const rules = await call<{ id: number; metric_id: number }[]>("GET", `/api/v1/dashboards/${dash.id}/alert-rules`);
+const rules = await call<{ id: number; metric_id: number }[]>(
+  "GET",
+  `/api/v1/dashboards/${dash.id}/alert-rules`,
+);
 const firstRules = metrics.map((m) => rules.find((r) => r.metric_id === m)!.id);
 await call("POST", `/api/v1/dashboards/${dash.id}/contact-points`, {
   name: "hook",
@@ -262,7 +278,9 @@ for (const r of [a, b])
   console.log(
     `| ${r.name} | ${r.pointsPerS.toFixed(0)} | ${r.cpuUsPerPoint.toFixed(2)} | ${r.fanoutP50} | ${r.fanoutP99} |`,
   );
-console.log(`evaluation + notification cost: ${(b.cpuUsPerPoint - a.cpuUsPerPoint).toFixed(2)} µs/point (B − A)`);
+console.log(
+  `evaluation + notification cost: ${(b.cpuUsPerPoint - a.cpuUsPerPoint).toFixed(2)} µs/point (B − A)`,
+);
 console.log(
   `ingest→webhook-received: p50 ${pct(webhookLatency, 50)} ms, p99 ${pct(webhookLatency, 99)} ms (${webhookLatency.length}/${breaches} breaches, ${webhookRequests} requests)`,
 );

@@ -429,14 +429,11 @@ describe.each(DB_KINDS)("alert notifications on %s", (kind) => {
     const r1 = await rule(dash, m1);
     const r2 = await rule(dash, m2);
     const hook = await receiver();
-    await contactPoint(dash, {
-      name: "grouped",
-      type: "webhook",
-      settings: { url: hook.url },
-      group_wait_ms: 300,
-    });
-    await ingest([[m1, 95]]);
-    await ingest([[m2, 95]]);
+    await contactPoint(dash, { name: "grouped", type: "webhook", settings: { url: hook.url } });
+    await ingest([
+      [m1, 95],
+      [m2, 95],
+    ]);
     const [req] = await hook.waitFor(1);
     await alertOutboxOf(t.pb.ctx)!.idle();
     expect(
@@ -444,6 +441,27 @@ describe.each(DB_KINDS)("alert notifications on %s", (kind) => {
         .alerts.map((a) => a.rule_id)
         .sort(),
     ).toEqual([r1, r2].sort());
+    expect(hook.requests).toHaveLength(1);
+  });
+
+  it("groups transitions within group_wait_ms of the first", async () => {
+    const dash = await dashboard();
+    const m1 = await metric(dash);
+    const m2 = await metric(dash);
+    const r1 = await rule(dash, m1);
+    const r2 = await rule(dash, m2);
+    const hook = await receiver();
+    await contactPoint(dash, {
+      name: "waits",
+      type: "webhook",
+      settings: { url: hook.url },
+      group_wait_ms: 3000,
+    });
+    await ingest([[m1, 95]]);
+    await ingest([[m2, 95]]);
+    const [req] = await hook.waitFor(1);
+    await alertOutboxOf(t.pb.ctx)!.idle();
+    expect(bodyOf(req!).alerts.map((a) => a.rule_id)).toEqual([r1, r2]);
     expect(hook.requests).toHaveLength(1);
   });
 

@@ -182,7 +182,10 @@ export async function settle(
         .where("id", "in", ids)
         .where("status", "=", "sending")
         .where("claimed_by", "=", node)
-    : db.updateTable("alert_notifications").where("id", "in", ids).where("status", "in", ["pending", "sending"]);
+    : db
+        .updateTable("alert_notifications")
+        .where("id", "in", ids)
+        .where("status", "in", ["pending", "sending"]);
   if (outcome.ok) {
     await q
       .set((eb) => ({

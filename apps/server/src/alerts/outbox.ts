@@ -12,6 +12,7 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { DbKind } from "../db/schema.ts";
 import { deliverTo, type NotifyDeps, settingsOf } from "./contact-points.ts";
+import { closeMailer } from "./notifiers/email.ts";
 import type { Envelope, NotificationItem } from "./notifiers/message.ts";
 import {
   type ContactPointRow,
@@ -85,6 +86,7 @@ export class Outbox {
     clearInterval(this.#poll);
     clearTimeout(this.#wake);
     await this.idle();
+    if (this.#deps.mailer) closeMailer(this.#deps.mailer.url);
   }
 
   async #passes(): Promise<void> {

@@ -70,7 +70,6 @@ export type ObservedPoint = { metric_id: number; value: number; timestamp: strin
 
 export class AlertService {
   readonly #db: AlertDb;
-  readonly #kind: DbKind;
   readonly #channels: GroupSender;
   readonly #log: FastifyBaseLogger;
   readonly #outbox: Outbox;
@@ -99,7 +98,6 @@ export class AlertService {
     tickMs: number,
   ) {
     this.#db = db;
-    this.#kind = kind;
     this.#channels = channels;
     this.#log = log;
     this.#outbox = outbox;
@@ -325,7 +323,8 @@ export class AlertService {
               );
             }
             const t = evaluatePoint(rule, state, p.value, t0);
-            if (t) fired.push(await this.#record(trx, rule, p.metric_name, state, { ...t, reason: "threshold" }));
+            if (t)
+              fired.push(await this.#record(trx, rule, p.metric_name, state, { ...t, reason: "threshold" }));
             else if (statusOf(state) !== before) state.since = now; // ok <-> pending
           }
           state.lastSeenAt = now;
