@@ -293,6 +293,30 @@ describe.each(DB_KINDS)("alert notifications on %s", (kind) => {
     expect(log.some((d) => d.ok)).toBe(true);
   });
 
+  it("lets a slow receiver hold up only its own contact point", async () => {
+    const dash = await dashboard();
+    const m = await metric(dash);
+    await rule(dash, m);
+    const slow = await receiver();
+    const fast = await receiver();
+    slow.script.push({ delayMs: 2000 }, { delayMs: 2000 });
+    await contactPoint(dash, {
+      name: "slow",
+      type: "webhook",
+      settings: { url: slow.url, timeout_ms: 10_000 },
+    });
+    await contactPoint(dash, { name: "fast", type: "webhook", settings: { url: fast.url } });
+    await ingest([[m, 95]]);
+    await slow.waitFor(1);
+    await ingest([[m, 10]]);
+    // both transitions reach the fast receiver while the slow one still holds its first request
+    await fast.waitFor(2);
+    expect(slow.requests).toHaveLength(1);
+    expect(alertsIn(fast.requests).map((a) => a.split(":")[1])).toEqual(["firing", "resolved"]);
+    await slow.waitFor(2);
+    await alertOutboxOf(t.pb.ctx)!.idle();
+  });
+
   it("sends a Slack-compatible incoming-webhook body", async () => {
     const dash = await dashboard();
     const m = await metric(dash);
