@@ -141,6 +141,15 @@ describe("alert states on the dashboard", () => {
 
   it("adds a webhook contact point, sends a test and shows it in the delivery log", async () => {
     const own = await createFixture(server.url, "Notify", 1);
+    const rule = await rest.call<{ id: number }>(
+      "POST",
+      `/api/v1/dashboards/${own.dashboardId}/alert-rules`,
+      {
+        metric_id: own.metricIds[0],
+        condition: "above",
+        threshold: 5,
+      },
+    );
     const page = await openLiveDashboard(browser, server.url, own.dashboardId);
     try {
       received = [];
@@ -151,10 +160,16 @@ describe("alert states on the dashboard", () => {
       const port = (receiver.address() as AddressInfo).port;
       await form.getByLabel("URL").fill(`http://127.0.0.1:${port}/hook`);
       await form.getByLabel("Signing secret").fill("hush-hush");
+      await form.getByLabel("Rules").selectOption(String(rule.id));
       await form.getByRole("button", { name: "Add contact point" }).click();
       const cp = panel.locator(".contact-point", { hasText: "on-call" });
       await cp.waitFor();
-      await expect(cp.textContent()).resolves.toContain("signed");
+      await expect(cp.textContent()).resolves.toContain("signed · 1 rule");
+      const stored = await rest.call<{ rule_ids: number[] | null }[]>(
+        "GET",
+        `/api/v1/dashboards/${own.dashboardId}/contact-points`,
+      );
+      expect(stored.map((c) => c.rule_ids)).toEqual([[rule.id]]);
       expect(await panel.textContent()).not.toContain("hush-hush");
       await cp.getByRole("button", { name: "Send test" }).click();
       await cp.getByRole("status").filter({ hasText: "Test delivered" }).waitFor();

@@ -58,7 +58,12 @@ export function NotificationsPanel(props: { dashboardId: number; metrics: Metric
           />
         ))}
       </ul>
-      <NewContactPoint dashboardId={dashboardId} onCreated={(cp) => setPoints((l) => [...l, cp])} />
+      <NewContactPoint
+        dashboardId={dashboardId}
+        rules={rules}
+        ruleName={ruleName}
+        onCreated={(cp) => setPoints((l) => [...l, cp])}
+      />
       <h3>Silences</h3>
       <ul className="silences">
         {silences.map((s) => (
@@ -82,8 +87,10 @@ export function NotificationsPanel(props: { dashboardId: number; metrics: Metric
 
 function target(cp: ContactPoint): string {
   const s = cp.settings as { url?: string | null; to?: string[]; has_secret?: boolean };
-  if (cp.type === "email") return (s.to ?? []).join(", ");
-  return `${s.url ?? ""}${cp.type === "webhook" && s.has_secret ? " · signed" : ""}`;
+  const follows =
+    cp.rule_ids === null ? "" : ` · ${cp.rule_ids.length} rule${cp.rule_ids.length === 1 ? "" : "s"}`;
+  if (cp.type === "email") return `${(s.to ?? []).join(", ")}${follows}`;
+  return `${s.url ?? ""}${cp.type === "webhook" && s.has_secret ? " · signed" : ""}${follows}`;
 }
 
 function ContactPointRow(props: {
@@ -153,7 +160,14 @@ function ContactPointRow(props: {
   );
 }
 
-function NewContactPoint(props: { dashboardId: number; onCreated: (cp: ContactPoint) => void }) {
+function NewContactPoint(props: {
+  dashboardId: number;
+  rules: AlertRule[];
+  ruleName: (id: number | null) => string;
+  onCreated: (cp: ContactPoint) => void;
+}) {
+  /** empty: every rule of the dashboard */
+  const [ruleIds, setRuleIds] = useState<number[]>([]);
   const [type, setType] = useState<ContactPointType>("webhook");
   const [name, setName] = useState("");
   const [url, setUrl] = useState("");
@@ -165,7 +179,12 @@ function NewContactPoint(props: { dashboardId: number; onCreated: (cp: ContactPo
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const common = { name: name.trim(), send_resolved: sendResolved, repeat_interval_s: Number(repeat) || 0 };
+    const common = {
+      name: name.trim(),
+      send_resolved: sendResolved,
+      repeat_interval_s: Number(repeat) || 0,
+      rule_ids: ruleIds.length > 0 ? ruleIds : null,
+    };
     const body: CreateContactPointBody =
       type === "email"
         ? {
@@ -229,6 +248,21 @@ function NewContactPoint(props: { dashboardId: number; onCreated: (cp: ContactPo
           value={secret}
           onChange={(e) => setSecret(e.target.value)}
         />
+      )}
+      {props.rules.length > 0 && (
+        <select
+          aria-label="Rules"
+          multiple
+          title="Rules that notify it (none chosen: every rule)"
+          value={ruleIds.map(String)}
+          onChange={(e) => setRuleIds([...e.target.selectedOptions].map((o) => Number(o.value)))}
+        >
+          {props.rules.map((r) => (
+            <option key={r.id} value={r.id}>
+              {props.ruleName(r.id)}
+            </option>
+          ))}
+        </select>
       )}
       <label>
         <input type="checkbox" checked={sendResolved} onChange={(e) => setSendResolved(e.target.checked)} />
