@@ -169,7 +169,7 @@ try {
     .getByRole("button", { name: "Acknowledge temperature alert" })
     .first()
     .click({ timeout: 20_000 });
-  await alerts.getByTestId("acknowledged").waitFor();
+  await alerts.getByTestId("acknowledged").first().waitFor();
   await alerts.locator(".alert-item.resolved").first().waitFor({ timeout: 20_000 });
   await alerts
     .getByRole("button", { name: "Acknowledge temperature alert" })
