@@ -51,6 +51,17 @@ export type Config = {
   metricsToken: string | undefined;
   /** `GET /metrics`: client addresses (exact, or IPv4 CIDR) allowed without a token. */
   metricsAllow: string[];
+  /** Alert webhooks may reach loopback, private and link-local addresses (tests, trusted networks). */
+  alertAllowPrivate: boolean;
+  /** Host names, addresses or CIDR networks alert webhooks may reach even when private. */
+  alertAllowHosts: string[];
+  /** smtp(s)://user:pass@host:port for email contact points; none disables them. */
+  smtpUrl: string | undefined;
+  smtpFrom: string;
+  /** Notification outbox poll and no-data / repeat scan interval. */
+  alertPollMs: number;
+  /** First retry delay of a failed notification; doubles per attempt. */
+  alertRetryBaseMs: number;
 };
 
 const repoRoot = resolve(import.meta.dirname, "../../..");
@@ -83,6 +94,13 @@ function integer(value: string | undefined, fallback: number, name: string): num
   if (!Number.isInteger(parsed) || parsed < 0)
     throw new Error(`${name} must be a non-negative integer, got "${value}"`);
   return parsed;
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -158,6 +176,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       .split(",")
       .map((s) => s.trim())
       .filter(Boolean),
+    alertAllowPrivate: flag(env.PULSEBOARD_ALERT_ALLOW_PRIVATE, false),
+    alertAllowHosts: list(env.PULSEBOARD_ALERT_ALLOW_HOSTS),
+    smtpUrl: env.PULSEBOARD_SMTP_URL || undefined,
+    smtpFrom: env.PULSEBOARD_SMTP_FROM || "Pulseboard <pulseboard@localhost>",
+    alertPollMs: integer(env.PULSEBOARD_ALERT_POLL_MS, 1000, "PULSEBOARD_ALERT_POLL_MS") || 1000,
+    alertRetryBaseMs: integer(env.PULSEBOARD_ALERT_RETRY_BASE_MS, 1000, "PULSEBOARD_ALERT_RETRY_BASE_MS"),
     ...overrides,
   };
 }

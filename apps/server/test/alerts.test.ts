@@ -104,6 +104,7 @@ describe.each(DB_KINDS)("alerts on %s", (kind) => {
       duration_s: 5,
       hysteresis: 2.5,
       enabled: true,
+      no_data_s: 0,
     });
   });
 
@@ -123,6 +124,8 @@ describe.each(DB_KINDS)("alerts on %s", (kind) => {
       threshold: 90,
       message: expect.stringContaining("above 90"),
       timestamp: expect.stringMatching(/Z$/),
+      status: "firing",
+      reason: "threshold",
     });
   });
 
@@ -145,6 +148,9 @@ describe.each(DB_KINDS)("alerts on %s", (kind) => {
       created_at: expect.stringMatching(/Z$/),
       acknowledged_at: null,
       acknowledged_by: null,
+      status: "firing",
+      reason: "threshold",
+      open: true,
     });
   });
 

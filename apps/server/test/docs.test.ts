@@ -94,6 +94,8 @@ describe("/asyncapi.json", () => {
         "threshold",
         "message",
         "timestamp",
+        "status",
+        "reason",
       ].sort(),
     );
   });

@@ -77,6 +77,24 @@ describe("answers", () => {
     const events = await get(`${d}/alerts`);
     expect(events.length).toBeGreaterThan(0);
     for (const event of events) rest.alertEvent.strict().parse(event);
+    for (const e of await get(`/api/v1/alert-rules/${rule.id}/events`)) rest.alertEvent.strict().parse(e);
+    for (const s of await get(`${d}/alert-states`)) rest.alertRuleState.strict().parse(s);
+    const cp = rest.contactPoint.strict().parse(
+      await send("POST", `${d}/contact-points`, {
+        name: "hook",
+        type: "webhook",
+        settings: { url: "http://hooks.invalid/hook", secret: "k", timeout_ms: 500 },
+      }),
+    );
+    rest.contactPoint
+      .strict()
+      .parse(await send("PATCH", `/api/v1/contact-points/${cp.id}`, { group_wait_ms: 10 }));
+    for (const c of await get(`${d}/contact-points`)) rest.contactPoint.strict().parse(c);
+    rest.testAnswer.strict().parse(await send("POST", `/api/v1/contact-points/${cp.id}/test`, {}));
+    for (const x of await get(`/api/v1/contact-points/${cp.id}/deliveries`)) rest.delivery.strict().parse(x);
+    const ends_at = new Date(Date.now() + 60_000).toISOString();
+    rest.silence.strict().parse(await send("POST", `${d}/silences`, { rule_id: rule.id, ends_at }));
+    for (const x of await get(`${d}/silences`)) rest.silence.strict().parse(x);
   });
 });
 

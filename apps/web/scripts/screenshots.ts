@@ -1,6 +1,10 @@
 // Produces docs/screenshots/dashboard-{dark,light}.png: a real server, a "Production" dashboard
 // with five minutes of backfilled history and a live feed while the page is open, in Chromium,
-// once per theme.   npx tsx apps/web/scripts/screenshots.ts
+// once per theme; and notifications-dark.png, its notifications panel with a webhook's delivery
+// log (a local receiver takes the deliveries).   npx tsx apps/web/scripts/screenshots.ts
+import { once } from "node:events";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { ensureWebBuilt, ingest, login, openBrowser, restSession, startServer } from "../test/e2e.ts";
 
@@ -72,7 +76,10 @@ const SPECS: Spec[] = [
 ];
 
 ensureWebBuilt();
-const server = await startServer();
+const receiver = http.createServer((req, res) => req.resume().on("end", () => res.end("ok")));
+receiver.listen(0, "127.0.0.1");
+await once(receiver, "listening");
+const server = await startServer({ PULSEBOARD_ALERT_ALLOW_PRIVATE: "1" });
 const browser = await openBrowser({ viewport: { width: 1440, height: 900 } });
 let feeding = true;
 try {
@@ -138,6 +145,11 @@ try {
     duration_s: 2,
     hysteresis: 0.5,
   });
+  await call("POST", `/api/v1/dashboards/${dashboard.id}/contact-points`, {
+    name: "on-call webhook",
+    type: "webhook",
+    settings: { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/pulseboard`, secret: "s" },
+  });
   const feed = (async () => {
     let i = 0;
     while (feeding) {
@@ -152,12 +164,12 @@ try {
   if (SHOW_RANGE) await page.getByRole("button", { name: SHOW_RANGE, exact: true }).click();
   scriptStart = Date.now();
   // Someone acknowledges the first firing alert from the panel; the second one is left open.
-  const alerts = page.getByTestId("alerts");
+  const alerts = page.locator('[data-widget-id="alerts"]');
   await alerts
     .getByRole("button", { name: "Acknowledge temperature alert" })
     .first()
     .click({ timeout: 20_000 });
-  await alerts.getByTestId("acknowledged").waitFor();
+  await alerts.getByTestId("acknowledged").first().waitFor();
   await alerts.locator(".alert-item.resolved").first().waitFor({ timeout: 20_000 });
   await alerts
     .getByRole("button", { name: "Acknowledge temperature alert" })
@@ -173,10 +185,20 @@ try {
     await page.screenshot({ path, fullPage: true });
     console.log(`wrote ${path}`);
   }
+  await page.getByTestId("theme-toggle").click(); // back to dark
+  await page.getByRole("button", { name: "Notifications" }).click();
+  const panel = page.getByTestId("notifications-panel");
+  await panel.getByRole("button", { name: "Delivery log" }).click();
+  await panel.locator(".delivery-log li.ok").first().waitFor();
+  await page.waitForTimeout(500);
+  const path = `${OUT}/notifications-dark.png`;
+  await panel.screenshot({ path });
+  console.log(`wrote ${path}`);
   feeding = false;
   await feed;
 } finally {
   feeding = false;
   await browser.close();
   await server.destroy();
+  receiver.close();
 }

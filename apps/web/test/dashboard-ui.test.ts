@@ -383,7 +383,10 @@ describe("alerts panel", () => {
       { metric_id: metric, value: -2000, timestamp: nextTimestamp() },
     ]);
     const page = await openDashboard();
-    const row = page.getByTestId("alerts").locator(".alert-item.firing", { hasText: "is below -1,000 ms" });
+    // acknowledged on the rule's current state, listed above the history
+    const row = page
+      .getByTestId("alert-states")
+      .locator(".alert-state.firing", { hasText: "below -1,000 ms" });
     await row.waitFor({ timeout: 10_000 });
     await row.getByRole("button", { name: "Acknowledge metric_01 alert" }).click();
     await expect(row.getByTestId("acknowledged").textContent()).resolves.toMatch(

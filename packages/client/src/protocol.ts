@@ -23,6 +23,18 @@ export const isoTimestamp = z.iso.datetime({ offset: true });
 export const metricType = z.enum(["counter", "gauge", "histogram"]);
 /** An alert event's state, on the wire (`alert`) and over REST (alert events). */
 export const alertState = z.enum(["firing", "resolved"]);
+/** A rule's one current status; `firing` and `no_data` are the ones that notify and can be acknowledged. */
+export const alertStatus = z.enum(["ok", "pending", "firing", "no_data"]);
+/** Why an alert event happened: the value crossed the threshold, the metric went silent or spoke
+ * again, or the rule was edited, disabled or deleted (which closes its open event). */
+export const alertReason = z.enum([
+  "threshold",
+  "no_data",
+  "data_returned",
+  "rule_changed",
+  "rule_disabled",
+  "rule_deleted",
+]);
 
 export const point = z.object({ value: metricValue, timestamp: isoTimestamp });
 
@@ -145,6 +157,9 @@ export const alertMessage = z.object({
     threshold: z.number(),
     message: z.string(),
     timestamp: isoTimestamp,
+    /** The rule's status after this event (optional: older servers leave it out). */
+    status: alertStatus.optional(),
+    reason: alertReason.optional(),
   }),
 });
 export const resumedMessage = z.object({

@@ -4,9 +4,18 @@
 // answers it builds with the inferred types; the UI infers its types from the same definitions.
 // Like protocol.ts it depends on nothing but Zod (browser-safe).
 import { z } from "zod";
-import { alertState, isoTimestamp, metricId, metricType, metricValue } from "./protocol.ts";
+import {
+  alertReason,
+  alertState,
+  alertStatus,
+  isoTimestamp,
+  metricId,
+  metricType,
+  metricValue,
+} from "./protocol.ts";
 
-export { alertState };
+export * from "./rest-alerting.ts";
+export { alertReason, alertState, alertStatus };
 
 const id = z.number().int().positive();
 // Zod 4 already refuses ±Infinity in z.number(); the refinement states the rule where it matters.
@@ -138,6 +147,11 @@ export const alertEvent = z.object({
   acknowledged_at: isoTimestamp.nullable(),
   /** the user id of whoever acknowledged first */
   acknowledged_by: id.nullable(),
+  /** the status this event put its rule in */
+  status: alertStatus,
+  reason: alertReason,
+  /** the rule's current firing / no_data event: the only one that can be acknowledged */
+  open: z.boolean(),
 });
 export const alertRule = z.object({
   id,
@@ -148,8 +162,11 @@ export const alertRule = z.object({
   duration_s: z.number().int().min(0).max(604_800),
   hysteresis: z.number().min(0).refine(Number.isFinite, "must be a finite number"),
   enabled: z.boolean(),
+  /** Seconds without a point before the rule goes to no_data (0: never). */
+  no_data_s: z.number().int().min(0).max(604_800),
 });
-/** `POST /dashboards/:id/alert-rules`; the server fills `duration_s` 0, `hysteresis` 0, `enabled` true. */
+/** `POST /dashboards/:id/alert-rules`; the server fills `duration_s` 0, `hysteresis` 0, `enabled` true,
+ * `no_data_s` 0. */
 export const createAlertRuleBody = z.strictObject({
   metric_id: metricId,
   condition: alertCondition,
@@ -157,10 +174,18 @@ export const createAlertRuleBody = z.strictObject({
   duration_s: alertRule.shape.duration_s.optional(),
   hysteresis: alertRule.shape.hysteresis.optional(),
   enabled: z.boolean().optional(),
+  no_data_s: alertRule.shape.no_data_s.optional(),
 });
 /** `PATCH /alert-rules/:id`: any non-empty subset of the rule but its metric. */
 export const patchAlertRuleBody = alertRule
-  .pick({ condition: true, threshold: true, duration_s: true, hysteresis: true, enabled: true })
+  .pick({
+    condition: true,
+    threshold: true,
+    duration_s: true,
+    hysteresis: true,
+    enabled: true,
+    no_data_s: true,
+  })
   .strict()
   .partial()
   .refine((body) => Object.keys(body).length > 0, "at least one field is required");
@@ -216,6 +241,8 @@ export type ChartKind = z.infer<typeof chartKind>;
 export type Widget = z.infer<typeof widget>;
 export type Layout = z.infer<typeof layout>;
 export type AlertState = z.infer<typeof alertState>;
+export type AlertStatus = z.infer<typeof alertStatus>;
+export type AlertReason = z.infer<typeof alertReason>;
 export type AlertCondition = z.infer<typeof alertCondition>;
 export type AlertEvent = z.infer<typeof alertEvent>;
 export type AlertRule = z.infer<typeof alertRule>;

@@ -7,7 +7,12 @@
 //   - it must stay breached continuously for `duration_s` (point time) before the alert fires;
 //     0 fires on the first breaching point;
 //   - once firing it resolves only when value < threshold - hysteresis, so a value wobbling
-//     around the threshold does not flap between firing and resolved.
+//     around the threshold does not flap between firing and resolved;
+//   - with `no_data_s` > 0, a metric silent for that long puts the rule in no_data (whatever it
+//     was); the next point leaves no_data and is then evaluated from a clean state.
+//
+// One status per rule, derived from the state: firing, no_data, pending (breached, waiting for
+// duration_s) or ok.
 import type { AlertCondition } from "./schema.ts";
 
 export interface RuleSpec {
@@ -15,7 +20,11 @@ export interface RuleSpec {
   threshold: number;
   duration_s: number;
   hysteresis: number;
+  /** Seconds without a point before the rule goes to no_data; 0 never does. */
+  no_data_s?: number;
 }
+
+export type RuleStatus = "ok" | "pending" | "firing" | "no_data";
 
 /** Per-rule evaluation state; mutated in place (one object per rule, none per point). */
 export interface RuleState {
@@ -25,6 +34,8 @@ export interface RuleState {
   /** Point time (ms) and value of the newest point evaluated; older points are ignored. */
   lastAt: number | null;
   lastValue: number | null;
+  /** The metric has been silent longer than no_data_s. */
+  noData: boolean;
 }
 
 export interface Transition {
@@ -35,7 +46,38 @@ export interface Transition {
 }
 
 export function initialState(firing = false): RuleState {
-  return { firing, pendingSince: null, lastAt: null, lastValue: null };
+  return { firing, pendingSince: null, lastAt: null, lastValue: null, noData: false };
+}
+
+export function statusOf(state: RuleState): RuleStatus {
+  if (state.firing) return "firing";
+  if (state.noData) return "no_data";
+  return state.pendingSince === null ? "ok" : "pending";
+}
+
+/**
+ * Called when `silentSinceMs` (wall time of the newest point received, or the rule's creation)
+ * is more than no_data_s before `now`: the rule goes to no_data. Returns whether it changed.
+ */
+export function evaluateSilence(
+  rule: RuleSpec,
+  state: RuleState,
+  silentSinceMs: number,
+  now: number,
+): boolean {
+  const limit = rule.no_data_s ?? 0;
+  if (limit <= 0 || state.noData || now - silentSinceMs < limit * 1000) return false;
+  state.noData = true;
+  state.firing = false;
+  state.pendingSince = null;
+  return true;
+}
+
+/** A point arrived while in no_data: leave it (the point is then evaluated normally). */
+export function leaveNoData(state: RuleState): boolean {
+  if (!state.noData) return false;
+  state.noData = false;
+  return true;
 }
 
 export function isBreached(rule: RuleSpec, value: number): boolean {

@@ -1,14 +1,16 @@
 // Owns the alerting REST API (docs/API.md "Alerts"): rules per dashboard (editors create, change
-// and delete them; members read them) and events (any member lists and acknowledges them).
+// and delete them; members read them), their current states, and events (any member lists them and
+// acknowledges the open one).
 
-import { alertEventsQuery } from "@pulseboard/client/rest";
+import { alertEventsQuery, deliveriesQuery } from "@pulseboard/client/rest";
 import type { FastifyInstance } from "fastify";
 import { dashboardAccess, idParam, noContent, parse, requireUser } from "../api/http.ts";
 import type { AppContext } from "../context.ts";
-import { NotFoundError, ValidationError } from "../errors.ts";
+import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import { requireRole } from "../model/access.ts";
 import { createRuleBody, patchRuleBody, publicRule } from "./schema.ts";
 import type { AlertService } from "./service.ts";
+import { listStates } from "./states.ts";
 import {
   type AlertDb,
   acknowledge,
@@ -18,6 +20,7 @@ import {
   insertRule,
   listEvents,
   listRules,
+  ruleEvents,
   updateRule,
 } from "./store.ts";
 
@@ -69,7 +72,15 @@ export function registerAlertRoutes(
     const { userId } = requireUser(request);
     const rule = await ruleFor(userId, idParam(request, "id", "Alert rule"), "editor");
     const body = parse(patchRuleBody, request.body, "body");
-    const updated = await updateRule(db, rule.id, body);
+    // A different rule from now on: its open event is closed (rather than left "firing: above 1"
+    // next to the new rule's states), and it is evaluated afresh.
+    const changed = (["condition", "threshold", "duration_s", "hysteresis", "no_data_s"] as const).some(
+      (k) => body[k] !== undefined && body[k] !== rule[k],
+    );
+    const reason = body.enabled === false && rule.enabled ? "rule_disabled" : changed ? "rule_changed" : null;
+    // On the evaluation queue, so no batch sees the new rule with the old state.
+    if (reason) await service.supersede(rule.id, reason, { before: () => updateRule(db, rule.id, body) });
+    const updated = reason ? await getRule(db, rule.id) : await updateRule(db, rule.id, body);
     if (!updated) throw new NotFoundError("Alert rule");
     service.ruleChanged(rule.metric_id, rule.id);
     return publicRule(updated);
@@ -78,9 +89,21 @@ export function registerAlertRoutes(
   app.delete("/api/v1/alert-rules/:id", async (request, reply) => {
     const { userId } = requireUser(request);
     const rule = await ruleFor(userId, idParam(request, "id", "Alert rule"), "editor");
-    await deleteRule(db, rule.id);
+    await service.supersede(rule.id, "rule_deleted", { after: () => deleteRule(db, rule.id) });
     service.ruleChanged(rule.metric_id, rule.id);
     return noContent(reply);
+  });
+
+  app.get("/api/v1/dashboards/:id/alert-states", async (request) => {
+    const { dashboardId } = await dashboardAccess(ctx.db, request, "viewer");
+    return listStates(db, dashboardId, Date.now());
+  });
+
+  app.get("/api/v1/alert-rules/:id/events", async (request) => {
+    const { userId } = requireUser(request);
+    const rule = await ruleFor(userId, idParam(request, "id", "Alert rule"), "viewer");
+    const q = parse(deliveriesQuery, request.query, "query");
+    return ruleEvents(db, rule.id, q.limit);
   });
 
   app.get("/api/v1/dashboards/:id/alerts", async (request) => {
@@ -105,7 +128,7 @@ export function registerAlertRoutes(
       throw error;
     }
     const acked = await acknowledge(db, id, userId);
-    if (!acked) throw new NotFoundError("Alert");
+    if (!acked) throw new ConflictError("This alert is no longer open: acknowledge the rule's current state");
     return acked;
   });
 }

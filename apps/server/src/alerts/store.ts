@@ -1,54 +1,12 @@
-// Owns alert persistence: the alerting tables as Kysely sees them (added to the server's schema with
-// `withTables`, so the core schema file stays the core's) and every query on them.
-import type { Generated, Kysely, Selectable } from "kysely";
-import type { Database, Db } from "../db/schema.ts";
-import type { RuleState } from "./engine.ts";
-import type {
-  AlertCondition,
-  AlertEvent,
-  AlertRule,
-  AlertState,
-  CreateRuleBody,
-  PatchRuleBody,
-} from "./schema.ts";
+// Owns alert persistence of rules, states and events: every query on them (the tables themselves
+// are declared in tables.ts).
+import type { Selectable } from "kysely";
+import type { Db } from "../db/schema.ts";
+import { type RuleState, statusOf } from "./engine.ts";
+import type { AlertEvent, AlertRule, AlertState, CreateRuleBody, PatchRuleBody } from "./schema.ts";
+import type { AlertDb, AlertEventsTable, AlertRulesTable, AlertStateTable, AlertTables } from "./tables.ts";
 
-interface AlertRulesTable {
-  id: Generated<number>;
-  dashboard_id: number;
-  metric_id: number;
-  condition: AlertCondition;
-  threshold: number;
-  duration_s: number;
-  hysteresis: number;
-  enabled: number;
-  created_at: number;
-}
-interface AlertEventsTable {
-  id: Generated<number>;
-  rule_id: number;
-  dashboard_id: number;
-  metric_id: number;
-  state: AlertState;
-  value: number;
-  threshold: number;
-  message: string;
-  created_at: number;
-  acknowledged_at: number | null;
-  acknowledged_by: number | null;
-}
-interface AlertStateTable {
-  rule_id: number;
-  firing: number;
-  pending_since: number | null;
-  last_at: number | null;
-  last_value: number | null;
-}
-type AlertTables = {
-  alert_rules: AlertRulesTable;
-  alert_events: AlertEventsTable;
-  alert_state: AlertStateTable;
-};
-export type AlertDb = Kysely<Database & AlertTables>;
+export type { AlertDb } from "./tables.ts";
 
 export function alertDb(db: Db): AlertDb {
   return db.withTables<AlertTables>();
@@ -64,6 +22,8 @@ function toRule(row: Selectable<AlertRulesTable>): AlertRule {
     duration_s: Number(row.duration_s),
     hysteresis: Number(row.hysteresis),
     enabled: Number(row.enabled) === 1,
+    no_data_s: Number(row.no_data_s ?? 0),
+    created_at: Number(row.created_at),
   };
 }
 
@@ -80,6 +40,9 @@ export function toEvent(row: Selectable<AlertEventsTable>): AlertEvent {
     acknowledged_at:
       row.acknowledged_at === null ? null : new Date(Number(row.acknowledged_at)).toISOString(),
     acknowledged_by: row.acknowledged_by,
+    status: row.status === "pending" ? "ok" : (row.status ?? (row.state === "firing" ? "firing" : "ok")),
+    reason: row.reason ?? "threshold",
+    open: row.state === "firing" && row.closed_at === null,
   };
 }
 
@@ -120,12 +83,17 @@ export async function insertRule(db: AlertDb, dashboardId: number, body: CreateR
       duration_s: body.duration_s,
       hysteresis: body.hysteresis,
       enabled: body.enabled ? 1 : 0,
+      no_data_s: body.no_data_s,
       created_at: Date.now(),
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  // The state row exists from the start, so evaluators on several nodes always have a row to lock.
-  await db.insertInto("alert_state").values({ rule_id: row.id, firing: 0 }).execute();
+  // The state row exists from the start, so evaluators on several nodes always have a row to lock;
+  // silence is counted from the rule's creation until a first point arrives.
+  await db
+    .insertInto("alert_state")
+    .values({ rule_id: row.id, firing: 0, status: "ok", no_data: 0, last_seen_at: row.created_at })
+    .execute();
   return toRule(row);
 }
 
@@ -140,8 +108,6 @@ export async function updateRule(
     .set({ ...rest, ...(enabled === undefined ? {} : { enabled: enabled ? 1 : 0 }) })
     .where("id", "=", id)
     .execute();
-  // A changed condition starts a new "must hold for" window; a firing alert stays firing until cleared.
-  await db.updateTable("alert_state").set({ pending_since: null }).where("rule_id", "=", id).execute();
   return getRule(db, id);
 }
 
@@ -157,45 +123,120 @@ export async function lockStates(
   db: AlertDb,
   ruleIds: number[],
   lock: boolean,
-): Promise<Map<number, RuleState>> {
+): Promise<Map<number, StoredState>> {
   if (ruleIds.length === 0) return new Map();
   let q = db.selectFrom("alert_state").selectAll().where("rule_id", "in", ruleIds).orderBy("rule_id");
   if (lock) q = q.forUpdate();
   const rows = await q.execute();
-  return new Map(
-    rows.map((r) => [
-      r.rule_id,
-      {
-        firing: Number(r.firing) === 1,
-        pendingSince: r.pending_since === null ? null : Number(r.pending_since),
-        lastAt: r.last_at === null ? null : Number(r.last_at),
-        lastValue: r.last_value === null ? null : Number(r.last_value),
-      },
-    ]),
-  );
+  return new Map(rows.map((r) => [r.rule_id, toStoredState(r)]));
 }
 
-export async function saveState(db: AlertDb, ruleId: number, state: RuleState): Promise<void> {
-  const values = {
+/** A rule's evaluation state plus what the one-state-per-rule view keeps around it. */
+export type StoredState = RuleState & {
+  /** wall time (ms) the current status began */
+  since: number | null;
+  /** the open firing / no_data event */
+  eventId: number | null;
+  /** wall time (ms) of the newest point received (or the rule's creation) */
+  lastSeenAt: number | null;
+};
+
+export function toStoredState(r: Selectable<AlertStateTable>): StoredState {
+  const num = (v: number | null) => (v === null ? null : Number(v));
+  return {
+    firing: Number(r.firing) === 1,
+    pendingSince: num(r.pending_since),
+    lastAt: num(r.last_at),
+    lastValue: num(r.last_value),
+    noData: Number(r.no_data ?? 0) === 1,
+    since: num(r.since),
+    eventId: num(r.event_id),
+    lastSeenAt: num(r.last_seen_at),
+  };
+}
+
+export function blankState(lastSeenAt: number | null): StoredState {
+  return {
+    firing: false,
+    pendingSince: null,
+    lastAt: null,
+    lastValue: null,
+    noData: false,
+    since: null,
+    eventId: null,
+    lastSeenAt,
+  };
+}
+
+function stateRow(ruleId: number, state: StoredState) {
+  return {
+    rule_id: ruleId,
     firing: state.firing ? 1 : 0,
     pending_since: state.pendingSince,
     last_at: state.lastAt,
     last_value: state.lastValue,
+    no_data: state.noData ? 1 : 0,
+    status: statusOf(state),
+    since: state.since,
+    event_id: state.eventId,
+    last_seen_at: state.lastSeenAt,
   };
-  await db
-    .insertInto("alert_state")
-    .values({ rule_id: ruleId, ...values })
-    .onConflict((oc) => oc.column("rule_id").doUpdateSet(values))
-    .execute();
+}
+
+export async function saveState(db: AlertDb, ruleId: number, state: StoredState): Promise<void> {
+  await saveStates(db, [[ruleId, state]]);
+}
+
+/** Writes many states in one statement per STATE_CHUNK rows (a batch's changes, one round trip). */
+export async function saveStates(db: AlertDb, states: [number, StoredState][]): Promise<void> {
+  for (let i = 0; i < states.length; i += STATE_CHUNK) {
+    const rows = states.slice(i, i + STATE_CHUNK).map(([id, st]) => stateRow(id, st));
+    await db
+      .insertInto("alert_state")
+      .values(rows)
+      .onConflict((oc) =>
+        oc.column("rule_id").doUpdateSet((eb) => ({
+          firing: eb.ref("excluded.firing"),
+          pending_since: eb.ref("excluded.pending_since"),
+          last_at: eb.ref("excluded.last_at"),
+          last_value: eb.ref("excluded.last_value"),
+          no_data: eb.ref("excluded.no_data"),
+          status: eb.ref("excluded.status"),
+          since: eb.ref("excluded.since"),
+          event_id: eb.ref("excluded.event_id"),
+          last_seen_at: eb.ref("excluded.last_seen_at"),
+        })),
+      )
+      .execute();
+  }
+}
+
+/** 10 columns a row: well under SQLite's 32,766 bound parameters per statement. */
+const STATE_CHUNK = 500;
+
+/** Enabled rules of several metrics, by metric (one query). */
+export async function enabledRulesOf(db: AlertDb, metricIds: number[]): Promise<Map<number, AlertRule[]>> {
+  const out = new Map<number, AlertRule[]>(metricIds.map((id) => [id, []]));
+  for (let i = 0; i < metricIds.length; i += 1000) {
+    const rows = await db
+      .selectFrom("alert_rules")
+      .selectAll()
+      .where("metric_id", "in", metricIds.slice(i, i + 1000))
+      .where("enabled", "=", 1)
+      .orderBy("id")
+      .execute();
+    for (const row of rows) out.get(row.metric_id)?.push(toRule(row));
+  }
+  return out;
 }
 
 export async function insertEvent(
   db: AlertDb,
-  event: Omit<AlertEventsTable, "id" | "acknowledged_at" | "acknowledged_by">,
+  event: Omit<AlertEventsTable, "id" | "acknowledged_at" | "acknowledged_by" | "closed_at">,
 ): Promise<AlertEvent> {
   const row = await db
     .insertInto("alert_events")
-    .values({ ...event, acknowledged_at: null, acknowledged_by: null })
+    .values({ ...event, acknowledged_at: null, acknowledged_by: null, closed_at: null })
     .returningAll()
     .executeTakeFirstOrThrow();
   return toEvent(row);
@@ -217,8 +258,36 @@ export async function getEvent(db: AlertDb, id: number) {
   return db.selectFrom("alert_events").selectAll().where("id", "=", id).executeTakeFirst();
 }
 
-/** Acknowledges once: a second ack keeps the first time and user. */
+/** Closes a rule's open event (a later event resolved or superseded it). */
+export async function closeEvent(db: AlertDb, id: number, at: number): Promise<void> {
+  await db.updateTable("alert_events").set({ closed_at: at }).where("id", "=", id).execute();
+}
+
+/** Events of one rule, newest first (its history). */
+export async function ruleEvents(db: AlertDb, ruleId: number, limit: number): Promise<AlertEvent[]> {
+  const rows = await db
+    .selectFrom("alert_events")
+    .selectAll()
+    .where("rule_id", "=", ruleId)
+    .orderBy("id", "desc")
+    .limit(limit)
+    .execute();
+  return rows.map(toEvent);
+}
+
+/**
+ * Acknowledges once: a second ack keeps the first time and user. Only the open event (the rule's
+ * current firing / no_data state) can be acknowledged; undefined otherwise.
+ */
 export async function acknowledge(db: AlertDb, id: number, userId: number): Promise<AlertEvent | undefined> {
+  const open = await db
+    .selectFrom("alert_events")
+    .select("id")
+    .where("id", "=", id)
+    .where("state", "=", "firing")
+    .where("closed_at", "is", null)
+    .executeTakeFirst();
+  if (!open) return undefined;
   await db
     .updateTable("alert_events")
     .set({ acknowledged_at: Date.now(), acknowledged_by: userId })

@@ -32,6 +32,7 @@ import type {
   ValuesQuery,
   Widget,
 } from "@pulseboard/client/rest";
+import { alertingApi } from "./alerting.ts";
 import { ApiError, type ErrorDetail } from "./errors.ts";
 
 const BASE = "/api/v1";
@@ -42,7 +43,7 @@ export function setCsrfToken(token: string | null) {
   csrfToken = token;
 }
 
-type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: "application/json" };
@@ -116,6 +117,7 @@ export const api = {
   patchAlertRule: (ruleId: number, body: PatchAlertRuleBody) =>
     request<AlertRule>("PATCH", `/alert-rules/${ruleId}`, body),
   deleteAlertRule: (ruleId: number) => request<void>("DELETE", `/alert-rules/${ruleId}`),
+  ...alertingApi(request),
   tokens: () => request<ApiToken[]>("GET", "/tokens"),
   createToken: (name: string) =>
     request<CreateTokenAnswer>("POST", "/tokens", { name } satisfies CreateTokenBody),

@@ -23,9 +23,21 @@ type Props = {
   theme: string;
   /** accessible description of the chart, e.g. "requests over the last 5 minutes" */
   ariaLabel: string;
+  /** overlays (threshold lines); read when the plot is built */
+  plugins?: uPlot.Plugin[];
 };
 
-export function TimeChart({ store, metricIds, labels, kind, unit, window, theme, ariaLabel }: Props) {
+export function TimeChart({
+  store,
+  metricIds,
+  labels,
+  kind,
+  unit,
+  window,
+  theme,
+  ariaLabel,
+  plugins,
+}: Props) {
   const host = useRef<HTMLDivElement>(null);
   const windowRef = useRef(window);
   const redraw = useRef<(() => void) | null>(null);
@@ -37,7 +49,10 @@ export function TimeChart({ store, metricIds, labels, kind, unit, window, theme,
     if (!el) return;
     const palette = readPalette();
     const ids = key.split(",").map(Number);
-    const opts = chartOptions(palette, labels, kind, unit, el, () => xRange(windowRef.current));
+    const opts = {
+      ...chartOptions(palette, labels, kind, unit, el, () => xRange(windowRef.current)),
+      plugins: plugins ?? [],
+    };
     const chart = new uPlot(opts, emptyData(ids.length), el);
     const draw = () => {
       noteSetData(chart);

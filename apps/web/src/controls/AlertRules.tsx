@@ -5,6 +5,7 @@ import type { AlertCondition, AlertRule, Metric } from "@pulseboard/client/rest"
 import { type FormEvent, type ReactNode, useEffect, useState } from "react";
 import { describeError } from "../api/errors.ts";
 import { api } from "../api/http.ts";
+import { RULES_CHANGED_EVENT } from "../live/alert-states.ts";
 import { formatValue } from "../widgets/types.ts";
 import { ConditionOptions } from "./options.tsx";
 import { OutcomeText, useOutcome } from "./outcome.tsx";
@@ -14,17 +15,26 @@ type Draft = {
   threshold: string;
   duration_s: string;
   hysteresis: string;
+  no_data_s: string;
   enabled: boolean;
 };
 type Values = Omit<AlertRule, "id" | "metric_id">;
 
-const BLANK: Draft = { condition: "above", threshold: "", duration_s: "0", hysteresis: "0", enabled: true };
+const BLANK: Draft = {
+  condition: "above",
+  threshold: "",
+  duration_s: "0",
+  hysteresis: "0",
+  no_data_s: "0",
+  enabled: true,
+};
 
 const draftOf = (r: AlertRule): Draft => ({
   condition: r.condition,
   threshold: String(r.threshold),
   duration_s: String(r.duration_s),
   hysteresis: String(r.hysteresis),
+  no_data_s: String(r.no_data_s ?? 0),
   enabled: r.enabled,
 });
 
@@ -37,6 +47,7 @@ const valuesOf = (d: Draft): Values => ({
   threshold: toNumber(d.threshold),
   duration_s: toNumber(d.duration_s),
   hysteresis: toNumber(d.hysteresis),
+  no_data_s: toNumber(d.no_data_s),
   enabled: d.enabled,
 });
 
@@ -72,14 +83,21 @@ export function AlertRules({
 
   const replace = (rule: AlertRule) =>
     setRules((list) => (list ?? []).map((r) => (r.id === rule.id ? rule : r)));
+  // Threshold lines and states on the page follow a change at once.
+  const changed = () => window.dispatchEvent(new Event(RULES_CHANGED_EVENT));
   const create = async (values: Values) => {
     const rule = await api.createAlertRule(dashboardId, { metric_id: metric.id, ...values });
     setRules((list) => [...(list ?? []), rule]);
+    changed();
   };
-  const update = async (id: number, values: Partial<Values>) => replace(await api.patchAlertRule(id, values));
+  const update = async (id: number, values: Partial<Values>) => {
+    replace(await api.patchAlertRule(id, values));
+    changed();
+  };
   const remove = async (id: number) => {
     await api.deleteAlertRule(id);
     setRules((list) => (list ?? []).filter((r) => r.id !== id));
+    changed();
   };
 
   return (
@@ -208,6 +226,14 @@ function RuleForm(props: {
         value={draft.hysteresis}
         onChange={(hysteresis) => set({ hysteresis })}
       />
+      <span className="muted">, no data after</span>
+      <NumberField
+        label="No data after seconds"
+        short
+        value={draft.no_data_s}
+        onChange={(no_data_s) => set({ no_data_s })}
+      />
+      <span className="muted">s</span>
       <label>
         <input type="checkbox" checked={draft.enabled} onChange={(e) => void toggle(e.target.checked)} />
         Enabled

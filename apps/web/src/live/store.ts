@@ -7,7 +7,12 @@ import type { Alert, MetricInfo } from "@pulseboard/client";
 import { SeriesRing } from "./ring.ts";
 
 /** A live `alert` frame or a stored event (REST), with who acknowledged it once known. */
-export type AlertItem = Alert & { acknowledged_at?: string | null; acknowledged_by?: number | null };
+export type AlertItem = Alert & {
+  acknowledged_at?: string | null;
+  acknowledged_by?: number | null;
+  /** REST events say whether they are their rule's open event */
+  open?: boolean;
+};
 
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed" | "denied";
 export type ActivityItem =

@@ -10,20 +10,24 @@ import type {
   StoredPoint,
   Widget,
 } from "@pulseboard/client/rest";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import { describeError } from "../api/errors.ts";
 import { api, exportUrl } from "../api/http.ts";
+import { restoreFavicon, setFiringFavicon } from "../app/favicon.ts";
 import { navigate } from "../app/router.ts";
 import { useSession } from "../app/session.tsx";
 import { TopBar } from "../app/TopBar.tsx";
 import type { TimeWindow } from "../charts/window.ts";
 import { AddWidget } from "../controls/AddWidget.tsx";
+import { AlertToasts } from "../controls/AlertToasts.tsx";
 import { DashboardSettings } from "../controls/DashboardSettings.tsx";
 import { MetricSettings } from "../controls/MetricSettings.tsx";
 import { NewMetric } from "../controls/NewMetric.tsx";
+import { NotificationsPanel } from "../controls/NotificationsPanel.tsx";
 import { Playback } from "../controls/Playback.tsx";
 import { SharePanel } from "../controls/SharePanel.tsx";
 import { LIVE_SECONDS, type RangeChoice, TimeRange } from "../controls/TimeRange.tsx";
+import { alertStatesFor } from "../live/alert-states.ts";
 import { DashboardConnection } from "../live/connection.ts";
 import { LiveStore } from "../live/store.ts";
 import { defaultLayout, newWidgetId, WIDGETS } from "../widgets/catalog.ts";
@@ -42,12 +46,15 @@ export function DashboardPage({ id }: { id: number }) {
   const [editing, setEditing] = useState(false);
   const [sharing, setSharing] = useState(false);
   const [configuring, setConfiguring] = useState(false);
+  const [notifying, setNotifying] = useState(false);
   const [settingsFor, setSettingsFor] = useState<number | null>(null);
   const [paused, setPaused] = useState(false);
   const [range, setRange] = useState<RangeChoice>({ kind: "5m" });
   const [history, setHistory] = useState<Map<number, StoredPoint[]> | null>(null);
   const [store] = useState(() => new LiveStore());
   const connection = useRef<DashboardConnection | null>(null);
+  const alertStates = useMemo(() => alertStatesFor(store, id), [store, id]);
+  const firing = useSyncExternalStore(alertStates.subscribe, () => alertStates.getSnapshot().firing);
 
   useEffect(() => {
     let cancelled = false;
@@ -103,15 +110,21 @@ export function DashboardPage({ id }: { id: number }) {
     });
   }, [store]);
 
-  // The tab's title follows the name; the other pages do not set one, so leaving restores it.
+  // The tab's title follows the name (and the number of rules firing, as does the favicon); the
+  // other pages do not set one, so leaving restores it.
   const name = dashboard?.name;
   useEffect(() => {
     if (name === undefined) return;
-    document.title = `${name} · Pulseboard`;
+    document.title = `${firing > 0 ? `(${firing}) ` : ""}${name} · Pulseboard`;
     return () => {
       document.title = "Pulseboard";
     };
-  }, [name]);
+  }, [name, firing]);
+  useEffect(() => {
+    if (firing > 0) setFiringFavicon(firing);
+    else restoreFavicon();
+  }, [firing]);
+  useEffect(() => () => restoreFavicon(), []);
 
   // History for the chosen range; live points keep flowing in and are merged, not lost. Keyed by
   // the ids alone: a renamed metric keeps its history.
@@ -295,6 +308,11 @@ export function DashboardPage({ id }: { id: number }) {
             {editing ? "Done" : "Edit layout"}
           </button>
         )}
+        {canEdit && (
+          <button type="button" aria-pressed={notifying} onClick={() => setNotifying(!notifying)}>
+            Notifications
+          </button>
+        )}
         {dashboard?.role === "owner" && (
           <button type="button" aria-pressed={sharing} onClick={() => setSharing(!sharing)}>
             Share
@@ -308,6 +326,14 @@ export function DashboardPage({ id }: { id: number }) {
       </div>
       <AccessNotice store={store} />
       {sharing && <SharePanel dashboardId={id} onClose={() => setSharing(false)} />}
+      {notifying && dashboard && (
+        <NotificationsPanel
+          dashboardId={id}
+          metrics={dashboard.metrics}
+          onClose={() => setNotifying(false)}
+        />
+      )}
+      <AlertToasts states={alertStates} metrics={dashboard?.metrics ?? []} />
       {configuring && dashboard && (
         <DashboardSettings
           dashboard={dashboard}

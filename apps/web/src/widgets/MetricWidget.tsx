@@ -1,16 +1,25 @@
 // Metric card: current value and unit (written straight into the DOM once per frame) over a live
 // chart — a line/area/bars time chart, or the value distribution for a histogram metric.
-import { useEffect, useRef } from "react";
+import { useEffect, useMemo, useRef } from "react";
 import { DistributionChart } from "../charts/DistributionChart.tsx";
 import { TimeChart } from "../charts/TimeChart.tsx";
+import { thresholdPlugin } from "../charts/thresholds.ts";
+import { alertStatesFor } from "../live/alert-states.ts";
 import { noteMetricCardRender } from "../live/perf.ts";
+import { AlertStatusBadge } from "./AlertStatusBadge.tsx";
 import { formatValue, type WidgetProps } from "./types.ts";
 
-export function MetricWidget({ widget, store, metrics, window, theme }: WidgetProps) {
+export function MetricWidget({ widget, store, metrics, window, theme, dashboardId }: WidgetProps) {
   noteMetricCardRender();
   const metric = metrics.find((m) => m.id === widget.metric_id);
   const valueRef = useRef<HTMLSpanElement>(null);
   const unit = metric?.unit ?? "";
+  const metricId = metric?.id;
+  const states = alertStatesFor(store, dashboardId);
+  const plugins = useMemo(
+    () => (metricId === undefined ? [] : [thresholdPlugin(states, metricId)]),
+    [states, metricId],
+  );
 
   useEffect(() => {
     if (!metric) return;
@@ -39,6 +48,7 @@ export function MetricWidget({ widget, store, metrics, window, theme }: WidgetPr
           –
         </span>
         <span className={`badge type-${metric.type}`}>{metric.type}</span>
+        <AlertStatusBadge states={states} metricId={metric.id} />
       </div>
       {metric.type === "histogram" && kind === "bars" ? (
         <DistributionChart
@@ -59,6 +69,7 @@ export function MetricWidget({ widget, store, metrics, window, theme }: WidgetPr
           window={window}
           theme={theme}
           ariaLabel={label}
+          plugins={plugins}
         />
       )}
     </div>

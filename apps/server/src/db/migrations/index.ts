@@ -3,6 +3,7 @@
 // append it here; names sort lexically, so keep the numeric prefix.
 import type { Kysely, Migration, MigrationProvider } from "kysely";
 import { alertsMigration } from "../../alerts/migration.ts";
+import { alertNotificationsMigration } from "../../alerts/notify-migration.ts";
 import type { DbKind } from "../schema.ts";
 import { initial } from "./001_initial.ts";
 import { loginFailures } from "./003_login_failures.ts";
@@ -15,7 +16,13 @@ export type PbMigration = {
   up(db: Kysely<any>, kind: DbKind): Promise<void>;
 };
 
-export const migrations: PbMigration[] = [initial, alertsMigration, loginFailures, seriesStorage];
+export const migrations: PbMigration[] = [
+  initial,
+  alertsMigration,
+  loginFailures,
+  seriesStorage,
+  alertNotificationsMigration,
+];
 
 export function migrationProvider(kind: DbKind, list: PbMigration[] = migrations): MigrationProvider {
   return {
