@@ -4,6 +4,7 @@
 import fastifyCookie from "@fastify/cookie";
 import { type ChannelLayer, createChannelsServer } from "@pulseboard/channels";
 import Fastify, { type FastifyInstance } from "fastify";
+import type { Redis } from "ioredis";
 import { alertsPlugin } from "./alerts/index.ts";
 import { registerAuth } from "./api/auth.ts";
 import { registerDashboards } from "./api/dashboards.ts";
@@ -24,6 +25,7 @@ import type { Db, DbKind } from "./db/schema.ts";
 import { docsPlugin } from "./docs/index.ts";
 import { fromFrameworkError } from "./errors.ts";
 import { dashboardGroup, type GroupSender } from "./fanout.ts";
+import { guard as buildGuard, registerRateLimits } from "./guard/index.ts";
 import { parseJsonBody } from "./json-body.ts";
 import { registerWeb } from "./web.ts";
 import { type DashboardChannels, dashboardConsumer } from "./ws/dashboard-consumer.ts";
@@ -38,6 +40,8 @@ export type BuildOptions = {
   migrations?: PbMigration[];
   /** Routes of other modules (e.g. cluster health), registered with the same context. */
   plugins?: Array<(app: FastifyInstance, ctx: AppContext) => void | Promise<void>>;
+  /** The cluster's Redis: REST rate limits are counted there, one limit for every node. */
+  redis?: Redis;
 };
 
 export type PulseboardApp = {
@@ -49,22 +53,14 @@ export type PulseboardApp = {
   close(): Promise<void>;
 };
 
-function allowedOrigin(config: Config) {
-  const extra = new Set(config.allowedOrigins);
-  // Browsers send Origin on WebSocket handshakes: only our own host (or configured ones) may
-  // use a visitor's session cookie.
-  return (origin: string, req: { headers: Record<string, string | string[] | undefined> }) => {
-    if (extra.has(origin)) return true;
-    try {
-      return new URL(origin).host === req.headers.host;
-    } catch {
-      return false;
-    }
-  };
-}
-
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<PulseboardApp> {
+  // Host allow-list, HTTP timeouts and socket caps, WebSocket admission (guard/).
+  const guard = buildGuard(config, () => {
+    const address = app.server.address();
+    return typeof address === "object" && address ? address.port : undefined;
+  });
   const app = Fastify({
+    serverFactory: guard.server.factory,
     logger: { level: config.logLevel },
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
@@ -106,13 +102,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const channels: DashboardChannels = createChannelsServer({
     consumers: [consumer],
     ...(options.layer ? { layer: options.layer } : {}),
-    allowedOrigins: allowedOrigin(config),
+    ...guard.channelOptions,
     maxBufferedBytes: config.maxBufferedBytes,
     slowConsumerGraceMs: config.slowConsumerGraceMs,
     logger: app.log,
   });
   server = channels;
-  channels.attach(app.server);
+  const detachUpgrades = guard.attachUpgrades(app.server, (req, socket, head) =>
+    channels.handleUpgrade(req, socket, head),
+  );
 
   await app.register(fastifyCookie);
   app.removeContentTypeParser("application/json");
@@ -131,6 +129,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       (await authenticate(handle.db, { cookie: request.cookies[SESSION_COOKIE], authorization: auth })) ??
       null;
   });
+  // After the hook above: limits are keyed by the authenticated caller.
+  await registerRateLimits(app, config, options.redis);
   app.setErrorHandler((error, request, reply) => {
     const e = fromFrameworkError(error);
     if (e.status >= 500) request.log.error({ err: error }, "request failed");
@@ -168,6 +168,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       closed ??= (async () => {
         closing = true;
         clearInterval(sweeper);
+        detachUpgrades();
         await channels.close();
         await app.close();
         await handle.close();

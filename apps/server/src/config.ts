@@ -38,6 +38,33 @@ export type Config = {
   maxBufferedBytes: number;
   /** How long a client may stay behind before it is closed with 4008. */
   slowConsumerGraceMs: number;
+  // Abuse limits (guard/, issue 15): every one can be changed; 0 switches a cap off.
+  /** The URL people open (behind a proxy: the proxy's); its host is allowed by default. */
+  publicUrl: string | undefined;
+  /** Host names this server answers to (Host header and WebSocket Origin); see guard/hosts.ts. */
+  allowedHosts: string[];
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  idleTimeoutMs: number;
+  /** Open connections per address that are not (yet) WebSockets. */
+  maxSocketsPerAddress: number;
+  /** Open WebSockets per user on one node. */
+  wsMaxPerUser: number;
+  /** WebSocket handshakes in progress per address. */
+  wsMaxPendingPerAddress: number;
+  /** New WebSocket handshakes per address per minute (also the burst). */
+  wsHandshakesPerMinute: number;
+  /** REST requests per user (or token) per minute; anonymous ones per address. */
+  apiRequestsPerMinute: number;
+  /** Ingest requests per token (or user) per minute. */
+  ingestRequestsPerMinute: number;
+  /** Failed logins per address across user names, and per user name across addresses, per minute. */
+  loginFailuresPerAddress: number;
+  loginFailuresPerUsername: number;
+  /** Password hashes computed at once; further ones wait in a short queue, then 429. */
+  passwordHashConcurrency: number;
+  passwordHashQueue: number;
 };
 
 const repoRoot = resolve(import.meta.dirname, "../../..");
@@ -96,6 +123,40 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       5000,
       "PULSEBOARD_SLOW_CONSUMER_GRACE_MS",
     ),
+    ...limitsFrom(env),
     ...overrides,
+  };
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** The abuse limits (README, "Limits"): defaults a normal dashboard never meets. */
+function limitsFrom(env: NodeJS.ProcessEnv) {
+  const n = (name: string, fallback: number) => integer(env[name], fallback, name);
+  const publicUrl = env.PULSEBOARD_PUBLIC_URL || undefined;
+  if (publicUrl && !/^https?:\/\/[^/]+/.test(publicUrl))
+    throw new Error(`PULSEBOARD_PUBLIC_URL must be an http(s) URL, got "${publicUrl}"`);
+  return {
+    publicUrl,
+    allowedHosts: list(env.PULSEBOARD_ALLOWED_HOSTS),
+    headersTimeoutMs: n("PULSEBOARD_HEADERS_TIMEOUT_MS", 10_000),
+    requestTimeoutMs: n("PULSEBOARD_REQUEST_TIMEOUT_MS", 30_000),
+    keepAliveTimeoutMs: n("PULSEBOARD_KEEPALIVE_TIMEOUT_MS", 72_000),
+    idleTimeoutMs: n("PULSEBOARD_IDLE_TIMEOUT_MS", 60_000),
+    maxSocketsPerAddress: n("PULSEBOARD_MAX_SOCKETS_PER_ADDRESS", 256),
+    wsMaxPerUser: n("PULSEBOARD_WS_MAX_PER_USER", 200),
+    wsMaxPendingPerAddress: n("PULSEBOARD_WS_MAX_PENDING_PER_ADDRESS", 64),
+    wsHandshakesPerMinute: n("PULSEBOARD_WS_HANDSHAKES_PER_MINUTE", 600),
+    apiRequestsPerMinute: n("PULSEBOARD_API_REQUESTS_PER_MINUTE", 1200),
+    ingestRequestsPerMinute: n("PULSEBOARD_INGEST_REQUESTS_PER_MINUTE", 6000),
+    loginFailuresPerAddress: n("PULSEBOARD_LOGIN_FAILURES_PER_ADDRESS", 50),
+    loginFailuresPerUsername: n("PULSEBOARD_LOGIN_FAILURES_PER_USERNAME", 20),
+    passwordHashConcurrency: n("PULSEBOARD_PASSWORD_HASH_CONCURRENCY", 2),
+    passwordHashQueue: n("PULSEBOARD_PASSWORD_HASH_QUEUE", 32),
   };
 }
