@@ -5,9 +5,11 @@
 import { request } from "node:http";
 import { connect as netConnect, type Socket } from "node:net";
 import { Communicator } from "@pulseboard/channels/testing";
+import { startRedis } from "@pulseboard/test-support";
+import { Redis } from "ioredis";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Config } from "../src/config.ts";
-import { startTestApp, type TestApp } from "./harness.ts";
+import { createTestDatabase, startTestApp, type TestApp } from "./harness.ts";
 
 let t: TestApp | undefined;
 const sockets: Socket[] = [];
@@ -273,5 +275,29 @@ describe("REST and ingest rate limits", () => {
     expect((await post(second, 4)).status).toBe(200);
     const values = await a.pb.db.selectFrom("metric_values").select("value").orderBy("value").execute();
     expect(values.map((v) => v.value)).toEqual([1, 2, 4]);
+  });
+
+  it("shares one budget across the nodes of a cluster when the counts live in Redis", async () => {
+    const redisServer = await startRedis();
+    const database = await createTestDatabase("sqlite");
+    const clients = [new Redis(redisServer.url), new Redis(redisServer.url)];
+    const config = { apiRequestsPerMinute: 4 };
+    const nodes = [
+      await startTestApp("sqlite", { database, config, build: { redis: clients[0] } }),
+      await startTestApp("sqlite", { database, config, build: { redis: clients[1] } }),
+    ];
+    try {
+      await nodes[0]!.createUser("demo", "demo-password-1");
+      const token = await nodes[0]!.createToken("demo");
+      const statuses = [];
+      for (let i = 0; i < 6; i++)
+        statuses.push((await nodes[i % 2]!.api("GET", "/api/v1/dashboards", { token })).status);
+      expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+    } finally {
+      for (const n of nodes) await n.close();
+      for (const c of clients) c.disconnect();
+      await database.destroy();
+      await redisServer.stop();
+    }
   });
 });
