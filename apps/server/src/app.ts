@@ -26,6 +26,7 @@ import { docsPlugin } from "./docs/index.ts";
 import { fromFrameworkError } from "./errors.ts";
 import { dashboardGroup, type GroupSender } from "./fanout.ts";
 import { guard as buildGuard, registerRateLimits } from "./guard/index.ts";
+import { requestSerializer } from "./guard/redact.ts";
 import { parseJsonBody } from "./json-body.ts";
 import { registerWeb } from "./web.ts";
 import { type DashboardChannels, dashboardConsumer } from "./ws/dashboard-consumer.ts";
@@ -61,7 +62,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   const app = Fastify({
     serverFactory: guard.server.factory,
-    logger: { level: config.logLevel },
+    logger: { level: config.logLevel, serializers: { req: requestSerializer } },
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
   });

@@ -15,7 +15,8 @@ beforeAll(async () => {
   await t.createUser("alice", "alice-password");
   token = await t.createToken("mallory");
   const alice = await t.createToken("alice");
-  foreignDash = (await t.api("POST", "/api/v1/dashboards", { token: alice, body: { name: "Private" } })).body.id;
+  foreignDash = (await t.api("POST", "/api/v1/dashboards", { token: alice, body: { name: "Private" } })).body
+    .id;
   foreignMetric = (
     await t.api("POST", `/api/v1/dashboards/${foreignDash}/metrics`, {
       token: alice,
@@ -32,7 +33,10 @@ describe("ingest", () => {
     const foreign = await ingest([{ metric_id: foreignMetric, value: 1 }]);
     const missing = await ingest([{ metric_id: foreignMetric + 1000, value: 1 }]);
     expect(foreign.status).toBe(404);
-    expect({ status: foreign.status, body: foreign.body }).toEqual({ status: missing.status, body: missing.body });
+    expect({ status: foreign.status, body: foreign.body }).toEqual({
+      status: missing.status,
+      body: missing.body,
+    });
     expect(await t.pb.db.selectFrom("metric_values").selectAll().execute()).toEqual([]);
   });
 

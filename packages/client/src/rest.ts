@@ -146,7 +146,9 @@ export const alertRule = z.object({
   threshold: finite,
   // A week is far beyond any sensible "must hold for" window; the cap keeps timers sane.
   duration_s: z.number().int().min(0).max(604_800),
-  hysteresis: z.number().min(0).refine(Number.isFinite, "must be a finite number"),
+  // Bounded so that a rule can always resolve again: 1e308 passed `isFinite`, and a firing rule
+  // then waited for a value below threshold - 1e308 for ever. 1e15 exceeds any sensible band.
+  hysteresis: z.number().min(0).max(1e15),
   enabled: z.boolean(),
 });
 /** `POST /dashboards/:id/alert-rules`; the server fills `duration_s` 0, `hysteresis` 0, `enabled` true. */
