@@ -6,6 +6,7 @@ import { type ChannelLayer, createChannelsServer } from "@pulseboard/channels";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Redis } from "ioredis";
 import { alertsPlugin } from "./alerts/index.ts";
+import { registerAccount } from "./api/account.ts";
 import { registerAuth } from "./api/auth.ts";
 import { registerDashboards } from "./api/dashboards.ts";
 import { registerExport } from "./api/export.ts";
@@ -23,7 +24,7 @@ import { openDatabase } from "./db/connect.ts";
 import { migrations, type PbMigration } from "./db/migrations/index.ts";
 import type { Db, DbKind } from "./db/schema.ts";
 import { docsPlugin } from "./docs/index.ts";
-import { fromFrameworkError } from "./errors.ts";
+import { fromFrameworkError, RateLimitedError } from "./errors.ts";
 import { dashboardGroup, type GroupSender } from "./fanout.ts";
 import { guard as buildGuard, registerRateLimits } from "./guard/index.ts";
 import { requestSerializer } from "./guard/redact.ts";
@@ -135,11 +136,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.setErrorHandler((error, request, reply) => {
     const e = fromFrameworkError(error);
     if (e.status >= 500) request.log.error({ err: error }, "request failed");
+    if (e instanceof RateLimitedError && e.retryAfterS !== undefined)
+      reply.header("retry-after", String(e.retryAfterS));
     return reply.status(e.status).send({ error: e.toJSON() });
   });
   for (const register of [
     registerAuth,
     registerMe,
+    registerAccount,
     registerTokens,
     registerDashboards,
     registerMembers,

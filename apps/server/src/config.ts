@@ -65,6 +65,10 @@ export type Config = {
   /** Password hashes computed at once; further ones wait in a short queue, then 429. */
   passwordHashConcurrency: number;
   passwordHashQueue: number;
+  /** Shortest password accepted (auth/password-policy.ts). */
+  passwordMinLength: number;
+  /** First run: the demo user's password; unset, a random one is generated and printed once. */
+  demoPassword: string | undefined;
 };
 
 const repoRoot = resolve(import.meta.dirname, "../../..");
@@ -157,6 +161,8 @@ function limitsFrom(env: NodeJS.ProcessEnv) {
     loginFailuresPerAddress: n("PULSEBOARD_LOGIN_FAILURES_PER_ADDRESS", 50),
     loginFailuresPerUsername: n("PULSEBOARD_LOGIN_FAILURES_PER_USERNAME", 20),
     passwordHashConcurrency: n("PULSEBOARD_PASSWORD_HASH_CONCURRENCY", 2),
-    passwordHashQueue: n("PULSEBOARD_PASSWORD_HASH_QUEUE", 32),
+    passwordHashQueue: n("PULSEBOARD_PASSWORD_HASH_QUEUE", 8),
+    passwordMinLength: n("PULSEBOARD_PASSWORD_MIN_LENGTH", 10),
+    demoPassword: env.PULSEBOARD_DEMO_PASSWORD || undefined,
   };
 }

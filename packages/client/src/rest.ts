@@ -27,6 +27,20 @@ export const loginAnswer = z.object({ user, csrfToken: z.string() });
 /** `GET /auth/me`; `csrfToken` is null for bearer-token callers (they never need one). */
 export const meAnswer = z.object({ user, csrfToken: z.string().nullable(), preferences });
 export const preferencesBody = z.strictObject({ theme });
+/** `POST /me/password`: the server applies its password policy to `new_password` (400 with details). */
+export const passwordChangeBody = z.strictObject({
+  current_password: z.string().min(1).max(1024),
+  new_password: z.string().min(1).max(1024),
+});
+/** `GET /me/sessions`: the caller's signed-in browsers; `current` is the one asking. */
+export const sessionInfo = z.object({
+  id: z.string(),
+  created_at: isoTimestamp,
+  expires_at: isoTimestamp,
+  user_agent: z.string().nullable(),
+  address: z.string().nullable(),
+  current: z.boolean(),
+});
 
 /** `GET /tokens` lists them; the plain token is only in the `POST /tokens` answer. */
 export const apiToken = z.object({
@@ -195,6 +209,8 @@ export type LoginAnswer = z.infer<typeof loginAnswer>;
 export type MeAnswer = z.infer<typeof meAnswer>;
 export type Preferences = z.infer<typeof preferences>;
 export type PreferencesBody = z.infer<typeof preferencesBody>;
+export type PasswordChangeBody = z.infer<typeof passwordChangeBody>;
+export type SessionInfo = z.infer<typeof sessionInfo>;
 export type ApiToken = z.infer<typeof apiToken>;
 export type CreateTokenBody = z.infer<typeof createTokenBody>;
 export type CreateTokenAnswer = z.infer<typeof createTokenAnswer>;

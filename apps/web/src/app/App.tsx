@@ -1,5 +1,6 @@
 // Top level: session gate and page switch.
 import { useEffect } from "react";
+import { AccountPage } from "../pages/AccountPage.tsx";
 import { DashboardListPage } from "../pages/DashboardListPage.tsx";
 import { DashboardPage } from "../pages/DashboardPage.tsx";
 import { LoginPage } from "../pages/LoginPage.tsx";
@@ -39,5 +40,6 @@ function Pages() {
   if (user === null || route.page === "login") return <LoginPage />;
   if (route.page === "dashboard") return <DashboardPage key={route.id} id={route.id} />;
   if (route.page === "tokens") return <TokensPage />;
+  if (route.page === "account") return <AccountPage />;
   return <DashboardListPage />;
 }
