@@ -30,6 +30,7 @@ import { guard as buildGuard, registerRateLimits } from "./guard/index.ts";
 import { requestSerializer } from "./guard/redact.ts";
 import { parseJsonBody } from "./json-body.ts";
 import { registerWeb } from "./web.ts";
+import { accessWatch } from "./ws/access-watch.ts";
 import { type DashboardChannels, dashboardConsumer } from "./ws/dashboard-consumer.ts";
 import { inProcessPresence, type PresenceCounter } from "./ws/presence.ts";
 
@@ -93,14 +94,27 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   };
   const presence = options.presence ?? inProcessPresence();
   let closing = false;
-  const consumer = dashboardConsumer(ctx, presence, async (dashboardId, connections) => {
-    // Paced presence broadcasts fire on a timer: none after shutdown began (the layer is closing).
-    if (closing) return;
-    await sender.groupSend(dashboardGroup(dashboardId), "presence", {
-      dashboard_id: dashboardId,
-      connections,
-    });
+  // Access re-read from storage at an interval and when the channel layer is back (revocations
+  // sent while it was away never arrived).
+  const watch = accessWatch(handle.db);
+  const onWatchError = (err: unknown) => app.log.warn({ err }, "re-checking live access failed");
+  watch.start(config.accessRecheckMs, onWatchError);
+  const stopRecoveryWatch = options.layer?.onRecovered?.(() => {
+    watch.recheckAll().catch(onWatchError);
   });
+  const consumer = dashboardConsumer(
+    ctx,
+    presence,
+    async (dashboardId, connections) => {
+      // Paced presence broadcasts fire on a timer: none after shutdown began (the layer is closing).
+      if (closing) return;
+      await sender.groupSend(dashboardGroup(dashboardId), "presence", {
+        dashboard_id: dashboardId,
+        connections,
+      });
+    },
+    watch,
+  );
   const channels: DashboardChannels = createChannelsServer({
     consumers: [consumer],
     ...(options.layer ? { layer: options.layer } : {}),
@@ -174,6 +188,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         closing = true;
         clearInterval(sweeper);
         detachUpgrades();
+        watch.stop();
+        stopRecoveryWatch?.();
         await channels.close();
         await app.close();
         await handle.close();

@@ -67,6 +67,8 @@ export type Config = {
   passwordHashQueue: number;
   /** Shortest password accepted (auth/password-policy.ts). */
   passwordMinLength: number;
+  /** Every live socket's access is read again from storage this often (0: only on layer recovery). */
+  accessRecheckMs: number;
   /** First run: the demo user's password; unset, a random one is generated and printed once. */
   demoPassword: string | undefined;
 };
@@ -163,6 +165,7 @@ function limitsFrom(env: NodeJS.ProcessEnv) {
     passwordHashConcurrency: n("PULSEBOARD_PASSWORD_HASH_CONCURRENCY", 2),
     passwordHashQueue: n("PULSEBOARD_PASSWORD_HASH_QUEUE", 8),
     passwordMinLength: n("PULSEBOARD_PASSWORD_MIN_LENGTH", 10),
+    accessRecheckMs: n("PULSEBOARD_ACCESS_RECHECK_S", 60) * 1000,
     demoPassword: env.PULSEBOARD_DEMO_PASSWORD || undefined,
   };
 }
