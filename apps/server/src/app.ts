@@ -16,6 +16,7 @@ import { registerMe } from "./api/me.ts";
 import { registerMembers } from "./api/members.ts";
 import { registerMetrics } from "./api/metrics.ts";
 import { registerTokens } from "./api/tokens.ts";
+import { auditPlugin } from "./audit/index.ts";
 import { authenticate } from "./auth/credentials.ts";
 import { deleteExpiredSessions, SESSION_COOKIE } from "./auth/sessions.ts";
 import type { Config } from "./config.ts";
@@ -168,7 +169,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   ])
     register(app, ctx);
   // Alerting and the developer pages (/asyncapi.json, /docs, /playground) are part of every app.
-  for (const plugin of [alertsPlugin, docsPlugin, ...(options.plugins ?? [])]) await plugin(app, ctx);
+  for (const plugin of [alertsPlugin, auditPlugin, docsPlugin, ...(options.plugins ?? [])])
+    await plugin(app, ctx);
   await registerWeb(app, config.webDist);
 
   const sweeper = setInterval(() => {

@@ -53,6 +53,8 @@ export type Config = {
   wsMaxPerUser: number;
   /** WebSocket handshakes in progress per address. */
   wsMaxPendingPerAddress: number;
+  /** Client frames per WebSocket per second (also the burst); over → close 4029. */
+  wsMessagesPerSecond: number;
   /** New WebSocket handshakes per address per minute (also the burst). */
   wsHandshakesPerMinute: number;
   /** REST requests per user (or token) per minute; anonymous ones per address. */
@@ -67,6 +69,8 @@ export type Config = {
   passwordHashQueue: number;
   /** Shortest password accepted (auth/password-policy.ts). */
   passwordMinLength: number;
+  /** Audit events older than this are purged (0: kept for ever). */
+  auditRetentionDays: number;
   /** Every live socket's access is read again from storage this often (0: only on layer recovery). */
   accessRecheckMs: number;
   /** First run: the demo user's password; unset, a random one is generated and printed once. */
@@ -158,6 +162,7 @@ function limitsFrom(env: NodeJS.ProcessEnv) {
     wsMaxPerUser: n("PULSEBOARD_WS_MAX_PER_USER", 200),
     wsMaxPendingPerAddress: n("PULSEBOARD_WS_MAX_PENDING_PER_ADDRESS", 64),
     wsHandshakesPerMinute: n("PULSEBOARD_WS_HANDSHAKES_PER_MINUTE", 600),
+    wsMessagesPerSecond: n("PULSEBOARD_WS_MESSAGES_PER_SECOND", 50),
     apiRequestsPerMinute: n("PULSEBOARD_API_REQUESTS_PER_MINUTE", 1200),
     ingestRequestsPerMinute: n("PULSEBOARD_INGEST_REQUESTS_PER_MINUTE", 6000),
     loginFailuresPerAddress: n("PULSEBOARD_LOGIN_FAILURES_PER_ADDRESS", 50),
@@ -166,6 +171,7 @@ function limitsFrom(env: NodeJS.ProcessEnv) {
     passwordHashQueue: n("PULSEBOARD_PASSWORD_HASH_QUEUE", 8),
     passwordMinLength: n("PULSEBOARD_PASSWORD_MIN_LENGTH", 10),
     accessRecheckMs: n("PULSEBOARD_ACCESS_RECHECK_S", 60) * 1000,
+    auditRetentionDays: n("PULSEBOARD_AUDIT_RETENTION_DAYS", 90),
     demoPassword: env.PULSEBOARD_DEMO_PASSWORD || undefined,
   };
 }

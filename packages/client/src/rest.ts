@@ -32,6 +32,20 @@ export const passwordChangeBody = z.strictObject({
   current_password: z.string().min(1).max(1024),
   new_password: z.string().min(1).max(1024),
 });
+/** `GET /dashboards/:id/audit` (owners) and `GET /me/audit`: newest first, `before` an event id. */
+export const auditQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  before: z.coerce.number().int().positive().optional(),
+});
+export const auditEvent = z.object({
+  id,
+  at: isoTimestamp,
+  action: z.string(),
+  actor: z.object({ id, username: z.string().nullable() }).nullable(),
+  dashboard_id: id.nullable(),
+  address: z.string().nullable(),
+  detail: z.record(z.string(), z.unknown()),
+});
 /** `GET /me/sessions`: the caller's signed-in browsers; `current` is the one asking. */
 export const sessionInfo = z.object({
   id: z.string(),
@@ -211,6 +225,7 @@ export type Preferences = z.infer<typeof preferences>;
 export type PreferencesBody = z.infer<typeof preferencesBody>;
 export type PasswordChangeBody = z.infer<typeof passwordChangeBody>;
 export type SessionInfo = z.infer<typeof sessionInfo>;
+export type AuditEvent = z.infer<typeof auditEvent>;
 export type ApiToken = z.infer<typeof apiToken>;
 export type CreateTokenBody = z.infer<typeof createTokenBody>;
 export type CreateTokenAnswer = z.infer<typeof createTokenAnswer>;

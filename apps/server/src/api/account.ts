@@ -3,6 +3,7 @@
 // closed) and the list of one's sessions with revoking any of them.
 import { passwordChangeBody, type SessionInfo } from "@pulseboard/client/rest";
 import type { FastifyInstance } from "fastify";
+import { recordAudit } from "../audit/index.ts";
 import { hashPoolOf } from "../auth/hash-pool.ts";
 import { passwordProblems } from "../auth/password-policy.ts";
 import { hashPassword, verifyPassword } from "../auth/passwords.ts";
@@ -41,6 +42,12 @@ export function registerAccount(app: FastifyInstance, ctx: AppContext) {
     // Whoever else knew the old password is signed out everywhere; the caller stays signed in.
     const gone = await deleteOtherSessions(db, principal.userId, principal.session?.idHash);
     for (const idHash of gone) await revokeAccess(ctx, sessionGroup(idHash), sessionRevoked);
+    await recordAudit(ctx, {
+      action: "password.changed",
+      actorUserId: principal.userId,
+      address: request.ip,
+      detail: { sessions_signed_out: gone.length },
+    });
     return noContent(reply);
   });
 
@@ -64,6 +71,7 @@ export function registerAccount(app: FastifyInstance, ctx: AppContext) {
     if (!/^[0-9a-f]{64}$/.test(idHash) || !(await deleteUserSession(db, principal.userId, idHash)))
       throw new NotFoundError("Session");
     await revokeAccess(ctx, sessionGroup(idHash), sessionRevoked);
+    await recordAudit(ctx, { action: "session.revoked", actorUserId: principal.userId, address: request.ip });
     return noContent(reply);
   });
 }

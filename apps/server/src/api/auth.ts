@@ -1,6 +1,7 @@
 // Owns /auth: login (session cookie + CSRF token), logout, and "who am I".
 import { type LoginAnswer, loginBody, type MeAnswer } from "@pulseboard/client/rest";
 import type { FastifyInstance } from "fastify";
+import { recordAudit } from "../audit/index.ts";
 import { hashPoolOf } from "../auth/hash-pool.ts";
 import { clearLoginFailures, lockedFor, loginKeys, recordLoginFailures } from "../auth/login-limiter.ts";
 import { dummyHash, verifyPassword } from "../auth/passwords.ts";
@@ -31,9 +32,17 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext) {
     const ok = await pool.run(() => verifyPassword(password, stored));
     if (!user || !ok) {
       await recordLoginFailures(ctx.db, keys);
+      // The name only when it is a user's: what people type there is sometimes a password.
+      await recordAudit(ctx, {
+        action: "login.failed",
+        actorUserId: user?.id ?? null,
+        address: request.ip,
+        detail: user ? { username: user.username } : {},
+      });
       throw new UnauthorizedError("Invalid username or password");
     }
     await clearLoginFailures(ctx.db, keys[0]!.key);
+    await recordAudit(ctx, { action: "login.succeeded", actorUserId: user.id, address: request.ip });
     const session = await createSession(ctx.db, user.id, ctx.config.sessionTtlMs, {
       userAgent: request.headers["user-agent"],
       address: request.ip,

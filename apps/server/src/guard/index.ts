@@ -22,6 +22,7 @@ export type Guard = {
     | "maxConnectionsPerUser"
     | "userKey"
     | "addressOf"
+    | "rateLimit"
   >;
   /** Routes upgrades to `handle` after the Host check; returns the detach function. */
   attachUpgrades(
@@ -60,6 +61,8 @@ export function guard(config: Config, serverPort: () => number | undefined): Gua
           ? { handshakes: config.wsHandshakesPerMinute, perMs: 60_000 }
           : false,
       maxConnectionsPerUser: config.wsMaxPerUser,
+      rateLimit:
+        config.wsMessagesPerSecond > 0 ? { messages: config.wsMessagesPerSecond, perMs: 1000 } : false,
       userKey: (user) => (user as Principal).userId,
       // Behind a trusted proxy the client is the first X-Forwarded-For entry (as Fastify's request.ip).
       addressOf: (req) => {
