@@ -16,6 +16,8 @@ export type ServerReady = {
   wsHeaders: Record<string, string>;
   protocol: ClientProtocol;
   metricId: number;
+  /** The abuse bench (BENCH_ABUSE=1): an attacker's token (a viewer) and the health route. */
+  abuse?: { attackerToken: string; healthPath: string };
 };
 export type ServerMemory = { type: "memory"; rss: number; heapUsed: number };
 export type ToServer = { type: "gc" };

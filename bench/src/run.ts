@@ -169,6 +169,11 @@ function log(line: string): void {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes("--abuse")) {
+    const { runAbuse } = await import("./abuse.ts");
+    await runAbuse(process.argv.slice(2));
+    return;
+  }
   const opts = parseOptions(process.argv.slice(2));
   const results: TargetResult[] = [];
   const started = new Date();

@@ -1,5 +1,6 @@
 // Owns the server's configuration: one typed object read from the environment, so that
 // main.ts, cli.ts and the tests all build the app the same way.
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 
 export type Config = {
@@ -59,6 +60,8 @@ export type Config = {
   wsHandshakesPerMinute: number;
   /** REST requests per user (or token) per minute; anonymous ones per address. */
   apiRequestsPerMinute: number;
+  /** Login requests per address per minute (cheaper to refuse than to hash). */
+  loginRequestsPerMinute: number;
   /** Ingest requests per token (or user) per minute. */
   ingestRequestsPerMinute: number;
   /** Failed logins per address across user names, and per user name across addresses, per minute. */
@@ -165,9 +168,14 @@ function limitsFrom(env: NodeJS.ProcessEnv) {
     wsMessagesPerSecond: n("PULSEBOARD_WS_MESSAGES_PER_SECOND", 50),
     apiRequestsPerMinute: n("PULSEBOARD_API_REQUESTS_PER_MINUTE", 1200),
     ingestRequestsPerMinute: n("PULSEBOARD_INGEST_REQUESTS_PER_MINUTE", 6000),
+    loginRequestsPerMinute: n("PULSEBOARD_LOGIN_REQUESTS_PER_MINUTE", 120),
     loginFailuresPerAddress: n("PULSEBOARD_LOGIN_FAILURES_PER_ADDRESS", 50),
     loginFailuresPerUsername: n("PULSEBOARD_LOGIN_FAILURES_PER_USERNAME", 20),
-    passwordHashConcurrency: n("PULSEBOARD_PASSWORD_HASH_CONCURRENCY", 2),
+    // Half the cores: scrypt threads compete with the event loop for CPU (on 2 cores, one).
+    passwordHashConcurrency: n(
+      "PULSEBOARD_PASSWORD_HASH_CONCURRENCY",
+      Math.max(1, Math.floor(availableParallelism() / 2)),
+    ),
     passwordHashQueue: n("PULSEBOARD_PASSWORD_HASH_QUEUE", 8),
     passwordMinLength: n("PULSEBOARD_PASSWORD_MIN_LENGTH", 10),
     accessRecheckMs: n("PULSEBOARD_ACCESS_RECHECK_S", 60) * 1000,

@@ -56,10 +56,8 @@ export function guard(config: Config, serverPort: () => number | undefined): Gua
     channelOptions: {
       allowedOrigins: (origin) => hosts.originAllowed(origin),
       maxPendingPerAddress: config.wsMaxPendingPerAddress,
-      handshakeRate:
-        config.wsHandshakesPerMinute > 0
-          ? { handshakes: config.wsHandshakesPerMinute, perMs: 60_000 }
-          : false,
+      // The per-minute rate, in bursts of at most 60: a flood's first burst is what costs.
+      handshakeRate: config.wsHandshakesPerMinute > 0 ? handshakeBucket(config.wsHandshakesPerMinute) : false,
       maxConnectionsPerUser: config.wsMaxPerUser,
       rateLimit:
         config.wsMessagesPerSecond > 0 ? { messages: config.wsMessagesPerSecond, perMs: 1000 } : false,
@@ -83,4 +81,10 @@ export function guard(config: Config, serverPort: () => number | undefined): Gua
       return () => http.off("upgrade", listener);
     },
   };
+}
+
+/** A bucket refilled at `perMinute` per minute holding at most 60 (a token bucket's burst). */
+export function handshakeBucket(perMinute: number): { handshakes: number; perMs: number } {
+  const burst = Math.min(perMinute, 60);
+  return { handshakes: burst, perMs: (burst * 60_000) / perMinute };
 }
