@@ -16,6 +16,8 @@ export type ServerReady = {
   wsHeaders: Record<string, string>;
   protocol: ClientProtocol;
   metricId: number;
+  /** The abuse bench (BENCH_ABUSE=1): an attacker's token (a viewer) and the health route. */
+  abuse?: { attackerToken: string; healthPath: string };
   /** Pulseboard only: what the storage benchmark needs to create metrics and measure the store. */
   storage?: StorageInfo;
 };

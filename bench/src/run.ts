@@ -171,6 +171,11 @@ function log(line: string): void {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes("--abuse")) {
+    const { runAbuse } = await import("./abuse.ts");
+    await runAbuse(process.argv.slice(2));
+    return;
+  }
   const opts = parseOptions(process.argv.slice(2));
   if (opts.storage) {
     const { mainStorage } = await import("./storage/run.ts");

@@ -4,7 +4,9 @@
 import fastifyCookie from "@fastify/cookie";
 import { type ChannelLayer, createChannelsServer } from "@pulseboard/channels";
 import Fastify, { type FastifyInstance } from "fastify";
+import type { Redis } from "ioredis";
 import { alertServiceOf, alertsPlugin } from "./alerts/index.ts";
+import { registerAccount } from "./api/account.ts";
 import { registerAuth } from "./api/auth.ts";
 import { registerDashboards } from "./api/dashboards.ts";
 import { registerExport } from "./api/export.ts";
@@ -14,6 +16,7 @@ import { registerMe } from "./api/me.ts";
 import { registerMembers } from "./api/members.ts";
 import { registerMetrics } from "./api/metrics.ts";
 import { registerTokens } from "./api/tokens.ts";
+import { auditPlugin } from "./audit/index.ts";
 import { authenticate } from "./auth/credentials.ts";
 import { deleteExpiredSessions, SESSION_COOKIE } from "./auth/sessions.ts";
 import type { Config } from "./config.ts";
@@ -22,14 +25,17 @@ import { openDatabase } from "./db/connect.ts";
 import { migrations, type PbMigration } from "./db/migrations/index.ts";
 import type { Db, DbKind } from "./db/schema.ts";
 import { docsPlugin } from "./docs/index.ts";
-import { fromFrameworkError } from "./errors.ts";
+import { fromFrameworkError, RateLimitedError } from "./errors.ts";
 import { dashboardGroup, type GroupSender } from "./fanout.ts";
+import { guard as buildGuard, registerRateLimits } from "./guard/index.ts";
+import { requestSerializer } from "./guard/redact.ts";
 import { parseJsonBody } from "./json-body.ts";
 import { registerObservability } from "./observability/routes.ts";
 import { Telemetry } from "./observability/telemetry.ts";
 import { registerReceivers } from "./receivers/routes.ts";
 import { Storage } from "./storage/index.ts";
 import { registerWeb } from "./web.ts";
+import { accessWatch } from "./ws/access-watch.ts";
 import { type DashboardChannels, dashboardConsumer } from "./ws/dashboard-consumer.ts";
 import { inProcessPresence, type PresenceCounter } from "./ws/presence.ts";
 
@@ -42,6 +48,8 @@ export type BuildOptions = {
   migrations?: PbMigration[];
   /** Routes of other modules (e.g. cluster health), registered with the same context. */
   plugins?: Array<(app: FastifyInstance, ctx: AppContext) => void | Promise<void>>;
+  /** The cluster's Redis: REST rate limits are counted there, one limit for every node. */
+  redis?: Redis;
 };
 
 export type PulseboardApp = {
@@ -53,23 +61,15 @@ export type PulseboardApp = {
   close(): Promise<void>;
 };
 
-function allowedOrigin(config: Config) {
-  const extra = new Set(config.allowedOrigins);
-  // Browsers send Origin on WebSocket handshakes: only our own host (or configured ones) may
-  // use a visitor's session cookie.
-  return (origin: string, req: { headers: Record<string, string | string[] | undefined> }) => {
-    if (extra.has(origin)) return true;
-    try {
-      return new URL(origin).host === req.headers.host;
-    } catch {
-      return false;
-    }
-  };
-}
-
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<PulseboardApp> {
+  // Host allow-list, HTTP timeouts and socket caps, WebSocket admission (guard/).
+  const guard = buildGuard(config, () => {
+    const address = app.server.address();
+    return typeof address === "object" && address ? address.port : undefined;
+  });
   const app = Fastify({
-    logger: { level: config.logLevel },
+    serverFactory: guard.server.factory,
+    logger: { level: config.logLevel, serializers: { req: requestSerializer } },
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
   });
@@ -111,25 +111,40 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   const presence = options.presence ?? inProcessPresence();
   let closing = false;
-  const consumer = dashboardConsumer(ctx, presence, async (dashboardId, connections) => {
-    // Paced presence broadcasts fire on a timer: none after shutdown began (the layer is closing).
-    if (closing) return;
-    await sender.groupSend(dashboardGroup(dashboardId), "presence", {
-      dashboard_id: dashboardId,
-      connections,
-    });
+  // Access re-read from storage at an interval and when the channel layer is back (revocations
+  // sent while it was away never arrived).
+  const watch = accessWatch(handle.db);
+  const onWatchError = (err: unknown) => app.log.warn({ err }, "re-checking live access failed");
+  watch.start(config.accessRecheckMs, onWatchError);
+  const stopRecoveryWatch = options.layer?.onRecovered?.(() => {
+    watch.recheckAll().catch(onWatchError);
   });
+  const consumer = dashboardConsumer(
+    ctx,
+    presence,
+    async (dashboardId, connections) => {
+      // Paced presence broadcasts fire on a timer: none after shutdown began (the layer is closing).
+      if (closing) return;
+      await sender.groupSend(dashboardGroup(dashboardId), "presence", {
+        dashboard_id: dashboardId,
+        connections,
+      });
+    },
+    watch,
+  );
   const channels: DashboardChannels = createChannelsServer({
     consumers: [consumer],
     ...(options.layer ? { layer: options.layer } : {}),
-    allowedOrigins: allowedOrigin(config),
+    ...guard.channelOptions,
     maxBufferedBytes: config.maxBufferedBytes,
     slowConsumerGraceMs: config.slowConsumerGraceMs,
     logger: app.log,
   });
   server = channels;
   ctx.telemetry.sources.channels = channels;
-  channels.attach(app.server);
+  const detachUpgrades = guard.attachUpgrades(app.server, (req, socket, head) =>
+    channels.handleUpgrade(req, socket, head),
+  );
 
   await app.register(fastifyCookie);
   app.removeContentTypeParser("application/json");
@@ -148,14 +163,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       (await authenticate(handle.db, { cookie: request.cookies[SESSION_COOKIE], authorization: auth })) ??
       null;
   });
+  // After the hook above: limits are keyed by the authenticated caller.
+  await registerRateLimits(app, config, options.redis);
   app.setErrorHandler((error, request, reply) => {
     const e = fromFrameworkError(error);
     if (e.status >= 500) request.log.error({ err: error }, "request failed");
+    if (e instanceof RateLimitedError && e.retryAfterS !== undefined)
+      reply.header("retry-after", String(e.retryAfterS));
     return reply.status(e.status).send({ error: e.toJSON() });
   });
   for (const register of [
     registerAuth,
     registerMe,
+    registerAccount,
     registerTokens,
     registerDashboards,
     registerMembers,
@@ -168,7 +188,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     register(app, ctx);
   // Alerting and the developer pages (/asyncapi.json, /docs, /playground) are part of every app.
   // Receivers of other agents' protocols (remote_write, line protocol, OTLP) parse their own bodies.
-  for (const plugin of [alertsPlugin, docsPlugin, registerReceivers, ...(options.plugins ?? [])])
+  for (const plugin of [alertsPlugin, auditPlugin, docsPlugin, registerReceivers, ...(options.plugins ?? [])])
     await plugin(app, ctx);
   await registerWeb(app, config.webDist);
 
@@ -188,6 +208,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       closed ??= (async () => {
         closing = true;
         clearInterval(sweeper);
+        detachUpgrades();
+        watch.stop();
+        stopRecoveryWatch?.();
         await channels.close();
         await app.close();
         await storage.close();

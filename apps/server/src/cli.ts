@@ -3,6 +3,7 @@
 // storage the server uses (DATABASE_URL or PULSEBOARD_DATA_DIR).
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
+import { describeProblems, passwordProblems } from "./auth/password-policy.ts";
 import { createApiToken } from "./auth/tokens.ts";
 import { loadConfig } from "./config.ts";
 import { openDatabase } from "./db/connect.ts";
@@ -35,6 +36,8 @@ async function run(db: Db, argv: string[]): Promise<string> {
       const [username] = args;
       if (!username || args.length !== 1) throw new UsageError("create-user needs <username>");
       const password = values.password ?? randomBytes(12).toString("base64url");
+      const problems = passwordProblems(password, { username, minLength: config.passwordMinLength });
+      if (problems.length) throw new Error(describeProblems(problems));
       const user = await createUser(db, username, password);
       return values.password
         ? `Created user ${user.username} (id ${user.id})`

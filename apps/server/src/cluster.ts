@@ -41,7 +41,7 @@ export function clusterFromConfig(config: Config): Cluster {
     onError: (err) => log.warn(err.message),
   });
   return {
-    build: { layer, presence, plugins: [healthRoutes({ layerStatus: () => layer.status })] },
+    build: { layer, presence, redis, plugins: [healthRoutes({ layerStatus: () => layer.status })] },
     close: async () => {
       presence.close();
       redis.disconnect();

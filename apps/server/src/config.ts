@@ -1,5 +1,6 @@
 // Owns the server's configuration: one typed object read from the environment, so that
 // main.ts, cli.ts and the tests all build the app the same way.
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import type { StorageConfig } from "./storage/index.ts";
 
@@ -62,6 +63,45 @@ export type Config = {
   alertPollMs: number;
   /** First retry delay of a failed notification; doubles per attempt. */
   alertRetryBaseMs: number;
+  // Abuse limits (guard/, issue 15): every one can be changed; 0 switches a cap off.
+  /** The URL people open (behind a proxy: the proxy's); its host is allowed by default. */
+  publicUrl: string | undefined;
+  /** Host names this server answers to (Host header and WebSocket Origin); see guard/hosts.ts. */
+  allowedHosts: string[];
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  idleTimeoutMs: number;
+  /** Open connections per address that are not (yet) WebSockets. */
+  maxSocketsPerAddress: number;
+  /** Open WebSockets per user on one node. */
+  wsMaxPerUser: number;
+  /** WebSocket handshakes in progress per address. */
+  wsMaxPendingPerAddress: number;
+  /** Client frames per WebSocket per second (also the burst); over → close 4029. */
+  wsMessagesPerSecond: number;
+  /** New WebSocket handshakes per address per minute (also the burst). */
+  wsHandshakesPerMinute: number;
+  /** REST requests per user (or token) per minute; anonymous ones per address. */
+  apiRequestsPerMinute: number;
+  /** Login requests per address per minute (cheaper to refuse than to hash). */
+  loginRequestsPerMinute: number;
+  /** Ingest requests per token (or user) per minute. */
+  ingestRequestsPerMinute: number;
+  /** Failed logins per address across user names, and per user name across addresses, per minute. */
+  loginFailuresPerAddress: number;
+  loginFailuresPerUsername: number;
+  /** Password hashes computed at once; further ones wait in a short queue, then 429. */
+  passwordHashConcurrency: number;
+  passwordHashQueue: number;
+  /** Shortest password accepted (auth/password-policy.ts). */
+  passwordMinLength: number;
+  /** Audit events older than this are purged (0: kept for ever). */
+  auditRetentionDays: number;
+  /** Every live socket's access is read again from storage this often (0: only on layer recovery). */
+  accessRecheckMs: number;
+  /** First run: the demo user's password; unset, a random one is generated and printed once. */
+  demoPassword: string | undefined;
 };
 
 const repoRoot = resolve(import.meta.dirname, "../../..");
@@ -182,6 +222,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     smtpFrom: env.PULSEBOARD_SMTP_FROM || "Pulseboard <pulseboard@localhost>",
     alertPollMs: integer(env.PULSEBOARD_ALERT_POLL_MS, 1000, "PULSEBOARD_ALERT_POLL_MS") || 1000,
     alertRetryBaseMs: integer(env.PULSEBOARD_ALERT_RETRY_BASE_MS, 1000, "PULSEBOARD_ALERT_RETRY_BASE_MS"),
+    ...limitsFrom(env),
     ...overrides,
+  };
+}
+
+/** The abuse limits (README, "Limits"): defaults a normal dashboard never meets. */
+function limitsFrom(env: NodeJS.ProcessEnv) {
+  const n = (name: string, fallback: number) => integer(env[name], fallback, name);
+  const publicUrl = env.PULSEBOARD_PUBLIC_URL || undefined;
+  if (publicUrl && !/^https?:\/\/[^/]+/.test(publicUrl))
+    throw new Error(`PULSEBOARD_PUBLIC_URL must be an http(s) URL, got "${publicUrl}"`);
+  return {
+    publicUrl,
+    allowedHosts: list(env.PULSEBOARD_ALLOWED_HOSTS),
+    headersTimeoutMs: n("PULSEBOARD_HEADERS_TIMEOUT_MS", 10_000),
+    requestTimeoutMs: n("PULSEBOARD_REQUEST_TIMEOUT_MS", 30_000),
+    keepAliveTimeoutMs: n("PULSEBOARD_KEEPALIVE_TIMEOUT_MS", 72_000),
+    idleTimeoutMs: n("PULSEBOARD_IDLE_TIMEOUT_MS", 60_000),
+    maxSocketsPerAddress: n("PULSEBOARD_MAX_SOCKETS_PER_ADDRESS", 256),
+    wsMaxPerUser: n("PULSEBOARD_WS_MAX_PER_USER", 200),
+    wsMaxPendingPerAddress: n("PULSEBOARD_WS_MAX_PENDING_PER_ADDRESS", 64),
+    wsHandshakesPerMinute: n("PULSEBOARD_WS_HANDSHAKES_PER_MINUTE", 600),
+    wsMessagesPerSecond: n("PULSEBOARD_WS_MESSAGES_PER_SECOND", 50),
+    apiRequestsPerMinute: n("PULSEBOARD_API_REQUESTS_PER_MINUTE", 1200),
+    ingestRequestsPerMinute: n("PULSEBOARD_INGEST_REQUESTS_PER_MINUTE", 6000),
+    loginRequestsPerMinute: n("PULSEBOARD_LOGIN_REQUESTS_PER_MINUTE", 120),
+    loginFailuresPerAddress: n("PULSEBOARD_LOGIN_FAILURES_PER_ADDRESS", 50),
+    loginFailuresPerUsername: n("PULSEBOARD_LOGIN_FAILURES_PER_USERNAME", 20),
+    // Half the cores: scrypt threads compete with the event loop for CPU (on 2 cores, one).
+    passwordHashConcurrency: n(
+      "PULSEBOARD_PASSWORD_HASH_CONCURRENCY",
+      Math.max(1, Math.floor(availableParallelism() / 2)),
+    ),
+    passwordHashQueue: n("PULSEBOARD_PASSWORD_HASH_QUEUE", 8),
+    passwordMinLength: n("PULSEBOARD_PASSWORD_MIN_LENGTH", 10),
+    accessRecheckMs: n("PULSEBOARD_ACCESS_RECHECK_S", 60) * 1000,
+    auditRetentionDays: n("PULSEBOARD_AUDIT_RETENTION_DAYS", 90),
+    demoPassword: env.PULSEBOARD_DEMO_PASSWORD || undefined,
   };
 }

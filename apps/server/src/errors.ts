@@ -13,6 +13,7 @@ export type ErrorCode =
   | "PB_ERR_TOO_LARGE"
   | "PB_ERR_RATE_LIMITED"
   | "PB_ERR_UNAVAILABLE"
+  | "PB_ERR_HOST_NOT_ALLOWED"
   | "PB_ERR_INTERNAL";
 
 /** The same shape the WebSocket protocol uses for validation errors. */
@@ -29,6 +30,8 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   PB_ERR_TOO_LARGE: 413,
   PB_ERR_RATE_LIMITED: 429,
   PB_ERR_UNAVAILABLE: 503,
+  // Answered by guard/http-server.ts before routing (a Host this server does not answer to).
+  PB_ERR_HOST_NOT_ALLOWED: 421,
   PB_ERR_INTERNAL: 500,
 };
 
@@ -109,8 +112,11 @@ export class TooLargeError extends PulseboardError {
   }
 }
 export class RateLimitedError extends PulseboardError {
-  constructor(message = "Too many requests") {
+  /** Seconds until a retry may succeed; sent as Retry-After. */
+  readonly retryAfterS: number | undefined;
+  constructor(message = "Too many requests", retryAfterS?: number) {
     super("PB_ERR_RATE_LIMITED", message);
+    this.retryAfterS = retryAfterS;
   }
 }
 

@@ -6,7 +6,7 @@ import type { AppContext } from "./context.ts";
 import type { Db, Metric } from "./db/schema.ts";
 import { type ErrorDetail, NotFoundError, ValidationError } from "./errors.ts";
 import { dashboardGroup, type LivePoint } from "./fanout.ts";
-import { requireRole } from "./model/access.ts";
+import { requireRole, roleOf } from "./model/access.ts";
 import type { Storage } from "./storage/index.ts";
 import { NO_LABELS } from "./storage/series.ts";
 
@@ -131,6 +131,13 @@ export async function resolvePoints(db: Db, userId: number, points: IngestPoint[
     }
   }
 
+  // A metric id on a dashboard the caller is not a member of is answered exactly as one that does
+  // not exist (same status, same message): ids cannot be probed for existence.
+  const idDashboards = new Set([...byId.values()].map((m) => m.dashboard_id));
+  for (const dashboardId of idDashboards) {
+    if ((await roleOf(db, userId, dashboardId)) !== undefined) continue;
+    for (const [id, m] of byId) if (m.dashboard_id === dashboardId) byId.delete(id);
+  }
   // Permission before existence of names, so a non-member learns nothing about metric names.
   const dashboards = new Set<number>(nameDashboards);
   for (const m of byId.values()) dashboards.add(m.dashboard_id);

@@ -16,10 +16,13 @@ const log = pb.app.log;
 
 let demoOwner: string | undefined;
 if (config.seedDemo) {
-  const created = await seedDemo(pb.ctx);
+  const password = await seedDemo(pb.ctx);
   demoOwner = DEMO_USER.username;
-  if (created)
-    console.log(`Created demo user: username "${DEMO_USER.username}", password "${DEMO_USER.password}"`);
+  // Printed this once only: it is stored hashed. Change it on the Account page.
+  if (password)
+    console.log(
+      `Created demo user: username "${DEMO_USER.username}", password "${password}" (shown only this once; change it on the Account page)`,
+    );
 }
 await pb.app.listen({ port: config.port, host: config.host });
 const address = pb.app.server.address();

@@ -33,6 +33,19 @@ export async function registerWeb(app: FastifyInstance, webDist: string) {
       reply.header("content-security-policy", UI_CSP);
     return payload;
   });
+  // `..` segments, NUL and undecodable escapes name no file of the UI: a plain 404 here, before
+  // the static handler turns them into errors (they answered 500 with a stack trace each).
+  app.addHook("onRequest", async (request) => {
+    const raw = request.url.split("?")[0] ?? "";
+    if (raw.startsWith("/api/") || raw.startsWith("/ws/")) return;
+    let path: string;
+    try {
+      path = decodeURIComponent(raw);
+    } catch {
+      throw new NotFoundError("Route");
+    }
+    if (path.includes("\u0000") || path.split(/[\\/]/).includes("..")) throw new NotFoundError("Route");
+  });
   const built = existsSync(join(webDist, "index.html"));
   if (built) await app.register(fastifyStatic, { root: webDist, wildcard: true, index: ["index.html"] });
   app.setNotFoundHandler((request, reply) => {

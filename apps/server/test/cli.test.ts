@@ -56,9 +56,36 @@ describe.each(DB_KINDS)("cli on %s", (kind) => {
   });
 
   it("refuses a duplicate username with a non-zero exit", async () => {
-    const res = await cli("create-user", "carol", "--password", "x");
+    const res = await cli("create-user", "carol", "--password", "another long pass");
     expect(res.code).not.toBe(0);
     expect(res.stderr).toMatch(/already exists/);
+  });
+
+  it("refuses a password that breaks the policy (short, empty, common, the user name) and creates no user", {
+    timeout: 120_000,
+  }, async () => {
+    for (const [password, why] of [
+      ["x", /at least 10 characters/],
+      ["", /at least 10 characters/],
+      ["password123", /most common passwords/],
+      ["erin-the-user", /not be the user name/],
+    ] as const) {
+      const res = await cli(
+        "create-user",
+        password === "erin-the-user" ? "erin-the-user" : "erin",
+        "--password",
+        password,
+      );
+      expect(res.code).toBe(1);
+      expect(res.stderr).toMatch(why);
+    }
+    const t = await startTestApp(kind, { database: db });
+    try {
+      const users = await t.pb.db.selectFrom("users").select("username").execute();
+      expect(users.map((u) => u.username)).not.toContain("erin");
+    } finally {
+      await t.close();
+    }
   });
 
   it("creates a token printed once that authenticates the user", async () => {

@@ -20,6 +20,7 @@ import { type BuildOptions, buildApp, type PulseboardApp } from "../src/app.ts";
 import { createApiToken } from "../src/auth/tokens.ts";
 import { type Config, loadConfig } from "../src/config.ts";
 import { createUser } from "../src/model/users.ts";
+import { decodeRaw } from "../src/storage/codec.ts";
 import type { Columns } from "../src/storage/tasks.ts";
 
 const repoRoot = resolve(import.meta.dirname, "../../..");
@@ -329,4 +330,12 @@ export async function dashboardPoints(
   }
   out.sort((a, b) => a.offset - b.offset);
   return out.map(({ offset: _offset, ...rest }) => rest);
+}
+
+/** Every raw point stored on this server, of any metric, as values in ascending order. */
+export async function allStoredValues(t: { pb: PulseboardApp }): Promise<number[]> {
+  const rows = await t.pb.db.selectFrom("chunks").select("data").where("tier", "=", 0).execute();
+  const values: number[] = [];
+  for (const r of rows) values.push(...decodeRaw(r.data as Uint8Array).values);
+  return values.sort((a, b) => a - b);
 }

@@ -14,6 +14,7 @@ function runMain(db: TestDatabase, port: number) {
 describe("main.ts (npm start)", () => {
   let db: TestDatabase;
   let port: number;
+  let demoPassword = "";
   const children: ChildProcess[] = [];
   beforeAll(async () => {
     db = await createTestDatabase("sqlite");
@@ -29,16 +30,25 @@ describe("main.ts (npm start)", () => {
   }, async () => {
     const main = await runMain(db, port);
     children.push(main.child);
-    expect(main.output()).toContain('username "demo", password "demo"');
+    // No fixed demo password: a random one, printed this once.
+    const printed = /username "demo", password "([^"]+)" \(shown only this once/.exec(main.output())?.[1];
+    expect(printed).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    demoPassword = printed!;
     expect(main.output()).toContain(`Pulseboard is running at http://127.0.0.1:${port}/`);
 
     const url = `http://127.0.0.1:${port}`;
     const login = await fetch(`${url}/api/v1/auth/login`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ username: "demo", password: "demo" }),
+      body: JSON.stringify({ username: "demo", password: demoPassword }),
     });
     expect(login.status).toBe(200);
+    const fixed = await fetch(`${url}/api/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "demo", password: "demo" }),
+    });
+    expect(fixed.status).toBe(401);
     const cookie = /pb_session=[^;]+/.exec(login.headers.get("set-cookie") ?? "")![0];
     const list = (await (await fetch(`${url}/api/v1/dashboards`, { headers: { cookie } })).json()) as Array<{
       id: number;
@@ -101,7 +111,7 @@ describe("main.ts (npm start)", () => {
     const users = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ username: "demo", password: "demo" }),
+      body: JSON.stringify({ username: "demo", password: demoPassword }),
     });
     expect(users.status).toBe(200);
     main.child.kill("SIGTERM");

@@ -19,7 +19,8 @@ import { isBuildStale, WEB_ROOT } from "./build-check.ts";
 const REPO = resolve(WEB_ROOT, "../..");
 const MAIN = join(REPO, "apps/server/src/main.ts");
 
-export const DEMO = { username: "demo", password: "demo" };
+/** The demo user of the e2e servers: its first-run password is set by PULSEBOARD_DEMO_PASSWORD. */
+export const DEMO = { username: "demo", password: "demo-e2e-password" };
 
 export function ensureWebBuilt() {
   if (!isBuildStale()) return;
@@ -92,6 +93,7 @@ export async function startServer(
         PORT: String(port),
         PULSEBOARD_DATA_DIR: dataDir,
         PULSEBOARD_DEMO: "1",
+        PULSEBOARD_DEMO_PASSWORD: DEMO.password,
         PULSEBOARD_SYNTHETIC: "0",
         PULSEBOARD_SYSTEM: "0",
         LOG_LEVEL: "warn",

@@ -12,9 +12,24 @@ import type { StoreSize, ToServer } from "../ipc.ts";
 import { serveControl } from "./child.ts";
 
 const kind = process.env.BENCH_DB === "postgres" ? "postgres" : "sqlite";
+// The throughput ladder drives 10,000 clients with one token from a few addresses and posts up
+// to thousands of points/s with it: the abuse limits are off there. The abuse bench
+// (BENCH_ABUSE=1) keeps every default but the per-user socket cap (its 1,000 legitimate clients
+// share one bench user, which no real user does).
+const abuse = process.env.BENCH_ABUSE === "1";
+const limits = abuse
+  ? { wsMaxPerUser: 5000 }
+  : {
+      wsMaxPerUser: 0,
+      wsMaxPendingPerAddress: 0,
+      wsHandshakesPerMinute: 0,
+      apiRequestsPerMinute: 0,
+      ingestRequestsPerMinute: 0,
+      maxSocketsPerAddress: 0,
+    };
 // GET /api/v1/health as main.ts registers it for one process (no Redis).
 const t = await startTestApp(kind, {
-  config: { logLevel: process.env.LOG_LEVEL ?? "warn" },
+  config: { logLevel: process.env.LOG_LEVEL ?? "warn", ...limits },
   build: { plugins: [healthRoutes()] },
 });
 await t.createUser("bench");
@@ -88,6 +103,18 @@ serveControl(
     protocol: "pulseboard",
     metricId: metric.body.id,
     storage: { kind, token, dashboardId: dashboard.body.id, dataDir: t.database.dataDir },
+    ...(abuse ? { abuse: await attacker() } : {}),
   },
   () => t.close(),
 );
+
+/** A second user, a viewer of the bench dashboard: the resume flood is sent with its token. */
+async function attacker() {
+  await t.createUser("mallory");
+  const attackerToken = await t.createToken("mallory", "flood");
+  await t.api("PUT", `/api/v1/dashboards/${dashboard.body.id}/members`, {
+    token,
+    body: { username: "mallory", role: "viewer" },
+  });
+  return { attackerToken, healthPath: "/api/v1/health" };
+}

@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import type WebSocket from "ws";
 import type { z } from "zod";
+import type { Admission } from "./admission.ts";
 import { runHandshake } from "./auth.ts";
 import type { AnyConsumer, BroadcastOptions, ConsumerContext, HandshakeRequest } from "./consumer.ts";
 import {
@@ -15,6 +16,7 @@ import {
   isHandshakeError,
   RateLimitedError,
   SlowConsumerError,
+  TooManyConnectionsError,
 } from "./errors.ts";
 import type { PreparedFrame } from "./frame.ts";
 import type { GroupRegistry, Member } from "./groups.ts";
@@ -37,6 +39,7 @@ export interface Hub {
   readonly slowConsumerGraceMs: number;
   readonly handshakeTimeoutMs: number;
   readonly stats: ChannelsStats;
+  readonly admission: Admission;
   publish(
     group: string,
     kind: LayerMessage["kind"],
@@ -49,6 +52,8 @@ export interface Hub {
 }
 
 type Item = { text: string } | { error: Error };
+/** Frames the outbox may hold for a client that is behind before it is closed (4008). */
+const MAX_HELD_FRAMES = 10_000;
 type Handler = (payload: unknown, ctx: Connection) => unknown;
 type EventHandler = (event: unknown, ctx: Connection, frame: PreparedFrame) => unknown;
 
@@ -84,6 +89,8 @@ export class Connection implements ConsumerContext, Member {
   #closed = false;
   /** The server closed it for a limit (counted in stats once). */
   #failed = false;
+  /** Counted against the per-user connection limit under this key until closed. */
+  #userSlot: { key: string | number | undefined } | null = null;
   readonly #bucket: TokenBucket | null;
   readonly #watch: SendBufferWatch;
   /** Coalesced writes and slow-consumer holding (outbox.ts); every frame to the client goes through it. */
@@ -94,6 +101,8 @@ export class Connection implements ConsumerContext, Member {
     readonly consumer: AnyConsumer,
     readonly request: HandshakeRequest,
     private readonly hub: Hub,
+    /** Called once when the handshake settles (the per-address pending count). */
+    private readonly settled: () => void = () => {},
   ) {
     this.params = request.params;
     this.state = consumer.definition.state?.() ?? {};
@@ -105,11 +114,15 @@ export class Connection implements ConsumerContext, Member {
       // Hold (and conflate) well before the hard limit, so a lagging client gets fresh values.
       holdAboveBytes: Math.min(hub.maxBufferedBytes, 256 * 1024),
       graceMs: hub.slowConsumerGraceMs,
-      maxHeldFrames: 10_000,
+      maxHeldFrames: MAX_HELD_FRAMES,
       conflationKey: latestWins ? (frame) => latestWins[frame.action]?.(frame.payload) : undefined,
-      onSlow: () =>
+      onSlow: (why) =>
         this.#fail(
-          new SlowConsumerError(`Client too slow: behind for more than ${hub.slowConsumerGraceMs} ms`),
+          new SlowConsumerError(
+            why === "held"
+              ? `Client too slow: more than ${MAX_HELD_FRAMES} frames waiting to be sent`
+              : `Client too slow: behind for more than ${hub.slowConsumerGraceMs} ms`,
+          ),
         ),
       // The socket's own buffer is measured where it changes, after a write, not per frame queued.
       onWritten: () => this.#watch.check(),
@@ -149,9 +162,14 @@ export class Connection implements ConsumerContext, Member {
       const { user, object } = await Promise.race([runHandshake(definition, this.request), timeout]).finally(
         () => clearTimeout(timer),
       );
+      if (this.#closed) return;
+      const slot = this.hub.admission.admitUser(user);
+      if (!slot) throw new TooManyConnectionsError("Too many open connections for this user");
+      this.#userSlot = slot;
       this.user = user;
       this.object = object;
     } catch (err) {
+      this.settled();
       if (isHandshakeError(err)) {
         const outcome = handshakeOutcome(err);
         this.send("authentication", outcome.payload);
@@ -162,6 +180,7 @@ export class Connection implements ConsumerContext, Member {
       }
       return;
     }
+    this.settled();
     if (this.#closed) return;
     this.send("authentication", handshakeOutcome(null).payload);
     this.#authenticated = true;
@@ -348,6 +367,8 @@ export class Connection implements ConsumerContext, Member {
     this.groups.clear();
     await Promise.all(groups.map((g) => this.hub.registry.leave(g, this)));
     this.hub.removed(this);
+    this.hub.admission.releaseUser(this.#userSlot?.key);
+    this.#userSlot = null;
     if (!wasAuthenticated) return;
     try {
       await this.consumer.definition.onDisconnect?.(this, { code, reason });

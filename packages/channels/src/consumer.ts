@@ -32,13 +32,15 @@ export interface HandshakeRequest<P extends string = string> {
 }
 
 /** A refusal with a status and a human detail (sent in the authentication frame). */
-export type Denial = { ok: false; status: 401 | 403 | 404; detail: string };
+export type Denial = { ok: false; status: HandshakeStatus; detail: string };
+/** Statuses a handshake may be refused with (429: a connection limit, closed with 4029). */
+export type HandshakeStatus = 401 | 403 | 404 | 429;
 
 const DENIAL = Symbol.for("pulseboard.channels.denial");
 
 export const AuthResult = {
   /** Return from an authenticator or permission to refuse with a specific status and detail. */
-  deny(status: 401 | 403 | 404, detail: string): Denial {
+  deny(status: HandshakeStatus, detail: string): Denial {
     return Object.assign({ ok: false as const, status, detail }, { [DENIAL]: true });
   },
   isDenial(value: unknown): value is Denial {
@@ -64,7 +66,7 @@ export interface PermissionContext<U, O, P extends string = string> extends Load
 /** true = allowed; false = 403 "Permission denied"; or a Denial with its own status/detail. */
 export type Permission<U, O, P extends string = string> = (
   ctx: PermissionContext<U, O, P>,
-) => Awaitable<boolean | { ok: false; status: 401 | 403 | 404; detail: string }>;
+) => Awaitable<boolean | { ok: false; status: HandshakeStatus; detail: string }>;
 
 /** Payload type of an outgoing action (what callers pass; the schema's input). */
 export type OutPayload<Out extends Schemas, K extends keyof Out> = z.input<Out[K]>;

@@ -98,19 +98,29 @@ export class InternalError extends ChannelsError {
   }
 }
 
-export type HandshakeError = UnauthenticatedError | ForbiddenError | NotFoundError;
+/** A connection limit refused the handshake (e.g. too many open connections for one user): 429 / 4029. */
+export class TooManyConnectionsError extends ChannelsError {
+  constructor(detail = "Too many connections") {
+    super(detail, "PB_ERR_TOO_MANY_CONNECTIONS");
+  }
+}
 
-/** Builds the handshake error for an HTTP-like status (401 / 403 / 404). */
-export function handshakeError(status: 401 | 403 | 404, detail?: string): HandshakeError {
+export type HandshakeError = UnauthenticatedError | ForbiddenError | NotFoundError | TooManyConnectionsError;
+type HandshakeStatus = 401 | 403 | 404 | 429;
+
+/** Builds the handshake error for an HTTP-like status (401 / 403 / 404 / 429). */
+export function handshakeError(status: HandshakeStatus, detail?: string): HandshakeError {
   if (status === 401) return new UnauthenticatedError(detail);
   if (status === 403) return new ForbiddenError(detail);
+  if (status === 429) return new TooManyConnectionsError(detail);
   return new NotFoundError(detail);
 }
 
-const HANDSHAKE: Record<string, { status: 401 | 403 | 404; text: string; close: number }> = {
+const HANDSHAKE: Record<string, { status: HandshakeStatus; text: string; close: number }> = {
   PB_ERR_UNAUTHENTICATED: { status: 401, text: "Unauthorized", close: CloseCode.unauthenticated },
   PB_ERR_FORBIDDEN: { status: 403, text: "Forbidden", close: CloseCode.forbidden },
   PB_ERR_NOT_FOUND: { status: 404, text: "Not Found", close: CloseCode.notFound },
+  PB_ERR_TOO_MANY_CONNECTIONS: { status: 429, text: "Too Many Requests", close: CloseCode.rateLimited },
 };
 
 const CLOSING: Record<string, number> = {
@@ -130,7 +140,7 @@ export function errorPayload(err: ChannelsError): ErrorPayload {
 
 /** The `authentication` frame payload + close code for a handshake outcome. */
 export function handshakeOutcome(err: ChannelsError | null): {
-  payload: { status_code: 200 | 401 | 403 | 404; status_text: string; data: { detail: string } };
+  payload: { status_code: 200 | HandshakeStatus; status_text: string; data: { detail: string } };
   close: number | null;
 } {
   if (err === null) {

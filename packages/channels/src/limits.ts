@@ -23,6 +23,16 @@ export class TokenBucket {
     this.#tokens -= 1;
     return true;
   }
+
+  /** Milliseconds until the next token (0 when one is there). */
+  get waitMs(): number {
+    return this.#tokens >= 1 ? 0 : (1 - this.#tokens) / this.#perMs;
+  }
+
+  /** Refilled to capacity: forgetting it loses nothing (an idle key's bucket can be dropped). */
+  get full(): boolean {
+    return this.#tokens + (performance.now() - this.#last) * this.#perMs >= this.#capacity;
+  }
 }
 
 /**

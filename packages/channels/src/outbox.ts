@@ -26,7 +26,8 @@ export type OutboxOptions = {
   /** Held frames beyond this (frames that cannot be conflated) → onSlow at once. */
   maxHeldFrames: number;
   conflationKey: ConflationKey | undefined;
-  onSlow: () => void;
+  /** Why: behind for longer than `graceMs` ("time") or more than `maxHeldFrames` held ("held"). */
+  onSlow: (why: "time" | "held") => void;
   /** After frames were handed to the socket (once per flush, not per frame). */
   onWritten?: () => void;
   /** Counts frames and bytes written and frames conflated (the server's, shared by all). */
@@ -121,7 +122,7 @@ export class Outbox {
     if (this.#behindSince !== 0 && typeof item !== "string") this.#conflate(item);
     else this.#queue.push(item);
     if (this.#behindSince !== 0) {
-      if (this.#queue.length > this.options.maxHeldFrames) this.#slow();
+      if (this.#queue.length > this.options.maxHeldFrames) this.#slow("held");
       return; // the retry timer flushes once the socket drains
     }
     if (!COALESCE) {
@@ -205,7 +206,7 @@ export class Outbox {
       this.#queue = [];
       for (const item of queue) typeof item === "string" ? this.#queue.push(item) : this.#conflate(item);
     } else if (performance.now() - this.#behindSince > this.options.graceMs) {
-      this.#slow();
+      this.#slow("time");
       return;
     }
     if (this.#retry === null) {
@@ -245,8 +246,8 @@ export class Outbox {
     this.#queue.push(frame);
   }
 
-  #slow(): void {
+  #slow(why: "time" | "held"): void {
     this.close();
-    this.options.onSlow();
+    this.options.onSlow(why);
   }
 }

@@ -9,7 +9,7 @@ export type Envelope = z.infer<typeof Envelope>;
 
 /** Status of the handshake, sent once right after the upgrade is accepted. */
 export const AuthenticationPayload = z.object({
-  status_code: z.union([z.literal(200), z.literal(401), z.literal(403), z.literal(404)]),
+  status_code: z.union([z.literal(200), z.literal(401), z.literal(403), z.literal(404), z.literal(429)]),
   status_text: z.string(),
   data: z.object({ detail: z.string() }),
 });

@@ -5,6 +5,7 @@ import type { Server as HttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import type { z } from "zod";
+import { Admission, peerAddress } from "./admission.ts";
 import { buildHandshakeRequest } from "./auth.ts";
 import { Connection, type Hub } from "./connection.ts";
 import type { AnyConsumer, EventName, EventPayload } from "./consumer.ts";
@@ -46,6 +47,16 @@ export interface ChannelsServerOptions<C extends AnyConsumer> {
   handshakeTimeoutMs?: number;
   /** Ping interval; a peer that has not answered by the next tick is terminated. 0 disables. Default 30 s. */
   heartbeatMs?: number;
+  /** Upgrades from one client address still in their handshake; over → HTTP 429. Default 0 (off). */
+  maxPendingPerAddress?: number;
+  /** New upgrades per client address (burst, refilled over `perMs`); over → HTTP 429. Default off. */
+  handshakeRate?: { handshakes: number; perMs: number } | false;
+  /** Open connections per user (see `userKey`) on this node; over → handshake 429, close 4029. Default 0 (off). */
+  maxConnectionsPerUser?: number;
+  /** What identifies a user for `maxConnectionsPerUser` (undefined: not counted). */
+  userKey?: (user: unknown) => string | number | undefined;
+  /** The client address of an upgrade for the per-address limits (default: the TCP peer). */
+  addressOf?: (req: IncomingMessage) => string;
   /** Send buffer limit per connection (default 4 MiB)… */
   maxBufferedBytes?: number;
   /** …over it for longer than this closes with 4008 (default 5 s). */
@@ -102,6 +113,7 @@ class Server implements Hub {
   readonly slowConsumerGraceMs: number;
   readonly handshakeTimeoutMs: number;
   readonly stats = new ChannelsStats();
+  readonly admission: Admission;
   readonly #allowedOrigins: ChannelsServerOptions<AnyConsumer>["allowedOrigins"];
   readonly #wss: WebSocketServer;
   readonly #connections = new Set<Connection>();
@@ -123,6 +135,13 @@ class Server implements Hub {
     this.slowConsumerGraceMs = options.slowConsumerGraceMs ?? 5000;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
     this.#allowedOrigins = options.allowedOrigins;
+    this.admission = new Admission({
+      maxPendingPerAddress: options.maxPendingPerAddress ?? 0,
+      handshakeRate: options.handshakeRate ?? false,
+      maxConnectionsPerUser: options.maxConnectionsPerUser ?? 0,
+      userKey: options.userKey,
+      addressOf: options.addressOf ?? peerAddress,
+    });
     this.registry = new GroupRegistry(this.layer, (err, group) =>
       this.logger.error({ err, group }, "channel layer unsubscribe failed"),
     );
@@ -187,10 +206,25 @@ class Server implements Hub {
       refuse(socket, 403, "Forbidden");
       return true;
     }
+    const address = this.admission.options.addressOf(req);
+    const refusal = this.admission.enter(address);
+    if (refusal) {
+      this.logger.debug({ address, path: url.pathname }, `refused WebSocket upgrade: ${refusal.reason}`);
+      refuse(socket, 429, "Too Many Requests", `Retry-After: ${refusal.retryAfterS}\r\n`);
+      return true;
+    }
+    // The address's pending slot is given back once, when the handshake settles or the socket goes.
+    let pending = true;
+    const settle = () => {
+      if (!pending) return;
+      pending = false;
+      this.admission.leave(address);
+    };
+    socket.once("close", settle);
     const found = consumer;
     const request = buildHandshakeRequest(req, url, params);
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      const connection = new Connection(ws, found, request, this);
+      const connection = new Connection(ws, found, request, this, settle);
       this.#connections.add(connection);
       void connection.start();
     });
@@ -274,6 +308,7 @@ class Server implements Hub {
 
   /** Heartbeat: terminate peers that did not pong since the previous tick, ping the rest. */
   #tick(): void {
+    this.admission.sweep();
     for (const c of this.#connections) {
       if (!c.alive) {
         this.logger.info({ connection: c.id }, "terminating unresponsive peer");
@@ -286,7 +321,7 @@ class Server implements Hub {
   }
 }
 
-function refuse(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+function refuse(socket: Duplex, status: number, text: string, headers = ""): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\n${headers}Connection: close\r\nContent-Length: 0\r\n\r\n`);
   socket.destroy();
 }

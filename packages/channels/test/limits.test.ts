@@ -119,4 +119,23 @@ describe("slow consumer", () => {
     socket.resume();
     expect((await c.closed).code).toBe(4008);
   });
+
+  it("closes a client holding more than 10,000 unsent frames with 4008 and says so (not 'behind for … ms')", async () => {
+    app = await start({ consumers: [Room], maxBufferedBytes: 64 * 1024, slowConsumerGraceMs: 60_000 });
+    const c = await member(app);
+    const socket = (c.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    socket.pause();
+    const chunk = "y".repeat(60 * 1024);
+    for (let i = 0; i < 100; i++)
+      await app.server.broadcast("room.1", "chat_message", { from: "x", text: chunk });
+    await new Promise((r) => setTimeout(r, 100)); // written until the socket is full: now behind
+    for (let i = 0; i < 10_500; i++)
+      await app.server.broadcast("room.1", "chat_message", { from: "x", text: String(i) });
+    const running = app;
+    await vi.waitFor(() => expect(running.server.connectionCount).toBe(0), { timeout: 5000, interval: 20 });
+    socket.resume();
+    const closed = await c.closed;
+    expect(closed.code).toBe(4008);
+    expect(closed.reason).toMatch(/more than 10000 frames waiting/);
+  });
 });

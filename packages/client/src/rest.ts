@@ -36,6 +36,34 @@ export const loginAnswer = z.object({ user, csrfToken: z.string() });
 /** `GET /auth/me`; `csrfToken` is null for bearer-token callers (they never need one). */
 export const meAnswer = z.object({ user, csrfToken: z.string().nullable(), preferences });
 export const preferencesBody = z.strictObject({ theme });
+/** `POST /me/password`: the server applies its password policy to `new_password` (400 with details). */
+export const passwordChangeBody = z.strictObject({
+  current_password: z.string().min(1).max(1024),
+  new_password: z.string().min(1).max(1024),
+});
+/** `GET /dashboards/:id/audit` (owners) and `GET /me/audit`: newest first, `before` an event id. */
+export const auditQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  before: z.coerce.number().int().positive().optional(),
+});
+export const auditEvent = z.object({
+  id,
+  at: isoTimestamp,
+  action: z.string(),
+  actor: z.object({ id, username: z.string().nullable() }).nullable(),
+  dashboard_id: id.nullable(),
+  address: z.string().nullable(),
+  detail: z.record(z.string(), z.unknown()),
+});
+/** `GET /me/sessions`: the caller's signed-in browsers; `current` is the one asking. */
+export const sessionInfo = z.object({
+  id: z.string(),
+  created_at: isoTimestamp,
+  expires_at: isoTimestamp,
+  user_agent: z.string().nullable(),
+  address: z.string().nullable(),
+  current: z.boolean(),
+});
 
 /** `GET /tokens` lists them; the plain token is only in the `POST /tokens` answer. */
 export const apiToken = z.object({
@@ -160,7 +188,9 @@ export const alertRule = z.object({
   threshold: finite,
   // A week is far beyond any sensible "must hold for" window; the cap keeps timers sane.
   duration_s: z.number().int().min(0).max(604_800),
-  hysteresis: z.number().min(0).refine(Number.isFinite, "must be a finite number"),
+  // Bounded so that a rule can always resolve again: 1e308 passed `isFinite`, and a firing rule
+  // then waited for a value below threshold - 1e308 for ever. 1e15 exceeds any sensible band.
+  hysteresis: z.number().min(0).max(1e15),
   enabled: z.boolean(),
   /** Seconds without a point before the rule goes to no_data (0: never). */
   no_data_s: z.number().int().min(0).max(604_800),
@@ -218,6 +248,9 @@ export type LoginAnswer = z.infer<typeof loginAnswer>;
 export type MeAnswer = z.infer<typeof meAnswer>;
 export type Preferences = z.infer<typeof preferences>;
 export type PreferencesBody = z.infer<typeof preferencesBody>;
+export type PasswordChangeBody = z.infer<typeof passwordChangeBody>;
+export type SessionInfo = z.infer<typeof sessionInfo>;
+export type AuditEvent = z.infer<typeof auditEvent>;
 export type ApiToken = z.infer<typeof apiToken>;
 export type CreateTokenBody = z.infer<typeof createTokenBody>;
 export type CreateTokenAnswer = z.infer<typeof createTokenAnswer>;

@@ -1,7 +1,9 @@
 // Owns /auth: login (session cookie + CSRF token), logout, and "who am I".
 import { type LoginAnswer, loginBody, type MeAnswer } from "@pulseboard/client/rest";
 import type { FastifyInstance } from "fastify";
-import { clearLoginFailures, loginKey, loginLocked, recordLoginFailure } from "../auth/login-limiter.ts";
+import { recordAudit } from "../audit/index.ts";
+import { hashPoolOf } from "../auth/hash-pool.ts";
+import { clearLoginFailures, lockedFor, loginKeys, recordLoginFailures } from "../auth/login-limiter.ts";
 import { dummyHash, verifyPassword } from "../auth/passwords.ts";
 import { createSession, deleteSession, SESSION_COOKIE } from "../auth/sessions.ts";
 import type { AppContext } from "../context.ts";
@@ -13,19 +15,38 @@ import { noContent, parse, requireUser } from "./http.ts";
 export function registerAuth(app: FastifyInstance, ctx: AppContext) {
   app.post("/api/v1/auth/login", async (request, reply) => {
     const { username, password } = parse(loginBody, request.body, "body");
-    // Failed logins per address + user name, counted across the cluster (login-limiter.ts).
-    const key = loginKey(request.ip, username);
-    if (await loginLocked(ctx.db, key))
-      throw new RateLimitedError("Too many failed logins; try again in a minute");
+    // Failed logins per address + user name, per address and per user name, counted across the
+    // cluster (login-limiter.ts).
+    const keys = loginKeys(request.ip, username, {
+      perAddress: ctx.config.loginFailuresPerAddress,
+      perUsername: ctx.config.loginFailuresPerUsername,
+    });
+    const wait = await lockedFor(ctx.db, keys);
+    if (wait !== undefined)
+      throw new RateLimitedError(`Too many failed logins; try again in ${wait} s`, wait);
     const user = await findUserByName(ctx.db, username);
-    // Verify against a dummy hash for unknown users so timing does not reveal who exists.
-    const ok = await verifyPassword(password, user?.password_hash ?? (await dummyHash));
+    // Verify against a dummy hash for unknown users so timing does not reveal who exists; at most
+    // a few hashes at once (hash-pool.ts), so a flood is refused instead of queueing everyone.
+    const pool = hashPoolOf(ctx, ctx.config.passwordHashConcurrency, ctx.config.passwordHashQueue);
+    const stored = user?.password_hash ?? (await dummyHash);
+    const ok = await pool.run(() => verifyPassword(password, stored));
     if (!user || !ok) {
-      await recordLoginFailure(ctx.db, key);
+      await recordLoginFailures(ctx.db, keys);
+      // The name only when it is a user's: what people type there is sometimes a password.
+      await recordAudit(ctx, {
+        action: "login.failed",
+        actorUserId: user?.id ?? null,
+        address: request.ip,
+        detail: user ? { username: user.username } : {},
+      });
       throw new UnauthorizedError("Invalid username or password");
     }
-    await clearLoginFailures(ctx.db, key);
-    const session = await createSession(ctx.db, user.id, ctx.config.sessionTtlMs);
+    await clearLoginFailures(ctx.db, keys[0]!.key);
+    await recordAudit(ctx, { action: "login.succeeded", actorUserId: user.id, address: request.ip });
+    const session = await createSession(ctx.db, user.id, ctx.config.sessionTtlMs, {
+      userAgent: request.headers["user-agent"],
+      address: request.ip,
+    });
     reply.setCookie(SESSION_COOKIE, session.id, {
       httpOnly: true,
       sameSite: "lax",

@@ -6,6 +6,7 @@ import {
   patchDashboardBody,
 } from "@pulseboard/client/rest";
 import type { FastifyInstance } from "fastify";
+import { recordAudit } from "../audit/index.ts";
 import type { AppContext } from "../context.ts";
 import { NotFoundError } from "../errors.ts";
 import { createDashboard, dashboardJson, listMetrics, metricJson } from "../model/dashboards.ts";
@@ -58,8 +59,16 @@ export function registerDashboards(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.delete("/api/v1/dashboards/:id", async (request, reply) => {
-    const { dashboardId: id } = await dashboardAccess(db, request, "owner");
+    const { dashboardId: id, userId } = await dashboardAccess(db, request, "owner");
+    const gone = await db.selectFrom("dashboards").select("name").where("id", "=", id).executeTakeFirst();
     await db.deleteFrom("dashboards").where("id", "=", id).execute();
+    await recordAudit(ctx, {
+      action: "dashboard.deleted",
+      actorUserId: userId,
+      dashboardId: id,
+      address: request.ip,
+      detail: { name: gone?.name ?? null },
+    });
     await revokeDashboard(ctx, id, dashboardDeleted);
     return noContent(reply);
   });

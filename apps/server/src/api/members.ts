@@ -1,8 +1,11 @@
 // Owns /dashboards/:id/members: listing (any member), adding/changing and removing (owner).
 import { type Member, memberBody } from "@pulseboard/client/rest";
 import type { FastifyInstance } from "fastify";
+import { recordAudit } from "../audit/index.ts";
 import type { AppContext } from "../context.ts";
+import { roleOf } from "../model/access.ts";
 import { removeMember, setMember } from "../model/dashboards.ts";
+import { findUserByName } from "../model/users.ts";
 import { memberRemoved, revokeDashboard } from "../ws/revoke.ts";
 import { dashboardAccess, idParam, noContent, parse } from "./http.ts";
 
@@ -21,16 +24,34 @@ export function registerMembers(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.put("/api/v1/dashboards/:id/members", async (request): Promise<Member> => {
-    const { dashboardId: id } = await dashboardAccess(db, request, "owner");
+    const { dashboardId: id, userId } = await dashboardAccess(db, request, "owner");
     const { username, role } = parse(memberBody, request.body, "body");
-    return setMember(db, id, username, role);
+    const target = await findUserByName(db, username);
+    const previous = target ? await roleOf(db, target.id, id) : undefined;
+    const member = await setMember(db, id, username, role);
+    if (previous !== role)
+      await recordAudit(ctx, {
+        action: previous === undefined ? "member.added" : "member.role_changed",
+        actorUserId: userId,
+        dashboardId: id,
+        address: request.ip,
+        detail: { user_id: member.user_id, username: member.username, role, previous_role: previous ?? null },
+      });
+    return member;
   });
 
   app.delete("/api/v1/dashboards/:id/members/:userId", async (request, reply) => {
-    const { dashboardId: id } = await dashboardAccess(db, request, "owner");
+    const { dashboardId: id, userId: actor } = await dashboardAccess(db, request, "owner");
     const userId = idParam(request, "userId", "Member");
     await removeMember(db, id, userId);
     await revokeDashboard(ctx, id, memberRemoved(userId));
+    await recordAudit(ctx, {
+      action: "member.removed",
+      actorUserId: actor,
+      dashboardId: id,
+      address: request.ip,
+      detail: { user_id: userId },
+    });
     return noContent(reply);
   });
 }

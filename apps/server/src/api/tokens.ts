@@ -1,6 +1,7 @@
 // Owns /tokens: a user's API tokens (plain value shown once, hashed at rest).
 import { type ApiToken, type CreateTokenAnswer, createTokenBody } from "@pulseboard/client/rest";
 import type { FastifyInstance } from "fastify";
+import { recordAudit } from "../audit/index.ts";
 import { createApiToken } from "../auth/tokens.ts";
 import type { AppContext } from "../context.ts";
 import { NotFoundError } from "../errors.ts";
@@ -30,6 +31,12 @@ export function registerTokens(app: FastifyInstance, ctx: AppContext) {
     const { userId } = requireUser(request);
     const { name } = parse(createTokenBody, request.body, "body");
     const answer: CreateTokenAnswer = await createApiToken(ctx.db, userId, name);
+    await recordAudit(ctx, {
+      action: "token.created",
+      actorUserId: userId,
+      address: request.ip,
+      detail: { token_id: answer.id, name },
+    });
     return reply.status(201).send(answer);
   });
 
@@ -43,6 +50,12 @@ export function registerTokens(app: FastifyInstance, ctx: AppContext) {
       .executeTakeFirst();
     if (Number(result.numDeletedRows) === 0) throw new NotFoundError("Token");
     await revokeAccess(ctx, tokenGroup(id), tokenRevoked);
+    await recordAudit(ctx, {
+      action: "token.revoked",
+      actorUserId: userId,
+      address: request.ip,
+      detail: { token_id: id },
+    });
     return noContent(reply);
   });
 }

@@ -11,6 +11,8 @@ export async function createSession(
   db: Db,
   userId: number,
   ttlMs: number,
+  /** Shown in the user's session list. */
+  seen: { userAgent?: string | undefined; address?: string | undefined } = {},
 ): Promise<{ id: string; csrfToken: string }> {
   const id = randomSecret();
   const csrfToken = randomSecret();
@@ -23,6 +25,8 @@ export async function createSession(
       csrf_token: csrfToken,
       created_at: now,
       expires_at: now + ttlMs,
+      user_agent: seen.userAgent?.slice(0, 300) ?? null,
+      address: seen.address ?? null,
     })
     .execute();
   return { id, csrfToken };
@@ -48,4 +52,38 @@ export async function deleteSession(db: Db, idHash: string): Promise<void> {
 
 export async function deleteExpiredSessions(db: Db): Promise<void> {
   await db.deleteFrom("sessions").where("expires_at", "<=", Date.now()).execute();
+}
+
+/** The user's live sessions, newest first. */
+export async function listSessions(db: Db, userId: number) {
+  return db
+    .selectFrom("sessions")
+    .select(["id_hash", "created_at", "expires_at", "user_agent", "address"])
+    .where("user_id", "=", userId)
+    .where("expires_at", ">", Date.now())
+    .orderBy("created_at", "desc")
+    .execute();
+}
+
+/** Deletes the user's sessions but `keep`; returns the deleted ones' hashes (to close their sockets). */
+export async function deleteOtherSessions(
+  db: Db,
+  userId: number,
+  keep: string | undefined,
+): Promise<string[]> {
+  let q = db.deleteFrom("sessions").where("user_id", "=", userId);
+  if (keep !== undefined) q = q.where("id_hash", "!=", keep);
+  const rows = await q.returning("id_hash").execute();
+  return rows.map((r) => r.id_hash);
+}
+
+/** Deletes one of the user's sessions; false when the user has no such session. */
+export async function deleteUserSession(db: Db, userId: number, idHash: string): Promise<boolean> {
+  const rows = await db
+    .deleteFrom("sessions")
+    .where("user_id", "=", userId)
+    .where("id_hash", "=", idHash)
+    .returning("id_hash")
+    .execute();
+  return rows.length > 0;
 }

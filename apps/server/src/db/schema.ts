@@ -20,6 +20,9 @@ export interface SessionsTable {
   csrf_token: string;
   created_at: number;
   expires_at: number;
+  /** Shown in the user's session list (006). */
+  user_agent: string | null;
+  address: string | null;
 }
 export interface ApiTokensTable {
   id: Generated<number>;
@@ -100,7 +103,18 @@ export interface LoginFailuresTable {
   failures: number;
   reset_at: number;
 }
+/** Security-relevant events (audit/): who did what, when, from where; `detail` is JSON. */
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: number;
+  action: string;
+  actor_user_id: number | null;
+  dashboard_id: number | null;
+  address: string | null;
+  detail: string;
+}
 export interface Database {
+  audit_events: AuditEventsTable;
   users: UsersTable;
   sessions: SessionsTable;
   login_failures: LoginFailuresTable;

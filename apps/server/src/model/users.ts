@@ -45,3 +45,8 @@ export async function setPreferences(db: Db, userId: number, theme: Theme) {
     .execute();
   return { theme };
 }
+
+/** Replaces the user's password hash (the caller checked the old password and the policy). */
+export async function setPasswordHash(db: Db, userId: number, passwordHash: string): Promise<void> {
+  await db.updateTable("users").set({ password_hash: passwordHash }).where("id", "=", userId).execute();
+}

@@ -21,6 +21,7 @@ import { recentValues, valuesSince } from "../history.ts";
 import { metricUpdatePayload } from "../ingest.ts";
 import { roleOf } from "../model/access.ts";
 import { listMetrics } from "../model/dashboards.ts";
+import { type AccessWatch, accessWatch } from "./access-watch.ts";
 import { configPayload } from "./config.ts";
 import type { PresenceCounter } from "./presence.ts";
 import { pacedPresence } from "./presence-pacing.ts";
@@ -65,6 +66,8 @@ export function dashboardConsumer(
   ctx: AppContext,
   presence: PresenceCounter,
   broadcastPresence: (dashboardId: number, connections: number) => Promise<void>,
+  /** Re-reads access from storage (access-watch.ts); default: a watch nobody starts. */
+  watch: AccessWatch = accessWatch(ctx.db),
 ) {
   const { db } = ctx;
   // One presence broadcast per dashboard per 250 ms at most (a burst of joins is O(N²) frames otherwise).
@@ -153,6 +156,10 @@ export function dashboardConsumer(
       await c.join(dashboardGroup(dashboard.id));
       const credential = credentialGroup(c.user);
       if (credential) await c.join(credential); // closed at once if the credential is revoked
+      // A revocation sent between the handshake's permission check and these joins reached no
+      // group of ours: read access again now that every later one will reach us.
+      watch.track(c);
+      if (!(await watch.verify(c))) return;
       const expiresAt = c.user.session?.expiresAt;
       if (expiresAt !== undefined) closeAt(c.state, expiresAt, () => c.close(4001, "Session expired"));
       for (const m of metrics) c.state.subscribed.add(m.id);
@@ -171,6 +178,7 @@ export function dashboardConsumer(
     },
 
     onDisconnect: async (c) => {
+      watch.untrack(c);
       if (c.state.expiry) clearTimeout(c.state.expiry);
       const count = await presence.leave(c.object.id, c.id);
       await announcePresence(c.object.id, count);

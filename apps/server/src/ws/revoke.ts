@@ -24,7 +24,7 @@ export const accessRevoked = message(
 export type AccessRevoked = z.infer<typeof accessRevoked>;
 
 export const tokenGroup = (tokenId: number) => `credential.token.${tokenId}`;
-const sessionGroup = (idHash: string) => `credential.session.${idHash}`;
+export const sessionGroup = (idHash: string) => `credential.session.${idHash}`;
 
 /** The group of the connections opened with this principal's credential. */
 export function credentialGroup(principal: Principal): string | undefined {
@@ -65,3 +65,9 @@ export const tokenRevoked: AccessRevoked = {
 };
 
 export const signedOut: AccessRevoked = { user_id: null, code: 4001, reason: "Signed out" };
+
+export const sessionRevoked: AccessRevoked = {
+  user_id: null,
+  code: 4001,
+  reason: "This session was signed out",
+};

@@ -22,11 +22,13 @@ import type {
   Member,
   MemberBody,
   Metric,
+  PasswordChangeBody,
   PatchAlertRuleBody,
   PatchDashboardBody,
   PatchMetricBody,
   Preferences,
   Role,
+  SessionInfo,
   Theme,
   ValuesAnswer,
   ValuesQuery,
@@ -89,6 +91,10 @@ export const api = {
   me: () => request<MeAnswer>("GET", "/auth/me"),
   setTheme: (theme: Theme) =>
     request<Preferences>("PATCH", "/me/preferences", { theme } satisfies Preferences),
+  changePassword: (current_password: string, new_password: string) =>
+    request<void>("POST", "/me/password", { current_password, new_password } satisfies PasswordChangeBody),
+  sessions: () => request<SessionInfo[]>("GET", "/me/sessions"),
+  revokeSession: (id: string) => request<void>("DELETE", `/me/sessions/${encodeURIComponent(id)}`),
   dashboards: () => request<DashboardSummary[]>("GET", "/dashboards"),
   dashboard: (id: number) => request<Dashboard>("GET", `/dashboards/${id}`),
   patchDashboard: (id: number, body: PatchDashboardBody) =>

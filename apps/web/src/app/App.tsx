@@ -1,10 +1,12 @@
 // Top level: session gate and page switch.
 import { useEffect } from "react";
+import { AccountPage } from "../pages/AccountPage.tsx";
 import { DashboardListPage } from "../pages/DashboardListPage.tsx";
 import { DashboardPage } from "../pages/DashboardPage.tsx";
 import { LoginPage } from "../pages/LoginPage.tsx";
 import { TokensPage } from "../pages/TokensPage.tsx";
 import { PerfOverlay } from "../widgets/PerfOverlay.tsx";
+import { safeNext } from "./next.ts";
 import { navigate, useRoute } from "./router.ts";
 import { SessionProvider, useSession } from "./session.tsx";
 
@@ -26,7 +28,7 @@ function Pages() {
       const next = location.pathname + location.search;
       navigate(`/login?next=${encodeURIComponent(next)}`, true);
     }
-    if (user && route.page === "login") navigate(safeNext(), true);
+    if (user && route.page === "login") navigate(safeNext(location.search, location.origin), true);
   }, [user, route.page]);
 
   if (user === undefined)
@@ -38,11 +40,6 @@ function Pages() {
   if (user === null || route.page === "login") return <LoginPage />;
   if (route.page === "dashboard") return <DashboardPage key={route.id} id={route.id} />;
   if (route.page === "tokens") return <TokensPage />;
+  if (route.page === "account") return <AccountPage />;
   return <DashboardListPage />;
-}
-
-/** Only same-site paths are followed after login (no open redirect). */
-export function safeNext(): string {
-  const next = new URLSearchParams(location.search).get("next") ?? "/";
-  return next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/login") ? next : "/";
 }

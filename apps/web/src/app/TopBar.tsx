@@ -28,6 +28,16 @@ export function TopBar({ children }: { children?: ReactNode }) {
       >
         API tokens
       </a>
+      <a
+        className="topbar-link"
+        href="/account"
+        onClick={(e) => {
+          e.preventDefault();
+          navigate("/account");
+        }}
+      >
+        Account
+      </a>
       {/* Server-rendered developer pages: full page loads, not SPA routes. */}
       <a className="topbar-link" href="/docs">
         API docs

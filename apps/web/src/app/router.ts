@@ -6,11 +6,13 @@ export type Route =
   | { page: "login" }
   | { page: "dashboards" }
   | { page: "tokens" }
+  | { page: "account" }
   | { page: "dashboard"; id: number };
 
 export function parseRoute(pathname: string): Route {
   if (pathname === "/login") return { page: "login" };
   if (pathname === "/tokens") return { page: "tokens" };
+  if (pathname === "/account") return { page: "account" };
   const m = /^\/dashboards\/(\d{1,15})\/?$/.exec(pathname);
   if (m) return { page: "dashboard", id: Number(m[1]) };
   return { page: "dashboards" };

@@ -18,4 +18,10 @@ export interface ChannelLayer {
   subscribe(group: string, deliver: Deliver): Promise<void>;
   unsubscribe(group: string, deliver: Deliver): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Layers that can lose their connection (Redis) call `listener` each time it is back: messages
+   * published meanwhile were lost, so state kept in sync by them (e.g. revocations) is re-checked.
+   * Returns the function that removes the listener.
+   */
+  onRecovered?(listener: () => void): () => void;
 }

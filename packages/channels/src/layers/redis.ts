@@ -26,6 +26,8 @@ export class RedisLayer implements ChannelLayer {
   readonly #prefix: string;
   readonly #node = randomUUID();
   readonly #onError: (err: Error) => void;
+  readonly #recovered = new Set<() => void>();
+  #everReady = false;
   readonly #pub: Redis;
   readonly #sub: Redis;
   readonly #groups = new Map<string, Set<Deliver>>();
@@ -46,7 +48,15 @@ export class RedisLayer implements ChannelLayer {
     // check make ioredis fail with "Connection in subscriber mode". On every (re)connect we
     // subscribe every wanted group ourselves, which also covers restarts of Redis.
     this.#sub = new Redis(options.url, { ...common, autoResubscribe: false, maxRetriesPerRequest: null });
-    this.#sub.on("ready", () => this.#resubscribe());
+    this.#sub.on("ready", () => {
+      // The first ready is the start, not a recovery. Listeners run once resubscribed, so that
+      // whatever they re-check cannot be missed again between their check and the subscription.
+      const recovery = this.#everReady;
+      this.#everReady = true;
+      void this.#resubscribe().then(() => {
+        if (recovery && !this.#closed) for (const listener of this.#recovered) listener();
+      });
+    });
     for (const [name, client] of [
       ["publisher", this.#pub],
       ["subscriber", this.#sub],
@@ -67,6 +77,11 @@ export class RedisLayer implements ChannelLayer {
         client.status === "ready" ? undefined : new Promise((resolve) => client.once("ready", resolve)),
       ),
     );
+  }
+
+  onRecovered(listener: () => void): () => void {
+    this.#recovered.add(listener);
+    return () => this.#recovered.delete(listener);
   }
 
   /** "ready" when both connections are up. */
@@ -103,10 +118,10 @@ export class RedisLayer implements ChannelLayer {
     }
   }
 
-  #resubscribe(): void {
+  async #resubscribe(): Promise<void> {
     if (this.#closed || this.#groups.size === 0) return;
     const channels = [...this.#groups.keys()].map((g) => this.#prefix + g);
-    this.#sub.subscribe(...channels).catch((err: unknown) => this.#report(err, "resubscribe"));
+    await this.#sub.subscribe(...channels).catch((err: unknown) => this.#report(err, "resubscribe"));
   }
 
   async unsubscribe(group: string, deliver: Deliver): Promise<void> {

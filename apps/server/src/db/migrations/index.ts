@@ -8,6 +8,7 @@ import type { DbKind } from "../schema.ts";
 import { initial } from "./001_initial.ts";
 import { loginFailures } from "./003_login_failures.ts";
 import { seriesStorage } from "./004_series_storage.ts";
+import { auditAndAccounts } from "./006_audit_and_accounts.ts";
 
 /** A migration that may need to know the dialect (id columns, float types differ). */
 export type PbMigration = {
@@ -22,6 +23,7 @@ export const migrations: PbMigration[] = [
   loginFailures,
   seriesStorage,
   alertNotificationsMigration,
+  auditAndAccounts,
 ];
 
 export function migrationProvider(kind: DbKind, list: PbMigration[] = migrations): MigrationProvider {

@@ -1,0 +1,104 @@
+// Owns the HTTP server under Fastify, where abuse is cheapest to refuse: timeouts for headers,
+// bodies and idle keep-alive connections (Fastify's defaults leave a slow body open for ever), a
+// per-address cap on open connections that have not become WebSockets (slow-loris sockets from
+// one address cannot use up the process's descriptors), and the Host check, before any routing,
+// for plain requests and WebSocket upgrades alike.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import type { HostPolicy } from "./hosts.ts";
+
+export type HttpLimits = {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  /** Inactivity on a connection before it is closed (0: never). */
+  idleTimeoutMs: number;
+  /** Open non-WebSocket connections per peer address (0: no cap). */
+  maxSocketsPerAddress: number;
+};
+
+const MISDIRECTED = JSON.stringify({
+  error: {
+    code: "PB_ERR_HOST_NOT_ALLOWED",
+    message: "This server does not answer to that host name (see PULSEBOARD_ALLOWED_HOSTS)",
+  },
+});
+
+/** The Host a request names (X-Forwarded-Host first when a trusted proxy sets it). */
+function requestHost(req: IncomingMessage, trustProxy: boolean): string | undefined {
+  const forwarded = trustProxy ? req.headers["x-forwarded-host"] : undefined;
+  const value = typeof forwarded === "string" && forwarded ? forwarded.split(",")[0] : req.headers.host;
+  return value?.trim();
+}
+
+export type GuardedServer = {
+  factory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => Server;
+  /** For WebSocket upgrades: false (socket already answered 421) when the Host is not allowed. */
+  upgradeAllowed(req: IncomingMessage, socket: Duplex): boolean;
+};
+
+export function guardedServer(limits: HttpLimits, hosts: HostPolicy, trustProxy: boolean): GuardedServer {
+  const open = new Map<string, number>();
+  const counted = new WeakSet<Socket>();
+  const release = (socket: Socket, address: string) => {
+    if (!counted.delete(socket)) return;
+    const left = (open.get(address) ?? 1) - 1;
+    if (left <= 0) open.delete(address);
+    else open.set(address, left);
+  };
+
+  const factory: GuardedServer["factory"] = (handler) => {
+    const server = createServer(
+      {
+        headersTimeout: limits.headersTimeoutMs,
+        requestTimeout: limits.requestTimeoutMs,
+        keepAliveTimeout: limits.keepAliveTimeoutMs,
+        // How often Node looks for requests over their timeouts (its default, 30 s, would let
+        // a slow body live up to 30 s past requestTimeout).
+        connectionsCheckingInterval: Math.max(250, Math.min(limits.headersTimeoutMs, 1000)),
+      },
+      (req, res) => {
+        if (!hosts.hostAllowed(requestHost(req, trustProxy))) {
+          res.writeHead(421, { "content-type": "application/json; charset=utf-8", connection: "close" });
+          res.end(MISDIRECTED);
+          return;
+        }
+        handler(req, res);
+      },
+    );
+    if (limits.idleTimeoutMs > 0) server.setTimeout(limits.idleTimeoutMs);
+    server.on("connection", (socket: Socket) => {
+      const max = limits.maxSocketsPerAddress;
+      if (max <= 0) return;
+      const address = socket.remoteAddress ?? "unknown";
+      const count = open.get(address) ?? 0;
+      if (count >= max) {
+        // Answered without reading anything: a few bytes, then the descriptor is free again.
+        socket.end(
+          "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+        );
+        socket.destroy();
+        return;
+      }
+      open.set(address, count + 1);
+      counted.add(socket);
+      socket.once("close", () => release(socket, address));
+    });
+    // A socket that became a WebSocket is counted by the channels server (per user) from now on.
+    server.prependListener("upgrade", (req: IncomingMessage) => {
+      release(req.socket, req.socket.remoteAddress ?? "unknown");
+    });
+    return server;
+  };
+
+  return {
+    factory,
+    upgradeAllowed(req, socket) {
+      if (hosts.hostAllowed(requestHost(req, trustProxy))) return true;
+      socket.end("HTTP/1.1 421 Misdirected Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      socket.destroy();
+      return false;
+    },
+  };
+}
