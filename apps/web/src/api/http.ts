@@ -124,6 +124,11 @@ export const api = {
     request<ValuesAnswer>("GET", `/metrics/${metricId}/values${q(range)}`),
 };
 
+/** The dashboard's definition (layout, panels, metrics, alert rules; never data) as a download. */
+export function definitionUrl(dashboardId: number) {
+  return `${BASE}/dashboards/${dashboardId}/definition`;
+}
+
 /** A plain link the browser downloads itself (cookie auth, GET: no CSRF needed). */
 export function exportUrl(
   dashboardId: number,

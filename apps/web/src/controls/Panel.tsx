@@ -1,6 +1,7 @@
 // The frame of the panels opened from the toolbar or a card (share, dashboard settings, metric
-// settings): a titled card with a close button. On opening it comes into view and takes keyboard
-// focus, as it may have been opened from a card far down the page.
+// settings): a modal drawer on the right (a native <dialog>), so it never pushes the grid down or
+// stacks above it. The browser makes the rest of the page inert while it is open (focus stays
+// inside), Esc closes it, and focus returns to what opened it.
 import { type ReactNode, useEffect, useId, useRef } from "react";
 
 export function Panel(props: {
@@ -12,16 +13,31 @@ export function Panel(props: {
   children: ReactNode;
 }) {
   const titleId = useId();
+  const dialog = useRef<HTMLDialogElement>(null);
   const heading = useRef<HTMLHeadingElement>(null);
+  const onClose = useRef(props.onClose);
+  onClose.current = props.onClose;
   useEffect(() => {
-    heading.current?.scrollIntoView({ block: "nearest" });
+    const d = dialog.current;
+    const opener = document.activeElement as HTMLElement | null;
+    if (d && !d.open) d.showModal();
     heading.current?.focus();
+    return () => {
+      d?.close();
+      opener?.focus?.();
+    };
   }, []);
   return (
-    <section
-      className={props.className ? `card panel ${props.className}` : "card panel"}
+    <dialog
+      ref={dialog}
+      className={props.className ? `drawer card panel ${props.className}` : "drawer card panel"}
       aria-labelledby={titleId}
       data-testid={props.testId}
+      onCancel={(e) => {
+        // Esc: the page decides (it unmounts the panel), so its state says closed too.
+        e.preventDefault();
+        onClose.current();
+      }}
     >
       <div className="panel-head">
         <h2 id={titleId} ref={heading} tabIndex={-1}>
@@ -32,6 +48,6 @@ export function Panel(props: {
         </button>
       </div>
       {props.children}
-    </section>
+    </dialog>
   );
 }

@@ -133,6 +133,36 @@ export class LiveStore {
     this.markDirty(metricId);
   }
 
+  /**
+   * Width (s) of the buckets the shown history was read in (REST `points=`), or of the live
+   * bucketing: a chart never calls less than a few of these a gap.
+   */
+  historyBucketSeconds = 0;
+
+  bucketWidth(): number {
+    return Math.max(this.bucketSeconds, this.historyBucketSeconds);
+  }
+
+  private readonly widths = new Map<number, Set<() => number>>();
+
+  /** A chart of this metric is `width()` CSS pixels wide (its plot area); it asks for that many buckets. */
+  noteChartWidth(metricId: number, width: () => number): () => void {
+    let set = this.widths.get(metricId);
+    if (!set) {
+      set = new Set();
+      this.widths.set(metricId, set);
+    }
+    set.add(width);
+    return () => set.delete(width);
+  }
+
+  /** The widest plot drawing this metric, in CSS pixels (0 when none is mounted). */
+  widthFor(metricId: number): number {
+    let max = 0;
+    for (const w of this.widths.get(metricId) ?? []) max = Math.max(max, Math.round(w()));
+    return max;
+  }
+
   setBucketSeconds(seconds: number) {
     this.bucketSeconds = seconds;
     for (const s of this.series.values()) s.ring.bucketSeconds = seconds;

@@ -12,10 +12,11 @@ import type {
 } from "@pulseboard/client/rest";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { describeError } from "../api/errors.ts";
-import { api, exportUrl } from "../api/http.ts";
+import { api, definitionUrl, exportUrl } from "../api/http.ts";
 import { navigate } from "../app/router.ts";
 import { useSession } from "../app/session.tsx";
 import { TopBar } from "../app/TopBar.tsx";
+import { type RangeChoice, rangeBounds, rangeFromSearch, searchWithRange } from "../charts/range.ts";
 import type { TimeWindow } from "../charts/window.ts";
 import { AddWidget } from "../controls/AddWidget.tsx";
 import { DashboardSettings } from "../controls/DashboardSettings.tsx";
@@ -23,15 +24,34 @@ import { MetricSettings } from "../controls/MetricSettings.tsx";
 import { NewMetric } from "../controls/NewMetric.tsx";
 import { Playback } from "../controls/Playback.tsx";
 import { SharePanel } from "../controls/SharePanel.tsx";
-import { LIVE_SECONDS, type RangeChoice, TimeRange } from "../controls/TimeRange.tsx";
+import { TimeRange } from "../controls/TimeRange.tsx";
 import { DashboardConnection } from "../live/connection.ts";
 import { LiveStore } from "../live/store.ts";
-import { defaultLayout, newWidgetId, WIDGETS } from "../widgets/catalog.ts";
+import { defaultLayout, firstFreeSlot, newWidgetId, WIDGETS } from "../widgets/catalog.ts";
 import { Grid } from "../widgets/Grid.tsx";
+import { StatusBar } from "../widgets/StatusBar.tsx";
 import { AccessNotice, StatusIndicator } from "../widgets/StatusIndicator.tsx";
+import type { ChartView } from "../widgets/types.ts";
 
-/** Long ranges are drawn from about this many buckets (REST `points=`, live bucketing). */
-const POINTS_PER_RANGE = 600;
+/** Buckets asked for a metric no chart has measured yet (a chart asks for its pixel width). */
+const FALLBACK_POINTS = 400;
+/** Up to this range, live points are kept one by one; beyond, one per bucket of the chart. */
+const RAW_LIVE_SECONDS = 900;
+
+/** What the URL says besides the range: `?kiosk=1` (TV mode), `?panel=<widget id>` (one panel). */
+function viewFromSearch(search: string) {
+  const p = new URLSearchParams(search);
+  return { kiosk: p.get("kiosk") === "1", panel: p.get("panel") };
+}
+
+function setSearchParam(name: string, value: string | null) {
+  const p = new URLSearchParams(location.search);
+  if (value === null) p.delete(name);
+  else p.set(name, value);
+  const text = p.toString().replace(/%3A/g, ":");
+  history.pushState(null, "", `${location.pathname}${text ? `?${text}` : ""}`);
+  dispatchEvent(new PopStateEvent("popstate"));
+}
 
 export function DashboardPage({ id }: { id: number }) {
   const { theme } = useSession();
@@ -44,7 +64,10 @@ export function DashboardPage({ id }: { id: number }) {
   const [configuring, setConfiguring] = useState(false);
   const [settingsFor, setSettingsFor] = useState<number | null>(null);
   const [paused, setPaused] = useState(false);
-  const [range, setRange] = useState<RangeChoice>({ kind: "5m" });
+  const [{ range, refresh }, setRangeState] = useState(() => rangeFromSearch(location.search));
+  const [view, setView] = useState(() => viewFromSearch(location.search));
+  const [zooms, setZooms] = useState<RangeChoice[]>([]);
+  const [reload, setReload] = useState(0);
   const [history, setHistory] = useState<Map<number, StoredPoint[]> | null>(null);
   const [store] = useState(() => new LiveStore());
   const connection = useRef<DashboardConnection | null>(null);
@@ -117,30 +140,34 @@ export function DashboardPage({ id }: { id: number }) {
   // the ids alone: a renamed metric keeps its history.
   const idList = dashboard?.metrics.map((m) => m.id).join(",") ?? "";
   const metricIds = useMemo(() => (idList ? idList.split(",").map(Number) : []), [idList]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `reload` (auto-refresh) re-reads the same range
   useEffect(() => {
     if (metricIds.length === 0) return;
     let cancelled = false;
-    const now = Date.now();
-    if (range.kind === "custom") {
+    // Each metric is read in as many buckets as its widest chart is pixels wide: a year costs what
+    // a minute does, and no bucket is narrower than a pixel.
+    const points = (m: number) => Math.min(10_000, store.widthFor(m) || FALLBACK_POINTS);
+    const [fromMs, toMs] = rangeBounds(range);
+    const from = new Date(fromMs).toISOString();
+    const widest = Math.max(...metricIds.map(points));
+    store.historyBucketSeconds = (toMs - fromMs) / 1000 / widest;
+    if (range.kind === "absolute") {
       store.liveCharts = false;
       store.setBucketSeconds(0);
       store.clearAll();
-      const from = new Date(range.from).toISOString();
-      const to = new Date(range.to).toISOString();
-      Promise.all(metricIds.map((m) => api.values(m, { from, to, points: POINTS_PER_RANGE }))).then(
+      const to = new Date(toMs).toISOString();
+      Promise.all(metricIds.map((m) => api.values(m, { from, to, points: points(m) }))).then(
         (answers) => !cancelled && setHistory(new Map(answers.map((a) => [a.metric_id, a.values]))),
         (e) => !cancelled && setError(describeError(e)),
       );
     } else {
       setHistory(null);
-      const seconds = LIVE_SECONDS[range.kind];
-      const long = seconds > 300;
+      const seconds = range.seconds;
       store.liveCharts = true;
-      store.setBucketSeconds(long ? seconds / POINTS_PER_RANGE : 0);
+      store.setBucketSeconds(seconds > RAW_LIVE_SECONDS ? seconds / widest : 0);
       store.clearAll();
-      const from = new Date(now - seconds * 1000).toISOString();
       for (const m of metricIds) {
-        api.values(m, long ? { from, points: POINTS_PER_RANGE } : { from, limit: 10000 }).then(
+        api.values(m, { from, points: points(m) }).then(
           (a) => !cancelled && store.mergeHistory(m, a.values),
           (e) => !cancelled && setError(describeError(e)),
         );
@@ -149,13 +176,101 @@ export function DashboardPage({ id }: { id: number }) {
     return () => {
       cancelled = true;
     };
-  }, [range, metricIds, store]);
+  }, [range, metricIds, store, reload]);
+
+  // Auto-refresh: the range's history is read again (live points keep streaming meanwhile).
+  useEffect(() => {
+    if (refresh <= 0) return;
+    const timer = setInterval(() => setReload((n) => n + 1), refresh * 1000);
+    return () => clearInterval(timer);
+  }, [refresh]);
+
+  // The range and view live in the URL: reload, bookmark and share show the same thing, and the
+  // browser's Back undoes a zoom.
+  const setRange = useCallback(
+    (next: RangeChoice, push = false) => {
+      setRangeState({ range: next, refresh });
+      const url = location.pathname + searchWithRange(location.search, next, refresh);
+      if (push) globalThis.history.pushState(null, "", url);
+      else globalThis.history.replaceState(null, "", url);
+    },
+    [refresh],
+  );
+  const setRefresh = useCallback(
+    (seconds: number) => {
+      setRangeState({ range, refresh: seconds });
+      globalThis.history.replaceState(
+        null,
+        "",
+        location.pathname + searchWithRange(location.search, range, seconds),
+      );
+    },
+    [range],
+  );
+  useEffect(() => {
+    const onPop = () => {
+      setRangeState(rangeFromSearch(location.search));
+      setView(viewFromSearch(location.search));
+    };
+    addEventListener("popstate", onPop);
+    return () => removeEventListener("popstate", onPop);
+  }, []);
+  // The first render writes the range into the URL, so even the default view can be shared.
+  useEffect(() => {
+    globalThis.history.replaceState(
+      null,
+      "",
+      location.pathname + searchWithRange(location.search, range, refresh),
+    );
+  }, [range, refresh]);
+
+  // Esc leaves the single-panel view, then TV mode (an open drawer takes Esc for itself).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape" || document.querySelector("dialog[open]")) return;
+      const v = viewFromSearch(location.search);
+      if (v.panel) setSearchParam("panel", null);
+      else if (v.kiosk) setSearchParam("kiosk", null);
+    };
+    addEventListener("keydown", onKey);
+    return () => removeEventListener("keydown", onKey);
+  }, []);
+
+  const rangeRef = useRef(range);
+  rangeRef.current = range;
+  const zoomsRef = useRef(zooms);
+  zoomsRef.current = zooms;
+  const chartView: ChartView = useMemo(
+    () => ({
+      syncKey: `dashboard-${id}`,
+      onZoom: (from, to) => {
+        if (to - from < 1000) return;
+        setZooms([...zoomsRef.current, rangeRef.current]);
+        setRange({ kind: "absolute", from, to }, true);
+      },
+      onZoomOut: () => {
+        const previous = zoomsRef.current.at(-1);
+        if (previous) {
+          setZooms(zoomsRef.current.slice(0, -1));
+          setRange(previous);
+          return;
+        }
+        // Nothing to go back to: widen the view around its middle, as Grafana's zoom out does.
+        const [f, t] = rangeBounds(rangeRef.current);
+        const mid = (f + t) / 2;
+        const span = t - f;
+        setRange({ kind: "absolute", from: mid - span, to: Math.min(Date.now(), mid + span) });
+      },
+    }),
+    [id, setRange],
+  );
+  const onBack = zooms.length > 0 ? chartView.onZoomOut : undefined;
 
   const window: TimeWindow = useMemo(
     () =>
-      range.kind === "custom"
+      range.kind === "absolute"
         ? { kind: "fixed", from: range.from, to: range.to }
-        : { kind: "live", seconds: LIVE_SECONDS[range.kind] },
+        : { kind: "live", seconds: range.seconds },
     [range],
   );
 
@@ -186,14 +301,27 @@ export function DashboardPage({ id }: { id: number }) {
     (wid: string, delta: -1 | 1) => save(moveWidget(widgetsRef.current ?? [], wid, delta)),
     [save],
   );
+  // A new panel takes the first free slot (top-left first), not the bottom of the page.
   const onAdd = useCallback(
     (w: Widget) => {
       const list = widgetsRef.current ?? [];
-      const bottom = list.reduce((max, x) => Math.max(max, x.y + x.h), 0);
-      save([...list, { ...w, x: 0, y: bottom }]);
+      save([...list, { ...w, ...firstFreeSlot(list, w.w, w.h) }]);
     },
     [save],
   );
+  const onDuplicate = useCallback(
+    (wid: string) => {
+      const w = (widgetsRef.current ?? []).find((x) => x.id === wid);
+      if (w) onAdd({ ...w, id: newWidgetId() });
+    },
+    [onAdd],
+  );
+  const onPatch = useCallback(
+    (wid: string, patch: Partial<Widget>) =>
+      save((widgetsRef.current ?? []).map((w) => (w.id === wid ? { ...w, ...patch } : w))),
+    [save],
+  );
+  const onFullscreen = useCallback((wid: string | null) => setSearchParam("panel", wid), []);
 
   // A metric defined here gets a card at once; its points stream once the connection subscribes
   // (the server re-sends dashboard_config and the connection subscribes new metrics).
@@ -227,9 +355,22 @@ export function DashboardPage({ id }: { id: number }) {
     return (
       <>
         <TopBar />
-        <main className="page">
+        <main className="page error-page">
+          <h1>Dashboard not available</h1>
           <p className="error" role="alert">
             {error}
+          </p>
+          <p>
+            <a
+              href="/"
+              className="button primary"
+              onClick={(e) => {
+                e.preventDefault();
+                navigate("/");
+              }}
+            >
+              ← Back to your dashboards
+            </a>
           </p>
         </main>
       </>
@@ -237,17 +378,37 @@ export function DashboardPage({ id }: { id: number }) {
   }
   const canEdit = dashboard?.role === "editor" || dashboard?.role === "owner";
   const settingsMetric = dashboard?.metrics.find((m) => m.id === settingsFor);
+  const single = view.panel ? widgets?.filter((w) => w.id === view.panel) : undefined;
+  const shownWidgets = single && single.length > 0 ? single : widgets;
+  const exportSpan = () => {
+    const [f, t] = rangeBounds(range);
+    return range.kind === "absolute"
+      ? { from: new Date(f).toISOString(), to: new Date(t).toISOString() }
+      : { from: new Date(f).toISOString() };
+  };
   return (
-    <>
-      <TopBar>
-        {dashboard && (
-          <h1 className="dashboard-title" title={dashboard.description || undefined}>
-            <span data-testid="dashboard-name">{dashboard.name}</span>{" "}
-            <span className={`role role-${dashboard.role}`}>{dashboard.role}</span>
-          </h1>
-        )}
-      </TopBar>
-      <div className="toolbar" role="toolbar" aria-label="Dashboard controls">
+    <div className={`dashboard-page${view.kiosk ? " kiosk" : ""}`}>
+      {!view.kiosk && (
+        <TopBar>
+          {dashboard && (
+            <h1 className="dashboard-title" title={dashboard.description || undefined}>
+              <span data-testid="dashboard-name">{dashboard.name}</span>{" "}
+              <span className={`role role-${dashboard.role}`}>{dashboard.role}</span>
+            </h1>
+          )}
+        </TopBar>
+      )}
+      {view.kiosk && (
+        <button
+          type="button"
+          className="kiosk-exit ghost"
+          data-testid="kiosk-exit"
+          onClick={() => setSearchParam("kiosk", null)}
+        >
+          Exit TV mode
+        </button>
+      )}
+      <div className="toolbar" role="toolbar" aria-label="Dashboard controls" hidden={view.kiosk}>
         <StatusIndicator store={store} />
         <button
           type="button"
@@ -261,7 +422,13 @@ export function DashboardPage({ id }: { id: number }) {
         >
           {paused ? "▶ Resume" : "❚❚ Pause"}
         </button>
-        <TimeRange value={range} onChange={setRange} />
+        <TimeRange
+          value={range}
+          onChange={setRange}
+          refresh={refresh}
+          onRefresh={setRefresh}
+          onBack={onBack}
+        />
         <span className="spacer" />
         <span className="export">
           Export
@@ -274,17 +441,30 @@ export function DashboardPage({ id }: { id: number }) {
               href={exportUrl(id, format, {})}
               onClick={(e) => {
                 // The span is computed at click time so a live range exports up to now.
-                const span =
-                  range.kind === "custom"
-                    ? { from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString() }
-                    : { from: new Date(Date.now() - LIVE_SECONDS[range.kind] * 1000).toISOString() };
-                e.currentTarget.href = exportUrl(id, format, span);
+                e.currentTarget.href = exportUrl(id, format, exportSpan());
               }}
             >
               {format.toUpperCase()}
             </a>
           ))}
+          <a
+            className="button"
+            data-testid="export-definition"
+            download
+            href={definitionUrl(id)}
+            title="Layout, panels, metrics and alert rules as JSON (no data)"
+          >
+            Definition
+          </a>
         </span>
+        <button
+          type="button"
+          data-testid="kiosk-toggle"
+          onClick={() => setSearchParam("kiosk", "1")}
+          title="TV mode: only the panels, full window"
+        >
+          TV mode
+        </button>
         {canEdit && (
           <button
             type="button"
@@ -341,31 +521,47 @@ export function DashboardPage({ id }: { id: number }) {
           {error}
         </p>
       )}
-      {range.kind === "custom" && history && (
+      {range.kind === "absolute" && history && (
         <Playback store={store} history={history} from={range.from} to={range.to} />
       )}
-      <main className="dashboard">
-        {dashboard && widgets ? (
+      {single && single.length > 0 && (
+        <div className="single-bar">
+          <button type="button" data-testid="panel-exit" onClick={() => onFullscreen(null)}>
+            ← All panels
+          </button>
+        </div>
+      )}
+      <main className={single && single.length > 0 ? "dashboard single" : "dashboard"}>
+        {dashboard && shownWidgets ? (
           <Grid
-            widgets={widgets}
+            widgets={
+              single && single.length > 0
+                ? single.map((w) => ({ ...w, x: 0, y: 0, w: 12, h: 10 }))
+                : shownWidgets
+            }
             metrics={dashboard.metrics}
             store={store}
             dashboardId={id}
             window={window}
             theme={theme}
-            editing={editing}
+            editing={editing && !single?.length}
             canEdit={canEdit}
+            view={chartView}
             onSettings={onSettings}
             onArrange={onArrange}
             onRemove={onRemove}
             onChart={onChart}
             onMove={onMove}
+            onDuplicate={onDuplicate}
+            onPatch={onPatch}
+            onFullscreen={onFullscreen}
           />
         ) : (
           <p aria-live="polite">Loading…</p>
         )}
       </main>
-    </>
+      {!view.kiosk && <StatusBar store={store} metrics={dashboard?.metrics ?? []} />}
+    </div>
   );
 }
 
