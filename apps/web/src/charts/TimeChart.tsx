@@ -135,7 +135,7 @@ export function TimeChart(props: TimeChartProps) {
     const paintReadout = (u: uPlot) => {
       const idx = u.cursor.idx;
       const at = idx ?? lastIndex(u);
-      if (legend.current && ids.length > 1) {
+      if (legend.current && labels.length > 1) {
         const cells = legend.current.querySelectorAll<HTMLElement>("[data-value]");
         cells.forEach((cell, i) => {
           cell.textContent = formatValue(valueAt(u, i + 1, at), shownUnit);
@@ -203,7 +203,8 @@ export function TimeChart(props: TimeChartProps) {
       return () => s.listeners.delete(draw);
     });
     const unregister = ids.map((id) => registerChart(id, chart));
-    const widthOff = ids.map((id) => store.noteChartWidth(id, () => chart.bbox.width / devicePixelRatio));
+    // The whole chart's width, not the plot's: that one follows the y labels, which follow the data.
+    const widthOff = ids.map((id) => store.noteChartWidth(id, () => chart.width));
     redraw.current = draw;
     draw();
     // A live window slides even without new points.
@@ -212,7 +213,10 @@ export function TimeChart(props: TimeChartProps) {
     }, 1000);
     const resize = new ResizeObserver(() => {
       const { width, height } = el.getBoundingClientRect();
-      if (width > 0 && height > 0) chart.setSize({ width: Math.floor(width), height: Math.floor(height) });
+      if (width > 0 && height > 0) {
+        chart.setSize({ width: Math.floor(width), height: Math.floor(height) });
+        store.widthChanged();
+      }
     });
     resize.observe(el);
     return () => {
@@ -286,6 +290,15 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+function axisSize(u: uPlot, values: string[] | null, axisIdx: number, cycleNum: number): number {
+  const axis = u.axes[axisIdx] as uPlot.Axis & { _size?: number; font?: [string, number, number] };
+  if (cycleNum > 1 && axis._size) return axis._size;
+  const longest = (values ?? []).reduce((a, v) => (v.length > a.length ? v : a), "");
+  if (!longest) return 40;
+  u.ctx.font = axis.font?.[0] ?? "12px system-ui";
+  return Math.ceil(u.ctx.measureText(longest).width / devicePixelRatio) + 18;
+}
+
 function drawThresholds(u: uPlot, thresholds: Threshold[], palette: Palette) {
   if (thresholds.length === 0) return;
   const ctx = u.ctx;
@@ -350,8 +363,8 @@ function chartOptions(
       { ...axis, size: 28, values: (_u, splits, _i, _space, incr) => timeAxisLabels(splits, incr) },
       {
         ...axis,
-        // room for "132.5k", "100.5%" or "15 MiB/s" at the axis font
-        size: 64,
+        // as wide as its longest label ("132.5k", "100.5%", "175 KiB/s"), measured at the axis font
+        size: axisSize,
         // uPlot's default 30 px between labels leaves a short card with one label; ask for room
         // for three or more labels whatever the height (never closer than a line of text).
         space: (_u, _i, _min, _max, dim) => Math.max(MIN_LABEL_SPACE, Math.min(30, dim / 4)),

@@ -156,6 +156,18 @@ export class LiveStore {
     return () => set.delete(width);
   }
 
+  private readonly widthListeners = new Set<() => void>();
+
+  /** Told when a chart was resized (the page then asks again for the new number of buckets). */
+  onWidthChange(listener: () => void): () => void {
+    this.widthListeners.add(listener);
+    return () => this.widthListeners.delete(listener);
+  }
+
+  widthChanged() {
+    for (const l of this.widthListeners) l();
+  }
+
   /** The widest plot drawing this metric, in CSS pixels (0 when none is mounted). */
   widthFor(metricId: number): number {
     let max = 0;

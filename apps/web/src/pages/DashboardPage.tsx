@@ -139,6 +139,10 @@ export function DashboardPage({ id }: { id: number }) {
   // History for the chosen range; live points keep flowing in and are merged, not lost. Keyed by
   // the ids alone: a renamed metric keeps its history.
   const idList = dashboard?.metrics.map((m) => m.id).join(",") ?? "";
+  const metricTypes = useRef(new Map<number, Metric["type"]>());
+  /** buckets last asked for, per metric */
+  const asked = useRef(new Map<number, number>());
+  metricTypes.current = new Map(dashboard?.metrics.map((m) => [m.id, m.type]) ?? []);
   const metricIds = useMemo(() => (idList ? idList.split(",").map(Number) : []), [idList]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `reload` (auto-refresh) re-reads the same range
   useEffect(() => {
@@ -146,8 +150,24 @@ export function DashboardPage({ id }: { id: number }) {
     let cancelled = false;
     // Each metric is read in as many buckets as its widest chart is pixels wide: a year costs what
     // a minute does, and no bucket is narrower than a pixel.
-    const points = (m: number) => Math.min(10_000, store.widthFor(m) || FALLBACK_POINTS);
+    const points = (m: number) => {
+      const n = Math.min(10_000, store.widthFor(m) || FALLBACK_POINTS);
+      asked.current.set(m, n);
+      return n;
+    };
     const [fromMs, toMs] = rangeBounds(range);
+    const types = new Map(metricTypes.current);
+    // A histogram's percentiles need its observations, not bucket averages: short ranges read them
+    // raw (a server-side quantile query would serve long ones exactly; until then they are
+    // percentiles of bucket averages).
+    const query = (m: number, span: { from: string; to?: string }) =>
+      types.get(m) === "histogram" && toMs - fromMs <= RAW_LIVE_SECONDS * 1000
+        ? { ...span, limit: 10_000 }
+        : { ...span, points: points(m) };
+    // A counter's bucket is drawn at its start with its smallest total (the total at that time), so
+    // the totals stay monotonic next to raw live points and no false reset appears.
+    const shownPoints = (m: number, values: StoredPoint[]) =>
+      types.get(m) === "counter" ? values.map((v) => ({ ...v, value: v.min ?? v.value })) : values;
     const from = new Date(fromMs).toISOString();
     const widest = Math.max(...metricIds.map(points));
     store.historyBucketSeconds = (toMs - fromMs) / 1000 / widest;
@@ -156,8 +176,10 @@ export function DashboardPage({ id }: { id: number }) {
       store.setBucketSeconds(0);
       store.clearAll();
       const to = new Date(toMs).toISOString();
-      Promise.all(metricIds.map((m) => api.values(m, { from, to, points: points(m) }))).then(
-        (answers) => !cancelled && setHistory(new Map(answers.map((a) => [a.metric_id, a.values]))),
+      Promise.all(metricIds.map((m) => api.values(m, query(m, { from, to })))).then(
+        (answers) =>
+          !cancelled &&
+          setHistory(new Map(answers.map((a) => [a.metric_id, shownPoints(a.metric_id, a.values)]))),
         (e) => !cancelled && setError(describeError(e)),
       );
     } else {
@@ -167,8 +189,8 @@ export function DashboardPage({ id }: { id: number }) {
       store.setBucketSeconds(seconds > RAW_LIVE_SECONDS ? seconds / widest : 0);
       store.clearAll();
       for (const m of metricIds) {
-        api.values(m, { from, points: points(m) }).then(
-          (a) => !cancelled && store.mergeHistory(m, a.values),
+        api.values(m, query(m, { from })).then(
+          (a) => !cancelled && store.mergeHistory(m, shownPoints(m, a.values)),
           (e) => !cancelled && setError(describeError(e)),
         );
       }
@@ -177,6 +199,28 @@ export function DashboardPage({ id }: { id: number }) {
       cancelled = true;
     };
   }, [range, metricIds, store, reload]);
+
+  // A chart that changed width (layout settled, window resized, panel alone) asks again, so its
+  // buckets stay one per pixel.
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const off = store.onWidthChange(() => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        for (const [m, n] of asked.current) {
+          const w = store.widthFor(m);
+          if (w > 0 && w !== n && asked.current.get(m) === n) {
+            setReload((r) => r + 1);
+            return;
+          }
+        }
+      }, 250);
+    });
+    return () => {
+      off();
+      clearTimeout(timer);
+    };
+  }, [store]);
 
   // Auto-refresh: the range's history is read again (live points keep streaming meanwhile).
   useEffect(() => {

@@ -22,7 +22,7 @@ export function defaultChart(metric: Metric | undefined): NonNullable<Widget["ch
 }
 
 /** A percentile bucket is at least this many pixels wide, so each holds enough observations. */
-const PERCENTILE_BUCKET_PX = 8;
+const PERCENTILE_BUCKET_PX = 16;
 
 const percentiles: Derive = (views, [from, to], width) => {
   const [xs, ys] = views[0] as [Float64Array, Float64Array];
@@ -73,7 +73,12 @@ export function MetricWidget({ widget, store, metrics, window, theme, view }: Wi
   return (
     <div className={`metric metric-${kind}`}>
       <div className={big ? "metric-head stat-head" : "metric-head"}>
-        <span className="metric-value" ref={valueRef} data-testid={`value-${metric.id}`} aria-live="off">
+        <span
+          className={metric.type === "histogram" && !big ? "metric-value percentiles" : "metric-value"}
+          ref={valueRef}
+          data-testid={`value-${metric.id}`}
+          aria-live="off"
+        >
           –
         </span>
         {!big && <span className={`badge type-${metric.type}`}>{rate ? "rate" : metric.type}</span>}
