@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { alertsPlugin } from "./alerts/index.ts";
 import { registerAuth } from "./api/auth.ts";
 import { registerDashboards } from "./api/dashboards.ts";
+import { registerDefinitions } from "./api/definition.ts";
 import { registerExport } from "./api/export.ts";
 import { registerIngest } from "./api/ingest.ts";
 import { registerLayout } from "./api/layout.ts";
@@ -144,6 +145,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     registerMembers,
     registerMetrics,
     registerLayout,
+    registerDefinitions,
     registerExport,
     registerIngest,
   ])

@@ -65,6 +65,8 @@ export const dashboardSummary = z.object({
   description: z.string(),
   created_at: isoTimestamp,
   role,
+  /** labels to search and filter the list by (list and PATCH answers) */
+  tags: z.array(z.string()).optional(),
 });
 export const dashboard = dashboardSummary.extend({ metrics: z.array(metric) });
 export const createDashboardBody = z.strictObject({
@@ -72,8 +74,22 @@ export const createDashboardBody = z.strictObject({
   slug: z.string().min(1).max(64).optional(),
   description: z.string().max(2000).optional(),
 });
-/** `PATCH /dashboards/:id`: the slug cannot change. */
-export const patchDashboardBody = createDashboardBody.pick({ name: true, description: true }).partial();
+/** `PATCH /dashboards/:id`: the slug cannot change; `tags` replaces the set. */
+export const patchDashboardBody = createDashboardBody
+  .pick({ name: true, description: true })
+  .extend({
+    tags: z
+      .array(
+        z
+          .string()
+          .trim()
+          .min(1)
+          .max(40)
+          .regex(/^[\p{L}\p{N}][\p{L}\p{N} _.:/-]*$/u, "letters, digits, space and _ . : / -"),
+      )
+      .max(20),
+  })
+  .partial();
 
 export const member = z.object({ user_id: id, username: z.string(), role });
 export const memberBody = z.strictObject({ username: z.string().min(1).max(200), role });
