@@ -50,7 +50,11 @@ export function registerDashboards(app: FastifyInstance, ctx: AppContext) {
   app.get("/api/v1/dashboards/:id", async (request): Promise<Dashboard> => {
     const { dashboardId: id, role } = await dashboardAccess(db, request, "viewer");
     const d = await load(id);
-    return { ...dashboardJson(d, role), metrics: (await listMetrics(db, id)).map(metricJson) };
+    return {
+      ...dashboardJson(d, role),
+      tags: (await tagsOf(db, [id])).get(id) ?? [],
+      metrics: (await listMetrics(db, id)).map(metricJson),
+    };
   });
 
   app.patch("/api/v1/dashboards/:id", async (request): Promise<DashboardSummary> => {

@@ -2,6 +2,7 @@
 // state-changing request, and maps error bodies to ApiError. Endpoints are thin functions on top;
 // their answer and body types are inferred from the contract's Zod schemas (@pulseboard/client/rest).
 
+import type { ApplyAnswer } from "@pulseboard/client/definition";
 import type {
   AlertEvent,
   AlertEventsQuery,
@@ -120,6 +121,7 @@ export const api = {
   createToken: (name: string) =>
     request<CreateTokenAnswer>("POST", "/tokens", { name } satisfies CreateTokenBody),
   deleteToken: (id: number) => request<void>("DELETE", `/tokens/${id}`),
+  applyDefinition: (definition: unknown) => request<ApplyAnswer>("PUT", "/definitions", definition),
   values: (metricId: number, range: ValuesQuery) =>
     request<ValuesAnswer>("GET", `/metrics/${metricId}/values${q(range)}`),
 };

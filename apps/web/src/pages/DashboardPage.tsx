@@ -379,7 +379,7 @@ export function DashboardPage({ id }: { id: number }) {
   );
 
   const onSaved = useCallback((saved: DashboardSummary) => {
-    setDashboard((d) => d && { ...d, name: saved.name, description: saved.description });
+    setDashboard((d) => d && { ...d, name: saved.name, description: saved.description, tags: saved.tags });
   }, []);
   // This page's own stream is closed with 4004 too; the list is where the owner lands.
   const onDeleted = useCallback(() => navigate("/"), []);
