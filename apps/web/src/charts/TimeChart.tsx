@@ -290,13 +290,20 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/**
+ * The y axis is as wide as its longest label ("132.5k", "100.5%", "175 KiB/s"), in steps of 8 px
+ * and never narrower than it was: a size change re-lays the whole plot out, so a label that
+ * flickers between "99.5" and "100" must not do that on every frame.
+ */
 function axisSize(u: uPlot, values: string[] | null, axisIdx: number, cycleNum: number): number {
   const axis = u.axes[axisIdx] as uPlot.Axis & { _size?: number; font?: [string, number, number] };
-  if (cycleNum > 1 && axis._size) return axis._size;
+  const current = axis._size ?? 0;
+  if (cycleNum > 1 && current) return current;
   const longest = (values ?? []).reduce((a, v) => (v.length > a.length ? v : a), "");
-  if (!longest) return 40;
+  if (!longest) return Math.max(current, 40);
   u.ctx.font = axis.font?.[0] ?? "12px system-ui";
-  return Math.ceil(u.ctx.measureText(longest).width / devicePixelRatio) + 18;
+  const wanted = Math.ceil((u.ctx.measureText(longest).width / devicePixelRatio + 18) / 8) * 8;
+  return Math.max(current, wanted);
 }
 
 function drawThresholds(u: uPlot, thresholds: Threshold[], palette: Palette) {

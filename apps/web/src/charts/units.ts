@@ -22,8 +22,20 @@ const DURATIONS: Record<string, number> = {
   h: 3600,
 };
 
+const kinds = new Map<string, Kind>();
+
 /** What a unit string measures. "B/s", "bytes/s" and "Bps" are byte rates; "b/s", "bps" bit rates. */
 export function unitKind(unit: string): Kind {
+  let kind = kinds.get(unit);
+  if (!kind) {
+    kind = readUnit(unit);
+    // Units are few (one per metric); the cache keeps regexes off the per-frame path.
+    if (kinds.size < 1000) kinds.set(unit, kind);
+  }
+  return kind;
+}
+
+function readUnit(unit: string): Kind {
   const u = unit.trim();
   if (u === "%") return { kind: "percent" };
   const rate = /^(.*?)(\/s|ps)$/.exec(u);
