@@ -9,6 +9,7 @@ import { registerAuth } from "./api/auth.ts";
 import { registerDashboards } from "./api/dashboards.ts";
 import { registerDefinitions } from "./api/definition.ts";
 import { registerExport } from "./api/export.ts";
+import { registerFreshness } from "./api/freshness.ts";
 import { registerIngest } from "./api/ingest.ts";
 import { registerLayout } from "./api/layout.ts";
 import { registerMe } from "./api/me.ts";
@@ -146,6 +147,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     registerMetrics,
     registerLayout,
     registerDefinitions,
+    registerFreshness,
     registerExport,
     registerIngest,
   ])

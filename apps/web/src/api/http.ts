@@ -3,6 +3,7 @@
 // their answer and body types are inferred from the contract's Zod schemas (@pulseboard/client/rest).
 
 import type { ApplyAnswer } from "@pulseboard/client/definition";
+import type { FreshnessSnapshot } from "@pulseboard/client/freshness";
 import type {
   AlertEvent,
   AlertEventsQuery,
@@ -121,6 +122,8 @@ export const api = {
   createToken: (name: string) =>
     request<CreateTokenAnswer>("POST", "/tokens", { name } satisfies CreateTokenBody),
   deleteToken: (id: number) => request<void>("DELETE", `/tokens/${id}`),
+  reportFreshness: (dashboardId: number, report: FreshnessSnapshot) =>
+    request<void>("POST", `/dashboards/${dashboardId}/freshness`, report),
   applyDefinition: (definition: unknown) => request<ApplyAnswer>("PUT", "/definitions", definition),
   values: (metricId: number, range: ValuesQuery) =>
     request<ValuesAnswer>("GET", `/metrics/${metricId}/values${q(range)}`),

@@ -124,7 +124,7 @@ export function TimeChart(props: TimeChartProps) {
     };
     const leave = () => {
       hovered = false;
-      if (tip.current) tip.current.hidden = true;
+      if (tip.current && !tip.current.hidden) tip.current.hidden = true;
     };
     const dbl = () => propsRef.current.onZoomOut?.();
     over.addEventListener("mouseenter", enter);
@@ -138,13 +138,16 @@ export function TimeChart(props: TimeChartProps) {
       if (legend.current && labels.length > 1) {
         const cells = legend.current.querySelectorAll<HTMLElement>("[data-value]");
         cells.forEach((cell, i) => {
-          cell.textContent = formatValue(valueAt(u, i + 1, at), shownUnit);
+          const text = formatValue(valueAt(u, i + 1, at), shownUnit);
+          if (cell.textContent !== text) cell.textContent = text;
         });
       }
       const t = tip.current;
       if (!t) return;
       if (!hovered || idx == null || (u.cursor.left ?? -1) < 0) {
-        t.hidden = true;
+        // Only when it changes: writing the attribute, even to the same value, costs a style
+        // recalculation, and this runs on every draw of every chart.
+        if (!t.hidden) t.hidden = true;
         return;
       }
       const x = u.data[0][idx] as number;

@@ -4,6 +4,7 @@
 // frame and no React render. Rarely-changing state (connection, presence, alerts) is exposed in
 // the subscribe/getSnapshot shape of useSyncExternalStore.
 import type { Alert, MetricInfo } from "@pulseboard/client";
+import { FreshnessMeter, type FreshnessSnapshot } from "@pulseboard/client/freshness";
 import { SeriesRing } from "./ring.ts";
 
 /** A live `alert` frame or a stored event (REST), with who acknowledged it once known. */
@@ -45,6 +46,12 @@ export class LiveStore {
   private pendingIds: number[] = [];
   private pendingXs: number[] = [];
   private pendingYs: number[] = [];
+  /** commit times (ms) of live points waiting for the next frame, measured once drawn */
+  private pendingCommits: number[] = [];
+  /** commit → render lag of the live points this page drew */
+  readonly freshness = new FreshnessMeter();
+  /** the last reported window of `freshness` (status bar) */
+  lastFreshness: FreshnessSnapshot | null = null;
   private frameRequested = false;
   private bucketSeconds = 0;
   private snapshot: Snapshot = {
@@ -77,10 +84,18 @@ export class LiveStore {
     this.requestFrame();
   }
 
-  liveUpdate(metricId: number, name: string, unit: string, value: number, timestamp: string) {
+  liveUpdate(
+    metricId: number,
+    name: string,
+    unit: string,
+    value: number,
+    timestamp: string,
+    committedAt?: string,
+  ) {
     const at = Date.parse(timestamp);
     if (!Number.isFinite(at) || !Number.isFinite(value)) return;
     this.received++;
+    if (committedAt) this.pendingCommits.push(Date.parse(committedAt));
     if (this.liveCharts) this.enqueue(metricId, at, value);
     else this.requestFrame();
     this.pushActivity({ kind: "update", metricId, name, value, unit, at });
@@ -214,6 +229,12 @@ export class LiveStore {
     this.pendingYs = [];
     for (const id of this.dirty) for (const listener of this.seriesFor(id).listeners) listener();
     this.dirty.clear();
+    // The charts have their points now: that is when the user sees them.
+    if (this.pendingCommits.length) {
+      const now = Date.now();
+      for (const c of this.pendingCommits) this.freshness.record(c, now);
+      this.pendingCommits = [];
+    }
     for (const listener of this.frameListeners) listener();
   };
 

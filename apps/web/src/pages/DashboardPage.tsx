@@ -35,6 +35,8 @@ import type { ChartView } from "../widgets/types.ts";
 
 /** Buckets asked for a metric no chart has measured yet (a chart asks for its pixel width). */
 const FALLBACK_POINTS = 400;
+/** How often the page reports its commit → render lag (and the status bar shows it). */
+const FRESHNESS_REPORT_MS = Number(new URLSearchParams(location.search).get("freshness_ms")) || 10_000;
 /** Up to this range, live points are kept one by one; beyond, one per bucket of the chart. */
 const RAW_LIVE_SECONDS = 900;
 
@@ -96,6 +98,18 @@ export function DashboardPage({ id }: { id: number }) {
     return () => {
       cancelled = true;
     };
+  }, [id, store]);
+
+  // Every few seconds the lag of what this page drew goes to the server (and its /metrics).
+  useEffect(() => {
+    const timer = setInterval(() => {
+      const snapshot = store.freshness.snapshot();
+      if (!snapshot) return;
+      store.lastFreshness = snapshot;
+      store.freshness.reset();
+      api.reportFreshness(id, snapshot).catch(() => {});
+    }, FRESHNESS_REPORT_MS);
+    return () => clearInterval(timer);
   }, [id, store]);
 
   useEffect(() => {

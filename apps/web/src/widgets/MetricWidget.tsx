@@ -9,7 +9,7 @@ import { HeatmapChart } from "../charts/HeatmapChart.tsx";
 import { Sparkline } from "../charts/Sparkline.tsx";
 import { type Derive, TimeChart } from "../charts/TimeChart.tsx";
 import { thresholdColor, thresholdFor } from "../charts/thresholds.ts";
-import { percentileBuckets, quantile } from "../charts/transform.ts";
+import { percentileBuckets, quantile, typicalInterval } from "../charts/transform.ts";
 import { formatValue } from "../charts/units.ts";
 import { xRange } from "../charts/window.ts";
 import { noteMetricCardRender } from "../live/perf.ts";
@@ -81,6 +81,7 @@ export function MetricWidget({ widget, store, metrics, window, theme, view }: Wi
         >
           –
         </span>
+        <StaleBadge store={store} metricId={metric.id} live={window.kind === "live"} />
         {!big && <span className={`badge type-${metric.type}`}>{rate ? "rate" : metric.type}</span>}
       </div>
       <EmptyHint store={store} metric={metric} />
@@ -170,6 +171,46 @@ function describePercentiles(
   return [0.5, 0.95, 0.99]
     .map((q) => `p${Math.round(q * 100)} ${formatValue(quantile(values, q), unit)}`)
     .join(" · ");
+}
+
+/** Data counts as late after this many of its usual intervals without a point (and at least 5 s). */
+const STALE_INTERVALS = 3;
+const STALE_MIN_S = 5;
+
+/**
+ * "late · 2 min" while a live series has had no point for longer than a few of its usual
+ * intervals: the chart is not wrong, it is old. Checked every second, written to the DOM directly.
+ */
+function StaleBadge({ store, metricId, live }: { store: LiveStore; metricId: number; live: boolean }) {
+  const ref = useRef<HTMLSpanElement>(null);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const check = () => {
+      const [xs] = store.seriesFor(metricId).ring.view();
+      const last = xs[xs.length - 1];
+      const limit = Math.max(STALE_MIN_S, typicalInterval(xs) * STALE_INTERVALS);
+      const age = last === undefined ? 0 : Date.now() / 1000 - last;
+      const stale = live && last !== undefined && age > limit;
+      const text = stale
+        ? `late · ${age >= 120 ? `${Math.round(age / 60)} min` : `${Math.round(age)} s`}`
+        : "";
+      if (el.hidden !== !stale) el.hidden = !stale;
+      if (el.textContent !== text) el.textContent = text;
+    };
+    check();
+    const timer = setInterval(check, 1000);
+    return () => clearInterval(timer);
+  }, [store, metricId, live]);
+  return (
+    <span
+      ref={ref}
+      className="badge stale"
+      data-testid={`stale-${metricId}`}
+      hidden
+      title="No new data for longer than usual"
+    />
+  );
 }
 
 /** Whether the metric's series holds any point (re-checked once per frame with new points). */

@@ -2,7 +2,7 @@
 // this dashboard) and the activity feed of raw frames, kept off the canvas so the data comes first.
 // The feed opens in a drawer on demand.
 import type { Metric } from "@pulseboard/client/rest";
-import { useState, useSyncExternalStore } from "react";
+import { useEffect, useRef, useState, useSyncExternalStore } from "react";
 import { Panel } from "../controls/Panel.tsx";
 import type { LiveStore } from "../live/store.ts";
 import { ActivityWidget, ReceivedCount } from "./LiveWidgets.tsx";
@@ -19,6 +19,7 @@ export function StatusBar({ store, metrics }: { store: LiveStore; metrics: Metri
       <span>
         <span data-testid="connections-count">{connections ?? "–"}</span> active connections
       </span>
+      <RenderLag store={store} />
       <button type="button" className="ghost" aria-pressed={feed} onClick={() => setFeed(!feed)}>
         Activity
       </button>
@@ -33,5 +34,27 @@ export function StatusBar({ store, metrics }: { store: LiveStore; metrics: Metri
         </Panel>
       )}
     </footer>
+  );
+}
+
+/** Commit → render lag of the last reported window, refreshed every second (no render per frame). */
+function RenderLag({ store }: { store: LiveStore }) {
+  const ref = useRef<HTMLSpanElement>(null);
+  useEffect(() => {
+    const paint = () => {
+      const f = store.lastFreshness ?? store.freshness.snapshot();
+      const text = f ? `render lag p50 ${Math.round(f.p50_ms)} ms · p99 ${Math.round(f.p99_ms)} ms` : "";
+      if (ref.current && ref.current.textContent !== text) ref.current.textContent = text;
+    };
+    paint();
+    const timer = setInterval(paint, 1000);
+    return () => clearInterval(timer);
+  }, [store]);
+  return (
+    <span
+      ref={ref}
+      data-testid="render-lag"
+      title="From the server's commit of a point to this page drawing it"
+    />
   );
 }
