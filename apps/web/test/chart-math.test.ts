@@ -106,3 +106,13 @@ describe("time range in the URL", () => {
     expect(parseLocalIso("2026-12-01 2:05 PM")).toBeNaN();
   });
 });
+
+describe("byte axes", () => {
+  it("steps in powers of 1024 so labels are whole KiB/MiB", async () => {
+    const { axisIncrs } = await import("../src/charts/units.ts");
+    const incrs = axisIncrs("B/s") ?? [];
+    expect(incrs).toContain(100 * 1024);
+    expect(formatTick(500 * 1024, "B/s", 100 * 1024, 500 * 1024)).toBe("500 KiB/s");
+    expect(axisIncrs("ms")).toBeUndefined();
+  });
+});

@@ -39,7 +39,9 @@ it("measures commit → render lag of live points, shows it and reports it to th
     await untilLive(page);
     const [metric] = fixture.metricIds as [number];
     for (let i = 0; i < 5; i++)
-      await ingest(server.url, fixture.token, [{ metric_id: metric, value: i, timestamp: new Date().toISOString() }]);
+      await ingest(server.url, fixture.token, [
+        { metric_id: metric, value: i, timestamp: new Date().toISOString() },
+      ]);
     const lag = page.getByTestId("render-lag");
     await lag.filter({ hasText: /render lag p50 \d+ ms · p99 \d+ ms/ }).waitFor({ timeout: 10_000 });
     const { call } = await restSession(server.url);
@@ -60,7 +62,9 @@ it("measures commit → render lag of live points, shows it and reports it to th
     expect(report.samples).toBeGreaterThanOrEqual(1);
     expect(report.p99_ms).toBeGreaterThanOrEqual(report.p50_ms);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    expect(metrics).toContain(`pulseboard_client_render_lag_ms{dashboard_id="${fixture.dashboardId}",quantile="0.99"}`);
+    expect(metrics).toContain(
+      `pulseboard_client_render_lag_ms{dashboard_id="${fixture.dashboardId}",quantile="0.99"}`,
+    );
   } finally {
     await page.close();
   }
@@ -85,7 +89,9 @@ it("marks a panel late when its data stopped arriving, and clears it when data c
     await untilLive(page);
     const badge = page.getByTestId(`stale-${metric}`);
     await badge.filter({ hasText: /late · \d+ s/ }).waitFor({ timeout: 10_000 });
-    await ingest(server.url, fixture.token, [{ metric_id: metric, value: 1, timestamp: new Date().toISOString() }]);
+    await ingest(server.url, fixture.token, [
+      { metric_id: metric, value: 1, timestamp: new Date().toISOString() },
+    ]);
     await badge.waitFor({ state: "hidden", timeout: 10_000 });
   } finally {
     await page.close();

@@ -14,7 +14,7 @@ import { joinSeries } from "./join.ts";
 import { type Palette, readPalette, withAlpha } from "./palette.ts";
 import { registerChart } from "./registry.ts";
 import { counterRate, GAP_INTERVALS, typicalInterval } from "./transform.ts";
-import { formatTick, formatValue } from "./units.ts";
+import { axisIncrs, formatTick, formatValue } from "./units.ts";
 import { type TimeWindow, xRange } from "./window.ts";
 
 export type LineKind = "line" | "bars" | "area";
@@ -373,6 +373,7 @@ function chartOptions(
       { ...axis, size: 28, values: (_u, splits, _i, _space, incr) => timeAxisLabels(splits, incr) },
       {
         ...axis,
+        ...(axisIncrs(unit) ? { incrs: axisIncrs(unit) } : {}),
         // as wide as its longest label ("132.5k", "100.5%", "175 KiB/s"), measured at the axis font
         size: axisSize,
         // uPlot's default 30 px between labels leaves a short card with one label; ask for room

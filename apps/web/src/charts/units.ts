@@ -133,3 +133,14 @@ function tickScale(abs: number, unit: string): [number, string] {
   }
   return scaleFor(abs, unit, false);
 }
+
+/**
+ * Tick steps for an axis of this unit: powers of 1024 times 1, 2, 5 for bytes (so a byte axis reads
+ * "100 KiB/s, 200 KiB/s", not "97.66 KiB/s"), uPlot's decimal steps (undefined) for the rest.
+ */
+export function axisIncrs(unit: string): number[] | undefined {
+  if (unitKind(unit).kind !== "bytes") return undefined;
+  const out: number[] = [];
+  for (let k = 0; k < 6; k++) for (const m of [1, 2, 5, 10, 20, 50, 100, 200, 500]) out.push(m * 1024 ** k);
+  return out;
+}
