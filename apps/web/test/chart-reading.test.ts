@@ -127,19 +127,29 @@ describe("reading a chart", () => {
     try {
       await untilChartHas(page, a, 3);
       await untilChartHas(page, b, 3);
+      // The grid settles (a scrollbar may narrow the charts) before positions are read.
+      await settled(page, () => page.evaluate((id2) => window.__pulseboardPlot(id2)?.bbox.width, a));
       const at = base - 100_000;
-      const { x, y } = await pointOnChart(page, a, at, 2);
-      await page.mouse.move(x, y);
-      // The other chart's crosshair line stands at the same moment.
-      await page.waitForFunction(
-        ([id2, t]) => {
-          const u = window.__pulseboardPlot(id2);
-          const left = u?.cursor.left ?? -1;
-          return left >= 0 && Math.abs(left - (u?.valToPos(t / 1000, "x") ?? -99)) <= 2;
-        },
-        [b, at] as const,
-        { timeout: 5000 },
-      );
+      // The other chart's crosshair line stands at the same moment (within 2 s of a 5-minute
+      // window that keeps sliding): hovered again until it does, as the window moves between reads.
+      await expect
+        .poll(
+          async () => {
+            const { x, y } = await pointOnChart(page, a, at, 2);
+            await page.mouse.move(x, y);
+            await page.waitForTimeout(100);
+            return page.evaluate(
+              ([id2, t]) => {
+                const u = window.__pulseboardPlot(id2);
+                const left = u?.cursor.left ?? -1;
+                return left >= 0 && u ? Math.abs(u.posToVal(left, "x") * 1000 - t) : Number.POSITIVE_INFINITY;
+              },
+              [b, at] as const,
+            );
+          },
+          { timeout: 10_000 },
+        )
+        .toBeLessThan(2000);
       const line = page.locator(`[data-widget-id="m${b}"] .u-cursor-x`);
       await expect(line.isVisible()).resolves.toBe(true);
     } finally {
@@ -173,9 +183,10 @@ describe("reading a chart", () => {
       const url = new URL(page.url());
       const zFrom = Date.parse(url.searchParams.get("from") ?? "");
       const zTo = Date.parse(url.searchParams.get("to") ?? "");
-      // a pixel of a 5-minute chart is well under two seconds
-      expect(Math.abs(zFrom - from)).toBeLessThan(2000);
-      expect(Math.abs(zTo - to)).toBeLessThan(2000);
+      // a pixel of a 5-minute chart is under a second; the live window slides while the mouse
+      // moves, so allow a few (the points are 20 s inside the span either way)
+      expect(Math.abs(zFrom - from)).toBeLessThan(5000);
+      expect(Math.abs(zTo - to)).toBeLessThan(5000);
       // the zoomed chart shows the points inside the span only (120 s and 180 s before base)
       await page.waitForFunction(
         (mid) => JSON.stringify(window.__pulseboardSeries(mid)?.values) === "[2,3]",
