@@ -9,7 +9,9 @@ import { alertServiceOf, alertsPlugin } from "./alerts/index.ts";
 import { registerAccount } from "./api/account.ts";
 import { registerAuth } from "./api/auth.ts";
 import { registerDashboards } from "./api/dashboards.ts";
+import { registerDefinitions } from "./api/definition.ts";
 import { registerExport } from "./api/export.ts";
+import { registerFreshness } from "./api/freshness.ts";
 import { registerIngest } from "./api/ingest.ts";
 import { registerLayout } from "./api/layout.ts";
 import { registerMe } from "./api/me.ts";
@@ -181,6 +183,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     registerMembers,
     registerMetrics,
     registerLayout,
+    registerDefinitions,
+    registerFreshness,
     registerExport,
     registerIngest,
     registerObservability,

@@ -1,7 +1,10 @@
 #!/usr/bin/env -S npx tsx
 // Owns the admin command line: users, tokens, dashboards and members, against the same
-// storage the server uses (DATABASE_URL or PULSEBOARD_DATA_DIR).
+// storage the server uses (DATABASE_URL or PULSEBOARD_DATA_DIR); and `apply`, which sends a
+// dashboard definition to a running server's REST API (so permissions, validation and the alert
+// engine's view of the rules are the server's own).
 import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { describeProblems, passwordProblems } from "./auth/password-policy.ts";
 import { createApiToken } from "./auth/tokens.ts";
@@ -15,7 +18,10 @@ const USAGE = `Usage: pulseboard <command>
   create-user <username> [--password p]        (a random password is generated and printed if omitted)
   create-token <username> <name>               (prints the token once)
   create-dashboard <name> [--owner username] [--slug s] [--description d]
-  add-member <dashboard-id|slug> <username> <viewer|editor|owner>`;
+  add-member <dashboard-id|slug> <username> <viewer|editor|owner>
+  apply <file.json> [--url http://host:port] [--token t]
+                                               (creates or updates the dashboard the definition
+                                                describes; idempotent. PULSEBOARD_URL / PULSEBOARD_TOKEN)`;
 
 class UsageError extends Error {}
 
@@ -84,11 +90,60 @@ async function run(db: Db, argv: string[]): Promise<string> {
   }
 }
 
+/** `apply <file>`: PUT /api/v1/definitions with an API token; prints what changed. */
+async function apply(argv: string[]): Promise<string> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { url: { type: "string" }, token: { type: "string" } },
+  });
+  const [, file, ...rest] = positionals;
+  if (!file || rest.length) throw new UsageError("apply needs <file.json>");
+  const url = values.url ?? process.env.PULSEBOARD_URL ?? `http://127.0.0.1:${loadConfig().port}`;
+  const token = values.token ?? process.env.PULSEBOARD_TOKEN;
+  if (!token) throw new UsageError("apply needs an API token (--token or PULSEBOARD_TOKEN)");
+  let body: unknown;
+  try {
+    body = JSON.parse(await readFile(file, "utf8"));
+  } catch (error) {
+    throw new UsageError(`${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const res = await fetch(`${url.replace(/\/$/, "")}/api/v1/definitions`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${res.status} ${text}`);
+  const a = JSON.parse(text) as Record<string, number | boolean | string>;
+  const changes = [
+    a.created ? "created" : "",
+    a.dashboard_changed ? "dashboard updated" : "",
+    a.metrics_created ? `${a.metrics_created} metrics created` : "",
+    a.metrics_updated ? `${a.metrics_updated} metrics updated` : "",
+    a.layout_changed ? "layout replaced" : "",
+    a.rules_created ? `${a.rules_created} rules created` : "",
+    a.rules_updated ? `${a.rules_updated} rules updated` : "",
+    a.rules_deleted ? `${a.rules_deleted} rules deleted` : "",
+  ].filter(Boolean);
+  return `Dashboard "${a.slug}" (id ${a.dashboard_id}): ${changes.length ? changes.join(", ") : "unchanged"}`;
+}
+
 const config = loadConfig();
 const argv = process.argv.slice(2);
 if (argv.length === 0 || argv[0] === "--help" || argv[0] === "help") {
   console.log(USAGE);
   process.exit(argv.length === 0 ? 2 : 0);
+}
+if (argv[0] === "apply") {
+  try {
+    console.log(await apply(argv));
+    process.exit(0);
+  } catch (error) {
+    if (error instanceof UsageError) console.error(`${error.message}\n\n${USAGE}`);
+    else console.error(`Error: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  }
 }
 const handle = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
 let code = 0;

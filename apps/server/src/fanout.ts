@@ -11,6 +11,8 @@ export type LivePoint = {
   timestamp: string;
   metric_name: string;
   unit: string;
+  /** ISO time the batch was committed (clients measure commit → render lag from it) */
+  committed_at?: string;
 };
 
 /**

@@ -202,7 +202,9 @@ export function metricUpdatePayload(p: StoredPoint) {
  * a channel layer that is down or slow neither skips nor delays evaluation.
  */
 export async function fanOut(ctx: Pick<AppContext, "channels" | "pointObservers">, points: StoredPoint[]) {
-  const live: LivePoint[] = points.map(metricUpdatePayload);
+  // fanOut runs right after the commit: this is the moment the points became durable.
+  const committed_at = new Date().toISOString();
+  const live: LivePoint[] = points.map((p) => ({ ...metricUpdatePayload(p), committed_at }));
   for (const point of live) for (const observe of ctx.pointObservers) observe(point);
   for (const [i, p] of points.entries()) {
     await ctx.channels.groupSend(dashboardGroup(p.metric.dashboard_id), "metric_update", live[i]);

@@ -168,12 +168,15 @@ describe.each(DB_KINDS)("dashboard consumer on %s", (kind) => {
     expect(await c.receive()).toEqual({ action: "pong", payload: null });
   });
 
-  it("streams an ingested point as metric_update with name and unit", async () => {
+  it("streams an ingested point as metric_update with name, unit and its commit time", async () => {
     const c = await ready();
+    const before = Date.now();
     expect((await ingest([{ metric_id: cpu, value: 42.5, timestamp: "2026-11-20T10:00:00Z" }])).status).toBe(
       200,
     );
-    expect(await c.receive("metric_update")).toEqual({
+    const after = Date.now();
+    const update = await c.receive("metric_update");
+    expect(update).toEqual({
       action: "metric_update",
       payload: {
         metric_id: cpu,
@@ -181,8 +184,13 @@ describe.each(DB_KINDS)("dashboard consumer on %s", (kind) => {
         timestamp: "2026-11-20T10:00:00.000Z",
         metric_name: "cpu",
         unit: "%",
+        committed_at: expect.any(String),
       },
     });
+    // stamped when the batch committed: within the ingest request, not the point's own timestamp
+    const committed = Date.parse((update.payload as { committed_at: string }).committed_at);
+    expect(committed).toBeGreaterThanOrEqual(before);
+    expect(committed).toBeLessThanOrEqual(after);
   });
 
   it("stops streaming an unsubscribed metric and sends history again on re-subscribe", async () => {

@@ -1,7 +1,8 @@
-// Produces docs/screenshots/dashboard-{dark,light}.png: a real server, a "Production" dashboard
-// with five minutes of backfilled history and a live feed while the page is open, in Chromium,
-// once per theme; and notifications-dark.png, its notifications panel with a webhook's delivery
-// log (a local receiver takes the deliveries).   npx tsx apps/web/scripts/screenshots.ts
+// Produces docs/screenshots/dashboard-{dark,light}.png (1440×900), dashboard-phone-{dark,light}.png
+// (390×844) and login-{dark,light}.png: a real server, a "Production" dashboard with five minutes of
+// backfilled history (with a 30 s outage of the temperature feed) and a live feed while the page is
+// open, in Chromium, once per theme; and notifications-dark.png, its notifications panel with a webhook's
+// delivery log (a local receiver takes the deliveries).   npx tsx apps/web/scripts/screenshots.ts
 import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -22,7 +23,7 @@ type Spec = {
 
 const noise = (t: number, k: number) =>
   Math.sin(t / 7 + k) * 0.5 + Math.sin(t / 2.3 + 2 * k) * 0.3 + Math.sin(t * 1.7 + k) * 0.2;
-let requests = 120_000;
+const T0 = Date.now() / 1000 - 600;
 const SPECS: Spec[] = [
   {
     name: "cpu_percent",
@@ -57,7 +58,8 @@ const SPECS: Spec[] = [
     type: "counter",
     unit: "requests",
     description: "HTTP requests served",
-    at: (t) => (requests += Math.round(40 + 15 * noise(t, 5))),
+    // ~40 requests/s whatever the sampling rate (backfill 1/s, live 4/s)
+    at: (t) => 120_000 + Math.round(40 * (t - T0) + 30 * Math.sin(t / 7)),
   },
   {
     name: "latency_ms",
@@ -98,18 +100,93 @@ try {
     });
     ids.push(m.id);
   }
-  const [cpu, , , , req, latency, temperature] = ids;
+  const [cpu, memory, , , req, latency, temperature] = ids;
+  const steps = [
+    { value: 0, color: "green" },
+    { value: 50, color: "yellow" },
+    { value: 80, color: "red" },
+  ];
   await call("PUT", `/api/v1/dashboards/${dashboard.id}/layout`, {
     widgets: [
-      { id: "system", type: "system", x: 0, y: 0, w: 4, h: 5 },
-      { id: "requests", type: "metric", metric_id: req, chart: "area", x: 4, y: 0, w: 4, h: 5 },
-      { id: "latency", type: "metric", metric_id: latency, x: 8, y: 0, w: 4, h: 5 },
-      { id: "counter", type: "counter", x: 0, y: 5, w: 2, h: 2 },
-      { id: "connections", type: "connections", x: 2, y: 5, w: 2, h: 2 },
-      { id: "temperature", type: "metric", metric_id: temperature, x: 4, y: 5, w: 4, h: 4 },
-      { id: "activity", type: "activity", x: 8, y: 5, w: 4, h: 4 },
-      { id: "cpu", type: "metric", metric_id: cpu, chart: "bars", x: 0, y: 7, w: 4, h: 3 },
-      { id: "alerts", type: "alerts", x: 4, y: 9, w: 8, h: 2 },
+      {
+        id: "cpu-stat",
+        type: "metric",
+        metric_id: cpu,
+        chart: "stat",
+        title: "CPU now",
+        thresholds: steps,
+        x: 0,
+        y: 0,
+        w: 2,
+        h: 3,
+      },
+      {
+        id: "mem-gauge",
+        type: "metric",
+        metric_id: memory,
+        chart: "gauge",
+        title: "Memory",
+        thresholds: steps,
+        x: 2,
+        y: 0,
+        w: 2,
+        h: 3,
+      },
+      {
+        id: "requests",
+        type: "metric",
+        metric_id: req,
+        chart: "area",
+        title: "Requests",
+        x: 4,
+        y: 0,
+        w: 4,
+        h: 5,
+      },
+      {
+        id: "latency",
+        type: "metric",
+        metric_id: latency,
+        title: "Latency percentiles",
+        x: 8,
+        y: 0,
+        w: 4,
+        h: 5,
+      },
+      { id: "system", type: "system", x: 0, y: 3, w: 4, h: 5 },
+      {
+        id: "temperature",
+        type: "metric",
+        metric_id: temperature,
+        title: "Rack inlet",
+        x: 4,
+        y: 5,
+        w: 4,
+        h: 4,
+      },
+      {
+        id: "heat",
+        type: "metric",
+        metric_id: latency,
+        chart: "heatmap",
+        title: "Latency heatmap",
+        x: 8,
+        y: 5,
+        w: 4,
+        h: 4,
+      },
+      { id: "table", type: "table", x: 0, y: 8, w: 4, h: 4 },
+      { id: "cpu", type: "metric", metric_id: cpu, chart: "bars", x: 4, y: 9, w: 4, h: 3 },
+      {
+        id: "note",
+        type: "text",
+        text: "### On call\nEdge cluster **eu-west**. Runbook: [wiki](https://example.org/runbook)\n- page after 5 min of `p99 > 100 ms`",
+        x: 8,
+        y: 9,
+        w: 4,
+        h: 3,
+      },
+      { id: "alerts", type: "alerts", x: 0, y: 12, w: 12, h: 2 },
     ],
   });
   const { token } = await call<{ token: string }>("POST", "/api/v1/tokens", { name: "screenshots" });
@@ -134,7 +211,10 @@ try {
   // Five minutes of history, one point a second.
   const now = Date.now();
   const backfill = [];
-  for (let i = 300; i > 0; i--) backfill.push(...pointsAt(now - i * 1000, i));
+  for (let i = 300; i > 0; i--)
+    backfill.push(
+      ...pointsAt(now - i * 1000, i).filter((p) => !(p.metric_id === temperature && i > 150 && i <= 180)),
+    );
   await ingest(server.url, token, backfill);
   // The rule is created after the backfill: its events are the live ones below. It fires once the
   // breach has held 2 s and resolves only 0.5 °C under the threshold, so it does not flap.
@@ -182,8 +262,40 @@ try {
     await page.mouse.move(1, 900); // off the toggle: no hover outline in the picture
     await page.waitForTimeout(1500);
     const path = `${OUT}/dashboard-${theme}${SHOW_RANGE ? `-${SHOW_RANGE}` : ""}.png`;
+    // A hovered chart: the tooltip and the crosshair shared by every chart.
+    const chart = page.locator('[data-widget-id="temperature"] .u-over');
+    const box = await chart.boundingBox();
+    if (box) await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.5);
+    await page.waitForTimeout(300);
     await page.screenshot({ path, fullPage: true });
     console.log(`wrote ${path}`);
+    await page.mouse.move(1, 890);
+  }
+  // The same dashboard on a phone, and the login page, in both themes.
+  const phone = await openBrowser({ viewport: { width: 390, height: 844 } });
+  try {
+    const p = await phone.context.newPage();
+    await login(p, server.url, `/dashboards/${dashboard.id}`);
+    await p.getByTestId("connection-status").filter({ hasText: "Live" }).waitFor();
+    for (const theme of ["dark", "light"] as const) {
+      const current = await p.evaluate(() => document.documentElement.dataset.theme);
+      if (current !== theme) await p.getByTestId("theme-toggle").click();
+      await p.waitForTimeout(1500);
+      const path = `${OUT}/dashboard-phone-${theme}.png`;
+      await p.screenshot({ path });
+      console.log(`wrote ${path}`);
+    }
+    for (const theme of ["dark", "light"] as const) {
+      await p.evaluate((t) => localStorage.setItem("pulseboard.theme", t), theme);
+      await p.context().clearCookies();
+      await p.goto(`${server.url}/login`);
+      await p.getByLabel("Username").waitFor();
+      const path = `${OUT}/login-${theme}.png`;
+      await p.screenshot({ path });
+      console.log(`wrote ${path}`);
+    }
+  } finally {
+    await phone.close();
   }
   await page.getByTestId("theme-toggle").click(); // back to dark
   await page.getByRole("button", { name: "Notifications" }).click();

@@ -230,17 +230,19 @@ describe("dashboard UI", () => {
   it("keeps rearranged widgets in place after a reload", async () => {
     const page = await openDashboard();
     await page.getByTestId("edit-toggle").click();
-    const counter = page.locator('[data-widget-id="counter"]');
+    // The first metric card (top-left in the default layout).
+    const cardId = `m${fixture.metricIds[0]}`;
+    const card = page.locator(`[data-widget-id="${cardId}"]`);
     // Positions relative to the grid: the edit bar above it comes and goes.
     const place = async () => {
       const grid = (await page.getByTestId("grid").boundingBox())!;
-      const item = (await page.locator('[data-widget-id="counter"]').boundingBox())!;
+      const item = (await card.boundingBox())!;
       return { x: Math.round(item.x - grid.x), y: Math.round(item.y - grid.y), w: Math.round(item.width) };
     };
     const before = await settled(page, place);
-    const title = counter.locator(".widget-title");
+    const title = card.locator(".widget-title");
     const box = (await title.boundingBox())!;
-    // Drag the "updates received" card by its title down below the first row of charts.
+    // Drag the card by its title down below the first row of charts.
     await page.mouse.move(box.x + 20, box.y + box.height / 2);
     await page.mouse.down();
     for (let i = 1; i <= 10; i++) await page.mouse.move(box.x + 20 + i * 60, box.y + box.height / 2 + i * 40);
@@ -253,7 +255,7 @@ describe("dashboard UI", () => {
       "GET",
       `/api/v1/dashboards/${fixture.dashboardId}/layout`,
     );
-    expect(saved.widgets.find((w) => w.id === "counter")).not.toMatchObject({ x: 0, y: 0 });
+    expect(saved.widgets.find((w) => w.id === cardId)).not.toMatchObject({ x: 0, y: 0 });
     await page.reload();
     await untilLive(page);
     await expect.poll(place, { timeout: 10_000 }).toEqual(moved);

@@ -2,7 +2,7 @@
 // 24-hour time format everywhere (axes, feed, alerts, playback).
 import { describe, expect, it } from "vitest";
 import { clockTime, dateTime } from "../src/charts/clock.ts";
-import { formatTick } from "../src/charts/TimeChart.tsx";
+import { formatTick } from "../src/charts/units.ts";
 
 const labels = (splits: number[], incr: number, unit = "") => splits.map((v) => formatTick(v, unit, incr));
 

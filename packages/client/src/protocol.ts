@@ -132,6 +132,11 @@ export const metricUpdateMessage = z.object({
     timestamp: isoTimestamp,
     metric_name: z.string(),
     unit: z.string(),
+    /**
+     * When the server committed the point (optional extension): a client measures how late what it
+     * shows is, from commit to render (the SDK's FreshnessMeter).
+     */
+    committed_at: isoTimestamp.optional(),
   }),
 });
 export const pongMessage = z.object({ action: z.literal("pong"), payload: noPayload });

@@ -102,6 +102,8 @@ export const dashboardSummary = z.object({
   description: z.string(),
   created_at: isoTimestamp,
   role,
+  /** labels to search and filter the list by (list and PATCH answers) */
+  tags: z.array(z.string()).optional(),
 });
 export const dashboard = dashboardSummary.extend({ metrics: z.array(metric) });
 export const createDashboardBody = z.strictObject({
@@ -109,8 +111,22 @@ export const createDashboardBody = z.strictObject({
   slug: z.string().min(1).max(64).optional(),
   description: z.string().max(2000).optional(),
 });
-/** `PATCH /dashboards/:id`: the slug cannot change. */
-export const patchDashboardBody = createDashboardBody.pick({ name: true, description: true }).partial();
+/** `PATCH /dashboards/:id`: the slug cannot change; `tags` replaces the set. */
+export const patchDashboardBody = createDashboardBody
+  .pick({ name: true, description: true })
+  .extend({
+    tags: z
+      .array(
+        z
+          .string()
+          .trim()
+          .min(1)
+          .max(40)
+          .regex(/^[\p{L}\p{N}][\p{L}\p{N} _.:/-]*$/u, "letters, digits, space and _ . : / -"),
+      )
+      .max(20),
+  })
+  .partial();
 
 export const member = z.object({ user_id: id, username: z.string(), role });
 export const memberBody = z.strictObject({ username: z.string().min(1).max(200), role });
@@ -144,9 +160,30 @@ export const exportQuery = rangeQuery.extend({
 
 // ---- layout ----------------------------------------------------------------------------------
 
-export const widgetType = z.enum(["metric", "system", "activity", "counter", "connections", "alerts"]);
-export const chartKind = z.enum(["line", "bars", "area"]);
+export const widgetType = z.enum([
+  "metric",
+  "system",
+  "activity",
+  "counter",
+  "connections",
+  "alerts",
+  /** latest value of every metric of the dashboard, sortable */
+  "table",
+  /** a note in Markdown (headings, lists, emphasis, links, code) */
+  "text",
+]);
+/**
+ * How a metric widget draws: over time (line, bars, area), as one number (stat, with sparkline and
+ * colour thresholds) or a gauge; a histogram as percentiles over time, a heatmap, or its value
+ * distribution ("bars" on a histogram, as before).
+ */
+export const chartKind = z.enum(["line", "bars", "area", "stat", "gauge", "percentiles", "heatmap"]);
 const cell = z.number().int().min(0).max(1000);
+/** A stat/gauge colour step: from this value up, the number is drawn in this colour. */
+export const widgetThreshold = z.strictObject({
+  value: finite,
+  color: z.enum(["green", "yellow", "orange", "red", "blue"]),
+});
 export const widget = z.strictObject({
   id: z.string().min(1).max(100),
   type: widgetType,
@@ -156,6 +193,16 @@ export const widget = z.strictObject({
   y: cell,
   w: cell,
   h: cell,
+  /** shown instead of the metric's name (two cards of one metric can then be told apart) */
+  title: z.string().trim().max(200).optional(),
+  /** a counter drawn as its per-second rate (default) or its raw total */
+  counter: z.enum(["rate", "total"]).optional(),
+  thresholds: z.array(widgetThreshold).max(10).optional(),
+  /** gauge bounds (default 0–100 for %, else 0 to the largest value seen) */
+  min: finite.optional(),
+  max: finite.optional(),
+  /** the text widget's Markdown */
+  text: z.string().max(20_000).optional(),
 });
 /** `GET`/`PUT /dashboards/:id/layout`: the answer and the body have the same shape. */
 export const layout = z.strictObject({ widgets: z.array(widget).max(500) });
@@ -270,6 +317,7 @@ export type ValuesQuery = Partial<z.infer<typeof valuesQuery>>;
 export type ExportQuery = Partial<z.infer<typeof exportQuery>>;
 export type AlertEventsQuery = Partial<z.infer<typeof alertEventsQuery>>;
 export type WidgetType = z.infer<typeof widgetType>;
+export type WidgetThreshold = z.infer<typeof widgetThreshold>;
 export type ChartKind = z.infer<typeof chartKind>;
 export type Widget = z.infer<typeof widget>;
 export type Layout = z.infer<typeof layout>;

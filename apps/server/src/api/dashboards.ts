@@ -10,6 +10,7 @@ import { recordAudit } from "../audit/index.ts";
 import type { AppContext } from "../context.ts";
 import { NotFoundError } from "../errors.ts";
 import { createDashboard, dashboardJson, listMetrics, metricJson } from "../model/dashboards.ts";
+import { setTags, tagsOf } from "../model/tags.ts";
 import { announceConfig } from "../ws/config.ts";
 import { dashboardDeleted, revokeDashboard } from "../ws/revoke.ts";
 import { dashboardAccess, noContent, parse, requireUser } from "./http.ts";
@@ -33,7 +34,11 @@ export function registerDashboards(app: FastifyInstance, ctx: AppContext) {
       .where("dashboard_members.user_id", "=", userId)
       .orderBy("dashboards.id")
       .execute();
-    return rows.map((r) => dashboardJson(r, r.role));
+    const tags = await tagsOf(
+      db,
+      rows.map((r) => r.id),
+    );
+    return rows.map((r) => ({ ...dashboardJson(r, r.role), tags: tags.get(r.id) ?? [] }));
   });
 
   app.post("/api/v1/dashboards", async (request, reply) => {
@@ -46,16 +51,22 @@ export function registerDashboards(app: FastifyInstance, ctx: AppContext) {
   app.get("/api/v1/dashboards/:id", async (request): Promise<Dashboard> => {
     const { dashboardId: id, role } = await dashboardAccess(db, request, "viewer");
     const d = await load(id);
-    return { ...dashboardJson(d, role), metrics: (await listMetrics(db, id)).map(metricJson) };
+    return {
+      ...dashboardJson(d, role),
+      tags: (await tagsOf(db, [id])).get(id) ?? [],
+      metrics: (await listMetrics(db, id)).map(metricJson),
+    };
   });
 
   app.patch("/api/v1/dashboards/:id", async (request): Promise<DashboardSummary> => {
     const { dashboardId: id, role } = await dashboardAccess(db, request, "owner");
     const body = parse(patchDashboardBody, request.body, "body");
-    if (body.name !== undefined || body.description !== undefined)
-      await db.updateTable("dashboards").set(body).where("id", "=", id).execute();
+    const { tags, ...fields } = body;
+    if (fields.name !== undefined || fields.description !== undefined)
+      await db.updateTable("dashboards").set(fields).where("id", "=", id).execute();
+    if (tags !== undefined) await setTags(db, id, tags);
     await announceConfig(ctx, id);
-    return dashboardJson(await load(id), role);
+    return { ...dashboardJson(await load(id), role), tags: (await tagsOf(db, [id])).get(id) ?? [] };
   });
 
   app.delete("/api/v1/dashboards/:id", async (request, reply) => {

@@ -13,6 +13,7 @@ const FILES: Record<string, { file: string; type: string }> = {
   "/docs": { file: "docs.html", type: "text/html; charset=utf-8" },
   "/docs/docs.js": { file: "docs.js", type: "text/javascript; charset=utf-8" },
   "/docs/pages.css": { file: "pages.css", type: "text/css; charset=utf-8" },
+  "/docs/theme.js": { file: "theme.js", type: "text/javascript; charset=utf-8" },
   "/playground": { file: "playground.html", type: "text/html; charset=utf-8" },
   "/playground/playground.js": { file: "playground.js", type: "text/javascript; charset=utf-8" },
 };

@@ -2,6 +2,8 @@
 // state-changing request, and maps error bodies to ApiError. Endpoints are thin functions on top;
 // their answer and body types are inferred from the contract's Zod schemas (@pulseboard/client/rest).
 
+import type { ApplyAnswer } from "@pulseboard/client/definition";
+import type { FreshnessSnapshot } from "@pulseboard/client/freshness";
 import type {
   AlertEvent,
   AlertEventsQuery,
@@ -128,9 +130,17 @@ export const api = {
   createToken: (name: string) =>
     request<CreateTokenAnswer>("POST", "/tokens", { name } satisfies CreateTokenBody),
   deleteToken: (id: number) => request<void>("DELETE", `/tokens/${id}`),
+  reportFreshness: (dashboardId: number, report: FreshnessSnapshot) =>
+    request<void>("POST", `/dashboards/${dashboardId}/freshness`, report),
+  applyDefinition: (definition: unknown) => request<ApplyAnswer>("PUT", "/definitions", definition),
   values: (metricId: number, range: ValuesQuery) =>
     request<ValuesAnswer>("GET", `/metrics/${metricId}/values${q(range)}`),
 };
+
+/** The dashboard's definition (layout, panels, metrics, alert rules; never data) as a download. */
+export function definitionUrl(dashboardId: number) {
+  return `${BASE}/dashboards/${dashboardId}/definition`;
+}
 
 /** A plain link the browser downloads itself (cookie auth, GET: no CSRF needed). */
 export function exportUrl(

@@ -6,7 +6,7 @@ import "uplot/dist/uPlot.min.css";
 import { noteSetData } from "../live/perf.ts";
 import type { LiveStore } from "../live/store.ts";
 import { readPalette, withAlpha } from "./palette.ts";
-import { formatTick } from "./TimeChart.tsx";
+import { formatTick } from "./units.ts";
 import { type TimeWindow, xRange } from "./window.ts";
 
 const BINS = 20;

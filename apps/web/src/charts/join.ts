@@ -1,9 +1,9 @@
 // Aligns several sorted series on one x axis (uPlot's data model): the union of timestamps, with
-// null where a series has no point. Used by the network in/out chart whose two counters are
-// sampled independently.
-export function joinSeries(series: [ArrayLike<number>, ArrayLike<number>][]): (number | null)[][] {
+// undefined where a series has no point (uPlot bridges undefined; null draws a break, which the
+// charts keep for real outages). Used by multi-series charts whose series are sampled independently.
+export function joinSeries(series: [ArrayLike<number>, ArrayLike<number>][]): (number | undefined)[][] {
   const xs: number[] = [];
-  const ys: (number | null)[][] = series.map(() => []);
+  const ys: (number | undefined)[][] = series.map(() => []);
   const idx = series.map(() => 0);
   for (;;) {
     let next = Number.POSITIVE_INFINITY;
@@ -20,7 +20,7 @@ export function joinSeries(series: [ArrayLike<number>, ArrayLike<number>][]): (n
       if (i < sx.length && sx[i] === next) {
         ys[s]!.push(sy[i] as number);
         idx[s] = i + 1;
-      } else ys[s]!.push(null);
+      } else ys[s]!.push(undefined);
     }
   }
   return [xs, ...ys];

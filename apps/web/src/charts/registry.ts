@@ -27,6 +27,11 @@ export function chartSeries(metricId: number): SeriesDump {
   };
 }
 
+/** The first uPlot drawing this metric (browser specs read positions and pixels through it). */
+export function chartPlot(metricId: number): uPlot | null {
+  return charts.get(metricId)?.values().next().value ?? null;
+}
+
 export function chartCount(): number {
   let n = 0;
   for (const set of charts.values()) n += set.size;

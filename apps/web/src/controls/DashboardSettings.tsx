@@ -9,7 +9,15 @@ import { DescriptionField, NameField } from "./NameForm.tsx";
 import { OutcomeText, useOutcome } from "./outcome.tsx";
 import { Panel } from "./Panel.tsx";
 
-type Shown = Pick<DashboardSummary, "id" | "name" | "description">;
+type Shown = Pick<DashboardSummary, "id" | "name" | "description" | "tags">;
+
+/** "prod, edge" → ["prod", "edge"] (empty pieces dropped). */
+function readTags(text: string): string[] {
+  return text
+    .split(",")
+    .map((t) => t.trim())
+    .filter(Boolean);
+}
 
 export function DashboardSettings({
   dashboard,
@@ -24,15 +32,17 @@ export function DashboardSettings({
 }) {
   const [name, setName] = useState(dashboard.name);
   const [description, setDescription] = useState(dashboard.description);
+  const [tags, setTags] = useState((dashboard.tags ?? []).join(", "));
   const { outcome, run } = useOutcome();
 
   const save = async (event: FormEvent) => {
     event.preventDefault();
     await run(async () => {
-      const saved = await api.patchDashboard(dashboard.id, { name, description });
+      const saved = await api.patchDashboard(dashboard.id, { name, description, tags: readTags(tags) });
       onSaved(saved);
       setName(saved.name);
       setDescription(saved.description);
+      setTags((saved.tags ?? []).join(", "));
     }, "Saved.");
   };
   const remove = async () => {
@@ -58,6 +68,15 @@ export function DashboardSettings({
           value={description}
           onChange={setDescription}
         />
+        <label className="grow">
+          Tags
+          <input
+            name="dashboard-settings-tags"
+            value={tags}
+            placeholder="prod, edge"
+            onChange={(e) => setTags(e.target.value)}
+          />
+        </label>
         <button type="submit" className="primary">
           Save
         </button>

@@ -1,79 +1,140 @@
-// Time range picker: live windows of 5 min / 1 h / 24 h, or a custom span for history playback.
-import { useState } from "react";
+// Time range picker: quick relative ranges (live), an absolute span typed in 24-hour ISO form
+// ("2026-12-01 14:05", local time), the auto-refresh interval, and a way back after a zoom.
+import { useEffect, useState } from "react";
+import {
+  formatDuration,
+  parseLocalIso,
+  QUICK_RANGES,
+  type RangeChoice,
+  REFRESH_CHOICES,
+  rangeBounds,
+  toLocalIso,
+} from "../charts/range.ts";
 
-export type RangeChoice = { kind: "5m" | "1h" | "24h" } | { kind: "custom"; from: number; to: number };
+type Props = {
+  value: RangeChoice;
+  onChange: (r: RangeChoice) => void;
+  refresh: number;
+  onRefresh: (seconds: number) => void;
+  /** set while a zoom can be undone */
+  onBack?: () => void;
+};
 
-export const LIVE_SECONDS = { "5m": 300, "1h": 3600, "24h": 86400 } as const;
-
-/** `datetime-local` speaks local time without a zone. */
-function toLocalInput(ms: number): string {
-  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
-  return d.toISOString().slice(0, 16);
-}
-
-export function TimeRange({ value, onChange }: { value: RangeChoice; onChange: (r: RangeChoice) => void }) {
-  const [customOpen, setCustomOpen] = useState(value.kind === "custom");
-  const [from, setFrom] = useState(() => toLocalInput(Date.now() - 3600_000));
-  const [to, setTo] = useState(() => toLocalInput(Date.now()));
+export function TimeRange({ value, onChange, refresh, onRefresh, onBack }: Props) {
+  const [customOpen, setCustomOpen] = useState(false);
+  const [from, setFrom] = useState("");
+  const [to, setTo] = useState("");
   const [error, setError] = useState<string | null>(null);
+
+  // The form starts from the range on screen (after a zoom: the zoomed span).
+  useEffect(() => {
+    const [f, t] = rangeBounds(value);
+    setFrom(toLocalIso(f));
+    setTo(toLocalIso(t));
+  }, [value]);
 
   return (
     <fieldset className="range">
       <legend className="sr-only">Time range</legend>
-      {(["5m", "1h", "24h"] as const).map((kind) => (
+      {QUICK_RANGES.map(({ label, seconds }) => (
         <button
-          key={kind}
+          key={label}
           type="button"
           className="seg"
-          aria-pressed={value.kind === kind}
+          aria-pressed={value.kind === "relative" && value.seconds === seconds}
+          title={`Last ${label}`}
           onClick={() => {
             setCustomOpen(false);
-            onChange({ kind });
+            onChange({ kind: "relative", seconds });
           }}
         >
-          {kind}
+          {label}
         </button>
       ))}
       <button
         type="button"
         className="seg"
-        aria-pressed={value.kind === "custom" || customOpen}
-        onClick={() => setCustomOpen(true)}
+        aria-pressed={value.kind === "absolute" || customOpen}
+        aria-expanded={customOpen}
+        onClick={() => setCustomOpen(!customOpen)}
       >
-        Custom
+        {value.kind === "absolute" && !customOpen
+          ? `${toLocalIso(value.from).slice(5, 16)} → ${toLocalIso(value.to).slice(5, 16)}`
+          : "Custom"}
       </button>
+      {value.kind === "relative" && !QUICK_RANGES.some((r) => r.seconds === value.seconds) && (
+        <span className="seg current">{formatDuration(value.seconds)}</span>
+      )}
+      {onBack && (
+        <button
+          type="button"
+          className="seg"
+          onClick={onBack}
+          data-testid="zoom-back"
+          title="Back to the range before the zoom (or double-click a chart)"
+        >
+          ⟲ Back
+        </button>
+      )}
+      <label className="refresh">
+        <span className="sr-only">Auto-refresh</span>
+        <select
+          name="refresh"
+          value={refresh}
+          aria-label="Auto-refresh"
+          onChange={(e) => onRefresh(Number(e.target.value))}
+        >
+          {REFRESH_CHOICES.map((s) => (
+            <option key={s} value={s}>
+              {s === 0 ? "↻ Off" : `↻ ${formatDuration(s)}`}
+            </option>
+          ))}
+        </select>
+      </label>
       {customOpen && (
         <form
           className="custom-range"
+          aria-label="Absolute time range"
           onSubmit={(e) => {
             e.preventDefault();
-            const f = new Date(from).getTime();
-            const t = new Date(to).getTime();
-            if (!Number.isFinite(f) || !Number.isFinite(t) || f >= t) {
+            const f = parseLocalIso(from);
+            const t = parseLocalIso(to);
+            if (!Number.isFinite(f) || !Number.isFinite(t)) {
+              setError("Write times as 2026-12-01 14:05 (24-hour, local time).");
+              return;
+            }
+            if (f >= t) {
               setError("“From” must be before “to”.");
               return;
             }
             setError(null);
-            onChange({ kind: "custom", from: f, to: t });
+            setCustomOpen(false);
+            onChange({ kind: "absolute", from: f, to: t });
           }}
         >
           <label>
             From{" "}
             <input
-              type="datetime-local"
               name="from"
               value={from}
               onChange={(e) => setFrom(e.target.value)}
+              placeholder="YYYY-MM-DD HH:MM:SS"
+              inputMode="numeric"
+              spellCheck={false}
+              size={19}
               required
             />
           </label>
           <label>
             To{" "}
             <input
-              type="datetime-local"
               name="to"
               value={to}
               onChange={(e) => setTo(e.target.value)}
+              placeholder="YYYY-MM-DD HH:MM:SS"
+              inputMode="numeric"
+              spellCheck={false}
+              size={19}
               required
             />
           </label>

@@ -2,12 +2,18 @@
 // chart kind appears here without a second list to keep in step.
 import { alertCondition, chartKind, role } from "@pulseboard/client/rest";
 
-export function ChartKindOptions() {
-  return chartKind.options.map((kind) => (
-    <option key={kind} value={kind}>
-      {kind}
-    </option>
-  ));
+/** Kinds that draw any metric, and those that only make sense for a histogram's observations. */
+const HISTOGRAM_ONLY = new Set(["percentiles", "heatmap"]);
+const LABELS: Record<string, string> = { bars: "bars", percentiles: "percentiles (p50/p95/p99)" };
+
+export function ChartKindOptions({ histogram = false }: { histogram?: boolean }) {
+  return chartKind.options
+    .filter((kind) => histogram || !HISTOGRAM_ONLY.has(kind))
+    .map((kind) => (
+      <option key={kind} value={kind}>
+        {histogram && kind === "bars" ? "distribution" : (LABELS[kind] ?? kind)}
+      </option>
+    ));
 }
 
 export function RoleOptions() {

@@ -35,7 +35,7 @@ export class DashboardConnection {
     });
     client.on("metric_history", (h) => store.socketHistory(h.metric_id, h.values));
     client.on("metric_update", (u) =>
-      store.liveUpdate(u.metric_id, u.metric_name, u.unit, u.value, u.timestamp),
+      store.liveUpdate(u.metric_id, u.metric_name, u.unit, u.value, u.timestamp, u.committed_at),
     );
     client.on("presence", (p) => store.update({ connections: p.connections }));
     client.on("alert", (a) => store.addAlert(a));

@@ -4,6 +4,7 @@
 // frame and no React render. Rarely-changing state (connection, presence, alerts) is exposed in
 // the subscribe/getSnapshot shape of useSyncExternalStore.
 import type { Alert, MetricInfo } from "@pulseboard/client";
+import { FreshnessMeter, type FreshnessSnapshot } from "@pulseboard/client/freshness";
 import { SeriesRing } from "./ring.ts";
 
 /** A live `alert` frame or a stored event (REST), with who acknowledged it once known. */
@@ -50,6 +51,12 @@ export class LiveStore {
   private pendingIds: number[] = [];
   private pendingXs: number[] = [];
   private pendingYs: number[] = [];
+  /** commit times (ms) of live points waiting for the next frame, measured once drawn */
+  private pendingCommits: number[] = [];
+  /** commit → render lag of the live points this page drew */
+  readonly freshness = new FreshnessMeter();
+  /** the last reported window of `freshness` (status bar) */
+  lastFreshness: FreshnessSnapshot | null = null;
   private frameRequested = false;
   private bucketSeconds = 0;
   private snapshot: Snapshot = {
@@ -82,10 +89,18 @@ export class LiveStore {
     this.requestFrame();
   }
 
-  liveUpdate(metricId: number, name: string, unit: string, value: number, timestamp: string) {
+  liveUpdate(
+    metricId: number,
+    name: string,
+    unit: string,
+    value: number,
+    timestamp: string,
+    committedAt?: string,
+  ) {
     const at = Date.parse(timestamp);
     if (!Number.isFinite(at) || !Number.isFinite(value)) return;
     this.received++;
+    if (committedAt) this.pendingCommits.push(Date.parse(committedAt));
     if (this.liveCharts) this.enqueue(metricId, at, value);
     else this.requestFrame();
     this.pushActivity({ kind: "update", metricId, name, value, unit, at });
@@ -138,6 +153,48 @@ export class LiveStore {
     this.markDirty(metricId);
   }
 
+  /**
+   * Width (s) of the buckets the shown history was read in (REST `points=`), or of the live
+   * bucketing: a chart never calls less than a few of these a gap.
+   */
+  historyBucketSeconds = 0;
+
+  bucketWidth(): number {
+    return Math.max(this.bucketSeconds, this.historyBucketSeconds);
+  }
+
+  private readonly widths = new Map<number, Set<() => number>>();
+
+  /** A chart of this metric is `width()` CSS pixels wide (its plot area); it asks for that many buckets. */
+  noteChartWidth(metricId: number, width: () => number): () => void {
+    let set = this.widths.get(metricId);
+    if (!set) {
+      set = new Set();
+      this.widths.set(metricId, set);
+    }
+    set.add(width);
+    return () => set.delete(width);
+  }
+
+  private readonly widthListeners = new Set<() => void>();
+
+  /** Told when a chart was resized (the page then asks again for the new number of buckets). */
+  onWidthChange(listener: () => void): () => void {
+    this.widthListeners.add(listener);
+    return () => this.widthListeners.delete(listener);
+  }
+
+  widthChanged() {
+    for (const l of this.widthListeners) l();
+  }
+
+  /** The widest plot drawing this metric, in CSS pixels (0 when none is mounted). */
+  widthFor(metricId: number): number {
+    let max = 0;
+    for (const w of this.widths.get(metricId) ?? []) max = Math.max(max, Math.round(w()));
+    return max;
+  }
+
   setBucketSeconds(seconds: number) {
     this.bucketSeconds = seconds;
     for (const s of this.series.values()) s.ring.bucketSeconds = seconds;
@@ -177,6 +234,12 @@ export class LiveStore {
     this.pendingYs = [];
     for (const id of this.dirty) for (const listener of this.seriesFor(id).listeners) listener();
     this.dirty.clear();
+    // The charts have their points now: that is when the user sees them.
+    if (this.pendingCommits.length) {
+      const now = Date.now();
+      for (const c of this.pendingCommits) this.freshness.record(c, now);
+      this.pendingCommits = [];
+    }
     for (const listener of this.frameListeners) listener();
   };
 

@@ -12,11 +12,12 @@ import type {
 } from "@pulseboard/client/rest";
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import { describeError } from "../api/errors.ts";
-import { api, exportUrl } from "../api/http.ts";
+import { api, definitionUrl, exportUrl } from "../api/http.ts";
 import { restoreFavicon, setFiringFavicon } from "../app/favicon.ts";
 import { navigate } from "../app/router.ts";
 import { useSession } from "../app/session.tsx";
 import { TopBar } from "../app/TopBar.tsx";
+import { type RangeChoice, rangeBounds, rangeFromSearch, searchWithRange } from "../charts/range.ts";
 import type { TimeWindow } from "../charts/window.ts";
 import { AddWidget } from "../controls/AddWidget.tsx";
 import { AlertToasts } from "../controls/AlertToasts.tsx";
@@ -26,16 +27,37 @@ import { NewMetric } from "../controls/NewMetric.tsx";
 import { NotificationsPanel } from "../controls/NotificationsPanel.tsx";
 import { Playback } from "../controls/Playback.tsx";
 import { SharePanel } from "../controls/SharePanel.tsx";
-import { LIVE_SECONDS, type RangeChoice, TimeRange } from "../controls/TimeRange.tsx";
+import { TimeRange } from "../controls/TimeRange.tsx";
 import { alertStatesFor } from "../live/alert-states.ts";
 import { DashboardConnection } from "../live/connection.ts";
 import { LiveStore } from "../live/store.ts";
-import { defaultLayout, newWidgetId, WIDGETS } from "../widgets/catalog.ts";
+import { defaultLayout, firstFreeSlot, newWidgetId, WIDGETS } from "../widgets/catalog.ts";
 import { Grid } from "../widgets/Grid.tsx";
+import { StatusBar } from "../widgets/StatusBar.tsx";
 import { AccessNotice, StatusIndicator } from "../widgets/StatusIndicator.tsx";
+import type { ChartView } from "../widgets/types.ts";
 
-/** Long ranges are drawn from about this many buckets (REST `points=`, live bucketing). */
-const POINTS_PER_RANGE = 600;
+/** Buckets asked for a metric no chart has measured yet (a chart asks for its pixel width). */
+const FALLBACK_POINTS = 400;
+/** How often the page reports its commit → render lag (and the status bar shows it). */
+const FRESHNESS_REPORT_MS = Number(new URLSearchParams(location.search).get("freshness_ms")) || 10_000;
+/** Up to this range, live points are kept one by one; beyond, one per bucket of the chart. */
+const RAW_LIVE_SECONDS = 900;
+
+/** What the URL says besides the range: `?kiosk=1` (TV mode), `?panel=<widget id>` (one panel). */
+function viewFromSearch(search: string) {
+  const p = new URLSearchParams(search);
+  return { kiosk: p.get("kiosk") === "1", panel: p.get("panel") };
+}
+
+function setSearchParam(name: string, value: string | null) {
+  const p = new URLSearchParams(location.search);
+  if (value === null) p.delete(name);
+  else p.set(name, value);
+  const text = p.toString().replace(/%3A/g, ":");
+  history.pushState(null, "", `${location.pathname}${text ? `?${text}` : ""}`);
+  dispatchEvent(new PopStateEvent("popstate"));
+}
 
 export function DashboardPage({ id }: { id: number }) {
   const { theme } = useSession();
@@ -49,7 +71,10 @@ export function DashboardPage({ id }: { id: number }) {
   const [notifying, setNotifying] = useState(false);
   const [settingsFor, setSettingsFor] = useState<number | null>(null);
   const [paused, setPaused] = useState(false);
-  const [range, setRange] = useState<RangeChoice>({ kind: "5m" });
+  const [{ range, refresh }, setRangeState] = useState(() => rangeFromSearch(location.search));
+  const [view, setView] = useState(() => viewFromSearch(location.search));
+  const [zooms, setZooms] = useState<RangeChoice[]>([]);
+  const [reload, setReload] = useState(0);
   const [history, setHistory] = useState<Map<number, StoredPoint[]> | null>(null);
   const [store] = useState(() => new LiveStore());
   const connection = useRef<DashboardConnection | null>(null);
@@ -80,6 +105,18 @@ export function DashboardPage({ id }: { id: number }) {
     return () => {
       cancelled = true;
     };
+  }, [id, store]);
+
+  // Every few seconds the lag of what this page drew goes to the server (and its /metrics).
+  useEffect(() => {
+    const timer = setInterval(() => {
+      const snapshot = store.freshness.snapshot();
+      if (!snapshot) return;
+      store.lastFreshness = snapshot;
+      store.freshness.reset();
+      api.reportFreshness(id, snapshot).catch(() => {});
+    }, FRESHNESS_REPORT_MS);
+    return () => clearInterval(timer);
   }, [id, store]);
 
   useEffect(() => {
@@ -129,32 +166,58 @@ export function DashboardPage({ id }: { id: number }) {
   // History for the chosen range; live points keep flowing in and are merged, not lost. Keyed by
   // the ids alone: a renamed metric keeps its history.
   const idList = dashboard?.metrics.map((m) => m.id).join(",") ?? "";
+  const metricTypes = useRef(new Map<number, Metric["type"]>());
+  /** buckets last asked for, per metric */
+  const asked = useRef(new Map<number, number>());
+  metricTypes.current = new Map(dashboard?.metrics.map((m) => [m.id, m.type]) ?? []);
   const metricIds = useMemo(() => (idList ? idList.split(",").map(Number) : []), [idList]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `reload` (auto-refresh) re-reads the same range
   useEffect(() => {
     if (metricIds.length === 0) return;
     let cancelled = false;
-    const now = Date.now();
-    if (range.kind === "custom") {
+    // Each metric is read in as many buckets as its widest chart is pixels wide: a year costs what
+    // a minute does, and no bucket is narrower than a pixel.
+    const points = (m: number) => {
+      const n = Math.min(10_000, store.widthFor(m) || FALLBACK_POINTS);
+      asked.current.set(m, n);
+      return n;
+    };
+    const [fromMs, toMs] = rangeBounds(range);
+    const types = new Map(metricTypes.current);
+    // A histogram's percentiles need its observations, not bucket averages: short ranges read them
+    // raw (a server-side quantile query would serve long ones exactly; until then they are
+    // percentiles of bucket averages).
+    const query = (m: number, span: { from: string; to?: string }) =>
+      types.get(m) === "histogram" && toMs - fromMs <= RAW_LIVE_SECONDS * 1000
+        ? { ...span, limit: 10_000 }
+        : { ...span, points: points(m) };
+    // A counter's bucket is drawn at its start with its smallest total (the total at that time), so
+    // the totals stay monotonic next to raw live points and no false reset appears.
+    const shownPoints = (m: number, values: StoredPoint[]) =>
+      types.get(m) === "counter" ? values.map((v) => ({ ...v, value: v.min ?? v.value })) : values;
+    const from = new Date(fromMs).toISOString();
+    const widest = Math.max(...metricIds.map(points));
+    store.historyBucketSeconds = (toMs - fromMs) / 1000 / widest;
+    if (range.kind === "absolute") {
       store.liveCharts = false;
       store.setBucketSeconds(0);
       store.clearAll();
-      const from = new Date(range.from).toISOString();
-      const to = new Date(range.to).toISOString();
-      Promise.all(metricIds.map((m) => api.values(m, { from, to, points: POINTS_PER_RANGE }))).then(
-        (answers) => !cancelled && setHistory(new Map(answers.map((a) => [a.metric_id, a.values]))),
+      const to = new Date(toMs).toISOString();
+      Promise.all(metricIds.map((m) => api.values(m, query(m, { from, to })))).then(
+        (answers) =>
+          !cancelled &&
+          setHistory(new Map(answers.map((a) => [a.metric_id, shownPoints(a.metric_id, a.values)]))),
         (e) => !cancelled && setError(describeError(e)),
       );
     } else {
       setHistory(null);
-      const seconds = LIVE_SECONDS[range.kind];
-      const long = seconds > 300;
+      const seconds = range.seconds;
       store.liveCharts = true;
-      store.setBucketSeconds(long ? seconds / POINTS_PER_RANGE : 0);
+      store.setBucketSeconds(seconds > RAW_LIVE_SECONDS ? seconds / widest : 0);
       store.clearAll();
-      const from = new Date(now - seconds * 1000).toISOString();
       for (const m of metricIds) {
-        api.values(m, long ? { from, points: POINTS_PER_RANGE } : { from, limit: 10000 }).then(
-          (a) => !cancelled && store.mergeHistory(m, a.values),
+        api.values(m, query(m, { from })).then(
+          (a) => !cancelled && store.mergeHistory(m, shownPoints(m, a.values)),
           (e) => !cancelled && setError(describeError(e)),
         );
       }
@@ -162,13 +225,123 @@ export function DashboardPage({ id }: { id: number }) {
     return () => {
       cancelled = true;
     };
-  }, [range, metricIds, store]);
+  }, [range, metricIds, store, reload]);
+
+  // A chart that changed width (layout settled, window resized, panel alone) asks again, so its
+  // buckets stay one per pixel.
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const off = store.onWidthChange(() => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        for (const [m, n] of asked.current) {
+          const w = store.widthFor(m);
+          if (w > 0 && w !== n && asked.current.get(m) === n) {
+            setReload((r) => r + 1);
+            return;
+          }
+        }
+      }, 250);
+    });
+    return () => {
+      off();
+      clearTimeout(timer);
+    };
+  }, [store]);
+
+  // Auto-refresh: the range's history is read again (live points keep streaming meanwhile).
+  useEffect(() => {
+    if (refresh <= 0) return;
+    const timer = setInterval(() => setReload((n) => n + 1), refresh * 1000);
+    return () => clearInterval(timer);
+  }, [refresh]);
+
+  // The range and view live in the URL: reload, bookmark and share show the same thing, and the
+  // browser's Back undoes a zoom.
+  const setRange = useCallback(
+    (next: RangeChoice, push = false) => {
+      setRangeState({ range: next, refresh });
+      const url = location.pathname + searchWithRange(location.search, next, refresh);
+      if (push) globalThis.history.pushState(null, "", url);
+      else globalThis.history.replaceState(null, "", url);
+    },
+    [refresh],
+  );
+  const setRefresh = useCallback(
+    (seconds: number) => {
+      setRangeState({ range, refresh: seconds });
+      globalThis.history.replaceState(
+        null,
+        "",
+        location.pathname + searchWithRange(location.search, range, seconds),
+      );
+    },
+    [range],
+  );
+  useEffect(() => {
+    const onPop = () => {
+      setRangeState(rangeFromSearch(location.search));
+      setView(viewFromSearch(location.search));
+    };
+    addEventListener("popstate", onPop);
+    return () => removeEventListener("popstate", onPop);
+  }, []);
+  // The first render writes the range into the URL, so even the default view can be shared.
+  useEffect(() => {
+    globalThis.history.replaceState(
+      null,
+      "",
+      location.pathname + searchWithRange(location.search, range, refresh),
+    );
+  }, [range, refresh]);
+
+  // Esc leaves the single-panel view, then TV mode (an open drawer takes Esc for itself).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape" || document.querySelector("dialog[open]")) return;
+      const v = viewFromSearch(location.search);
+      if (v.panel) setSearchParam("panel", null);
+      else if (v.kiosk) setSearchParam("kiosk", null);
+    };
+    addEventListener("keydown", onKey);
+    return () => removeEventListener("keydown", onKey);
+  }, []);
+
+  const rangeRef = useRef(range);
+  rangeRef.current = range;
+  const zoomsRef = useRef(zooms);
+  zoomsRef.current = zooms;
+  const chartView: ChartView = useMemo(
+    () => ({
+      syncKey: `dashboard-${id}`,
+      onZoom: (from, to) => {
+        if (to - from < 1000) return;
+        setZooms([...zoomsRef.current, rangeRef.current]);
+        setRange({ kind: "absolute", from, to }, true);
+      },
+      onZoomOut: () => {
+        const previous = zoomsRef.current.at(-1);
+        if (previous) {
+          setZooms(zoomsRef.current.slice(0, -1));
+          setRange(previous);
+          return;
+        }
+        // Nothing to go back to: widen the view around its middle, as Grafana's zoom out does.
+        const [f, t] = rangeBounds(rangeRef.current);
+        const mid = (f + t) / 2;
+        const span = t - f;
+        setRange({ kind: "absolute", from: mid - span, to: Math.min(Date.now(), mid + span) });
+      },
+    }),
+    [id, setRange],
+  );
+  const onBack = zooms.length > 0 ? chartView.onZoomOut : undefined;
 
   const window: TimeWindow = useMemo(
     () =>
-      range.kind === "custom"
+      range.kind === "absolute"
         ? { kind: "fixed", from: range.from, to: range.to }
-        : { kind: "live", seconds: LIVE_SECONDS[range.kind] },
+        : { kind: "live", seconds: range.seconds },
     [range],
   );
 
@@ -199,14 +372,27 @@ export function DashboardPage({ id }: { id: number }) {
     (wid: string, delta: -1 | 1) => save(moveWidget(widgetsRef.current ?? [], wid, delta)),
     [save],
   );
+  // A new panel takes the first free slot (top-left first), not the bottom of the page.
   const onAdd = useCallback(
     (w: Widget) => {
       const list = widgetsRef.current ?? [];
-      const bottom = list.reduce((max, x) => Math.max(max, x.y + x.h), 0);
-      save([...list, { ...w, x: 0, y: bottom }]);
+      save([...list, { ...w, ...firstFreeSlot(list, w.w, w.h) }]);
     },
     [save],
   );
+  const onDuplicate = useCallback(
+    (wid: string) => {
+      const w = (widgetsRef.current ?? []).find((x) => x.id === wid);
+      if (w) onAdd({ ...w, id: newWidgetId() });
+    },
+    [onAdd],
+  );
+  const onPatch = useCallback(
+    (wid: string, patch: Partial<Widget>) =>
+      save((widgetsRef.current ?? []).map((w) => (w.id === wid ? { ...w, ...patch } : w))),
+    [save],
+  );
+  const onFullscreen = useCallback((wid: string | null) => setSearchParam("panel", wid), []);
 
   // A metric defined here gets a card at once; its points stream once the connection subscribes
   // (the server re-sends dashboard_config and the connection subscribes new metrics).
@@ -220,7 +406,7 @@ export function DashboardPage({ id }: { id: number }) {
   );
 
   const onSaved = useCallback((saved: DashboardSummary) => {
-    setDashboard((d) => d && { ...d, name: saved.name, description: saved.description });
+    setDashboard((d) => d && { ...d, name: saved.name, description: saved.description, tags: saved.tags });
   }, []);
   // This page's own stream is closed with 4004 too; the list is where the owner lands.
   const onDeleted = useCallback(() => navigate("/"), []);
@@ -240,9 +426,22 @@ export function DashboardPage({ id }: { id: number }) {
     return (
       <>
         <TopBar />
-        <main className="page">
+        <main className="page error-page">
+          <h1>Dashboard not available</h1>
           <p className="error" role="alert">
             {error}
+          </p>
+          <p>
+            <a
+              href="/"
+              className="button primary"
+              onClick={(e) => {
+                e.preventDefault();
+                navigate("/");
+              }}
+            >
+              ← Back to your dashboards
+            </a>
           </p>
         </main>
       </>
@@ -250,17 +449,37 @@ export function DashboardPage({ id }: { id: number }) {
   }
   const canEdit = dashboard?.role === "editor" || dashboard?.role === "owner";
   const settingsMetric = dashboard?.metrics.find((m) => m.id === settingsFor);
+  const single = view.panel ? widgets?.filter((w) => w.id === view.panel) : undefined;
+  const shownWidgets = single && single.length > 0 ? single : widgets;
+  const exportSpan = () => {
+    const [f, t] = rangeBounds(range);
+    return range.kind === "absolute"
+      ? { from: new Date(f).toISOString(), to: new Date(t).toISOString() }
+      : { from: new Date(f).toISOString() };
+  };
   return (
-    <>
-      <TopBar>
-        {dashboard && (
-          <h1 className="dashboard-title" title={dashboard.description || undefined}>
-            <span data-testid="dashboard-name">{dashboard.name}</span>{" "}
-            <span className={`role role-${dashboard.role}`}>{dashboard.role}</span>
-          </h1>
-        )}
-      </TopBar>
-      <div className="toolbar" role="toolbar" aria-label="Dashboard controls">
+    <div className={`dashboard-page${view.kiosk ? " kiosk" : ""}`}>
+      {!view.kiosk && (
+        <TopBar>
+          {dashboard && (
+            <h1 className="dashboard-title" title={dashboard.description || undefined}>
+              <span data-testid="dashboard-name">{dashboard.name}</span>{" "}
+              <span className={`role role-${dashboard.role}`}>{dashboard.role}</span>
+            </h1>
+          )}
+        </TopBar>
+      )}
+      {view.kiosk && (
+        <button
+          type="button"
+          className="kiosk-exit ghost"
+          data-testid="kiosk-exit"
+          onClick={() => setSearchParam("kiosk", null)}
+        >
+          Exit TV mode
+        </button>
+      )}
+      <div className="toolbar" role="toolbar" aria-label="Dashboard controls" hidden={view.kiosk}>
         <StatusIndicator store={store} />
         <button
           type="button"
@@ -274,7 +493,13 @@ export function DashboardPage({ id }: { id: number }) {
         >
           {paused ? "▶ Resume" : "❚❚ Pause"}
         </button>
-        <TimeRange value={range} onChange={setRange} />
+        <TimeRange
+          value={range}
+          onChange={setRange}
+          refresh={refresh}
+          onRefresh={setRefresh}
+          onBack={onBack}
+        />
         <span className="spacer" />
         <span className="export">
           Export
@@ -287,17 +512,30 @@ export function DashboardPage({ id }: { id: number }) {
               href={exportUrl(id, format, {})}
               onClick={(e) => {
                 // The span is computed at click time so a live range exports up to now.
-                const span =
-                  range.kind === "custom"
-                    ? { from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString() }
-                    : { from: new Date(Date.now() - LIVE_SECONDS[range.kind] * 1000).toISOString() };
-                e.currentTarget.href = exportUrl(id, format, span);
+                e.currentTarget.href = exportUrl(id, format, exportSpan());
               }}
             >
               {format.toUpperCase()}
             </a>
           ))}
+          <a
+            className="button"
+            data-testid="export-definition"
+            download
+            href={definitionUrl(id)}
+            title="Layout, panels, metrics and alert rules as JSON (no data)"
+          >
+            Definition
+          </a>
         </span>
+        <button
+          type="button"
+          data-testid="kiosk-toggle"
+          onClick={() => setSearchParam("kiosk", "1")}
+          title="TV mode: only the panels, full window"
+        >
+          TV mode
+        </button>
         {canEdit && (
           <button
             type="button"
@@ -367,31 +605,47 @@ export function DashboardPage({ id }: { id: number }) {
           {error}
         </p>
       )}
-      {range.kind === "custom" && history && (
+      {range.kind === "absolute" && history && (
         <Playback store={store} history={history} from={range.from} to={range.to} />
       )}
-      <main className="dashboard">
-        {dashboard && widgets ? (
+      {single && single.length > 0 && (
+        <div className="single-bar">
+          <button type="button" data-testid="panel-exit" onClick={() => onFullscreen(null)}>
+            ← All panels
+          </button>
+        </div>
+      )}
+      <main className={single && single.length > 0 ? "dashboard single" : "dashboard"}>
+        {dashboard && shownWidgets ? (
           <Grid
-            widgets={widgets}
+            widgets={
+              single && single.length > 0
+                ? single.map((w) => ({ ...w, x: 0, y: 0, w: 12, h: 10 }))
+                : shownWidgets
+            }
             metrics={dashboard.metrics}
             store={store}
             dashboardId={id}
             window={window}
             theme={theme}
-            editing={editing}
+            editing={editing && !single?.length}
             canEdit={canEdit}
+            view={chartView}
             onSettings={onSettings}
             onArrange={onArrange}
             onRemove={onRemove}
             onChart={onChart}
             onMove={onMove}
+            onDuplicate={onDuplicate}
+            onPatch={onPatch}
+            onFullscreen={onFullscreen}
           />
         ) : (
           <p aria-live="polite">Loading…</p>
         )}
       </main>
-    </>
+      {!view.kiosk && <StatusBar store={store} metrics={dashboard?.metrics ?? []} />}
+    </div>
   );
 }
 

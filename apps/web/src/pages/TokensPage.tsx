@@ -40,9 +40,34 @@ export function TokensPage() {
     }
   }
 
-  const example = created
-    ? `curl -H "Authorization: Bearer ${created.token}" -H 'Content-Type: application/json' \\\n  -d '{"points":[{"dashboard_id":1,"metric":"temperature","value":21.5}]}' ${location.origin}/api/v1/ingest`
-    : "";
+  // The example writes to a metric that exists and that this user may write, so it works as
+  // pasted (a made-up name would be refused with a 400).
+  const [target, setTarget] = useState<
+    { metricId: number; name: string; dashboard: string } | null | undefined
+  >(undefined);
+  useEffect(() => {
+    if (!created) return;
+    let cancelled = false;
+    (async () => {
+      const list = await api.dashboards();
+      for (const d of list.filter((x) => x.role !== "viewer")) {
+        const full = await api.dashboard(d.id);
+        const m = full.metrics[0];
+        if (m) return { metricId: m.id, name: m.name, dashboard: d.name };
+      }
+      return null;
+    })().then(
+      (t) => !cancelled && setTarget(t),
+      () => !cancelled && setTarget(null),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [created]);
+  const example =
+    created && target
+      ? `curl -H "Authorization: Bearer ${created.token}" -H 'Content-Type: application/json' \\\n  -d '{"points":[{"metric_id":${target.metricId},"value":1}]}' ${location.origin}/api/v1/ingest`
+      : "";
 
   return (
     <>
@@ -65,8 +90,20 @@ export function TokensPage() {
               Token <strong>{created.name}</strong> — copy it now, it will not be shown again:
             </p>
             <pre data-testid="new-token">{created.token}</pre>
-            <p className="muted">Push a point with it:</p>
-            <pre>{example}</pre>
+            {target ? (
+              <>
+                <p className="muted">
+                  Push a point to <strong>{target.name}</strong> on {target.dashboard} with it:
+                </p>
+                <pre data-testid="ingest-example">{example}</pre>
+              </>
+            ) : target === null ? (
+              <p className="muted">
+                Create a dashboard and a metric on it first; points then go to{" "}
+                <code>POST /api/v1/ingest</code> as <code>{'{"points":[{"metric_id":<id>,"value":1}]}'}</code>
+                .
+              </p>
+            ) : null}
           </section>
         )}
         {tokens === null && !error && <p aria-live="polite">Loading…</p>}

@@ -5,10 +5,13 @@ import { memo } from "react";
 import ReactGridLayout, { type Layout, useContainerWidth } from "react-grid-layout";
 import "react-grid-layout/css/styles.css";
 import type { ChartKind, Metric, Widget } from "@pulseboard/client/rest";
+import { useState } from "react";
 import type { TimeWindow } from "../charts/window.ts";
 import { ChartKindOptions } from "../controls/options.tsx";
 import type { LiveStore } from "../live/store.ts";
 import { WIDGETS, widgetTitle } from "./catalog.ts";
+import { defaultChart } from "./MetricWidget.tsx";
+import type { ChartView } from "./types.ts";
 
 type Props = {
   widgets: Widget[];
@@ -27,6 +30,12 @@ type Props = {
   onRemove: (id: string) => void;
   onChart: (id: string, chart: ChartKind) => void;
   onMove: (id: string, delta: -1 | 1) => void;
+  onDuplicate: (id: string) => void;
+  /** change some fields of a widget (title, counter mode, text…) and save */
+  onPatch: (id: string, patch: Partial<Widget>) => void;
+  /** show one panel alone (null: all of them again) */
+  onFullscreen: (id: string | null) => void;
+  view?: ChartView;
 };
 
 /** Below this width (a phone) the cards stack in one column, in reading order. */
@@ -73,7 +82,7 @@ export function Grid(props: Props) {
           width={width}
           layout={layout}
           gridConfig={{ cols: narrow ? 1 : 12, rowHeight: 64, margin: [12, 12] }}
-          dragConfig={{ enabled: editing && !narrow, handle: ".widget-title", cancel: "button,select" }}
+          dragConfig={{ enabled: editing && !narrow, handle: ".widget-title", cancel: "button,select,input" }}
           resizeConfig={{ enabled: editing && !narrow }}
           onDragStop={(l) => arranged(l)}
           onResizeStop={(l) => arranged(l)}
@@ -102,6 +111,10 @@ const WidgetFrame = memo(function WidgetFrame({
   onRemove,
   onChart,
   onMove,
+  onDuplicate,
+  onPatch,
+  onFullscreen,
+  view,
 }: Props & { widget: Widget }) {
   const Component = WIDGETS[widget.type].component;
   const title = widgetTitle(widget, metrics);
@@ -124,17 +137,46 @@ const WidgetFrame = memo(function WidgetFrame({
             ⚙
           </button>
         )}
+        <button
+          type="button"
+          className="icon ghost"
+          aria-label={`View ${title} alone`}
+          title="View this panel alone (Esc to go back)"
+          onClick={() => onFullscreen(widget.id)}
+        >
+          ⤢
+        </button>
         {editing && (
           <div className="widget-tools">
+            <TitleInput widget={widget} title={title} onPatch={onPatch} />
             {widget.type === "metric" && (
               <select
                 aria-label={`Chart type for ${title}`}
-                value={widget.chart ?? (metric?.type === "histogram" ? "bars" : "line")}
+                value={widget.chart ?? defaultChart(metric)}
                 onChange={(e) => onChart(widget.id, e.target.value as ChartKind)}
               >
-                <ChartKindOptions />
+                <ChartKindOptions histogram={metric?.type === "histogram"} />
               </select>
             )}
+            {metric?.type === "counter" && (
+              <select
+                aria-label={`Counter display for ${title}`}
+                value={widget.counter ?? "rate"}
+                onChange={(e) => onPatch(widget.id, { counter: e.target.value as "rate" | "total" })}
+              >
+                <option value="rate">rate /s</option>
+                <option value="total">raw total</option>
+              </select>
+            )}
+            <button
+              type="button"
+              className="icon"
+              aria-label={`Duplicate ${title}`}
+              title="Duplicate"
+              onClick={() => onDuplicate(widget.id)}
+            >
+              ⧉
+            </button>
             <button
               type="button"
               className="icon"
@@ -170,8 +212,39 @@ const WidgetFrame = memo(function WidgetFrame({
           metrics={metrics}
           window={window}
           theme={theme}
+          view={view}
         />
       </div>
     </section>
   );
 });
+
+/** The panel's own title (empty: the metric's name); saved on Enter or when leaving the field. */
+function TitleInput({
+  widget,
+  title,
+  onPatch,
+}: {
+  widget: Widget;
+  title: string;
+  onPatch: Props["onPatch"];
+}) {
+  const [text, setText] = useState(widget.title ?? "");
+  const commit = () => {
+    const next = text.trim();
+    if (next !== (widget.title ?? "")) onPatch(widget.id, next ? { title: next } : { title: undefined });
+  };
+  return (
+    <input
+      className="title-input"
+      aria-label={`Title for ${title}`}
+      placeholder="Title"
+      value={text}
+      onChange={(e) => setText(e.target.value)}
+      onBlur={commit}
+      onKeyDown={(e) => {
+        if (e.key === "Enter") commit();
+      }}
+    />
+  );
+}

@@ -7,7 +7,8 @@ import { clockTime } from "../charts/clock.ts";
 import type { ActivityItem, LiveStore } from "../live/store.ts";
 import { describeAlert, formatValue, type WidgetProps } from "./types.ts";
 
-export function CounterWidget({ store }: WidgetProps) {
+/** The number of updates received, painted once per frame (status bar and counter widget). */
+export function ReceivedCount({ store, testId }: { store: LiveStore; testId: string }) {
   const ref = useRef<HTMLSpanElement>(null);
   useEffect(() => {
     let shown = -1;
@@ -20,10 +21,16 @@ export function CounterWidget({ store }: WidgetProps) {
     return store.onFrame(paint);
   }, [store]);
   return (
+    <span ref={ref} data-testid={testId}>
+      0
+    </span>
+  );
+}
+
+export function CounterWidget({ store }: WidgetProps) {
+  return (
     <div className="big-number">
-      <span ref={ref} data-testid="received-count">
-        0
-      </span>
+      <ReceivedCount store={store} testId="received-count-widget" />
       <span className="muted">updates received</span>
     </div>
   );
@@ -33,7 +40,7 @@ export function ConnectionsWidget({ store }: WidgetProps) {
   const { connections } = useSyncExternalStore(store.subscribe, store.getSnapshot);
   return (
     <div className="big-number">
-      <span data-testid="connections-count">{connections ?? "–"}</span>
+      <span data-testid="connections-count-widget">{connections ?? "–"}</span>
       <span className="muted">active connections</span>
     </div>
   );

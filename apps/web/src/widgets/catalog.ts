@@ -7,6 +7,8 @@ import { AlertsWidget } from "./AlertsWidget.tsx";
 import { ActivityWidget, ConnectionsWidget, CounterWidget } from "./LiveWidgets.tsx";
 import { MetricWidget } from "./MetricWidget.tsx";
 import { findSystemMetrics, SystemWidget } from "./SystemWidget.tsx";
+import { TableWidget } from "./TableWidget.tsx";
+import { TextWidget } from "./TextWidget.tsx";
 import type { WidgetProps } from "./types.ts";
 
 export const WIDGETS: Record<
@@ -19,9 +21,12 @@ export const WIDGETS: Record<
   counter: { title: "Updates received", component: CounterWidget, w: 2, h: 2 },
   connections: { title: "Active connections", component: ConnectionsWidget, w: 2, h: 2 },
   alerts: { title: "Alerts", component: AlertsWidget, w: 4, h: 3 },
+  table: { title: "Latest values", component: TableWidget, w: 4, h: 4 },
+  text: { title: "Note", component: TextWidget, w: 4, h: 3 },
 };
 
 export function widgetTitle(widget: Widget, metrics: Metric[]): string {
+  if (widget.title) return widget.title;
   if (widget.type === "metric") {
     const metric = metrics.find((m) => m.id === widget.metric_id);
     return metric ? metric.name : "Metric";
@@ -33,27 +38,41 @@ export function newWidgetId(): string {
   return `w${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 }
 
-const COLS = 12;
+export const COLS = 12;
 
+/** Whether two grid rectangles overlap. */
+function overlaps(a: Pick<Widget, "x" | "y" | "w" | "h">, b: Pick<Widget, "x" | "y" | "w" | "h">): boolean {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+/** The first place (top to bottom, left to right) where a w×h widget fits without overlapping. */
+export function firstFreeSlot(
+  widgets: Widget[],
+  w: number,
+  h: number,
+  cols = COLS,
+): { x: number; y: number } {
+  const width = Math.min(w, cols);
+  const bottom = widgets.reduce((max, x) => Math.max(max, x.y + x.h), 0);
+  for (let y = 0; y <= bottom; y++)
+    for (let x = 0; x + width <= cols; x++) {
+      const r = { x, y, w: width, h };
+      if (!widgets.some((o) => overlaps(o, r))) return { x, y };
+    }
+  return { x: 0, y: bottom };
+}
+
+/**
+ * The layout of a dashboard nobody has arranged: its data first (system charts, then one card per
+ * metric, in rows), then the alerts. Diagnostics of the connection live in the status bar, not here.
+ */
 export function defaultLayout(metrics: Metric[]): Widget[] {
-  const widgets: Widget[] = [
-    { id: "counter", type: "counter", x: 0, y: 0, w: 2, h: 2 },
-    { id: "connections", type: "connections", x: 2, y: 0, w: 2, h: 2 },
-    { id: "alerts", type: "alerts", x: 4, y: 0, w: 8, h: 2 },
-  ];
+  const widgets: Widget[] = [];
   const system = findSystemMetrics(metrics);
   const systemIds = new Set([system.cpu, system.memory, system.netIn, system.netOut].map((m) => m?.id));
-  let x = 0;
-  let y = 2;
   const place = (w: Widget) => {
-    if (x + w.w > COLS) {
-      x = 0;
-      y += 4;
-    }
-    w.x = x;
-    w.y = y;
-    x += w.w;
-    widgets.push(w);
+    const at = firstFreeSlot(widgets, w.w, w.h);
+    widgets.push({ ...w, ...at });
   };
   if (system.cpu || system.memory || system.netIn)
     place({ id: "system", type: "system", x: 0, y: 0, w: 4, h: 4 });
@@ -61,6 +80,6 @@ export function defaultLayout(metrics: Metric[]): Widget[] {
     if (systemIds.has(m.id)) continue;
     place({ id: `m${m.id}`, type: "metric", metric_id: m.id, x: 0, y: 0, w: 4, h: 4 });
   }
-  place({ id: "activity", type: "activity", x: 0, y: 0, w: 4, h: 4 });
+  place({ id: "alerts", type: "alerts", x: 0, y: 0, w: 12, h: 2 });
   return widgets;
 }

@@ -1,8 +1,16 @@
 // What every widget receives from the dashboard page.
 import type { Alert } from "@pulseboard/client";
 import type { Metric, Widget } from "@pulseboard/client/rest";
+import { formatValue } from "../charts/units.ts";
 import type { TimeWindow } from "../charts/window.ts";
 import type { LiveStore } from "../live/store.ts";
+
+/** What the charts of one dashboard share: the crosshair, and zooming the page's range. */
+export type ChartView = {
+  syncKey: string;
+  onZoom: (from: number, to: number) => void;
+  onZoomOut: () => void;
+};
 
 export type WidgetProps = {
   widget: Widget;
@@ -11,16 +19,10 @@ export type WidgetProps = {
   metrics: Metric[];
   window: TimeWindow;
   theme: string;
+  view?: ChartView;
 };
 
-export function formatValue(value: number | undefined, unit: string): string {
-  if (value === undefined || !Number.isFinite(value)) return "–";
-  const abs = Math.abs(value);
-  // Two decimals are what a reading needs; large numbers get thousands separators instead.
-  const digits = abs >= 1000 || Number.isInteger(value) ? 0 : 2;
-  const text = value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: 0 });
-  return unit ? `${text} ${unit}` : text;
-}
+export { formatValue };
 
 /**
  * What an alert says, written by the UI with the metric's unit and the same number format as the
