@@ -3,22 +3,13 @@
 // back-dated points included), counters and histograms, retention per tier, storage freed with
 // its metric, clear 400s for absurd ranges, and reads that never hold up other requests.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { OutBucket } from "../src/storage/read.ts";
 import { DB_KINDS, type Session, startTestApp, storedPoints, type TestApp } from "./harness.ts";
 
 const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-type Out = {
-  value: number;
-  timestamp: string;
-  min: number;
-  max: number;
-  count: number;
-  increase?: number;
-  p50?: number;
-  p95?: number;
-  p99?: number;
-};
+type Out = OutBucket;
 
 async function setup(t: TestApp, name: string, type = "gauge") {
   await t.createUser(name, "pw");

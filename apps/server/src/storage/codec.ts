@@ -24,6 +24,16 @@ const DEFLATE_FROM = 96;
 /** A decoded raw chunk: parallel columns, sorted by (ts, offset). */
 export type RawRun = { n: number; ts: Float64Array; values: Float64Array; offsets: Float64Array };
 
+/** Points [start, end) of a run, sharing its memory. */
+export function sliceRun(run: RawRun, start: number, end: number): RawRun {
+  return {
+    n: Math.max(0, end - start),
+    ts: run.ts.subarray(start, end),
+    values: run.values.subarray(start, end),
+    offsets: run.offsets.subarray(start, end),
+  };
+}
+
 function seal(payload: Uint8Array, flags: number): Uint8Array {
   if (payload.length >= DEFLATE_FROM) {
     const packed = deflateRawSync(payload, { level: 6 });

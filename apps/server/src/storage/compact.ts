@@ -9,7 +9,7 @@ import type { Db, NewChunk } from "../db/schema.ts";
 import { decodeBuckets, decodeRaw } from "./codec.ts";
 import { mergeRuns, type Retention } from "./read.ts";
 import { type Bucket, mergeBuckets, type Tier } from "./rollup.ts";
-import { bucketChunkRows, CHUNK_SPAN_MS, pieces, RAW_TARGET, rawChunkRow } from "./write.ts";
+import { bucketChunkRows, CHUNK_SPAN_MS, rawChunkRows } from "./write.ts";
 
 /** Chunks merged per step at most (bounds the time one step holds the event loop). */
 const MERGE_LIMIT = 64;
@@ -60,14 +60,7 @@ export async function compactStep(db: Db, seriesId: number, tier: Tier, now = Da
       chunks.map((c) => decodeRaw(c.data as Uint8Array)),
       {},
     );
-    rows = pieces(run.ts, run.n, RAW_TARGET, span).map(([start, end]) =>
-      rawChunkRow(seriesId, {
-        n: end - start,
-        ts: run.ts.subarray(start, end),
-        values: run.values.subarray(start, end),
-        offsets: run.offsets.subarray(start, end),
-      }),
-    );
+    rows = rawChunkRows(seriesId, run);
   } else {
     const parts: Bucket[] = [];
     for (const c of chunks) for (const b of decodeBuckets(c.data as Uint8Array)) parts.push(b);

@@ -5,7 +5,7 @@
 // Chunks of one series may overlap in time (a back-dated batch makes its own chunk), so every
 // reader merges what it decoded and sorts by (timestamp, offset) unless the chunks are disjoint.
 import type { Db } from "../db/schema.ts";
-import { decodeBuckets, decodeRaw, type RawRun } from "./codec.ts";
+import { decodeBuckets, decodeRaw, type RawRun, sliceRun } from "./codec.ts";
 import {
   type Bucket,
   counterStep,
@@ -86,15 +86,6 @@ export function mergeRuns(runs: RawRun[], range: Range): RawRun {
   return s;
 }
 
-function slice(run: RawRun, start: number, end: number): RawRun {
-  return {
-    n: Math.max(0, end - start),
-    ts: run.ts.subarray(start, end),
-    values: run.values.subarray(start, end),
-    offsets: run.offsets.subarray(start, end),
-  };
-}
-
 /** Every raw point of the series in [from, to]. */
 export async function readRaw(db: Db, seriesId: number, range: Range): Promise<RawRun> {
   const rows = (await chunkQuery(db, seriesId, 0, range).orderBy("start_ts").execute()) as ChunkRow[];
@@ -130,7 +121,7 @@ export async function readRecent(db: Db, seriesId: number, limit: number, to?: n
   if (take === 0) return EMPTY;
   const since = meta.slice(0, take).reduce((lo, m) => Math.min(lo, m.start_ts), Number.POSITIVE_INFINITY);
   const all = await readRaw(db, seriesId, { from: since, to });
-  return slice(all, Math.max(0, all.n - limit), all.n);
+  return sliceRun(all, Math.max(0, all.n - limit), all.n);
 }
 
 /** The first `limit` points at or after `from` (and at or before `to`), oldest first. */
@@ -161,7 +152,7 @@ export async function readFrom(
     latestEnd = Math.max(latestEnd, r.end_ts);
   }
   const all = mergeRuns(runs, { from, to });
-  return slice(all, 0, Math.min(limit, all.n));
+  return sliceRun(all, 0, Math.min(limit, all.n));
 }
 
 /** Every raw point of these series with an offset after `after`, in offset order, at most `limit`. */

@@ -7,7 +7,7 @@ import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
 import { checkedPool, pgTypes } from "../db/pg-types.ts";
 import type { Database, Db } from "../db/schema.ts";
-import type { RawRun } from "./codec.ts";
+import { type RawRun, sliceRun } from "./codec.ts";
 import {
   downsample,
   exportWindows,
@@ -109,12 +109,7 @@ async function run(task: ReadTask): Promise<unknown> {
       let skip = 0;
       while (skip < run.n && run.ts[skip] === task.since && run.offsets[skip]! <= task.tieOffset) skip++;
       const n = Math.min(task.limit, run.n - skip);
-      return columns({
-        n,
-        ts: run.ts.subarray(skip, skip + n),
-        values: run.values.subarray(skip, skip + n),
-        offsets: run.offsets.subarray(skip, skip + n),
-      });
+      return columns(sliceRun(run, skip, skip + n));
     }
     case "after": {
       const r = await readAfterOffset(db, task.seriesIds, task.after, task.limit);

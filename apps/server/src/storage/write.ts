@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { sql, type Transaction } from "kysely";
 import type { Database, NewChunk } from "../db/schema.ts";
-import { encodeBuckets, encodeRaw } from "./codec.ts";
+import { encodeBuckets, encodeRaw, sliceRun } from "./codec.ts";
 import { type Bucket, ROLLUP_TIERS, rollUp, TIER_RES_MS } from "./rollup.ts";
 
 /** Points per sealed raw chunk; smaller runs stay unsealed until compaction merges them. */
@@ -82,15 +82,7 @@ export function sortedRun(ts: number[], values: number[], offsets: number[]): Ru
 /** Chunk rows (raw, split at RAW_TARGET, plus one partial bucket chunk per tier) for one run. */
 export function chunkRows(seriesId: number, run: Run, histogram: boolean): NewChunk[] {
   const rows: NewChunk[] = [];
-  for (const [start, end] of pieces(run.ts, run.n, RAW_TARGET, CHUNK_SPAN_MS[0]))
-    rows.push(
-      rawChunkRow(seriesId, {
-        n: end - start,
-        ts: run.ts.subarray(start, end),
-        values: run.values.subarray(start, end),
-        offsets: run.offsets.subarray(start, end),
-      }),
-    );
+  rows.push(...rawChunkRows(seriesId, run));
   for (const tier of ROLLUP_TIERS) {
     const buckets = rollUp(
       run.ts.subarray(0, run.n),
@@ -101,6 +93,13 @@ export function chunkRows(seriesId: number, run: Run, histogram: boolean): NewCh
     rows.push(...bucketChunkRows(seriesId, tier, buckets, false));
   }
   return rows;
+}
+
+/** Raw chunk rows of a time-sorted run: RAW_TARGET points at most, one span window each. */
+export function rawChunkRows(seriesId: number, run: Run): NewChunk[] {
+  return pieces(run.ts, run.n, RAW_TARGET, CHUNK_SPAN_MS[0]).map(([start, end]) =>
+    rawChunkRow(seriesId, sliceRun(run, start, end)),
+  );
 }
 
 /** One raw chunk row; sealed once it holds RAW_TARGET points. */
