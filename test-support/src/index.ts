@@ -14,3 +14,9 @@ export {
   waitForPort,
 } from "./process.ts";
 export { type RedisHandle, startRedis } from "./redis.ts";
+export {
+  type ClusterNode,
+  type RedisClusterHandle,
+  type RedisClusterOptions,
+  startRedisCluster,
+} from "./redis-cluster.ts";
