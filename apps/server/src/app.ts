@@ -46,7 +46,13 @@ export type PulseboardApp = {
   db: Db;
   kind: DbKind;
   ctx: AppContext;
-  close(): Promise<void>;
+  /**
+   * Drains, then closes: readiness turns 503, the listener stops accepting (a proxy sends new
+   * connections to the other nodes), every WebSocket closes with `code` (1012 on a deploy, so
+   * clients reconnect elsewhere at once), in-flight requests and alert evaluation finish while
+   * the channel layer is still up to publish their results, then the layer and storage close.
+   */
+  close(options?: { code?: number; reason?: string; alsoWaitFor?: Promise<unknown> }): Promise<void>;
 };
 
 function allowedOrigin(config: Config) {
@@ -92,6 +98,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     channels: sender,
     pointObservers: [],
     log: app.log,
+    lifecycle: { draining: false },
   };
   const presence = options.presence ?? inProcessPresence();
   let closing = false;
@@ -164,12 +171,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     db: handle.db,
     kind: handle.kind,
     ctx,
-    close: () => {
+    close: (options = {}) => {
       closed ??= (async () => {
-        closing = true;
+        ctx.lifecycle.draining = true;
         clearInterval(sweeper);
+        // app.close() stops the listener at once and resolves after in-flight requests and the
+        // onClose hooks (alert evaluation) are done; meanwhile the sockets are told to go.
+        const http = app.close();
+        await channels.closeConnections(options.code, options.reason);
+        await http;
+        await options.alsoWaitFor; // e.g. the collectors' last batch
+        closing = true;
         await channels.close();
-        await app.close();
         await handle.close();
       })();
       return closed;

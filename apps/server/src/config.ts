@@ -11,6 +11,8 @@ export type Config = {
   databaseUrl: string | undefined;
   /** redis://… joins a cluster: RedisLayer between nodes, presence counted in Redis. */
   redisUrl: string | undefined;
+  /** Seed nodes of a Redis Cluster (sharded pub/sub, Redis 7): the cluster channel layer and presence. */
+  redisClusterNodes: string[];
   /** A dead node's connections stop counting in presence after this many seconds. */
   presenceTtlS: number;
   /** Built web UI served at `/` (SPA fallback); a hint page is served when missing. */
@@ -38,6 +40,8 @@ export type Config = {
   maxBufferedBytes: number;
   /** How long a client may stay behind before it is closed with 4008. */
   slowConsumerGraceMs: number;
+  /** A drain (SIGTERM) that takes longer exits with status 1. */
+  shutdownTimeoutMs: number;
 };
 
 const repoRoot = resolve(import.meta.dirname, "../../..");
@@ -62,6 +66,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     dataDir: resolve(env.PULSEBOARD_DATA_DIR || "./data"),
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
+    redisClusterNodes: (env.REDIS_CLUSTER ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
     presenceTtlS: integer(env.PULSEBOARD_PRESENCE_TTL_S, 30, "PULSEBOARD_PRESENCE_TTL_S") || 30,
     webDist: resolve(env.PULSEBOARD_WEB_DIST || resolve(repoRoot, "apps/web/dist")),
     logLevel: env.LOG_LEVEL || "info",
@@ -96,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       5000,
       "PULSEBOARD_SLOW_CONSUMER_GRACE_MS",
     ),
+    shutdownTimeoutMs: integer(env.PULSEBOARD_SHUTDOWN_TIMEOUT_MS, 20_000, "PULSEBOARD_SHUTDOWN_TIMEOUT_MS"),
     ...overrides,
   };
 }

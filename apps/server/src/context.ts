@@ -13,4 +13,6 @@ export type AppContext = {
   /** Observers of every committed point (see fanout.ts); modules push theirs at build time. */
   pointObservers: PointObserver[];
   log: FastifyBaseLogger;
+  /** Set once the node begins to drain (SIGTERM): readiness answers 503 from then on. */
+  lifecycle: { draining: boolean };
 };
