@@ -1,20 +1,27 @@
 #!/usr/bin/env -S npx tsx
 // Owns the admin command line: users, tokens, dashboards and members, against the same
-// storage the server uses (DATABASE_URL or PULSEBOARD_DATA_DIR).
+// storage the server uses (DATABASE_URL or PULSEBOARD_DATA_DIR); backup and restore; and
+// `config check`, which validates the configuration (file and environment) the server would use.
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { createApiToken } from "./auth/tokens.ts";
-import { loadConfig } from "./config.ts";
+import { type Config, configProblems, describeConfig, loadConfig } from "./config.ts";
+import { ConfigError } from "./config-file.ts";
 import { openDatabase } from "./db/connect.ts";
 import type { Db, Role } from "./db/schema.ts";
 import { createDashboard, findDashboard, setMember } from "./model/dashboards.ts";
 import { createUser, findUserByName } from "./model/users.ts";
+import { BackupError, backup, restore } from "./ops/backup.ts";
 
 const USAGE = `Usage: pulseboard <command>
   create-user <username> [--password p]        (a random password is generated and printed if omitted)
   create-token <username> <name>               (prints the token once)
   create-dashboard <name> [--owner username] [--slug s] [--description d]
-  add-member <dashboard-id|slug> <username> <viewer|editor|owner>`;
+  add-member <dashboard-id|slug> <username> <viewer|editor|owner>
+  backup <file>                                (online: the server may keep running)
+  restore <file> [--force]                     (into an empty instance; --force replaces its data)
+  config check                                 (validates the file and environment; exit 1 naming the key)
+Options: --config <file.json> (same as PULSEBOARD_CONFIG)`;
 
 class UsageError extends Error {}
 
@@ -81,11 +88,64 @@ async function run(db: Db, argv: string[]): Promise<string> {
   }
 }
 
-const config = loadConfig();
-const argv = process.argv.slice(2);
+/** Commands that do not run against an open database (or open it themselves). */
+async function runOps(config: Config, argv: string[]): Promise<string | undefined> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { force: { type: "boolean" } },
+  });
+  const [command, ...args] = positionals;
+  if (command === "config") {
+    if (args[0] !== "check" || args.length !== 1) throw new UsageError("config needs: check");
+    const problems = configProblems(config);
+    if (problems.length > 0) throw new ConfigError(problems.join("; "));
+    return `Configuration OK: ${describeConfig(config)}`;
+  }
+  if (command !== "backup" && command !== "restore") return undefined;
+  const [file] = args;
+  if (!file || args.length !== 1) throw new UsageError(`${command} needs <file>`);
+  return command === "backup"
+    ? backup(config, file)
+    : restore(config, file, { force: values.force === true });
+}
+
+let argv = process.argv.slice(2);
+const configAt = argv.indexOf("--config");
+if (configAt >= 0) {
+  const path = argv[configAt + 1];
+  if (!path) {
+    console.error(`--config needs a file\n\n${USAGE}`);
+    process.exit(2);
+  }
+  process.env.PULSEBOARD_CONFIG = path;
+  argv = [...argv.slice(0, configAt), ...argv.slice(configAt + 2)];
+}
 if (argv.length === 0 || argv[0] === "--help" || argv[0] === "help") {
   console.log(USAGE);
   process.exit(argv.length === 0 ? 2 : 0);
+}
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  console.error(`Configuration error: ${(error as Error).message}`);
+  process.exit(1);
+}
+if (["backup", "restore", "config"].includes(argv[0] ?? "")) {
+  try {
+    console.log(await runOps(config, argv));
+    process.exit(0);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`${error.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    const label =
+      error instanceof ConfigError ? "Configuration error" : error instanceof BackupError ? "Error" : "Error";
+    console.error(`${label}: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
 }
 const handle = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
 let code = 0;

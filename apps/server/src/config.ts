@@ -1,6 +1,8 @@
-// Owns the server's configuration: one typed object read from the environment, so that
-// main.ts, cli.ts and the tests all build the app the same way.
+// Owns the server's configuration: one typed object read from the environment and, when
+// PULSEBOARD_CONFIG names one, a JSON file (config-file.ts; the environment wins), so that
+// main.ts, cli.ts and the tests all build the app the same way. Bad values throw naming the key.
 import { resolve } from "node:path";
+import { readConfigFile } from "./config-file.ts";
 
 export type Config = {
   host: string;
@@ -59,7 +61,18 @@ function integer(value: string | undefined, fallback: number, name: string): num
   return parsed;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+/**
+ * `defaults` are environment-style values that the file and the environment both override
+ * (main.ts turns the collectors on by default this way).
+ */
+export function loadConfig(
+  given: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<Config> = {},
+  defaults: Record<string, string> = {},
+): Config {
+  const file = given.PULSEBOARD_CONFIG ? readConfigFile(given.PULSEBOARD_CONFIG) : {};
+  const env: NodeJS.ProcessEnv = { ...defaults, ...file };
+  for (const [key, value] of Object.entries(given)) if (value !== undefined && value !== "") env[key] = value;
   return {
     host: env.HOST || "127.0.0.1",
     port: integer(env.PORT, 8080, "PORT"),
@@ -107,4 +120,41 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     shutdownTimeoutMs: integer(env.PULSEBOARD_SHUTDOWN_TIMEOUT_MS, 20_000, "PULSEBOARD_SHUTDOWN_TIMEOUT_MS"),
     ...overrides,
   };
+}
+
+/** Problems no single key shows (combinations, URLs); empty when the configuration is usable. */
+export function configProblems(config: Config): string[] {
+  const problems: string[] = [];
+  if (config.redisUrl && config.redisClusterNodes.length > 0)
+    problems.push("REDIS_URL (redisUrl) and REDIS_CLUSTER (redisCluster) are both set; choose one");
+  for (const node of config.redisClusterNodes) {
+    try {
+      const u = new URL(node.includes("://") ? node : `redis://${node}`);
+      if (!u.hostname) throw new Error("no host");
+    } catch {
+      problems.push(`REDIS_CLUSTER (redisCluster): "${node}" is not a redis://host:port address`);
+    }
+  }
+  if (config.databaseUrl) {
+    try {
+      new URL(config.databaseUrl);
+    } catch {
+      problems.push("DATABASE_URL (databaseUrl) is not a URL");
+    }
+  }
+  return problems;
+}
+
+/** One line for operators: where data lives and how nodes talk (no secrets). */
+export function describeConfig(config: Config): string {
+  const storage = config.databaseUrl
+    ? `PostgreSQL at ${new URL(config.databaseUrl).host}`
+    : `SQLite in ${config.dataDir}`;
+  const layer =
+    config.redisClusterNodes.length > 0
+      ? `Redis Cluster (${config.redisClusterNodes.length} seed nodes)`
+      : config.redisUrl
+        ? "one Redis"
+        : "in-process";
+  return `listen ${config.host}:${config.port}, storage ${storage}, channel layer ${layer}`;
 }

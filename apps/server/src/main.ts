@@ -5,12 +5,19 @@
 import { buildApp } from "./app.ts";
 import { clusterFromConfig } from "./cluster.ts";
 import { startCollectors } from "./collection.ts";
-import { loadConfig } from "./config.ts";
+import { type Config, loadConfig } from "./config.ts";
 import { DEMO_USER, seedDemo } from "./demo.ts";
 
 // Under `npm start` the system collector and the synthetic generator feed the demo dashboards
 // unless PULSEBOARD_SYSTEM=0 / PULSEBOARD_SYNTHETIC=0.
-const config = loadConfig({ PULSEBOARD_SYSTEM: "1", PULSEBOARD_SYNTHETIC: "1", ...process.env });
+let config: Config;
+try {
+  config = loadConfig(process.env, {}, { PULSEBOARD_SYSTEM: "1", PULSEBOARD_SYNTHETIC: "1" });
+} catch (error) {
+  // A bad setting stops the start with the key named, before anything listens.
+  console.error(`Configuration error: ${(error as Error).message}`);
+  process.exit(1);
+}
 // With REDIS_URL the node joins a cluster (RedisLayer, Redis presence); /api/v1/health either way.
 const cluster = clusterFromConfig(config);
 const pb = await buildApp(config, cluster.build);
