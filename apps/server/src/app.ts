@@ -4,6 +4,7 @@
 import fastifyCookie from "@fastify/cookie";
 import { type ChannelLayer, createChannelsServer } from "@pulseboard/channels";
 import Fastify, { type FastifyInstance } from "fastify";
+import { registerAdmin } from "./admin/routes.ts";
 import { alertsPlugin } from "./alerts/index.ts";
 import { registerAuth } from "./api/auth.ts";
 import { registerDashboards } from "./api/dashboards.ts";
@@ -153,6 +154,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     registerLayout,
     registerExport,
     registerIngest,
+    registerAdmin,
   ])
     register(app, ctx);
   // Alerting and the developer pages (/asyncapi.json, /docs, /playground) are part of every app.

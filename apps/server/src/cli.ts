@@ -4,6 +4,7 @@
 // `config check`, which validates the configuration (file and environment) the server would use.
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
+import * as admin from "./admin/store.ts";
 import { createApiToken } from "./auth/tokens.ts";
 import { type Config, configProblems, describeConfig, loadConfig } from "./config.ts";
 import { ConfigError } from "./config-file.ts";
@@ -18,6 +19,13 @@ const USAGE = `Usage: pulseboard <command>
   create-token <username> <name>               (prints the token once)
   create-dashboard <name> [--owner username] [--slug s] [--description d]
   add-member <dashboard-id|slug> <username> <viewer|editor|owner>
+  list-users                                   (name, administrator, disabled)
+  set-admin <username> [--off]                 (the first user is the administrator; name others here)
+  disable-user <username> | enable-user <username>
+  delete-user <username>
+  reset-password <username> [--password p]     (signs the user out everywhere)
+  create-team <name> | add-team-member <team> <username>
+  add-team <dashboard-id|slug> <team> <viewer|editor|owner>
   backup <file>                                (online: the server may keep running)
   restore <file> [--force]                     (into an empty instance; --force replaces its data)
   config check                                 (validates the file and environment; exit 1 naming the key)
@@ -34,6 +42,7 @@ async function run(db: Db, argv: string[]): Promise<string> {
       owner: { type: "string" },
       slug: { type: "string" },
       description: { type: "string" },
+      off: { type: "boolean" },
     },
   });
   const [command, ...args] = positionals;
@@ -82,6 +91,64 @@ async function run(db: Db, argv: string[]): Promise<string> {
       if (!d) throw new UsageError(`No dashboard "${ref}"`);
       const m = await setMember(db, d.id, username, role as Role);
       return `${m.username} is now ${m.role} of "${d.name}"`;
+    }
+    case "list-users":
+      return (await admin.listUsers(db))
+        .map((u) => `${u.username}${u.admin ? " (administrator)" : ""}${u.disabled ? " (disabled)" : ""}`)
+        .join("\n");
+    case "set-admin":
+    case "disable-user":
+    case "enable-user":
+    case "delete-user":
+    case "reset-password": {
+      const [username] = args;
+      if (!username || args.length !== 1) throw new UsageError(`${command} needs <username>`);
+      const user = await admin.userByName(db, username);
+      if (command === "set-admin") {
+        await admin.updateUser(db, user.id, { admin: !values.off });
+        return `${username} is ${values.off ? "no longer" : "now"} an administrator`;
+      }
+      if (command === "disable-user" || command === "enable-user") {
+        await admin.updateUser(db, user.id, { disabled: command === "disable-user" });
+        if (command === "disable-user") await admin.deleteSessionsOf(db, user.id);
+        return `${username} is ${command === "disable-user" ? "disabled (signed out; tokens stop working)" : "enabled"}`;
+      }
+      if (command === "delete-user") {
+        await admin.deleteUser(db, user.id);
+        return `Deleted user ${username}`;
+      }
+      const password = values.password ?? randomBytes(12).toString("base64url");
+      await admin.resetPassword(db, user.id, password);
+      return values.password
+        ? `Password of ${username} reset`
+        : `Password of ${username} reset to: ${password}`;
+    }
+    case "create-team": {
+      const [name] = args;
+      if (!name || args.length !== 1) throw new UsageError("create-team needs <name>");
+      const team = await admin.createTeam(db, name);
+      return `Created team "${team.name}" (id ${team.id})`;
+    }
+    case "add-team-member": {
+      const [teamName, username] = args;
+      if (!teamName || !username || args.length !== 2)
+        throw new UsageError("add-team-member needs <team> <username>");
+      const team = await admin.teamByRef(db, teamName);
+      const user = await admin.userByName(db, username);
+      await admin.addTeamMember(db, team.id, user.id);
+      return `${username} is now in team "${team.name}"`;
+    }
+    case "add-team": {
+      const [ref, teamName, role] = args;
+      if (!ref || !teamName || !role || args.length !== 3)
+        throw new UsageError("add-team needs <dashboard-id|slug> <team> <role>");
+      if (!["viewer", "editor", "owner"].includes(role))
+        throw new UsageError("role must be viewer, editor or owner");
+      const d = await findDashboard(db, ref);
+      if (!d) throw new UsageError(`No dashboard "${ref}"`);
+      const team = await admin.teamByRef(db, teamName);
+      await admin.setDashboardTeam(db, d.id, team.id, role as Role);
+      return `Team "${team.name}" is now ${role} of "${d.name}"`;
     }
     default:
       throw new UsageError(command ? `Unknown command "${command}"` : "No command given");

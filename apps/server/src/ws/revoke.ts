@@ -24,7 +24,7 @@ export const accessRevoked = message(
 export type AccessRevoked = z.infer<typeof accessRevoked>;
 
 export const tokenGroup = (tokenId: number) => `credential.token.${tokenId}`;
-const sessionGroup = (idHash: string) => `credential.session.${idHash}`;
+export const sessionGroup = (idHash: string) => `credential.session.${idHash}`;
 
 /** The group of the connections opened with this principal's credential. */
 export function credentialGroup(principal: Principal): string | undefined {

@@ -6,6 +6,7 @@ import { alertsMigration } from "../../alerts/migration.ts";
 import type { DbKind } from "../schema.ts";
 import { initial } from "./001_initial.ts";
 import { loginFailures } from "./003_login_failures.ts";
+import { adminTeams } from "./007_admin_teams.ts";
 
 /** A migration that may need to know the dialect (id columns, float types differ). */
 export type PbMigration = {
@@ -14,7 +15,7 @@ export type PbMigration = {
   up(db: Kysely<any>, kind: DbKind): Promise<void>;
 };
 
-export const migrations: PbMigration[] = [initial, alertsMigration, loginFailures];
+export const migrations: PbMigration[] = [initial, alertsMigration, loginFailures, adminTeams];
 
 export function migrationProvider(kind: DbKind, list: PbMigration[] = migrations): MigrationProvider {
   return {
