@@ -87,10 +87,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // The channels server needs the context (for storage) and the context needs a sender:
   // the sender forwards to the server once it exists.
   let server: DashboardChannels | undefined;
+  // Sends in flight are counted: REST ingest answers before it fans out, so a drain must wait
+  // for them before it closes the layer (the rolling-restart spec lost such points without this).
+  let sending = 0;
   const sender: GroupSender = {
-    groupSend: (group, action, payload) =>
-      // biome-ignore lint/suspicious/noExplicitAny: events are validated by the consumer's schemas
-      server!.groupSend(group, action as any, payload as any),
+    groupSend: async (group, action, payload) => {
+      sending++;
+      try {
+        // biome-ignore lint/suspicious/noExplicitAny: events are validated by the consumer's schemas
+        return await server!.groupSend(group, action as any, payload as any);
+      } finally {
+        sending--;
+      }
+    },
   };
   const ctx: AppContext = {
     config,
@@ -183,6 +192,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await channels.closeConnections(options.code, options.reason);
         await http;
         await options.alsoWaitFor; // e.g. the collectors' last batch
+        for (let waited = 0; sending > 0 && waited < 5000; waited += 10)
+          await new Promise((r) => setTimeout(r, 10));
         closing = true;
         await channels.close();
         await handle.close();
