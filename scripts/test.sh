@@ -8,12 +8,14 @@ cd "$(dirname "$0")/.."
 # package:path-that-proves-it-is-installed
 required=(
   redis-server:/usr/bin/redis-server
+  redis-tools:/usr/bin/redis-cli
   postgresql:/usr/lib/postgresql/15/bin/postgres
   nginx-light:/usr/sbin/nginx
   chromium:/usr/bin/chromium
   prometheus-node-exporter:/usr/bin/prometheus-node-exporter
   prometheus:/usr/bin/promtool
   prometheus:/usr/bin/prometheus
+  systemd:/usr/bin/systemd-analyze
   python3:/usr/bin/python3
   make:/usr/bin/make
   g++:/usr/bin/g++

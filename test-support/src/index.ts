@@ -21,6 +21,12 @@ export {
 } from "./prometheus.ts";
 export { type RedisHandle, startRedis } from "./redis.ts";
 export {
+  type ClusterNode,
+  type RedisClusterHandle,
+  type RedisClusterOptions,
+  startRedisCluster,
+} from "./redis-cluster.ts";
+export {
   REMOTE_WRITE_HEADERS,
   remoteWriteBody,
   snappyBlock,

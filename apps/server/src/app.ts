@@ -5,6 +5,7 @@ import fastifyCookie from "@fastify/cookie";
 import { type ChannelLayer, createChannelsServer } from "@pulseboard/channels";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Redis } from "ioredis";
+import { registerAdmin } from "./admin/routes.ts";
 import { alertServiceOf, alertsPlugin } from "./alerts/index.ts";
 import { registerAccount } from "./api/account.ts";
 import { registerAuth } from "./api/auth.ts";
@@ -60,7 +61,13 @@ export type PulseboardApp = {
   db: Db;
   kind: DbKind;
   ctx: AppContext;
-  close(): Promise<void>;
+  /**
+   * Drains, then closes: readiness turns 503, the listener stops accepting (a proxy sends new
+   * connections to the other nodes), every WebSocket closes with `code` (1012 on a deploy, so
+   * clients reconnect elsewhere at once), in-flight requests and alert evaluation finish while
+   * the channel layer is still up to publish their results, then the layer and storage close.
+   */
+  close(options?: { code?: number; reason?: string; alsoWaitFor?: Promise<unknown> }): Promise<void>;
 };
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<PulseboardApp> {
@@ -90,10 +97,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // The channels server needs the context (for storage) and the context needs a sender:
   // the sender forwards to the server once it exists.
   let server: DashboardChannels | undefined;
+  // Sends in flight are counted: REST ingest answers before it fans out, so a drain must wait
+  // for them before it closes the layer (the rolling-restart spec lost such points without this).
+  let sending = 0;
   const sender: GroupSender = {
-    groupSend: (group, action, payload) =>
-      // biome-ignore lint/suspicious/noExplicitAny: events are validated by the consumer's schemas
-      server!.groupSend(group, action as any, payload as any),
+    groupSend: async (group, action, payload) => {
+      sending++;
+      try {
+        // biome-ignore lint/suspicious/noExplicitAny: events are validated by the consumer's schemas
+        return await server!.groupSend(group, action as any, payload as any);
+      } finally {
+        sending--;
+      }
+    },
   };
   const ctx: AppContext = {
     config,
@@ -104,6 +120,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     pointObservers: [],
     log: app.log,
     telemetry: new Telemetry(),
+    lifecycle: { draining: false },
   };
   Object.assign(ctx.telemetry.sources, {
     db: handle.db,
@@ -188,6 +205,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     registerExport,
     registerIngest,
     registerObservability,
+    registerAdmin,
   ])
     register(app, ctx);
   // Alerting and the developer pages (/asyncapi.json, /docs, /playground) are part of every app.
@@ -208,15 +226,23 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     db: handle.db,
     kind: handle.kind,
     ctx,
-    close: () => {
+    close: (options = {}) => {
       closed ??= (async () => {
-        closing = true;
+        ctx.lifecycle.draining = true;
         clearInterval(sweeper);
         detachUpgrades();
         watch.stop();
         stopRecoveryWatch?.();
+        // app.close() stops the listener at once and resolves after in-flight requests and the
+        // onClose hooks (alert evaluation) are done; meanwhile the sockets are told to go.
+        const http = app.close();
+        await channels.closeConnections(options.code, options.reason);
+        await http;
+        await options.alsoWaitFor; // e.g. the collectors' last batch
+        for (let waited = 0; sending > 0 && waited < 5000; waited += 10)
+          await new Promise((r) => setTimeout(r, 10));
+        closing = true;
         await channels.close();
-        await app.close();
         await storage.close();
         await handle.close();
         ctx.telemetry.close();

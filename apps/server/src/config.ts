@@ -1,7 +1,9 @@
-// Owns the server's configuration: one typed object read from the environment, so that
-// main.ts, cli.ts and the tests all build the app the same way.
+// Owns the server's configuration: one typed object read from the environment and, when
+// PULSEBOARD_CONFIG names one, a JSON file (config-file.ts; the environment wins), so that
+// main.ts, cli.ts and the tests all build the app the same way. Bad values throw naming the key.
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
+import { readConfigFile } from "./config-file.ts";
 import type { StorageConfig } from "./storage/index.ts";
 
 export type Config = {
@@ -13,6 +15,8 @@ export type Config = {
   databaseUrl: string | undefined;
   /** redis://… joins a cluster: RedisLayer between nodes, presence counted in Redis. */
   redisUrl: string | undefined;
+  /** Seed nodes of a Redis Cluster (sharded pub/sub, Redis 7): the cluster channel layer and presence. */
+  redisClusterNodes: string[];
   /** A dead node's connections stop counting in presence after this many seconds. */
   presenceTtlS: number;
   /** Built web UI served at `/` (SPA fallback); a hint page is served when missing. */
@@ -102,6 +106,8 @@ export type Config = {
   accessRecheckMs: number;
   /** First run: the demo user's password; unset, a random one is generated and printed once. */
   demoPassword: string | undefined;
+  /** A drain (SIGTERM) that takes longer exits with status 1. */
+  shutdownTimeoutMs: number;
 };
 
 const repoRoot = resolve(import.meta.dirname, "../../..");
@@ -143,13 +149,28 @@ function list(value: string | undefined): string[] {
     .filter(Boolean);
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+/**
+ * `defaults` are environment-style values that the file and the environment both override
+ * (main.ts turns the collectors on by default this way).
+ */
+export function loadConfig(
+  given: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<Config> = {},
+  defaults: Record<string, string> = {},
+): Config {
+  const file = given.PULSEBOARD_CONFIG ? readConfigFile(given.PULSEBOARD_CONFIG) : {};
+  const env: NodeJS.ProcessEnv = { ...defaults, ...file };
+  for (const [key, value] of Object.entries(given)) if (value !== undefined && value !== "") env[key] = value;
   return {
     host: env.HOST || "127.0.0.1",
     port: integer(env.PORT, 8080, "PORT"),
     dataDir: resolve(env.PULSEBOARD_DATA_DIR || "./data"),
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
+    redisClusterNodes: (env.REDIS_CLUSTER ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
     presenceTtlS: integer(env.PULSEBOARD_PRESENCE_TTL_S, 30, "PULSEBOARD_PRESENCE_TTL_S") || 30,
     webDist: resolve(env.PULSEBOARD_WEB_DIST || resolve(repoRoot, "apps/web/dist")),
     logLevel: env.LOG_LEVEL || "info",
@@ -223,6 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     alertPollMs: integer(env.PULSEBOARD_ALERT_POLL_MS, 1000, "PULSEBOARD_ALERT_POLL_MS") || 1000,
     alertRetryBaseMs: integer(env.PULSEBOARD_ALERT_RETRY_BASE_MS, 1000, "PULSEBOARD_ALERT_RETRY_BASE_MS"),
     ...limitsFrom(env),
+    shutdownTimeoutMs: integer(env.PULSEBOARD_SHUTDOWN_TIMEOUT_MS, 20_000, "PULSEBOARD_SHUTDOWN_TIMEOUT_MS"),
     ...overrides,
   };
 }
@@ -261,4 +283,41 @@ function limitsFrom(env: NodeJS.ProcessEnv) {
     auditRetentionDays: n("PULSEBOARD_AUDIT_RETENTION_DAYS", 90),
     demoPassword: env.PULSEBOARD_DEMO_PASSWORD || undefined,
   };
+}
+
+/** Problems no single key shows (combinations, URLs); empty when the configuration is usable. */
+export function configProblems(config: Config): string[] {
+  const problems: string[] = [];
+  if (config.redisUrl && config.redisClusterNodes.length > 0)
+    problems.push("REDIS_URL (redisUrl) and REDIS_CLUSTER (redisCluster) are both set; choose one");
+  for (const node of config.redisClusterNodes) {
+    try {
+      const u = new URL(node.includes("://") ? node : `redis://${node}`);
+      if (!u.hostname) throw new Error("no host");
+    } catch {
+      problems.push(`REDIS_CLUSTER (redisCluster): "${node}" is not a redis://host:port address`);
+    }
+  }
+  if (config.databaseUrl) {
+    try {
+      new URL(config.databaseUrl);
+    } catch {
+      problems.push("DATABASE_URL (databaseUrl) is not a URL");
+    }
+  }
+  return problems;
+}
+
+/** One line for operators: where data lives and how nodes talk (no secrets). */
+export function describeConfig(config: Config): string {
+  const storage = config.databaseUrl
+    ? `PostgreSQL at ${new URL(config.databaseUrl).host}`
+    : `SQLite in ${config.dataDir}`;
+  const layer =
+    config.redisClusterNodes.length > 0
+      ? `Redis Cluster (${config.redisClusterNodes.length} seed nodes)`
+      : config.redisUrl
+        ? "one Redis"
+        : "in-process";
+  return `listen ${config.host}:${config.port}, storage ${storage}, channel layer ${layer}`;
 }

@@ -19,4 +19,6 @@ export type AppContext = {
   log: FastifyBaseLogger;
   /** Pulseboard's own metrics (`GET /metrics`), one registry per app. */
   telemetry: Telemetry;
+  /** Set once the node begins to drain (SIGTERM): readiness answers 503 from then on. */
+  lifecycle: { draining: boolean };
 };

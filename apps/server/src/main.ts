@@ -1,18 +1,30 @@
 // Owns running the server process: config from the environment, first-run seed, collectors,
-// listen, and a clean shutdown on SIGINT/SIGTERM. `npm start` runs this.
+// listen, and a drain on SIGTERM (a deploy): stop accepting, close sockets with 1012 so clients
+// reconnect to another node at once, finish in-flight ingest and alert evaluation, then exit.
+// SIGINT (Ctrl-C) does the same with 1001. `npm start` runs this.
 import { buildApp } from "./app.ts";
 import { clusterFromConfig } from "./cluster.ts";
 import { startCollectors } from "./collection.ts";
-import { loadConfig } from "./config.ts";
+import { type Config, loadConfig } from "./config.ts";
 import { DEMO_USER, seedDemo } from "./demo.ts";
 
 // Under `npm start` the system collector and the synthetic generator feed the demo dashboards
 // unless PULSEBOARD_SYSTEM=0 / PULSEBOARD_SYNTHETIC=0.
-const config = loadConfig({ PULSEBOARD_SYSTEM: "1", PULSEBOARD_SYNTHETIC: "1", ...process.env });
+let config: Config;
+try {
+  config = loadConfig(process.env, {}, { PULSEBOARD_SYSTEM: "1", PULSEBOARD_SYNTHETIC: "1" });
+} catch (error) {
+  // A bad setting stops the start with the key named, before anything listens.
+  console.error(`Configuration error: ${(error as Error).message}`);
+  process.exit(1);
+}
 // With REDIS_URL the node joins a cluster (RedisLayer, Redis presence); /api/v1/health either way.
 const cluster = clusterFromConfig(config);
 const pb = await buildApp(config, cluster.build);
 const log = pb.app.log;
+// Accept clients once the channel layer is up (a Redis Cluster needs its slot map first), but
+// do not hang the start on it: readiness says 503 until it is.
+await Promise.race([cluster.ready(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
 
 let demoOwner: string | undefined;
 if (config.seedDemo) {
@@ -35,10 +47,19 @@ let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
-  log.info({ signal }, "shutting down");
-  await collectors.stop();
-  await pb.close();
+  log.info({ signal }, "draining: no new connections, closing sockets, finishing in-flight work");
+  // A drain that cannot finish (a hung dependency) must not keep a deploy waiting forever.
+  setTimeout(() => {
+    log.error({ timeoutMs: config.shutdownTimeoutMs }, "drain did not finish in time; exiting");
+    process.exit(1);
+  }, config.shutdownTimeoutMs).unref();
+  const close =
+    signal === "SIGTERM"
+      ? { code: 1012, reason: "Service restart" }
+      : { code: 1001, reason: "Server shutting down" };
+  await pb.close({ ...close, alsoWaitFor: collectors.stop() });
   await cluster.close();
+  log.info("drained; exiting");
   process.exit(0);
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));

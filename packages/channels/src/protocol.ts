@@ -43,6 +43,8 @@ export const protocolMessages = {
 export const CloseCode = {
   normal: 1000,
   goingAway: 1001,
+  /** The node restarts (a deploy): reconnect at once, to another node. */
+  serviceRestart: 1012,
   messageTooBig: 1009,
   internalError: 1011,
   unauthenticated: 4001,

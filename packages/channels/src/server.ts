@@ -83,7 +83,12 @@ export interface ChannelsServer<C extends AnyConsumer = AnyConsumer> {
   broadcast(group: string, action: string, payload: unknown): Promise<void>;
   /** Members of a group connected to THIS node. */
   localGroupSize(group: string): number;
-  /** Closes every connection (1001), stops timers, closes the layer. */
+  /**
+   * Refuses new upgrades and closes every connection with `code` (default 1001), leaving the
+   * layer open so in-flight work can still publish: a draining node sends 1012 here.
+   */
+  closeConnections(code?: number, reason?: string): Promise<void>;
+  /** Closes every connection (1001 unless closeConnections ran first), stops timers, closes the layer. */
   close(): Promise<void>;
 }
 
@@ -123,6 +128,7 @@ class Server implements Hub {
     listener: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   }> = [];
   #closing = false;
+  #closed = false;
 
   constructor(options: ChannelsServerOptions<AnyConsumer>) {
     this.consumers = options.consumers;
@@ -274,21 +280,26 @@ class Server implements Hub {
     this.#connections.delete(connection);
   }
 
-  async close(): Promise<void> {
-    if (this.#closing) return;
+  async closeConnections(code: number = CloseCode.goingAway, reason = "Server shutting down"): Promise<void> {
     this.#closing = true;
-    if (this.#heartbeat) clearInterval(this.#heartbeat);
     for (const { server, listener } of this.#attached) server.off("upgrade", listener);
     const closed = [...this.#connections].map(
       (c) =>
         new Promise<void>((resolve) => {
           if (c.ws.readyState === 3) return resolve();
           c.ws.once("close", () => resolve());
-          c.close(CloseCode.goingAway, "Server shutting down");
+          c.close(code, reason);
           setTimeout(() => c.ws.terminate(), 1000).unref();
         }),
     );
     await Promise.all(closed);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    await this.closeConnections();
     await this.registry.clear();
     await this.layer.close();
   }

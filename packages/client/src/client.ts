@@ -248,7 +248,9 @@ export class PulseboardClient extends Emitter<ClientEvents> {
       this.#fail(terminal);
       return;
     }
-    this.#scheduleReconnect();
+    // 1012 "Service Restart": this node is draining for a deploy and the others are up, so the
+    // first retry goes at once (the proxy sends it to another node) instead of after a backoff.
+    this.#scheduleReconnect(closeCode === 1012);
   }
 
   #fail(error: ClientAuthError): void {
@@ -263,11 +265,11 @@ export class PulseboardClient extends Emitter<ClientEvents> {
     this.emit("auth_error", error);
   }
 
-  #scheduleReconnect(): void {
+  #scheduleReconnect(now = false): void {
     if (this.#state === "closed") return;
     this.#setState("reconnecting");
     const attempt = this.#attempt++;
-    const delayMs = backoffDelay(attempt, this.#backoff, this.options.random);
+    const delayMs = now && attempt === 0 ? 0 : backoffDelay(attempt, this.#backoff, this.options.random);
     this.emit("reconnect", { attempt, delayMs });
     clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = setTimeout(() => {

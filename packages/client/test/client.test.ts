@@ -189,6 +189,27 @@ describe("reconnect", () => {
     expect(delays.slice(0, 5)).toEqual([10, 20, 40, 40, 40]);
   });
 
+  it("reconnects at once, without a backoff, when the server closes with 1012 (a node restarting)", async () => {
+    const client = connect({ backoff: { initialMs: 60_000, maxMs: 60_000, factor: 2, jitter: 0 } });
+    await reachState(client, "open");
+    const delays: number[] = [];
+    client.on("reconnect", (r) => delays.push(r.delayMs));
+    server.kick(1012);
+    const opened = await nextEvent(client, "state", (s) => s.state === "open");
+    expect(opened.reconnected).toBe(true);
+    expect(delays).toEqual([0]);
+  });
+
+  it("waits its backoff after other closes (1001 going away)", async () => {
+    const client = connect({ backoff: { initialMs: 60_000, maxMs: 60_000, factor: 2, jitter: 0 } });
+    await reachState(client, "open");
+    const delays: number[] = [];
+    client.on("reconnect", (r) => delays.push(r.delayMs));
+    server.kick(1001);
+    await reachState(client, "reconnecting");
+    expect(delays).toEqual([60_000]);
+  });
+
   it("flushes the offline queue and the coalesced subscriptions after reconnecting", async () => {
     const client = connect({ queueLimit: 2 });
     client.send("subscribe", [1]);

@@ -132,7 +132,12 @@ describe("client against the real server", () => {
       const client = connect({ url: `ws://127.0.0.1:${relay.port}/ws/dashboard/${dash}/` });
       const updates: number[] = [];
       client.on("metric_update", (u) => updates.push(u.metric_id));
+      let histories = 0;
+      client.on("metric_history", () => histories++);
       await reachState(client, "open");
+      // The history (read off the event loop) follows the authentication: the client has seen
+      // points, so it resumes on its own after the reconnect.
+      await until(() => histories >= 2, "the history of both metrics arrived");
       relay.refuse = true;
       relay.cut();
       await reachState(client, "reconnecting");

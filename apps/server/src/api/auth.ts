@@ -7,7 +7,7 @@ import { clearLoginFailures, lockedFor, loginKeys, recordLoginFailures } from ".
 import { dummyHash, verifyPassword } from "../auth/passwords.ts";
 import { createSession, deleteSession, SESSION_COOKIE } from "../auth/sessions.ts";
 import type { AppContext } from "../context.ts";
-import { RateLimitedError, UnauthorizedError } from "../errors.ts";
+import { ForbiddenError, RateLimitedError, UnauthorizedError } from "../errors.ts";
 import { findUserByName, getPreferences } from "../model/users.ts";
 import { credentialGroup, revokeAccess, signedOut } from "../ws/revoke.ts";
 import { noContent, parse, requireUser } from "./http.ts";
@@ -42,6 +42,8 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext) {
       throw new UnauthorizedError("Invalid username or password");
     }
     await clearLoginFailures(ctx.db, keys[0]!.key);
+    // Only after the right password: a disabled account is told so, a guesser learns nothing.
+    if (user.disabled_at !== null) throw new ForbiddenError("This account is disabled; ask an administrator");
     await recordAudit(ctx, { action: "login.succeeded", actorUserId: user.id, address: request.ip });
     const session = await createSession(ctx.db, user.id, ctx.config.sessionTtlMs, {
       userAgent: request.headers["user-agent"],

@@ -8,7 +8,9 @@ import {
 import type { FastifyInstance } from "fastify";
 import { recordAudit } from "../audit/index.ts";
 import type { AppContext } from "../context.ts";
+import type { Role } from "../db/schema.ts";
 import { NotFoundError } from "../errors.ts";
+import { highest } from "../model/access.ts";
 import { createDashboard, dashboardJson, listMetrics, metricJson } from "../model/dashboards.ts";
 import { setTags, tagsOf } from "../model/tags.ts";
 import { announceConfig } from "../ws/config.ts";
@@ -26,19 +28,34 @@ export function registerDashboards(app: FastifyInstance, ctx: AppContext) {
 
   app.get("/api/v1/dashboards", async (request): Promise<DashboardSummary[]> => {
     const { userId } = requireUser(request);
+    // Dashboards of the caller's own memberships and of their teams', each once at its highest role.
+    const direct = db
+      .selectFrom("dashboard_members")
+      .select(["dashboard_id", "role"])
+      .where("user_id", "=", userId);
+    const viaTeams = db
+      .selectFrom("dashboard_teams")
+      .innerJoin("team_members", "team_members.team_id", "dashboard_teams.team_id")
+      .select(["dashboard_teams.dashboard_id", "dashboard_teams.role"])
+      .where("team_members.user_id", "=", userId);
+    const grants = await direct.unionAll(viaTeams).execute();
+    const roles = new Map<number, Role[]>();
+    for (const g of grants) roles.set(g.dashboard_id, [...(roles.get(g.dashboard_id) ?? []), g.role]);
+    if (roles.size === 0) return [];
     const rows = await db
       .selectFrom("dashboards")
-      .innerJoin("dashboard_members", "dashboard_members.dashboard_id", "dashboards.id")
-      .selectAll("dashboards")
-      .select("dashboard_members.role")
-      .where("dashboard_members.user_id", "=", userId)
-      .orderBy("dashboards.id")
+      .selectAll()
+      .where("id", "in", [...roles.keys()])
+      .orderBy("id")
       .execute();
     const tags = await tagsOf(
       db,
       rows.map((r) => r.id),
     );
-    return rows.map((r) => ({ ...dashboardJson(r, r.role), tags: tags.get(r.id) ?? [] }));
+    return rows.map((r) => ({
+      ...dashboardJson(r, highest(roles.get(r.id) ?? []) ?? "viewer"),
+      tags: tags.get(r.id) ?? [],
+    }));
   });
 
   app.post("/api/v1/dashboards", async (request, reply) => {

@@ -1,6 +1,9 @@
 // Owns GET /api/v1/health: whether this node can reach its storage and (in a cluster) its
 // channel layer right now. 200 when everything answers, 503 naming what is down, so a load
 // balancer or an operator sees the failing dependency without reading the logs.
+// Also the two probes of an orchestrator: /api/v1/live (the process answers: restart it if not;
+// never depends on storage, so an outage does not restart every node) and /api/v1/ready (this
+// node should get traffic: storage and layer up and not draining for a shutdown).
 
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
@@ -34,6 +37,18 @@ async function checkDatabase(ctx: AppContext): Promise<Check> {
 
 export function healthRoutes(deps: HealthDeps = {}) {
   return (app: FastifyInstance, ctx: AppContext) => {
+    app.get("/api/v1/live", async () => ({ status: "ok" }));
+    app.get("/api/v1/ready", async (_request, reply) => {
+      if (ctx.lifecycle.draining) return reply.status(503).send({ status: "draining" });
+      const database = await checkDatabase(ctx);
+      const layer = deps.layerStatus?.();
+      const reasons = [
+        ...(database.status === "ok" ? [] : [`database: ${database.error}`]),
+        ...(layer === undefined || layer === "ready" ? [] : [`channel layer: ${layer}`]),
+      ];
+      if (reasons.length > 0) return reply.status(503).send({ status: "not ready", reasons });
+      return { status: "ready" };
+    });
     app.get("/api/v1/health", async (_request, reply) => {
       const database = await checkDatabase(ctx);
       const layer = deps.layerStatus?.();

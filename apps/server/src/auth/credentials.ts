@@ -21,8 +21,14 @@ export type RawCredentials = {
   queryToken?: string | undefined;
 };
 
+/** The user's name, unless the account is gone or disabled (its credentials then stop working). */
 async function username(db: Db, userId: number): Promise<string | undefined> {
-  const row = await db.selectFrom("users").select("username").where("id", "=", userId).executeTakeFirst();
+  const row = await db
+    .selectFrom("users")
+    .select("username")
+    .where("id", "=", userId)
+    .where("disabled_at", "is", null)
+    .executeTakeFirst();
   return row?.username;
 }
 

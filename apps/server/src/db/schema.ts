@@ -12,6 +12,24 @@ export interface UsersTable {
   username: string;
   password_hash: string;
   created_at: number;
+  /** 1 for instance administrators (007_admin_teams). */
+  is_admin: Generated<number>;
+  /** When an administrator disabled the account; null while it may sign in. */
+  disabled_at: number | null;
+}
+export interface TeamsTable {
+  id: Generated<number>;
+  name: string;
+  created_at: number;
+}
+export interface TeamMembersTable {
+  team_id: number;
+  user_id: number;
+}
+export interface DashboardTeamsTable {
+  dashboard_id: number;
+  team_id: number;
+  role: Role;
 }
 export interface SessionsTable {
   /** sha256 of the cookie value: a leaked database does not leak live sessions. */
@@ -116,6 +134,9 @@ export interface AuditEventsTable {
 export interface Database {
   audit_events: AuditEventsTable;
   users: UsersTable;
+  teams: TeamsTable;
+  team_members: TeamMembersTable;
+  dashboard_teams: DashboardTeamsTable;
   sessions: SessionsTable;
   login_failures: LoginFailuresTable;
   api_tokens: ApiTokensTable;

@@ -16,6 +16,8 @@ const DASHBOARD_DESCRIPTION = [
   "`resume_stream`. A client over its message rate is closed with 4029; a slow consumer with 4008.",
   "Access taken away closes open connections at once, with a reason: 4003 (member removed), 4004",
   "(dashboard deleted), 4001 (token revoked, signed out or session expired).",
+  "A node that restarts (a deploy, SIGTERM) closes with 1012 (Service Restart): reconnect at once, the",
+  "proxy sends the new connection to another node; 1001 means the server is shutting down.",
 ].join(" ");
 
 /** The consumers described by the document (schemas only; these instances never serve traffic). */

@@ -17,11 +17,19 @@ export async function createUser(
     .executeTakeFirst();
   if (existing) throw new ConflictError(`User "${username}" already exists`);
   const password_hash = await hashPassword(password);
-  return db
+  const user = await db
     .insertInto("users")
-    .values({ username, password_hash, created_at: Date.now() })
+    .values({ username, password_hash, created_at: Date.now(), disabled_at: null })
     .returning(["id", "username"])
     .executeTakeFirstOrThrow();
+  // The first account of an instance administers it (the CLI can name others: set-admin).
+  const first = await db
+    .selectFrom("users")
+    .select(({ fn }) => fn.min("id").as("id"))
+    .executeTakeFirst();
+  if (Number(first?.id) === user.id)
+    await db.updateTable("users").set({ is_admin: 1 }).where("id", "=", user.id).execute();
+  return user;
 }
 
 export async function findUserByName(db: Db, username: string) {

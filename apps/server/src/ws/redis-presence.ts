@@ -3,12 +3,18 @@
 // node that dies stops counting once its key expires; the total is the sum over live node keys,
 // computed atomically in one Lua call. While Redis is unreachable the node answers with its
 // local count (and says so in the log) instead of failing the connection.
+// A dashboard's keys share one `{hash tag}`, so on a Redis Cluster the script runs on the one
+// shard that owns them.
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { PresenceCounter } from "./presence.ts";
 
+/** Runs a Lua script on the Redis (or Cluster shard) that owns `keys` (RedisClusterLayer.eval). */
+export type ScriptRunner = (script: string, keys: string[], args: Array<string | number>) => Promise<unknown>;
+
 export type RedisPresenceOptions = {
-  redis: Redis;
+  /** One Redis, or a runner that routes by key (a Redis Cluster). */
+  redis: Redis | ScriptRunner;
   /** Key prefix (several deployments may share one Redis). */
   prefix?: string;
   /** A dead node's connections stop counting after this long. */
@@ -20,7 +26,7 @@ export type RedisPresenceOptions = {
 
 export type RedisPresence = PresenceCounter & { readonly nodeId: string; close(): void };
 
-// KEYS[1]: the dashboard's set of node ids. ARGV: node-key prefix, node id, count, ttl.
+// KEYS[1]: the dashboard's set of node ids. ARGV: node-key prefix (same hash tag), node id, count, ttl.
 const UPDATE_AND_SUM = `
 redis.call('SET', ARGV[1] .. ARGV[2], ARGV[3], 'EX', ARGV[4])
 redis.call('SADD', KEYS[1], ARGV[2])
@@ -50,6 +56,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 export function redisPresence(options: RedisPresenceOptions): RedisPresence {
   const { redis } = options;
+  const run: ScriptRunner =
+    typeof redis === "function"
+      ? redis
+      : (script, keys, args) => redis.eval(script, keys.length, ...keys, ...args);
   const prefix = options.prefix ?? "pb:presence:";
   const ttl = options.ttlSeconds ?? 30;
   const timeoutMs = options.timeoutMs ?? 1000;
@@ -61,14 +71,10 @@ export function redisPresence(options: RedisPresenceOptions): RedisPresence {
     const count = local.get(dashboardId)?.size ?? 0;
     try {
       const total = await withTimeout(
-        redis.eval(
+        run(
           UPDATE_AND_SUM,
-          1,
-          `${prefix}${dashboardId}:nodes`,
-          `${prefix}${dashboardId}:node:`,
-          nodeId,
-          count,
-          ttl,
+          [`${prefix}{${dashboardId}}:nodes`],
+          [`${prefix}{${dashboardId}}:node:`, nodeId, count, ttl],
         ),
         timeoutMs,
       );

@@ -4,8 +4,8 @@
 // reconnects with backoff and the layer resubscribes every group; errors go to `onError`, never thrown.
 import { randomUUID } from "node:crypto";
 import { Redis, type RedisOptions } from "ioredis";
-import { PreparedFrame } from "../frame.ts";
 import type { ChannelLayer, Deliver, LayerMessage } from "./layer.ts";
+import { decodeMessage, encodeMessage } from "./wire.ts";
 
 export interface RedisLayerOptions {
   /** redis://host:port/db */
@@ -17,10 +17,6 @@ export interface RedisLayerOptions {
   /** Extra ioredis options (both connections). */
   redis?: RedisOptions;
 }
-
-// Wire format: a one-line JSON header [kind, exclude, action, node], "\n", then the client frame
-// text exactly as clients receive it — so receivers forward it without re-serializing.
-type Header = [kind: "e" | "f", exclude: string | null, action: string, node: string];
 
 export class RedisLayer implements ChannelLayer {
   readonly #prefix: string;
@@ -90,11 +86,9 @@ export class RedisLayer implements ChannelLayer {
   }
 
   async publish(group: string, message: LayerMessage): Promise<void> {
-    const frame = message.frame;
     this.#deliverLocal(group, message);
-    const header: Header = [message.kind === "event" ? "e" : "f", message.exclude, frame.action, this.#node];
     try {
-      await this.#pub.publish(this.#prefix + group, `${JSON.stringify(header)}\n${frame.text}`);
+      await this.#pub.publish(this.#prefix + group, encodeMessage(message, this.#node));
     } catch (err) {
       this.#report(err, `publish to ${group}`);
     }
@@ -146,21 +140,15 @@ export class RedisLayer implements ChannelLayer {
   #receive(channel: string, raw: string): void {
     if (!channel.startsWith(this.#prefix)) return;
     const group = channel.slice(this.#prefix.length);
-    const newline = raw.indexOf("\n");
-    let header: Header;
+    let decoded: ReturnType<typeof decodeMessage>;
     try {
-      header = JSON.parse(raw.slice(0, newline)) as Header;
+      decoded = decodeMessage(raw);
     } catch (err) {
       this.#report(err, `undecodable message on ${channel}`);
       return;
     }
-    const [kind, exclude, action, node] = header;
-    if (node === this.#node) return; // already delivered locally by publish()
-    this.#deliverLocal(group, {
-      kind: kind === "e" ? "event" : "frame",
-      frame: PreparedFrame.fromText(action, raw.slice(newline + 1)),
-      exclude,
-    });
+    if (decoded.node === this.#node) return; // already delivered locally by publish()
+    this.#deliverLocal(group, decoded.message);
   }
 
   #deliverLocal(group: string, message: LayerMessage): void {

@@ -9,6 +9,7 @@ import { initial } from "./001_initial.ts";
 import { loginFailures } from "./003_login_failures.ts";
 import { seriesStorage } from "./004_series_storage.ts";
 import { auditAndAccounts } from "./006_audit_and_accounts.ts";
+import { adminTeams } from "./007_admin_teams.ts";
 import { dashboardTags } from "./008_dashboard_tags.ts";
 
 /** A migration that may need to know the dialect (id columns, float types differ). */
@@ -25,6 +26,7 @@ export const migrations: PbMigration[] = [
   seriesStorage,
   alertNotificationsMigration,
   auditAndAccounts,
+  adminTeams,
   dashboardTags,
 ];
 

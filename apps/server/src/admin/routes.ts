@@ -1,0 +1,182 @@
+// Owns the administration REST API: /api/v1/admin/users (administrators: list, create, disable,
+// promote, delete, reset passwords), /api/v1/teams (everyone signed in reads; administrators
+// change), and a dashboard's teams and access list (its owners). Disabling, deleting or
+// resetting a user closes their open WebSockets (4001) on every node.
+import { randomBytes } from "node:crypto";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { z } from "zod";
+import { dashboardAccess, idParam, noContent, parse, requireUser } from "../api/http.ts";
+import type { AppContext } from "../context.ts";
+import { ForbiddenError } from "../errors.ts";
+import { roleOf } from "../model/access.ts";
+import { createUser } from "../model/users.ts";
+import { memberRemoved, revokeAccess, revokeDashboard, sessionGroup, tokenGroup } from "../ws/revoke.ts";
+import * as store from "./store.ts";
+
+const createUserBody = z.strictObject({
+  username: z.string().trim().min(1).max(64),
+  password: z.string().min(8).max(1024).optional(),
+  admin: z.boolean().optional(),
+});
+const patchUserBody = z
+  .strictObject({ admin: z.boolean().optional(), disabled: z.boolean().optional() })
+  .refine((b) => b.admin !== undefined || b.disabled !== undefined, "Give admin and/or disabled");
+const passwordBody = z.strictObject({ password: z.string().min(8).max(1024).optional() });
+const teamBody = z.strictObject({ name: z.string().trim().min(1).max(64) });
+const teamMemberBody = z.strictObject({ username: z.string().min(1) });
+const dashboardTeamBody = z.strictObject({
+  team_id: z.number().int().positive(),
+  role: z.enum(["viewer", "editor", "owner"]),
+});
+
+async function requireAdmin(ctx: AppContext, request: FastifyRequest) {
+  const principal = requireUser(request);
+  if (!(await store.isAdmin(ctx.db, principal.userId)))
+    throw new ForbiddenError("This needs an instance administrator");
+  return principal;
+}
+
+/** Closes every open socket of the user (all their tokens and sessions), on every node. */
+export async function closeSocketsOf(ctx: AppContext, userId: number, reason: string): Promise<void> {
+  const { tokenIds, sessionHashes } = await store.credentialsOf(ctx.db, userId);
+  const event = { user_id: userId, code: 4001 as const, reason };
+  await Promise.all([
+    ...tokenIds.map((id) => revokeAccess(ctx, tokenGroup(id), event)),
+    ...sessionHashes.map((h) => revokeAccess(ctx, sessionGroup(h), event)),
+  ]);
+}
+
+/** After a team change: users who no longer reach a dashboard by any route lose its sockets (4003). */
+async function revokeLost(ctx: AppContext, grants: Array<{ dashboardId: number; userId: number }>) {
+  for (const { dashboardId, userId } of grants)
+    if ((await roleOf(ctx.db, userId, dashboardId)) === undefined)
+      await revokeDashboard(ctx, dashboardId, memberRemoved(userId));
+}
+
+async function teamGrants(ctx: AppContext, teamId: number, onlyDashboard?: number) {
+  let q = ctx.db
+    .selectFrom("dashboard_teams")
+    .innerJoin("team_members", "team_members.team_id", "dashboard_teams.team_id")
+    .select(["dashboard_teams.dashboard_id as dashboardId", "team_members.user_id as userId"])
+    .where("dashboard_teams.team_id", "=", teamId);
+  if (onlyDashboard !== undefined) q = q.where("dashboard_teams.dashboard_id", "=", onlyDashboard);
+  return q.execute();
+}
+
+export function registerAdmin(app: FastifyInstance, ctx: AppContext) {
+  const { db } = ctx;
+
+  app.get("/api/v1/admin/users", async (request) => {
+    await requireAdmin(ctx, request);
+    return store.listUsers(db);
+  });
+
+  app.post("/api/v1/admin/users", async (request, reply) => {
+    await requireAdmin(ctx, request);
+    const body = parse(createUserBody, request.body, "body");
+    const password = body.password ?? randomBytes(12).toString("base64url");
+    const user = await createUser(db, body.username, password);
+    if (body.admin) await store.updateUser(db, user.id, { admin: true });
+    const created = (await store.listUsers(db)).find((u) => u.id === user.id);
+    return reply.status(201).send({ user: created, ...(body.password ? {} : { password }) });
+  });
+
+  app.patch("/api/v1/admin/users/:id", async (request) => {
+    await requireAdmin(ctx, request);
+    const id = idParam(request, "id", "User");
+    const change = parse(patchUserBody, request.body, "body");
+    const user = await store.updateUser(db, id, change);
+    if (change.disabled) {
+      await closeSocketsOf(ctx, id, "Your account was disabled");
+      await store.deleteSessionsOf(db, id);
+    }
+    return user;
+  });
+
+  app.delete("/api/v1/admin/users/:id", async (request, reply) => {
+    const me = await requireAdmin(ctx, request);
+    const id = idParam(request, "id", "User");
+    if (id === me.userId) throw new ForbiddenError("You cannot delete your own account here");
+    await store.userById(db, id);
+    await closeSocketsOf(ctx, id, "Your account was deleted");
+    await store.deleteUser(db, id);
+    return noContent(reply);
+  });
+
+  app.post("/api/v1/admin/users/:id/password", async (request) => {
+    await requireAdmin(ctx, request);
+    const id = idParam(request, "id", "User");
+    const body = parse(passwordBody, request.body ?? {}, "body");
+    const password = body.password ?? randomBytes(12).toString("base64url");
+    await closeSocketsOf(ctx, id, "Your password was reset");
+    await store.resetPassword(db, id, password);
+    return body.password ? { reset: true } : { reset: true, password };
+  });
+
+  app.get("/api/v1/teams", async (request) => {
+    requireUser(request);
+    return store.listTeams(db);
+  });
+
+  app.post("/api/v1/teams", async (request, reply) => {
+    await requireAdmin(ctx, request);
+    const { name } = parse(teamBody, request.body, "body");
+    return reply.status(201).send(await store.createTeam(db, name));
+  });
+
+  app.delete("/api/v1/teams/:id", async (request, reply) => {
+    await requireAdmin(ctx, request);
+    const id = idParam(request, "id", "Team");
+    const grants = await teamGrants(ctx, id);
+    await store.deleteTeam(db, id);
+    await revokeLost(ctx, grants);
+    return noContent(reply);
+  });
+
+  app.put("/api/v1/teams/:id/members", async (request) => {
+    await requireAdmin(ctx, request);
+    const team = await store.teamByRef(db, idParam(request, "id", "Team"));
+    const { username } = parse(teamMemberBody, request.body, "body");
+    const user = await store.userByName(db, username);
+    await store.addTeamMember(db, team.id, user.id);
+    return (await store.listTeams(db)).find((t) => t.id === team.id);
+  });
+
+  app.delete("/api/v1/teams/:id/members/:userId", async (request, reply) => {
+    await requireAdmin(ctx, request);
+    const team = await store.teamByRef(db, idParam(request, "id", "Team"));
+    const userId = idParam(request, "userId", "User");
+    const grants = (await teamGrants(ctx, team.id)).filter((g) => g.userId === userId);
+    await store.removeTeamMember(db, team.id, userId);
+    await revokeLost(ctx, grants);
+    return noContent(reply);
+  });
+
+  app.get("/api/v1/dashboards/:id/teams", async (request) => {
+    const { dashboardId } = await dashboardAccess(db, request, "viewer");
+    return store.dashboardTeams(db, dashboardId);
+  });
+
+  app.put("/api/v1/dashboards/:id/teams", async (request) => {
+    const { dashboardId } = await dashboardAccess(db, request, "owner");
+    const { team_id, role } = parse(dashboardTeamBody, request.body, "body");
+    await store.teamByRef(db, team_id);
+    await store.setDashboardTeam(db, dashboardId, team_id, role);
+    return store.dashboardTeams(db, dashboardId);
+  });
+
+  app.delete("/api/v1/dashboards/:id/teams/:teamId", async (request, reply) => {
+    const { dashboardId } = await dashboardAccess(db, request, "owner");
+    const teamId = idParam(request, "teamId", "Team");
+    const grants = await teamGrants(ctx, teamId, dashboardId);
+    await store.removeDashboardTeam(db, dashboardId, teamId);
+    await revokeLost(ctx, grants);
+    return noContent(reply);
+  });
+
+  /** Owners see who has access and through what: their own membership or which team. */
+  app.get("/api/v1/dashboards/:id/access", async (request) => {
+    const { dashboardId } = await dashboardAccess(db, request, "owner");
+    return store.accessOf(db, dashboardId);
+  });
+}

@@ -1,0 +1,98 @@
+// The configuration file beside the environment: `pulseboard config check` accepts a good file,
+// names the key of every bad one, and the environment wins over the file; the server process
+// refuses to start on a bad file, naming the key, and starts on the port the file gives.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { freePort } from "@pulseboard/test-support";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.ts";
+import { createTestDatabase, spawnMain } from "./harness.ts";
+
+const serverDir = resolve(import.meta.dirname, "..");
+const dir = mkdtempSync(join(tmpdir(), "pb-config-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, content: unknown): string {
+  const path = join(dir, name);
+  writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content));
+  return path;
+}
+
+function check(...args: string[]) {
+  const run = spawnSync(process.execPath, ["--import", "tsx", join(serverDir, "src/cli.ts"), ...args], {
+    cwd: serverDir,
+    env: { ...process.env, PULSEBOARD_DATA_DIR: dir, PULSEBOARD_CONFIG: "", PORT: "" },
+    encoding: "utf8",
+  });
+  return { status: run.status, out: `${run.stdout}${run.stderr}`.trim() };
+}
+
+describe("configuration file", () => {
+  it("config check accepts a good file and says what it will run", () => {
+    const path = file("good.json", { port: 9191, redisCluster: ["redis://10.0.0.1:7000", "10.0.0.2:7000"] });
+    const res = check("--config", path, "config", "check");
+    expect(res).toEqual({
+      status: 0,
+      out: expect.stringContaining("listen 127.0.0.1:9191"),
+    });
+    expect(res.out).toContain("Redis Cluster (2 seed nodes)");
+  });
+
+  it("config check names every bad key: wrong type, unknown key, bad value, broken JSON", () => {
+    const bad = check(
+      "--config",
+      file("bad.json", { port: "80", prot: 1, logLevel: "loud" }),
+      "config",
+      "check",
+    );
+    expect(bad.status).toBe(1);
+    expect(bad.out).toContain('"port": Invalid input: expected number');
+    expect(bad.out).toContain('"prot": unknown key');
+    expect(bad.out).toContain('"logLevel"');
+    const broken = check("--config", file("broken.json", "{ port: 1"), "config", "check");
+    expect(broken.status).toBe(1);
+    expect(broken.out).toContain("cannot read it as JSON");
+    const both = check(
+      "--config",
+      file("both.json", { redisUrl: "redis://a:6379", redisCluster: ["b:7000"] }),
+      "config",
+      "check",
+    );
+    expect(both.status).toBe(1);
+    expect(both.out).toContain("REDIS_URL (redisUrl) and REDIS_CLUSTER (redisCluster) are both set");
+  });
+
+  it("the environment wins over the file, the file over the built-in defaults", () => {
+    const path = file("layered.json", { port: 9292, host: "0.0.0.0", demo: false });
+    const config = loadConfig({ PULSEBOARD_CONFIG: path, PORT: "9393" });
+    expect([config.port, config.host, config.seedDemo]).toEqual([9393, "0.0.0.0", false]);
+    expect(loadConfig({ PULSEBOARD_CONFIG: path }, {}, { PULSEBOARD_DEMO: "1" }).seedDemo).toBe(false);
+  });
+
+  it("the server refuses to start on a bad file, naming the key, and listens where a good one says", async () => {
+    const db = await createTestDatabase("sqlite");
+    try {
+      const refused = spawnSync(process.execPath, ["--import", "tsx", "apps/server/src/main.ts"], {
+        cwd: resolve(serverDir, "../.."),
+        env: { ...process.env, ...db.env, PULSEBOARD_CONFIG: file("bad-main.json", { presenceTtlS: -1 }) },
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toContain("Configuration error");
+      expect(refused.stderr).toContain('"presenceTtlS"');
+
+      const port = await freePort();
+      const config = file("main.json", { port, demo: false, system: false, synthetic: false });
+      const main = await spawnMain(db, port, { PULSEBOARD_CONFIG: config, PORT: "" });
+      const live = await fetch(`http://127.0.0.1:${port}/api/v1/live`);
+      expect(live.status).toBe(200);
+      main.child.kill("SIGTERM");
+      expect(await main.exited).toBe(0);
+    } finally {
+      await db.destroy();
+    }
+  }, 60_000);
+});
