@@ -2,7 +2,7 @@
 // channels server on the same HTTP server for `/ws/dashboard/:id/`, and orderly shutdown.
 // Errors of every route become `{"error": {code, message, details?}}` here, in one handler.
 import fastifyCookie from "@fastify/cookie";
-import { type ChannelLayer, createChannelsServer } from "@pulseboard/channels";
+import { type ChannelLayer, createChannelsServer, InMemoryLayer, OrderedLayer } from "@pulseboard/channels";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Redis } from "ioredis";
 import { registerAdmin } from "./admin/routes.ts";
@@ -40,6 +40,7 @@ import { Storage } from "./storage/index.ts";
 import { registerWeb } from "./web.ts";
 import { accessWatch } from "./ws/access-watch.ts";
 import { type DashboardChannels, dashboardConsumer } from "./ws/dashboard-consumer.ts";
+import { dashboardStreams } from "./ws/positions.ts";
 import { inProcessPresence, type PresenceCounter } from "./ws/presence.ts";
 
 export type BuildOptions = {
@@ -153,7 +154,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   );
   const channels: DashboardChannels = createChannelsServer({
     consumers: [consumer],
-    ...(options.layer ? { layer: options.layer } : {}),
+    // Live points reach each node's connections in offset order, holes filled from storage.
+    layer: new OrderedLayer(options.layer ?? new InMemoryLayer(), dashboardStreams(ctx)),
     ...guard.channelOptions,
     maxBufferedBytes: config.maxBufferedBytes,
     slowConsumerGraceMs: config.slowConsumerGraceMs,

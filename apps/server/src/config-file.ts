@@ -44,6 +44,7 @@ export const FILE_KEYS = {
   readThreads: ["PULSEBOARD_READ_THREADS", int.min(1)],
   readsPerUser: ["PULSEBOARD_READS_PER_USER", int.min(1)],
   readQueue: ["PULSEBOARD_READ_QUEUE", int.min(1)],
+  maxReplay: ["PULSEBOARD_MAX_REPLAY", int.min(1)],
   publicUrl: ["PULSEBOARD_PUBLIC_URL", z.string().regex(/^https?:\/\/[^/]+/, "must be an http(s) URL")],
   allowedHosts: ["PULSEBOARD_ALLOWED_HOSTS", list],
   smtpUrl: ["PULSEBOARD_SMTP_URL", text],

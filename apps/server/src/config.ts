@@ -48,6 +48,8 @@ export type Config = {
   storage: StorageConfig;
   /** Series (metrics) a receiver may create on one dashboard; past it a request is refused (400). */
   maxSeriesPerDashboard: number;
+  /** Points a `resume` by position replays at most; a longer gap answers `recovered: false`. */
+  maxReplay: number;
   /** Samples in one receiver request (remote_write, line protocol, OTLP); more is refused (413). */
   maxSamplesPerRequest: number;
   /** Largest decompressed receiver body (snappy / gzip), so a small bomb cannot fill memory. */
@@ -217,6 +219,7 @@ export function loadConfig(
       compactEveryMs: 10_000,
       retentionEveryMs: 60_000,
     },
+    maxReplay: integer(env.PULSEBOARD_MAX_REPLAY, 100_000, "PULSEBOARD_MAX_REPLAY"),
     maxSeriesPerDashboard: integer(
       env.PULSEBOARD_MAX_SERIES_PER_DASHBOARD,
       10_000,

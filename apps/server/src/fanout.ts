@@ -13,6 +13,8 @@ export type LivePoint = {
   unit: string;
   /** ISO time the batch was committed (clients measure commit → render lag from it) */
   committed_at?: string;
+  /** Position in the dashboard's stream, assigned at commit (exact resume). */
+  offset?: number;
 };
 
 /**

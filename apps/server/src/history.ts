@@ -6,19 +6,23 @@ import type { Storage } from "./storage/index.ts";
 import { NO_LABELS } from "./storage/series.ts";
 import type { Columns } from "./storage/tasks.ts";
 
-export type Value = { value: number; timestamp: string };
+export type Value = { value: number; timestamp: string; offset?: number };
 
-/** The newest `limit` points of each metric, newest last, in one worker task. */
+/**
+ * The newest `limit` points of each metric, newest last, in one worker task; with `upTo`, only
+ * points at or before that stream offset (a history complete up to a position).
+ */
 export async function recentValues(
   storage: Storage,
   metrics: Metric[],
   limit = 100,
+  upTo?: number,
 ): Promise<Map<number, Value[]>> {
   const out = new Map<number, Value[]>();
   if (metrics.length === 0) return out;
   const ids = await storage.series.idsFor(metrics.map((m) => ({ metricId: m.id, labels: NO_LABELS })));
   const seriesIds = metrics.map((m) => ids.get(storage.series.keyOf(m.id, NO_LABELS))!);
-  const values = await storage.reader.run<Value[][]>({ op: "recent", seriesIds, limit });
+  const values = await storage.reader.run<Value[][]>({ op: "recent", seriesIds, limit, upTo });
   for (const [i, m] of metrics.entries()) out.set(m.id, values[i] ?? []);
   return out;
 }

@@ -186,14 +186,16 @@ export async function storePoints(storage: Storage, points: StoredPoint[]): Prom
   });
 }
 
-export function metricUpdatePayload(p: StoredPoint) {
-  return {
+export function metricUpdatePayload(p: StoredPoint): LivePoint {
+  const payload: LivePoint = {
     metric_id: p.metric.id,
     value: p.value,
     timestamp: new Date(p.timestamp).toISOString(),
     metric_name: p.metric.name,
     unit: p.metric.unit,
   };
+  if (p.offset !== undefined) payload.offset = p.offset;
+  return payload;
 }
 
 /**

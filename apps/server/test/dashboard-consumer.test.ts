@@ -93,6 +93,9 @@ describe.each(DB_KINDS)("dashboard consumer on %s", (kind) => {
           { id: cpu, name: "cpu", description: "", type: "gauge", unit: "%" },
           { id: mem, name: "mem", description: "", type: "gauge", unit: "B" },
         ],
+        // the stream's position: 150 points committed so far
+        epoch: expect.stringMatching(/^[0-9a-f]+$/),
+        offset: 150,
       },
     });
     const h1 = (await c.receive()) as Frame & {
@@ -102,11 +105,20 @@ describe.each(DB_KINDS)("dashboard consumer on %s", (kind) => {
     expect(h1.payload).toMatchObject({ metric_id: cpu, metric_name: "cpu", unit: "%" });
     // the last 100 of 150, newest last, ISO timestamps
     expect(h1.payload.values).toHaveLength(100);
-    expect(h1.payload.values[0]).toEqual({ value: 50, timestamp: "2026-01-01T00:00:50.000Z" });
-    expect(h1.payload.values[99]).toEqual({ value: 149, timestamp: "2026-01-01T00:02:29.000Z" });
+    // each point with its offset in the dashboard's stream; the history complete up to 150
+    expect(h1.payload.values[0]).toEqual({ value: 50, timestamp: "2026-01-01T00:00:50.000Z", offset: 51 });
+    expect(h1.payload.values[99]).toEqual({ value: 149, timestamp: "2026-01-01T00:02:29.000Z", offset: 150 });
+    expect(h1.payload).toMatchObject({ offset: 150, epoch: expect.any(String) });
     expect(await c.receive()).toEqual({
       action: "metric_history",
-      payload: { metric_id: mem, metric_name: "mem", unit: "B", values: [] },
+      payload: {
+        metric_id: mem,
+        metric_name: "mem",
+        unit: "B",
+        values: [],
+        epoch: expect.any(String),
+        offset: 150,
+      },
     });
   });
 
@@ -185,6 +197,7 @@ describe.each(DB_KINDS)("dashboard consumer on %s", (kind) => {
         metric_name: "cpu",
         unit: "%",
         committed_at: expect.any(String),
+        offset: expect.any(Number),
       },
     });
     // stamped when the batch committed: within the ingest request, not the point's own timestamp
@@ -336,6 +349,7 @@ describe.each(DB_KINDS)("dashboard consumer on %s", (kind) => {
         timestamp: new Date(base + 2000).toISOString(),
         metric_name: "mem",
         unit: "B",
+        offset: expect.any(Number),
       },
       {
         metric_id: mem,
@@ -343,6 +357,7 @@ describe.each(DB_KINDS)("dashboard consumer on %s", (kind) => {
         timestamp: new Date(base + 3000).toISOString(),
         metric_name: "mem",
         unit: "B",
+        offset: expect.any(Number),
       },
     ]);
     expect(await c.receive()).toEqual({ action: "resumed", payload: { count: 2 } });
@@ -377,7 +392,10 @@ describe.each(DB_KINDS)("dashboard consumer on %s", (kind) => {
     c.sendMessage("resume_stream", null);
     const replayed = [await c.receive(), await c.receive(), await c.receive()];
     expect(replayed.map((f) => (f.payload as { value: number }).value)).toEqual([1, 2, 3]);
-    expect(await c.receive()).toEqual({ action: "resumed", payload: { count: 3 } });
+    expect(await c.receive()).toEqual({
+      action: "resumed",
+      payload: { count: 3, epoch: expect.any(String), offset: expect.any(Number) },
+    });
     await ingest([{ metric_id: cpu, value: 4 }]);
     expect((await c.receive("metric_update")).payload).toMatchObject({ value: 4 });
   });
@@ -465,12 +483,20 @@ describe.each(DB_KINDS)("dashboard consumer on %s", (kind) => {
       expect((await ingest(batch)).status).toBe(200);
     }
     c.sendMessage("resume_stream", null);
+    // REST answers before it fans out: the last batch may still be arriving when resume_stream
+    // does, and then comes live after `resumed`. Either way: each point once, in order.
     const frames = await c.receiveUntil("resumed", { timeoutMs: 20_000 });
-    expect(frames.at(-1)?.payload).toEqual({ count: total });
+    const resumed = frames.at(-1)?.payload as { count: number; recovered?: boolean };
+    expect(resumed.count).toBeGreaterThanOrEqual(MAX_HELD);
     const got = frames
       .filter((f) => f.action === "metric_update")
-      .map((f) => f.payload as { metric_id: number; value: number });
+      .map((f) => f.payload as { metric_id: number; value: number; offset: number });
+    expect(got).toHaveLength(resumed.count);
+    while (got.length < total) got.push((await c.receive("metric_update")).payload as (typeof got)[number]);
     expect(got).toHaveLength(total);
+    const offsets = got.map((u) => u.offset);
+    expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
+    expect(new Set(offsets).size).toBe(total);
     for (const [k, id] of ids.entries()) {
       const expected = Array.from({ length: total / 2 }, (_, j) => 2 * j + k);
       expect(got.filter((u) => u.metric_id === id).map((u) => u.value)).toEqual(expected);

@@ -41,6 +41,7 @@ export {
 export { PreparedFrame } from "./frame.ts";
 export type { ChannelLayer, Deliver, LayerMessage } from "./layers/layer.ts";
 export { InMemoryLayer } from "./layers/memory.ts";
+export { OrderedLayer, type OrderedStreams } from "./layers/ordered.ts";
 export {
   AuthenticationPayload,
   CloseCode,

@@ -36,7 +36,17 @@ export const alertReason = z.enum([
   "rule_deleted",
 ]);
 
-export const point = z.object({ value: metricValue, timestamp: isoTimestamp });
+/** A position in a dashboard's stream: assigned at commit, strictly increasing in commit order. */
+export const streamOffset = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+/** Changes whenever offsets can no longer be trusted (storage reset, restore from a backup). */
+export const streamEpoch = z.string().min(1).max(64);
+
+export const point = z.object({
+  value: metricValue,
+  timestamp: isoTimestamp,
+  /** The point's stream offset (optional extension; DESIGN.md points have none). */
+  offset: streamOffset.optional(),
+});
 
 export const metricInfo = z.object({
   id: metricId,
@@ -81,10 +91,31 @@ export const resumeSince = z.union([
   // keys are metric ids as JSON object keys (strings of digits)
   z.record(z.string().regex(/^[1-9][0-9]{0,15}$/), isoTimestamp),
 ]);
-export const resumeMessage = z.object({
-  action: z.literal("resume"),
-  payload: z.object({ since: resumeSince }),
-});
+/**
+ * `resume {"epoch", "offset"}`: every point committed after that position, in offset order (exact).
+ * `resume {"since"}`: points stamped after a moment (best effort: back-dated points and points
+ * stamped exactly `since` can be missed). One of the two.
+ */
+export const resumePayload = z
+  .object({ since: resumeSince.optional(), epoch: streamEpoch.optional(), offset: streamOffset.optional() })
+  .superRefine((p, ctx) => {
+    if (p.epoch !== undefined && p.offset !== undefined) return;
+    if (p.epoch !== undefined || p.offset !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [p.epoch === undefined ? "epoch" : "offset"],
+        message: "A position needs both epoch and offset",
+      });
+      return;
+    }
+    if (p.since === undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["since"],
+        message: "Give a position (epoch and offset) or since",
+      });
+  });
+export const resumeMessage = z.object({ action: z.literal("resume"), payload: resumePayload });
 export const pauseMessage = z.object({ action: z.literal("pause"), payload: noPayload });
 export const resumeStreamMessage = z.object({ action: z.literal("resume_stream"), payload: noPayload });
 
@@ -112,6 +143,9 @@ export const dashboardConfigMessage = z.object({
     name: z.string(),
     description: z.string(),
     metrics: z.array(metricInfo),
+    /** The stream's epoch and head when the config was sent (optional extension). */
+    epoch: streamEpoch.optional(),
+    offset: streamOffset.optional(),
   }),
 });
 export const metricHistoryMessage = z.object({
@@ -122,6 +156,12 @@ export const metricHistoryMessage = z.object({
     unit: z.string(),
     /** newest last */
     values: z.array(point),
+    /**
+     * Optional extension: the history is complete up to this stream position; live points after
+     * it follow as `metric_update`s (a client resumes from it if the socket drops meanwhile).
+     */
+    epoch: streamEpoch.optional(),
+    offset: streamOffset.optional(),
   }),
 });
 export const metricUpdateMessage = z.object({
@@ -137,6 +177,8 @@ export const metricUpdateMessage = z.object({
      * shows is, from commit to render (the SDK's FreshnessMeter).
      */
     committed_at: isoTimestamp.optional(),
+    /** The point's position in the dashboard's stream (optional extension), for exact resume. */
+    offset: streamOffset.optional(),
   }),
 });
 export const pongMessage = z.object({ action: z.literal("pong"), payload: noPayload });
@@ -169,7 +211,18 @@ export const alertMessage = z.object({
 });
 export const resumedMessage = z.object({
   action: z.literal("resumed"),
-  payload: z.object({ count: z.number().int().nonnegative() }),
+  payload: z.object({
+    count: z.number().int().nonnegative(),
+    /**
+     * Optional extension. `recovered: false`: the gap could not be replayed (another epoch, past
+     * retention, beyond the head or over the replay limit); refetch the visible range by REST.
+     * `epoch`/`offset`: the position the client is complete up to; live points after it follow.
+     */
+    recovered: z.boolean().optional(),
+    epoch: streamEpoch.optional(),
+    offset: streamOffset.optional(),
+    reason: z.enum(["epoch", "retention", "beyond_head", "limit"]).optional(),
+  }),
 });
 export const pausedMessage = z.object({
   action: z.literal("paused"),

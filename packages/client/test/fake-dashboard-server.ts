@@ -128,7 +128,7 @@ export async function startFakeDashboardServer(opts: { token?: string } = {}): P
           for (const id of msg.payload) subs.delete(id);
           return;
         case "resume": {
-          const since = msg.payload.since;
+          const since = msg.payload.since ?? {};
           let count = 0;
           for (const id of subs) {
             const from = typeof since === "string" ? since : since[String(id)];

@@ -86,6 +86,8 @@ export interface StreamsTable {
   dashboard_id: number;
   epoch: string;
   head: number;
+  /** Largest offset among the raw points retention deleted (0: none). */
+  trimmed: Generated<number>;
 }
 /**
  * An immutable run of one series' points (tier 0) or rollup buckets (tiers 1, 2), encoded by

@@ -5,6 +5,7 @@
 //
 // Several nodes may compact the same series: a merge deletes exactly the chunks it read, and a
 // transaction that deleted fewer (another node merged them first) rolls back and changes nothing.
+import { sql } from "kysely";
 import type { Db, NewChunk } from "../db/schema.ts";
 import { decodeBuckets, decodeRaw } from "./codec.ts";
 import { mergeRuns, type Retention } from "./read.ts";
@@ -85,24 +86,52 @@ export async function compactStep(db: Db, seriesId: number, tier: Tier, now = Da
   return true;
 }
 
-/** Deletes one batch of a tier's chunks that ended before `cutoff`; the number deleted. */
+/**
+ * Deletes one batch of a tier's chunks that ended before `cutoff`; the number deleted. Deleting raw
+ * points also moves each stream's `trimmed` mark past their offsets, in the same transaction, so
+ * a resume from before it is refused rather than replayed with a hole.
+ */
 export async function retentionStep(db: Db, tier: Tier, cutoff: number): Promise<number> {
   const old = await db
     .selectFrom("chunks")
-    .select("id")
+    .select(["id", "series_id", "last_offset"])
     .where("tier", "=", tier)
     .where("end_ts", "<", cutoff)
     .limit(RETENTION_BATCH)
     .execute();
   if (old.length === 0) return 0;
-  await db
-    .deleteFrom("chunks")
-    .where(
-      "id",
-      "in",
-      old.map((r) => r.id),
-    )
-    .execute();
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .deleteFrom("chunks")
+      .where(
+        "id",
+        "in",
+        old.map((r) => r.id),
+      )
+      .execute();
+    if (tier !== 0) return;
+    const bySeries = new Map<number, number>();
+    for (const r of old)
+      bySeries.set(r.series_id, Math.max(bySeries.get(r.series_id) ?? 0, Number(r.last_offset)));
+    const owners = await trx
+      .selectFrom("series")
+      .innerJoin("metrics", "metrics.id", "series.metric_id")
+      .select(["series.id as series_id", "metrics.dashboard_id"])
+      .where("series.id", "in", [...bySeries.keys()])
+      .execute();
+    const byDashboard = new Map<number, number>();
+    for (const o of owners)
+      byDashboard.set(
+        o.dashboard_id,
+        Math.max(byDashboard.get(o.dashboard_id) ?? 0, bySeries.get(o.series_id)!),
+      );
+    for (const [dashboardId, offset] of byDashboard)
+      await trx
+        .updateTable("streams")
+        .set({ trimmed: sql`case when trimmed < ${offset} then ${offset} else trimmed end` })
+        .where("dashboard_id", "=", dashboardId)
+        .execute();
+  });
   return old.length;
 }
 

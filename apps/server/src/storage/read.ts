@@ -176,8 +176,13 @@ export async function readAfterOffset(
   // Chunks by first offset: once `limit` points are found, a chunk starting past the limit-th
   // smallest offset cannot contribute.
   let bound = Number.POSITIVE_INFINITY;
+  // A chunk left unread holds points after the limit-th: there is more.
+  let unread = false;
   for (const r of rows) {
-    if (picked.length >= limit && r.first_offset > bound) break;
+    if (picked.length >= limit && r.first_offset > bound) {
+      unread = true;
+      break;
+    }
     const run = decodeRaw(r.data as Uint8Array);
     for (let i = 0; i < run.n; i++) {
       const o = run.offsets[i]!;
@@ -190,7 +195,7 @@ export async function readAfterOffset(
     }
   }
   picked.sort((a, b) => a.o - b.o);
-  const more = picked.length > limit;
+  const more = unread || picked.length > limit;
   const n = Math.min(limit, picked.length);
   const series = new Float64Array(n);
   const run = { n, ts: new Float64Array(n), values: new Float64Array(n), offsets: new Float64Array(n) };

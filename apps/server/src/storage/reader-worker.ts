@@ -94,12 +94,18 @@ async function run(task: ReadTask): Promise<unknown> {
       return `{"metric_id":${task.metricId},"values":${values}}`;
     }
     case "recent": {
-      const out: Array<Array<{ value: number; timestamp: string }>> = [];
+      // Points committed after `upTo` are left out: they reach the client live, after this history.
+      const out: Array<Array<{ value: number; timestamp: string; offset: number }>> = [];
+      const extra = task.upTo === undefined ? 0 : 64;
       for (const id of task.seriesIds) {
-        const run = await readRecent(db, id, task.limit);
-        const values: Array<{ value: number; timestamp: string }> = [];
-        for (let i = 0; i < run.n; i++) values.push({ value: run.values[i]!, timestamp: iso(run.ts[i]!) });
-        out.push(values);
+        const run = await readRecent(db, id, task.limit + extra);
+        const values: Array<{ value: number; timestamp: string; offset: number }> = [];
+        for (let i = 0; i < run.n; i++) {
+          const offset = run.offsets[i]!;
+          if (task.upTo !== undefined && offset > task.upTo) continue;
+          values.push({ value: run.values[i]!, timestamp: iso(run.ts[i]!), offset });
+        }
+        out.push(values.slice(Math.max(0, values.length - task.limit)));
       }
       return out;
     }

@@ -14,7 +14,8 @@ export type ReadTask =
       points?: number | undefined;
       retention: Retention;
     }
-  | { op: "recent"; seriesIds: number[]; limit: number }
+  /** The newest `limit` points of each series, leaving out those with offsets past `upTo`. */
+  | { op: "recent"; seriesIds: number[]; limit: number; upTo?: number | undefined }
   /** Points after (since, tieOffset) in (timestamp, offset) order: a keyset page of a replay. */
   | { op: "since"; seriesId: number; since: number; tieOffset: number; limit: number }
   | { op: "after"; seriesIds: number[]; after: number; limit: number }

@@ -23,6 +23,7 @@ import { roleOf } from "../model/access.ts";
 import { listMetrics } from "../model/dashboards.ts";
 import { type AccessWatch, accessWatch } from "./access-watch.ts";
 import { configPayload } from "./config.ts";
+import { pointsAfter, streamPosition } from "./positions.ts";
 import type { PresenceCounter } from "./presence.ts";
 import { pacedPresence } from "./presence-pacing.ts";
 import { accessRevoked, credentialGroup } from "./revoke.ts";
@@ -30,10 +31,10 @@ import { accessRevoked, credentialGroup } from "./revoke.ts";
 export const HISTORY_POINTS = 100;
 /**
  * Live frames held in memory for one connection while paused or replaying. A pause that outgrows
- * it is served from storage on `resume_stream` instead (a replay, as for `resume`); a replay that
- * outgrows it drops the oldest.
+ * it is served from storage on `resume_stream` instead (a replay by offset, as for `resume`).
  */
 export const MAX_HELD = 10_000;
+/** Timestamp `resume` (best effort): at most this many points per metric. */
 const MAX_REPLAY_PER_METRIC = 10_000;
 /** Points read and sent per step of a replay. */
 const REPLAY_PAGE = 1000;
@@ -46,17 +47,35 @@ const REPLAY_PAGE = 1000;
 const REPLAY_BURST = 200;
 const REPLAY_HIGH_WATER = 64 * 1024;
 
-type Held = { metricId: number; timestamp: string; frame: PreparedFrame };
+type Held = { metricId: number; offset: number | undefined; frame: PreparedFrame };
 type State = {
   subscribed: Set<number>;
-  /** Live frames held back (paused or replaying); null when streaming. */
+  /**
+   * The stream position this connection is complete up to: every point at or before it was sent
+   * (history, replay or live) or is of a metric it does not take. Live frames arrive in offset
+   * order (OrderedLayer); one at or before it is a duplicate.
+   */
+  at: number;
+  /** Every point in (sentFrom, at] of the subscribed metrics was sent on this connection. */
+  sentFrom: number;
+  epoch: string;
+  /** Live frames held back (handshake, paused or replaying), in offset order; null when streaming. */
   held: Held[] | null;
   pausedAt: Date | null;
-  /** Paused past MAX_HELD: per metric, the earliest timestamp (ms) not held, replayed from storage. */
-  overflow: Map<number, number> | null;
+  /** Paused past MAX_HELD: nothing more is held, `resume_stream` replays after `at` from storage. */
+  overflow: boolean;
   /** Closes a session-authenticated connection when its session expires. */
   expiry: NodeJS.Timeout | null;
-  dropped: number;
+  /** Replays of this connection run one after another (a resume flood queues, never interleaves). */
+  serial: Promise<unknown>;
+};
+
+type Resumed = {
+  count: number;
+  recovered?: boolean;
+  epoch?: string;
+  offset?: number;
+  reason?: "epoch" | "retention" | "beyond_head" | "limit";
 };
 
 export type DashboardConsumer = ReturnType<typeof dashboardConsumer>;
@@ -138,13 +157,17 @@ export function dashboardConsumer(
       access_revoked: accessRevoked,
     },
     sendCompletion: ctx.config.sendCompletion,
+    // Held from the start: live frames that arrive during the handshake wait for the history.
     state: (): State => ({
       subscribed: new Set(),
-      held: null,
+      at: 0,
+      sentFrom: 0,
+      epoch: "",
+      held: [],
       pausedAt: null,
-      overflow: null,
+      overflow: false,
       expiry: null,
-      dropped: 0,
+      serial: Promise.resolve(),
     }),
     // A client that falls behind gets the latest value of each metric, not a growing backlog
     // (the framework's outbox holds and conflates while its send buffer is full).
@@ -163,16 +186,24 @@ export function dashboardConsumer(
       const expiresAt = c.user.session?.expiresAt;
       if (expiresAt !== undefined) closeAt(c.state, expiresAt, () => c.close(4001, "Session expired"));
       for (const m of metrics) c.state.subscribed.add(m.id);
-      c.send("dashboard_config", configPayload(dashboard, metrics));
-      const history = await recentValues(ctx.storage, metrics, HISTORY_POINTS);
+      // Joined first, position second: every point after it reaches this connection live.
+      const position = await streamPosition(db, dashboard.id);
+      c.state.at = position.head;
+      c.state.sentFrom = position.head;
+      c.state.epoch = position.epoch;
+      const at = { epoch: position.epoch, offset: position.head };
+      c.send("dashboard_config", { ...configPayload(dashboard, metrics), ...at });
+      const history = await recentValues(ctx.storage, metrics, HISTORY_POINTS, position.head);
       for (const m of metrics) {
         c.send("metric_history", {
           metric_id: m.id,
           metric_name: m.name,
           unit: m.unit,
           values: history.get(m.id) ?? [],
+          ...at,
         });
       }
+      flush(c);
       const count = await presence.join(dashboard.id, c.id);
       await announcePresence(dashboard.id, count);
     },
@@ -199,13 +230,18 @@ export function dashboardConsumer(
           );
         const fresh = unique.filter((id) => !c.state.subscribed.has(id)).map((id) => found.get(id)!);
         for (const m of fresh) c.state.subscribed.add(m.id);
-        const history = await recentValues(ctx.storage, fresh, HISTORY_POINTS);
+        // Complete up to where this connection is: later points of these metrics come live.
+        const upTo = c.state.at;
+        c.state.sentFrom = upTo; // their points before it were not sent
+        const history = await recentValues(ctx.storage, fresh, HISTORY_POINTS, upTo);
         for (const m of fresh)
           c.send("metric_history", {
             metric_id: m.id,
             metric_name: m.name,
             unit: m.unit,
             values: history.get(m.id) ?? [],
+            epoch: c.state.epoch,
+            offset: upTo,
           });
       },
 
@@ -213,15 +249,21 @@ export function dashboardConsumer(
         for (const id of ids) c.state.subscribed.delete(id);
       },
 
-      resume: async ({ since }, c) => {
-        const perMetric = new Map<number, number>();
-        for (const id of c.state.subscribed) {
-          const at = typeof since === "string" ? since : since[String(id)];
-          if (at !== undefined) perMetric.set(id, Date.parse(at));
-        }
-        const count = await replay(c, perMetric);
-        c.send("resumed", { count });
-      },
+      resume: (payload, c) =>
+        serially(c.state, async () => {
+          if (payload.epoch !== undefined && payload.offset !== undefined) {
+            c.send("resumed", await resumeAfter(c, payload.epoch, payload.offset));
+            return;
+          }
+          const since = payload.since!;
+          const perMetric = new Map<number, number>();
+          for (const id of c.state.subscribed) {
+            const at = typeof since === "string" ? since : since[String(id)];
+            if (at !== undefined) perMetric.set(id, Date.parse(at));
+          }
+          const count = await replaySince(c, perMetric);
+          c.send("resumed", { count });
+        }),
 
       pause: (_payload, c) => {
         if (!c.state.pausedAt) {
@@ -231,17 +273,17 @@ export function dashboardConsumer(
         return { action: "paused", payload: { at: c.state.pausedAt.toISOString() } };
       },
 
-      resume_stream: async (_payload, c) => {
-        if (!c.state.pausedAt) return { action: "resumed", payload: { count: 0 } };
-        c.state.pausedAt = null;
-        const overflow = c.state.overflow;
-        c.state.overflow = null;
-        // What was fanned out during the pause: from memory, or from storage when it outgrew it.
-        const count = overflow
-          ? await replay(c, new Map([...overflow].map(([id, earliest]) => [id, earliest - 1])))
-          : flush(c, new Map());
-        return { action: "resumed", payload: { count } };
-      },
+      resume_stream: (_payload, c) =>
+        serially(c.state, async () => {
+          if (!c.state.pausedAt) return { action: "resumed" as const, payload: { count: 0 } };
+          c.state.pausedAt = null;
+          if (!c.state.overflow)
+            return { action: "resumed" as const, payload: { count: flush(c), ...position(c) } };
+          // The pause outgrew memory: what was committed meanwhile, from storage, in offset order.
+          c.state.overflow = false;
+          const current = await streamPosition(db, c.object.id);
+          return { action: "resumed" as const, payload: await replayAfter(c, c.state.at, current) };
+        }),
     },
 
     eventHandlers: {
@@ -256,29 +298,152 @@ export function dashboardConsumer(
         if (event.user_id === null || event.user_id === c.user.userId) c.close(event.code, event.reason);
       },
       metric_update: (event, c, frame) => {
-        if (!c.state.subscribed.has(event.metric_id)) return;
-        const held = c.state.held;
+        const state = c.state;
+        const offset = event.offset;
+        const held = state.held;
         if (!held) {
-          c.sendRaw(frame);
+          if (offset !== undefined) {
+            if (offset <= state.at) return; // in the history or replay already
+            state.at = offset;
+          }
+          if (state.subscribed.has(event.metric_id)) c.sendRaw(frame);
           return;
         }
-        const state = c.state;
-        if (state.pausedAt && (state.overflow || held.length >= MAX_HELD)) {
-          // Storage has every point: remember where each metric's backlog starts, hold nothing.
-          state.overflow ??= new Map();
-          for (const h of held) earliest(state.overflow, h.metricId, h.timestamp);
-          earliest(state.overflow, event.metric_id, event.timestamp);
+        if (state.overflow) return; // storage has it: resume_stream replays after `at`
+        if (state.pausedAt && held.length >= MAX_HELD && offset !== undefined) {
+          // Paused past what memory holds: replay from storage instead, from the first one held.
+          state.overflow = true;
+          const first = held.find((h) => h.offset !== undefined && h.offset > state.at);
+          state.at = first ? first.offset! - 1 : Math.max(state.at, offset - 1);
           held.length = 0;
           return;
         }
-        if (held.length >= MAX_HELD) {
-          held.shift();
-          state.dropped++;
-        }
-        held.push({ metricId: event.metric_id, timestamp: event.timestamp, frame });
+        held.push({ metricId: event.metric_id, offset, frame });
       },
     },
   });
+
+  /** Runs `task` after the connection's earlier replays have finished. */
+  function serially<T>(state: State, task: () => Promise<T>): Promise<T> {
+    const run = state.serial.then(task, task);
+    state.serial = run.catch(() => {});
+    return run;
+  }
+
+  function position(c: { state: State }): { epoch: string; offset: number } {
+    return { epoch: c.state.epoch, offset: c.state.at };
+  }
+
+  /** `resume {epoch, offset}`: the gap replayed exactly, or `recovered: false` saying why not. */
+  // biome-ignore lint/suspicious/noExplicitAny: the consumer context type is inferred above
+  async function resumeAfter(c: any, epoch: string, offset: number): Promise<Resumed> {
+    const current = await streamPosition(db, c.object.id);
+    const reason =
+      epoch !== current.epoch
+        ? "epoch"
+        : offset > current.head
+          ? "beyond_head"
+          : offset < current.trimmed
+            ? "retention"
+            : null;
+    if (reason) return { count: 0, recovered: false, reason, ...position(c) };
+    return replayAfter(c, offset, current);
+  }
+
+  /**
+   * Every point of the subscribed metrics committed after `from`, in offset order, live frames
+   * held meanwhile and sent after (those the replay covered dropped); paced by the send budget.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: see above
+  async function replayAfter(c: any, from: number, current: { head: number }): Promise<Resumed> {
+    const state = c.state as State;
+    const wasHeld = state.held !== null;
+    state.held ??= [];
+    let count = 0;
+    try {
+      // A gap longer than config.maxReplay is answered `recovered: false` (the client refetches
+      // by REST) rather than replayed for minutes.
+      if (current.head - from > ctx.config.maxReplay) {
+        // Too long to replay: continue from here; the client refetches what it missed by REST.
+        state.at = Math.max(state.at, current.head);
+        return { count: 0, recovered: false, reason: "limit", ...position(c) };
+      }
+      const metrics = [...(await metricsById(c.object.id, [...state.subscribed])).values()];
+      // What this connection already sent live is not sent twice.
+      const [sentFrom, sentTo] = [state.sentFrom, state.at];
+      let cursor = from;
+      for (;;) {
+        const page = await pointsAfter(ctx, metrics, cursor, REPLAY_PAGE);
+        for (const [i, p] of page.payloads.entries()) {
+          if (i > 0 && i % REPLAY_BURST === 0) await drained(c);
+          cursor = p.offset!;
+          if (cursor > sentFrom && cursor <= sentTo) continue;
+          if (!c.send("metric_update", p)) return { count, ...position(c) }; // the socket closed
+          count++;
+        }
+        if (!page.more) break;
+        await drained(c);
+      }
+      state.at = Math.max(state.at, cursor, current.head);
+      state.sentFrom = Math.min(state.sentFrom, from);
+      return { count, recovered: true, ...position(c) };
+    } finally {
+      // Still paused: keep holding live frames, the pause's own resume_stream flushes them.
+      if (!wasHeld || !state.pausedAt) flush(c);
+    }
+  }
+
+  /** Timestamp `resume` (best effort): points stamped after each metric's moment, per metric. */
+  // biome-ignore lint/suspicious/noExplicitAny: see above
+  async function replaySince(c: any, perMetric: Map<number, number>): Promise<number> {
+    const state = c.state as State;
+    const wasHeld = state.held !== null;
+    state.held ??= [];
+    const sent = new Set<number>();
+    let count = 0;
+    try {
+      const metrics = await metricsById(c.object.id, [...perMetric.keys()]);
+      for (const [id, since] of perMetric) {
+        const m = metrics.get(id);
+        if (!m) continue;
+        // Page by page, each only once the socket has taken the previous one: a replay never
+        // piles up in memory or pushes the connection into conflation, whatever was asked for.
+        let cursor = since;
+        let tie = Number.POSITIVE_INFINITY;
+        for (let total = 0; total < MAX_REPLAY_PER_METRIC; ) {
+          const rows = await valuesSince(
+            ctx.storage,
+            id,
+            cursor,
+            Math.min(REPLAY_PAGE, MAX_REPLAY_PER_METRIC - total),
+            tie,
+          );
+          for (let i = 0; i < rows.n; i++) {
+            if (i > 0 && i % REPLAY_BURST === 0) await drained(c);
+            const offset = rows.offsets[i]!;
+            const payload = metricUpdatePayload({
+              metric: m,
+              value: rows.values[i]!,
+              timestamp: rows.ts[i]!,
+              offset,
+            });
+            if (!c.send("metric_update", payload)) return count; // the socket closed
+            sent.add(offset);
+            count++;
+          }
+          total += rows.n;
+          if (rows.n === 0) break;
+          cursor = rows.ts[rows.n - 1]!;
+          tie = rows.offsets[rows.n - 1]!;
+          if (rows.n < REPLAY_PAGE) break;
+          await drained(c);
+        }
+      }
+    } finally {
+      if (!wasHeld || !state.pausedAt) flush(c, sent);
+    }
+    return count;
+  }
 
   /** Runs `close` at `at` (ms), in steps a timer can hold (setTimeout overflows past ~24.8 days). */
   function closeAt(state: State, at: number, close: () => void): void {
@@ -291,63 +456,6 @@ export function dashboardConsumer(
     state.expiry.unref();
   }
 
-  function earliest(backlog: Map<number, number>, metricId: number, timestamp: string): void {
-    const at = Date.parse(timestamp);
-    const known = backlog.get(metricId);
-    if (known === undefined || at < known) backlog.set(metricId, at);
-  }
-
-  // biome-ignore lint/suspicious/noExplicitAny: the consumer context type is inferred above
-  async function replay(c: any, perMetric: Map<number, number>): Promise<number> {
-    const state = c.state as State;
-    const wasHeld = state.held !== null;
-    state.held ??= [];
-    const lastSent = new Map<number, number>();
-    let count = 0;
-    try {
-      const metrics = await metricsById(c.object.id, [...perMetric.keys()]);
-      for (const [id, since] of perMetric) {
-        const m = metrics.get(id);
-        if (!m) continue;
-        // Page by page, each only once the socket has taken the previous one: a replay never
-        // piles up in memory or pushes the connection into conflation, whatever was asked for.
-        let cursor = since;
-        let tie = Number.POSITIVE_INFINITY;
-        for (let sent = 0; sent < MAX_REPLAY_PER_METRIC; ) {
-          const rows = await valuesSince(
-            ctx.storage,
-            id,
-            cursor,
-            Math.min(REPLAY_PAGE, MAX_REPLAY_PER_METRIC - sent),
-            tie,
-          );
-          for (let i = 0; i < rows.n; i++) {
-            if (i > 0 && i % REPLAY_BURST === 0) await drained(c);
-            if (
-              !c.send(
-                "metric_update",
-                metricUpdatePayload({ metric: m, value: rows.values[i]!, timestamp: rows.ts[i]! }),
-              )
-            )
-              return count; // the socket closed
-            count++;
-          }
-          sent += rows.n;
-          if (rows.n === 0) break;
-          cursor = rows.ts[rows.n - 1]!;
-          tie = rows.offsets[rows.n - 1]!;
-          lastSent.set(id, Math.max(lastSent.get(id) ?? cursor, cursor));
-          if (rows.n < REPLAY_PAGE) break;
-          await drained(c);
-        }
-      }
-    } finally {
-      // Still paused: keep holding live frames, the pause's own resume_stream flushes them.
-      if (!wasHeld || !state.pausedAt) flush(c, lastSent);
-    }
-    return count;
-  }
-
   /** Resolves once the connection has handed its queued frames to a socket that is keeping up. */
   // biome-ignore lint/suspicious/noExplicitAny: see above
   async function drained(c: any): Promise<void> {
@@ -356,20 +464,25 @@ export function dashboardConsumer(
       await new Promise((r) => setTimeout(r, 10));
   }
 
-  /** Sends held live frames, skipping those the replay already covered; back to streaming. */
+  /**
+   * Sends the held live frames this connection has not had yet (after `at`, and not among `sent`),
+   * in the order they came (offset order); back to streaming.
+   */
   // biome-ignore lint/suspicious/noExplicitAny: see above
-  function flush(c: any, covered: Map<number, number>): number {
+  function flush(c: any, sent?: Set<number>): number {
     const state = c.state as State;
     const held = state.held ?? [];
     state.held = null;
-    let sent = 0;
+    let count = 0;
     for (const h of held) {
-      const upTo = covered.get(h.metricId);
-      if (upTo !== undefined && Date.parse(h.timestamp) <= upTo) continue;
+      if (h.offset !== undefined) {
+        if (h.offset <= state.at || sent?.has(h.offset)) continue;
+        state.at = h.offset;
+      }
       if (!state.subscribed.has(h.metricId)) continue;
       c.sendRaw(h.frame);
-      sent++;
+      count++;
     }
-    return sent;
+    return count;
   }
 }

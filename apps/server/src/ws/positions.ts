@@ -1,0 +1,111 @@
+// Owns positions in a dashboard's stream as the WebSocket side uses them: the stream's epoch and
+// head (what `dashboard_config`, `metric_history` and `resumed` carry), the points committed after
+// an offset (replays, and holes the ordered layer fills), and the OrderedStreams that keep live
+// `metric_update`s in offset order on every node (packages/channels/src/layers/ordered.ts).
+import { type LayerMessage, type OrderedStreams, PreparedFrame } from "@pulseboard/channels";
+import type { AppContext } from "../context.ts";
+import type { Db, Metric } from "../db/schema.ts";
+import { metricUpdatePayload } from "../ingest.ts";
+import { listMetrics } from "../model/dashboards.ts";
+import { NO_LABELS } from "../storage/series.ts";
+import type { AfterResult } from "../storage/tasks.ts";
+import { newEpoch } from "../storage/write.ts";
+
+export type Position = {
+  epoch: string;
+  /** Offset of the last committed point (0: none yet). */
+  head: number;
+  /** Largest offset retention deleted: positions before it cannot be replayed exactly. */
+  trimmed: number;
+};
+
+/** The stream's position now, creating the stream (head 0, fresh epoch) if it has none yet. */
+export async function streamPosition(db: Db, dashboardId: number): Promise<Position> {
+  const read = () =>
+    db
+      .selectFrom("streams")
+      .select(["epoch", "head", "trimmed"])
+      .where("dashboard_id", "=", dashboardId)
+      .executeTakeFirst();
+  let row = await read();
+  if (!row) {
+    await db
+      .insertInto("streams")
+      .values({ dashboard_id: dashboardId, epoch: newEpoch(), head: 0 })
+      .onConflict((oc) => oc.column("dashboard_id").doNothing())
+      .execute();
+    row = await read();
+  }
+  if (!row) throw new Error(`no stream for dashboard ${dashboardId}`);
+  return { epoch: row.epoch, head: Number(row.head), trimmed: Number(row.trimmed) };
+}
+
+export type Replayed = { payloads: ReturnType<typeof metricUpdatePayload>[]; more: boolean };
+
+/** The points of `metrics` committed after `after`, in offset order, at most `limit` (read pool). */
+export async function pointsAfter(
+  ctx: Pick<AppContext, "storage">,
+  metrics: Metric[],
+  after: number,
+  limit: number,
+): Promise<Replayed> {
+  if (metrics.length === 0 || limit <= 0) return { payloads: [], more: false };
+  const { series } = ctx.storage;
+  const ids = await series.idsFor(metrics.map((m) => ({ metricId: m.id, labels: NO_LABELS })));
+  const bySeries = new Map<number, Metric>();
+  for (const m of metrics) bySeries.set(ids.get(series.keyOf(m.id, NO_LABELS))!, m);
+  const r = await ctx.storage.reader.run<AfterResult>({
+    op: "after",
+    seriesIds: [...bySeries.keys()],
+    after,
+    limit,
+  });
+  const payloads: Replayed["payloads"] = [];
+  for (let i = 0; i < r.n; i++) {
+    const metric = bySeries.get(r.series[i]!);
+    if (metric)
+      payloads.push(
+        metricUpdatePayload({ metric, value: r.values[i]!, timestamp: r.ts[i]!, offset: r.offsets[i]! }),
+      );
+  }
+  return { payloads, more: r.more };
+}
+
+const DASHBOARD_GROUP = /^dashboard\.([1-9][0-9]*)$/;
+
+/** Live points of dashboard groups in offset order on this node, holes filled from storage. */
+export function dashboardStreams(ctx: Pick<AppContext, "db" | "storage" | "log">): OrderedStreams {
+  const dashboardOf = (group: string) => {
+    const m = DASHBOARD_GROUP.exec(group);
+    return m ? Number(m[1]) : null;
+  };
+  return {
+    offsetOf(group, message) {
+      if (message.frame.action !== "metric_update" || dashboardOf(group) === null) return null;
+      const offset = (message.frame.payload as { offset?: unknown } | null)?.offset;
+      return typeof offset === "number" ? offset : null;
+    },
+    async head(group) {
+      const id = dashboardOf(group);
+      if (id === null) return null;
+      const row = await ctx.db
+        .selectFrom("streams")
+        .select("head")
+        .where("dashboard_id", "=", id)
+        .executeTakeFirst();
+      return row ? Number(row.head) : 0;
+    },
+    async fill(group, after, upTo): Promise<LayerMessage[]> {
+      const id = dashboardOf(group);
+      if (id === null || upTo <= after) return [];
+      const metrics = await listMetrics(ctx.db, id);
+      const { payloads } = await pointsAfter(ctx, metrics, after, Math.min(upTo - after, 100_000));
+      return payloads
+        .filter((p) => p.offset! <= upTo)
+        .map((p) => ({ kind: "event", frame: PreparedFrame.of("metric_update", p), exclude: null }));
+    },
+    onError(err, group) {
+      ctx.log.warn({ err, group }, "filling a hole in a live stream failed");
+    },
+  };
+}
