@@ -142,7 +142,12 @@ describe.each(DB_KINDS)("backup and restore on %s", (kind) => {
       const was = before.get(table) ?? [];
       const now = after.get(table) ?? [];
       if (JSON.stringify(was) === JSON.stringify(now)) expect(rows, table).toEqual(now);
-      else {
+      else if (table === "chunks") {
+        // Compaction merges chunks while serving: the points they hold are what must be between.
+        const points = (list: string[]) => list.reduce((n, r) => n + Number(JSON.parse(r).count), 0);
+        expect(points(rows), table).toBeGreaterThanOrEqual(points(was));
+        expect(points(rows), table).toBeLessThanOrEqual(points(now));
+      } else {
         expect(rows.length, table).toBeGreaterThanOrEqual(was.length);
         expect(rows.length, table).toBeLessThanOrEqual(now.length);
       }
