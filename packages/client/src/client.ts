@@ -1,7 +1,11 @@
 // The connection: one logical client over a succession of WebSockets. Owns the state machine
 // (connecting → authenticating → open → reconnecting … closed), reconnect with backoff, the
-// heartbeat watchdog, re-sending subscriptions and `resume` after every reconnect, and dropping
-// duplicate points so listeners see each (metric_id, timestamp) once.
+// heartbeat watchdog, re-sending subscriptions and `resume` after every reconnect, and the
+// delivery guarantee: with a server that sends stream offsets, listeners get every committed point
+// of a subscribed metric exactly once, in offset order, across dropped sockets and restarts (the
+// client resumes from its position and holds live frames until the replay is in); when the server
+// says the gap cannot be replayed, a `gap` event tells the application to refetch by REST. With
+// an older server it falls back to `resume since` and drops repeated (metric_id, timestamp) pairs.
 import { type BackoffOptions, backoffDelay, defaultBackoff } from "./backoff.ts";
 import { Emitter } from "./emitter.ts";
 import {
@@ -61,7 +65,19 @@ export type ClientEvents = ServerPayloads & {
   protocol_error: ClientProtocolError;
   /** A reconnect attempt is scheduled. */
   reconnect: { attempt: number; delayMs: number };
+  /**
+   * What was committed while away could not be replayed (another epoch after a restore, past
+   * retention, over the server's replay limit): refetch the visible range by REST. Streaming goes
+   * on from `position`.
+   */
+  gap: { reason: string; position: StreamPosition };
 };
+
+/** Where a client is in its dashboard's stream: every point up to `offset` was delivered. */
+export type StreamPosition = { epoch: string; offset: number };
+type Update = ServerPayloads["metric_update"];
+/** What each `resumed` the server will send answers, in order (the server runs them serially). */
+type Pending = "position" | "other";
 
 /** `send` arguments: payload optional for payload-less actions (`ping`, `pause`, `resume_stream`). */
 export type SendArgs<A extends ClientAction> = undefined extends ClientPayloads[A]
@@ -82,6 +98,12 @@ export class PulseboardClient extends Emitter<ClientEvents> {
    * the new connection's history advances what has been seen past the gap.
    */
   #sinceBeforeReconnect: Record<string, string> | undefined;
+  #position: StreamPosition | undefined;
+  /** Live frames held while a replay by position is under way (until its `resumed`). */
+  #recovering: Update[] | null = null;
+  /** A reconnect happened while paused: the replay by position goes out with `resume_stream`. */
+  #positionBeforeReconnect = false;
+  #pending: Pending[] = [];
   readonly #outbox: Outbox;
   readonly #seen = new SeenPoints();
   readonly #ctor: WebSocketConstructor;
@@ -127,6 +149,11 @@ export class PulseboardClient extends Emitter<ClientEvents> {
     return this.#outbox.queued;
   }
 
+  /** The stream position delivered up to (undefined until a server that sends offsets said it). */
+  get position(): StreamPosition | undefined {
+    return this.#position && { ...this.#position };
+  }
+
   /** Newest timestamp seen for a metric (what `resume` will ask from). */
   newest(metricId: number): string | undefined {
     return this.#seen.newest(metricId);
@@ -166,6 +193,13 @@ export class PulseboardClient extends Emitter<ClientEvents> {
         return;
       case "ping":
         if (online) this.#write(message);
+        return;
+      case "resume":
+        // The application's own resume: its `resumed` is not a recovery of ours.
+        if (online) {
+          this.#pending.push("other");
+          this.#write(message);
+        } else this.#outbox.enqueue(message);
         return;
       default:
         if (online) this.#write(message);
@@ -353,14 +387,37 @@ export class PulseboardClient extends Emitter<ClientEvents> {
         this.emit("authentication", message.payload);
         return;
       }
-      case "metric_update":
-        if (!this.#seen.add(message.payload.metric_id, message.payload.timestamp)) return;
-        this.emit("metric_update", message.payload);
+      case "metric_update": {
+        const update = message.payload;
+        if (update.offset === undefined || !this.#position) {
+          if (!this.#seen.add(update.metric_id, update.timestamp)) return;
+          this.emit("metric_update", update);
+          return;
+        }
+        if (this.#recovering) this.#recovering.push(update);
+        else this.#deliver(update);
         return;
+      }
       case "metric_history":
         for (const p of message.payload.values) this.#seen.add(message.payload.metric_id, p.timestamp);
         this.emit("metric_history", message.payload);
         return;
+      case "dashboard_config": {
+        const { epoch, offset } = message.payload;
+        // The first position comes with the first config; after that only `resumed` moves it.
+        if (!this.#position && epoch !== undefined && offset !== undefined)
+          this.#position = { epoch, offset };
+        this.emit("dashboard_config", message.payload);
+        return;
+      }
+      case "resumed": {
+        const answers = this.#pending.shift();
+        if (answers === "position") this.#recovered(message.payload);
+        else if (this.#position && message.payload.offset !== undefined && !this.#recovering)
+          this.#position.offset = Math.max(this.#position.offset, message.payload.offset);
+        this.emit("resumed", message.payload);
+        return;
+      }
       default:
         // Each member of the union carries its own action/payload pair.
         this.emit(message.action, message.payload as never);
@@ -372,31 +429,85 @@ export class PulseboardClient extends Emitter<ClientEvents> {
     this.#everOpen = true;
     this.#attempt = 0;
     clearTimeout(this.#reconnectTimer);
+    // A new socket: nothing is pending on it; live frames wait for the replay when one is due.
+    this.#pending = [];
+    this.#recovering = null;
     // Order matters: the server must know the subscriptions before `resume` replays them.
     const outbox = this.#outbox;
     for (const ids of chunks(outbox.subscribed)) this.#write({ action: "subscribe", payload: ids });
     for (const ids of chunks(outbox.unsubscribed)) this.#write({ action: "unsubscribe", payload: ids });
     if (outbox.paused) {
       this.#write({ action: "pause", payload: null });
-      if (reconnected) this.#sinceBeforeReconnect = { ...this.#seen.since(), ...this.#sinceBeforeReconnect };
+      if (reconnected) {
+        if (this.#position) this.#positionBeforeReconnect = true;
+        else this.#sinceBeforeReconnect = { ...this.#seen.since(), ...this.#sinceBeforeReconnect };
+      }
     } else if (reconnected) {
       this.#sendResume();
     }
-    for (const message of outbox.drain()) this.#write(message);
+    for (const message of outbox.drain()) {
+      if (message.action === "resume") this.#pending.push("other");
+      this.#write(message);
+    }
     this.#setState("open", reconnected);
   }
 
   #resumeStream(): void {
+    // The server replays from its own pause only; a reconnect during the pause needs more, and
+    // it goes first, so the pause's held frames come after the replay.
+    if (this.#positionBeforeReconnect || this.#sinceBeforeReconnect) this.#sendResume();
+    this.#pending.push("other");
     this.#write({ action: "resume_stream", payload: null });
-    // The server replays from its own pause only; a reconnect during the pause needs more.
-    if (this.#sinceBeforeReconnect) this.#sendResume();
   }
 
-  /** `resume` from the oldest of: what was seen before a paused reconnect, the newest seen now. */
+  /**
+   * `resume` from our position (exact), or, with a server that sends no offsets, from the oldest
+   * of: what was seen before a paused reconnect, the newest seen now.
+   */
   #sendResume(): void {
+    this.#positionBeforeReconnect = false;
+    if (this.#position) {
+      this.#recovering = [];
+      this.#pending.push("position");
+      this.#write({ action: "resume", payload: { ...this.#position } });
+      return;
+    }
     const since = { ...this.#seen.since(), ...this.#sinceBeforeReconnect };
     this.#sinceBeforeReconnect = undefined;
-    if (Object.keys(since).length > 0) this.#write({ action: "resume", payload: { since } });
+    if (Object.keys(since).length > 0) {
+      this.#pending.push("other");
+      this.#write({ action: "resume", payload: { since } });
+    }
+  }
+
+  /** A live or replayed point with an offset: delivered once, in offset order. */
+  #deliver(update: Update): void {
+    const position = this.#position!;
+    if (update.offset! <= position.offset) return; // had it (history, replay or a repeat)
+    position.offset = update.offset!;
+    this.#seen.add(update.metric_id, update.timestamp);
+    this.emit("metric_update", update);
+  }
+
+  /** The replay by position is in: what came meanwhile, in offset order, then streaming. */
+  #recovered(resumed: ServerPayloads["resumed"]): void {
+    const held = this.#recovering ?? [];
+    this.#recovering = null;
+    held.sort((a, b) => a.offset! - b.offset!);
+    const position = this.#position!;
+    if (resumed.recovered === false) {
+      // Nothing older is coming: the server goes on from its own position; offsets of another
+      // epoch mean nothing against it.
+      const to = { epoch: resumed.epoch ?? position.epoch, offset: resumed.offset ?? position.offset };
+      if (to.epoch !== position.epoch) position.offset = -1;
+      position.epoch = to.epoch;
+      for (const u of held) this.#deliver(u);
+      position.offset = Math.max(position.offset, to.offset);
+      this.emit("gap", { reason: resumed.reason ?? "unknown", position: { ...position } });
+      return;
+    }
+    for (const u of held) this.#deliver(u);
+    if (resumed.offset !== undefined) position.offset = Math.max(position.offset, resumed.offset);
   }
 
   #write(message: ClientMessage): void {

@@ -12,6 +12,8 @@ export class DashboardConnection {
   constructor(
     private readonly dashboardId: number,
     private readonly store: LiveStore,
+    /** What was committed while away could not be replayed: the page refetches its range by REST. */
+    private readonly onGap: () => void = () => {},
   ) {}
 
   start() {
@@ -40,6 +42,7 @@ export class DashboardConnection {
     client.on("presence", (p) => store.update({ connections: p.connections }));
     client.on("alert", (a) => store.addAlert(a));
     client.on("paused", () => store.update({ paused: true }));
+    client.on("gap", () => this.onGap());
   }
 
   close() {

@@ -120,7 +120,7 @@ export function DashboardPage({ id }: { id: number }) {
   }, [id, store]);
 
   useEffect(() => {
-    const c = new DashboardConnection(id, store);
+    const c = new DashboardConnection(id, store, () => setReload((n) => n + 1));
     connection.current = c;
     c.start();
     return () => c.close();
