@@ -37,9 +37,18 @@ export const alertReason = z.enum([
 ]);
 
 /** A position in a dashboard's stream: assigned at commit, strictly increasing in commit order. */
-export const streamOffset = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+export const streamOffset = z
+  .number()
+  .int()
+  .nonnegative()
+  .max(Number.MAX_SAFE_INTEGER)
+  .describe("Position in the dashboard's stream: assigned at commit, strictly increasing in commit order");
 /** Changes whenever offsets can no longer be trusted (storage reset, restore from a backup). */
-export const streamEpoch = z.string().min(1).max(64);
+export const streamEpoch = z
+  .string()
+  .min(1)
+  .max(64)
+  .describe("Changes whenever offsets can no longer be trusted (storage reset, restore from a backup)");
 
 export const point = z.object({
   value: metricValue,
@@ -218,10 +227,18 @@ export const resumedMessage = z.object({
      * retention, beyond the head or over the replay limit); refetch the visible range by REST.
      * `epoch`/`offset`: the position the client is complete up to; live points after it follow.
      */
-    recovered: z.boolean().optional(),
+    recovered: z
+      .boolean()
+      .describe("false: the gap could not be replayed; refetch the visible range by REST")
+      .optional(),
     epoch: streamEpoch.optional(),
-    offset: streamOffset.optional(),
-    reason: z.enum(["epoch", "retention", "beyond_head", "limit"]).optional(),
+    offset: streamOffset.describe("The position the client is now complete up to").optional(),
+    reason: z
+      .enum(["epoch", "retention", "beyond_head", "limit"])
+      .describe(
+        "Why a gap was not replayed: another epoch, past retention, beyond the head, over the replay limit",
+      )
+      .optional(),
   }),
 });
 export const pausedMessage = z.object({
