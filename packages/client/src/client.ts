@@ -48,6 +48,11 @@ export interface ClientOptions {
   queueLimit?: number;
   /** Source of randomness for jitter (tests). */
   random?: () => number;
+  /**
+   * Where an earlier session of this client got to (e.g. kept in IndexedDB with the points it
+   * drew): the first connection resumes from it instead of starting at the stream's head.
+   */
+  position?: StreamPosition;
 }
 
 export interface StateChange {
@@ -123,6 +128,7 @@ export class PulseboardClient extends Emitter<ClientEvents> {
     this.#backoff = { ...defaultBackoff, ...options.backoff };
     this.#heartbeatMs = options.heartbeatMs ?? 20_000;
     this.#outbox = new Outbox(options.queueLimit ?? 1000);
+    if (options.position) this.#position = { ...options.position };
     this.#connect();
   }
 
@@ -426,6 +432,8 @@ export class PulseboardClient extends Emitter<ClientEvents> {
 
   #authenticated(): void {
     const reconnected = this.#everOpen;
+    // A position from an earlier session: the first connection resumes too.
+    const resumes = reconnected || this.#position !== undefined;
     this.#everOpen = true;
     this.#attempt = 0;
     clearTimeout(this.#reconnectTimer);
@@ -438,11 +446,11 @@ export class PulseboardClient extends Emitter<ClientEvents> {
     for (const ids of chunks(outbox.unsubscribed)) this.#write({ action: "unsubscribe", payload: ids });
     if (outbox.paused) {
       this.#write({ action: "pause", payload: null });
-      if (reconnected) {
+      if (resumes) {
         if (this.#position) this.#positionBeforeReconnect = true;
         else this.#sinceBeforeReconnect = { ...this.#seen.since(), ...this.#sinceBeforeReconnect };
       }
-    } else if (reconnected) {
+    } else if (resumes) {
       this.#sendResume();
     }
     for (const message of outbox.drain()) {

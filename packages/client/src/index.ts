@@ -9,6 +9,7 @@ export {
   PulseboardClient,
   type SendArgs,
   type StateChange,
+  type StreamPosition,
 } from "./client.ts";
 export * from "./errors.ts";
 export * from "./protocol.ts";

@@ -1,7 +1,7 @@
 // Binds the SDK's PulseboardClient (reconnect with backoff + jitter, heartbeat, `resume` after a
 // reconnect, de-duplication) to the page's LiveStore: it subscribes to every metric of the
 // dashboard and forwards frames into the store, which batches them per animation frame.
-import { createClient, type PulseboardClient } from "@pulseboard/client";
+import { createClient, type PulseboardClient, type StreamPosition } from "@pulseboard/client";
 import type { ConnectionState, LiveStore } from "./store.ts";
 
 export class DashboardConnection {
@@ -16,12 +16,17 @@ export class DashboardConnection {
     private readonly onGap: () => void = () => {},
   ) {}
 
-  start() {
+  /** Connects; from `position` (a view saved by an earlier page) when given. */
+  start(position?: StreamPosition) {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     // The browser sends the session cookie with the handshake; no token in the page.
-    const client = createClient({ url: `${scheme}://${location.host}/ws/dashboard/${this.dashboardId}/` });
+    const client = createClient({
+      url: `${scheme}://${location.host}/ws/dashboard/${this.dashboardId}/`,
+      ...(position ? { position } : {}),
+    });
     this.client = client;
     const store = this.store;
+    store.positionNow = () => client.position;
     client.on("state", ({ state }) => {
       if (this.denied) return;
       if (state === "open") this.everOpen = true;

@@ -3,8 +3,9 @@
 // each changed series notifies its chart once, so 500 updates/s cost one setData per chart per
 // frame and no React render. Rarely-changing state (connection, presence, alerts) is exposed in
 // the subscribe/getSnapshot shape of useSyncExternalStore.
-import type { Alert, MetricInfo } from "@pulseboard/client";
+import type { Alert, MetricInfo, StreamPosition } from "@pulseboard/client";
 import { FreshnessMeter, type FreshnessSnapshot } from "@pulseboard/client/freshness";
+import type { SavedDashboard } from "./persist.ts";
 import { SeriesRing } from "./ring.ts";
 
 /** A live `alert` frame or a stored event (REST), with who acknowledged it once known. */
@@ -59,6 +60,14 @@ export class LiveStore {
   lastFreshness: FreshnessSnapshot | null = null;
   private frameRequested = false;
   private bucketSeconds = 0;
+  /** The connection's stream position (set by DashboardConnection). */
+  positionNow: () => StreamPosition | undefined = () => undefined;
+  /**
+   * The position the rings are complete up to: read right after a frame applied the queue (every
+   * point delivered up to the connection's position is queued on delivery, so it is in a ring now).
+   */
+  private drawnPosition: StreamPosition | undefined;
+  private changedSinceSave = false;
   private snapshot: Snapshot = {
     state: "connecting",
     detail: "",
@@ -123,6 +132,7 @@ export class LiveStore {
 
   /** Adds stored points (REST history) to a series; overlaps with live points are merged away. */
   mergeHistory(metricId: number, points: { value: number; timestamp: string }[]) {
+    this.seeds.delete(metricId); // the stored history is here: it covers what the seed showed
     const ring = this.seriesFor(metricId).ring;
     for (const p of points) {
       const at = Date.parse(p.timestamp);
@@ -139,7 +149,43 @@ export class LiveStore {
     this.pendingIds = [];
     this.pendingXs = [];
     this.pendingYs = [];
+    if (this.liveCharts) this.applySeeds();
     this.requestFrame();
+  }
+
+  /** Saved series drawn until their metric's REST history arrives (kept across a live clear). */
+  private seeds = new Map<number, { t: Float64Array; v: Float64Array }>();
+
+  /** Draws a view saved by an earlier page (IndexedDB) at once, before the network answers. */
+  seedSaved(saved: SavedDashboard) {
+    for (const s of saved.series) this.seeds.set(s.metricId, { t: s.t, v: s.v });
+    this.applySeeds();
+  }
+
+  private applySeeds() {
+    for (const [metricId, s] of this.seeds) {
+      const ring = this.seriesFor(metricId).ring;
+      for (let i = 0; i < s.t.length; i++) ring.push(s.t[i] as number, s.v[i] as number);
+      this.markDirty(metricId);
+    }
+  }
+
+  get liveBucketSeconds(): number {
+    return this.bucketSeconds;
+  }
+
+  /**
+   * What to keep for the next page: the live rings and the position they are complete up to; null
+   * while nothing changed, before a position is known, or while a custom range replaces live data.
+   */
+  toSave(dashboardId: number): SavedDashboard | null {
+    if (!this.changedSinceSave || !this.drawnPosition || !this.liveCharts) return null;
+    this.changedSinceSave = false;
+    const series = [...this.series].map(([metricId, s]) => {
+      const [t, v] = s.ring.view();
+      return { metricId, t: t.slice(), v: v.slice() };
+    });
+    return { dashboardId, position: { ...this.drawnPosition }, savedAt: Date.now(), series };
   }
 
   /** Replaces a series' content (history playback). */
@@ -232,6 +278,16 @@ export class LiveStore {
     this.pendingIds = [];
     this.pendingXs = [];
     this.pendingYs = [];
+    if (this.liveCharts) {
+      const position = this.positionNow();
+      if (
+        position &&
+        (position.offset !== this.drawnPosition?.offset || position.epoch !== this.drawnPosition.epoch)
+      )
+        this.changedSinceSave = true;
+      this.drawnPosition = position && { ...position };
+    }
+    if (this.dirty.size > 0) this.changedSinceSave = true;
     for (const id of this.dirty) for (const listener of this.seriesFor(id).listeners) listener();
     this.dirty.clear();
     // The charts have their points now: that is when the user sees them.

@@ -30,6 +30,7 @@ import { SharePanel } from "../controls/SharePanel.tsx";
 import { TimeRange } from "../controls/TimeRange.tsx";
 import { alertStatesFor } from "../live/alert-states.ts";
 import { DashboardConnection } from "../live/connection.ts";
+import { loadDashboard, saveDashboard } from "../live/persist.ts";
 import { LiveStore } from "../live/store.ts";
 import { defaultLayout, firstFreeSlot, newWidgetId, WIDGETS } from "../widgets/catalog.ts";
 import { Grid } from "../widgets/Grid.tsx";
@@ -43,6 +44,8 @@ const FALLBACK_POINTS = 400;
 const FRESHNESS_REPORT_MS = Number(new URLSearchParams(location.search).get("freshness_ms")) || 10_000;
 /** Up to this range, live points are kept one by one; beyond, one per bucket of the chart. */
 const RAW_LIVE_SECONDS = 900;
+/** How often the drawn view is kept in IndexedDB (and when the tab hides or the page leaves). */
+const SAVE_EVERY_MS = 2000;
 
 /** What the URL says besides the range: `?kiosk=1` (TV mode), `?panel=<widget id>` (one panel). */
 function viewFromSearch(search: string) {
@@ -119,11 +122,34 @@ export function DashboardPage({ id }: { id: number }) {
     return () => clearInterval(timer);
   }, [id, store]);
 
+  // The view an earlier page left (IndexedDB) is drawn at once and the connection resumes from its
+  // position; this page's view is kept every few seconds, when the tab hides and when it leaves.
   useEffect(() => {
-    const c = new DashboardConnection(id, store, () => setReload((n) => n + 1));
-    connection.current = c;
-    c.start();
-    return () => c.close();
+    let c: DashboardConnection | null = null;
+    let gone = false;
+    loadDashboard(id).then((saved) => {
+      if (gone) return;
+      if (saved) store.seedSaved(saved);
+      c = new DashboardConnection(id, store, () => setReload((n) => n + 1));
+      connection.current = c;
+      c.start(saved?.position);
+    });
+    const save = () => {
+      const view = store.toSave(id);
+      if (view) void saveDashboard(view);
+    };
+    const timer = setInterval(save, SAVE_EVERY_MS);
+    const onHide = () => document.visibilityState === "hidden" && save();
+    document.addEventListener("visibilitychange", onHide);
+    globalThis.addEventListener("pagehide", save);
+    return () => {
+      gone = true;
+      save();
+      clearInterval(timer);
+      document.removeEventListener("visibilitychange", onHide);
+      globalThis.removeEventListener("pagehide", save);
+      c?.close();
+    };
   }, [id, store]);
 
   // Renames and deletions made elsewhere (another page, a program) arrive as a re-announced
@@ -212,9 +238,13 @@ export function DashboardPage({ id }: { id: number }) {
     } else {
       setHistory(null);
       const seconds = range.seconds;
+      // Live points (and a view kept from an earlier page) stay while the buckets do: the stored
+      // history is merged into them. Other buckets, or a custom range before, start afresh.
+      const bucket = seconds > RAW_LIVE_SECONDS ? seconds / widest : 0;
+      const keep = store.liveCharts && store.liveBucketSeconds === bucket;
       store.liveCharts = true;
-      store.setBucketSeconds(seconds > RAW_LIVE_SECONDS ? seconds / widest : 0);
-      store.clearAll();
+      store.setBucketSeconds(bucket);
+      if (!keep) store.clearAll();
       for (const m of metricIds) {
         api.values(m, query(m, { from })).then(
           (a) => !cancelled && store.mergeHistory(m, shownPoints(m, a.values)),
