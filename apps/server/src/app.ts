@@ -2,7 +2,7 @@
 // channels server on the same HTTP server for `/ws/dashboard/:id/`, and orderly shutdown.
 // Errors of every route become `{"error": {code, message, details?}}` here, in one handler.
 import fastifyCookie from "@fastify/cookie";
-import { type ChannelLayer, createChannelsServer } from "@pulseboard/channels";
+import { type ChannelLayer, createChannelsServer, InMemoryLayer } from "@pulseboard/channels";
 import Fastify, { type FastifyInstance } from "fastify";
 import { alertsPlugin } from "./alerts/index.ts";
 import { registerAuth } from "./api/auth.ts";
@@ -26,7 +26,8 @@ import { fromFrameworkError } from "./errors.ts";
 import { dashboardGroup, type GroupSender } from "./fanout.ts";
 import { parseJsonBody } from "./json-body.ts";
 import { registerWeb } from "./web.ts";
-import { type DashboardChannels, dashboardConsumer } from "./ws/dashboard-consumer.ts";
+import { type DashboardChannels, dashboardConsumer, HISTORY_POINTS } from "./ws/dashboard-consumer.ts";
+import { HandshakeCache } from "./ws/handshake-cache.ts";
 import { inProcessPresence, type PresenceCounter } from "./ws/presence.ts";
 
 export type BuildOptions = {
@@ -94,18 +95,32 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     log: app.log,
   };
   const presence = options.presence ?? inProcessPresence();
-  let closing = false;
-  const consumer = dashboardConsumer(ctx, presence, async (dashboardId, connections) => {
-    // Paced presence broadcasts fire on a timer: none after shutdown began (the layer is closing).
-    if (closing) return;
-    await sender.groupSend(dashboardGroup(dashboardId), "presence", {
-      dashboard_id: dashboardId,
-      connections,
-    });
+  const layer = options.layer ?? new InMemoryLayer();
+  const cache = new HandshakeCache(handle.db, layer, {
+    ttlMs: config.handshakeCacheTtlMs,
+    maxCredentials: 100_000,
+    maxDashboards: 10_000,
+    historyPoints: HISTORY_POINTS,
+    onError: (err, context) => app.log.warn({ err, context }, "handshake cache"),
   });
+  let closing = false;
+  const consumer = dashboardConsumer(
+    ctx,
+    presence,
+    async (dashboardId, connections) => {
+      // Paced presence broadcasts fire on a timer: none after shutdown began (the layer is closing).
+      if (closing) return;
+      await sender.groupSend(dashboardGroup(dashboardId), "presence", {
+        dashboard_id: dashboardId,
+        connections,
+      });
+    },
+    cache,
+  );
   const channels: DashboardChannels = createChannelsServer({
     consumers: [consumer],
-    ...(options.layer ? { layer: options.layer } : {}),
+    layer,
+    maxConcurrentHandshakes: config.maxConcurrentHandshakes,
     allowedOrigins: allowedOrigin(config),
     maxBufferedBytes: config.maxBufferedBytes,
     slowConsumerGraceMs: config.slowConsumerGraceMs,
@@ -168,6 +183,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       closed ??= (async () => {
         closing = true;
         clearInterval(sweeper);
+        await cache.close();
         await channels.close();
         await app.close();
         await handle.close();

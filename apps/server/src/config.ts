@@ -38,6 +38,10 @@ export type Config = {
   maxBufferedBytes: number;
   /** How long a client may stay behind before it is closed with 4008. */
   slowConsumerGraceMs: number;
+  /** WebSocket handshakes (credentials, config, history) kept in memory this long; 0 disables. */
+  handshakeCacheTtlMs: number;
+  /** WebSocket handshakes run at once; the rest wait their turn (admission pacing in a reconnect storm). */
+  maxConcurrentHandshakes: number;
 };
 
 const repoRoot = resolve(import.meta.dirname, "../../..");
@@ -96,6 +100,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       5000,
       "PULSEBOARD_SLOW_CONSUMER_GRACE_MS",
     ),
+    handshakeCacheTtlMs: integer(
+      env.PULSEBOARD_HANDSHAKE_CACHE_TTL_MS,
+      60_000,
+      "PULSEBOARD_HANDSHAKE_CACHE_TTL_MS",
+    ),
+    maxConcurrentHandshakes: integer(env.PULSEBOARD_MAX_HANDSHAKES, 64, "PULSEBOARD_MAX_HANDSHAKES") || 64,
     ...overrides,
   };
 }

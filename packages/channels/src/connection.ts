@@ -24,6 +24,7 @@ import { Outbox } from "./outbox.ts";
 import { CloseCode } from "./protocol.ts";
 import { routeFrame } from "./router.ts";
 import type { Logger } from "./server.ts";
+import type { Topic } from "./shared-fanout.ts";
 
 /** What a connection needs from its server. */
 export interface Hub {
@@ -72,6 +73,11 @@ export class Connection implements ConsumerContext, Member {
   readonly groups = new Set<string>();
   /** Heartbeat: set by pong, cleared by each ping tick. */
   alive = true;
+  /** Topics asked for with shareTopics (null: every event through the handler). */
+  #topics: ReadonlySet<Topic> | null = null;
+  #shareKey: string | null = null;
+  /** Fell behind: on the per-connection path until the outbox drains. */
+  #demoted = false;
 
   readonly #queue: Item[] = [];
   /** Handshake passed: group messages are delivered, onDisconnect will run. */
@@ -109,6 +115,12 @@ export class Connection implements ConsumerContext, Member {
         ),
       // The socket's own buffer is measured where it changes, after a write, not per frame queued.
       onWritten: () => this.#watch.check(),
+      onBehind: () => this.demote(),
+      onIdle: () => {
+        if (!this.#demoted || this.#closed) return;
+        this.#demoted = false;
+        this.hub.registry.reshare(this.groups, this);
+      },
     });
     this.#watch = new SendBufferWatch(
       hub.maxBufferedBytes,
@@ -123,6 +135,39 @@ export class Connection implements ConsumerContext, Member {
     // ws reports protocol violations (e.g. > maxPayload → 1009) here and closes by itself.
     ws.on("error", (err) => hub.logger.debug({ err, connection: this.id }, "socket error"));
     ws.once("close", (code, reason) => void this.#onClose(code, String(reason)));
+  }
+
+  get sharedTopics(): ReadonlySet<Topic> | null {
+    return this.shareKey === null ? null : this.#topics;
+  }
+
+  get shareKey(): string | null {
+    return this.#demoted || this.#closed || !this.#outbox.direct ? null : this.#shareKey;
+  }
+
+  shareTopics(topics: Iterable<Topic> | null): void {
+    const set = topics === null ? null : new Set(topics);
+    const key =
+      set === null
+        ? null
+        : `${this.consumer.path}\u0000${[...set]
+            .map((t) => `${typeof t}:${t}`)
+            .sort()
+            .join(",")}`;
+    if (key === this.#shareKey) return;
+    this.#topics = set;
+    this.#shareKey = key;
+    this.hub.registry.reshare(this.groups, this);
+  }
+
+  writeShared(bytes: Buffer): boolean {
+    return this.#outbox.writeShared(bytes);
+  }
+
+  demote(): void {
+    if (this.#demoted) return;
+    this.#demoted = true;
+    this.hub.registry.reshare(this.groups, this);
   }
 
   get bufferedAmount(): number {

@@ -102,6 +102,13 @@ export interface ConsumerContext<
   sendRaw(frame: PreparedFrame | string): boolean;
   join(group: string): Promise<void>;
   leave(group: string): Promise<void>;
+  /**
+   * From now on, receive the consumer's `sharedEvents` whose topic is in `topics` from the shared
+   * batch of its groups (no event handler call), and every other shareable frame likewise; null
+   * (the default) sends every event through the event handler again. Frames published before the
+   * call are delivered as before it.
+   */
+  shareTopics(topics: Iterable<string | number> | null): void;
   /** Sends a frame straight to the members of this connection's group(s), serialized once. */
   broadcast<K extends keyof Out & string>(
     action: K,
@@ -153,6 +160,16 @@ export interface ConsumerDefinition<
     [K in (keyof Out | keyof Ev) & string]?: (
       payload: K extends keyof Ev ? z.output<Ev[K]> : K extends keyof Out ? z.output<Out[K]> : never,
     ) => string | number | undefined;
+  };
+  /**
+   * Events that connections which called `ctx.shareTopics(set)` receive from a shared,
+   * pre-framed batch instead of through their event handler (shared-fanout.ts): action → the
+   * event's topic (e.g. its metric id). Such a connection gets the frame as-is iff its topic is
+   * in the set, so the handler must do exactly that for a connection in that state; connections
+   * with the same set share one Buffer per event-loop turn.
+   */
+  sharedEvents?: {
+    [K in keyof Ev & string]?: (event: z.output<Ev[K]>) => string | number;
   };
   /** Runs once after a successful handshake, before any queued client frame is handled. */
   onAuthenticated?: (ctx: ConsumerContext<U, O, S, P, Out, Ev>) => Awaitable<void>;

@@ -13,7 +13,8 @@
 // holds more than `maxHeldFrames` frames) is reported through `onSlow` (close 4008).
 import type { Socket } from "node:net";
 import type WebSocket from "ws";
-import type { PreparedFrame } from "./frame.ts";
+import { flushOutboxSoon } from "./flush-phase.ts";
+import { encodeText, type PreparedFrame } from "./frame.ts";
 
 export type ConflationKey = (frame: PreparedFrame) => string | number | undefined;
 
@@ -28,6 +29,10 @@ export type OutboxOptions = {
   onSlow: () => void;
   /** After frames were handed to the socket (once per flush, not per frame). */
   onWritten?: () => void;
+  /** The peer fell behind: frames are held from now on (the connection leaves shared batches). */
+  onBehind?: () => void;
+  /** A flush left nothing queued and the peer is keeping up (it may take shared batches again). */
+  onIdle?: () => void;
 };
 
 type Item = PreparedFrame | string;
@@ -37,47 +42,8 @@ const CHUNK_BYTES = 64 * 1024;
 // PB_CHANNELS_COALESCE=0 writes every frame at once (bench/ A/B runs; see docs/BENCHMARKS.md).
 const COALESCE = process.env.PB_CHANNELS_COALESCE !== "0";
 
-// A server's text frame is the same bytes for every recipient (servers do not mask), so a
-// broadcast is framed once too and every socket gets the same Buffer: no per-client header
-// allocation or ws Sender bookkeeping on the hot path.
-const framed = new WeakMap<PreparedFrame, Buffer>();
-
-function encodeText(payload: Buffer): Buffer {
-  const len = payload.length;
-  const head = len < 126 ? 2 : len < 65536 ? 4 : 10;
-  const out = Buffer.allocUnsafe(head + len);
-  out[0] = 0x81; // FIN + text
-  if (len < 126) out[1] = len;
-  else if (len < 65536) {
-    out[1] = 126;
-    out.writeUInt16BE(len, 2);
-  } else {
-    out[1] = 127;
-    out.writeBigUInt64BE(BigInt(len), 2);
-  }
-  payload.copy(out, head);
-  return out;
-}
-
 function wireBytes(item: Item): Buffer {
-  if (typeof item === "string") return encodeText(Buffer.from(item));
-  let bytes = framed.get(item);
-  if (bytes === undefined) {
-    bytes = encodeText(item.data);
-    framed.set(item, bytes);
-  }
-  return bytes;
-}
-
-// One setImmediate for every connection with queued frames, not one per connection.
-let dirty: Outbox[] = [];
-let scheduled = false;
-
-function flushDirty(): void {
-  scheduled = false;
-  const batch = dirty;
-  dirty = [];
-  for (const outbox of batch) outbox.flush();
+  return typeof item === "string" ? encodeText(Buffer.from(item)) : item.wire;
 }
 
 export class Outbox {
@@ -99,6 +65,25 @@ export class Outbox {
     const socket = (ws as unknown as { _socket?: Socket })._socket;
     this.#direct = socket !== undefined && ws.extensions === "";
     this.#socket = socket;
+  }
+
+  /** False when frames must go through ws.send (an extension was negotiated): no shared batches. */
+  get direct(): boolean {
+    return this.#direct;
+  }
+
+  /**
+   * Writes a shared batch (complete frames, shared-fanout.ts) straight to the socket. False when it
+   * must not: frames are queued or held here, or the peer is not keeping up — the caller then
+   * hands this outbox the frames one by one instead.
+   */
+  writeShared(bytes: Buffer): boolean {
+    if (this.#closed || this.ws.readyState !== 1) return true; // gone: nothing to deliver
+    if (!this.#direct || this.#queue.length > 0 || this.#behindSince !== 0) return false;
+    if (this.ws.bufferedAmount > this.options.holdAboveBytes) return false;
+    this.#socket?.write(bytes);
+    this.options.onWritten?.();
+    return true;
   }
 
   /** Frames not yet handed to the socket. */
@@ -127,11 +112,7 @@ export class Outbox {
     }
     if (!this.#queued) {
       this.#queued = true;
-      dirty.push(this);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flushDirty);
-      }
+      flushOutboxSoon(this);
     }
   }
 
@@ -181,6 +162,7 @@ export class Outbox {
     }
     this.#queue = [];
     if (this.#behindSince !== 0) this.#caughtUp();
+    this.options.onIdle?.();
   }
 
   /** The connection is gone: drop everything, stop timers. */
@@ -198,6 +180,7 @@ export class Outbox {
       const queue = this.#queue;
       this.#queue = [];
       for (const item of queue) typeof item === "string" ? this.#queue.push(item) : this.#conflate(item);
+      this.options.onBehind?.();
     } else if (performance.now() - this.#behindSince > this.options.graceMs) {
       this.#slow();
       return;

@@ -43,6 +43,11 @@ export interface ChannelsServerOptions<C extends AnyConsumer> {
   rateLimit?: { messages: number; perMs: number } | false;
   /** Authentication, object lookup and permissions must finish within this; else close 1011. Default 10 s. */
   handshakeTimeoutMs?: number;
+  /**
+   * Handshakes (authentication, object lookup, permissions, onAuthenticated) running at once; the
+   * others wait in arrival order. Bounds what a reconnect storm takes from live clients. Default 64.
+   */
+  maxConcurrentHandshakes?: number;
   /** Ping interval; a peer that has not answered by the next tick is terminated. 0 disables. Default 30 s. */
   heartbeatMs?: number;
   /** Send buffer limit per connection (default 4 MiB)… */
@@ -99,6 +104,11 @@ class Server implements Hub {
   readonly #allowedOrigins: ChannelsServerOptions<AnyConsumer>["allowedOrigins"];
   readonly #wss: WebSocketServer;
   readonly #connections = new Set<Connection>();
+  readonly #maxHandshakes: number;
+  #handshaking = 0;
+  /** Accepted sockets waiting for a handshake slot (FIFO; #waitingHead is the next). */
+  #waiting: Connection[] = [];
+  #waitingHead = 0;
   readonly #heartbeat: NodeJS.Timeout | null;
   readonly #attached: Array<{
     server: HttpServer | HttpsServer;
@@ -117,6 +127,7 @@ class Server implements Hub {
     this.slowConsumerGraceMs = options.slowConsumerGraceMs ?? 5000;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
     this.#allowedOrigins = options.allowedOrigins;
+    this.#maxHandshakes = Math.max(1, options.maxConcurrentHandshakes ?? 64);
     this.registry = new GroupRegistry(this.layer, (err, group) =>
       this.logger.error({ err, group }, "channel layer unsubscribe failed"),
     );
@@ -177,7 +188,7 @@ class Server implements Hub {
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       const connection = new Connection(ws, found, request, this);
       this.#connections.add(connection);
-      void connection.start();
+      this.#admit(connection);
     });
     return true;
   }
@@ -219,6 +230,29 @@ class Server implements Hub {
       if (Object.hasOwn(c.events, type)) return c.events[type];
     }
     return undefined;
+  }
+
+  /** Admission pacing: at most #maxHandshakes handshakes at once, the rest in arrival order. */
+  #admit(connection: Connection): void {
+    if (this.#handshaking >= this.#maxHandshakes) {
+      this.#waiting.push(connection);
+      return;
+    }
+    this.#handshaking++;
+    void connection.start().finally(() => {
+      this.#handshaking--;
+      while (this.#waitingHead < this.#waiting.length) {
+        const next = this.#waiting[this.#waitingHead++] as Connection;
+        if (this.#waitingHead === this.#waiting.length) {
+          this.#waiting = [];
+          this.#waitingHead = 0;
+        }
+        if (next.ws.readyState === 1) {
+          this.#admit(next);
+          break;
+        }
+      }
+    });
   }
 
   removed(connection: Connection): void {

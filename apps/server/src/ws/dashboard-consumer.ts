@@ -12,16 +12,14 @@ import {
   type PreparedFrame,
 } from "@pulseboard/channels";
 import { clientMessages, serverMessages } from "@pulseboard/client/protocol";
-import { authenticate, type Principal } from "../auth/credentials.ts";
+import type { Principal } from "../auth/credentials.ts";
 import { SESSION_COOKIE } from "../auth/sessions.ts";
 import type { AppContext } from "../context.ts";
 import type { Dashboard, Metric } from "../db/schema.ts";
 import { dashboardGroup } from "../fanout.ts";
-import { recentValues, valuesSince } from "../history.ts";
+import { valuesSince } from "../history.ts";
 import { metricUpdatePayload } from "../ingest.ts";
-import { roleOf } from "../model/access.ts";
-import { listMetrics } from "../model/dashboards.ts";
-import { configPayload } from "./config.ts";
+import type { HandshakeCache } from "./handshake-cache.ts";
 import type { PresenceCounter } from "./presence.ts";
 import { pacedPresence } from "./presence-pacing.ts";
 import { accessRevoked, credentialGroup } from "./revoke.ts";
@@ -55,6 +53,7 @@ export function dashboardConsumer(
   ctx: AppContext,
   presence: PresenceCounter,
   broadcastPresence: (dashboardId: number, connections: number) => Promise<void>,
+  cache: HandshakeCache,
 ) {
   const { db } = ctx;
   // One presence broadcast per dashboard per 250 ms at most (a burst of joins is O(N²) frames otherwise).
@@ -62,39 +61,30 @@ export function dashboardConsumer(
     ctx.log.warn({ err }, "presence broadcast failed"),
   );
 
-  async function metricsById(dashboardId: number, ids: number[]): Promise<Map<number, Metric>> {
+  /** The dashboard's metrics among `ids` (from the handshake cache: no query in the steady state). */
+  async function metricsById(dashboard: Dashboard, ids: number[]): Promise<Map<number, Metric>> {
     if (ids.length === 0) return new Map();
-    const rows = await db
-      .selectFrom("metrics")
-      .selectAll()
-      .where("dashboard_id", "=", dashboardId)
-      .where("id", "in", ids)
-      .execute();
-    return new Map(rows.map((m) => [m.id, m]));
+    const wanted = new Set(ids);
+    const { metrics } = await cache.config(dashboard);
+    return new Map(metrics.filter((m) => wanted.has(m.id)).map((m) => [m.id, m]));
   }
 
   return defineConsumer({
     path: "/ws/dashboard/:id/",
     authenticators: [
       async (req): Promise<Principal | null> =>
-        (await authenticate(db, {
+        (await cache.principal({
           cookie: req.cookies[SESSION_COOKIE],
           authorization: req.token ? `Bearer ${req.token}` : undefined,
         })) ?? null,
     ],
     loadObject: async ({ params }): Promise<Dashboard | null> => {
       if (!/^[1-9][0-9]{0,14}$/.test(params.id)) return null;
-      return (
-        (await db
-          .selectFrom("dashboards")
-          .selectAll()
-          .where("id", "=", Number(params.id))
-          .executeTakeFirst()) ?? null
-      );
+      return cache.dashboard(Number(params.id));
     },
     permissions: [
       async ({ user, object }) =>
-        (await roleOf(db, user.userId, object.id)) !== undefined ||
+        (await cache.role(user.userId, object.id)) !== undefined ||
         AuthResult.deny(403, "You are not a member of this dashboard"),
     ],
     incoming: {
@@ -136,25 +126,30 @@ export function dashboardConsumer(
     // A client that falls behind gets the latest value of each metric, not a growing backlog
     // (the framework's outbox holds and conflates while its send buffer is full).
     latestWins: { metric_update: (update) => update.metric_id },
+    // A streaming connection (not paused, not replaying) gets exactly the updates of the metrics it
+    // is subscribed to, as-is: what the metric_update handler below does. Such connections share
+    // one pre-framed batch per turn with every connection subscribed to the same set (reshare()).
+    sharedEvents: { metric_update: (update) => update.metric_id },
 
     onAuthenticated: async (c) => {
       const dashboard = c.object;
-      const metrics = await listMetrics(db, dashboard.id);
+      const { metrics, config } = await cache.config(dashboard);
       await c.join(dashboardGroup(dashboard.id));
       const credential = credentialGroup(c.user);
       if (credential) await c.join(credential); // closed at once if the credential is revoked
       const expiresAt = c.user.session?.expiresAt;
       if (expiresAt !== undefined) closeAt(c.state, expiresAt, () => c.close(4001, "Session expired"));
       for (const m of metrics) c.state.subscribed.add(m.id);
-      c.send("dashboard_config", configPayload(dashboard, metrics));
+      c.send("dashboard_config", config);
       for (const m of metrics) {
         c.send("metric_history", {
           metric_id: m.id,
           metric_name: m.name,
           unit: m.unit,
-          values: await recentValues(db, m.id, HISTORY_POINTS),
+          values: await cache.recent.recent(dashboard.id, m.id, HISTORY_POINTS),
         });
       }
+      reshare(c);
       const count = await presence.join(dashboard.id, c.id);
       await announcePresence(dashboard.id, count);
     },
@@ -170,7 +165,7 @@ export function dashboardConsumer(
 
       subscribe: async (ids, c) => {
         const unique = [...new Set(ids)];
-        const found = await metricsById(c.object.id, unique);
+        const found = await metricsById(c.object, unique);
         const foreign = unique.filter((id) => !found.has(id));
         // All or nothing: a metric of another dashboard (or none) is refused, never streamed.
         if (foreign.length)
@@ -186,13 +181,15 @@ export function dashboardConsumer(
             metric_id: id,
             metric_name: m.name,
             unit: m.unit,
-            values: await recentValues(db, id, HISTORY_POINTS),
+            values: await cache.recent.recent(c.object.id, id, HISTORY_POINTS),
           });
         }
+        reshare(c);
       },
 
       unsubscribe: (ids, c) => {
         for (const id of ids) c.state.subscribed.delete(id);
+        reshare(c);
       },
 
       resume: async ({ since }, c) => {
@@ -209,6 +206,7 @@ export function dashboardConsumer(
         if (!c.state.pausedAt) {
           c.state.pausedAt = new Date();
           c.state.held ??= [];
+          reshare(c);
         }
         return { action: "paused", payload: { at: c.state.pausedAt.toISOString() } };
       },
@@ -233,6 +231,7 @@ export function dashboardConsumer(
         const current = new Set(event.metrics.map((m) => m.id));
         for (const id of c.state.subscribed) if (!current.has(id)) c.state.subscribed.delete(id);
         c.sendRaw(frame);
+        reshare(c);
       },
       access_revoked: (event, c) => {
         if (event.user_id === null || event.user_id === c.user.userId) c.close(event.code, event.reason);
@@ -262,6 +261,13 @@ export function dashboardConsumer(
     },
   });
 
+  /** Shared batches while streaming; through the metric_update handler while holding (pause, replay). */
+  // biome-ignore lint/suspicious/noExplicitAny: the consumer context type is inferred above
+  function reshare(c: any): void {
+    const state = c.state as State;
+    c.shareTopics(state.held === null ? state.subscribed : null);
+  }
+
   /** Runs `close` at `at` (ms), in steps a timer can hold (setTimeout overflows past ~24.8 days). */
   function closeAt(state: State, at: number, close: () => void): void {
     const wait = at - Date.now();
@@ -284,10 +290,11 @@ export function dashboardConsumer(
     const state = c.state as State;
     const wasHeld = state.held !== null;
     state.held ??= [];
+    reshare(c);
     const lastSent = new Map<number, number>();
     let count = 0;
     try {
-      const metrics = await metricsById(c.object.id, [...perMetric.keys()]);
+      const metrics = await metricsById(c.object, [...perMetric.keys()]);
       for (const [id, since] of perMetric) {
         const m = metrics.get(id);
         if (!m) continue;
@@ -320,6 +327,7 @@ export function dashboardConsumer(
       c.sendRaw(h.frame);
       sent++;
     }
+    reshare(c);
     return sent;
   }
 }
