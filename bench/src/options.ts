@@ -1,7 +1,7 @@
 // Owns the benchmark's command-line options: which servers, how many clients, which publish
 // rates, and how long each step runs. `--quick` shrinks everything for a smoke run.
 
-export type Target = "pulseboard" | "ws" | "socketio";
+export type Target = "pulseboard" | "preframed" | "ws" | "socketio";
 
 export type Options = {
   targets: Target[];
@@ -19,9 +19,20 @@ export type Options = {
   cpuProf: string | undefined;
   /** Keep stepping even after a step fails (to see the whole curve). */
   full: boolean;
+  /** Which sections run: the rate ladder, the connect storm, the idle connections. */
+  sections: Section[];
+  /** Storm: clients connecting at once, live clients meanwhile and their publish rate (posts/s). */
+  storm: number;
+  stormLive: number;
+  stormRate: number;
+  /** Idle: connections held by one server process (load generators in several processes). */
+  idle: number;
 };
 
-const TARGETS: Target[] = ["pulseboard", "ws", "socketio"];
+export type Section = "ladder" | "storm" | "idle";
+const SECTIONS: Section[] = ["ladder", "storm", "idle"];
+
+const TARGETS: Target[] = ["pulseboard", "preframed", "ws", "socketio"];
 
 function list(value: string, what: string): number[] {
   const out = value.split(",").map((s) => Number(s.trim()));
@@ -62,6 +73,7 @@ export function parseOptions(argv: string[]): Options {
       [
         "npm run bench -- [--quick] [--clients 1000,10000] [--rates 10,50,100] [--targets pulseboard,ws,socketio]",
         "                 [--step-seconds 5] [--p99 250] [--out results.json] [--cpu-prof dir] [--full]",
+        "                 [--sections ladder,storm,idle] [--storm 10000] [--storm-live 1000] [--storm-rate 20] [--idle 19000]",
         "--rates are HTTP posts/s at 1,000 clients unless given explicitly (then used for every client count).",
       ].join("\n"),
     );
@@ -89,6 +101,12 @@ export function parseOptions(argv: string[]): Options {
   const stepSeconds = Number(args.get("step-seconds") ?? env.BENCH_STEP_SECONDS ?? (quick ? 2 : 5));
   if (!(stepSeconds > 0 && stepSeconds <= 120)) throw new Error("--step-seconds must be in (0, 120]");
   const p99LimitMs = Number(args.get("p99") ?? 250);
+  const sections = (args.get("sections") ?? SECTIONS.join(",")).split(",").map((t) => t.trim()) as Section[];
+  for (const t of sections)
+    if (!SECTIONS.includes(t)) throw new Error(`unknown section "${t}" (known: ${SECTIONS.join(", ")})`);
+  const idle = Number(args.get("idle") ?? (quick ? 1000 : 19_000));
+  if (!(Number.isInteger(idle) && idle > 0 && idle <= 19_000))
+    throw new Error("--idle: 1 to 19,000 connections (the server needs one fd per connection, limit 20,000)");
   return {
     targets: targets as Target[],
     clients,
@@ -99,5 +117,10 @@ export function parseOptions(argv: string[]): Options {
     out: args.get("out") ?? env.BENCH_OUT,
     cpuProf: args.get("cpu-prof"),
     full: flags.has("full"),
+    sections,
+    storm: Number(args.get("storm") ?? (quick ? 500 : 10_000)),
+    stormLive: Number(args.get("storm-live") ?? (quick ? 100 : 1000)),
+    stormRate: Number(args.get("storm-rate") ?? 20),
+    idle,
   };
 }
