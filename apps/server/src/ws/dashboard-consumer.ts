@@ -133,22 +133,15 @@ export function dashboardConsumer(
 
     onAuthenticated: async (c) => {
       const dashboard = c.object;
-      const { metrics, config } = await cache.config(dashboard);
+      const { metrics, frame: config } = await cache.config(dashboard);
       await c.join(dashboardGroup(dashboard.id));
       const credential = credentialGroup(c.user);
       if (credential) await c.join(credential); // closed at once if the credential is revoked
       const expiresAt = c.user.session?.expiresAt;
       if (expiresAt !== undefined) closeAt(c.state, expiresAt, () => c.close(4001, "Session expired"));
       for (const m of metrics) c.state.subscribed.add(m.id);
-      c.send("dashboard_config", config);
-      for (const m of metrics) {
-        c.send("metric_history", {
-          metric_id: m.id,
-          metric_name: m.name,
-          unit: m.unit,
-          values: await cache.recent.recent(dashboard.id, m.id, HISTORY_POINTS),
-        });
-      }
+      c.sendRaw(config);
+      for (const m of metrics) c.sendRaw(await cache.historyFrame(dashboard.id, m, HISTORY_POINTS));
       reshare(c);
       const count = await presence.join(dashboard.id, c.id);
       await announcePresence(dashboard.id, count);
@@ -176,13 +169,7 @@ export function dashboardConsumer(
         for (const id of unique) {
           if (c.state.subscribed.has(id)) continue;
           c.state.subscribed.add(id);
-          const m = found.get(id)!;
-          c.send("metric_history", {
-            metric_id: id,
-            metric_name: m.name,
-            unit: m.unit,
-            values: await cache.recent.recent(c.object.id, id, HISTORY_POINTS),
-          });
+          c.sendRaw(await cache.historyFrame(c.object.id, found.get(id)!, HISTORY_POINTS));
         }
         reshare(c);
       },

@@ -12,7 +12,7 @@
 // signed out) are announced to every node on one group (CREDENTIALS_GROUP). A fill that raced an
 // invalidation is not kept (generation counters). Every entry also expires after `ttlMs`, which
 // bounds what a lost message (e.g. a Redis outage) can leave stale; only positive answers are kept.
-import type { ChannelLayer, LayerMessage } from "@pulseboard/channels";
+import { type ChannelLayer, type LayerMessage, PreparedFrame } from "@pulseboard/channels";
 import { authenticate, type Principal, type RawCredentials } from "../auth/credentials.ts";
 import type { Dashboard, Db, Metric, Role } from "../db/schema.ts";
 import { dashboardGroup } from "../fanout.ts";
@@ -36,10 +36,19 @@ export type HandshakeCacheOptions = {
 
 type Cached<T> = { value: T; expires: number };
 
+export type DashboardConfig = {
+  metrics: Metric[];
+  config: ReturnType<typeof configPayload>;
+  /** The `dashboard_config` frame, serialized once for every connection that gets it. */
+  frame: PreparedFrame;
+};
+
 type DashboardEntry = {
   generation: number;
   row: Cached<Dashboard> | null;
-  metrics: Cached<{ metrics: Metric[]; config: ReturnType<typeof configPayload> }> | null;
+  metrics: Cached<DashboardConfig> | null;
+  /** Per metric: the `metric_history` frame of its recent points, until the next point arrives. */
+  history: Map<number, PreparedFrame>;
   roles: Map<number, Cached<Role>>;
   /** The layer subscription that keeps this entry current (resolves once it is live). */
   subscribed: Promise<void>;
@@ -51,6 +60,9 @@ export class HandshakeCache {
   #credentialGeneration = 0;
   readonly #dashboards = new Map<number, DashboardEntry>();
   readonly #deliver = new Map<number, (message: LayerMessage) => void>();
+  readonly #inflight = new Map<string, Promise<unknown>>();
+  /** Bumped by every live point: a history frame built across one is not kept. */
+  #historyVersion = 0;
 
   constructor(
     private readonly db: Db,
@@ -83,7 +95,7 @@ export class HandshakeCache {
     if (hit && hit.expires > now) return hit.value;
     if (hit) this.#credentials.delete(key);
     const generation = this.#credentialGeneration;
-    const found = await authenticate(this.db, creds);
+    const found = await this.#once(`${generation}:${key}`, () => authenticate(this.db, creds));
     if (found && generation === this.#credentialGeneration) {
       const expires = Math.min(
         now + this.options.ttlMs,
@@ -105,7 +117,7 @@ export class HandshakeCache {
     const entry = await this.#entry(id);
     if (entry.row && entry.row.expires > Date.now()) return entry.row.value;
     const generation = entry.generation;
-    const row = await load();
+    const row = await this.#once(`dashboard:${id}:${generation}`, load);
     if (row && generation === entry.generation) entry.row = this.#cached(row);
     return row;
   }
@@ -117,26 +129,52 @@ export class HandshakeCache {
     const hit = entry.roles.get(userId);
     if (hit && hit.expires > Date.now()) return hit.value;
     const generation = entry.generation;
-    const role = await roleOf(this.db, userId, dashboardId);
+    const role = await this.#once(`role:${userId}:${dashboardId}:${generation}`, () =>
+      roleOf(this.db, userId, dashboardId),
+    );
     if (role && generation === entry.generation) entry.roles.set(userId, this.#cached(role));
     return role;
   }
 
   /** The dashboard's metrics and its `dashboard_config` payload. */
-  async config(
-    dashboard: Dashboard,
-  ): Promise<{ metrics: Metric[]; config: ReturnType<typeof configPayload> }> {
-    const load = async () => {
+  async config(dashboard: Dashboard): Promise<DashboardConfig> {
+    const load = async (): Promise<DashboardConfig> => {
       const metrics = await listMetrics(this.db, dashboard.id);
-      return { metrics, config: configPayload(dashboard, metrics) };
+      const config = configPayload(dashboard, metrics);
+      return { metrics, config, frame: PreparedFrame.of("dashboard_config", config) };
     };
     if (!this.enabled) return load();
     const entry = await this.#entry(dashboard.id);
     if (entry.metrics && entry.metrics.expires > Date.now()) return entry.metrics.value;
     const generation = entry.generation;
-    const value = await load();
+    const value = await this.#once(`config:${dashboard.id}:${generation}`, load);
     if (generation === entry.generation) entry.metrics = this.#cached(value);
     return value;
+  }
+
+  /**
+   * The `metric_history` frame of a metric's newest `n` points. Serialized once and shared by
+   * every handshake until the metric's next point arrives (a storm of 10,000 connects would
+   * otherwise serialize the same 100 points 10,000 times).
+   */
+  async historyFrame(dashboardId: number, metric: Metric, n: number): Promise<PreparedFrame> {
+    const build = async () =>
+      PreparedFrame.of("metric_history", {
+        metric_id: metric.id,
+        metric_name: metric.name,
+        unit: metric.unit,
+        values: await this.recent.recent(dashboardId, metric.id, n),
+      });
+    if (!this.enabled || n !== this.options.historyPoints) return build();
+    const entry = await this.#entry(dashboardId);
+    const hit = entry.history.get(metric.id);
+    if (hit) return hit;
+    const generation = entry.generation;
+    const version = this.#historyVersion;
+    const frame = await build();
+    if (generation === entry.generation && version === this.#historyVersion)
+      entry.history.set(metric.id, frame);
+    return frame;
   }
 
   /** Stops every subscription (the layer is closing). */
@@ -144,6 +182,18 @@ export class HandshakeCache {
     const ids = [...this.#dashboards.keys()];
     await Promise.all(ids.map((id) => this.#drop(id)));
     this.#credentials.clear();
+  }
+
+  /**
+   * One storage read for many handshakes missing the same entry at once (a storm on a cold node).
+   * Keys carry the generation, so a read started before an invalidation is never shared after it.
+   */
+  #once<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const pending = this.#inflight.get(key) as Promise<T> | undefined;
+    if (pending) return pending;
+    const started = load().finally(() => this.#inflight.delete(key));
+    this.#inflight.set(key, started);
+    return started;
   }
 
   #cached<T>(value: T): Cached<T> {
@@ -164,6 +214,7 @@ export class HandshakeCache {
         row: null,
         metrics: null,
         roles: new Map(),
+        history: new Map(),
         subscribed: Promise.resolve(),
       };
       created.subscribed = this.layer.subscribe(dashboardGroup(id), deliver).catch((err: unknown) => {
@@ -203,12 +254,15 @@ export class HandshakeCache {
         case "metric_update": {
           const p = frame.payload as { metric_id: number; value: number; timestamp: string };
           this.recent.observe(id, p.metric_id, { value: p.value, timestamp: p.timestamp });
+          entry.history.delete(p.metric_id);
+          this.#historyVersion++;
           return;
         }
         case "dashboard_config": {
           // Renamed, metrics added, changed or deleted: read again on the next handshake.
           entry.generation++;
           entry.row = null;
+          entry.history.clear();
           const kept = new Set(
             (frame.payload as { metrics: Array<{ id: number }> }).metrics.map((m) => m.id),
           );
