@@ -5,7 +5,13 @@ import { randomUUID } from "node:crypto";
 import type WebSocket from "ws";
 import type { z } from "zod";
 import { runHandshake } from "./auth.ts";
-import type { AnyConsumer, BroadcastOptions, ConsumerContext, HandshakeRequest } from "./consumer.ts";
+import type {
+  AnyConsumer,
+  BroadcastOptions,
+  ConsumerContext,
+  HandshakeRequest,
+  LiveRequest,
+} from "./consumer.ts";
 import {
   asChannelsError,
   closeCodeFor,
@@ -20,7 +26,7 @@ import type { PreparedFrame } from "./frame.ts";
 import type { GroupRegistry, Member } from "./groups.ts";
 import type { LayerMessage } from "./layers/layer.ts";
 import { SendBufferWatch, TokenBucket } from "./limits.ts";
-import { Outbox } from "./outbox.ts";
+import { Outbox, type OutboxOptions } from "./outbox.ts";
 import { CloseCode } from "./protocol.ts";
 import { routeFrame } from "./router.ts";
 import type { Logger } from "./server.ts";
@@ -51,7 +57,48 @@ type Item = { text: string } | { error: Error };
 type Handler = (payload: unknown, ctx: Connection) => unknown;
 type EventHandler = (event: unknown, ctx: Connection, frame: PreparedFrame) => unknown;
 
-// Shared send options: a Buffer sent as a text frame, no per-send allocation on the fan-out path.
+const CONNECTION = Symbol("connection");
+type SocketWithConnection = WebSocket & { [CONNECTION]: Connection };
+
+function onMessage(this: WebSocket, data: unknown, isBinary: boolean): void {
+  (this as SocketWithConnection)[CONNECTION].onSocketFrame(data as Buffer | Buffer[] | ArrayBuffer, isBinary);
+}
+function onPong(this: WebSocket): void {
+  (this as SocketWithConnection)[CONNECTION].alive = true;
+}
+function onError(this: WebSocket, err: Error): void {
+  const connection = (this as SocketWithConnection)[CONNECTION];
+  connection.socketError(err);
+}
+function onSocketClose(this: WebSocket, code: number, reason: Buffer): void {
+  this.off("close", onSocketClose);
+  (this as SocketWithConnection)[CONNECTION].onSocketClose(code, reason);
+}
+
+/** One OutboxOptions per consumer and server, shared by its connections. */
+const sharedOutboxOptions = new WeakMap<AnyConsumer, WeakMap<Hub, OutboxOptions>>();
+function outboxOptions(consumer: AnyConsumer, hub: Hub): OutboxOptions {
+  let byHub = sharedOutboxOptions.get(consumer);
+  if (!byHub) {
+    byHub = new WeakMap();
+    sharedOutboxOptions.set(consumer, byHub);
+  }
+  let options = byHub.get(hub);
+  if (!options) {
+    const latestWins = consumer.definition.latestWins as
+      | Record<string, ((payload: unknown) => string | number | undefined) | undefined>
+      | undefined;
+    options = {
+      // Hold (and conflate) well before the hard limit, so a lagging client gets fresh values.
+      holdAboveBytes: Math.min(hub.maxBufferedBytes, 256 * 1024),
+      graceMs: hub.slowConsumerGraceMs,
+      maxHeldFrames: 10_000,
+      conflationKey: latestWins ? (frame) => latestWins[frame.action]?.(frame.payload) : undefined,
+    };
+    byHub.set(hub, options);
+  }
+  return options;
+}
 
 // A close reason is limited to 123 bytes by the protocol.
 function reasonOf(text: string): string {
@@ -79,6 +126,9 @@ export class Connection implements ConsumerContext, Member {
   /** Fell behind: on the per-connection path until the outbox drains. */
   #demoted = false;
 
+  readonly request: LiveRequest;
+  /** The full upgrade request, only until the handshake has run. */
+  #handshake: HandshakeRequest | null;
   readonly #queue: Item[] = [];
   /** Handshake passed: group messages are delivered, onDisconnect will run. */
   #authenticated = false;
@@ -94,47 +144,68 @@ export class Connection implements ConsumerContext, Member {
   constructor(
     readonly ws: WebSocket,
     readonly consumer: AnyConsumer,
-    readonly request: HandshakeRequest,
+    request: HandshakeRequest,
     private readonly hub: Hub,
   ) {
     this.params = request.params;
+    this.#handshake = request;
+    const { raw: _raw, ...live } = request;
+    this.request = live;
     this.state = consumer.definition.state?.() ?? {};
     this.#bucket = hub.rateLimit ? new TokenBucket(hub.rateLimit.messages, hub.rateLimit.perMs) : null;
-    const latestWins = consumer.definition.latestWins as
-      | Record<string, ((payload: unknown) => string | number | undefined) | undefined>
-      | undefined;
-    this.#outbox = new Outbox(ws, {
-      // Hold (and conflate) well before the hard limit, so a lagging client gets fresh values.
-      holdAboveBytes: Math.min(hub.maxBufferedBytes, 256 * 1024),
-      graceMs: hub.slowConsumerGraceMs,
-      maxHeldFrames: 10_000,
-      conflationKey: latestWins ? (frame) => latestWins[frame.action]?.(frame.payload) : undefined,
-      onSlow: () =>
-        this.#fail(
-          new SlowConsumerError(`Client too slow: behind for more than ${hub.slowConsumerGraceMs} ms`),
-        ),
-      // The socket's own buffer is measured where it changes, after a write, not per frame queued.
-      onWritten: () => this.#watch.check(),
-      onBehind: () => this.demote(),
-      onIdle: () => {
-        if (!this.#demoted || this.#closed) return;
-        this.#demoted = false;
-        this.hub.registry.reshare(this.groups, this);
-      },
-    });
-    this.#watch = new SendBufferWatch(
-      hub.maxBufferedBytes,
-      hub.slowConsumerGraceMs,
-      () => ws.bufferedAmount,
-      () => this.#fail(new SlowConsumerError()),
-    );
-    ws.on("message", (data, isBinary) => this.#onFrame(data as Buffer | Buffer[] | ArrayBuffer, isBinary));
-    ws.on("pong", () => {
-      this.alive = true;
-    });
+    this.#outbox = new Outbox(ws, outboxOptions(consumer, hub), this);
+    this.#watch = new SendBufferWatch(hub.maxBufferedBytes, hub.slowConsumerGraceMs, this);
+    // Listeners shared by every connection (module functions, no closure per connection).
+    (ws as SocketWithConnection)[CONNECTION] = this;
+    ws.on("message", onMessage);
+    ws.on("pong", onPong);
     // ws reports protocol violations (e.g. > maxPayload → 1009) here and closes by itself.
-    ws.on("error", (err) => hub.logger.debug({ err, connection: this.id }, "socket error"));
-    ws.once("close", (code, reason) => void this.#onClose(code, String(reason)));
+    ws.on("error", onError);
+    ws.on("close", onSocketClose);
+  }
+
+  /** @internal (outbox.ts) */
+  outboxSlow(): void {
+    this.#fail(
+      new SlowConsumerError(`Client too slow: behind for more than ${this.hub.slowConsumerGraceMs} ms`),
+    );
+  }
+
+  /** @internal The socket's own buffer is measured where it changes, after a write, not per frame queued. */
+  outboxWritten(): void {
+    this.#watch.check();
+  }
+
+  /** @internal */
+  outboxBehind(): void {
+    this.demote();
+  }
+
+  /** @internal */
+  outboxIdle(): void {
+    if (!this.#demoted || this.#closed) return;
+    this.#demoted = false;
+    this.hub.registry.reshare(this.groups, this);
+  }
+
+  /** @internal (limits.ts) */
+  sendBufferSlow(): void {
+    this.#fail(new SlowConsumerError());
+  }
+
+  /** @internal socket events */
+  onSocketFrame(data: Buffer | Buffer[] | ArrayBuffer, isBinary: boolean): void {
+    this.#onFrame(data, isBinary);
+  }
+
+  /** @internal */
+  socketError(err: Error): void {
+    this.hub.logger.debug({ err, connection: this.id }, "socket error");
+  }
+
+  /** @internal */
+  onSocketClose(code: number, reason: Buffer): void {
+    void this.#onClose(code, String(reason));
   }
 
   get sharedTopics(): ReadonlySet<Topic> | null {
@@ -186,12 +257,15 @@ export class Connection implements ConsumerContext, Member {
           this.hub.handshakeTimeoutMs,
         );
       });
-      const { user, object } = await Promise.race([runHandshake(definition, this.request), timeout]).finally(
-        () => clearTimeout(timer),
-      );
+      const { user, object } = await Promise.race([
+        runHandshake(definition, this.#handshake!),
+        timeout,
+      ]).finally(() => clearTimeout(timer));
       this.user = user;
       this.object = object;
+      this.#handshake = null;
     } catch (err) {
+      this.#handshake = null;
       if (isHandshakeError(err)) {
         const outcome = handshakeOutcome(err);
         this.send("authentication", outcome.payload);

@@ -31,6 +31,13 @@ export interface HandshakeRequest<P extends string = string> {
   origin: string | null;
 }
 
+/**
+ * The upgrade request as a live connection keeps it: everything but the raw IncomingMessage, which
+ * is released once the handshake is over (an idle connection would otherwise hold it, its headers
+ * and buffers for as long as it lives).
+ */
+export type LiveRequest<P extends string = string> = Omit<HandshakeRequest<P>, "raw">;
+
 /** A refusal with a status and a human detail (sent in the authentication frame). */
 export type Denial = { ok: false; status: 401 | 403 | 404; detail: string };
 
@@ -88,7 +95,9 @@ export interface ConsumerContext<
   P extends string = string,
   Out extends Schemas = Schemas,
   Ev extends Schemas = Schemas,
-> extends PermissionContext<U, O, P> {
+> extends Omit<PermissionContext<U, O, P>, "request"> {
+  /** The upgrade request (without `raw`, released after the handshake). */
+  readonly request: LiveRequest<P>;
   /** Globally unique connection id (also across nodes). */
   readonly id: string;
   /** Per-connection state from the definition's `state()` factory. */

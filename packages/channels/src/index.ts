@@ -14,6 +14,7 @@ export {
   type EventName,
   type EventPayload,
   type HandshakeRequest,
+  type LiveRequest,
   type LoadContext,
   type PathParams,
   type Permission,

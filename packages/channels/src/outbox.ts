@@ -18,6 +18,7 @@ import { encodeText, type PreparedFrame } from "./frame.ts";
 
 export type ConflationKey = (frame: PreparedFrame) => string | number | undefined;
 
+/** Shared by every connection of one consumer on one server (no per-connection copy). */
 export type OutboxOptions = {
   /** Start holding (and conflating) above this many unsent bytes in the socket. */
   holdAboveBytes: number;
@@ -26,14 +27,22 @@ export type OutboxOptions = {
   /** Held frames beyond this (frames that cannot be conflated) → onSlow at once. */
   maxHeldFrames: number;
   conflationKey: ConflationKey | undefined;
-  onSlow: () => void;
-  /** After frames were handed to the socket (once per flush, not per frame). */
-  onWritten?: () => void;
-  /** The peer fell behind: frames are held from now on (the connection leaves shared batches). */
-  onBehind?: () => void;
-  /** A flush left nothing queued and the peer is keeping up (it may take shared batches again). */
-  onIdle?: () => void;
 };
+
+/**
+ * What the outbox tells its connection. Methods of the connection itself, not closures: an idle
+ * connection then carries no per-connection callback objects (at 19,000 connections they added up).
+ */
+export interface OutboxOwner {
+  /** Behind for longer than the grace, or too many held frames: close it (4008). */
+  outboxSlow(): void;
+  /** After frames were handed to the socket (once per flush, not per frame). */
+  outboxWritten(): void;
+  /** The peer fell behind: frames are held from now on (the connection leaves shared batches). */
+  outboxBehind(): void;
+  /** A flush left nothing queued and the peer is keeping up (it may take shared batches again). */
+  outboxIdle(): void;
+}
 
 type Item = PreparedFrame | string;
 const TEXT = { binary: false } as const;
@@ -58,6 +67,7 @@ export class Outbox {
   constructor(
     private readonly ws: WebSocket,
     private readonly options: OutboxOptions,
+    private readonly owner: OutboxOwner,
   ) {
     // ws keeps its net.Socket here. Without a negotiated extension (no permessage-deflate) ws
     // writes each frame straight to it, so writing our pre-framed bytes there keeps frames whole
@@ -82,7 +92,7 @@ export class Outbox {
     if (!this.#direct || this.#queue.length > 0 || this.#behindSince !== 0) return false;
     if (this.ws.bufferedAmount > this.options.holdAboveBytes) return false;
     this.#socket?.write(bytes);
-    this.options.onWritten?.();
+    this.owner.outboxWritten();
     return true;
   }
 
@@ -154,7 +164,7 @@ export class Outbox {
         socket?.uncork();
       }
     }
-    this.options.onWritten?.();
+    this.owner.outboxWritten();
     if (i < queue.length) {
       this.#queue = queue.slice(i);
       this.#hold();
@@ -162,7 +172,7 @@ export class Outbox {
     }
     this.#queue = [];
     if (this.#behindSince !== 0) this.#caughtUp();
-    this.options.onIdle?.();
+    this.owner.outboxIdle();
   }
 
   /** The connection is gone: drop everything, stop timers. */
@@ -180,7 +190,7 @@ export class Outbox {
       const queue = this.#queue;
       this.#queue = [];
       for (const item of queue) typeof item === "string" ? this.#queue.push(item) : this.#conflate(item);
-      this.options.onBehind?.();
+      this.owner.outboxBehind();
     } else if (performance.now() - this.#behindSince > this.options.graceMs) {
       this.#slow();
       return;
@@ -223,6 +233,6 @@ export class Outbox {
 
   #slow(): void {
     this.close();
-    this.options.onSlow();
+    this.owner.outboxSlow();
   }
 }

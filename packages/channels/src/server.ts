@@ -115,6 +115,7 @@ class Server implements Hub {
     listener: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   }> = [];
   #closing = false;
+  readonly #onSocketError = (err: Error) => this.logger.debug({ err }, "upgrade socket error");
 
   constructor(options: ChannelsServerOptions<AnyConsumer>) {
     this.consumers = options.consumers;
@@ -172,7 +173,9 @@ class Server implements Hub {
       }
     }
     if (!consumer || !params) return false;
-    socket.on("error", (err) => this.logger.debug({ err }, "upgrade socket error"));
+    // Not a closure here: it would share this function's context (the request, its
+    // IncomingMessage) and keep it alive for as long as the socket lives.
+    socket.on("error", this.#onSocketError);
     if (this.#closing) {
       refuse(socket, 503, "Service Unavailable");
       return true;
