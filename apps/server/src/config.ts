@@ -40,6 +40,8 @@ export type Config = {
   slowConsumerGraceMs: number;
   /** WebSocket handshakes (credentials, config, history) kept in memory this long; 0 disables. */
   handshakeCacheTtlMs: number;
+  /** Pending TCP connections the kernel queues for us (a reconnect storm arrives all at once). */
+  listenBacklog: number;
   /** WebSocket handshakes run at once; the rest wait their turn (admission pacing in a reconnect storm). */
   maxConcurrentHandshakes: number;
 };
@@ -105,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       60_000,
       "PULSEBOARD_HANDSHAKE_CACHE_TTL_MS",
     ),
+    listenBacklog: integer(env.PULSEBOARD_LISTEN_BACKLOG, 4096, "PULSEBOARD_LISTEN_BACKLOG") || 4096,
     maxConcurrentHandshakes: integer(env.PULSEBOARD_MAX_HANDSHAKES, 64, "PULSEBOARD_MAX_HANDSHAKES") || 64,
     ...overrides,
   };

@@ -21,7 +21,7 @@ if (config.seedDemo) {
   if (created)
     console.log(`Created demo user: username "${DEMO_USER.username}", password "${DEMO_USER.password}"`);
 }
-await pb.app.listen({ port: config.port, host: config.host });
+await pb.app.listen({ port: config.port, host: config.host, backlog: config.listenBacklog });
 const address = pb.app.server.address();
 const port = typeof address === "object" && address ? address.port : config.port;
 const collectors = startCollectors(pb.ctx, config, demoOwner);

@@ -44,8 +44,9 @@ export interface ChannelsServerOptions<C extends AnyConsumer> {
   /** Authentication, object lookup and permissions must finish within this; else close 1011. Default 10 s. */
   handshakeTimeoutMs?: number;
   /**
-   * Handshakes (authentication, object lookup, permissions, onAuthenticated) running at once; the
-   * others wait in arrival order. Bounds what a reconnect storm takes from live clients. Default 64.
+   * Handshakes (authentication, object lookup, permissions, onAuthenticated) running at once, and
+   * started per event-loop turn; the others wait in arrival order. Bounds what a reconnect storm
+   * takes from live clients. Default 64.
    */
   maxConcurrentHandshakes?: number;
   /** Ping interval; a peer that has not answered by the next tick is terminated. 0 disables. Default 30 s. */
@@ -109,6 +110,7 @@ class Server implements Hub {
   /** Accepted sockets waiting for a handshake slot (FIFO; #waitingHead is the next). */
   #waiting: Connection[] = [];
   #waitingHead = 0;
+  #admitScheduled = false;
   readonly #heartbeat: NodeJS.Timeout | null;
   readonly #attached: Array<{
     server: HttpServer | HttpsServer;
@@ -235,26 +237,40 @@ class Server implements Hub {
     return undefined;
   }
 
-  /** Admission pacing: at most #maxHandshakes handshakes at once, the rest in arrival order. */
+  /**
+   * Admission pacing: handshakes start from a queue, at most #maxHandshakes per event-loop turn
+   * and at most #maxHandshakes at once, in arrival order. A storm of reconnects then yields to
+   * I/O and to the write phase between slices, so live connections keep getting their frames.
+   */
   #admit(connection: Connection): void {
-    if (this.#handshaking >= this.#maxHandshakes) {
-      this.#waiting.push(connection);
-      return;
-    }
-    this.#handshaking++;
-    void connection.start().finally(() => {
-      this.#handshaking--;
-      while (this.#waitingHead < this.#waiting.length) {
+    this.#waiting.push(connection);
+    this.#scheduleAdmission();
+  }
+
+  #scheduleAdmission(): void {
+    if (this.#admitScheduled || this.#waitingHead >= this.#waiting.length) return;
+    this.#admitScheduled = true;
+    setImmediate(() => {
+      this.#admitScheduled = false;
+      let started = 0;
+      while (
+        started < this.#maxHandshakes &&
+        this.#handshaking < this.#maxHandshakes &&
+        this.#waitingHead < this.#waiting.length
+      ) {
         const next = this.#waiting[this.#waitingHead++] as Connection;
-        if (this.#waitingHead === this.#waiting.length) {
-          this.#waiting = [];
-          this.#waitingHead = 0;
-        }
-        if (next.ws.readyState === 1) {
-          this.#admit(next);
-          break;
-        }
+        if (next.ws.readyState !== 1) continue; // gone while waiting
+        started++;
+        this.#handshaking++;
+        void next.start().finally(() => {
+          this.#handshaking--;
+          this.#scheduleAdmission();
+        });
       }
+      if (this.#waitingHead >= this.#waiting.length) {
+        this.#waiting = [];
+        this.#waitingHead = 0;
+      } else if (this.#handshaking < this.#maxHandshakes) this.#scheduleAdmission();
     });
   }
 
