@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import type WebSocket from "ws";
 import type { z } from "zod";
-import { runHandshake } from "./auth.ts";
+import { liveRequest, runHandshake } from "./auth.ts";
 import type {
   AnyConsumer,
   BroadcastOptions,
@@ -73,6 +73,29 @@ function onError(this: WebSocket, err: Error): void {
 function onSocketClose(this: WebSocket, code: number, reason: Buffer): void {
   this.off("close", onSocketClose);
   (this as SocketWithConnection)[CONNECTION].onSocketClose(code, reason);
+}
+
+/**
+ * Topic sets by cohort key, one copy for every connection with the same set (10,000 clients of a
+ * dashboard hold one Set and one key string between them, not 10,000 of each).
+ */
+const interned = new Map<string, { key: string; set: ReadonlySet<Topic>; refs: number }>();
+function acquire(key: string, set: ReadonlySet<Topic>): ReadonlySet<Topic> {
+  let entry = interned.get(key);
+  if (!entry) {
+    entry = { key, set, refs: 0 };
+    interned.set(key, entry);
+  }
+  entry.refs++;
+  return entry.set;
+}
+function release(key: string | null): void {
+  if (key === null) return;
+  const entry = interned.get(key);
+  if (entry && --entry.refs === 0) interned.delete(key);
+}
+function internedKey(key: string): string {
+  return interned.get(key)?.key ?? key;
 }
 
 /** One OutboxOptions per consumer and server, shared by its connections. */
@@ -149,8 +172,7 @@ export class Connection implements ConsumerContext, Member {
   ) {
     this.params = request.params;
     this.#handshake = request;
-    const { raw: _raw, ...live } = request;
-    this.request = live;
+    this.request = liveRequest(request);
     this.state = consumer.definition.state?.() ?? {};
     this.#bucket = hub.rateLimit ? new TokenBucket(hub.rateLimit.messages, hub.rateLimit.perMs) : null;
     this.#outbox = new Outbox(ws, outboxOptions(consumer, hub), this);
@@ -217,6 +239,7 @@ export class Connection implements ConsumerContext, Member {
   }
 
   shareTopics(topics: Iterable<Topic> | null): void {
+    if (this.#closed) return;
     const set = topics === null ? null : new Set(topics);
     const key =
       set === null
@@ -226,8 +249,9 @@ export class Connection implements ConsumerContext, Member {
             .sort()
             .join(",")}`;
     if (key === this.#shareKey) return;
-    this.#topics = set;
-    this.#shareKey = key;
+    release(this.#shareKey);
+    this.#topics = set === null || key === null ? null : acquire(key, set);
+    this.#shareKey = key === null ? null : internedKey(key);
     this.hub.registry.reshare(this.groups, this);
   }
 
@@ -448,6 +472,9 @@ export class Connection implements ConsumerContext, Member {
     this.#queue.length = 0;
     this.#watch.stop();
     this.#outbox.close();
+    release(this.#shareKey);
+    this.#shareKey = null;
+    this.#topics = null;
     const wasAuthenticated = this.#authenticated;
     this.#ready = false;
     this.#authenticated = false;
