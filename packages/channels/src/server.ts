@@ -111,6 +111,8 @@ class Server implements Hub {
   #waiting: Connection[] = [];
   #waitingHead = 0;
   #admitScheduled = false;
+  /** Handshakes started straight from an upgrade in this event-loop turn. */
+  #startedThisTurn = 0;
   readonly #heartbeat: NodeJS.Timeout | null;
   readonly #attached: Array<{
     server: HttpServer | HttpsServer;
@@ -243,6 +245,19 @@ class Server implements Hub {
    * I/O and to the write phase between slices, so live connections keep getting their frames.
    */
   #admit(connection: Connection): void {
+    if (
+      this.#handshaking < this.#maxHandshakes &&
+      this.#startedThisTurn < this.#maxHandshakes &&
+      this.#waitingHead >= this.#waiting.length
+    ) {
+      if (this.#startedThisTurn++ === 0) setImmediate(() => (this.#startedThisTurn = 0));
+      this.#handshaking++;
+      void connection.start().finally(() => {
+        this.#handshaking--;
+        this.#scheduleAdmission();
+      });
+      return;
+    }
     this.#waiting.push(connection);
     this.#scheduleAdmission();
   }
