@@ -114,6 +114,13 @@ export class HandshakeCache {
     const load = async () =>
       (await this.db.selectFrom("dashboards").selectAll().where("id", "=", id).executeTakeFirst()) ?? null;
     if (!this.enabled) return load();
+    if (!this.#dashboards.has(id)) {
+      // Not kept yet: only a dashboard that exists is subscribed to (probing ids subscribes to
+      // nothing); this first answer is not kept, as no subscription watched it being read.
+      const row = await this.#once(`dashboard:${id}:new`, load);
+      if (row) await this.#entry(id).catch(() => undefined);
+      return row;
+    }
     const entry = await this.#entry(id);
     if (entry.row && entry.row.expires > Date.now()) return entry.row.value;
     const generation = entry.generation;
