@@ -21,7 +21,7 @@ import { valuesSince } from "../history.ts";
 import { metricUpdatePayload } from "../ingest.ts";
 import type { HandshakeCache } from "./handshake-cache.ts";
 import type { PresenceCounter } from "./presence.ts";
-import { pacedPresence } from "./presence-pacing.ts";
+import { growingInterval, pacedPresence } from "./presence-pacing.ts";
 import { accessRevoked, credentialGroup } from "./revoke.ts";
 
 export const HISTORY_POINTS = 100;
@@ -56,8 +56,9 @@ export function dashboardConsumer(
   cache: HandshakeCache,
 ) {
   const { db } = ctx;
-  // One presence broadcast per dashboard per 250 ms at most (a burst of joins is O(N²) frames otherwise).
-  const announcePresence = pacedPresence(broadcastPresence, 250, (err) =>
+  // One presence broadcast per dashboard per 250 ms at most (a burst of joins is O(N²) frames
+  // otherwise), and per 0.1 ms × its connections beyond 2,500 (at most ~10,000 presence writes/s).
+  const announcePresence = pacedPresence(broadcastPresence, growingInterval(250, 0.1), (err) =>
     ctx.log.warn({ err }, "presence broadcast failed"),
   );
 
