@@ -2,7 +2,7 @@
 // channels server on the same HTTP server for `/ws/dashboard/:id/`, and orderly shutdown.
 // Errors of every route become `{"error": {code, message, details?}}` here, in one handler.
 import fastifyCookie from "@fastify/cookie";
-import { type ChannelLayer, createChannelsServer } from "@pulseboard/channels";
+import { type ChannelLayer, createChannelsServer, InMemoryLayer } from "@pulseboard/channels";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Redis } from "ioredis";
 import { registerAdmin } from "./admin/routes.ts";
@@ -39,7 +39,8 @@ import { registerReceivers } from "./receivers/routes.ts";
 import { Storage } from "./storage/index.ts";
 import { registerWeb } from "./web.ts";
 import { accessWatch } from "./ws/access-watch.ts";
-import { type DashboardChannels, dashboardConsumer } from "./ws/dashboard-consumer.ts";
+import { type DashboardChannels, dashboardConsumer, HISTORY_POINTS } from "./ws/dashboard-consumer.ts";
+import { HandshakeCache } from "./ws/handshake-cache.ts";
 import { inProcessPresence, type PresenceCounter } from "./ws/presence.ts";
 
 export type BuildOptions = {
@@ -130,12 +131,21 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   const presence = options.presence ?? inProcessPresence();
   let closing = false;
+  const layer: ChannelLayer = options.layer ?? new InMemoryLayer();
+  const cache = new HandshakeCache(handle.db, storage, layer, {
+    ttlMs: config.handshakeCacheTtlMs,
+    maxCredentials: 100_000,
+    maxDashboards: 10_000,
+    historyPoints: HISTORY_POINTS,
+    onError: (err, context) => app.log.warn({ err, context }, "handshake cache"),
+  });
   // Access re-read from storage at an interval and when the channel layer is back (revocations
-  // sent while it was away never arrived).
+  // sent while it was away never arrived: the handshake cache forgets everything then, too).
   const watch = accessWatch(handle.db);
   const onWatchError = (err: unknown) => app.log.warn({ err }, "re-checking live access failed");
   watch.start(config.accessRecheckMs, onWatchError);
-  const stopRecoveryWatch = options.layer?.onRecovered?.(() => {
+  const stopRecoveryWatch = layer.onRecovered?.(() => {
+    cache.forgetAll();
     watch.recheckAll().catch(onWatchError);
   });
   const consumer = dashboardConsumer(
@@ -149,11 +159,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         connections,
       });
     },
+    cache,
     watch,
   );
   const channels: DashboardChannels = createChannelsServer({
     consumers: [consumer],
-    ...(options.layer ? { layer: options.layer } : {}),
+    layer,
+    maxConcurrentHandshakes: config.maxConcurrentHandshakes,
     ...guard.channelOptions,
     maxBufferedBytes: config.maxBufferedBytes,
     slowConsumerGraceMs: config.slowConsumerGraceMs,
@@ -242,6 +254,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         for (let waited = 0; sending > 0 && waited < 5000; waited += 10)
           await new Promise((r) => setTimeout(r, 10));
         closing = true;
+        await cache.close();
         await channels.close();
         await storage.close();
         await handle.close();
