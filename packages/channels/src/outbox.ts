@@ -87,13 +87,15 @@ export class Outbox {
 
   /**
    * Writes a shared batch (complete frames, shared-fanout.ts) straight to the socket. False when it
-   * must not: frames are queued or held here, or the peer is not keeping up — the caller then
-   * hands this outbox the frames one by one instead.
+   * must not: frames are queued or held here, the peer is not keeping up, or the batch would take
+   * the socket past the hold threshold (a 10,000-point ingest is ~4 MB in one turn) — the caller
+   * then hands this outbox the frames one by one, which writes what the peer takes and holds and
+   * conflates the rest, as for any frame.
    */
   writeShared(bytes: Buffer, frames: number): boolean {
     if (this.#closed || this.ws.readyState !== 1) return true; // gone: nothing to deliver
     if (!this.#direct || this.#queue.length > 0 || this.#behindSince !== 0) return false;
-    if (this.ws.bufferedAmount > this.options.holdAboveBytes) return false;
+    if (this.ws.bufferedAmount + bytes.length > this.options.holdAboveBytes) return false;
     this.#socket?.write(bytes);
     const stats = this.options.stats;
     if (stats) {

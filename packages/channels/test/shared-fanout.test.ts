@@ -197,4 +197,20 @@ describe("shared batches", () => {
     expect(handlerCalls).toBe(0);
     await Promise.all([reader.close(), slow.close()]);
   });
+
+  it("are counted in the delivery stats as the per-connection path counts them: each frame and its bytes per recipient", async () => {
+    const shared = await Promise.all(Array.from({ length: 3 }, () => client([1], true)));
+    const own = await client([1], false);
+    const before = { ...app.server.stats };
+    void app.server.groupSend(GROUP, "update", { key: 1, n: 40 });
+    void app.server.groupSend(GROUP, "update", { key: 1, n: 41 });
+    for (const c of [own, ...shared]) expect(updates(await c.receiveFrames(2))).toEqual([40, 41]);
+    // Each frame: 2 bytes of WebSocket header (short payload) + the JSON text.
+    const bytes = [40, 41]
+      .map((n) => 2 + Buffer.byteLength(JSON.stringify({ action: "update", payload: { key: 1, n } })))
+      .reduce((a, b) => a + b);
+    expect(app.server.stats.framesSent - before.framesSent).toBe(4 * 2);
+    expect(app.server.stats.bytesSent - before.bytesSent).toBe(4 * bytes);
+    for (const c of [own, ...shared]) await c.close();
+  });
 });
