@@ -50,6 +50,12 @@ export type ToLoadgen =
       metricId: number;
       sourceAddresses: number;
       epoch: number;
+      /** Handshakes in flight at once (default 64); `count` = all at once (a storm). */
+      concurrency?: number;
+      /** Each client first waits a random delay in [0, jitterMs) (the SDK's reconnect jitter). */
+      jitterMs?: number;
+      /** First source address index (several load generators use disjoint ranges). */
+      addressOffset?: number;
     }
   | { type: "reset" }
   | { type: "stats" }

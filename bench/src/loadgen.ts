@@ -110,11 +110,15 @@ async function connect(msg: Extract<ToLoadgen, { type: "connect" }>): Promise<vo
   let failed = 0;
   let firstError: string | undefined;
   let next = 0;
-  // A bounded number of handshakes in flight: enough to be quick, few enough not to look like a SYN flood.
+  // A bounded number of handshakes in flight: enough to be quick, few enough not to look like a SYN
+  // flood — unless a storm asks for all at once, each after its own jittered delay.
+  const jitterMs = msg.jitterMs ?? 0;
+  const offset = msg.addressOffset ?? 0;
   const worker = async () => {
     while (next < msg.count) {
       const i = next++;
-      const localAddress = `127.0.0.${2 + (i % msg.sourceAddresses)}`;
+      if (jitterMs > 0) await new Promise((r) => setTimeout(r, Math.random() * jitterMs));
+      const localAddress = `127.0.0.${2 + ((offset + i) % msg.sourceAddresses)}`;
       try {
         sockets.push(
           await openOne(msg.port, msg.path, msg.headers, msg.protocol, msg.metricId, localAddress),
@@ -126,7 +130,7 @@ async function connect(msg: Extract<ToLoadgen, { type: "connect" }>): Promise<vo
       }
     }
   };
-  await Promise.all(Array.from({ length: 64 }, worker));
+  await Promise.all(Array.from({ length: Math.min(msg.count, msg.concurrency ?? 64) }, worker));
   send({ type: "connected", ok, failed, firstError, ms: Date.now() - started });
 }
 

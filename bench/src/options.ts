@@ -2,7 +2,7 @@
 // rates, and how long each step runs. `--quick` shrinks everything for a smoke run. `--storage`
 // selects the storage benchmark instead (bench/src/storage), with its own `--storage-*` options.
 
-export type Target = "pulseboard" | "ws" | "socketio";
+export type Target = "pulseboard" | "preframed" | "ws" | "socketio";
 
 export type Options = {
   targets: Target[];
@@ -22,8 +22,14 @@ export type Options = {
   full: boolean;
   /** Set by --storage: run the storage benchmark instead of the fan-out ladder. */
   storage: StorageOptions | undefined;
-  /** Which sections run: the fan-out ladder and/or the ingest section (ingest.ts). */
-  sections: { fanout: boolean; ingest: boolean };
+  /** Which sections run: the rate ladder, the connect storm, the idle connections, ingest (ingest.ts). */
+  sections: Section[];
+  /** Storm: clients connecting at once, live clients meanwhile and their publish rate (posts/s). */
+  storm: number;
+  stormLive: number;
+  stormRate: number;
+  /** Idle: connections held by one server process (load generators in several processes). */
+  idle: number;
   ingest: { seconds: number; clients: number; fanoutRate: number; senders: number; p99LimitMs: number };
 };
 
@@ -50,7 +56,10 @@ export type StorageOptions = {
   report: string | undefined;
 };
 
-const TARGETS: Target[] = ["pulseboard", "ws", "socketio"];
+export type Section = "ladder" | "storm" | "idle" | "ingest";
+const SECTIONS: Section[] = ["ladder", "storm", "idle", "ingest"];
+
+const TARGETS: Target[] = ["pulseboard", "preframed", "ws", "socketio"];
 const FLAGS = [
   "quick",
   "full",
@@ -104,6 +113,7 @@ export function parseOptions(argv: string[]): Options {
         "npm run bench -- [--quick] [--clients 1000,10000] [--rates 10,50,100] [--targets pulseboard,ws,socketio]",
         "                 [--step-seconds 5] [--p99 250] [--out results.json] [--cpu-prof dir] [--full]",
         "                 [--ingest-only | --no-ingest] [--ingest-seconds 5] [--ingest-senders 4] [--ingest-fanout-rate 50]",
+        "                 [--sections ladder,storm,idle,ingest] [--storm 10000] [--storm-live 1000] [--storm-rate 20] [--idle 19000]",
         "--rates are HTTP posts/s at 1,000 clients unless given explicitly (then used for every client count).",
         "",
         "npm run bench -- --storage [--storage-quick] [--storage-days 30] [--storage-metrics 100] [--storage-db sqlite|postgres]",
@@ -146,6 +156,18 @@ export function parseOptions(argv: string[]): Options {
   const stepSeconds = Number(args.get("step-seconds") ?? env.BENCH_STEP_SECONDS ?? (quick ? 2 : 5));
   if (!(stepSeconds > 0 && stepSeconds <= 120)) throw new Error("--step-seconds must be in (0, 120]");
   const p99LimitMs = Number(args.get("p99") ?? 250);
+  // --ingest-only / --no-ingest are shorthands for --sections ingest / every section but ingest.
+  const defaultSections = flags.has("ingest-only")
+    ? ["ingest"]
+    : SECTIONS.filter((t) => t !== "ingest" || !flags.has("no-ingest"));
+  const sections = (args.get("sections") ?? defaultSections.join(","))
+    .split(",")
+    .map((t) => t.trim()) as Section[];
+  for (const t of sections)
+    if (!SECTIONS.includes(t)) throw new Error(`unknown section "${t}" (known: ${SECTIONS.join(", ")})`);
+  const idle = Number(args.get("idle") ?? (quick ? 1000 : 19_000));
+  if (!(Number.isInteger(idle) && idle > 0 && idle <= 19_000))
+    throw new Error("--idle: 1 to 19,000 connections (the server needs one fd per connection, limit 20,000)");
   return {
     targets: targets as Target[],
     clients,
@@ -157,7 +179,11 @@ export function parseOptions(argv: string[]): Options {
     cpuProf: args.get("cpu-prof"),
     full: flags.has("full"),
     storage,
-    sections: { fanout: !flags.has("ingest-only"), ingest: !flags.has("no-ingest") },
+    sections,
+    storm: Number(args.get("storm") ?? (quick ? 500 : 10_000)),
+    stormLive: Number(args.get("storm-live") ?? (quick ? 100 : 1000)),
+    stormRate: Number(args.get("storm-rate") ?? 20),
+    idle,
     ingest: {
       seconds: Number(args.get("ingest-seconds") ?? (flags.has("quick") ? 2 : 5)),
       clients: 1000,

@@ -32,9 +32,17 @@ export type TargetResult = {
   heapPerConnBytes: number;
   steps: StepResult[];
   note: string;
+  /** Connecting all clients (64 handshakes in flight): wall time, and server CPU per connect. */
+  connectMs: number;
+  connectCpuMicros: number;
 };
 
-const NAMES: Record<Target, string> = { pulseboard: "Pulseboard", ws: "bare ws", socketio: "Socket.IO 4.8" };
+const NAMES: Record<Target, string> = {
+  pulseboard: "Pulseboard",
+  preframed: "pre-framed ws",
+  ws: "bare ws",
+  socketio: "Socket.IO 4.8",
+};
 
 const fmt = (n: number, digits = 0) =>
   Number.isFinite(n)
@@ -66,13 +74,13 @@ export function printReport(results: TargetResult[], opts: Options, started: Dat
     const rows = results.filter((r) => r.clients === clients);
     out.push(`### ${fmt(clients)} clients\n`);
     out.push(
-      "| server | connected | sustained deliveries/s | p50 ms | p99 ms | server CPU µs/delivery | RSS/idle conn | heap/idle conn | note |",
+      "| server | connected | connect time | server CPU per connect | sustained deliveries/s | p50 ms | p99 ms | server CPU µs/delivery | RSS/idle conn | heap/idle conn | note |",
     );
-    out.push("|---|---|---|---|---|---|---|---|---|");
+    out.push("|---|---|---|---|---|---|---|---|---|---|---|");
     for (const r of rows) {
       const b = best(r);
       out.push(
-        `| ${NAMES[r.target]} | ${fmt(r.connected)} | ${b ? (capped(r, opts) ? "≥ " : "") + fmt(b.deliveredPerSec) : "none"} | ${fmt(b?.p50 ?? Number.NaN, 1)} | ${fmt(b?.p99 ?? Number.NaN, 1)} | ${fmt(b?.cpuMicrosPerDelivery ?? Number.NaN, 2)} | ${fmt(r.memPerConnBytes / 1024, 1)} KiB | ${fmt(r.heapPerConnBytes / 1024, 1)} KiB | ${r.note} |`,
+        `| ${NAMES[r.target]} | ${fmt(r.connected)} | ${fmt(r.connectMs / 1000, 1)} s | ${fmt(r.connectCpuMicros / 1000, 2)} ms | ${b ? (capped(r, opts) ? "≥ " : "") + fmt(b.deliveredPerSec) : "none"} | ${fmt(b?.p50 ?? Number.NaN, 1)} | ${fmt(b?.p99 ?? Number.NaN, 1)} | ${fmt(b?.cpuMicrosPerDelivery ?? Number.NaN, 2)} | ${fmt(r.memPerConnBytes / 1024, 1)} KiB | ${fmt(r.heapPerConnBytes / 1024, 1)} KiB | ${r.note} |`,
       );
     }
     const pb = rows.find((r) => r.target === "pulseboard");

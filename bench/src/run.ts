@@ -11,9 +11,11 @@ import type { FromLoadgen, LoadgenStats, ServerMemory, ServerReady } from "./ipc
 import { type Options, parseOptions, type Target } from "./options.ts";
 import { closePublisher, publish } from "./publisher.ts";
 import { printReport, type StepResult, type TargetResult } from "./report.ts";
+import { type IdleResult, idleReport, runIdle, runStorm, type StormResult, stormReport } from "./sections.ts";
 
 const SCRIPTS: Record<Target, string> = {
   pulseboard: "targets/pulseboard-server.ts",
+  preframed: "targets/preframed-server.ts",
   ws: "targets/ws-server.ts",
   socketio: "targets/socketio-server.ts",
 };
@@ -39,11 +41,14 @@ async function runTarget(target: Target, clients: number, opts: Options): Promis
     heapPerConnBytes: Number.NaN,
     steps: [],
     note: "",
+    connectMs: Number.NaN,
+    connectCpuMicros: Number.NaN,
   };
   try {
     const ready = await server.next<ServerReady>("ready", 60_000);
     const before = await settledMemory(server);
     const epoch = Date.now();
+    const connectCpu0 = cpuMicros(server.pid);
     const connected = await loadgen.request<Extract<FromLoadgen, { type: "connected" }>>(
       {
         type: "connect",
@@ -60,6 +65,8 @@ async function runTarget(target: Target, clients: number, opts: Options): Promis
       600_000,
     );
     result.connected = connected.ok;
+    result.connectMs = connected.ms;
+    result.connectCpuMicros = (cpuMicros(server.pid) - connectCpu0) / Math.max(1, connected.ok);
     if (connected.failed > 0)
       result.note = `${connected.failed} clients failed to connect: ${connected.firstError}`;
     log(
@@ -184,21 +191,37 @@ async function main(): Promise<void> {
   }
   const results: TargetResult[] = [];
   const started = new Date();
-  for (const clients of opts.sections.fanout ? opts.clients : []) {
-    for (const target of opts.targets) {
-      results.push(await runTarget(target, clients, opts));
-      await sleep(1000); // let TIME_WAIT and the other process settle
+  const storms: StormResult[] = [];
+  const idles: IdleResult[] = [];
+  if (opts.sections.includes("ladder"))
+    for (const clients of opts.clients) {
+      for (const target of opts.targets) {
+        results.push(await runTarget(target, clients, opts));
+        await sleep(1000); // let TIME_WAIT and the other process settle
+      }
     }
-  }
+  if (opts.sections.includes("storm"))
+    for (const variant of ["at once", "SDK jitter"] as const)
+      for (const target of opts.targets) {
+        storms.push(await runStorm(target, SCRIPTS[target], variant, opts));
+        await sleep(1000);
+      }
+  if (opts.sections.includes("idle"))
+    for (const target of opts.targets) {
+      idles.push(await runIdle(target, SCRIPTS[target], opts));
+      await sleep(1000);
+    }
   let ingest: IngestReport | undefined;
-  if (opts.sections.ingest) ingest = await runIngest(opts.ingest, log);
+  if (opts.sections.includes("ingest")) ingest = await runIngest(opts.ingest, log);
   closePublisher();
   if (results.length > 0) printReport(results, opts, started);
+  if (storms.length > 0 || idles.length > 0)
+    console.log([stormReport(storms, opts), idleReport(idles)].join("\n"));
   if (ingest) printIngestReport(ingest, opts.ingest);
   if (opts.out)
     writeFileSync(
       opts.out,
-      JSON.stringify({ started, argv: process.argv.slice(2), results, ingest }, null, 2),
+      JSON.stringify({ started, argv: process.argv.slice(2), results, storms, idles, ingest }, null, 2),
     );
 }
 

@@ -39,7 +39,8 @@ import { registerReceivers } from "./receivers/routes.ts";
 import { Storage } from "./storage/index.ts";
 import { registerWeb } from "./web.ts";
 import { accessWatch } from "./ws/access-watch.ts";
-import { type DashboardChannels, dashboardConsumer } from "./ws/dashboard-consumer.ts";
+import { type DashboardChannels, dashboardConsumer, HISTORY_POINTS } from "./ws/dashboard-consumer.ts";
+import { HandshakeCache } from "./ws/handshake-cache.ts";
 import { dashboardStreams } from "./ws/positions.ts";
 import { inProcessPresence, type PresenceCounter } from "./ws/presence.ts";
 
@@ -131,12 +132,23 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   const presence = options.presence ?? inProcessPresence();
   let closing = false;
+  // Live points reach each node's connections (and its handshake cache) in offset order, holes
+  // filled from storage.
+  const layer = new OrderedLayer(options.layer ?? new InMemoryLayer(), dashboardStreams(ctx));
+  const cache = new HandshakeCache(handle.db, storage, layer, {
+    ttlMs: config.handshakeCacheTtlMs,
+    maxCredentials: 100_000,
+    maxDashboards: 10_000,
+    historyPoints: HISTORY_POINTS,
+    onError: (err, context) => app.log.warn({ err, context }, "handshake cache"),
+  });
   // Access re-read from storage at an interval and when the channel layer is back (revocations
-  // sent while it was away never arrived).
+  // sent while it was away never arrived: the handshake cache forgets everything then, too).
   const watch = accessWatch(handle.db);
   const onWatchError = (err: unknown) => app.log.warn({ err }, "re-checking live access failed");
   watch.start(config.accessRecheckMs, onWatchError);
-  const stopRecoveryWatch = options.layer?.onRecovered?.(() => {
+  const stopRecoveryWatch = layer.onRecovered?.(() => {
+    cache.forgetAll();
     watch.recheckAll().catch(onWatchError);
   });
   const consumer = dashboardConsumer(
@@ -150,12 +162,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         connections,
       });
     },
+    cache,
     watch,
   );
   const channels: DashboardChannels = createChannelsServer({
     consumers: [consumer],
-    // Live points reach each node's connections in offset order, holes filled from storage.
-    layer: new OrderedLayer(options.layer ?? new InMemoryLayer(), dashboardStreams(ctx)),
+    layer,
+    maxConcurrentHandshakes: config.maxConcurrentHandshakes,
     ...guard.channelOptions,
     maxBufferedBytes: config.maxBufferedBytes,
     slowConsumerGraceMs: config.slowConsumerGraceMs,
@@ -244,6 +257,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         for (let waited = 0; sending > 0 && waited < 5000; waited += 10)
           await new Promise((r) => setTimeout(r, 10));
         closing = true;
+        await cache.close();
         await channels.close();
         await storage.close();
         await handle.close();

@@ -110,6 +110,12 @@ export type Config = {
   demoPassword: string | undefined;
   /** A drain (SIGTERM) that takes longer exits with status 1. */
   shutdownTimeoutMs: number;
+  /** WebSocket handshakes (credentials, config, history) kept in memory this long; 0 disables. */
+  handshakeCacheTtlMs: number;
+  /** Pending TCP connections the kernel queues for us (a reconnect storm arrives all at once). */
+  listenBacklog: number;
+  /** WebSocket handshakes run at once; the rest wait their turn (admission pacing in a reconnect storm). */
+  maxConcurrentHandshakes: number;
 };
 
 const repoRoot = resolve(import.meta.dirname, "../../..");
@@ -248,6 +254,13 @@ export function loadConfig(
     alertRetryBaseMs: integer(env.PULSEBOARD_ALERT_RETRY_BASE_MS, 1000, "PULSEBOARD_ALERT_RETRY_BASE_MS"),
     ...limitsFrom(env),
     shutdownTimeoutMs: integer(env.PULSEBOARD_SHUTDOWN_TIMEOUT_MS, 20_000, "PULSEBOARD_SHUTDOWN_TIMEOUT_MS"),
+    handshakeCacheTtlMs: integer(
+      env.PULSEBOARD_HANDSHAKE_CACHE_TTL_MS,
+      60_000,
+      "PULSEBOARD_HANDSHAKE_CACHE_TTL_MS",
+    ),
+    listenBacklog: integer(env.PULSEBOARD_LISTEN_BACKLOG, 4096, "PULSEBOARD_LISTEN_BACKLOG") || 4096,
+    maxConcurrentHandshakes: integer(env.PULSEBOARD_MAX_HANDSHAKES, 64, "PULSEBOARD_MAX_HANDSHAKES") || 64,
     ...overrides,
   };
 }

@@ -36,7 +36,7 @@ if (config.seedDemo) {
       `Created demo user: username "${DEMO_USER.username}", password "${password}" (shown only this once; change it on the Account page)`,
     );
 }
-await pb.app.listen({ port: config.port, host: config.host });
+await pb.app.listen({ port: config.port, host: config.host, backlog: config.listenBacklog });
 const address = pb.app.server.address();
 const port = typeof address === "object" && address ? address.port : config.port;
 const collectors = startCollectors(pb.ctx, config, demoOwner);

@@ -223,6 +223,40 @@ describe("a cluster of two nodes sharing PostgreSQL and Redis", () => {
     expect(await onB.closed).toEqual({ code: 4004, reason: "This dashboard was deleted" });
   });
 
+  it("refuses on node B a token revoked through node A that B had cached with no socket open", async () => {
+    const { dashboardId } = await dashboardWithMetric("cached-token");
+    const created = await api(a.url, "POST", "/api/v1/tokens", { name: "cached-on-b" });
+    expect(created.status).toBe(201);
+    const url = `${b.wsUrl}/ws/dashboard/${dashboardId}/`;
+    const first = await Communicator.connect(url, { token: created.body.token });
+    await first.assertAuthenticated(5000);
+    await first.close(); // node B keeps the credential, but no connection is in its group any more
+    expect((await api(a.url, "DELETE", `/api/v1/tokens/${created.body.id}`)).status).toBe(204);
+    const again = await Communicator.connect(url, { token: created.body.token });
+    communicators.push(again);
+    const auth = await again.receive("authentication", 5000);
+    expect((auth.payload as { status_code: number }).status_code).toBe(401);
+    expect((await again.closed).code).toBe(4001);
+  });
+
+  it("sends on node B the history the database holds after points ingested through node A", async () => {
+    const { dashboardId, metricId } = await dashboardWithMetric("cached-history");
+    for (const value of [1, 2, 3]) expect((await ingest(a.url, metricId, value)).status).toBe(200);
+    const watcher = await client(b.wsUrl, dashboardId); // node B fills its cache and follows the feed
+    for (const value of [4, 5, 6]) {
+      expect((await ingest(a.url, metricId, value)).status).toBe(200);
+      await updateWithValue(watcher, value);
+    }
+    const c = await Communicator.connect(`${b.wsUrl}/ws/dashboard/${dashboardId}/`, { token });
+    communicators.push(c);
+    await c.assertAuthenticated(5000);
+    await c.receive("dashboard_config", 5000);
+    const history = await c.receive("metric_history", 5000);
+    const stored = await api(a.url, "GET", `/api/v1/metrics/${metricId}/values?limit=100`);
+    expect((history.payload as { values: unknown[] }).values).toEqual(stored.body.values);
+    expect((stored.body.values as Array<{ value: number }>).map((v) => v.value)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
   it("counts failed logins across nodes: guesses on node A lock the name out on node B too", async () => {
     const login = (base: string, password: string) =>
       fetch(`${base}/api/v1/auth/login`, {

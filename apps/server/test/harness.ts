@@ -120,7 +120,7 @@ export async function startTestApp(
     ...options.config,
   });
   const pb = await buildApp(config, options.build);
-  await pb.app.listen({ port: 0, host: "127.0.0.1" });
+  await pb.app.listen({ port: 0, host: "127.0.0.1", backlog: config.listenBacklog });
   const address = pb.app.server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}`;

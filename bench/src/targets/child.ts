@@ -54,7 +54,8 @@ export function listenBaseline(
   server: import("node:http").Server,
   ws: { wsPath: string; protocol: ServerReady["protocol"] },
 ): void {
-  server.listen(0, "127.0.0.1", () => {
+  // The same accept queue as Pulseboard's default (PULSEBOARD_LISTEN_BACKLOG), for the connect storm.
+  server.listen({ port: 0, host: "127.0.0.1", backlog: 4096 }, () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : 0;
     serveControl({

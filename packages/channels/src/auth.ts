@@ -2,7 +2,7 @@
 // token, path params), then runs authenticators → loadObject → permissions, turning every
 // refusal into a HandshakeError (401 / 404 / 403, in that order of checks).
 import type { IncomingMessage } from "node:http";
-import type { ConsumerDefinition, HandshakeRequest, Schemas } from "./consumer.ts";
+import type { ConsumerDefinition, HandshakeRequest, LiveRequest, Schemas } from "./consumer.ts";
 import { AuthResult } from "./consumer.ts";
 import { ForbiddenError, handshakeError, NotFoundError, UnauthenticatedError } from "./errors.ts";
 
@@ -42,6 +42,42 @@ export function buildHandshakeRequest(
     token: bearer || url.searchParams.get("token") || null,
     origin: typeof raw.headers.origin === "string" ? raw.headers.origin : null,
   };
+}
+
+/**
+ * What a live connection keeps of its upgrade request: the URL as text, parsed again only if a
+ * hook asks for it (an idle connection holds no URL / URLSearchParams objects).
+ */
+class KeptRequest implements LiveRequest {
+  readonly #href: string;
+  #url: URL | undefined;
+  readonly headers: LiveRequest["headers"];
+  readonly cookies: Record<string, string>;
+  readonly params: Record<string, string>;
+  readonly token: string | null;
+  readonly origin: string | null;
+
+  constructor(request: HandshakeRequest) {
+    this.#href = request.url.href;
+    this.headers = request.headers;
+    this.cookies = request.cookies;
+    this.params = request.params;
+    this.token = request.token;
+    this.origin = request.origin;
+  }
+
+  get url(): URL {
+    this.#url ??= new URL(this.#href);
+    return this.#url;
+  }
+
+  get query(): URLSearchParams {
+    return this.url.searchParams;
+  }
+}
+
+export function liveRequest(request: HandshakeRequest): LiveRequest {
+  return new KeptRequest(request);
 }
 
 type AnyDefinition = ConsumerDefinition<string, unknown, unknown, unknown, Schemas, Schemas, Schemas>;

@@ -5,8 +5,14 @@ import { randomUUID } from "node:crypto";
 import type WebSocket from "ws";
 import type { z } from "zod";
 import type { Admission } from "./admission.ts";
-import { runHandshake } from "./auth.ts";
-import type { AnyConsumer, BroadcastOptions, ConsumerContext, HandshakeRequest } from "./consumer.ts";
+import { liveRequest, runHandshake } from "./auth.ts";
+import type {
+  AnyConsumer,
+  BroadcastOptions,
+  ConsumerContext,
+  HandshakeRequest,
+  LiveRequest,
+} from "./consumer.ts";
 import {
   asChannelsError,
   closeCodeFor,
@@ -22,10 +28,11 @@ import type { PreparedFrame } from "./frame.ts";
 import type { GroupRegistry, Member } from "./groups.ts";
 import type { LayerMessage } from "./layers/layer.ts";
 import { SendBufferWatch, TokenBucket } from "./limits.ts";
-import { Outbox } from "./outbox.ts";
+import { Outbox, type OutboxOptions } from "./outbox.ts";
 import { CloseCode } from "./protocol.ts";
 import { routeFrame } from "./router.ts";
 import type { Logger } from "./server.ts";
+import type { Topic } from "./shared-fanout.ts";
 import type { ChannelsStats } from "./stats.ts";
 
 /** What a connection needs from its server. */
@@ -57,7 +64,72 @@ const MAX_HELD_FRAMES = 10_000;
 type Handler = (payload: unknown, ctx: Connection) => unknown;
 type EventHandler = (event: unknown, ctx: Connection, frame: PreparedFrame) => unknown;
 
-// Shared send options: a Buffer sent as a text frame, no per-send allocation on the fan-out path.
+const CONNECTION = Symbol("connection");
+type SocketWithConnection = WebSocket & { [CONNECTION]: Connection };
+
+function onMessage(this: WebSocket, data: unknown, isBinary: boolean): void {
+  (this as SocketWithConnection)[CONNECTION].onSocketFrame(data as Buffer | Buffer[] | ArrayBuffer, isBinary);
+}
+function onPong(this: WebSocket): void {
+  (this as SocketWithConnection)[CONNECTION].alive = true;
+}
+function onError(this: WebSocket, err: Error): void {
+  const connection = (this as SocketWithConnection)[CONNECTION];
+  connection.socketError(err);
+}
+function onSocketClose(this: WebSocket, code: number, reason: Buffer): void {
+  this.off("close", onSocketClose);
+  (this as SocketWithConnection)[CONNECTION].onSocketClose(code, reason);
+}
+
+/**
+ * Topic sets by cohort key, one copy for every connection with the same set (10,000 clients of a
+ * dashboard hold one Set and one key string between them, not 10,000 of each).
+ */
+const interned = new Map<string, { key: string; set: ReadonlySet<Topic>; refs: number }>();
+function acquire(key: string, set: ReadonlySet<Topic>): ReadonlySet<Topic> {
+  let entry = interned.get(key);
+  if (!entry) {
+    entry = { key, set, refs: 0 };
+    interned.set(key, entry);
+  }
+  entry.refs++;
+  return entry.set;
+}
+function release(key: string | null): void {
+  if (key === null) return;
+  const entry = interned.get(key);
+  if (entry && --entry.refs === 0) interned.delete(key);
+}
+function internedKey(key: string): string {
+  return interned.get(key)?.key ?? key;
+}
+
+/** One OutboxOptions per consumer and server, shared by its connections. */
+const sharedOutboxOptions = new WeakMap<AnyConsumer, WeakMap<Hub, OutboxOptions>>();
+function outboxOptions(consumer: AnyConsumer, hub: Hub): OutboxOptions {
+  let byHub = sharedOutboxOptions.get(consumer);
+  if (!byHub) {
+    byHub = new WeakMap();
+    sharedOutboxOptions.set(consumer, byHub);
+  }
+  let options = byHub.get(hub);
+  if (!options) {
+    const latestWins = consumer.definition.latestWins as
+      | Record<string, ((payload: unknown) => string | number | undefined) | undefined>
+      | undefined;
+    options = {
+      // Hold (and conflate) well before the hard limit, so a lagging client gets fresh values.
+      holdAboveBytes: Math.min(hub.maxBufferedBytes, 256 * 1024),
+      graceMs: hub.slowConsumerGraceMs,
+      maxHeldFrames: MAX_HELD_FRAMES,
+      conflationKey: latestWins ? (frame) => latestWins[frame.action]?.(frame.payload) : undefined,
+      stats: hub.stats,
+    };
+    byHub.set(hub, options);
+  }
+  return options;
+}
 
 // A close reason is limited to 123 bytes by the protocol.
 function reasonOf(text: string): string {
@@ -79,7 +151,15 @@ export class Connection implements ConsumerContext, Member {
   readonly groups = new Set<string>();
   /** Heartbeat: set by pong, cleared by each ping tick. */
   alive = true;
+  /** Topics asked for with shareTopics (null: every event through the handler). */
+  #topics: ReadonlySet<Topic> | null = null;
+  #shareKey: string | null = null;
+  /** Fell behind: on the per-connection path until the outbox drains. */
+  #demoted = false;
 
+  readonly request: LiveRequest;
+  /** The full upgrade request, only until the handshake has run. */
+  #handshake: HandshakeRequest | null;
   readonly #queue: Item[] = [];
   /** Handshake passed: group messages are delivered, onDisconnect will run. */
   #authenticated = false;
@@ -91,6 +171,8 @@ export class Connection implements ConsumerContext, Member {
   #failed = false;
   /** Counted against the per-user connection limit under this key until closed. */
   #userSlot: { key: string | number | undefined } | null = null;
+  /** Gives back the address's pending slot; dropped once called (no closure kept while idle). */
+  #settled: (() => void) | null;
   readonly #bucket: TokenBucket | null;
   readonly #watch: SendBufferWatch;
   /** Coalesced writes and slow-consumer holding (outbox.ts); every frame to the client goes through it. */
@@ -99,48 +181,115 @@ export class Connection implements ConsumerContext, Member {
   constructor(
     readonly ws: WebSocket,
     readonly consumer: AnyConsumer,
-    readonly request: HandshakeRequest,
+    request: HandshakeRequest,
     private readonly hub: Hub,
     /** Called once when the handshake settles (the per-address pending count). */
-    private readonly settled: () => void = () => {},
+    settled: (() => void) | null = null,
   ) {
+    this.#settled = settled;
     this.params = request.params;
+    this.#handshake = request;
+    this.request = liveRequest(request);
     this.state = consumer.definition.state?.() ?? {};
     this.#bucket = hub.rateLimit ? new TokenBucket(hub.rateLimit.messages, hub.rateLimit.perMs) : null;
-    const latestWins = consumer.definition.latestWins as
-      | Record<string, ((payload: unknown) => string | number | undefined) | undefined>
-      | undefined;
-    this.#outbox = new Outbox(ws, {
-      // Hold (and conflate) well before the hard limit, so a lagging client gets fresh values.
-      holdAboveBytes: Math.min(hub.maxBufferedBytes, 256 * 1024),
-      graceMs: hub.slowConsumerGraceMs,
-      maxHeldFrames: MAX_HELD_FRAMES,
-      conflationKey: latestWins ? (frame) => latestWins[frame.action]?.(frame.payload) : undefined,
-      onSlow: (why) =>
-        this.#fail(
-          new SlowConsumerError(
-            why === "held"
-              ? `Client too slow: more than ${MAX_HELD_FRAMES} frames waiting to be sent`
-              : `Client too slow: behind for more than ${hub.slowConsumerGraceMs} ms`,
-          ),
-        ),
-      // The socket's own buffer is measured where it changes, after a write, not per frame queued.
-      onWritten: () => this.#watch.check(),
-      stats: hub.stats,
-    });
-    this.#watch = new SendBufferWatch(
-      hub.maxBufferedBytes,
-      hub.slowConsumerGraceMs,
-      () => ws.bufferedAmount,
-      () => this.#fail(new SlowConsumerError()),
-    );
-    ws.on("message", (data, isBinary) => this.#onFrame(data as Buffer | Buffer[] | ArrayBuffer, isBinary));
-    ws.on("pong", () => {
-      this.alive = true;
-    });
+    this.#outbox = new Outbox(ws, outboxOptions(consumer, hub), this);
+    this.#watch = new SendBufferWatch(hub.maxBufferedBytes, hub.slowConsumerGraceMs, this);
+    // Listeners shared by every connection (module functions, no closure per connection).
+    (ws as SocketWithConnection)[CONNECTION] = this;
+    ws.on("message", onMessage);
+    ws.on("pong", onPong);
     // ws reports protocol violations (e.g. > maxPayload → 1009) here and closes by itself.
-    ws.on("error", (err) => hub.logger.debug({ err, connection: this.id }, "socket error"));
-    ws.once("close", (code, reason) => void this.#onClose(code, String(reason)));
+    ws.on("error", onError);
+    ws.on("close", onSocketClose);
+  }
+
+  /** @internal (outbox.ts) Behind for longer than the grace ("time") or too many held frames ("held"). */
+  outboxSlow(why: "time" | "held"): void {
+    this.#fail(
+      new SlowConsumerError(
+        why === "held"
+          ? `Client too slow: more than ${MAX_HELD_FRAMES} frames waiting to be sent`
+          : `Client too slow: behind for more than ${this.hub.slowConsumerGraceMs} ms`,
+      ),
+    );
+  }
+
+  /** @internal The socket's own buffer is measured where it changes, after a write, not per frame queued. */
+  outboxWritten(): void {
+    this.#watch.check();
+  }
+
+  /** @internal */
+  outboxBehind(): void {
+    this.demote();
+  }
+
+  /** @internal */
+  outboxIdle(): void {
+    if (!this.#demoted || this.#closed) return;
+    this.#demoted = false;
+    this.hub.registry.reshare(this.groups, this);
+  }
+
+  /** @internal (limits.ts) */
+  sendBufferSlow(): void {
+    this.#fail(new SlowConsumerError());
+  }
+
+  /** @internal socket events */
+  onSocketFrame(data: Buffer | Buffer[] | ArrayBuffer, isBinary: boolean): void {
+    this.#onFrame(data, isBinary);
+  }
+
+  /** @internal */
+  socketError(err: Error): void {
+    this.hub.logger.debug({ err, connection: this.id }, "socket error");
+  }
+
+  /** @internal */
+  onSocketClose(code: number, reason: Buffer): void {
+    void this.#onClose(code, String(reason));
+  }
+
+  get sharedTopics(): ReadonlySet<Topic> | null {
+    return this.shareKey === null ? null : this.#topics;
+  }
+
+  get shareKey(): string | null {
+    return this.#demoted || this.#closed || !this.#outbox.direct ? null : this.#shareKey;
+  }
+
+  shareTopics(topics: Iterable<Topic> | null): void {
+    if (this.#closed) return;
+    const set = topics === null ? null : new Set(topics);
+    const key =
+      set === null
+        ? null
+        : `${this.consumer.path}\u0000${[...set]
+            .map((t) => `${typeof t}:${t}`)
+            .sort()
+            .join(",")}`;
+    if (key === this.#shareKey) return;
+    release(this.#shareKey);
+    this.#topics = set === null || key === null ? null : acquire(key, set);
+    this.#shareKey = key === null ? null : internedKey(key);
+    this.hub.registry.reshare(this.groups, this);
+  }
+
+  writeShared(bytes: Buffer, frames: number): boolean {
+    return this.#outbox.writeShared(bytes, frames);
+  }
+
+  demote(): void {
+    if (this.#demoted) return;
+    this.#demoted = true;
+    this.hub.registry.reshare(this.groups, this);
+  }
+
+  #settle(): void {
+    const settled = this.#settled;
+    this.#settled = null;
+    settled?.();
   }
 
   get bufferedAmount(): number {
@@ -159,9 +308,11 @@ export class Connection implements ConsumerContext, Member {
           this.hub.handshakeTimeoutMs,
         );
       });
-      const { user, object } = await Promise.race([runHandshake(definition, this.request), timeout]).finally(
-        () => clearTimeout(timer),
-      );
+      const { user, object } = await Promise.race([
+        runHandshake(definition, this.#handshake!),
+        timeout,
+      ]).finally(() => clearTimeout(timer));
+      this.#handshake = null;
       if (this.#closed) return;
       const slot = this.hub.admission.admitUser(user);
       if (!slot) throw new TooManyConnectionsError("Too many open connections for this user");
@@ -169,7 +320,8 @@ export class Connection implements ConsumerContext, Member {
       this.user = user;
       this.object = object;
     } catch (err) {
-      this.settled();
+      this.#handshake = null;
+      this.#settle();
       if (isHandshakeError(err)) {
         const outcome = handshakeOutcome(err);
         this.send("authentication", outcome.payload);
@@ -180,7 +332,7 @@ export class Connection implements ConsumerContext, Member {
       }
       return;
     }
-    this.settled();
+    this.#settle();
     if (this.#closed) return;
     this.send("authentication", handshakeOutcome(null).payload);
     this.#authenticated = true;
@@ -360,6 +512,9 @@ export class Connection implements ConsumerContext, Member {
     this.#queue.length = 0;
     this.#watch.stop();
     this.#outbox.close();
+    release(this.#shareKey);
+    this.#shareKey = null;
+    this.#topics = null;
     const wasAuthenticated = this.#authenticated;
     this.#ready = false;
     this.#authenticated = false;

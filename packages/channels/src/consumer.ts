@@ -31,6 +31,13 @@ export interface HandshakeRequest<P extends string = string> {
   origin: string | null;
 }
 
+/**
+ * The upgrade request as a live connection keeps it: everything but the raw IncomingMessage, which
+ * is released once the handshake is over (an idle connection would otherwise hold it, its headers
+ * and buffers for as long as it lives).
+ */
+export type LiveRequest<P extends string = string> = Omit<HandshakeRequest<P>, "raw">;
+
 /** A refusal with a status and a human detail (sent in the authentication frame). */
 export type Denial = { ok: false; status: HandshakeStatus; detail: string };
 /** Statuses a handshake may be refused with (429: a connection limit, closed with 4029). */
@@ -90,7 +97,9 @@ export interface ConsumerContext<
   P extends string = string,
   Out extends Schemas = Schemas,
   Ev extends Schemas = Schemas,
-> extends PermissionContext<U, O, P> {
+> extends Omit<PermissionContext<U, O, P>, "request"> {
+  /** The upgrade request (without `raw`, released after the handshake). */
+  readonly request: LiveRequest<P>;
   /** Globally unique connection id (also across nodes). */
   readonly id: string;
   /** Per-connection state from the definition's `state()` factory. */
@@ -104,6 +113,13 @@ export interface ConsumerContext<
   sendRaw(frame: PreparedFrame | string): boolean;
   join(group: string): Promise<void>;
   leave(group: string): Promise<void>;
+  /**
+   * From now on, receive the consumer's `sharedEvents` whose topic is in `topics` from the shared
+   * batch of its groups (no event handler call), and every other shareable frame likewise; null
+   * (the default) sends every event through the event handler again. Frames published before the
+   * call are delivered as before it.
+   */
+  shareTopics(topics: Iterable<string | number> | null): void;
   /** Sends a frame straight to the members of this connection's group(s), serialized once. */
   broadcast<K extends keyof Out & string>(
     action: K,
@@ -155,6 +171,16 @@ export interface ConsumerDefinition<
     [K in (keyof Out | keyof Ev) & string]?: (
       payload: K extends keyof Ev ? z.output<Ev[K]> : K extends keyof Out ? z.output<Out[K]> : never,
     ) => string | number | undefined;
+  };
+  /**
+   * Events that connections which called `ctx.shareTopics(set)` receive from a shared,
+   * pre-framed batch instead of through their event handler (shared-fanout.ts): action → the
+   * event's topic (e.g. its metric id). Such a connection gets the frame as-is iff its topic is
+   * in the set, so the handler must do exactly that for a connection in that state; connections
+   * with the same set share one Buffer per event-loop turn.
+   */
+  sharedEvents?: {
+    [K in keyof Ev & string]?: (event: z.output<Ev[K]>) => string | number;
   };
   /** Runs once after a successful handshake, before any queued client frame is handled. */
   onAuthenticated?: (ctx: ConsumerContext<U, O, S, P, Out, Ev>) => Awaitable<void>;

@@ -3,6 +3,7 @@
 export class PreparedFrame {
   #text: string | undefined;
   #data: Buffer | undefined;
+  #wire: Buffer | undefined;
   #payload: unknown;
   #parsed: boolean;
 
@@ -45,4 +46,31 @@ export class PreparedFrame {
     this.#data ??= Buffer.from(this.text);
     return this.#data;
   }
+
+  /**
+   * The whole WebSocket text frame (header + data), built once. A server's frames are not masked,
+   * so these bytes are the same for every recipient and are written as-is to each socket.
+   */
+  get wire(): Buffer {
+    this.#wire ??= encodeText(this.data);
+    return this.#wire;
+  }
+}
+
+/** One unmasked, unfragmented WebSocket text frame carrying `payload`. */
+export function encodeText(payload: Buffer): Buffer {
+  const len = payload.length;
+  const head = len < 126 ? 2 : len < 65536 ? 4 : 10;
+  const out = Buffer.allocUnsafe(head + len);
+  out[0] = 0x81; // FIN + text
+  if (len < 126) out[1] = len;
+  else if (len < 65536) {
+    out[1] = 126;
+    out.writeUInt16BE(len, 2);
+  } else {
+    out[1] = 127;
+    out.writeBigUInt64BE(BigInt(len), 2);
+  }
+  payload.copy(out, head);
+  return out;
 }

@@ -15,6 +15,7 @@ export {
   type EventPayload,
   type HandshakeRequest,
   type HandshakeStatus,
+  type LiveRequest,
   type LoadContext,
   type PathParams,
   type Permission,

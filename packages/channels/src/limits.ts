@@ -39,25 +39,30 @@ export class TokenBucket {
  * Watches `bufferedAmount` after each send: once over `maxBytes`, starts a grace timer; if the
  * buffer is still over when it fires, `onSlow` is called. Draining below the limit disarms it.
  */
+export interface WatchedSender {
+  readonly bufferedAmount: number;
+  /** Still over the limit when the grace ran out. */
+  sendBufferSlow(): void;
+}
+
 export class SendBufferWatch {
   #timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly maxBytes: number,
     private readonly graceMs: number,
-    private readonly buffered: () => number,
-    private readonly onSlow: () => void,
+    private readonly sender: WatchedSender,
   ) {}
 
   check(): void {
-    if (this.#timer !== null || this.buffered() <= this.maxBytes) return;
+    if (this.#timer !== null || this.sender.bufferedAmount <= this.maxBytes) return;
     this.#timer = setTimeout(() => this.#expire(), this.graceMs);
     this.#timer.unref();
   }
 
   #expire(): void {
     this.#timer = null;
-    if (this.buffered() > this.maxBytes) this.onSlow();
+    if (this.sender.bufferedAmount > this.maxBytes) this.sender.sendBufferSlow();
   }
 
   stop(): void {

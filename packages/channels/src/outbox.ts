@@ -13,11 +13,13 @@
 // holds more than `maxHeldFrames` frames) is reported through `onSlow` (close 4008).
 import type { Socket } from "node:net";
 import type WebSocket from "ws";
-import type { PreparedFrame } from "./frame.ts";
+import { flushOutboxSoon } from "./flush-phase.ts";
+import { encodeText, type PreparedFrame } from "./frame.ts";
 import type { ChannelsStats } from "./stats.ts";
 
 export type ConflationKey = (frame: PreparedFrame) => string | number | undefined;
 
+/** Shared by every connection of one consumer on one server (no per-connection copy). */
 export type OutboxOptions = {
   /** Start holding (and conflating) above this many unsent bytes in the socket. */
   holdAboveBytes: number;
@@ -26,13 +28,24 @@ export type OutboxOptions = {
   /** Held frames beyond this (frames that cannot be conflated) → onSlow at once. */
   maxHeldFrames: number;
   conflationKey: ConflationKey | undefined;
-  /** Why: behind for longer than `graceMs` ("time") or more than `maxHeldFrames` held ("held"). */
-  onSlow: (why: "time" | "held") => void;
-  /** After frames were handed to the socket (once per flush, not per frame). */
-  onWritten?: () => void;
   /** Counts frames and bytes written and frames conflated (the server's, shared by all). */
   stats?: ChannelsStats;
 };
+
+/**
+ * What the outbox tells its connection. Methods of the connection itself, not closures: an idle
+ * connection then carries no per-connection callback objects (at 19,000 connections they added up).
+ */
+export interface OutboxOwner {
+  /** Behind for longer than `graceMs` ("time") or more than `maxHeldFrames` held ("held"): close it (4008). */
+  outboxSlow(why: "time" | "held"): void;
+  /** After frames were handed to the socket (once per flush, not per frame). */
+  outboxWritten(): void;
+  /** The peer fell behind: frames are held from now on (the connection leaves shared batches). */
+  outboxBehind(): void;
+  /** A flush left nothing queued and the peer is keeping up (it may take shared batches again). */
+  outboxIdle(): void;
+}
 
 type Item = PreparedFrame | string;
 const TEXT = { binary: false } as const;
@@ -41,47 +54,8 @@ const CHUNK_BYTES = 64 * 1024;
 // PB_CHANNELS_COALESCE=0 writes every frame at once (bench/ A/B runs; see docs/BENCHMARKS.md).
 const COALESCE = process.env.PB_CHANNELS_COALESCE !== "0";
 
-// A server's text frame is the same bytes for every recipient (servers do not mask), so a
-// broadcast is framed once too and every socket gets the same Buffer: no per-client header
-// allocation or ws Sender bookkeeping on the hot path.
-const framed = new WeakMap<PreparedFrame, Buffer>();
-
-function encodeText(payload: Buffer): Buffer {
-  const len = payload.length;
-  const head = len < 126 ? 2 : len < 65536 ? 4 : 10;
-  const out = Buffer.allocUnsafe(head + len);
-  out[0] = 0x81; // FIN + text
-  if (len < 126) out[1] = len;
-  else if (len < 65536) {
-    out[1] = 126;
-    out.writeUInt16BE(len, 2);
-  } else {
-    out[1] = 127;
-    out.writeBigUInt64BE(BigInt(len), 2);
-  }
-  payload.copy(out, head);
-  return out;
-}
-
 function wireBytes(item: Item): Buffer {
-  if (typeof item === "string") return encodeText(Buffer.from(item));
-  let bytes = framed.get(item);
-  if (bytes === undefined) {
-    bytes = encodeText(item.data);
-    framed.set(item, bytes);
-  }
-  return bytes;
-}
-
-// One setImmediate for every connection with queued frames, not one per connection.
-let dirty: Outbox[] = [];
-let scheduled = false;
-
-function flushDirty(): void {
-  scheduled = false;
-  const batch = dirty;
-  dirty = [];
-  for (const outbox of batch) outbox.flush();
+  return typeof item === "string" ? encodeText(Buffer.from(item)) : item.wire;
 }
 
 export class Outbox {
@@ -96,6 +70,7 @@ export class Outbox {
   constructor(
     private readonly ws: WebSocket,
     private readonly options: OutboxOptions,
+    private readonly owner: OutboxOwner,
   ) {
     // ws keeps its net.Socket here. Without a negotiated extension (no permessage-deflate) ws
     // writes each frame straight to it, so writing our pre-framed bytes there keeps frames whole
@@ -103,6 +78,32 @@ export class Outbox {
     const socket = (ws as unknown as { _socket?: Socket })._socket;
     this.#direct = socket !== undefined && ws.extensions === "";
     this.#socket = socket;
+  }
+
+  /** False when frames must go through ws.send (an extension was negotiated): no shared batches. */
+  get direct(): boolean {
+    return this.#direct;
+  }
+
+  /**
+   * Writes a shared batch (complete frames, shared-fanout.ts) straight to the socket. False when it
+   * must not: frames are queued or held here, the peer is not keeping up, or the batch would take
+   * the socket past the hold threshold (a 10,000-point ingest is ~4 MB in one turn) — the caller
+   * then hands this outbox the frames one by one, which writes what the peer takes and holds and
+   * conflates the rest, as for any frame.
+   */
+  writeShared(bytes: Buffer, frames: number): boolean {
+    if (this.#closed || this.ws.readyState !== 1) return true; // gone: nothing to deliver
+    if (!this.#direct || this.#queue.length > 0 || this.#behindSince !== 0) return false;
+    if (this.ws.bufferedAmount + bytes.length > this.options.holdAboveBytes) return false;
+    this.#socket?.write(bytes);
+    const stats = this.options.stats;
+    if (stats) {
+      stats.framesSent += frames;
+      stats.bytesSent += bytes.length;
+    }
+    this.owner.outboxWritten();
+    return true;
   }
 
   /** Frames not yet handed to the socket. */
@@ -131,11 +132,7 @@ export class Outbox {
     }
     if (!this.#queued) {
       this.#queued = true;
-      dirty.push(this);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flushDirty);
-      }
+      flushOutboxSoon(this);
     }
   }
 
@@ -178,7 +175,7 @@ export class Outbox {
       }
       if (this.options.stats) this.options.stats.bytesSent += bytes;
     }
-    this.options.onWritten?.();
+    this.owner.outboxWritten();
     const stats = this.options.stats;
     if (stats) stats.framesSent += i;
     if (i < queue.length) {
@@ -188,6 +185,7 @@ export class Outbox {
     }
     this.#queue = [];
     if (this.#behindSince !== 0) this.#caughtUp();
+    this.owner.outboxIdle();
   }
 
   /** The connection is gone: drop everything, stop timers. */
@@ -205,6 +203,7 @@ export class Outbox {
       const queue = this.#queue;
       this.#queue = [];
       for (const item of queue) typeof item === "string" ? this.#queue.push(item) : this.#conflate(item);
+      this.owner.outboxBehind();
     } else if (performance.now() - this.#behindSince > this.options.graceMs) {
       this.#slow("time");
       return;
@@ -248,6 +247,6 @@ export class Outbox {
 
   #slow(why: "time" | "held"): void {
     this.close();
-    this.options.onSlow(why);
+    this.owner.outboxSlow(why);
   }
 }

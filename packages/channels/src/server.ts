@@ -45,6 +45,12 @@ export interface ChannelsServerOptions<C extends AnyConsumer> {
   rateLimit?: { messages: number; perMs: number } | false;
   /** Authentication, object lookup and permissions must finish within this; else close 1011. Default 10 s. */
   handshakeTimeoutMs?: number;
+  /**
+   * Handshakes (authentication, object lookup, permissions, onAuthenticated) running at once, and
+   * started per event-loop turn; the others wait in arrival order. Bounds what a reconnect storm
+   * takes from live clients. Default 64.
+   */
+  maxConcurrentHandshakes?: number;
   /** Ping interval; a peer that has not answered by the next tick is terminated. 0 disables. Default 30 s. */
   heartbeatMs?: number;
   /** Upgrades from one client address still in their handshake; over → HTTP 429. Default 0 (off). */
@@ -122,6 +128,14 @@ class Server implements Hub {
   readonly #allowedOrigins: ChannelsServerOptions<AnyConsumer>["allowedOrigins"];
   readonly #wss: WebSocketServer;
   readonly #connections = new Set<Connection>();
+  readonly #maxHandshakes: number;
+  #handshaking = 0;
+  /** Accepted sockets waiting for a handshake slot (FIFO; #waitingHead is the next). */
+  #waiting: Connection[] = [];
+  #waitingHead = 0;
+  #admitScheduled = false;
+  /** Handshakes started straight from an upgrade in this event-loop turn. */
+  #startedThisTurn = 0;
   readonly #heartbeat: NodeJS.Timeout | null;
   readonly #attached: Array<{
     server: HttpServer | HttpsServer;
@@ -129,6 +143,7 @@ class Server implements Hub {
   }> = [];
   #closing = false;
   #closed = false;
+  readonly #onSocketError = (err: Error) => this.logger.debug({ err }, "upgrade socket error");
 
   constructor(options: ChannelsServerOptions<AnyConsumer>) {
     this.consumers = options.consumers;
@@ -148,6 +163,7 @@ class Server implements Hub {
       userKey: options.userKey,
       addressOf: options.addressOf ?? peerAddress,
     });
+    this.#maxHandshakes = Math.max(1, options.maxConcurrentHandshakes ?? 64);
     this.registry = new GroupRegistry(this.layer, (err, group) =>
       this.logger.error({ err, group }, "channel layer unsubscribe failed"),
     );
@@ -201,7 +217,9 @@ class Server implements Hub {
       }
     }
     if (!consumer || !params) return false;
-    socket.on("error", (err) => this.logger.debug({ err }, "upgrade socket error"));
+    // Not a closure here: it would share this function's context (the request, its
+    // IncomingMessage) and keep it alive for as long as the socket lives.
+    socket.on("error", this.#onSocketError);
     if (this.#closing) {
       refuse(socket, 503, "Service Unavailable");
       return true;
@@ -219,20 +237,13 @@ class Server implements Hub {
       refuse(socket, 429, "Too Many Requests", `Retry-After: ${refusal.retryAfterS}\r\n`);
       return true;
     }
-    // The address's pending slot is given back once, when the handshake settles or the socket goes.
-    let pending = true;
-    const settle = () => {
-      if (!pending) return;
-      pending = false;
-      this.admission.leave(address);
-    };
-    socket.once("close", settle);
+    const settle = pendingSlot(this.admission, address, socket);
     const found = consumer;
     const request = buildHandshakeRequest(req, url, params);
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       const connection = new Connection(ws, found, request, this, settle);
       this.#connections.add(connection);
-      void connection.start();
+      this.#admit(connection);
     });
     return true;
   }
@@ -274,6 +285,56 @@ class Server implements Hub {
       if (Object.hasOwn(c.events, type)) return c.events[type];
     }
     return undefined;
+  }
+
+  /**
+   * Admission pacing: handshakes start from a queue, at most #maxHandshakes per event-loop turn
+   * and at most #maxHandshakes at once, in arrival order. A storm of reconnects then yields to
+   * I/O and to the write phase between slices, so live connections keep getting their frames.
+   */
+  #admit(connection: Connection): void {
+    if (
+      this.#handshaking < this.#maxHandshakes &&
+      this.#startedThisTurn < this.#maxHandshakes &&
+      this.#waitingHead >= this.#waiting.length
+    ) {
+      if (this.#startedThisTurn++ === 0) setImmediate(() => (this.#startedThisTurn = 0));
+      this.#handshaking++;
+      void connection.start().finally(() => {
+        this.#handshaking--;
+        this.#scheduleAdmission();
+      });
+      return;
+    }
+    this.#waiting.push(connection);
+    this.#scheduleAdmission();
+  }
+
+  #scheduleAdmission(): void {
+    if (this.#admitScheduled || this.#waitingHead >= this.#waiting.length) return;
+    this.#admitScheduled = true;
+    setImmediate(() => {
+      this.#admitScheduled = false;
+      let started = 0;
+      while (
+        started < this.#maxHandshakes &&
+        this.#handshaking < this.#maxHandshakes &&
+        this.#waitingHead < this.#waiting.length
+      ) {
+        const next = this.#waiting[this.#waitingHead++] as Connection;
+        if (next.ws.readyState !== 1) continue; // gone while waiting
+        started++;
+        this.#handshaking++;
+        void next.start().finally(() => {
+          this.#handshaking--;
+          this.#scheduleAdmission();
+        });
+      }
+      if (this.#waitingHead >= this.#waiting.length) {
+        this.#waiting = [];
+        this.#waitingHead = 0;
+      } else if (this.#handshaking < this.#maxHandshakes) this.#scheduleAdmission();
+    });
   }
 
   removed(connection: Connection): void {
@@ -330,6 +391,23 @@ class Server implements Hub {
       if (c.ws.readyState === 1) c.ws.ping();
     }
   }
+}
+
+/**
+ * The address's pending slot, given back once: when the handshake settles or the socket goes. Made
+ * here, not in handleUpgrade: a closure there would share that function's context (the request)
+ * and keep it alive for as long as the socket lives.
+ */
+function pendingSlot(admission: Admission, address: string, socket: Duplex): () => void {
+  let pending = true;
+  const settle = () => {
+    if (!pending) return;
+    pending = false;
+    socket.off("close", settle);
+    admission.leave(address);
+  };
+  socket.once("close", settle);
+  return settle;
 }
 
 function refuse(socket: Duplex, status: number, text: string, headers = ""): void {

@@ -1,9 +1,10 @@
 // Owns the server's AsyncAPI document: the framework's generator applied to the consumers this
 // server runs, with the names and descriptions a reader of /docs needs. Built once per
 // advertised host (the document names the host the reader connected to).
-import { type ConsumerSpec, generateAsyncApi, specOf } from "@pulseboard/channels";
+import { type ConsumerSpec, generateAsyncApi, InMemoryLayer, specOf } from "@pulseboard/channels";
 import type { AppContext } from "../context.ts";
 import { dashboardConsumer } from "../ws/dashboard-consumer.ts";
+import { HandshakeCache } from "../ws/handshake-cache.ts";
 import { inProcessPresence } from "../ws/presence.ts";
 
 const VERSION = "0.1.0";
@@ -26,7 +27,14 @@ const DASHBOARD_DESCRIPTION = [
 
 /** The consumers described by the document (schemas only; these instances never serve traffic). */
 function consumers(ctx: AppContext): ConsumerSpec[] {
-  const dashboard = dashboardConsumer(ctx, inProcessPresence(), async () => {});
+  const noCache = new HandshakeCache(ctx.db, ctx.storage, new InMemoryLayer(), {
+    ttlMs: 0,
+    maxCredentials: 0,
+    maxDashboards: 0,
+    historyPoints: 0,
+    onError: () => {},
+  });
+  const dashboard = dashboardConsumer(ctx, inProcessPresence(), async () => {}, noCache);
   return [
     {
       ...specOf(dashboard),

@@ -12,20 +12,18 @@ import {
   type PreparedFrame,
 } from "@pulseboard/channels";
 import { clientMessages, serverMessages } from "@pulseboard/client/protocol";
-import { authenticate, type Principal } from "../auth/credentials.ts";
+import type { Principal } from "../auth/credentials.ts";
 import { SESSION_COOKIE } from "../auth/sessions.ts";
 import type { AppContext } from "../context.ts";
 import type { Dashboard, Metric } from "../db/schema.ts";
 import { dashboardGroup } from "../fanout.ts";
-import { recentValues, valuesSince } from "../history.ts";
+import { valuesSince } from "../history.ts";
 import { metricUpdatePayload } from "../ingest.ts";
-import { roleOf } from "../model/access.ts";
-import { listMetrics } from "../model/dashboards.ts";
 import { type AccessWatch, accessWatch } from "./access-watch.ts";
-import { configPayload } from "./config.ts";
+import type { HandshakeCache } from "./handshake-cache.ts";
 import { pointsAfter, streamPosition } from "./positions.ts";
 import type { PresenceCounter } from "./presence.ts";
-import { pacedPresence } from "./presence-pacing.ts";
+import { growingInterval, pacedPresence } from "./presence-pacing.ts";
 import { accessRevoked, credentialGroup } from "./revoke.ts";
 
 export const HISTORY_POINTS = 100;
@@ -85,48 +83,41 @@ export function dashboardConsumer(
   ctx: AppContext,
   presence: PresenceCounter,
   broadcastPresence: (dashboardId: number, connections: number) => Promise<void>,
+  cache: HandshakeCache,
   /** Re-reads access from storage (access-watch.ts); default: a watch nobody starts. */
   watch: AccessWatch = accessWatch(ctx.db),
 ) {
   const { db } = ctx;
-  // One presence broadcast per dashboard per 250 ms at most (a burst of joins is O(N²) frames otherwise).
-  const announcePresence = pacedPresence(broadcastPresence, 250, (err) =>
+  // One presence broadcast per dashboard per 250 ms at most (a burst of joins is O(N²) frames
+  // otherwise), and per 0.1 ms × its connections beyond 2,500 (at most ~10,000 presence writes/s).
+  const announcePresence = pacedPresence(broadcastPresence, growingInterval(250, 0.1), (err) =>
     ctx.log.warn({ err }, "presence broadcast failed"),
   );
 
-  async function metricsById(dashboardId: number, ids: number[]): Promise<Map<number, Metric>> {
+  /** The dashboard's metrics among `ids` (from the handshake cache: no query in the steady state). */
+  async function metricsById(dashboard: Dashboard, ids: number[]): Promise<Map<number, Metric>> {
     if (ids.length === 0) return new Map();
-    const rows = await db
-      .selectFrom("metrics")
-      .selectAll()
-      .where("dashboard_id", "=", dashboardId)
-      .where("id", "in", ids)
-      .execute();
-    return new Map(rows.map((m) => [m.id, m]));
+    const wanted = new Set(ids);
+    const { metrics } = await cache.config(dashboard);
+    return new Map(metrics.filter((m) => wanted.has(m.id)).map((m) => [m.id, m]));
   }
 
   return defineConsumer({
     path: "/ws/dashboard/:id/",
     authenticators: [
       async (req): Promise<Principal | null> =>
-        (await authenticate(db, {
+        (await cache.principal({
           cookie: req.cookies[SESSION_COOKIE],
           authorization: req.token ? `Bearer ${req.token}` : undefined,
         })) ?? null,
     ],
     loadObject: async ({ params }): Promise<Dashboard | null> => {
       if (!/^[1-9][0-9]{0,14}$/.test(params.id)) return null;
-      return (
-        (await db
-          .selectFrom("dashboards")
-          .selectAll()
-          .where("id", "=", Number(params.id))
-          .executeTakeFirst()) ?? null
-      );
+      return cache.dashboard(Number(params.id));
     },
     permissions: [
       async ({ user, object }) =>
-        (await roleOf(db, user.userId, object.id)) !== undefined ||
+        (await cache.role(user.userId, object.id)) !== undefined ||
         AuthResult.deny(403, "You are not a member of this dashboard"),
     ],
     incoming: {
@@ -172,37 +163,32 @@ export function dashboardConsumer(
     // A client that falls behind gets the latest value of each metric, not a growing backlog
     // (the framework's outbox holds and conflates while its send buffer is full).
     latestWins: { metric_update: (update) => update.metric_id },
+    // A streaming connection (not paused, not replaying) gets exactly the updates of the metrics it
+    // is subscribed to, as-is: what the metric_update handler below does. Such connections share
+    // one pre-framed batch per turn with every connection subscribed to the same set (reshare()).
+    sharedEvents: { metric_update: (update) => update.metric_id },
 
     onAuthenticated: async (c) => {
       const dashboard = c.object;
-      const metrics = await listMetrics(db, dashboard.id);
+      const { metrics, config } = await cache.config(dashboard);
       await c.join(dashboardGroup(dashboard.id));
       const credential = credentialGroup(c.user);
       if (credential) await c.join(credential); // closed at once if the credential is revoked
       // A revocation sent between the handshake's permission check and these joins reached no
-      // group of ours: read access again now that every later one will reach us.
+      // group of ours: read access again now that every later one will reach us (unless the
+      // handshake cache, which every revocation reaches, still holds this access).
       watch.track(c);
-      if (!(await watch.verify(c))) return;
+      if (!cache.vouches(c.user, dashboard.id) && !(await watch.verify(c))) return;
       const expiresAt = c.user.session?.expiresAt;
       if (expiresAt !== undefined) closeAt(c.state, expiresAt, () => c.close(4001, "Session expired"));
       for (const m of metrics) c.state.subscribed.add(m.id);
       // Joined first, position second: every point after it reaches this connection live.
-      const position = await streamPosition(db, dashboard.id);
-      c.state.at = position.head;
-      c.state.sentFrom = position.head;
-      c.state.epoch = position.epoch;
-      const at = { epoch: position.epoch, offset: position.head };
-      c.send("dashboard_config", { ...configPayload(dashboard, metrics), ...at });
-      const history = await recentValues(ctx.storage, metrics, HISTORY_POINTS, position.head);
-      for (const m of metrics) {
-        c.send("metric_history", {
-          metric_id: m.id,
-          metric_name: m.name,
-          unit: m.unit,
-          values: history.get(m.id) ?? [],
-          ...at,
-        });
-      }
+      const at = await cache.streamAt(dashboard.id);
+      c.state.at = at.offset;
+      c.state.sentFrom = at.offset;
+      c.state.epoch = at.epoch;
+      c.send("dashboard_config", { ...config, ...at });
+      for (const frame of await cache.historyFrames(dashboard.id, metrics, HISTORY_POINTS)) c.sendRaw(frame);
       flush(c);
       const count = await presence.join(dashboard.id, c.id);
       await announcePresence(dashboard.id, count);
@@ -220,7 +206,7 @@ export function dashboardConsumer(
 
       subscribe: async (ids, c) => {
         const unique = [...new Set(ids)];
-        const found = await metricsById(c.object.id, unique);
+        const found = await metricsById(c.object, unique);
         const foreign = unique.filter((id) => !found.has(id));
         // All or nothing: a metric of another dashboard (or none) is refused, never streamed.
         if (foreign.length)
@@ -229,24 +215,17 @@ export function dashboardConsumer(
             "PB_ERR_UNKNOWN_METRIC",
           );
         const fresh = unique.filter((id) => !c.state.subscribed.has(id)).map((id) => found.get(id)!);
+        syncAt(c);
         for (const m of fresh) c.state.subscribed.add(m.id);
-        // Complete up to where this connection is: later points of these metrics come live.
-        const upTo = c.state.at;
-        c.state.sentFrom = upTo; // their points before it were not sent
-        const history = await recentValues(ctx.storage, fresh, HISTORY_POINTS, upTo);
-        for (const m of fresh)
-          c.send("metric_history", {
-            metric_id: m.id,
-            metric_name: m.name,
-            unit: m.unit,
-            values: history.get(m.id) ?? [],
-            epoch: c.state.epoch,
-            offset: upTo,
-          });
+        c.state.sentFrom = c.state.at; // their points before it were not sent
+        for (const frame of await cache.historyFrames(c.object.id, fresh, HISTORY_POINTS)) c.sendRaw(frame);
+        reshare(c);
       },
 
       unsubscribe: (ids, c) => {
+        syncAt(c);
         for (const id of ids) c.state.subscribed.delete(id);
+        reshare(c);
       },
 
       resume: (payload, c) =>
@@ -267,8 +246,10 @@ export function dashboardConsumer(
 
       pause: (_payload, c) => {
         if (!c.state.pausedAt) {
+          syncAt(c);
           c.state.pausedAt = new Date();
           c.state.held ??= [];
+          reshare(c);
         }
         return { action: "paused", payload: { at: c.state.pausedAt.toISOString() } };
       },
@@ -291,8 +272,10 @@ export function dashboardConsumer(
       // subscribes (it sees them in this config), as for any metric it is not subscribed to.
       dashboard_config: (event, c, frame) => {
         const current = new Set(event.metrics.map((m) => m.id));
+        syncAt(c);
         for (const id of c.state.subscribed) if (!current.has(id)) c.state.subscribed.delete(id);
         c.sendRaw(frame);
+        reshare(c);
       },
       access_revoked: (event, c) => {
         if (event.user_id === null || event.user_id === c.user.userId) c.close(event.code, event.reason);
@@ -330,6 +313,25 @@ export function dashboardConsumer(
     return run;
   }
 
+  /** Shared batches while streaming; through the metric_update handler while holding (pause, replay). */
+  // biome-ignore lint/suspicious/noExplicitAny: the consumer context type is inferred above
+  function reshare(c: any): void {
+    const state = c.state as State;
+    c.shareTopics(state.held === null ? state.subscribed : null);
+  }
+
+  /**
+   * A streaming connection has been given every point this node delivered (shared batches do not
+   * pass the metric_update handler, which moves `at`): it is complete up to there.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: see above
+  function syncAt(c: any): void {
+    const state = c.state as State;
+    if (state.held !== null) return;
+    const delivered = cache.delivered(c.object.id);
+    if (delivered !== null && delivered > state.at) state.at = delivered;
+  }
+
   function position(c: { state: State }): { epoch: string; offset: number } {
     return { epoch: c.state.epoch, offset: c.state.at };
   }
@@ -357,8 +359,10 @@ export function dashboardConsumer(
   // biome-ignore lint/suspicious/noExplicitAny: see above
   async function replayAfter(c: any, from: number, current: { head: number }): Promise<Resumed> {
     const state = c.state as State;
+    syncAt(c);
     const wasHeld = state.held !== null;
     state.held ??= [];
+    reshare(c);
     let count = 0;
     try {
       // A gap longer than config.maxReplay is answered `recovered: false` (the client refetches
@@ -368,7 +372,7 @@ export function dashboardConsumer(
         state.at = Math.max(state.at, current.head);
         return { count: 0, recovered: false, reason: "limit", ...position(c) };
       }
-      const metrics = [...(await metricsById(c.object.id, [...state.subscribed])).values()];
+      const metrics = [...(await metricsById(c.object, [...state.subscribed])).values()];
       // What this connection already sent live is not sent twice.
       const [sentFrom, sentTo] = [state.sentFrom, state.at];
       let cursor = from;
@@ -397,12 +401,14 @@ export function dashboardConsumer(
   // biome-ignore lint/suspicious/noExplicitAny: see above
   async function replaySince(c: any, perMetric: Map<number, number>): Promise<number> {
     const state = c.state as State;
+    syncAt(c);
     const wasHeld = state.held !== null;
     state.held ??= [];
+    reshare(c);
     const sent = new Set<number>();
     let count = 0;
     try {
-      const metrics = await metricsById(c.object.id, [...perMetric.keys()]);
+      const metrics = await metricsById(c.object, [...perMetric.keys()]);
       for (const [id, since] of perMetric) {
         const m = metrics.get(id);
         if (!m) continue;
@@ -483,6 +489,7 @@ export function dashboardConsumer(
       c.sendRaw(h.frame);
       count++;
     }
+    reshare(c);
     return count;
   }
 }

@@ -23,6 +23,13 @@ export const accessRevoked = message(
 );
 export type AccessRevoked = z.infer<typeof accessRevoked>;
 
+/**
+ * Every node listens here for revoked credentials (handshake-cache.ts forgets them), whether or not
+ * it has a connection in the credential's group; payload `{ group }`, the credential's group.
+ */
+export const CREDENTIALS_GROUP = "pulseboard.credentials";
+export const CREDENTIAL_REVOKED = "credential_revoked";
+
 export const tokenGroup = (tokenId: number) => `credential.token.${tokenId}`;
 export const sessionGroup = (idHash: string) => `credential.session.${idHash}`;
 
@@ -36,6 +43,9 @@ export function credentialGroup(principal: Principal): string | undefined {
 /** After a committed change: closes the affected live connections, on every node. */
 export async function revokeAccess(ctx: AppContext, group: string, event: AccessRevoked): Promise<void> {
   try {
+    // Cached credentials first, so no node lets the credential in again while connections close.
+    if (group.startsWith("credential."))
+      await ctx.channels.groupSend(CREDENTIALS_GROUP, CREDENTIAL_REVOKED, { group });
     await ctx.channels.groupSend(group, "access_revoked", event);
   } catch (err) {
     // Stored either way; the connections lose access at their next handshake.

@@ -24,7 +24,7 @@ export interface OrderedStreams {
   onError?(err: unknown, group: string): void;
 }
 
-/** One group's sequencer on this node. */
+/** One group's sequencer on this node, shared by every subscriber of the group here. */
 class Sequence {
   /** Next offset to deliver; null while the head is being read (everything waits meanwhile). */
   next: number | null = null;
@@ -35,11 +35,21 @@ class Sequence {
   filling = false;
   closed = false;
 
+  readonly subscribers = new Set<Deliver>();
+  /** Resolves once the head is known (or the group has no stream). */
+  ready: Promise<void> = Promise.resolve();
+
   constructor(
     readonly group: string,
-    readonly deliver: Deliver,
     readonly streams: OrderedStreams,
   ) {}
+
+  deliver(message: LayerMessage): void {
+    for (const d of this.subscribers) d(message);
+  }
+
+  /** What the inner layer calls. */
+  readonly wrapped: Deliver = (m) => this.accept(m);
 
   accept(message: LayerMessage): void {
     const offset = this.streams.offsetOf(this.group, message);
@@ -129,8 +139,7 @@ class Sequence {
 }
 
 export class OrderedLayer implements ChannelLayer {
-  readonly #sequences = new Map<Deliver, Sequence>();
-  readonly #wrapped = new Map<Deliver, Deliver>();
+  readonly #sequences = new Map<string, Sequence>();
 
   constructor(
     readonly inner: ChannelLayer,
@@ -141,13 +150,33 @@ export class OrderedLayer implements ChannelLayer {
     return this.inner.publish(group, message);
   }
 
+  /**
+   * The last offset delivered to this node's subscribers of `group`: everything up to it has
+   * reached them, everything after it will, in order. Null when not subscribed (or no stream).
+   */
+  delivered(group: string): number | null {
+    const next = this.#sequences.get(group)?.next;
+    return next === null || next === undefined ? null : next - 1;
+  }
+
   async subscribe(group: string, deliver: Deliver): Promise<void> {
-    const sequence = new Sequence(group, deliver, this.streams);
-    const wrapped: Deliver = (m) => sequence.accept(m);
-    this.#sequences.set(deliver, sequence);
-    this.#wrapped.set(deliver, wrapped);
+    const known = this.#sequences.get(group);
+    if (known) {
+      known.subscribers.add(deliver);
+      await known.ready;
+      return;
+    }
+    const sequence = new Sequence(group, this.streams);
+    sequence.subscribers.add(deliver);
+    this.#sequences.set(group, sequence);
+    sequence.ready = this.#start(sequence);
+    await sequence.ready;
+  }
+
+  async #start(sequence: Sequence): Promise<void> {
+    const { group } = sequence;
     // Subscribed first, head read second: every offset after the head then reaches this node.
-    await this.inner.subscribe(group, wrapped);
+    await this.inner.subscribe(group, sequence.wrapped);
     let head: number | null = null;
     try {
       head = await this.streams.head(group);
@@ -158,25 +187,24 @@ export class OrderedLayer implements ChannelLayer {
       // No stream (or it could not be read): deliver as it comes, unordered.
       const early = sequence.early ?? [];
       sequence.early = null;
-      sequence.accept = (m) => deliver(m);
-      for (const m of early) deliver(m);
+      sequence.accept = (m) => sequence.deliver(m);
+      for (const m of early) sequence.deliver(m);
       return;
     }
     sequence.start(head);
   }
 
   async unsubscribe(group: string, deliver: Deliver): Promise<void> {
-    const wrapped = this.#wrapped.get(deliver);
-    this.#sequences.get(deliver)?.close();
-    this.#sequences.delete(deliver);
-    this.#wrapped.delete(deliver);
-    if (wrapped) await this.inner.unsubscribe(group, wrapped);
+    const sequence = this.#sequences.get(group);
+    if (!sequence?.subscribers.delete(deliver) || sequence.subscribers.size > 0) return;
+    sequence.close();
+    this.#sequences.delete(group);
+    await this.inner.unsubscribe(group, sequence.wrapped);
   }
 
   async close(): Promise<void> {
     for (const s of this.#sequences.values()) s.close();
     this.#sequences.clear();
-    this.#wrapped.clear();
     await this.inner.close();
   }
 
