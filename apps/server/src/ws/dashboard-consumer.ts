@@ -348,6 +348,8 @@ export function dashboardConsumer(
           : offset < current.trimmed
             ? "retention"
             : null;
+    // This connection's epoch may come from a cache: the stream's own is what the client goes on with.
+    (c.state as State).epoch = current.epoch;
     if (reason) return { count: 0, recovered: false, reason, ...position(c) };
     return replayAfter(c, offset, current);
   }
