@@ -1,8 +1,8 @@
 // Owns parsing REST JSON bodies: malformed JSON is a 400, and strings carrying NUL characters
 // are refused here, once, because PostgreSQL cannot store them (and no name needs one).
-import { BadRequestError, type ErrorDetail, ValidationError } from "./errors.ts";
+import { BadRequestError, ValidationError, type ValidationIssue } from "./errors.ts";
 
-function findNul(value: unknown, path: Array<string | number>, out: ErrorDetail[]) {
+function findNul(value: unknown, path: Array<string | number>, out: ValidationIssue[]) {
   if (out.length >= 20) return;
   if (typeof value === "string") {
     if (value.includes("\u0000"))
@@ -27,7 +27,7 @@ export function parseJsonBody(text: string): unknown {
   }
   // Escaped NULs only appear as \u0000 in the text: skip the walk for the common case.
   if (text.includes("\\u0000")) {
-    const problems: ErrorDetail[] = [];
+    const problems: ValidationIssue[] = [];
     findNul(value, [], problems);
     if (problems.length) throw new ValidationError(problems);
   }

@@ -4,7 +4,7 @@
 import type { IncomingMessage } from "node:http";
 import type { ConsumerDefinition, HandshakeRequest, Schemas } from "./consumer.ts";
 import { AuthResult } from "./consumer.ts";
-import { ForbiddenError, handshakeError, NotFoundError, UnauthenticatedError } from "./errors.ts";
+import { ForbiddenError, handshakeError, NotFoundError, UnauthorizedError } from "./errors.ts";
 
 export function parseCookies(header: string | undefined): Record<string, string> {
   const cookies: Record<string, string> = Object.create(null);
@@ -63,7 +63,7 @@ export async function runHandshake(
       }
     }
     if (user === null)
-      throw new UnauthenticatedError("Authentication credentials were not provided or are invalid");
+      throw new UnauthorizedError("Authentication credentials were not provided or are invalid");
   }
   let object: unknown = null;
   if (definition.loadObject) {

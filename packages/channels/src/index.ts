@@ -22,6 +22,7 @@ export {
   type Reply,
   type Schemas,
 } from "./consumer.ts";
+export { type ErrorCode, type ErrorSpec, errorCodes } from "./error-codes.ts";
 export {
   BadFrameError,
   BadJsonError,
@@ -34,7 +35,7 @@ export {
   RateLimitedError,
   SlowConsumerError,
   TooManyConnectionsError,
-  UnauthenticatedError,
+  UnauthorizedError,
   UnknownActionError,
   ValidationError,
 } from "./errors.ts";
