@@ -38,6 +38,7 @@ import type {
 } from "@pulseboard/client/rest";
 import { alertingApi } from "./alerting.ts";
 import { ApiError, apiErrorCode, type ValidationIssue } from "./errors.ts";
+import type { Method } from "./request.ts";
 
 const BASE = "/api/v1";
 let csrfToken: string | null = null;
@@ -46,8 +47,6 @@ let csrfToken: string | null = null;
 export function setCsrfToken(token: string | null) {
   csrfToken = token;
 }
-
-export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: "application/json" };
