@@ -1,129 +1,57 @@
-// Owns the server's error vocabulary: a few classes with stable `code` strings, and the ONE
-// table mapping each code to an HTTP status and (for the handshake) a WebSocket close code.
-import type { ZodError } from "zod";
+// Owns the server's side of the error vocabulary. The codes, their HTTP statuses and close codes
+// are the ONE table in @pulseboard/channels/error-codes, and the base class and the errors both
+// transports throw (validation, 401, 403, 404, 429, 500) are the framework's, re-exported here so
+// a REST route and a WebSocket handler cannot pick different classes for one idea. Here: the
+// errors only REST answers, and the translation of Fastify's and the drivers' errors into ours.
+import {
+  ChannelsError,
+  type ErrorCode,
+  ForbiddenError,
+  InternalError,
+  NotFoundError,
+  RateLimitedError,
+  UnauthorizedError,
+  ValidationError,
+  type ValidationIssue,
+} from "@pulseboard/channels";
 
-export type ErrorCode =
-  | "PB_ERR_VALIDATION"
-  | "PB_ERR_BAD_REQUEST"
-  | "PB_ERR_UNAUTHORIZED"
-  | "PB_ERR_FORBIDDEN"
-  | "PB_ERR_CSRF"
-  | "PB_ERR_NOT_FOUND"
-  | "PB_ERR_CONFLICT"
-  | "PB_ERR_TOO_LARGE"
-  | "PB_ERR_RATE_LIMITED"
-  | "PB_ERR_UNAVAILABLE"
-  | "PB_ERR_HOST_NOT_ALLOWED"
-  | "PB_ERR_INTERNAL";
-
-/** The same shape the WebSocket protocol uses for validation errors. */
-export type ErrorDetail = { type: string; loc: Array<string | number>; msg: string };
-
-const HTTP_STATUS: Record<ErrorCode, number> = {
-  PB_ERR_VALIDATION: 400,
-  PB_ERR_BAD_REQUEST: 400,
-  PB_ERR_UNAUTHORIZED: 401,
-  PB_ERR_FORBIDDEN: 403,
-  PB_ERR_CSRF: 403,
-  PB_ERR_NOT_FOUND: 404,
-  PB_ERR_CONFLICT: 409,
-  PB_ERR_TOO_LARGE: 413,
-  PB_ERR_RATE_LIMITED: 429,
-  PB_ERR_UNAVAILABLE: 503,
-  // Answered by guard/http-server.ts before routing (a Host this server does not answer to).
-  PB_ERR_HOST_NOT_ALLOWED: 421,
-  PB_ERR_INTERNAL: 500,
+export {
+  ChannelsError,
+  type ErrorCode,
+  ForbiddenError,
+  InternalError,
+  NotFoundError,
+  RateLimitedError,
+  UnauthorizedError,
+  ValidationError,
+  type ValidationIssue,
 };
 
-/** Close codes of a refused WebSocket handshake (DESIGN.md): 4000 + the HTTP status. */
-const WS_CLOSE: Partial<Record<ErrorCode, number>> = {
-  PB_ERR_UNAUTHORIZED: 4001,
-  PB_ERR_FORBIDDEN: 4003,
-  PB_ERR_NOT_FOUND: 4004,
-};
-
-export class PulseboardError extends Error {
-  readonly code: ErrorCode;
-  readonly details: ErrorDetail[] | undefined;
-  constructor(code: ErrorCode, message: string, details?: ErrorDetail[]) {
-    super(message);
-    this.name = new.target.name;
-    this.code = code;
-    this.details = details;
-  }
-  get status(): number {
-    return HTTP_STATUS[this.code];
-  }
-  get closeCode(): number {
-    return WS_CLOSE[this.code] ?? 4000;
-  }
-  toJSON() {
-    return { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) };
-  }
-}
-
-export class ValidationError extends PulseboardError {
-  constructor(details: ErrorDetail[], message = "Invalid request") {
-    super("PB_ERR_VALIDATION", message, details);
-  }
-  static fromZod(error: ZodError, prefix: Array<string | number> = []): ValidationError {
-    return new ValidationError(
-      error.issues.map((issue) => ({
-        type: issue.code,
-        loc: [...prefix, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))],
-        msg: issue.message,
-      })),
-    );
-  }
-}
-export class BadRequestError extends PulseboardError {
+export class BadRequestError extends ChannelsError {
   constructor(message: string) {
-    super("PB_ERR_BAD_REQUEST", message);
+    super(message, "PB_ERR_BAD_REQUEST");
   }
 }
-export class UnauthorizedError extends PulseboardError {
-  constructor(message = "Authentication required") {
-    super("PB_ERR_UNAUTHORIZED", message);
-  }
-}
-export class ForbiddenError extends PulseboardError {
-  constructor(message = "You do not have permission to do this") {
-    super("PB_ERR_FORBIDDEN", message);
-  }
-}
-export class CsrfError extends PulseboardError {
+export class CsrfError extends ChannelsError {
   constructor(message = "Missing or invalid X-CSRF-Token header") {
-    super("PB_ERR_CSRF", message);
+    super(message, "PB_ERR_CSRF");
   }
 }
-export class NotFoundError extends PulseboardError {
-  constructor(what = "Object") {
-    super("PB_ERR_NOT_FOUND", `${what} not found`);
-  }
-}
-export class ConflictError extends PulseboardError {
+export class ConflictError extends ChannelsError {
   constructor(message: string) {
-    super("PB_ERR_CONFLICT", message);
+    super(message, "PB_ERR_CONFLICT");
   }
 }
-export class TooLargeError extends PulseboardError {
+export class TooLargeError extends ChannelsError {
   constructor(message = "Request body is too large") {
-    super("PB_ERR_TOO_LARGE", message);
-  }
-}
-export class RateLimitedError extends PulseboardError {
-  /** Seconds until a retry may succeed; sent as Retry-After. */
-  readonly retryAfterS: number | undefined;
-  constructor(message = "Too many requests", retryAfterS?: number) {
-    super("PB_ERR_RATE_LIMITED", message);
-    this.retryAfterS = retryAfterS;
+    super(message, "PB_ERR_TOO_LARGE");
   }
 }
 
 /** A dependency (the database) cannot be reached: nothing was done, retry later. */
-export class UnavailableError extends PulseboardError {
+export class UnavailableError extends ChannelsError {
   constructor(message = "Storage is unavailable; nothing was stored. Retry later.") {
-    super("PB_ERR_UNAVAILABLE", message);
+    super(message, "PB_ERR_UNAVAILABLE");
   }
 }
 
@@ -147,8 +75,8 @@ function isStorageUnavailable(e: { code?: unknown; message?: unknown }): boolean
 }
 
 /** Fastify's own errors (body parsing, limits) translated into ours, so clients see one shape. */
-export function fromFrameworkError(error: unknown): PulseboardError {
-  if (error instanceof PulseboardError) return error;
+export function fromFrameworkError(error: unknown): ChannelsError {
+  if (error instanceof ChannelsError) return error;
   const e = error as { code?: string; statusCode?: number; message?: string };
   // A unique index lost a race (two creates of the same slug/name at once): same answer as the check.
   if (e.code === "SQLITE_CONSTRAINT_UNIQUE" || e.code === "23505") return new ConflictError("Already exists");
@@ -157,8 +85,8 @@ export function fromFrameworkError(error: unknown): PulseboardError {
     return new BadRequestError("Unsupported Content-Type: send application/json");
   if (e.statusCode === 400 || e instanceof SyntaxError)
     return new BadRequestError(`Malformed request body: ${e.message ?? "invalid JSON"}`);
-  if (e.statusCode === 404) return new NotFoundError("Route");
+  if (e.statusCode === 404) return new NotFoundError("Route not found");
   if (e.statusCode === 429) return new RateLimitedError();
   if (isStorageUnavailable(e)) return new UnavailableError();
-  return new PulseboardError("PB_ERR_INTERNAL", "Internal server error");
+  return new InternalError();
 }

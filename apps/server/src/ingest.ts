@@ -4,7 +4,7 @@
 import { z } from "zod";
 import type { AppContext } from "./context.ts";
 import type { Db, Metric } from "./db/schema.ts";
-import { type ErrorDetail, NotFoundError, ValidationError } from "./errors.ts";
+import { NotFoundError, ValidationError, type ValidationIssue } from "./errors.ts";
 import { dashboardGroup, type LivePoint } from "./fanout.ts";
 import { requireRole, roleOf } from "./model/access.ts";
 import type { Storage } from "./storage/index.ts";
@@ -143,7 +143,7 @@ export async function resolvePoints(db: Db, userId: number, points: IngestPoint[
   for (const m of byId.values()) dashboards.add(m.dashboard_id);
   for (const dashboardId of dashboards) await requireRole(db, userId, dashboardId, "editor");
 
-  const missing: ErrorDetail[] = [];
+  const missing: ValidationIssue[] = [];
   const now = Date.now();
   const out: StoredPoint[] = [];
   points.forEach((p, index) => {
@@ -160,7 +160,9 @@ export async function resolvePoints(db: Db, userId: number, points: IngestPoint[
     out.push({ metric, value: p.value, timestamp: p.timestamp ? Date.parse(p.timestamp) : now });
   });
   if (missing.some((d) => d.loc[3] === "metric_id")) {
-    throw new NotFoundError(`Metric (point ${missing.find((d) => d.loc[3] === "metric_id")!.loc[2]})`);
+    throw new NotFoundError(
+      `Metric (point ${missing.find((d) => d.loc[3] === "metric_id")!.loc[2]}) not found`,
+    );
   }
   if (missing.length) throw new ValidationError(missing, "Unknown metric in batch");
   return out;

@@ -43,16 +43,17 @@ export async function registerWeb(app: FastifyInstance, webDist: string) {
     try {
       path = decodeURIComponent(raw);
     } catch {
-      throw new NotFoundError("Route");
+      throw new NotFoundError("Route not found");
     }
-    if (path.includes("\u0000") || path.split(/[\\/]/).includes("..")) throw new NotFoundError("Route");
+    if (path.includes("\u0000") || path.split(/[\\/]/).includes(".."))
+      throw new NotFoundError("Route not found");
   });
   const built = existsSync(join(webDist, "index.html"));
   if (built) await app.register(fastifyStatic, { root: webDist, wildcard: true, index: ["index.html"] });
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split("?")[0] ?? "";
     if ((request.method !== "GET" && request.method !== "HEAD") || !UI_ROUTE.test(path))
-      throw new NotFoundError("Route");
+      throw new NotFoundError("Route not found");
     reply.header("cache-control", "no-cache");
     if (built) return reply.sendFile("index.html");
     return reply.type("text/html; charset=utf-8").send(HINT_PAGE);

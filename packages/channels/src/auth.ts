@@ -2,27 +2,18 @@
 // token, path params), then runs authenticators → loadObject → permissions, turning every
 // refusal into a HandshakeError (401 / 404 / 403, in that order of checks).
 import type { IncomingMessage } from "node:http";
+import { parseCookie } from "cookie";
 import type { ConsumerDefinition, HandshakeRequest, LiveRequest, Schemas } from "./consumer.ts";
 import { AuthResult } from "./consumer.ts";
-import { ForbiddenError, handshakeError, NotFoundError, UnauthenticatedError } from "./errors.ts";
+import { ForbiddenError, handshakeError, NotFoundError, UnauthorizedError } from "./errors.ts";
 
-export function parseCookies(header: string | undefined): Record<string, string> {
-  const cookies: Record<string, string> = Object.create(null);
-  if (!header) return cookies;
-  for (const part of header.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq < 0) continue;
-    const name = part.slice(0, eq).trim();
-    let value = part.slice(eq + 1).trim();
-    if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    if (!name || name in cookies) continue; // first occurrence wins, as browsers send most specific first
-    try {
-      cookies[name] = decodeURIComponent(value);
-    } catch {
-      cookies[name] = value;
-    }
-  }
-  return cookies;
+/**
+ * The `cookie` package (the one Express and @fastify/cookie use) reads the header: the first of
+ * two same-named cookies wins (browsers send the most specific first), values are URL-decoded when
+ * they can be, and the object has no prototype, so a cookie named `__proto__` is only a name.
+ */
+function parseCookies(header: string | undefined): Record<string, string> {
+  return (header ? parseCookie(header) : Object.create(null)) as Record<string, string>;
 }
 
 export function buildHandshakeRequest(
@@ -99,7 +90,7 @@ export async function runHandshake(
       }
     }
     if (user === null)
-      throw new UnauthenticatedError("Authentication credentials were not provided or are invalid");
+      throw new UnauthorizedError("Authentication credentials were not provided or are invalid");
   }
   let object: unknown = null;
   if (definition.loadObject) {

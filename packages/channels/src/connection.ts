@@ -28,10 +28,10 @@ import type { PreparedFrame } from "./frame.ts";
 import type { GroupRegistry, Member } from "./groups.ts";
 import type { LayerMessage } from "./layers/layer.ts";
 import { SendBufferWatch, TokenBucket } from "./limits.ts";
+import type { Logger } from "./logger.ts";
 import { Outbox, type OutboxOptions } from "./outbox.ts";
 import { CloseCode } from "./protocol.ts";
 import { routeFrame } from "./router.ts";
-import type { Logger } from "./server.ts";
 import type { Topic } from "./shared-fanout.ts";
 import type { ChannelsStats } from "./stats.ts";
 

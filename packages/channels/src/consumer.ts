@@ -3,9 +3,10 @@
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { z } from "zod";
 import type { PreparedFrame } from "./frame.ts";
-import { compilePath, type PathMatcher } from "./router.ts";
+import { compilePath, type PathMatcher, type Schemas } from "./router.ts";
 
-export type Schemas = Record<string, z.ZodType>;
+export type { Schemas };
+
 type Empty = Record<never, never>;
 type Awaitable<T> = T | Promise<T>;
 

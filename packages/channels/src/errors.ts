@@ -1,32 +1,46 @@
-// Errors are values: each class carries a stable `code`, and THIS module alone decides how an
-// error becomes a protocol frame (error / authentication) or a WebSocket close code.
+// Errors are values: ONE base class whose `code` is a row of the error table (error-codes.ts), and
+// the classes the framework and the server both throw. THIS module alone decides how an error
+// becomes a protocol frame (error / authentication), a WebSocket close code or a REST answer, and
+// it reads the status and close code from the table rather than keeping its own.
 import type { z } from "zod";
-import { CloseCode, type ErrorPayload, type ValidationIssue } from "./protocol.ts";
+import { type ErrorCode, errorCodes } from "./error-codes.ts";
+import type { ErrorPayload, ValidationIssue } from "./protocol.ts";
 
 /**
  * Base class; throw it (or a subclass) from a handler to answer the sender with
- * `{"action":"error","payload":{"detail": message}}`. The connection stays open.
+ * `{"action":"error","payload":{"detail": message}}` (the connection stays open), or from a REST
+ * route to answer `{"error": {code, message, details?}}` with the code's HTTP status.
  */
 export class ChannelsError extends Error {
-  readonly code: string;
-  constructor(detail: string, code = "PB_ERR_REQUEST") {
+  readonly code: ErrorCode;
+  readonly details: ValidationIssue[] | undefined;
+  constructor(detail: string, code: ErrorCode = "PB_ERR_REQUEST", details?: ValidationIssue[]) {
     super(detail);
     this.name = new.target.name;
     this.code = code;
+    this.details = details;
+  }
+  /** The HTTP status of the code (500 for a code that is never an HTTP answer). */
+  get status(): number {
+    return errorCodes[this.code].status ?? 500;
+  }
+  /** The REST answer's `error` member. */
+  toJSON(): { code: ErrorCode; message: string; details?: ValidationIssue[] } {
+    return { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) };
   }
 }
 
 export class ValidationError extends ChannelsError {
-  readonly issues: ValidationIssue[];
-  constructor(issues: ValidationIssue[]) {
-    super("Invalid payload", "PB_ERR_VALIDATION");
-    this.issues = issues;
+  declare readonly details: ValidationIssue[];
+  constructor(details: ValidationIssue[], message = "Invalid request") {
+    super(message, "PB_ERR_VALIDATION", details);
   }
-  static fromZod(error: z.ZodError): ValidationError {
+  /** One issue per Zod issue, `loc` = `prefix` + the issue's path (frames: ["payload", …]; REST: ["body", …]). */
+  static fromZod(error: z.ZodError, prefix: Array<string | number> = ["payload"]): ValidationError {
     return new ValidationError(
       error.issues.map((issue) => ({
         type: issue.code,
-        loc: ["payload", ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))],
+        loc: [...prefix, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))],
         msg: issue.message,
       })),
     );
@@ -58,10 +72,13 @@ export class FrameTooLargeError extends ChannelsError {
   }
 }
 
-/** Closes the connection (4029). */
+/** Closes a WebSocket connection (4029); over REST a 429 with `Retry-After` when `retryAfterS` is set. */
 export class RateLimitedError extends ChannelsError {
-  constructor(detail = "Rate limit exceeded") {
+  /** Seconds until a retry may succeed; sent as Retry-After. */
+  readonly retryAfterS: number | undefined;
+  constructor(detail = "Too many requests", retryAfterS?: number) {
     super(detail, "PB_ERR_RATE_LIMITED");
+    this.retryAfterS = retryAfterS;
   }
 }
 
@@ -72,10 +89,10 @@ export class SlowConsumerError extends ChannelsError {
   }
 }
 
-/** Handshake failures: answered with an `authentication` frame, then a 4xxx close. */
-export class UnauthenticatedError extends ChannelsError {
+/** 401. Handshake failures: answered with an `authentication` frame, then a 4xxx close. */
+export class UnauthorizedError extends ChannelsError {
   constructor(detail = "Authentication required") {
-    super(detail, "PB_ERR_UNAUTHENTICATED");
+    super(detail, "PB_ERR_UNAUTHORIZED");
   }
 }
 
@@ -85,6 +102,7 @@ export class ForbiddenError extends ChannelsError {
   }
 }
 
+/** `detail` is the whole message, e.g. "Dashboard not found". */
 export class NotFoundError extends ChannelsError {
   constructor(detail = "Not found") {
     super(detail, "PB_ERR_NOT_FOUND");
@@ -105,27 +123,22 @@ export class TooManyConnectionsError extends ChannelsError {
   }
 }
 
-export type HandshakeError = UnauthenticatedError | ForbiddenError | NotFoundError | TooManyConnectionsError;
+export type HandshakeError = UnauthorizedError | ForbiddenError | NotFoundError | TooManyConnectionsError;
 type HandshakeStatus = 401 | 403 | 404 | 429;
 
 /** Builds the handshake error for an HTTP-like status (401 / 403 / 404 / 429). */
 export function handshakeError(status: HandshakeStatus, detail?: string): HandshakeError {
-  if (status === 401) return new UnauthenticatedError(detail);
+  if (status === 401) return new UnauthorizedError(detail);
   if (status === 403) return new ForbiddenError(detail);
   if (status === 429) return new TooManyConnectionsError(detail);
   return new NotFoundError(detail);
 }
 
-const HANDSHAKE: Record<string, { status: HandshakeStatus; text: string; close: number }> = {
-  PB_ERR_UNAUTHENTICATED: { status: 401, text: "Unauthorized", close: CloseCode.unauthenticated },
-  PB_ERR_FORBIDDEN: { status: 403, text: "Forbidden", close: CloseCode.forbidden },
-  PB_ERR_NOT_FOUND: { status: 404, text: "Not Found", close: CloseCode.notFound },
-  PB_ERR_TOO_MANY_CONNECTIONS: { status: 429, text: "Too Many Requests", close: CloseCode.rateLimited },
-};
-
-const CLOSING: Record<string, number> = {
-  PB_ERR_RATE_LIMITED: CloseCode.rateLimited,
-  PB_ERR_SLOW_CONSUMER: CloseCode.slowConsumer,
+const STATUS_TEXT: Record<HandshakeStatus, string> = {
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  429: "Too Many Requests",
 };
 
 /** Any thrown value → a ChannelsError; unexpected ones become InternalError (log the original). */
@@ -135,7 +148,7 @@ export function asChannelsError(err: unknown): ChannelsError {
 
 /** The `error` frame payload for an error answered on an open connection. */
 export function errorPayload(err: ChannelsError): ErrorPayload {
-  return err instanceof ValidationError ? err.issues : { detail: err.message };
+  return err.code === "PB_ERR_VALIDATION" && err.details ? err.details : { detail: err.message };
 }
 
 /** The `authentication` frame payload + close code for a handshake outcome. */
@@ -146,10 +159,11 @@ export function handshakeOutcome(err: ChannelsError | null): {
   if (err === null) {
     return { payload: { status_code: 200, status_text: "OK", data: { detail: "OK" } }, close: null };
   }
-  const h = HANDSHAKE[err.code] ?? HANDSHAKE.PB_ERR_FORBIDDEN!;
+  const spec = errorCodes[isHandshakeError(err) ? err.code : "PB_ERR_FORBIDDEN"];
+  const status = spec.status as HandshakeStatus;
   return {
-    payload: { status_code: h.status, status_text: h.text, data: { detail: err.message } },
-    close: h.close,
+    payload: { status_code: status, status_text: STATUS_TEXT[status], data: { detail: err.message } },
+    close: spec.close,
   };
 }
 
@@ -159,9 +173,10 @@ export function handshakeOutcome(err: ChannelsError | null): {
  * dashboard's metric) are answered, not closing: only the handshake itself closes with 4001/3/4.
  */
 export function closeCodeFor(err: ChannelsError): number | null {
-  return CLOSING[err.code] ?? null;
+  const spec = errorCodes[err.code];
+  return spec.ws === "close" ? spec.close : null;
 }
 
 export function isHandshakeError(err: unknown): err is HandshakeError {
-  return err instanceof ChannelsError && err.code in HANDSHAKE;
+  return err instanceof ChannelsError && errorCodes[err.code].ws === "authentication";
 }

@@ -23,6 +23,7 @@ export {
   type Reply,
   type Schemas,
 } from "./consumer.ts";
+export { type ErrorCode, type ErrorSpec, errorCodes } from "./error-codes.ts";
 export {
   BadFrameError,
   BadJsonError,
@@ -35,7 +36,7 @@ export {
   RateLimitedError,
   SlowConsumerError,
   TooManyConnectionsError,
-  UnauthenticatedError,
+  UnauthorizedError,
   UnknownActionError,
   ValidationError,
 } from "./errors.ts";

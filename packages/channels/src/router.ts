@@ -1,8 +1,11 @@
 // Routing: which consumer a URL path belongs to (with its params), and which handler a client
 // frame belongs to (parse → envelope → action → validated payload). Pure functions, no I/O.
 
-import type { Schemas } from "./consumer.ts";
+import type { z } from "zod";
 import { BadFrameError, BadJsonError, UnknownActionError, ValidationError } from "./errors.ts";
+
+/** Message schemas by action; declared here so that routing needs nothing of consumer.ts. */
+export type Schemas = Record<string, z.ZodType>;
 
 export type PathMatcher = (pathname: string) => Record<string, string> | null;
 

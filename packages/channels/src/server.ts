@@ -14,16 +14,11 @@ import { PreparedFrame } from "./frame.ts";
 import { GroupRegistry } from "./groups.ts";
 import type { ChannelLayer, LayerMessage } from "./layers/layer.ts";
 import { InMemoryLayer } from "./layers/memory.ts";
+import type { Logger } from "./logger.ts";
 import { CloseCode } from "./protocol.ts";
 import { ChannelsStats } from "./stats.ts";
 
-/** pino-compatible subset. */
-export interface Logger {
-  error(obj: unknown, msg?: string): void;
-  warn(obj: unknown, msg?: string): void;
-  info(obj: unknown, msg?: string): void;
-  debug(obj: unknown, msg?: string): void;
-}
+export type { Logger };
 
 export interface ChannelsServerOptions<C extends AnyConsumer> {
   consumers: readonly C[];

@@ -1,10 +1,12 @@
 // Errors the SDK reports, as classes with stable `code` strings; `errorForClose` is the one place
 // that maps WebSocket close codes and authentication answers onto them.
+import type { ErrorCode } from "@pulseboard/channels/error-codes";
 import { closeCodes, type ServerPayloads } from "./protocol.ts";
 
+/** `code` is a `PB_ERR_CLIENT_*` row of the one error table (@pulseboard/channels/error-codes). */
 export class PulseboardClientError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
   ) {
     super(message);

@@ -12,6 +12,8 @@ import {
   metricId,
   metricType,
   metricValue,
+  type ValidationIssue,
+  validationIssue,
 } from "./protocol.ts";
 
 export * from "./rest-alerting.ts";
@@ -276,13 +278,11 @@ export const alertEventsQuery = z.object({
 
 // ---- errors ----------------------------------------------------------------------------------
 
-export const errorDetail = z.object({
-  type: z.string(),
-  loc: z.array(z.union([z.string(), z.number()])),
-  msg: z.string(),
-});
+// The codes, with their statuses, are the one table of @pulseboard/channels/error-codes; `code`
+// stays a string here so an older client still reads a code added by a newer server.
+export { type ErrorCode, errorCodes } from "@pulseboard/channels/error-codes";
 export const errorAnswer = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.array(errorDetail).optional() }),
+  error: z.object({ code: z.string(), message: z.string(), details: z.array(validationIssue).optional() }),
 });
 
 // ---- inferred types --------------------------------------------------------------------------
@@ -329,5 +329,5 @@ export type AlertEvent = z.infer<typeof alertEvent>;
 export type AlertRule = z.infer<typeof alertRule>;
 export type CreateAlertRuleBody = z.infer<typeof createAlertRuleBody>;
 export type PatchAlertRuleBody = z.infer<typeof patchAlertRuleBody>;
-export type ErrorDetail = z.infer<typeof errorDetail>;
+export type { ValidationIssue };
 export type ErrorAnswer = z.infer<typeof errorAnswer>;

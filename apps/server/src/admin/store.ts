@@ -46,13 +46,13 @@ export async function userById(db: Db, id: number) {
     .select(["id", "username", "is_admin", "disabled_at", "created_at"])
     .where("id", "=", id)
     .executeTakeFirst();
-  if (!row) throw new NotFoundError("User");
+  if (!row) throw new NotFoundError("User not found");
   return row;
 }
 
 export async function userByName(db: Db, username: string) {
   const row = await db.selectFrom("users").select("id").where("username", "=", username).executeTakeFirst();
-  if (!row) throw new NotFoundError(`User "${username}"`);
+  if (!row) throw new NotFoundError(`User "${username}" not found`);
   return userById(db, row.id);
 }
 
@@ -147,7 +147,7 @@ export async function teamByRef(db: Db, ref: string | number): Promise<{ id: num
     .select(["id", "name"])
     .where(typeof ref === "number" ? "id" : "name", "=", ref)
     .executeTakeFirst();
-  if (!row) throw new NotFoundError(typeof ref === "number" ? "Team" : `Team "${ref}"`);
+  if (!row) throw new NotFoundError(`${typeof ref === "number" ? "Team" : `Team "${ref}"`} not found`);
   return row;
 }
 

@@ -66,11 +66,11 @@ export function registerContactPointRoutes(
   /** The contact point if the caller is an editor of its dashboard; 404 for non-members. */
   async function contactPointFor(userId: number, id: number) {
     const row = await getContactPoint(db, id);
-    if (!row) throw new NotFoundError("Contact point");
+    if (!row) throw new NotFoundError("Contact point not found");
     try {
       await requireRole(ctx.db, userId, row.dashboard_id, "editor");
     } catch (error) {
-      if (error instanceof NotFoundError) throw new NotFoundError("Contact point");
+      if (error instanceof NotFoundError) throw new NotFoundError("Contact point not found");
       throw error;
     }
     return row;
@@ -113,7 +113,7 @@ export function registerContactPointRoutes(
     await checkRules(row.dashboard_id, body.rule_ids);
     await updateContactPoint(db, row.id, valuesFromPatch(row, body, deps));
     const updated = await getContactPoint(db, row.id);
-    if (!updated) throw new NotFoundError("Contact point");
+    if (!updated) throw new NotFoundError("Contact point not found");
     return publicContactPoint(updated);
   });
 
@@ -164,11 +164,11 @@ export function registerContactPointRoutes(
   app.delete("/api/v1/silences/:id", async (request, reply) => {
     const { userId } = requireUser(request);
     const row = await getSilence(db, idParam(request, "id", "Silence"));
-    if (!row) throw new NotFoundError("Silence");
+    if (!row) throw new NotFoundError("Silence not found");
     try {
       await requireRole(ctx.db, userId, row.dashboard_id, "editor");
     } catch (error) {
-      if (error instanceof NotFoundError) throw new NotFoundError("Silence");
+      if (error instanceof NotFoundError) throw new NotFoundError("Silence not found");
       throw error;
     }
     await deleteSilence(db, row.id);

@@ -2,7 +2,7 @@
 // server's migration list; rules and events go away with their dashboard or metric.
 import { sql } from "kysely";
 import { withId } from "../db/migrations/columns.ts";
-import type { PbMigration } from "../db/migrations/index.ts";
+import type { PbMigration } from "../db/migrations/migration.ts";
 
 export const alertsMigration: PbMigration = {
   name: "002_alerts",

@@ -4,7 +4,7 @@
 // the delivery log. Appended to the server's migration list after 002_alerts.
 import { sql } from "kysely";
 import { withId } from "../db/migrations/columns.ts";
-import type { PbMigration } from "../db/migrations/index.ts";
+import type { PbMigration } from "../db/migrations/migration.ts";
 
 export const alertNotificationsMigration: PbMigration = {
   name: "005_alert_notifications",

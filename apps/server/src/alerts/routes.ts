@@ -33,11 +33,11 @@ export function registerAlertRoutes(
   /** The rule if the caller holds `min` on its dashboard; 404 for non-members (no leak). */
   async function ruleFor(userId: number, id: number, min: "viewer" | "editor") {
     const rule = await getRule(db, id);
-    if (!rule) throw new NotFoundError("Alert rule");
+    if (!rule) throw new NotFoundError("Alert rule not found");
     try {
       await requireRole(ctx.db, userId, rule.dashboard_id, min);
     } catch (error) {
-      if (error instanceof NotFoundError) throw new NotFoundError("Alert rule");
+      if (error instanceof NotFoundError) throw new NotFoundError("Alert rule not found");
       throw error;
     }
     return rule;
@@ -81,7 +81,7 @@ export function registerAlertRoutes(
     // On the evaluation queue, so no batch sees the new rule with the old state.
     if (reason) await service.supersede(rule.id, reason, { before: () => updateRule(db, rule.id, body) });
     const updated = reason ? await getRule(db, rule.id) : await updateRule(db, rule.id, body);
-    if (!updated) throw new NotFoundError("Alert rule");
+    if (!updated) throw new NotFoundError("Alert rule not found");
     service.ruleChanged(rule.metric_id, rule.id);
     return publicRule(updated);
   });
@@ -120,11 +120,11 @@ export function registerAlertRoutes(
     const { userId } = requireUser(request);
     const id = idParam(request, "id", "Alert");
     const event = await getEvent(db, id);
-    if (!event) throw new NotFoundError("Alert");
+    if (!event) throw new NotFoundError("Alert not found");
     try {
       await requireRole(ctx.db, userId, event.dashboard_id, "viewer");
     } catch (error) {
-      if (error instanceof NotFoundError) throw new NotFoundError("Alert");
+      if (error instanceof NotFoundError) throw new NotFoundError("Alert not found");
       throw error;
     }
     const acked = await acknowledge(db, id, userId);

@@ -69,7 +69,7 @@ export function registerAccount(app: FastifyInstance, ctx: AppContext) {
     const idHash = (request.params as { sessionId?: string }).sessionId ?? "";
     // Another user's session id answers like one that does not exist.
     if (!/^[0-9a-f]{64}$/.test(idHash) || !(await deleteUserSession(db, principal.userId, idHash)))
-      throw new NotFoundError("Session");
+      throw new NotFoundError("Session not found");
     await revokeAccess(ctx, sessionGroup(idHash), sessionRevoked);
     await recordAudit(ctx, { action: "session.revoked", actorUserId: principal.userId, address: request.ip });
     return noContent(reply);

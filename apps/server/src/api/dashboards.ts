@@ -22,7 +22,7 @@ export function registerDashboards(app: FastifyInstance, ctx: AppContext) {
 
   async function load(id: number) {
     const d = await db.selectFrom("dashboards").selectAll().where("id", "=", id).executeTakeFirst();
-    if (!d) throw new NotFoundError("Dashboard");
+    if (!d) throw new NotFoundError("Dashboard not found");
     return d;
   }
 

@@ -20,7 +20,7 @@ export function registerExport(app: FastifyInstance, ctx: AppContext) {
     let metrics = await listMetrics(ctx.db, id);
     if (q.metric_id !== undefined) {
       metrics = metrics.filter((m) => m.id === q.metric_id);
-      if (metrics.length === 0) throw new NotFoundError("Metric");
+      if (metrics.length === 0) throw new NotFoundError("Metric not found");
     }
     const range = queryRange(q);
     // The whole download holds one of the user's expensive-read slots until its stream closes.

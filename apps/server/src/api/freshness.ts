@@ -37,7 +37,7 @@ export function registerFreshness(app: FastifyInstance, ctx: AppContext) {
   app.get("/api/v1/dashboards/:id/freshness", async (request) => {
     const { dashboardId } = await dashboardAccess(ctx.db, request, "viewer");
     const r = fresh(Date.now()).get(dashboardId);
-    if (!r) throw new NotFoundError("Freshness report");
+    if (!r) throw new NotFoundError("Freshness report not found");
     return { ...r, reported_at: new Date(r.reported_at).toISOString() };
   });
 

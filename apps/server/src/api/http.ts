@@ -26,7 +26,7 @@ export function parse<S extends z.ZodType>(
 /** `:id`-style path parameters: anything but a positive integer names no object (404). */
 export function idParam(request: FastifyRequest, name = "id", what = "Object"): number {
   const raw = (request.params as Record<string, string | undefined>)[name] ?? "";
-  if (!/^[1-9][0-9]{0,14}$/.test(raw)) throw new NotFoundError(what);
+  if (!/^[1-9][0-9]{0,14}$/.test(raw)) throw new NotFoundError(`${what} not found`);
   return Number(raw);
 }
 

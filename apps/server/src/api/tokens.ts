@@ -48,7 +48,7 @@ export function registerTokens(app: FastifyInstance, ctx: AppContext) {
       .where("id", "=", id)
       .where("user_id", "=", userId)
       .executeTakeFirst();
-    if (Number(result.numDeletedRows) === 0) throw new NotFoundError("Token");
+    if (Number(result.numDeletedRows) === 0) throw new NotFoundError("Token not found");
     await revokeAccess(ctx, tokenGroup(id), tokenRevoked);
     await recordAudit(ctx, {
       action: "token.revoked",

@@ -1,10 +1,13 @@
 // Error classes raised or reported by the collectors, each with a stable `code`. Collectors run
 // in the background, so these reach the server only through `onError` (to be logged); the
-// config errors are thrown synchronously by the start functions.
+// config errors are thrown synchronously by the start functions. Their codes are rows of the one
+// error table (@pulseboard/channels/error-codes); they are not request errors, so they keep their
+// own base (with `cause`) rather than the REST/WebSocket one.
+import type { ErrorCode } from "@pulseboard/channels";
 
 export class CollectorError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
@@ -49,7 +52,7 @@ export type ScrapeFailure =
   | "too_many_series"
   | "parse";
 
-const scrapeCodes: Record<ScrapeFailure, string> = {
+const scrapeCodes: Record<ScrapeFailure, ErrorCode> = {
   unreachable: "PB_ERR_SCRAPE_UNREACHABLE",
   timeout: "PB_ERR_SCRAPE_TIMEOUT",
   http_status: "PB_ERR_SCRAPE_HTTP_STATUS",

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import { ChannelsError } from "../errors.ts";
 import type { HostPolicy } from "./hosts.ts";
 
 export type HttpLimits = {
@@ -18,12 +19,11 @@ export type HttpLimits = {
   maxSocketsPerAddress: number;
 };
 
-const MISDIRECTED = JSON.stringify({
-  error: {
-    code: "PB_ERR_HOST_NOT_ALLOWED",
-    message: "This server does not answer to that host name (see PULSEBOARD_ALLOWED_HOSTS)",
-  },
-});
+const HOST_NOT_ALLOWED = new ChannelsError(
+  "This server does not answer to that host name (see PULSEBOARD_ALLOWED_HOSTS)",
+  "PB_ERR_HOST_NOT_ALLOWED",
+);
+const MISDIRECTED = JSON.stringify({ error: HOST_NOT_ALLOWED.toJSON() });
 
 /** The Host a request names (X-Forwarded-Host first when a trusted proxy sets it). */
 function requestHost(req: IncomingMessage, trustProxy: boolean): string | undefined {
@@ -60,7 +60,10 @@ export function guardedServer(limits: HttpLimits, hosts: HostPolicy, trustProxy:
       },
       (req, res) => {
         if (!hosts.hostAllowed(requestHost(req, trustProxy))) {
-          res.writeHead(421, { "content-type": "application/json; charset=utf-8", connection: "close" });
+          res.writeHead(HOST_NOT_ALLOWED.status, {
+            "content-type": "application/json; charset=utf-8",
+            connection: "close",
+          });
           res.end(MISDIRECTED);
           return;
         }

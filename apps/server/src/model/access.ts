@@ -35,7 +35,7 @@ export async function roleOf(db: Db, userId: number, dashboardId: number): Promi
 /** The caller's role on the dashboard, if at least `min`; 404 for non-members, 403 for too low. */
 export async function requireRole(db: Db, userId: number, dashboardId: number, min: Role): Promise<Role> {
   const role = await roleOf(db, userId, dashboardId);
-  if (!role) throw new NotFoundError("Dashboard");
+  if (!role) throw new NotFoundError("Dashboard not found");
   if (!roleAtLeast(role, min)) throw new ForbiddenError(`This needs the ${min} role on the dashboard`);
   return role;
 }

@@ -105,7 +105,7 @@ export async function findDashboard(db: Db, idOrSlug: string | number): Promise<
 
 export async function setMember(db: Db, dashboardId: number, username: string, role: Role) {
   const user = await findUserByName(db, username);
-  if (!user) throw new NotFoundError("User");
+  if (!user) throw new NotFoundError("User not found");
   await db.transaction().execute(async (trx) => {
     const current = await trx
       .selectFrom("dashboard_members")
@@ -142,7 +142,7 @@ export async function removeMember(db: Db, dashboardId: number, userId: number) 
       .where("dashboard_id", "=", dashboardId)
       .where("user_id", "=", userId)
       .executeTakeFirst();
-    if (!current) throw new NotFoundError("Member");
+    if (!current) throw new NotFoundError("Member not found");
     if (current.role === "owner") await assertAnotherOwner(trx, dashboardId, userId);
     await trx
       .deleteFrom("dashboard_members")

@@ -40,11 +40,11 @@ export async function createMetric(db: Db, dashboardId: number, input: MetricInp
 /** The metric if the user holds at least `min` on its dashboard; 404 otherwise (or 403 if too low). */
 export async function metricFor(db: Db, userId: number, metricId: number, min: Role): Promise<Metric> {
   const metric = await db.selectFrom("metrics").selectAll().where("id", "=", metricId).executeTakeFirst();
-  if (!metric) throw new NotFoundError("Metric");
+  if (!metric) throw new NotFoundError("Metric not found");
   try {
     await requireRole(db, userId, metric.dashboard_id, min);
   } catch (error) {
-    if (error instanceof NotFoundError) throw new NotFoundError("Metric");
+    if (error instanceof NotFoundError) throw new NotFoundError("Metric not found");
     throw error;
   }
   return metric;

@@ -11,7 +11,7 @@
 //
 // The scanner works on char codes and slices the line only where a token ends: it is the hot
 // path of the benchmark's 300,000 points/s goal.
-import { type ErrorDetail, ValidationError } from "../errors.ts";
+import { ValidationError, type ValidationIssue } from "../errors.ts";
 import type { Labels, Sample } from "./samples.ts";
 
 export type Precision = "ns" | "us" | "ms" | "s" | "m" | "h";
@@ -221,7 +221,7 @@ export function parseLineProtocol(
   now = Date.now(),
 ): Parsed {
   const out: Parsed = { samples: [], strings: 0 };
-  const details: ErrorDetail[] = [];
+  const details: ValidationIssue[] = [];
   let lineNo = 0;
   let start = 0;
   while (start <= text.length) {

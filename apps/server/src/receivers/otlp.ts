@@ -12,6 +12,7 @@
 // encodings land in one plain-object shape before mapping.
 import protobuf from "protobufjs";
 import { BadRequestError, TooLargeError } from "../errors.ts";
+import { parseRequestJson } from "../json-body.ts";
 import type { Labels, Sample } from "./samples.ts";
 
 const SCHEMA = `
@@ -119,12 +120,7 @@ export function decodeOtlpProtobuf(buf: Uint8Array): PlainRequest {
 }
 
 export function decodeOtlpJson(text: string): PlainRequest {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new BadRequestError(`Malformed request body: ${(error as Error).message}`);
-  }
+  const json = parseRequestJson(text, "Malformed request body");
   if (typeof json !== "object" || json === null || Array.isArray(json))
     throw new BadRequestError("Body must be a JSON ExportMetricsServiceRequest object");
   try {

@@ -14,9 +14,9 @@ import { findToken } from "../auth/tokens.ts";
 import type { AppContext } from "../context.ts";
 import {
   BadRequestError,
+  ChannelsError,
   fromFrameworkError,
   NotFoundError,
-  PulseboardError,
   TooLargeError,
   UnauthorizedError,
 } from "../errors.ts";
@@ -74,7 +74,7 @@ async function targetDashboard(
       `Name the dashboard to write to: ?${["dashboard", ...params].join("= or ?")}=<dashboard id or slug>`,
     );
   const dashboard = await findDashboard(ctx.db, name);
-  if (!dashboard) throw new NotFoundError("Dashboard");
+  if (!dashboard) throw new NotFoundError("Dashboard not found");
   await requireRole(ctx.db, userId, dashboard.id, "editor");
   return dashboard.id;
 }
@@ -135,7 +135,7 @@ function errorAnswer(ctx: AppContext, error: unknown, request: FastifyRequest, r
   // Influx clients and Telegraf log `message` (and `line`) of an Influx-style error body.
   if (protocol === "influx") {
     body.code = INFLUX_CODES[e.status] ?? (e.status >= 500 ? "internal error" : "invalid");
-    const first = e instanceof PulseboardError ? e.details?.[0] : undefined;
+    const first = e instanceof ChannelsError ? e.details?.[0] : undefined;
     body.message = first ? `${e.message}: ${first.msg}` : e.message;
     const line = first?.loc[0] === "body" && first.loc[1] === "line" ? first.loc[2] : undefined;
     if (typeof line === "number") body.line = line;

@@ -8,7 +8,7 @@
 import { renderSeriesName } from "../collectors/prometheus-series.ts";
 import type { AppContext } from "../context.ts";
 import type { Metric, MetricType } from "../db/schema.ts";
-import { type ErrorDetail, ValidationError } from "../errors.ts";
+import { ValidationError, type ValidationIssue } from "../errors.ts";
 import { fanOut, MAX_FUTURE_MS, type StoredPoint, storePoints } from "../ingest.ts";
 import { requireRole } from "../model/access.ts";
 import { announceConfig } from "../ws/config.ts";
@@ -95,8 +95,8 @@ function checkLabels(s: Sample, add: (field: string, type: string, msg: string) 
 }
 
 /** Every problem of the request (up to MAX_DETAILS); empty when it may be stored. */
-export function validateSamples(samples: readonly Sample[], now = Date.now()): ErrorDetail[] {
-  const details: ErrorDetail[] = [];
+export function validateSamples(samples: readonly Sample[], now = Date.now()): ValidationIssue[] {
+  const details: ValidationIssue[] = [];
   const add = (index: number, field: string, type: string, msg: string) => {
     if (details.length < MAX_DETAILS) details.push({ type, loc: ["samples", index, field], msg });
   };

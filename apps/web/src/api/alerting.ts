@@ -10,9 +10,7 @@ import type {
   Silence,
   TestAnswer,
 } from "@pulseboard/client/rest";
-import type { Method } from "./http.ts";
-
-type Request = <T>(method: Method, path: string, body?: unknown) => Promise<T>;
+import type { Request } from "./request.ts";
 
 export function alertingApi(request: Request) {
   return {

@@ -1,15 +1,21 @@
 // The UI's error values: every failed REST call becomes an ApiError carrying the server's stable
 // `PB_ERR_*` code, so views branch on codes rather than on message text.
-import type { ErrorDetail } from "@pulseboard/client/rest";
+import { type ErrorCode, errorCodes, type ValidationIssue } from "@pulseboard/client/rest";
 
-export type { ErrorDetail };
+export type { ValidationIssue };
+/** A code of the server's error table, or `HTTP_<status>` when the answer carried none (a proxy page). */
+export type ApiErrorCode = ErrorCode | `HTTP_${number}`;
+
+export function apiErrorCode(status: number, code: unknown): ApiErrorCode {
+  return typeof code === "string" && Object.hasOwn(errorCodes, code) ? (code as ErrorCode) : `HTTP_${status}`;
+}
 
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ApiErrorCode,
     message: string,
-    readonly details: ErrorDetail[] = [],
+    readonly details: ValidationIssue[] = [],
   ) {
     super(message);
     this.name = "ApiError";

@@ -37,7 +37,8 @@ import type {
   Widget,
 } from "@pulseboard/client/rest";
 import { alertingApi } from "./alerting.ts";
-import { ApiError, type ErrorDetail } from "./errors.ts";
+import { ApiError, apiErrorCode, type ValidationIssue } from "./errors.ts";
+import type { Method } from "./request.ts";
 
 const BASE = "/api/v1";
 let csrfToken: string | null = null;
@@ -46,8 +47,6 @@ let csrfToken: string | null = null;
 export function setCsrfToken(token: string | null) {
   csrfToken = token;
 }
-
-export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: "application/json" };
@@ -73,9 +72,9 @@ async function request<T>(method: Method, path: string, body?: unknown): Promise
 
 function toApiError(status: number, body: unknown): ApiError {
   const error = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)?.error;
-  const code = typeof error?.code === "string" ? error.code : `HTTP_${status}`;
+  const code = apiErrorCode(status, error?.code);
   const message = typeof error?.message === "string" ? error.message : `Request failed (${status})`;
-  const details = Array.isArray(error?.details) ? (error.details as ErrorDetail[]) : [];
+  const details = Array.isArray(error?.details) ? (error.details as ValidationIssue[]) : [];
   return new ApiError(status, code, message, details);
 }
 

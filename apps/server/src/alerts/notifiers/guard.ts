@@ -6,6 +6,7 @@
 // unique-local, CGNAT, multicast, reserved, IPv4-mapped IPv6) so we keep no range table of our own.
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { isIP, type LookupFunction } from "node:net";
+import type { ErrorCode } from "@pulseboard/channels";
 import ipaddr from "ipaddr.js";
 
 export type AddressPolicy = {
@@ -14,8 +15,9 @@ export type AddressPolicy = {
   allowHosts: string[];
 };
 
+/** Raised inside the DNS lookup hook of an outgoing request, so a plain Error (with a table code). */
 export class BlockedAddressError extends Error {
-  readonly code = "PB_ERR_BLOCKED_ADDRESS";
+  readonly code: ErrorCode = "PB_ERR_BLOCKED_ADDRESS";
 }
 
 function parsedNetworks(list: string[]): [ipaddr.IPv4 | ipaddr.IPv6, number][] {

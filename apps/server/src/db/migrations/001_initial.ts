@@ -2,7 +2,7 @@
 // values, layouts and preferences. Deleting a user or dashboard cascades to what hangs off it.
 import { sql } from "kysely";
 import { withId } from "./columns.ts";
-import type { PbMigration } from "./index.ts";
+import type { PbMigration } from "./migration.ts";
 
 export const initial: PbMigration = {
   name: "001_initial",

@@ -1,6 +1,6 @@
 // Failed logins live in the database, not in one process: every node of a cluster counts the same
 // failures, so adding nodes does not multiply the guesses an attacker gets.
-import type { PbMigration } from "./index.ts";
+import type { PbMigration } from "./migration.ts";
 
 export const loginFailures: PbMigration = {
   name: "003_login_failures",

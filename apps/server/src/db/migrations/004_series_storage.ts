@@ -6,7 +6,7 @@ import { sql } from "kysely";
 import { NO_LABELS } from "../../storage/series.ts";
 import { chunkRows, newEpoch, RAW_TARGET, sortedRun } from "../../storage/write.ts";
 import { withId } from "./columns.ts";
-import type { PbMigration } from "./index.ts";
+import type { PbMigration } from "./migration.ts";
 
 const PAGE = 50_000;
 

@@ -1,7 +1,7 @@
 // Issue 15: the audit log of security-relevant events, and what a user's session list shows
 // (where and with what a session signed in), so people can recognise and revoke their sessions.
 import { withId } from "./columns.ts";
-import type { PbMigration } from "./index.ts";
+import type { PbMigration } from "./migration.ts";
 
 export const auditAndAccounts: PbMigration = {
   name: "006_audit_and_accounts",

@@ -3,7 +3,7 @@
 // becomes the administrator (a fresh install's first user does, in createUser).
 import { sql } from "kysely";
 import { withId } from "./columns.ts";
-import type { PbMigration } from "./index.ts";
+import type { PbMigration } from "./migration.ts";
 
 export const adminTeams: PbMigration = {
   name: "007_admin_teams",

@@ -1,6 +1,6 @@
 // Tags of dashboards (search and filter on the dashboard list, carried by definitions): one row
 // per (dashboard, tag), gone with the dashboard.
-import type { PbMigration } from "./index.ts";
+import type { PbMigration } from "./migration.ts";
 
 export const dashboardTags: PbMigration = {
   name: "008_dashboard_tags",

@@ -1,7 +1,7 @@
 // Where retention has cut a dashboard's stream: `trimmed` is the largest offset among the raw
 // points retention deleted, so a client resuming from a position before it is told its gap
 // cannot be replayed (`recovered: false`) instead of being handed a replay with a silent hole.
-import type { PbMigration } from "./index.ts";
+import type { PbMigration } from "./migration.ts";
 
 export const streamTrimmed: PbMigration = {
   name: "010_stream_trimmed",

@@ -1,7 +1,8 @@
 // Owns the ordered list of in-code migrations run at start (Kysely Migrator). To add tables
-// (e.g. alert_rules / alert_events), add a file `NNN_name.ts` exporting a `PbMigration` and
-// append it here; names sort lexically, so keep the numeric prefix.
-import type { Kysely, Migration, MigrationProvider } from "kysely";
+// (e.g. alert_rules / alert_events), add a file `NNN_name.ts` exporting a `PbMigration` (typed
+// from ./migration.ts, never from this file: that would be an import cycle) and append it here;
+// names sort lexically, so keep the numeric prefix.
+import type { Migration, MigrationProvider } from "kysely";
 import { alertsMigration } from "../../alerts/migration.ts";
 import { alertNotificationsMigration } from "../../alerts/notify-migration.ts";
 import type { DbKind } from "../schema.ts";
@@ -12,13 +13,9 @@ import { auditAndAccounts } from "./006_audit_and_accounts.ts";
 import { adminTeams } from "./007_admin_teams.ts";
 import { dashboardTags } from "./008_dashboard_tags.ts";
 import { streamTrimmed } from "./010_stream_trimmed.ts";
+import type { PbMigration } from "./migration.ts";
 
-/** A migration that may need to know the dialect (id columns, float types differ). */
-export type PbMigration = {
-  name: string;
-  // biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema as it was then
-  up(db: Kysely<any>, kind: DbKind): Promise<void>;
-};
+export type { PbMigration };
 
 export const migrations: PbMigration[] = [
   initial,
