@@ -130,6 +130,11 @@ export const patchDashboardBody = createDashboardBody
 
 export const member = z.object({ user_id: id, username: z.string(), role });
 export const memberBody = z.strictObject({ username: z.string().min(1).max(200), role });
+/**
+ * PUT members' answer: administrators get the member (`user_id` included, 404 for an unknown name);
+ * anyone else gets `{username, role}` whether or not such a user exists, so the answer names nobody.
+ */
+export const memberPutAnswer = z.object({ user_id: id.optional(), username: z.string(), role });
 
 // ---- history ---------------------------------------------------------------------------------
 
@@ -310,6 +315,7 @@ export type CreateDashboardBody = z.infer<typeof createDashboardBody>;
 export type PatchDashboardBody = z.infer<typeof patchDashboardBody>;
 export type Member = z.infer<typeof member>;
 export type MemberBody = z.infer<typeof memberBody>;
+export type MemberPutAnswer = z.infer<typeof memberPutAnswer>;
 export type StoredPoint = z.infer<typeof storedPoint>;
 export type ValuesAnswer = z.infer<typeof valuesAnswer>;
 /** What a caller may put in the query: any of the fields, the server applies the defaults. */

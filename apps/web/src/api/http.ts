@@ -23,6 +23,7 @@ import type {
   MeAnswer,
   Member,
   MemberBody,
+  MemberPutAnswer,
   Metric,
   PasswordChangeBody,
   PatchAlertRuleBody,
@@ -104,7 +105,7 @@ export const api = {
   deleteDashboard: (id: number) => request<void>("DELETE", `/dashboards/${id}`),
   members: (id: number) => request<Member[]>("GET", `/dashboards/${id}/members`),
   putMember: (id: number, username: string, role: Role) =>
-    request<Member>("PUT", `/dashboards/${id}/members`, { username, role } satisfies MemberBody),
+    request<MemberPutAnswer>("PUT", `/dashboards/${id}/members`, { username, role } satisfies MemberBody),
   removeMember: (id: number, userId: number) =>
     request<void>("DELETE", `/dashboards/${id}/members/${userId}`),
   layout: (id: number) => request<Layout>("GET", `/dashboards/${id}/layout`),
