@@ -14,6 +14,7 @@ export type ErrorCode =
   | "PB_ERR_RATE_LIMITED"
   | "PB_ERR_UNAVAILABLE"
   | "PB_ERR_HOST_NOT_ALLOWED"
+  | "PB_ERR_LOCAL_LOGIN_OFF"
   | "PB_ERR_INTERNAL";
 
 /** The same shape the WebSocket protocol uses for validation errors. */
@@ -32,6 +33,8 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   PB_ERR_UNAVAILABLE: 503,
   // Answered by guard/http-server.ts before routing (a Host this server does not answer to).
   PB_ERR_HOST_NOT_ALLOWED: 421,
+  // Password login switched off (PULSEBOARD_LOCAL_LOGIN=0): single sign-on is the way in.
+  PB_ERR_LOCAL_LOGIN_OFF: 403,
   PB_ERR_INTERNAL: 500,
 };
 
@@ -117,6 +120,12 @@ export class RateLimitedError extends PulseboardError {
   constructor(message = "Too many requests", retryAfterS?: number) {
     super("PB_ERR_RATE_LIMITED", message);
     this.retryAfterS = retryAfterS;
+  }
+}
+
+export class LocalLoginOffError extends PulseboardError {
+  constructor(message = "Password login is switched off on this server; sign in with single sign-on") {
+    super("PB_ERR_LOCAL_LOGIN_OFF", message);
   }
 }
 

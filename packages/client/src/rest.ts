@@ -33,6 +33,11 @@ export const loginBody = z.object({
   password: z.string().min(1).max(1000),
 });
 export const loginAnswer = z.object({ user, csrfToken: z.string() });
+/** GET /auth/methods: the ways in this server offers (password login can be off; single sign-on on). */
+export const authMethods = z.object({
+  password: z.boolean(),
+  sso: z.object({ name: z.string(), url: z.string() }).nullable(),
+});
 /** `GET /auth/me`; `csrfToken` is null for bearer-token callers (they never need one). */
 export const meAnswer = z.object({ user, csrfToken: z.string().nullable(), preferences });
 export const preferencesBody = z.strictObject({ theme });
@@ -297,6 +302,7 @@ export type Theme = z.infer<typeof theme>;
 export type User = z.infer<typeof user>;
 export type LoginBody = z.infer<typeof loginBody>;
 export type LoginAnswer = z.infer<typeof loginAnswer>;
+export type AuthMethods = z.infer<typeof authMethods>;
 export type MeAnswer = z.infer<typeof meAnswer>;
 export type Preferences = z.infer<typeof preferences>;
 export type PreferencesBody = z.infer<typeof preferencesBody>;

@@ -9,6 +9,7 @@ import type {
   AlertEventsQuery,
   AlertRule,
   ApiToken,
+  AuthMethods,
   CreateAlertRuleBody,
   CreateDashboardBody,
   CreateMetricBody,
@@ -91,6 +92,7 @@ export const api = {
   login: (username: string, password: string) =>
     request<LoginAnswer>("POST", "/auth/login", { username, password } satisfies LoginBody),
   logout: () => request<void>("POST", "/auth/logout"),
+  authMethods: () => request<AuthMethods>("GET", "/auth/methods"),
   me: () => request<MeAnswer>("GET", "/auth/me"),
   setTheme: (theme: Theme) =>
     request<Preferences>("PATCH", "/me/preferences", { theme } satisfies Preferences),

@@ -11,6 +11,7 @@ import { seriesStorage } from "./004_series_storage.ts";
 import { auditAndAccounts } from "./006_audit_and_accounts.ts";
 import { adminTeams } from "./007_admin_teams.ts";
 import { dashboardTags } from "./008_dashboard_tags.ts";
+import { ssoIdentities } from "./009_sso_identities.ts";
 
 /** A migration that may need to know the dialect (id columns, float types differ). */
 export type PbMigration = {
@@ -28,6 +29,7 @@ export const migrations: PbMigration[] = [
   auditAndAccounts,
   adminTeams,
   dashboardTags,
+  ssoIdentities,
 ];
 
 export function migrationProvider(kind: DbKind, list: PbMigration[] = migrations): MigrationProvider {
