@@ -35,7 +35,11 @@ type ProviderCtor = new (
   config: Record<string, unknown>,
 ) => { listen(port: number, host: string, cb: () => void): Server; proxy?: boolean };
 
-export async function startOidcProvider(opts: { redirectUris: string[] }): Promise<OidcProviderHandle> {
+/** `port`: listen there (chosen in advance when the relying party must know the issuer first). */
+export async function startOidcProvider(opts: {
+  redirectUris: string[];
+  port?: number;
+}): Promise<OidcProviderHandle> {
   let Provider: ProviderCtor;
   try {
     // Loaded on demand: the other test-support starters should not pay for Koa and jose.
@@ -43,7 +47,7 @@ export async function startOidcProvider(opts: { redirectUris: string[] }): Promi
   } catch (err) {
     throw new MissingOidcProviderError(err);
   }
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const issuer = `http://127.0.0.1:${port}`;
   const clientId = "pulseboard";
   const clientSecret = "pulseboard-test-secret-0123456789";
@@ -83,7 +87,15 @@ export async function startOidcProvider(opts: { redirectUris: string[] }): Promi
         },
       };
     },
-    ttl: { AuthorizationCode: () => codeTtlS },
+    // All lifetimes named (the provider logs a notice for each one left to its default).
+    ttl: {
+      AuthorizationCode: () => codeTtlS,
+      Interaction: 600,
+      Session: 3600,
+      Grant: 3600,
+      AccessToken: 600,
+      IdToken: 600,
+    },
     features: { devInteractions: { enabled: true } },
     cookies: { keys: ["test-cookie-key-0123456789abcdef"] },
   });
