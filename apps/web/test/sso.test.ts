@@ -40,7 +40,10 @@ beforeAll(async () => {
   const ssoOnlyBase = `http://127.0.0.1:${ssoOnlyPort}`;
   provider = await startOidcProvider({ redirectUris: [base + CALLBACK, ssoOnlyBase + CALLBACK] });
   server = await startServer(oidcEnv(base), { port });
-  ssoOnly = await startServer({ ...oidcEnv(ssoOnlyBase), PULSEBOARD_LOCAL_LOGIN: "0" }, { port: ssoOnlyPort });
+  ssoOnly = await startServer(
+    { ...oidcEnv(ssoOnlyBase), PULSEBOARD_LOCAL_LOGIN: "0" },
+    { port: ssoOnlyPort },
+  );
   browser = await openBrowser();
 }, 120_000);
 afterAll(async () => {
@@ -105,7 +108,11 @@ async function stopAtCallback(page: Page, url: string, login: string): Promise<s
       location = response.headers().location;
     }
     if (location) captured?.(new URL(location, provider.issuer).href);
-    await route.fulfill({ status: 200, contentType: "text/html", body: "<p>stopped before the callback</p>" });
+    await route.fulfill({
+      status: 200,
+      contentType: "text/html",
+      body: "<p>stopped before the callback</p>",
+    });
   });
   await signInAtProvider(page, url, login);
   const callback = await seen;
