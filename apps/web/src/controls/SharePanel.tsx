@@ -26,13 +26,14 @@ export function SharePanel({ dashboardId, onClose }: { dashboardId: number; onCl
         // The answer does not say whether the name exists (only administrators learn that), so
         // the list is read again rather than patched from the answer.
         const answer = await api.putMember(dashboardId, name, as);
-        setMembers(await api.members(dashboardId));
-        return answer;
+        const list = await api.members(dashboardId);
+        setMembers(list);
+        return { ...answer, listed: list.some((m) => m.username === answer.username) };
       },
       (answer) =>
-        answer.user_id === undefined
-          ? `If a user named ${answer.username} exists, they are now ${answer.role}.`
-          : `${answer.username} is now ${answer.role}.`,
+        answer.listed
+          ? `${answer.username} is now ${answer.role}.`
+          : `If a user named ${answer.username} exists, they are now ${answer.role}.`,
     );
 
   const submit = async (event: FormEvent) => {
