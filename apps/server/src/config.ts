@@ -409,5 +409,9 @@ export function describeConfig(config: Config): string {
       : config.redisUrl
         ? "one Redis"
         : "in-process";
-  return `listen ${config.host}:${config.port}, storage ${storage}, channel layer ${layer}`;
+  const signIn = [
+    ...(config.localLogin ? ["password"] : []),
+    ...(config.oidc ? [`OpenID Connect (${new URL(config.oidc.issuer).host})`] : []),
+  ].join(" + ");
+  return `listen ${config.host}:${config.port}, storage ${storage}, channel layer ${layer}, sign-in ${signIn || "none"}`;
 }

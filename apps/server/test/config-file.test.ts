@@ -90,6 +90,10 @@ describe("configuration file", () => {
       groupsClaim: "groups",
       groupTeams: { "CN=sre,OU=groups": ["sre"], dev: ["web", "api"] },
     });
+    expect(check("--config", path, "config", "check")).toEqual({
+      status: 0,
+      out: expect.stringContaining("sign-in OpenID Connect (id.example.com)"),
+    });
     const env = loadConfig({
       PULSEBOARD_OIDC_ISSUER: "https://id.example.com",
       PULSEBOARD_OIDC_CLIENT_ID: "x",

@@ -16,6 +16,8 @@ export class SsoError extends Error {
   constructor(
     message: string,
     readonly status: 400 | 403 | 502 = 400,
+    /** Already in the audit log (with the user it concerns). */
+    readonly audited = false,
   ) {
     super(message);
     this.name = "SsoError";

@@ -61,8 +61,15 @@ export function registerSso(app: FastifyInstance, ctx: AppContext) {
       await issueSession(ctx, request, reply, userId);
       return reply.redirect(next, 302);
     } catch (err) {
-      if (err instanceof SsoError) return refusalPage(reply, err.status, err.message);
-      throw err;
+      if (!(err instanceof SsoError)) throw err;
+      // A disabled user's refusal is recorded with their name in signIn; the others name nobody.
+      if (!err.audited)
+        await recordAudit(ctx, {
+          action: "login.failed",
+          address: request.ip,
+          detail: { method: "oidc", reason: err.message },
+        });
+      return refusalPage(reply, err.status, err.message);
     }
   });
 }
@@ -97,7 +104,7 @@ async function signIn(
       address: request.ip,
       detail: { username: user.username, method: "oidc", reason: "disabled" },
     });
-    throw new SsoError("This account is disabled; ask an administrator.", 403);
+    throw new SsoError("This account is disabled; ask an administrator.", 403, true);
   }
   const settings = client.settings;
   if (settings.groupsClaim) {
