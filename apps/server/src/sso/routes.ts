@@ -52,7 +52,8 @@ export function registerSso(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.get(CALLBACK_PATH, async (request, reply) => {
-    const query = new URLSearchParams(request.url.slice(request.url.indexOf("?") + 1));
+    const at = request.url.indexOf("?");
+    const query = new URLSearchParams(at < 0 ? "" : request.url.slice(at + 1));
     const transaction = decode(request.cookies[TRANSACTION_COOKIE]);
     // One use: whatever happens next, this browser's transaction is gone.
     reply.clearCookie(TRANSACTION_COOKIE, { path: cookieOptions(ctx, 0).path });
