@@ -4,6 +4,12 @@
 export { CHROMIUM_FLAGS, type ChromiumHandle, launchChromium } from "./chromium.ts";
 export { type NginxHandle, startNginx } from "./nginx.ts";
 export { type NodeExporterHandle, startNodeExporter } from "./node-exporter.ts";
+export {
+  MissingOidcProviderError,
+  type OidcAccount,
+  type OidcProviderHandle,
+  startOidcProvider,
+} from "./oidc-provider.ts";
 export { type PostgresHandle, startPostgres } from "./postgres.ts";
 export {
   freePort,

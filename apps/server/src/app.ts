@@ -36,6 +36,7 @@ import { parseJsonBody } from "./json-body.ts";
 import { registerObservability } from "./observability/routes.ts";
 import { Telemetry } from "./observability/telemetry.ts";
 import { registerReceivers } from "./receivers/routes.ts";
+import { registerSso } from "./sso/routes.ts";
 import { Storage } from "./storage/index.ts";
 import { registerWeb } from "./web.ts";
 import { accessWatch } from "./ws/access-watch.ts";
@@ -208,6 +209,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   for (const register of [
     registerAuth,
+    registerSso,
     registerMe,
     registerAccount,
     registerTokens,

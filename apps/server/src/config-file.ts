@@ -51,6 +51,22 @@ export const FILE_KEYS = {
   smtpFrom: ["PULSEBOARD_SMTP_FROM", text],
   metricsToken: ["PULSEBOARD_METRICS_TOKEN", text],
   metricsAllow: ["PULSEBOARD_METRICS_ALLOW", list],
+  localLogin: ["PULSEBOARD_LOCAL_LOGIN", bool],
+  oidcIssuer: ["PULSEBOARD_OIDC_ISSUER", z.string().regex(/^https?:\/\/[^/]+/, "must be an http(s) URL")],
+  oidcClientId: ["PULSEBOARD_OIDC_CLIENT_ID", text],
+  oidcClientSecret: ["PULSEBOARD_OIDC_CLIENT_SECRET", text],
+  oidcRedirectUrl: [
+    "PULSEBOARD_OIDC_REDIRECT_URL",
+    z.string().regex(/^https?:\/\/[^/]+/, "must be an http(s) URL"),
+  ],
+  oidcName: ["PULSEBOARD_OIDC_NAME", text],
+  oidcScopes: ["PULSEBOARD_OIDC_SCOPES", text],
+  oidcGroupsClaim: ["PULSEBOARD_OIDC_GROUPS_CLAIM", text],
+  // {"group": "team"} or {"group": ["team", "other team"]}; passed on as JSON (config.ts groupTeams).
+  oidcGroupTeams: [
+    "PULSEBOARD_OIDC_GROUP_TEAMS",
+    z.record(z.string().min(1), z.union([z.string().min(1), z.array(z.string().min(1))])),
+  ],
 } as const satisfies Record<string, readonly [string, z.ZodType]>;
 
 const schema = z
@@ -88,11 +104,13 @@ export function readConfigFile(path: string): Record<string, string> {
     const [name] = FILE_KEYS[key as keyof typeof FILE_KEYS];
     env[name] = Array.isArray(value)
       ? value.join(",")
-      : typeof value === "boolean"
-        ? value
-          ? "1"
-          : "0"
-        : String(value);
+      : typeof value === "object" && value !== null
+        ? JSON.stringify(value)
+        : typeof value === "boolean"
+          ? value
+            ? "1"
+            : "0"
+          : String(value);
   }
   return env;
 }

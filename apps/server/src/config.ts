@@ -116,6 +116,27 @@ export type Config = {
   listenBacklog: number;
   /** WebSocket handshakes run at once; the rest wait their turn (admission pacing in a reconnect storm). */
   maxConcurrentHandshakes: number;
+  /** OpenID Connect single sign-on (sso/); undefined while no issuer is set. */
+  oidc: OidcSettings | undefined;
+  /** Password login (`POST /api/v1/auth/login`); off, single sign-on is the only way in. */
+  localLogin: boolean;
+};
+
+export type OidcSettings = {
+  /** The provider's issuer URL; its discovery document is read from `/.well-known/openid-configuration`. */
+  issuer: string;
+  clientId: string;
+  /** Unset: a public client (PKCE only, no client authentication). */
+  clientSecret: string | undefined;
+  /** Where the provider sends the browser back; unset, the public URL's `/api/v1/auth/oidc/callback`. */
+  redirectUrl: string | undefined;
+  /** Shown on the login page's "Sign in with …" button. */
+  name: string;
+  scopes: string;
+  /** Claim whose values (a list of group names) are mapped to teams; unset, no mapping. */
+  groupsClaim: string | undefined;
+  /** Group name → team names. Mapped teams follow the claim on every login (added and removed). */
+  groupTeams: Record<string, string[]>;
 };
 
 const repoRoot = resolve(import.meta.dirname, "../../..");
@@ -261,6 +282,8 @@ export function loadConfig(
     ),
     listenBacklog: integer(env.PULSEBOARD_LISTEN_BACKLOG, 4096, "PULSEBOARD_LISTEN_BACKLOG") || 4096,
     maxConcurrentHandshakes: integer(env.PULSEBOARD_MAX_HANDSHAKES, 64, "PULSEBOARD_MAX_HANDSHAKES") || 64,
+    oidc: oidcFrom(env),
+    localLogin: flag(env.PULSEBOARD_LOCAL_LOGIN, true),
     ...overrides,
   };
 }
@@ -301,6 +324,65 @@ function limitsFrom(env: NodeJS.ProcessEnv) {
   };
 }
 
+/** Single sign-on settings, or undefined without PULSEBOARD_OIDC_ISSUER. */
+function oidcFrom(env: NodeJS.ProcessEnv): OidcSettings | undefined {
+  const issuer = env.PULSEBOARD_OIDC_ISSUER || undefined;
+  if (!issuer) return undefined;
+  for (const key of ["PULSEBOARD_OIDC_ISSUER", "PULSEBOARD_OIDC_REDIRECT_URL"]) {
+    const value = env[key];
+    if (value && !/^https?:\/\/[^/]+/.test(value))
+      throw new Error(`${key} must be an http(s) URL, got "${value}"`);
+  }
+  const clientId = env.PULSEBOARD_OIDC_CLIENT_ID || undefined;
+  if (!clientId) throw new Error("PULSEBOARD_OIDC_CLIENT_ID must be set when PULSEBOARD_OIDC_ISSUER is");
+  return {
+    issuer,
+    clientId,
+    clientSecret: env.PULSEBOARD_OIDC_CLIENT_SECRET || undefined,
+    redirectUrl: env.PULSEBOARD_OIDC_REDIRECT_URL || undefined,
+    name: env.PULSEBOARD_OIDC_NAME || new URL(issuer).hostname,
+    scopes: env.PULSEBOARD_OIDC_SCOPES || "openid profile email",
+    groupsClaim: env.PULSEBOARD_OIDC_GROUPS_CLAIM || undefined,
+    groupTeams: groupTeams(env.PULSEBOARD_OIDC_GROUP_TEAMS),
+  };
+}
+
+/**
+ * `group=team,group=team2`, or a JSON object `{"group": "team" | ["team", …]}` for group names
+ * holding `=` or `,` (LDAP-style names such as `CN=sre,OU=groups`).
+ */
+export function groupTeams(value: string | undefined): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  const add = (group: string, team: string) => {
+    if (!group || !team)
+      throw new Error(`PULSEBOARD_OIDC_GROUP_TEAMS: "${group}=${team}" needs a group and a team name`);
+    out[group] = [...(out[group] ?? []), team];
+  };
+  const text = value?.trim() ?? "";
+  if (text.startsWith("{")) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new Error("PULSEBOARD_OIDC_GROUP_TEAMS: not valid JSON");
+    }
+    for (const [group, teams] of Object.entries(parsed as Record<string, unknown>)) {
+      const list = Array.isArray(teams) ? teams : [teams];
+      for (const team of list) {
+        if (typeof team !== "string")
+          throw new Error(`PULSEBOARD_OIDC_GROUP_TEAMS: the team of "${group}" must be a name`);
+        add(group, team.trim());
+      }
+    }
+    return out;
+  }
+  for (const pair of list(text)) {
+    const at = pair.lastIndexOf("=");
+    add(pair.slice(0, Math.max(0, at)).trim(), at < 0 ? "" : pair.slice(at + 1).trim());
+  }
+  return out;
+}
+
 /** Problems no single key shows (combinations, URLs); empty when the configuration is usable. */
 export function configProblems(config: Config): string[] {
   const problems: string[] = [];
@@ -314,6 +396,14 @@ export function configProblems(config: Config): string[] {
       problems.push(`REDIS_CLUSTER (redisCluster): "${node}" is not a redis://host:port address`);
     }
   }
+  if (!config.localLogin && !config.oidc)
+    problems.push(
+      "PULSEBOARD_LOCAL_LOGIN (localLogin) is off and no PULSEBOARD_OIDC_ISSUER (oidcIssuer) is set: nobody could sign in",
+    );
+  if (config.oidc && !config.oidc.redirectUrl && !config.publicUrl)
+    problems.push(
+      "single sign-on needs PULSEBOARD_OIDC_REDIRECT_URL (oidcRedirectUrl) or PULSEBOARD_PUBLIC_URL (publicUrl) to tell the provider where to send people back",
+    );
   if (config.databaseUrl) {
     try {
       new URL(config.databaseUrl);
@@ -335,5 +425,9 @@ export function describeConfig(config: Config): string {
       : config.redisUrl
         ? "one Redis"
         : "in-process";
-  return `listen ${config.host}:${config.port}, storage ${storage}, channel layer ${layer}`;
+  const signIn = [
+    ...(config.localLogin ? ["password"] : []),
+    ...(config.oidc ? [`OpenID Connect (${new URL(config.oidc.issuer).host})`] : []),
+  ].join(" + ");
+  return `listen ${config.host}:${config.port}, storage ${storage}, channel layer ${layer}, sign-in ${signIn || "none"}`;
 }

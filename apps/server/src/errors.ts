@@ -48,6 +48,12 @@ export class TooLargeError extends ChannelsError {
   }
 }
 
+export class LocalLoginOffError extends ChannelsError {
+  constructor(message = "Password login is switched off on this server; sign in with single sign-on") {
+    super(message, "PB_ERR_LOCAL_LOGIN_OFF");
+  }
+}
+
 /** A dependency (the database) cannot be reached: nothing was done, retry later. */
 export class UnavailableError extends ChannelsError {
   constructor(message = "Storage is unavailable; nothing was stored. Retry later.") {

@@ -71,6 +71,46 @@ describe("configuration file", () => {
     expect(loadConfig({ PULSEBOARD_CONFIG: path }, {}, { PULSEBOARD_DEMO: "1" }).seedDemo).toBe(false);
   });
 
+  it("single sign-on settings: the group → team mapping from the file (an object) and the environment (pairs)", () => {
+    const path = file("sso.json", {
+      oidcIssuer: "https://id.example.com",
+      oidcClientId: "pulseboard",
+      oidcGroupsClaim: "groups",
+      oidcGroupTeams: { "CN=sre,OU=groups": "sre", dev: ["web", "api"] },
+      localLogin: false,
+      publicUrl: "https://dash.example.com",
+    });
+    const config = loadConfig({ PULSEBOARD_CONFIG: path });
+    expect(config.localLogin).toBe(false);
+    expect(config.oidc).toMatchObject({
+      issuer: "https://id.example.com",
+      clientId: "pulseboard",
+      clientSecret: undefined,
+      name: "id.example.com",
+      groupsClaim: "groups",
+      groupTeams: { "CN=sre,OU=groups": ["sre"], dev: ["web", "api"] },
+    });
+    expect(check("--config", path, "config", "check")).toEqual({
+      status: 0,
+      out: expect.stringContaining("sign-in OpenID Connect (id.example.com)"),
+    });
+    const env = loadConfig({
+      PULSEBOARD_OIDC_ISSUER: "https://id.example.com",
+      PULSEBOARD_OIDC_CLIENT_ID: "x",
+      PULSEBOARD_OIDC_GROUP_TEAMS: "ops=sre, dev=web,dev=api",
+    });
+    expect(env.oidc?.groupTeams).toEqual({ ops: ["sre"], dev: ["web", "api"] });
+    expect(() => loadConfig({ PULSEBOARD_OIDC_ISSUER: "https://id.example.com" })).toThrow(
+      "PULSEBOARD_OIDC_CLIENT_ID must be set",
+    );
+    const off = check("--config", file("off.json", { localLogin: false }), "config", "check");
+    expect(off.status).toBe(1);
+    expect(off.out).toContain("PULSEBOARD_LOCAL_LOGIN (localLogin) is off and no PULSEBOARD_OIDC_ISSUER");
+    const bad = check("--config", file("bad-sso.json", { oidcGroupTeams: ["sre"] }), "config", "check");
+    expect(bad.status).toBe(1);
+    expect(bad.out).toContain('"oidcGroupTeams"');
+  });
+
   it("the server refuses to start on a bad file, naming the key, and listens where a good one says", async () => {
     const db = await createTestDatabase("sqlite");
     try {

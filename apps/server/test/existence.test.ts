@@ -8,13 +8,16 @@ let t: TestApp;
 let token: string;
 let foreignMetric: number;
 let foreignDash: number;
+let alice: string;
 
 beforeAll(async () => {
   t = await startTestApp("sqlite");
+  await t.createUser("root", "root-password"); // the first user: the administrator
   await t.createUser("mallory", "mallory-password");
   await t.createUser("alice", "alice-password");
+  await t.createUser("bob", "bob-password");
   token = await t.createToken("mallory");
-  const alice = await t.createToken("alice");
+  alice = await t.createToken("alice");
   foreignDash = (await t.api("POST", "/api/v1/dashboards", { token: alice, body: { name: "Private" } })).body
     .id;
   foreignMetric = (
@@ -45,5 +48,45 @@ describe("ingest", () => {
     const missing = await ingest([{ dashboard_id: foreignDash + 1000, metric: "secret", value: 1 }]);
     expect(foreign.status).toBe(404);
     expect(foreign.body).toEqual(missing.body);
+  });
+});
+
+describe("adding a member", () => {
+  const put = (as: string, dash: number, username: string, role = "viewer") =>
+    t.api("PUT", `/api/v1/dashboards/${dash}/members`, { token: as, body: { username, role } });
+  const named = (res: { status: number; body: { username?: string } }) => ({
+    status: res.status,
+    body: { ...res.body, username: "<name>" },
+  });
+
+  it("answers a non-administrator owner the same for an existing and a missing user name", async () => {
+    const existing = await put(alice, foreignDash, "bob");
+    const missing = await put(alice, foreignDash, "nobody-like-this");
+    expect(existing.status).toBe(200);
+    expect(existing.body).toEqual({ username: "bob", role: "viewer" });
+    expect(named(missing)).toEqual(named(existing));
+    // The existing user was added; the missing name created nothing.
+    const members = await t.api("GET", `/api/v1/dashboards/${foreignDash}/members`, { token: alice });
+    expect(members.body.map((m: { username: string }) => m.username)).toEqual(["alice", "bob"]);
+    const bob = await t.createToken("bob");
+    const seen = await t.api("GET", `/api/v1/dashboards/${foreignDash}`, { token: bob });
+    expect(seen.status).toBe(200);
+  });
+
+  it("answers a role change of a member the same as a missing name", async () => {
+    const changed = await put(alice, foreignDash, "bob", "editor");
+    const missing = await put(alice, foreignDash, "nobody-at-all", "editor");
+    expect(changed.body).toEqual({ username: "bob", role: "editor" });
+    expect(named(missing)).toEqual(named(changed));
+  });
+
+  it("tells an administrator: the member with its id, or 404 for an unknown name", async () => {
+    const root = await t.createToken("root");
+    const dash = (await t.api("POST", "/api/v1/dashboards", { token: root, body: { name: "Ops" } })).body.id;
+    const added = await put(root, dash, "bob");
+    expect(added.status).toBe(200);
+    expect(added.body).toMatchObject({ username: "bob", role: "viewer", user_id: expect.any(Number) });
+    const missing = await put(root, dash, "nobody-like-this");
+    expect(missing.status).toBe(404);
   });
 });

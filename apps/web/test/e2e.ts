@@ -60,7 +60,8 @@ export type ServerProcess = {
  */
 export async function startServer(
   env: Record<string, string> = {},
-  opts: { users?: { username: string; password: string }[] } = {},
+  /** `port`: listen there (chosen in advance when another process must know the URL first). */
+  opts: { users?: { username: string; password: string }[]; port?: number } = {},
 ): Promise<ServerProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), "pb-web-e2e-"));
   for (const u of opts.users ?? []) {
@@ -82,7 +83,7 @@ export async function startServer(
       },
     );
   }
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   let proc: Managed | undefined;
   const start = async () => {
     // node --import tsx, not npx: the pid we stop is the server itself.

@@ -149,6 +149,11 @@ export const errorCodes = {
     summary:
       "The Host header names a host this server does not answer to (`PULSEBOARD_ALLOWED_HOSTS`); refused before routing, WebSocket upgrades included.",
   },
+  PB_ERR_LOCAL_LOGIN_OFF: {
+    ...server,
+    status: 403,
+    summary: "Password login is switched off (`PULSEBOARD_LOCAL_LOGIN=0`): sign in with single sign-on.",
+  },
   PB_ERR_UNAVAILABLE: {
     ...server,
     status: 503,

@@ -35,6 +35,11 @@ export const loginBody = z.object({
   password: z.string().min(1).max(1000),
 });
 export const loginAnswer = z.object({ user, csrfToken: z.string() });
+/** GET /auth/methods: the ways in this server offers (password login can be off; single sign-on on). */
+export const authMethods = z.object({
+  password: z.boolean(),
+  sso: z.object({ name: z.string(), url: z.string() }).nullable(),
+});
 /** `GET /auth/me`; `csrfToken` is null for bearer-token callers (they never need one). */
 export const meAnswer = z.object({ user, csrfToken: z.string().nullable(), preferences });
 export const preferencesBody = z.strictObject({ theme });
@@ -132,6 +137,11 @@ export const patchDashboardBody = createDashboardBody
 
 export const member = z.object({ user_id: id, username: z.string(), role });
 export const memberBody = z.strictObject({ username: z.string().min(1).max(200), role });
+/**
+ * PUT members' answer: administrators get the member (`user_id` included, 404 for an unknown name);
+ * anyone else gets `{username, role}` whether or not such a user exists, so the answer names nobody.
+ */
+export const memberPutAnswer = z.object({ user_id: id.optional(), username: z.string(), role });
 
 // ---- history ---------------------------------------------------------------------------------
 
@@ -292,6 +302,7 @@ export type Theme = z.infer<typeof theme>;
 export type User = z.infer<typeof user>;
 export type LoginBody = z.infer<typeof loginBody>;
 export type LoginAnswer = z.infer<typeof loginAnswer>;
+export type AuthMethods = z.infer<typeof authMethods>;
 export type MeAnswer = z.infer<typeof meAnswer>;
 export type Preferences = z.infer<typeof preferences>;
 export type PreferencesBody = z.infer<typeof preferencesBody>;
@@ -310,6 +321,7 @@ export type CreateDashboardBody = z.infer<typeof createDashboardBody>;
 export type PatchDashboardBody = z.infer<typeof patchDashboardBody>;
 export type Member = z.infer<typeof member>;
 export type MemberBody = z.infer<typeof memberBody>;
+export type MemberPutAnswer = z.infer<typeof memberPutAnswer>;
 export type StoredPoint = z.infer<typeof storedPoint>;
 export type ValuesAnswer = z.infer<typeof valuesAnswer>;
 /** What a caller may put in the query: any of the fields, the server applies the defaults. */

@@ -1,19 +1,43 @@
-// Owns /auth: login (session cookie + CSRF token), logout, and "who am I".
+// Owns /auth: login (session cookie + CSRF token), logout, and "who am I"; and the one way a
+// session is issued, which single sign-on (sso/routes.ts) uses too.
 import { type LoginAnswer, loginBody, type MeAnswer } from "@pulseboard/client/rest";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { recordAudit } from "../audit/index.ts";
 import { hashPoolOf } from "../auth/hash-pool.ts";
 import { clearLoginFailures, lockedFor, loginKeys, recordLoginFailures } from "../auth/login-limiter.ts";
 import { dummyHash, verifyPassword } from "../auth/passwords.ts";
 import { createSession, deleteSession, SESSION_COOKIE } from "../auth/sessions.ts";
 import type { AppContext } from "../context.ts";
-import { ForbiddenError, RateLimitedError, UnauthorizedError } from "../errors.ts";
+import { ForbiddenError, LocalLoginOffError, RateLimitedError, UnauthorizedError } from "../errors.ts";
 import { findUserByName, getPreferences } from "../model/users.ts";
 import { credentialGroup, revokeAccess, signedOut } from "../ws/revoke.ts";
 import { noContent, parse, requireUser } from "./http.ts";
 
+/** A new session for the user: the HttpOnly cookie on `reply`, the CSRF token returned. */
+export async function issueSession(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  userId: number,
+): Promise<string> {
+  const session = await createSession(ctx.db, userId, ctx.config.sessionTtlMs, {
+    userAgent: request.headers["user-agent"],
+    address: request.ip,
+  });
+  reply.setCookie(SESSION_COOKIE, session.id, {
+    httpOnly: true,
+    sameSite: "lax",
+    path: "/",
+    secure: ctx.config.secureCookies,
+    maxAge: Math.floor(ctx.config.sessionTtlMs / 1000),
+  });
+  return session.csrfToken;
+}
+
 export function registerAuth(app: FastifyInstance, ctx: AppContext) {
   app.post("/api/v1/auth/login", async (request, reply) => {
+    // Before anything is read or hashed: with password login off, no password is ever checked.
+    if (!ctx.config.localLogin) throw new LocalLoginOffError();
     const { username, password } = parse(loginBody, request.body, "body");
     // Failed logins per address + user name, per address and per user name, counted across the
     // cluster (login-limiter.ts).
@@ -45,21 +69,8 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext) {
     // Only after the right password: a disabled account is told so, a guesser learns nothing.
     if (user.disabled_at !== null) throw new ForbiddenError("This account is disabled; ask an administrator");
     await recordAudit(ctx, { action: "login.succeeded", actorUserId: user.id, address: request.ip });
-    const session = await createSession(ctx.db, user.id, ctx.config.sessionTtlMs, {
-      userAgent: request.headers["user-agent"],
-      address: request.ip,
-    });
-    reply.setCookie(SESSION_COOKIE, session.id, {
-      httpOnly: true,
-      sameSite: "lax",
-      path: "/",
-      secure: ctx.config.secureCookies,
-      maxAge: Math.floor(ctx.config.sessionTtlMs / 1000),
-    });
-    return {
-      user: { id: user.id, username: user.username },
-      csrfToken: session.csrfToken,
-    } satisfies LoginAnswer;
+    const csrfToken = await issueSession(ctx, request, reply, user.id);
+    return { user: { id: user.id, username: user.username }, csrfToken } satisfies LoginAnswer;
   });
 
   app.post("/api/v1/auth/logout", async (request, reply) => {

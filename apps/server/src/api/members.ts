@@ -1,6 +1,10 @@
 // Owns /dashboards/:id/members: listing (any member), adding/changing and removing (owner).
-import { type Member, memberBody } from "@pulseboard/client/rest";
+// Adding does not tell a non-administrator whether a user name exists (issue 15): an unknown name
+// gets the same answer as a known one and changes nothing; administrators, who can list every
+// user anyway, get the member with its id, or 404.
+import { type Member, type MemberPutAnswer, memberBody } from "@pulseboard/client/rest";
 import type { FastifyInstance } from "fastify";
+import { isAdmin } from "../admin/store.ts";
 import { recordAudit } from "../audit/index.ts";
 import type { AppContext } from "../context.ts";
 import { roleOf } from "../model/access.ts";
@@ -23,10 +27,12 @@ export function registerMembers(app: FastifyInstance, ctx: AppContext) {
       .execute();
   });
 
-  app.put("/api/v1/dashboards/:id/members", async (request): Promise<Member> => {
+  app.put("/api/v1/dashboards/:id/members", async (request): Promise<MemberPutAnswer> => {
     const { dashboardId: id, userId } = await dashboardAccess(db, request, "owner");
     const { username, role } = parse(memberBody, request.body, "body");
+    const admin = await isAdmin(db, userId);
     const target = await findUserByName(db, username);
+    if (!target && !admin) return { username, role };
     const previous = target ? await roleOf(db, target.id, id) : undefined;
     const member = await setMember(db, id, username, role);
     if (previous !== role)
@@ -37,7 +43,7 @@ export function registerMembers(app: FastifyInstance, ctx: AppContext) {
         address: request.ip,
         detail: { user_id: member.user_id, username: member.username, role, previous_role: previous ?? null },
       });
-    return member;
+    return admin ? member : { username: member.username, role };
   });
 
   app.delete("/api/v1/dashboards/:id/members/:userId", async (request, reply) => {

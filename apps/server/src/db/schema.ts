@@ -31,6 +31,14 @@ export interface DashboardTeamsTable {
   team_id: number;
   role: Role;
 }
+/** An OpenID Connect identity (issuer + subject) linked to a user (009_sso_identities). */
+export interface UserIdentitiesTable {
+  issuer: string;
+  subject: string;
+  user_id: number;
+  created_at: number;
+  last_login_at: number;
+}
 export interface SessionsTable {
   /** sha256 of the cookie value: a leaked database does not leak live sessions. */
   id_hash: string;
@@ -140,6 +148,7 @@ export interface Database {
   team_members: TeamMembersTable;
   dashboard_teams: DashboardTeamsTable;
   sessions: SessionsTable;
+  user_identities: UserIdentitiesTable;
   login_failures: LoginFailuresTable;
   api_tokens: ApiTokensTable;
   dashboards: DashboardsTable;

@@ -9,6 +9,7 @@ import type {
   AlertEventsQuery,
   AlertRule,
   ApiToken,
+  AuthMethods,
   CreateAlertRuleBody,
   CreateDashboardBody,
   CreateMetricBody,
@@ -23,6 +24,7 @@ import type {
   MeAnswer,
   Member,
   MemberBody,
+  MemberPutAnswer,
   Metric,
   PasswordChangeBody,
   PatchAlertRuleBody,
@@ -89,6 +91,7 @@ export const api = {
   login: (username: string, password: string) =>
     request<LoginAnswer>("POST", "/auth/login", { username, password } satisfies LoginBody),
   logout: () => request<void>("POST", "/auth/logout"),
+  authMethods: () => request<AuthMethods>("GET", "/auth/methods"),
   me: () => request<MeAnswer>("GET", "/auth/me"),
   setTheme: (theme: Theme) =>
     request<Preferences>("PATCH", "/me/preferences", { theme } satisfies Preferences),
@@ -103,7 +106,7 @@ export const api = {
   deleteDashboard: (id: number) => request<void>("DELETE", `/dashboards/${id}`),
   members: (id: number) => request<Member[]>("GET", `/dashboards/${id}/members`),
   putMember: (id: number, username: string, role: Role) =>
-    request<Member>("PUT", `/dashboards/${id}/members`, { username, role } satisfies MemberBody),
+    request<MemberPutAnswer>("PUT", `/dashboards/${id}/members`, { username, role } satisfies MemberBody),
   removeMember: (id: number, userId: number) =>
     request<void>("DELETE", `/dashboards/${id}/members/${userId}`),
   layout: (id: number) => request<Layout>("GET", `/dashboards/${id}/layout`),

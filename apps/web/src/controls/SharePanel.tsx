@@ -23,16 +23,17 @@ export function SharePanel({ dashboardId, onClose }: { dashboardId: number; onCl
   const share = (name: string, as: Role) =>
     run(
       async () => {
-        const member = await api.putMember(dashboardId, name, as);
-        // A role change keeps the member's place in the list; someone new is added at the end.
-        setMembers((list) =>
-          list.some((m) => m.user_id === member.user_id)
-            ? list.map((m) => (m.user_id === member.user_id ? member : m))
-            : [...list, member],
-        );
-        return member;
+        // The answer does not say whether the name exists (only administrators learn that), so
+        // the list is read again rather than patched from the answer.
+        const answer = await api.putMember(dashboardId, name, as);
+        const list = await api.members(dashboardId);
+        setMembers(list);
+        return { ...answer, listed: list.some((m) => m.username === answer.username) };
       },
-      (member) => `${member.username} is now ${member.role}.`,
+      (answer) =>
+        answer.listed
+          ? `${answer.username} is now ${answer.role}.`
+          : `If a user named ${answer.username} exists, they are now ${answer.role}.`,
     );
 
   const submit = async (event: FormEvent) => {

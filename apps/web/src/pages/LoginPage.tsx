@@ -1,6 +1,11 @@
-// Sign-in form. Errors from the server are shown as text.
-import { type FormEvent, useState } from "react";
+// Sign-in: the password form and, when the server has single sign-on, a "Sign in with …" link
+// to it (the server hides the form's way in when password login is off). Errors from the server
+// are shown as text.
+import type { AuthMethods } from "@pulseboard/client/rest";
+import { type FormEvent, useEffect, useState } from "react";
 import { describeError } from "../api/errors.ts";
+import { api } from "../api/http.ts";
+import { safeNext } from "../app/next.ts";
 import { useSession } from "../app/session.tsx";
 
 export function LoginPage() {
@@ -9,6 +14,12 @@ export function LoginPage() {
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [methods, setMethods] = useState<AuthMethods | undefined>(undefined);
+
+  useEffect(() => {
+    // An older server has no /auth/methods: it offers the password form only.
+    api.authMethods().then(setMethods, () => setMethods({ password: true, sso: null }));
+  }, []);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -23,41 +34,58 @@ export function LoginPage() {
     }
   };
 
+  const next = safeNext(location.search, location.origin);
+  const sso = methods?.sso;
+
   return (
     <main className="login">
       <form className="card login-card" onSubmit={submit} aria-labelledby="login-title">
         <h1 id="login-title">
           <span className="logo" aria-hidden="true" /> Pulseboard
         </h1>
-        <label>
-          Username
-          <input
-            name="username"
-            autoComplete="username"
-            required
-            value={username}
-            onChange={(e) => setUsername(e.target.value)}
-          />
-        </label>
-        <label>
-          Password
-          <input
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </label>
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
+        {sso && (
+          <a
+            className="button primary sso-button"
+            href={`${sso.url}?next=${encodeURIComponent(next)}`}
+            data-testid="sso-login"
+          >
+            Sign in with {sso.name}
+          </a>
         )}
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? "Signing in…" : "Sign in"}
-        </button>
+        {methods?.password && (
+          <>
+            {sso && <p className="muted login-or">or with a Pulseboard password</p>}
+            <label>
+              Username
+              <input
+                name="username"
+                autoComplete="username"
+                required
+                value={username}
+                onChange={(e) => setUsername(e.target.value)}
+              />
+            </label>
+            <label>
+              Password
+              <input
+                name="password"
+                type="password"
+                autoComplete="current-password"
+                required
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+              />
+            </label>
+            {error && (
+              <p className="error" role="alert">
+                {error}
+              </p>
+            )}
+            <button type="submit" className="primary" disabled={busy}>
+              {busy ? "Signing in…" : "Sign in"}
+            </button>
+          </>
+        )}
       </form>
     </main>
   );

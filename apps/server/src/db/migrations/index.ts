@@ -12,6 +12,7 @@ import { seriesStorage } from "./004_series_storage.ts";
 import { auditAndAccounts } from "./006_audit_and_accounts.ts";
 import { adminTeams } from "./007_admin_teams.ts";
 import { dashboardTags } from "./008_dashboard_tags.ts";
+import { ssoIdentities } from "./009_sso_identities.ts";
 import { streamTrimmed } from "./010_stream_trimmed.ts";
 import type { PbMigration } from "./migration.ts";
 
@@ -26,6 +27,7 @@ export const migrations: PbMigration[] = [
   auditAndAccounts,
   adminTeams,
   dashboardTags,
+  ssoIdentities,
   streamTrimmed,
 ];
 
