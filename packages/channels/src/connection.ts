@@ -296,6 +296,11 @@ export class Connection implements ConsumerContext, Member {
     return this.ws.bufferedAmount;
   }
 
+  /** Closed, or closing: nothing more it is sent will reach the client. */
+  get isClosed(): boolean {
+    return this.#closed || this.ws.readyState > 1;
+  }
+
   /** Runs the handshake, then the post-auth hook, then whatever the client sent meanwhile. */
   async start(): Promise<void> {
     const definition = this.consumer.definition;

@@ -108,6 +108,8 @@ export interface ConsumerContext<
   readonly groups: ReadonlySet<string>;
   /** Bytes queued on the socket and not yet sent (slow-consumer detection). */
   readonly bufferedAmount: number;
+  /** Closed or closing: what it is sent no longer reaches the client (long work can stop). */
+  readonly isClosed: boolean;
   /** Sends one frame to this client. Returns false if the socket is no longer open. */
   send<K extends keyof Out & string>(action: K, payload: OutPayload<Out, K>): boolean;
   /** Sends an already prepared (serialized-once) frame, e.g. the one an event handler received. */

@@ -468,7 +468,8 @@ export function dashboardConsumer(
   // biome-ignore lint/suspicious/noExplicitAny: see above
   async function drained(c: any): Promise<void> {
     await new Promise((r) => setImmediate(r)); // the outbox writes at the check phase
-    for (let i = 0; i < 6000 && c.bufferedAmount > REPLAY_HIGH_WATER; i++)
+    // A socket that closed meanwhile ends the wait (a drain waits for this replay to end).
+    for (let i = 0; i < 6000 && !c.isClosed && c.bufferedAmount > REPLAY_HIGH_WATER; i++)
       await new Promise((r) => setTimeout(r, 10));
   }
 
