@@ -175,7 +175,8 @@ function scheduleCuts(t: Tracked, meanMs: number): void {
 
 function score(t: Tracked, committed: Committed, phases: PhaseMark[]): ClientScore {
   const committedValue = new Map<number, number>();
-  for (let i = 0; i < committed.keys.length; i++) committedValue.set(committed.keys[i]!, committed.values[i]!);
+  for (let i = 0; i < committed.keys.length; i++)
+    committedValue.set(committed.keys[i]!, committed.values[i]!);
   const seen = new Set<number>();
   let duplicated = 0;
   let outOfOrder = 0;

@@ -9,7 +9,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { startNginx, startPostgres, startRedis } from "@pulseboard/test-support";
+import { type NginxHandle, startNginx, startPostgres, startRedis } from "@pulseboard/test-support";
 import {
   startTestApp,
   storedPoints,
@@ -18,7 +18,7 @@ import {
 } from "../../../apps/server/test/harness.ts";
 import { type Child, startChild } from "../children.ts";
 import { startIngest } from "./ingest.ts";
-import { twoNodes } from "./nodes.ts";
+import { type Nodes, twoNodes } from "./nodes.ts";
 import { CHAOS_HELP, parseChaosOptions } from "./options.ts";
 import { type ChaosReport, printChaosReport, summarize } from "./report.ts";
 import type {
@@ -81,19 +81,47 @@ async function runTarget(
 ): Promise<ChaosReport> {
   const redis = await startRedis();
   let app: TestApp | undefined;
-  let token = "";
-  let streams: Stream[];
-  let db: TestDatabase;
-  if (target === "pulseboard") {
-    const setup = await setupPulseboard(pgUrl, opts.dashboards);
-    ({ app, token, streams, db } = setup);
-  } else {
-    streams = Array.from({ length: opts.dashboards }, (_, i) => ({ dashboardId: i + 1, metricId: 0 }));
-    db = { kind: "postgres", databaseUrl: pgUrl, dataDir: tmpdir(), env: {}, destroy: async () => {} };
-  }
-  const nodes = await twoNodes(target, { db, redisUrl: redis.url });
-  const nginx = await startNginx({ upstreams: nodes.ports.map((p) => `127.0.0.1:${p}`) });
+  let nodes: Nodes | undefined;
+  let nginx: NginxHandle | undefined;
   const loads: Child[] = [];
+  try {
+    let token = "";
+    let streams: Stream[];
+    let db: TestDatabase;
+    if (target === "pulseboard") {
+      const setup = await setupPulseboard(pgUrl, opts.dashboards);
+      ({ app, token, streams, db } = setup);
+    } else {
+      streams = Array.from({ length: opts.dashboards }, (_, i) => ({ dashboardId: i + 1, metricId: 0 }));
+      db = { kind: "postgres", databaseUrl: pgUrl, dataDir: tmpdir(), env: {}, destroy: async () => {} };
+    }
+    nodes = await twoNodes(target, { db, redisUrl: redis.url });
+    nginx = await startNginx({ upstreams: nodes.ports.map((p) => `127.0.0.1:${p}`) });
+    return await chaos(target, opts, { app, token, streams, nodes, nginx, loads }, log);
+  } finally {
+    for (const l of loads) if (l.proc.connected) l.proc.send({ type: "close" });
+    await Promise.all(loads.map((l) => l.stop()));
+    await nginx?.stop();
+    await nodes?.stopAll();
+    await app?.close();
+    await redis.stop();
+  }
+}
+
+async function chaos(
+  target: ChaosTarget,
+  opts: ChaosOptions,
+  env: {
+    app: TestApp | undefined;
+    token: string;
+    streams: Stream[];
+    nodes: Nodes;
+    nginx: NginxHandle;
+    loads: Child[];
+  },
+  log: (line: string) => void,
+): Promise<ChaosReport> {
+  const { app, token, streams, nodes, nginx, loads } = env;
   const events: string[] = [];
   const t0 = performance.now();
   const at = () => ((performance.now() - t0) / 1000).toFixed(1);
@@ -101,122 +129,112 @@ async function runTarget(
     events.push(`${at()} s ${what}`);
     log(`  ${target} ${at()} s: ${what}`);
   };
-  try {
-    // Connect every client before ingest starts: all of the run's points are expected.
-    const per = Math.ceil(opts.clients / opts.procs);
-    const started = await Promise.all(
-      Array.from({ length: opts.procs }, (_, p) => {
-        const first = p * per;
-        const count = Math.max(0, Math.min(per, opts.clients - first));
-        const child = startChild("chaos/load.ts");
-        loads.push(child);
-        return child.request<Extract<FromLoad, { type: "started" }>>(
-          {
-            type: "start",
-            target,
-            base: nginx.url,
-            token,
-            streams,
-            first,
-            count,
-            cutMeanMs: opts.cutMeanS * 1000,
-          },
-          "started",
-          600_000,
-        );
-      }),
-    );
-    const ok = started.reduce((s, r) => s + r.ok, 0);
-    const failed = started.reduce((s, r) => s + r.failed, 0);
-    log(
-      `${target}: ${ok} clients ready in ${Math.max(...started.map((r) => r.ms))} ms${failed ? ` (${failed} failed: ${started.find((r) => r.firstError)?.firstError})` : ""}`,
-    );
-
-    const phases: PhaseMark[] = [];
-    const ingest = startIngest(target, nodes, streams, { rate: opts.rate, backdated: opts.backdated, token });
-    const mark = (name: string) => {
-      phases.push({ name, fromSeq: ingest.seq });
-      note(name);
-    };
-    const chaos0 = performance.now();
-    const until = async (fraction: number) => {
-      const wait = chaos0 + fraction * opts.seconds * 1000 - performance.now();
-      if (wait > 0) await sleep(wait);
-    };
-    await Promise.all(loads.map((l) => l.request({ type: "cuts", on: true }, "cuts-ack")));
-    mark("steady");
-    await until(1 / 3);
-    mark("kill -9");
-    await nodes.kill(1);
-    note("node 1 killed (SIGKILL)");
-    await sleep(2000);
-    await nodes.start(1);
-    note("node 1 started again");
-    await until(0.5);
-    mark("after kill");
-    await until(2 / 3);
-    mark("rolling restart");
-    for (const i of [0, 1]) {
-      await nodes.stop(i);
-      note(`node ${i} stopped (SIGTERM)`);
-      await nodes.start(i);
-      note(`node ${i} started again`);
-    }
-    mark("after rolling");
-    await until(1);
-    await Promise.all(loads.map((l) => l.request({ type: "cuts", on: false }, "cuts-ack")));
-    await ingest.stop();
-    note(`ingest stopped: ${ingest.stats.accepted} of ${ingest.stats.sent} points acknowledged`);
-
-    const committed =
-      target === "pulseboard"
-        ? await committedPulseboard(app!, streams)
-        : ingest.acknowledged.map((seqs) => ({
-            keys: [...seqs].sort((a, b) => a - b),
-            values: [...seqs].sort((a, b) => a - b),
-          }));
-    // Drain: until every client delivered its stream's newest committed point (or the limit).
-    const heads = committed.map((c) => c.keys.at(-1) ?? -1);
-    const drain0 = performance.now();
-    let behind = Number.POSITIVE_INFINITY;
-    while (behind > 0 && performance.now() - drain0 < opts.drainS * 1000) {
-      const answers = await Promise.all(
-        loads.map((l) =>
-          l.request<Extract<FromLoad, { type: "progress" }>>({ type: "progress", heads }, "progress"),
-        ),
+  // Connect every client before ingest starts: all of the run's points are expected.
+  const per = Math.ceil(opts.clients / opts.procs);
+  const started = await Promise.all(
+    Array.from({ length: opts.procs }, (_, p) => {
+      const first = p * per;
+      const count = Math.max(0, Math.min(per, opts.clients - first));
+      const child = startChild("chaos/load.ts");
+      loads.push(child);
+      return child.request<Extract<FromLoad, { type: "started" }>>(
+        {
+          type: "start",
+          target,
+          base: nginx.url,
+          token,
+          streams,
+          first,
+          count,
+          cutMeanMs: opts.cutMeanS * 1000,
+        },
+        "started",
+        600_000,
       );
-      behind = answers.reduce((s, a) => s + a.behind, 0);
-      if (behind > 0) await sleep(500);
-    }
-    note(`drained: ${behind} clients still behind the head`);
-    const scored = await Promise.all(
-      loads.map((l) => l.request<Scored>({ type: "score", committed, phases }, "scored", 300_000)),
-    );
-    const clients: ClientScore[] = scored.flatMap((s) => s.clients).sort((a, b) => a.index - b.index);
-    return summarize({
-      target,
-      nodeNote:
-        target === "pulseboard"
-          ? "2 nodes (main.ts) on PostgreSQL 15 + Redis 7, behind nginx"
-          : "2 nodes, Socket.IO 4.8 connectionStateRecovery + @socket.io/redis-streams-adapter on Redis 7, behind nginx",
-      clients,
-      ready: ok,
-      reconnectMs: scored.flatMap((s) => s.reconnectMs),
-      replayMs: scored.flatMap((s) => s.replayMs),
-      recoveryMs: scored.flatMap((s) => s.recoveryMs),
-      ingest: ingest.stats,
-      committed: committed.reduce((s, c) => s + c.keys.length, 0),
-      events,
-      behindAfterDrain: behind,
-    });
-  } finally {
-    for (const l of loads) if (l.proc.connected) l.proc.send({ type: "close" });
-    await Promise.all(loads.map((l) => l.stop()));
-    await nginx.stop();
-    await nodes.stopAll();
-    await app?.close();
-    await redis.stop();
+    }),
+  );
+  const ok = started.reduce((s, r) => s + r.ok, 0);
+  const failed = started.reduce((s, r) => s + r.failed, 0);
+  log(
+    `${target}: ${ok} clients ready in ${Math.max(...started.map((r) => r.ms))} ms${failed ? ` (${failed} failed: ${started.find((r) => r.firstError)?.firstError})` : ""}`,
+  );
+
+  const phases: PhaseMark[] = [];
+  const ingest = startIngest(target, nodes, streams, { rate: opts.rate, backdated: opts.backdated, token });
+  const mark = (name: string) => {
+    phases.push({ name, fromSeq: ingest.seq });
+    note(name);
+  };
+  const chaos0 = performance.now();
+  const until = async (fraction: number) => {
+    const wait = chaos0 + fraction * opts.seconds * 1000 - performance.now();
+    if (wait > 0) await sleep(wait);
+  };
+  await Promise.all(loads.map((l) => l.request({ type: "cuts", on: true }, "cuts-ack")));
+  mark("steady");
+  await until(1 / 3);
+  mark("kill -9");
+  await nodes.kill(1);
+  note("node 1 killed (SIGKILL)");
+  await sleep(2000);
+  await nodes.start(1);
+  note("node 1 started again");
+  await until(0.5);
+  mark("after kill");
+  await until(2 / 3);
+  mark("rolling restart");
+  for (const i of [0, 1]) {
+    note(`node ${i} stopped (SIGTERM): ${await nodes.stop(i)}`);
+    await nodes.start(i);
+    note(`node ${i} started again`);
   }
+  mark("after rolling");
+  await until(1);
+  await Promise.all(loads.map((l) => l.request({ type: "cuts", on: false }, "cuts-ack")));
+  await ingest.stop();
+  note(`ingest stopped: ${ingest.stats.accepted} of ${ingest.stats.sent} points acknowledged`);
+
+  const committed =
+    target === "pulseboard"
+      ? await committedPulseboard(app!, streams)
+      : ingest.acknowledged.map((seqs) => ({
+          keys: [...seqs].sort((a, b) => a - b),
+          values: [...seqs].sort((a, b) => a - b),
+        }));
+  // Drain: until every client delivered its stream's newest committed point (or the limit).
+  const heads = committed.map((c) => c.keys.at(-1) ?? -1);
+  const drain0 = performance.now();
+  let behind = Number.POSITIVE_INFINITY;
+  while (behind > 0 && performance.now() - drain0 < opts.drainS * 1000) {
+    const answers = await Promise.all(
+      loads.map((l) =>
+        l.request<Extract<FromLoad, { type: "progress" }>>({ type: "progress", heads }, "progress"),
+      ),
+    );
+    behind = answers.reduce((s, a) => s + a.behind, 0);
+    if (behind > 0) await sleep(500);
+  }
+  note(`drained: ${behind} clients still behind the head`);
+  const scored = await Promise.all(
+    loads.map((l) => l.request<Scored>({ type: "score", committed, phases }, "scored", 300_000)),
+  );
+  const clients: ClientScore[] = scored.flatMap((s) => s.clients).sort((a, b) => a.index - b.index);
+  return summarize({
+    target,
+    nodeNote:
+      target === "pulseboard"
+        ? "2 nodes (main.ts) on PostgreSQL 15 + Redis 7, behind nginx"
+        : "2 nodes, Socket.IO 4.8 connectionStateRecovery + @socket.io/redis-streams-adapter on Redis 7, behind nginx",
+    clients,
+    ready: ok,
+    reconnectMs: scored.flatMap((s) => s.reconnectMs),
+    replayMs: scored.flatMap((s) => s.replayMs),
+    recoveryMs: scored.flatMap((s) => s.recoveryMs),
+    ingest: ingest.stats,
+    committed: committed.reduce((s, c) => s + c.keys.length, 0),
+    events,
+    behindAfterDrain: behind,
+  });
 }
 
 export async function runChaos(opts: ChaosOptions, log: (line: string) => void): Promise<ChaosReport[]> {
