@@ -22,8 +22,16 @@ type Tracked = {
   cuts: number;
   reconnects: number;
   unrecovered: number;
+  /** When the current outage began (socket lost), until the socket is open again. */
   lostAt: number | undefined;
+  /** When the first loss not yet recovered began: an outage chain ends at `resumed`. */
+  recoveringSince: number | undefined;
+  /** Open again and waiting for its `resumed`. */
   openAt: number | undefined;
+  /** `error` frames the server sent, and the first one's text. */
+  errors: number;
+  firstError: string | undefined;
+  state: () => string;
   /** The socket to cut (the client's current one). */
   cut: () => boolean;
   /** Newest key delivered. */
@@ -50,7 +58,11 @@ function track(index: number, stream: number): Tracked {
     reconnects: 0,
     unrecovered: 0,
     lostAt: undefined,
+    recoveringSince: undefined,
     openAt: undefined,
+    errors: 0,
+    firstError: undefined,
+    state: () => "?",
     cut: () => false,
     last: -1,
     close: () => {},
@@ -65,6 +77,16 @@ function deliver(t: Tracked, key: number, value: number): void {
 
 function lost(t: Tracked): void {
   t.lostAt ??= now();
+  t.recoveringSince ??= t.lostAt;
+  t.openAt = undefined;
+}
+
+function opened(t: Tracked): number {
+  const at = now();
+  if (t.lostAt !== undefined) reconnectMs.push(at - t.lostAt);
+  t.lostAt = undefined;
+  t.reconnects++;
+  return at;
 }
 
 function pulseboardClient(base: string, token: string, s: Stream, t: Tracked): Promise<void> {
@@ -88,22 +110,22 @@ function pulseboardClient(base: string, token: string, s: Stream, t: Tracked): P
   };
   t.close = () => client.close();
   let ready = false;
+  t.state = () => `${client.state}${t.openAt !== undefined ? ", waiting for resumed" : ""}`;
   client.on("state", ({ state, previous }) => {
     if (state === "reconnecting" && previous !== "reconnecting") lost(t);
-    if (state === "open" && t.lostAt !== undefined) {
-      const at = now();
-      reconnectMs.push(at - t.lostAt);
-      t.openAt = at;
-      t.reconnects++;
-    }
+    if (state === "open" && t.lostAt !== undefined) t.openAt = opened(t);
   });
   client.on("resumed", () => {
-    if (t.openAt === undefined || t.lostAt === undefined) return;
+    if (t.openAt === undefined || t.recoveringSince === undefined) return;
     const at = now();
     replayMs.push(at - t.openAt);
-    recoveryMs.push(at - t.lostAt);
+    recoveryMs.push(at - t.recoveringSince);
     t.openAt = undefined;
-    t.lostAt = undefined;
+    t.recoveringSince = undefined;
+  });
+  client.on("error", (e) => {
+    t.errors++;
+    t.firstError ??= JSON.stringify(e).slice(0, 200);
   });
   client.on("gap", () => t.unrecovered++);
   client.on("metric_update", (u) => {
@@ -134,6 +156,7 @@ function socketioClient(base: string, s: Stream, t: Tracked): Promise<void> {
     return true;
   };
   t.close = () => socket.close();
+  t.state = () => (socket.connected ? "connected" : "disconnected");
   socket.on("point", (p: { seq: number }) => deliver(t, p.seq, p.seq));
   socket.on("disconnect", () => lost(t));
   return new Promise<void>((resolve, reject) => {
@@ -148,13 +171,10 @@ function socketioClient(base: string, s: Stream, t: Tracked): Promise<void> {
         return;
       }
       // Recovered packets are emitted before `connect` (they come with the handshake).
-      if (t.lostAt !== undefined) {
-        const ms = now() - t.lostAt;
-        reconnectMs.push(ms);
-        recoveryMs.push(ms);
-      }
-      t.lostAt = undefined;
-      t.reconnects++;
+      const since = t.recoveringSince;
+      const at = opened(t);
+      if (since !== undefined) recoveryMs.push(at - since);
+      t.recoveringSince = undefined;
       if (!socket.recovered) t.unrecovered++;
     });
   });
@@ -222,6 +242,9 @@ function score(t: Tracked, committed: Committed, phases: PhaseMark[]): ClientSco
     unrecovered: t.unrecovered,
     cuts: t.cuts,
     reconnects: t.reconnects,
+    errors: t.errors,
+    firstError: t.firstError,
+    finalState: t.state(),
     missingByPhase,
   };
 }

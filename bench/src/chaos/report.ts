@@ -159,6 +159,14 @@ export function printChaosReport(
       .map(([p, n]) => `${p} ${n}`)
       .join(", ");
     out.push(`- ${r.target} missing by phase sent in: ${phases || "none"}; timeline: ${r.events.join("; ")}`);
+    const errors = r.clients.filter((c) => c.errors > 0);
+    if (errors.length > 0)
+      out.push(`- ${r.target}: ${errors.length} clients got error frames, e.g. ${errors[0]!.firstError}`);
+    const stuck = r.clients.filter((c) => c.missing > 0).slice(0, 5);
+    if (stuck.length > 0)
+      out.push(
+        `- ${r.target} clients missing points (first 5): ${stuck.map((c) => `#${c.index} missing ${c.missing} of ${c.expected}, ${c.reconnects} reconnects, ${c.finalState}`).join("; ")}`,
+      );
   }
   console.log(out.join("\n"));
 }

@@ -67,6 +67,11 @@ export type ClientScore = {
   unrecovered: number;
   cuts: number;
   reconnects: number;
+  /** `error` frames received (Pulseboard), and the first. */
+  errors: number;
+  firstError: string | undefined;
+  /** The client's state when scored (e.g. "open, waiting for resumed"). */
+  finalState: string;
   missingByPhase: Record<string, number>;
 };
 
