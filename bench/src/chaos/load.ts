@@ -89,12 +89,20 @@ function opened(t: Tracked): number {
   return at;
 }
 
+/**
+ * Client i connects from 127.0.0.(2 + i % 100), as browsers come from many addresses: nginx
+ * forwards it (X-Forwarded-For) and the nodes trust the proxy, so per-address limits apply per
+ * client address rather than to the proxy.
+ */
+const sourceAddress = (index: number) => `127.0.0.${2 + (index % 100)}`;
+
 function pulseboardClient(base: string, token: string, s: Stream, t: Tracked): Promise<void> {
+  const localAddress = sourceAddress(t.index);
   let socket: WebSocket | undefined;
   // The SDK takes a WebSocket constructor: this one remembers the socket so it can be cut.
   const Ctor = class extends WebSocket {
     constructor(url: string | URL, protocols?: string | string[]) {
-      super(url, protocols);
+      super(url, protocols, { localAddress });
       socket = this;
     }
   };
@@ -147,7 +155,11 @@ function pulseboardClient(base: string, token: string, s: Stream, t: Tracked): P
 }
 
 function socketioClient(base: string, s: Stream, t: Tracked): Promise<void> {
-  const socket: Socket = io(base, { transports: ["websocket"], query: { room: String(s.dashboardId) } });
+  const socket: Socket = io(base, {
+    transports: ["websocket"],
+    query: { room: String(s.dashboardId) },
+    localAddress: sourceAddress(t.index),
+  } as Parameters<typeof io>[1]);
   t.cut = () => {
     // engine.io's WebSocket transport keeps the `ws` socket as `.ws`.
     const ws = (socket.io.engine as unknown as { transport?: { ws?: WebSocket } } | undefined)?.transport?.ws;
@@ -262,7 +274,7 @@ async function start(msg: Extract<ToLoad, { type: "start" }>): Promise<void> {
     const s = msg.streams[stream]!;
     const ready =
       msg.target === "pulseboard"
-        ? pulseboardClient(msg.base, msg.token, s, t)
+        ? pulseboardClient(msg.base, msg.tokens[index % msg.tokens.length]!, s, t)
         : socketioClient(msg.base, s, t);
     pending.push(
       ready.catch((e: Error) => {

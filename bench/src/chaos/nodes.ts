@@ -64,6 +64,8 @@ export async function twoNodes(
     PULSEBOARD_SYSTEM: "0",
     PULSEBOARD_SYNTHETIC: "0",
     LOG_LEVEL: "error",
+    // Behind nginx: per-address limits apply to the client's address, not the proxy's.
+    PULSEBOARD_TRUST_PROXY: "1",
   };
   const nodes: Nodes = {
     ports,

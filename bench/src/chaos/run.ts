@@ -35,10 +35,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Scored = Extract<FromLoad, { type: "scored" }>;
 
+/** Clients per user: a node takes at most 200 WebSockets of one user (PULSEBOARD_WS_MAX_PER_USER). */
+const CLIENTS_PER_USER = 50;
+
 async function setupPulseboard(
   pgUrl: string,
   dashboards: number,
-): Promise<{ app: TestApp; db: TestDatabase; token: string; streams: Stream[] }> {
+  clients: number,
+): Promise<{ app: TestApp; db: TestDatabase; tokens: string[]; streams: Stream[] }> {
   const db: TestDatabase = {
     kind: "postgres",
     databaseUrl: pgUrl,
@@ -49,8 +53,12 @@ async function setupPulseboard(
   // An in-process app on the same database: it migrates, creates the fixtures, and at the end
   // reads back what storage committed the way the server reads it.
   const app = await startTestApp("postgres", { database: db, config: { seedDemo: false } });
-  await app.createUser("chaos");
-  const token = await app.createToken("chaos");
+  const tokens: string[] = [];
+  for (let u = 0; u < Math.ceil(clients / CLIENTS_PER_USER); u++) {
+    await app.createUser(`chaos${u}`);
+    tokens.push(await app.createToken(`chaos${u}`));
+  }
+  const token = tokens[0]!;
   const streams: Stream[] = [];
   for (let i = 0; i < dashboards; i++) {
     const d = await app.api("POST", "/api/v1/dashboards", { token, body: { name: `Chaos ${i}` } });
@@ -58,9 +66,17 @@ async function setupPulseboard(
       token,
       body: { name: "seq", type: "gauge" },
     });
+    // Every user watches every dashboard.
+    for (let u = 1; u < tokens.length; u++) {
+      const res = await app.api("PUT", `/api/v1/dashboards/${d.body.id}/members`, {
+        token,
+        body: { username: `chaos${u}`, role: "viewer" },
+      });
+      if (res.status !== 200) throw new Error(`adding a member failed: ${res.status} ${res.text}`);
+    }
     streams.push({ dashboardId: d.body.id, metricId: m.body.id });
   }
-  return { app, db, token, streams };
+  return { app, db, tokens, streams };
 }
 
 async function committedPulseboard(app: TestApp, streams: Stream[]): Promise<Committed[]> {
@@ -85,19 +101,19 @@ async function runTarget(
   let nginx: NginxHandle | undefined;
   const loads: Child[] = [];
   try {
-    let token = "";
+    let tokens = [""];
     let streams: Stream[];
     let db: TestDatabase;
     if (target === "pulseboard") {
-      const setup = await setupPulseboard(pgUrl, opts.dashboards);
-      ({ app, token, streams, db } = setup);
+      const setup = await setupPulseboard(pgUrl, opts.dashboards, opts.clients);
+      ({ app, tokens, streams, db } = setup);
     } else {
       streams = Array.from({ length: opts.dashboards }, (_, i) => ({ dashboardId: i + 1, metricId: 0 }));
       db = { kind: "postgres", databaseUrl: pgUrl, dataDir: tmpdir(), env: {}, destroy: async () => {} };
     }
     nodes = await twoNodes(target, { db, redisUrl: redis.url });
     nginx = await startNginx({ upstreams: nodes.ports.map((p) => `127.0.0.1:${p}`) });
-    return await chaos(target, opts, { app, token, streams, nodes, nginx, loads }, log);
+    return await chaos(target, opts, { app, tokens, streams, nodes, nginx, loads }, log);
   } finally {
     for (const l of loads) if (l.proc.connected) l.proc.send({ type: "close" });
     await Promise.all(loads.map((l) => l.stop()));
@@ -113,7 +129,7 @@ async function chaos(
   opts: ChaosOptions,
   env: {
     app: TestApp | undefined;
-    token: string;
+    tokens: string[];
     streams: Stream[];
     nodes: Nodes;
     nginx: NginxHandle;
@@ -121,7 +137,7 @@ async function chaos(
   },
   log: (line: string) => void,
 ): Promise<ChaosReport> {
-  const { app, token, streams, nodes, nginx, loads } = env;
+  const { app, tokens, streams, nodes, nginx, loads } = env;
   const events: string[] = [];
   const t0 = performance.now();
   const at = () => ((performance.now() - t0) / 1000).toFixed(1);
@@ -142,7 +158,7 @@ async function chaos(
           type: "start",
           target,
           base: nginx.url,
-          token,
+          tokens,
           streams,
           first,
           count,
@@ -160,7 +176,11 @@ async function chaos(
   );
 
   const phases: PhaseMark[] = [];
-  const ingest = startIngest(target, nodes, streams, { rate: opts.rate, backdated: opts.backdated, token });
+  const ingest = startIngest(target, nodes, streams, {
+    rate: opts.rate,
+    backdated: opts.backdated,
+    token: tokens[0]!,
+  });
   const mark = (name: string) => {
     phases.push({ name, fromSeq: ingest.seq });
     note(name);

@@ -39,7 +39,8 @@ export type ToLoad =
       target: ChaosTarget;
       /** http://127.0.0.1:<nginx port> */
       base: string;
-      token: string;
+      /** Client i uses tokens[i % tokens.length] (each token another user). */
+      tokens: string[];
       streams: Stream[];
       /** Global index of this child's first client and how many it runs. */
       first: number;
