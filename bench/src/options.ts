@@ -125,6 +125,8 @@ export function parseOptions(argv: string[]): Options {
         "  collector metrics span min(7, days)). --storage-write-doc: replace this configuration's block in docs/BENCHMARKS.md.",
         "  --storage-no-compact: measure Prometheus as backfilled (2 h blocks) instead of waiting for its compaction.",
         "  --storage-report results.json [--storage-write-doc]: render a saved run (an --out file) again, without running.",
+        "",
+        "npm run bench -- --chaos --help: the exact-delivery chaos benchmark (bench/src/chaos), Pulseboard vs Socket.IO.",
         "The ingest section stores samples through remote_write, line protocol, OTLP and JSON with 1,000 fan-out clients meanwhile.",
       ].join("\n"),
     );

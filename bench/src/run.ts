@@ -3,7 +3,8 @@
 // memory per idle connection, then publishes through the real HTTP path at rising rates and
 // reports delivered updates/s, p50/p99 ingest→client latency, loss and server CPU per delivery.
 // Ratios against the baselines come from the same run on the same machine.
-// `npm run bench -- --storage` runs the storage benchmark instead (bench/src/storage/run.ts).
+// `npm run bench -- --storage` runs the storage benchmark instead (bench/src/storage/run.ts),
+// `--chaos` the exact-delivery chaos benchmark (bench/src/chaos/run.ts).
 import { writeFileSync } from "node:fs";
 import { type Child, cpuMicros, startChild } from "./children.ts";
 import { type IngestReport, printIngestReport, runIngest } from "./ingest.ts";
@@ -182,6 +183,12 @@ async function main(): Promise<void> {
     const { runAbuse } = await import("./abuse.ts");
     await runAbuse(process.argv.slice(2));
     return;
+  }
+  if (process.argv.includes("--chaos")) {
+    const { mainChaos } = await import("./chaos/run.ts");
+    await mainChaos(process.argv.slice(2));
+    // The SDK clients' timers and the server children are gone; nothing else should keep us.
+    process.exit(0);
   }
   const opts = parseOptions(process.argv.slice(2));
   if (opts.storage) {
