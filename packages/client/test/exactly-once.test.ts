@@ -101,23 +101,29 @@ async function ingest(points: unknown[]): Promise<void> {
   throw new Error("no node took the batch");
 }
 
+/** A client through the relay (and nginx), subscribed to everything, once it knows its position. */
+async function streamingClient(): Promise<PulseboardClient> {
+  const client = createClient({
+    url: `ws://127.0.0.1:${relay.port}/ws/dashboard/${dash}/`,
+    token,
+    WebSocket,
+    heartbeatMs: 0,
+    backoff: { initialMs: 20, maxMs: 200, factor: 2, jitter: 1 },
+  });
+  clients.push(client);
+  client.on("dashboard_config", (c) => client.subscribeNew(c));
+  await reachState(client, "open");
+  await until(() => client.position !== undefined, "the stream position");
+  return client;
+}
+
 describe("exactly once through failover, restarts and cut sockets", () => {
   it("delivers every committed point once, in offset order, back-dated and equal-timestamp ones too", async () => {
-    const client = createClient({
-      url: `ws://127.0.0.1:${relay.port}/ws/dashboard/${dash}/`,
-      token,
-      WebSocket,
-      heartbeatMs: 0,
-      backoff: { initialMs: 20, maxMs: 200, factor: 2, jitter: 1 },
-    });
-    clients.push(client);
+    const client = await streamingClient();
     const got: MetricUpdate[] = [];
     client.on("metric_update", (u) => got.push(u));
     const gaps: unknown[] = [];
     client.on("gap", (g) => gaps.push(g));
-    client.on("dashboard_config", (c) => client.subscribeNew(c));
-    await reachState(client, "open");
-    await until(() => client.position !== undefined, "the stream position");
     const start = client.position!.offset;
     let running = true;
     let n = 0;
@@ -181,17 +187,7 @@ describe("exactly once through failover, restarts and cut sockets", () => {
   }, 120_000);
 
   it("reports a gap the server cannot replay as a `gap` event, and streams on", async () => {
-    const client = createClient({
-      url: `ws://127.0.0.1:${relay.port}/ws/dashboard/${dash}/`,
-      token,
-      WebSocket,
-      heartbeatMs: 0,
-      backoff: { initialMs: 20, maxMs: 100, factor: 2, jitter: 1 },
-    });
-    clients.push(client);
-    client.on("dashboard_config", (c) => client.subscribeNew(c));
-    await reachState(client, "open");
-    await until(() => client.position !== undefined, "the stream position");
+    const client = await streamingClient();
     const epoch = client.position!.epoch;
     // a restore gives the stream a new epoch: positions from before it mean nothing
     await serving[0]!.db
