@@ -17,7 +17,9 @@ describe.each(DB_KINDS)("administration on %s", (kind) => {
   let dash: number;
 
   beforeAll(async () => {
-    t = await startTestApp(kind, { config: { seedDemo: false } });
+    // No handshake cache: every socket's access is read again from storage once it joined its
+    // groups (access-watch.ts), the check a team's grant must pass.
+    t = await startTestApp(kind, { config: { seedDemo: false, handshakeCacheTtlMs: 0 } });
     await t.createUser("root");
     await t.createUser("alice");
     await t.createUser("bob");
@@ -160,6 +162,18 @@ describe.each(DB_KINDS)("administration on %s", (kind) => {
 
     const c = await socket(bobToken);
     await c.assertAuthenticated();
+    // The socket stands on the team's grant: it streams (the access re-check counts teams too).
+    const metric = (await t.api("GET", `/api/v1/dashboards/${dash}`, { token: bobToken })).body.metrics.find(
+      (m: { name: string }) => m.name === "p99",
+    ).id;
+    expect(
+      await t.pb.db.selectFrom("dashboard_members").select("user_id").where("user_id", "=", bob.id).execute(),
+    ).toEqual([]); // no direct membership: only the team's
+    await t.api("POST", "/api/v1/ingest", {
+      token: bobToken,
+      body: { points: [{ metric_id: metric, value: 7 }] },
+    });
+    expect((await c.receive("metric_update", 5000)).payload).toMatchObject({ metric_id: metric, value: 7 });
     expect(
       (await t.api("DELETE", `/api/v1/teams/${team.body.id}/members/${bob.id}`, { session: root })).status,
     ).toBe(204);

@@ -71,6 +71,14 @@ export function accessWatch(db: Db): AccessWatch {
         .where("dashboard_id", "in", part)
         .execute())
         members.add(`${r.dashboard_id}:${r.user_id}`);
+      // Access through a team is access too (model/access.ts roleOf).
+      for (const r of await db
+        .selectFrom("dashboard_teams")
+        .innerJoin("team_members", "team_members.team_id", "dashboard_teams.team_id")
+        .select(["dashboard_teams.dashboard_id as dashboard_id", "team_members.user_id as user_id"])
+        .where("dashboard_teams.dashboard_id", "in", part)
+        .execute())
+        members.add(`${r.dashboard_id}:${r.user_id}`);
     }
     const out = new Map<Watched, AccessRevoked>();
     for (const c of list) {
