@@ -189,6 +189,25 @@ describe.each(DB_KINDS)("exact delivery on %s", (kind) => {
     });
   });
 
+  it("stays paused when a pause arrives while a resume is replaying", async () => {
+    const { c, epoch, offset } = await ready(s.url(), s.token);
+    const watcher = await ready(s.url(), s.token);
+    await s.ingest([{ metric_id: s.a, value: 11 }]);
+    await c.receive("metric_update");
+    await watcher.c.receive("metric_update");
+    // one after the other: the pause is handled while the replay reads storage
+    c.sendMessage("resume", { epoch, offset });
+    c.sendMessage("pause", null);
+    await untilResumed(c);
+    await s.ingest([{ metric_id: s.a, value: 12 }]);
+    // fanned out (the other connection has it), held here
+    expect((await watcher.c.receive("metric_update")).payload).toMatchObject({ value: 12 });
+    c.sendMessage("resume_stream", null);
+    const { updates, resumed } = await untilResumed(c);
+    expect(updates.map((u) => u.value)).toEqual([12]);
+    expect(resumed.count).toBe(1);
+  });
+
   it("refuses positions that are negative, not integers or half given with a clear error, and stays open", async () => {
     const { c, epoch } = await ready(s.url(), s.token);
     const bad: Array<[unknown, string]> = [

@@ -136,12 +136,21 @@ describe("dashboard UI", () => {
   });
 
   it("pausing holds chart updates back and resuming replays what was missed", async () => {
-    const page = await openDashboard();
+    const page = await browser.context.newPage();
+    // The server's `paused` answer is what says it stopped (the toggle shows "Paused" at once; a
+    // resume the page sent on connect, from the view it kept, may still be replaying before it).
+    let serverPaused = false;
+    page.on("websocket", (ws) =>
+      ws.on("framereceived", (f) => {
+        if (String(f.payload).startsWith('{"action":"paused"')) serverPaused = true;
+      }),
+    );
+    await page.goto(`${server.url}/dashboards/${fixture.dashboardId}`);
+    await untilLive(page);
     const [, metric] = fixture.metricIds as [number, number];
     await page.getByTestId("pause-toggle").click();
     await page.getByTestId("connection-status").filter({ hasText: "Paused" }).waitFor();
-    // the `paused` answer confirms the server stopped; give it a moment before publishing
-    await page.waitForTimeout(300);
+    await expect.poll(() => serverPaused).toBe(true);
     const missed = { metric_id: metric, value: 7, timestamp: nextTimestamp() };
     await ingest(server.url, fixture.token, [missed]);
     await page.waitForTimeout(1500);

@@ -362,7 +362,6 @@ export function dashboardConsumer(
   async function replayAfter(c: any, from: number, current: { head: number }): Promise<Resumed> {
     const state = c.state as State;
     syncAt(c);
-    const wasHeld = state.held !== null;
     state.held ??= [];
     reshare(c);
     let count = 0;
@@ -394,8 +393,8 @@ export function dashboardConsumer(
       state.sentFrom = Math.min(state.sentFrom, from);
       return { count, recovered: true, ...position(c) };
     } finally {
-      // Still paused: keep holding live frames, the pause's own resume_stream flushes them.
-      if (!wasHeld || !state.pausedAt) flush(c);
+      // Paused (before or during the replay): keep holding, the pause's resume_stream flushes.
+      if (!state.pausedAt) flush(c);
     }
   }
 
@@ -404,7 +403,6 @@ export function dashboardConsumer(
   async function replaySince(c: any, perMetric: Map<number, number>): Promise<number> {
     const state = c.state as State;
     syncAt(c);
-    const wasHeld = state.held !== null;
     state.held ??= [];
     reshare(c);
     const sent = new Set<number>();
@@ -448,7 +446,7 @@ export function dashboardConsumer(
         }
       }
     } finally {
-      if (!wasHeld || !state.pausedAt) flush(c, sent);
+      if (!state.pausedAt) flush(c, sent);
     }
     return count;
   }

@@ -29,8 +29,21 @@ function open(): Promise<IDBPDatabase> {
   return db;
 }
 
-/** The saved view of a dashboard, or null (none, too old, or IndexedDB unavailable). */
-export async function loadDashboard(dashboardId: number): Promise<SavedDashboard | null> {
+/** How long the page waits for IndexedDB before it connects without the saved view. */
+export const LOAD_WAIT_MS = 1000;
+
+/**
+ * The saved view of a dashboard, or null (none, too old, IndexedDB unavailable, or slower than
+ * LOAD_WAIT_MS: a browser whose storage is busy or blocked must not hold the live stream back).
+ */
+export function loadDashboard(dashboardId: number): Promise<SavedDashboard | null> {
+  return Promise.race([
+    read(dashboardId),
+    new Promise<null>((resolve) => setTimeout(() => resolve(null), LOAD_WAIT_MS)),
+  ]);
+}
+
+async function read(dashboardId: number): Promise<SavedDashboard | null> {
   try {
     const saved = (await (await open()).get(STORE, dashboardId)) as SavedDashboard | undefined;
     if (!saved || Date.now() - saved.savedAt > MAX_AGE_MS) return null;

@@ -132,6 +132,12 @@ export class LiveStore {
 
   /** Adds stored points (REST history) to a series; overlaps with live points are merged away. */
   mergeHistory(metricId: number, points: { value: number; timestamp: string }[]) {
+    // Paused, the charts stay as they were: history read meanwhile (a resize asks again) waits
+    // for the resume, with what the stream replays then.
+    if (this.snapshot.paused) {
+      this.deferred.push([metricId, points]);
+      return;
+    }
     this.seeds.delete(metricId); // the stored history is here: it covers what the seed showed
     const ring = this.seriesFor(metricId).ring;
     for (const p of points) {
@@ -313,8 +319,16 @@ export class LiveStore {
     return () => this.snapshotListeners.delete(listener);
   };
 
+  /** History that arrived while paused, merged on resume. */
+  private deferred: Array<[number, { value: number; timestamp: string }[]]> = [];
+
   update(patch: Partial<Snapshot>) {
     this.snapshot = { ...this.snapshot, ...patch };
+    if (patch.paused === false && this.deferred.length > 0) {
+      const deferred = this.deferred;
+      this.deferred = [];
+      for (const [metricId, points] of deferred) this.mergeHistory(metricId, points);
+    }
     for (const listener of this.snapshotListeners) listener();
   }
 
