@@ -22,7 +22,7 @@ export async function postJson(
   const deadline = Date.now() + timeoutMs;
   let url = new URL(target);
   for (let hop = 0; ; hop++) {
-    const answer = await postOnce(policy, url, body, headers, Math.max(1, deadline - Date.now()));
+    const answer = await postOnce(policy, url, body, headers, Math.max(1, deadline - Date.now()), timeoutMs);
     if (answer.location === undefined) return answer;
     if (hop >= MAX_REDIRECTS)
       return { ok: false, statusCode: answer.statusCode, error: "too many redirects" };
@@ -42,6 +42,8 @@ function postOnce(
   body: string,
   headers: Record<string, string>,
   timeoutMs: number,
+  /** The contact point's whole timeout, which the log names (`timeoutMs` is what is left of it). */
+  limitMs: number,
 ): Promise<Attempt & { location?: string }> {
   return new Promise((resolve) => {
     try {
@@ -67,7 +69,7 @@ function postOnce(
     });
     const timer = setTimeout(() => {
       req.destroy();
-      done({ ok: false, statusCode: null, error: `no answer within ${timeoutMs} ms` });
+      done({ ok: false, statusCode: null, error: `no answer within ${limitMs} ms` });
     }, timeoutMs);
     req.on("error", (err) => done({ ok: false, statusCode: null, error: err.message }));
     req.on("response", (res) => {
