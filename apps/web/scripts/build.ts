@@ -7,7 +7,9 @@ if (isBuildStale()) {
   execFileSync(process.execPath, [viteBin(), "build"], {
     cwd: WEB_ROOT,
     stdio: "inherit",
-    env: { ...process.env },
+    // Vitest sets NODE_ENV=test, which would make Vite bundle React's development build (double
+    // effects under StrictMode, slower renders): specs and benchmarks test what users get.
+    env: { ...process.env, NODE_ENV: "production" },
   });
 }
 

@@ -69,7 +69,8 @@ describe("dashboard UI", () => {
       await page.getByRole("heading", { name: "Dashboards" }).waitFor();
       await page.fill("input[name=dashboard-name]", "Made in the UI");
       await page.getByRole("button", { name: "Create" }).click();
-      await page.waitForURL(/\/dashboards\/\d+$/);
+      // The page adds its time range to the URL (?from=…&to=…) once it has loaded.
+      await page.waitForURL(/\/dashboards\/\d+(\?|$)/);
       await untilLive(page);
       await page.goto(server.url);
       await expect(page.getByRole("link", { name: /Made in the UI/ }).textContent()).resolves.toContain(
