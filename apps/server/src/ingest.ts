@@ -42,61 +42,152 @@ export const ingestBody = z.object({ points: z.array(point).min(1).max(MAX_POINT
 export type IngestPoint = z.infer<typeof point>;
 
 /** A point resolved to its metric, ready to store; `offset` is its stream position once committed. */
-export type StoredPoint = { metric: Metric; value: number; timestamp: number; offset?: number };
+export type StoredPoint = {
+  metric: Metric;
+  value: number;
+  timestamp: number;
+  offset?: number;
+  /** `timestamp` as `toISOString` writes it, when the sender wrote it so (spares formatting it). */
+  iso?: string;
+};
 
 const CHUNK = 1000;
 
 const POINT_KEYS = new Set(["metric_id", "dashboard_id", "metric", "value", "timestamp"]);
 // What z.iso.datetime({offset: true}) accepts: date, time with optional fraction, Z or ±hh:mm.
-const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:Z|([+-])(\d{2}):(\d{2}))$/;
+/** The form `Date#toISOString` writes: a point stamped so is streamed with its own text. */
+const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-/** A real calendar date and clock time (no 2026-02-30, no 25:00), as Zod checks. */
-function plainIso(text: string): boolean {
+/**
+ * The time of a real calendar date and clock time (no 2026-02-30, no 25:00), as Zod checks, in
+ * ms since 1970; NaN when the text is not one. One pass: the regex's fields give the time.
+ */
+function plainIsoMs(text: string): number {
+  const fast = canonicalMs(text);
+  if (fast !== undefined) return fast;
   const m = ISO.exec(text);
-  if (!m) return false;
-  const [y, mo, d, h, mi, sec] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as number[];
-  if (mo! < 1 || mo! > 12 || h! > 23 || mi! > 59 || sec! > 59) return false;
-  if (m[7] !== undefined && (Number(m[7]) > 23 || Number(m[8]) > 59)) return false;
-  return d! >= 1 && new Date(Date.UTC(y!, mo! - 1, d!)).getUTCDate() === d;
+  if (!m) return Number.NaN;
+  const y = +m[1]!;
+  const mo = +m[2]!;
+  const d = +m[3]!;
+  const h = +m[4]!;
+  const mi = +m[5]!;
+  const sec = +m[6]!;
+  if (mo < 1 || mo > 12 || h > 23 || mi > 59 || sec > 59 || d < 1) return Number.NaN;
+  // Sub-milliseconds are cut, as Date.parse does.
+  const ms = m[7] ? Math.floor(Number(`0${m[7]}`) * 1000 + 1e-7) : 0;
+  const day = Date.UTC(y, mo - 1, d);
+  if (new Date(day).getUTCDate() !== d) return Number.NaN;
+  let offset = 0;
+  if (m[8] !== undefined) {
+    const oh = +m[9]!;
+    const om = +m[10]!;
+    if (oh > 23 || om > 59) return Number.NaN;
+    offset = (m[8] === "-" ? -1 : 1) * (oh * 60 + om) * 60_000;
+  }
+  // Years before 100 are not what Date.UTC's two-digit years make of them.
+  const at = day + ((h * 60 + mi) * 60 + sec) * 1000 + ms - offset;
+  return y < 100 ? Date.parse(text) : at;
 }
+// The last calendar day seen by canonicalMs: a batch's points mostly share their day.
+let lastDay = "";
+let lastDayMs = Number.NaN;
+
+/** Two ASCII digits at `i` as a number, or NaN. */
+function two(text: string, i: number): number {
+  const a = text.charCodeAt(i) - 48;
+  const b = text.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : Number.NaN;
+}
+
+/**
+ * The common `toISOString` form (`2026-12-01T14:05:09.123Z`, or without the fraction) read by
+ * character codes, the day's validity remembered: undefined for any other form (the regex path).
+ */
+function canonicalMs(text: string): number | undefined {
+  const n = text.length;
+  if ((n !== 24 && n !== 20) || text.charCodeAt(n - 1) !== 90 /* Z */) return undefined;
+  if (text[10] !== "T" || text[13] !== ":" || text[16] !== ":") return undefined;
+  let day: number;
+  if (text.startsWith(lastDay) && lastDay !== "") day = lastDayMs;
+  else {
+    const prefix = text.slice(0, 10);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(prefix)) return undefined;
+    const y = +prefix.slice(0, 4);
+    const mo = +prefix.slice(5, 7);
+    const d = +prefix.slice(8, 10);
+    if (y < 100 || mo < 1 || mo > 12 || d < 1) return Number.NaN;
+    day = Date.UTC(y, mo - 1, d);
+    if (new Date(day).getUTCDate() !== d) return Number.NaN;
+    lastDay = prefix;
+    lastDayMs = day;
+  }
+  const h = two(text, 11);
+  const mi = two(text, 14);
+  const sec = two(text, 17);
+  if (!(h <= 23 && mi <= 59 && sec <= 59)) return Number.NaN;
+  let ms = 0;
+  if (n === 24) {
+    if (text[19] !== ".") return undefined;
+    const a = two(text, 20);
+    const c = text.charCodeAt(22) - 48;
+    if (!(a >= 0) || !(c >= 0 && c <= 9)) return undefined;
+    ms = a * 10 + c;
+  } else if (text[19] !== "Z") return undefined;
+  return day + ((h * 60 + mi) * 60 + sec) * 1000 + ms;
+}
+
 const positiveInt = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v > 0;
+
+/** A batch as checked: its points, and each point's time in ms (NaN: none given, "now"). */
+export type ParsedBatch = { points: IngestPoint[]; times: Float64Array };
 
 /**
  * The common case checked by hand: a batch whose every point is plainly valid. Zod validating
  * 10,000 points cost more than storing them; anything this check does not accept goes through the
  * schema, which stays the one definition of what is valid and of every error message.
  */
-function plainlyValid(body: unknown): body is { points: IngestPoint[] } {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) return false;
+function plainlyValid(body: unknown): ParsedBatch | null {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return null;
   const keys = Object.keys(body);
-  if (keys.length !== 1 || keys[0] !== "points") return false;
+  if (keys.length !== 1 || keys[0] !== "points") return null;
   const points = (body as { points: unknown }).points;
-  if (!Array.isArray(points) || points.length === 0 || points.length > MAX_POINTS) return false;
+  if (!Array.isArray(points) || points.length === 0 || points.length > MAX_POINTS) return null;
   const latest = Date.now() + MAX_FUTURE_MS;
-  for (const p of points) {
-    if (typeof p !== "object" || p === null || Array.isArray(p)) return false;
-    for (const k in p) if (!POINT_KEYS.has(k)) return false;
+  const times = new Float64Array(points.length);
+  for (let i = 0; i < points.length; i++) {
+    const p: unknown = points[i];
+    if (typeof p !== "object" || p === null || Array.isArray(p)) return null;
+    for (const k in p) if (!POINT_KEYS.has(k)) return null;
     const { metric_id, dashboard_id, metric, value, timestamp } = p as Record<string, unknown>;
-    if (typeof value !== "number" || !Number.isFinite(value)) return false;
-    if (metric_id !== undefined && !positiveInt(metric_id)) return false;
-    if (dashboard_id !== undefined && !positiveInt(dashboard_id)) return false;
+    if (typeof value !== "number" || !Number.isFinite(value)) return null;
+    if (metric_id !== undefined && !positiveInt(metric_id)) return null;
+    if (dashboard_id !== undefined && !positiveInt(dashboard_id)) return null;
     if (metric !== undefined && (typeof metric !== "string" || metric.length < 1 || metric.length > 200))
-      return false;
-    if (metric_id === undefined && (metric === undefined || dashboard_id === undefined)) return false;
-    if (timestamp !== undefined) {
-      if (typeof timestamp !== "string" || !plainIso(timestamp)) return false;
-      const at = Date.parse(timestamp);
-      if (!(at >= 0 && at <= latest)) return false;
+      return null;
+    if (metric_id === undefined && (metric === undefined || dashboard_id === undefined)) return null;
+    if (timestamp === undefined) times[i] = Number.NaN;
+    else {
+      if (typeof timestamp !== "string") return null;
+      const at = plainIsoMs(timestamp);
+      if (!(at >= 0 && at <= latest)) return null;
+      times[i] = at;
     }
   }
-  return true;
+  return { points: points as IngestPoint[], times };
 }
 
-export function parseIngestBody(body: unknown): IngestPoint[] {
-  if (plainlyValid(body)) return body.points;
+export function parseIngestBody(body: unknown): ParsedBatch {
+  const plain = plainlyValid(body);
+  if (plain) return plain;
   const parsed = ingestBody.safeParse(body);
   if (!parsed.success) throw ValidationError.fromZod(parsed.error, ["body"]);
-  return parsed.data.points;
+  const points = parsed.data.points;
+  return {
+    points,
+    times: Float64Array.from(points, (p) => (p.timestamp ? Date.parse(p.timestamp) : Number.NaN)),
+  };
 }
 
 /**
@@ -104,7 +195,8 @@ export function parseIngestBody(body: unknown): IngestPoint[] {
  * Unknown metric ids and dashboards the user cannot see are 404 (no leak of existence),
  * a viewer role is 403; nothing is stored in either case.
  */
-export async function resolvePoints(db: Db, userId: number, points: IngestPoint[]): Promise<StoredPoint[]> {
+export async function resolvePoints(db: Db, userId: number, batch: ParsedBatch): Promise<StoredPoint[]> {
+  const { points, times } = batch;
   const ids = [...new Set(points.flatMap((p) => (p.metric_id !== undefined ? [p.metric_id] : [])))];
   const byId = new Map<number, Metric>();
   for (let i = 0; i < ids.length; i += CHUNK) {
@@ -157,7 +249,11 @@ export async function resolvePoints(db: Db, userId: number, points: IngestPoint[
       });
       return;
     }
-    out.push({ metric, value: p.value, timestamp: p.timestamp ? Date.parse(p.timestamp) : now });
+    const at = times[index]!;
+    if (Number.isNaN(at)) out.push({ metric, value: p.value, timestamp: now });
+    else if (CANONICAL.test(p.timestamp!))
+      out.push({ metric, value: p.value, timestamp: at, iso: p.timestamp });
+    else out.push({ metric, value: p.value, timestamp: at });
   });
   if (missing.some((d) => d.loc[3] === "metric_id")) {
     throw new NotFoundError(
@@ -188,15 +284,16 @@ export async function storePoints(storage: Storage, points: StoredPoint[]): Prom
   });
 }
 
-export function metricUpdatePayload(p: StoredPoint): LivePoint {
+export function metricUpdatePayload(p: StoredPoint, committedAt?: string): LivePoint {
   const payload: LivePoint = {
     metric_id: p.metric.id,
     value: p.value,
-    timestamp: new Date(p.timestamp).toISOString(),
+    timestamp: p.iso ?? new Date(p.timestamp).toISOString(),
     metric_name: p.metric.name,
     unit: p.metric.unit,
   };
   if (p.offset !== undefined) payload.offset = p.offset;
+  if (committedAt !== undefined) payload.committed_at = committedAt;
   return payload;
 }
 
@@ -208,7 +305,7 @@ export function metricUpdatePayload(p: StoredPoint): LivePoint {
 export async function fanOut(ctx: Pick<AppContext, "channels" | "pointObservers">, points: StoredPoint[]) {
   // fanOut runs right after the commit: this is the moment the points became durable.
   const committed_at = new Date().toISOString();
-  const live: LivePoint[] = points.map((p) => ({ ...metricUpdatePayload(p), committed_at }));
+  const live: LivePoint[] = points.map((p) => metricUpdatePayload(p, committed_at));
   for (const point of live) for (const observe of ctx.pointObservers) observe(point);
   for (const [i, p] of points.entries()) {
     await ctx.channels.groupSend(dashboardGroup(p.metric.dashboard_id), "metric_update", live[i]);

@@ -262,6 +262,9 @@ class Server implements Hub {
     payload: unknown,
     exclude: string | null,
   ): Promise<void> {
+    // Nobody anywhere can receive it: not validated, serialized or published (ingest fans out
+    // every point, most of them to dashboards nobody has open).
+    if (this.layer.reaches?.(group) === false) return;
     let value = payload;
     if (kind === "event") {
       // Validated once here, at the sender, so every receiver's handler can trust its type.

@@ -12,6 +12,11 @@ export type LayerMessage = { kind: "event" | "frame"; frame: PreparedFrame; excl
 export type Deliver = (message: LayerMessage) => void;
 
 export interface ChannelLayer {
+  /**
+   * False when a message to `group` can reach nobody at all, so publishing it can be skipped.
+   * Only a layer that sees every subscriber (the in-memory one) can know; others leave it out.
+   */
+  reaches?(group: string): boolean;
   /** Sends to every subscriber of `group` on every node sharing this layer. */
   publish(group: string, message: LayerMessage): Promise<void>;
   /** Starts delivering `group` messages to `deliver` on this node. */

@@ -2,6 +2,10 @@
 import type { ChannelLayer, Deliver, LayerMessage } from "./layer.ts";
 
 export class InMemoryLayer implements ChannelLayer {
+  reaches(group: string): boolean {
+    return this.#groups.has(group);
+  }
+
   readonly #groups = new Map<string, Set<Deliver>>();
 
   async publish(group: string, message: LayerMessage): Promise<void> {

@@ -146,6 +146,10 @@ export class OrderedLayer implements ChannelLayer {
     private readonly streams: OrderedStreams,
   ) {}
 
+  reaches(group: string): boolean {
+    return this.inner.reaches?.(group) ?? true;
+  }
+
   publish(group: string, message: LayerMessage): Promise<void> {
     return this.inner.publish(group, message);
   }
