@@ -5,7 +5,7 @@
 import { request } from "node:http";
 import { Parser } from "@asyncapi/parser";
 import { ensurePageBuilt } from "@pulseboard/asyncapi-page/build";
-import { type ChromiumHandle, launchChromium } from "@pulseboard/test-support";
+import { type ChromiumHandle, launchChromium, recordCspViolations } from "@pulseboard/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Session, startTestApp, type TestApp } from "./harness.ts";
 
@@ -147,22 +147,10 @@ describe("/docs", () => {
     expect((await t.api("GET", bundle!)).headers.get("content-type")).toMatch(/javascript/);
   });
 
-  /** Opens /docs and records every CSP violation (event, console report, uncaught error). */
+  /** Opens /docs and records every CSP violation. */
   async function openDocs() {
     const page = await chromium.context.newPage();
-    const violations: string[] = [];
-    page.on("console", (m) => {
-      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
-    });
-    page.on("pageerror", (e) => violations.push(`uncaught: ${e.message}`));
-    await page.exposeFunction("reportViolation", (v: string) => violations.push(v));
-    await page.addInitScript(() => {
-      document.addEventListener("securitypolicyviolation", (e) =>
-        (window as unknown as { reportViolation(v: string): void }).reportViolation(
-          `${e.violatedDirective} ${e.blockedURI}`,
-        ),
-      );
-    });
+    const violations = await recordCspViolations(page);
     await page.goto(`${t.url}/docs`);
     await page.waitForSelector("#messages li[id^='message-']");
     return { page, violations };
