@@ -147,6 +147,16 @@ describe("/docs", () => {
     expect((await t.api("GET", bundle!)).headers.get("content-type")).toMatch(/javascript/);
   });
 
+  it("serves the page the document as the official parser resolved it, naming the reader's host", async () => {
+    const res = await t.api("GET", "/docs/document.json");
+    expect(res.status).toBe(200);
+    expect(res.body["x-parser-spec-stringified"]).toBe(true);
+    expect(res.body.servers.default.host).toBe(`127.0.0.1:${t.port}`);
+    expect(Object.keys(res.body.components.messages)).toEqual(
+      Object.keys((await asyncapi()).components.messages),
+    );
+  });
+
   /** Opens /docs and records every CSP violation. */
   async function openDocs() {
     const page = await chromium.context.newPage();

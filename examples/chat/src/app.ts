@@ -4,7 +4,13 @@
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { asyncApiPage, DOCUMENT_PATH, PAGE_CSP, renderableDocument } from "@pulseboard/asyncapi-page";
+import {
+  asyncApiPage,
+  DOCUMENT_PATH,
+  forServer,
+  PAGE_CSP,
+  renderableDocument,
+} from "@pulseboard/asyncapi-page";
 import { createChannelsServer, generateAsyncApi, specOf } from "@pulseboard/channels";
 import { ChatRoom } from "./consumer.ts";
 
@@ -59,7 +65,7 @@ export async function startChat(options: { port?: number; host?: string } = {}):
     ],
   });
   for (const [path, file] of docs) pages.set(path, { ...file, csp: PAGE_CSP });
-  const parsed = new Map<string, Promise<string>>();
+  let parsed: Promise<string> | undefined;
 
   // Browsers may connect only from the page this server serves; programs (no Origin) always may.
   const channels = createChannelsServer({ consumers: [ChatRoom], allowedOrigins: ["same-origin"] });
@@ -76,15 +82,10 @@ export async function startChat(options: { port?: number; host?: string } = {}):
     if (req.method !== "GET") return send(405, "text/plain", "Method not allowed");
     if (path === "/asyncapi.json") return send(200, "application/json", chatAsyncApi(hostOf(req, port())));
     if (path === DOCUMENT_PATH) {
-      const host = hostOf(req, port());
-      let text = parsed.get(host);
-      if (!text) {
-        if (parsed.size > 16) parsed.clear();
-        text = renderableDocument(chatAsyncApi(host));
-        parsed.set(host, text);
-      }
-      text.then(
-        (body) => send(200, "application/json", body),
+      // Parsed once (in a worker thread), then each reader's host is a JSON edit.
+      parsed ??= renderableDocument(chatAsyncApi(`127.0.0.1:${port()}`));
+      parsed.then(
+        (text) => send(200, "application/json", forServer(text, hostOf(req, port()), "ws")),
         (error: Error) => send(500, "text/plain", error.message),
       );
       return;

@@ -1,11 +1,11 @@
 // Owns the AsyncAPI page every host of the framework serves at /docs (the server, the chat
 // example): the browser bundle (page/, built by Vite into dist/), the HTML shell that loads it,
 // and the document in the form the page renders. The official parser validates the document and
-// resolves its $refs here, in Node: in the browser it would compile its schemas with eval, which
-// the page's Content-Security-Policy forbids.
+// resolves its $refs here, in Node (in a worker thread): in the browser it would compile its
+// schemas with eval, which the page's Content-Security-Policy forbids.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Parser, stringify } from "@asyncapi/parser";
+import { Worker } from "node:worker_threads";
 
 export const DIST = new URL("../dist/", import.meta.url).pathname;
 
@@ -95,19 +95,32 @@ export function asyncApiPage(options: PageOptions): Map<string, PageFile> {
   return files;
 }
 
-let parser: Parser | undefined;
-
 /**
  * An AsyncAPI document (JSON text) → the parser's serialized form, which the page renders
- * without parsing again. Throws when the official parser reports errors.
+ * without parsing again. Runs in a worker thread (parse-worker.mjs): the parser's validation
+ * takes seconds of CPU. Rejects when the official parser reports errors.
  */
-export async function renderableDocument(json: string): Promise<string> {
-  parser ??= new Parser();
-  const { document, diagnostics } = await parser.parse(json);
-  const text = document ? stringify(document) : undefined;
-  if (!text) {
-    const errors = diagnostics.filter((d) => d.severity === 0).map((d) => d.message);
-    throw new Error(`invalid AsyncAPI document: ${errors.join("; ")}`);
+export function renderableDocument(json: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL("./parse-worker.mjs", import.meta.url), { workerData: json });
+    worker.once("message", (result: { ok: true; text: string } | { ok: false; errors: string[] }) => {
+      if (result.ok) resolve(result.text);
+      else reject(new Error(`invalid AsyncAPI document: ${result.errors.join("; ")}`));
+      void worker.terminate();
+    });
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`AsyncAPI parse worker exited with code ${code}`)));
+  });
+}
+
+/**
+ * A renderable document naming another server host and protocol (the one the reader connected
+ * to): a JSON edit, so one parse serves every host.
+ */
+export function forServer(renderable: string, host: string, protocol: "ws" | "wss"): string {
+  const doc = JSON.parse(renderable) as { servers?: Record<string, { host?: string; protocol?: string }> };
+  for (const server of Object.values(doc.servers ?? {})) {
+    if (server && typeof server === "object") Object.assign(server, { host, protocol });
   }
-  return text;
+  return JSON.stringify(doc);
 }

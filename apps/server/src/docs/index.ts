@@ -3,7 +3,13 @@
 // /playground. Pages and scripts are files served with a strict Content-Security-Policy (no
 // inline script, no third-party origin, no eval).
 import { readFileSync } from "node:fs";
-import { asyncApiPage, DOCUMENT_PATH, PAGE_CSP, renderableDocument } from "@pulseboard/asyncapi-page";
+import {
+  asyncApiPage,
+  DOCUMENT_PATH,
+  forServer,
+  PAGE_CSP,
+  renderableDocument,
+} from "@pulseboard/asyncapi-page";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AppContext } from "../context.ts";
 import { asyncApiBuilder } from "./asyncapi.ts";
@@ -46,21 +52,16 @@ export function docsPlugin(app: FastifyInstance, ctx: AppContext): void {
       .send(build(host, protocol));
   });
 
-  // The same document, validated and resolved by the official parser, for the page to render.
-  const parsed = new Map<string, Promise<string>>();
+  // The same document, validated and resolved by the official parser (once, in a worker thread,
+  // when first asked for), for the page to render; each reader's host is then a JSON edit.
+  let parsed: Promise<string> | undefined;
   app.get(DOCUMENT_PATH, async (request: FastifyRequest, reply: FastifyReply) => {
     const { host, protocol } = target(request);
-    const key = `${protocol}://${host}`;
-    let text = parsed.get(key);
-    if (text === undefined) {
-      if (parsed.size > 16) parsed.clear();
-      text = renderableDocument(build(host, protocol));
-      parsed.set(key, text);
-    }
+    parsed ??= renderableDocument(build(`${ctx.config.host}:${ctx.config.port}`, "ws"));
     return reply
       .header("content-type", "application/json; charset=utf-8")
       .header("cache-control", "no-cache")
-      .send(await text);
+      .send(forServer(await parsed, host, protocol));
   });
 
   for (const [path, { body, type }] of contents) {
