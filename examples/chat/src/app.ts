@@ -41,6 +41,8 @@ export function chatAsyncApi(host: string, protocol: "ws" | "wss" = "ws"): strin
         "the room receives the same frame.",
       host,
       protocol,
+      serverDescription: "The chat server; the WebSocket endpoint shares the HTTP port.",
+      anonymous: true,
       consumers: [
         {
           ...specOf(ChatRoom),

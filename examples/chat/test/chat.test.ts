@@ -163,6 +163,9 @@ describe("the chat's AsyncAPI document", () => {
     const doc = JSON.parse(text);
     expect(doc.channels.chat.address).toBe("/ws/chat/{room}/");
     expect(doc.servers.default.host).toBe(`127.0.0.1:${app.port}`);
+    // Anyone may join: no credentials are described.
+    expect(doc.servers.default.security).toBeUndefined();
+    expect(doc.components.securitySchemes).toBeUndefined();
     const names = (op: string) =>
       doc.operations[op].messages.map((m: { $ref: string }) => m.$ref.split("/").pop());
     expect(names("chat.receive").sort()).toEqual(["client.new_chat_message", "client.ping"]);

@@ -38,6 +38,13 @@ export interface AsyncApiOptions {
   protocol?: "ws" | "wss";
   /** Consumers as defined with `defineConsumer`, or hand-written specs (with names/descriptions). */
   consumers: readonly (ConsumerSpec | AnyConsumer)[];
+  /** What the server entry says; defaults to the Pulseboard server's description. */
+  serverDescription?: string;
+  /**
+   * True for a server whose clients connect without credentials (the chat example): no session
+   * cookie or token schemes are listed. Defaults to Pulseboard's cookie, bearer and query token.
+   */
+  anonymous?: boolean;
 }
 
 /** A `defineConsumer` result → the generator's view of it. */
@@ -133,6 +140,27 @@ function slug(text: string): string {
 
 const ID = /[^A-Za-z0-9_.-]/g;
 
+/** How Pulseboard's clients authenticate (left out for an `anonymous` server). */
+const SECURITY_SCHEMES: JsonObject = {
+  sessionCookie: {
+    type: "httpApiKey",
+    in: "cookie",
+    name: "pb_session",
+    description: "Browser session cookie set by POST /api/v1/auth/login.",
+  },
+  bearerToken: {
+    type: "http",
+    scheme: "bearer",
+    description: "API token in the Authorization header (programs).",
+  },
+  queryToken: {
+    type: "httpApiKey",
+    in: "query",
+    name: "token",
+    description: "API token as ?token= (clients that cannot set headers).",
+  },
+};
+
 /** Builds the AsyncAPI 3.0 document for the given consumers. */
 export function generateAsyncApi(options: AsyncApiOptions): JsonObject {
   const channels: JsonObject = {};
@@ -209,12 +237,16 @@ export function generateAsyncApi(options: AsyncApiOptions): JsonObject {
       bindings: {
         ws: {
           method: "GET",
-          query: {
-            type: "object",
-            properties: {
-              token: { type: "string", description: "API token (alternative to a cookie or header)" },
-            },
-          },
+          ...(options.anonymous
+            ? {}
+            : {
+                query: {
+                  type: "object",
+                  properties: {
+                    token: { type: "string", description: "API token (alternative to a cookie or header)" },
+                  },
+                },
+              }),
           bindingVersion: "0.1.0",
         },
       },
@@ -249,13 +281,16 @@ export function generateAsyncApi(options: AsyncApiOptions): JsonObject {
   const server: JsonObject = {
     host: options.host ?? "localhost:8080",
     protocol: options.protocol ?? "ws",
-    description: "The Pulseboard server; WebSocket endpoints share the HTTP port.",
-    security: [
+    description:
+      options.serverDescription ?? "The Pulseboard server; WebSocket endpoints share the HTTP port.",
+  };
+  if (!options.anonymous) {
+    server.security = [
       { $ref: "#/components/securitySchemes/sessionCookie" },
       { $ref: "#/components/securitySchemes/bearerToken" },
       { $ref: "#/components/securitySchemes/queryToken" },
-    ],
-  };
+    ];
+  }
 
   const info: JsonObject = { title: options.title, version: options.version };
   if (options.description) info.description = options.description;
@@ -268,25 +303,7 @@ export function generateAsyncApi(options: AsyncApiOptions): JsonObject {
     operations,
     components: {
       messages,
-      securitySchemes: {
-        sessionCookie: {
-          type: "httpApiKey",
-          in: "cookie",
-          name: "pb_session",
-          description: "Browser session cookie set by POST /api/v1/auth/login.",
-        },
-        bearerToken: {
-          type: "http",
-          scheme: "bearer",
-          description: "API token in the Authorization header (programs).",
-        },
-        queryToken: {
-          type: "httpApiKey",
-          in: "query",
-          name: "token",
-          description: "API token as ?token= (clients that cannot set headers).",
-        },
-      },
+      ...(options.anonymous ? {} : { securitySchemes: SECURITY_SCHEMES }),
     },
   };
 }
