@@ -47,7 +47,7 @@ export function chatAsyncApi(host: string, protocol: "ws" | "wss" = "ws"): strin
         {
           ...specOf(ChatRoom),
           name: "chat",
-          params: { room: "Room name: a slug of up to 32 lowercase letters, digits and dashes." },
+          params: { room: "Room name: up to 99 letters, digits, `-`, `_` or `.` (a Channels group name)." },
         },
       ],
     }),

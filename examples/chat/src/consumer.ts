@@ -6,7 +6,9 @@ import { defineConsumer, message } from "@pulseboard/channels";
 import { z } from "zod";
 
 export const MAX_MESSAGE_LENGTH = 500;
-const ROOM = /^[a-z0-9][a-z0-9-]{0,31}$/;
+// What Django Channels allows in a group name, so every room a client of the Chanx tutorial can
+// join exists here too.
+const ROOM = /^[A-Za-z0-9_.-]{1,99}$/;
 
 const displayName = z.string().trim().min(1).max(32);
 
@@ -47,7 +49,7 @@ export const ChatRoom = defineConsumer({
   path: "/ws/chat/:room/",
   // Anyone may join, as in the tutorial; `?name=` only names them in join/leave notices.
   authenticators: [(req) => ({ name: displayName.safeParse(req.query.get("name") ?? "").data ?? "someone" })],
-  // A room name that is not a short slug is "no such room" (authentication 404, close 4004).
+  // Any other room name is "no such room" (authentication 404, close 4004).
   loadObject: ({ params }) => (ROOM.test(params.room) ? { room: params.room } : null),
   incoming,
   outgoing,

@@ -45,8 +45,8 @@ const lines = (page: Page) => page.$$eval("#log div", (els) => els.map((e) => e.
 
 describe("the chat page", () => {
   it("lets two pages chat with each other in a room", async () => {
-    const alice = await joined("tea", "alice");
-    const bob = await joined("tea", "bob");
+    const alice = await joined("Tea_Room.1", "alice");
+    const bob = await joined("Tea_Room.1", "bob");
     try {
       await alice.page.waitForFunction(() =>
         document.querySelector("#log")?.textContent?.includes("bob joined"),
@@ -59,6 +59,7 @@ describe("the chat page", () => {
       await alice.page.waitForFunction(() =>
         document.querySelector("#log")?.textContent?.includes("bob: hi alice"),
       );
+      expect(await alice.page.textContent("#room")).toBe("Tea_Room.1");
       // Each side shows its own line once, as "me:", and the other's as "name: text", in order.
       expect((await lines(alice.page)).filter((l) => !l?.startsWith("joined"))).toEqual([
         "bob joined",

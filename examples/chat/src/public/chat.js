@@ -1,11 +1,20 @@
 // The chat page: joins the room named by the URL (/chat/<room>/) and speaks the tutorial's frames:
 // sends `new_chat_message {message, name}`, shows the ones the others send. Every server string
 // is inserted with textContent, never as HTML.
-const room = (location.pathname.match(/^\/chat\/([^/]+)\/?$/) || [])[1] || "lobby";
+const room = roomOf(location.pathname);
 document.getElementById("room").textContent = room;
 const log = document.getElementById("log");
 let ws = null;
 let name = "";
+
+function roomOf(path) {
+  const segment = (path.match(/^\/chat\/([^/]+)\/?$/) || [])[1] || "lobby";
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment; // a malformed escape: the server answers that room with 404
+  }
+}
 
 function line(text, cls) {
   const div = document.createElement("div");
