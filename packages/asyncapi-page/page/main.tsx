@@ -9,10 +9,15 @@ import { createRoot } from "react-dom/client";
 
 const root = document.getElementById("root")!;
 const url = root.dataset.spec ?? "/docs/document.json";
-const text = await (await fetch(url)).text();
-createRoot(root).render(
-  <AsyncApiComponentWP
-    schema={text}
-    config={{ show: { sidebar: true, messageExamples: true }, expand: { messageExamples: true } }}
-  />,
-);
+const res = await fetch(url);
+if (res.ok) {
+  const text = await res.text();
+  createRoot(root).render(
+    <AsyncApiComponentWP
+      schema={text}
+      config={{ show: { sidebar: true, messageExamples: true }, expand: { messageExamples: true } }}
+    />,
+  );
+} else {
+  root.textContent = `Could not load ${url}: HTTP ${res.status}`;
+}
