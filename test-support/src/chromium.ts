@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BrowserContext, chromium } from "playwright-core";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { requireBinary } from "./process.ts";
 
 export const CHROMIUM_FLAGS = [
@@ -39,4 +39,26 @@ export async function launchChromium(
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Records, from now on, every Content-Security-Policy violation a page reports: the
+ * `securitypolicyviolation` event, the console's report, and an uncaught error (a blocked eval
+ * throws). Call before `page.goto`; read the returned list at the end.
+ */
+export async function recordCspViolations(page: Page): Promise<string[]> {
+  const violations: string[] = [];
+  page.on("console", (m) => {
+    if (/Content Security Policy/i.test(m.text())) violations.push(`console: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => violations.push(`uncaught: ${e.message}`));
+  await page.exposeFunction("__pbReportViolation", (v: string) => violations.push(v));
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) =>
+      (window as unknown as { __pbReportViolation(v: string): void }).__pbReportViolation(
+        `${e.violatedDirective} blocked ${e.blockedURI}`,
+      ),
+    );
+  });
+  return violations;
 }

@@ -1,9 +1,11 @@
 // Specifications of the developer pages: /asyncapi.json (valid AsyncAPI 3.0 for the official
 // parser, covering every message of the dashboard protocol), /docs (renders it, text only) and
 // /playground (driven in headless Chromium: connect to a dashboard, send ping, see pong).
+// /docs is rendered by @asyncapi/react-component under the strict CSP.
 import { request } from "node:http";
 import { Parser } from "@asyncapi/parser";
-import { type ChromiumHandle, launchChromium } from "@pulseboard/test-support";
+import { ensurePageBuilt } from "@pulseboard/asyncapi-page/build";
+import { type ChromiumHandle, launchChromium, recordCspViolations } from "@pulseboard/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Session, startTestApp, type TestApp } from "./harness.ts";
 
@@ -17,6 +19,7 @@ let token: string;
 let dashboardId: number;
 
 beforeAll(async () => {
+  ensurePageBuilt();
   t = await startTestApp("sqlite", {});
   const o = await t.createUser("olga");
   owner = await t.login("olga", o.password);
@@ -130,50 +133,77 @@ describe("/asyncapi.json", () => {
 });
 
 describe("/docs", () => {
-  it("is served with a CSP that forbids inline and third-party scripts", async () => {
+  it("is served with a CSP that forbids inline, third-party and eval'd scripts", async () => {
     const res = await t.api("GET", "/docs");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
-    expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
+    const csp = res.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).toContain("style-src 'self';");
+    expect(csp).not.toMatch(/unsafe-(inline|eval)/);
     expect(res.text).not.toMatch(/https?:\/\//);
-    expect(res.text).not.toMatch(/<script>(?!<\/script>)/);
+    expect(res.text).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
+    const bundle = /src="(\/docs\/assets\/[^"]+\.js)"/.exec(res.text)?.[1];
+    expect((await t.api("GET", bundle!)).headers.get("content-type")).toMatch(/javascript/);
   });
 
-  it("renders channels, operations, messages and payload schemas in the browser", async () => {
+  it("serves the page the document as the official parser resolved it, naming the reader's host", async () => {
+    const res = await t.api("GET", "/docs/document.json");
+    expect(res.status).toBe(200);
+    expect(res.body["x-parser-spec-stringified"]).toBe(true);
+    expect(res.body.servers.default.host).toBe(`127.0.0.1:${t.port}`);
+    expect(Object.keys(res.body.components.messages)).toEqual(
+      Object.keys((await asyncapi()).components.messages),
+    );
+  });
+
+  /** Opens /docs and records every CSP violation. */
+  async function openDocs() {
     const page = await chromium.context.newPage();
+    const violations = await recordCspViolations(page);
+    await page.goto(`${t.url}/docs`);
+    await page.waitForSelector("#messages li[id^='message-']");
+    return { page, violations };
+  }
+
+  it("renders the dashboard consumer's operations and messages with AsyncAPI's React component, with no CSP violation", async () => {
+    const { page, violations } = await openDocs();
     try {
-      await page.goto(`${t.url}/docs`);
-      await page.waitForSelector("section.channel");
-      expect(await page.textContent("section.channel h2")).toBe("/ws/dashboard/{id}/");
-      const actions = await page.$$eval("section.message", (els) =>
-        els.map((e) => e.getAttribute("data-action")),
-      );
-      for (const a of [
-        "ping",
-        "subscribe",
-        "alert",
-        "presence",
-        "resume_stream",
-        "authentication",
-        "error",
-        "complete",
+      const ids = await page.$$eval("[id]", (els) => els.map((e) => e.id));
+      expect(ids).toContain("operation-receive-dashboard.receive");
+      expect(ids).toContain("operation-send-dashboard.send");
+      for (const m of [
+        "client.ping",
+        "client.subscribe",
+        "client.resume",
+        "client.resume_stream",
+        "server.metric_update",
+        "server.alert",
+        "server.presence",
+        "server.authentication",
+        "server.error",
       ]) {
-        expect(actions).toContain(a);
+        expect(ids).toContain(`message-dashboard.${m}`);
       }
-      // Backticked spans of descriptions are code, as in CommonMark.
-      expect(await page.$$eval("section.channel > p code", (els) => els.map((e) => e.textContent))).toContain(
-        "dashboard_config",
-      );
-      const alert = await page.textContent('section.message[data-action="alert"]');
-      expect(alert).toContain("threshold");
-      expect(alert).toContain("required");
-      expect(await page.$$eval("h3.operation", (els) => els.length)).toBe(2);
+      const alert = "[id='message-dashboard.server.alert']";
+      await page.click(`${alert} button:has-text("Expand all")`);
+      expect(await page.textContent(alert)).toContain("threshold");
+      // Each message shows the example the generator made with openapi-sampler.
+      const doc = await asyncapi();
+      expect(doc.components.messages["dashboard.client.subscribe"].examples[0].payload).toEqual({
+        action: "subscribe",
+        payload: [1],
+      });
+      const subscribe = await page.textContent("[id='message-dashboard.client.subscribe']");
+      expect(subscribe?.replace(/\s+/g, "")).toContain('{"action":"subscribe","payload":[1]}');
+      expect(await page.textContent("body")).toContain("/ws/dashboard/{id}/");
+      expect(violations).toEqual([]);
     } finally {
       await page.close();
     }
   });
 
-  it("shows strings of the document as text, never as HTML", async () => {
+  it("never runs markup of the document: descriptions are sanitized Markdown", async () => {
     const page = await chromium.context.newPage();
     try {
       const hostile = '<img src=x id=pwned onerror="document.body.dataset.pwned=1">';
@@ -181,14 +211,16 @@ describe("/docs", () => {
       doc.info.description = hostile;
       doc.channels.dashboard.description = hostile;
       doc.components.messages["dashboard.server.alert"].description = `\`${hostile}\``;
-      await page.route("**/asyncapi.json", (route) =>
-        route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(doc) }),
+      const { renderableDocument } = await import("@pulseboard/asyncapi-page");
+      const body = await renderableDocument(JSON.stringify(doc));
+      await page.route("**/docs/document.json", (route) =>
+        route.fulfill({ status: 200, contentType: "application/json", body }),
       );
       await page.goto(`${t.url}/docs`);
-      await page.waitForSelector("section.channel");
-      expect(await page.$("#pwned")).toBeNull();
-      expect(await page.$$eval("img", (els) => els.length)).toBe(0);
-      expect(await page.textContent("main")).toContain(hostile);
+      await page.waitForSelector("#messages li[id^='message-']");
+      expect(await page.$$eval("[onerror]", (els) => els.length)).toBe(0);
+      // In a code span the markup is text.
+      expect(await page.textContent("[id='message-dashboard.server.alert']")).toContain(hostile);
       expect(await page.evaluate(() => document.body.dataset.pwned)).toBeUndefined();
     } finally {
       await page.close();

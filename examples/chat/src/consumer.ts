@@ -1,44 +1,55 @@
-// The chat room consumer: who may join (a display name), which room (from the URL), the messages
-// each side may send (Zod, declared once), and how a message reaches the rest of the room.
-import { AuthResult, defineConsumer } from "@pulseboard/channels";
+// The chat room consumer of the framework tutorial: which room (from the URL), the messages each
+// side may send (Zod, declared once), and how a message reaches the rest of the room. It speaks
+// the frames of the Chanx chat tutorial, so a client written for that tutorial works unchanged:
+// `new_chat_message {message, name}` in, the same frame out to everyone else in the room.
+import { defineConsumer, message } from "@pulseboard/channels";
 import { z } from "zod";
 
 export const MAX_MESSAGE_LENGTH = 500;
-const ROOM = /^[a-z0-9][a-z0-9-]{0,31}$/;
+// What Django Channels allows in a group name, so every room a client of the Chanx tutorial can
+// join exists here too.
+const ROOM = /^[A-Za-z0-9_.-]{1,99}$/;
 
-const name = z.string().trim().min(1).max(32);
+const displayName = z.string().trim().min(1).max(32);
+
+/** A chat message as both sides send it: the text and who wrote it. */
+const chatMessage = z.object({
+  message: z.string().trim().min(1).max(MAX_MESSAGE_LENGTH),
+  name: displayName,
+});
 
 /** What a client may send: action → payload schema. */
 export const incoming = {
-  message: z.object({ text: z.string().trim().min(1).max(MAX_MESSAGE_LENGTH) }),
+  new_chat_message: message(chatMessage, {
+    description: "Post a message to the room; everyone else in it receives the same frame.",
+    examples: [{ message: "Hello everyone!", name: "Alice" }],
+  }),
   ping: z.null().optional(),
 };
 
 /** What the server sends: action → payload schema (for typing and the AsyncAPI document). */
 export const outgoing = {
-  message: z.object({ from: z.string(), text: z.string(), at: z.iso.datetime() }),
+  new_chat_message: message(chatMessage, {
+    description: "A message someone else in the room posted, as they sent it.",
+    examples: [{ message: "Hello everyone!", name: "Alice" }],
+  }),
   pong: z.null(),
 };
 
 /** Server-side events delivered through the room's group (forwarded to clients as frames). */
 export const events = {
-  notice: z.object({ room: z.string(), text: z.string(), at: z.iso.datetime() }),
+  notice: message(z.object({ room: z.string(), text: z.string(), at: z.iso.datetime() }), {
+    description: 'Someone joined or left the room (`?name=` names them; otherwise "someone").',
+  }),
 };
 
 export const roomGroup = (room: string) => `chat.${room}`;
 
 export const ChatRoom = defineConsumer({
   path: "/ws/chat/:room/",
-  // The display name comes from ?name=; no name, no entry (authentication 401, close 4001).
-  authenticators: [
-    (req) => {
-      const parsed = name.safeParse(req.query.get("name") ?? "");
-      return parsed.success
-        ? { name: parsed.data }
-        : AuthResult.deny(401, "Pass your display name as ?name=");
-    },
-  ],
-  // A room name that is not a short slug is "no such room" (authentication 404, close 4004).
+  // Anyone may join, as in the tutorial; `?name=` only names them in join/leave notices.
+  authenticators: [(req) => ({ name: displayName.safeParse(req.query.get("name") ?? "").data ?? "someone" })],
+  // Any other room name is "no such room" (authentication 404, close 4004).
   loadObject: ({ params }) => (ROOM.test(params.room) ? { room: params.room } : null),
   incoming,
   outgoing,
@@ -53,13 +64,9 @@ export const ChatRoom = defineConsumer({
     );
   },
   handlers: {
-    message: async ({ text }, ctx) => {
-      // Everyone else in the room; the sender already shows its own message.
-      await ctx.broadcast(
-        "message",
-        { from: ctx.user.name, text, at: new Date().toISOString() },
-        { excludeCurrent: true },
-      );
+    // Everyone else in the room gets the frame as it came; the sender already shows its own.
+    new_chat_message: async (payload, ctx) => {
+      await ctx.broadcast("new_chat_message", payload, { excludeCurrent: true });
     },
     ping: () => ({ action: "pong", payload: null }),
   },

@@ -1,7 +1,8 @@
 // Owns the AsyncAPI 3.0 document: it is generated from the same Zod schemas the consumers
 // validate with (never written by hand), plus the framework's built-in messages
 // (authentication, error, complete). Each message also gets an example payload built from its
-// schema, which the browser playground offers as a prefilled frame.
+// schema by openapi-sampler, which the browser playground offers as a prefilled frame.
+import { sample } from "openapi-sampler";
 import { type ZodType, z } from "zod";
 import type { AnyConsumer } from "./consumer.ts";
 import { protocolMessages } from "./protocol.ts";
@@ -37,6 +38,13 @@ export interface AsyncApiOptions {
   protocol?: "ws" | "wss";
   /** Consumers as defined with `defineConsumer`, or hand-written specs (with names/descriptions). */
   consumers: readonly (ConsumerSpec | AnyConsumer)[];
+  /** What the server entry says; defaults to the Pulseboard server's description. */
+  serverDescription?: string;
+  /**
+   * True for a server whose clients connect without credentials (the chat example): no session
+   * cookie or token schemes are listed. Defaults to Pulseboard's cookie, bearer and query token.
+   */
+  anonymous?: boolean;
 }
 
 /** A `defineConsumer` result → the generator's view of it. */
@@ -99,63 +107,14 @@ function frameSchema(action: string, payload: JsonObject): JsonObject {
   };
 }
 
-/** A value that satisfies a (draft-07, Zod-generated) JSON schema; good enough for examples. */
-export function exampleOf(schema: Json | undefined, depth = 0): Json {
-  if (!schema || typeof schema !== "object" || Array.isArray(schema) || depth > 8) return null;
-  if ("const" in schema) return schema.const ?? null;
-  if (Array.isArray(schema.enum)) return schema.enum[0] ?? null;
-  if (schema.default !== undefined) return schema.default;
-  if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples[0] ?? null;
-  for (const key of ["anyOf", "oneOf", "allOf"]) {
-    const branches = schema[key];
-    if (Array.isArray(branches) && branches.length > 0) {
-      // prefer a non-null branch, so that optional-ish unions still show a shape
-      const branch = branches.find((b) => !(b && typeof b === "object" && "type" in b && b.type === "null"));
-      return exampleOf(branch ?? branches[0], depth + 1);
-    }
-  }
-  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
-  switch (type) {
-    case "object": {
-      const out: JsonObject = {};
-      const props = (schema.properties ?? {}) as JsonObject;
-      const required = Array.isArray(schema.required) ? schema.required : Object.keys(props);
-      for (const [name, sub] of Object.entries(props)) {
-        if (required.includes(name)) out[name] = exampleOf(sub, depth + 1);
-      }
-      return out;
-    }
-    case "array": {
-      const min = typeof schema.minItems === "number" ? schema.minItems : 1;
-      const max = typeof schema.maxItems === "number" ? schema.maxItems : min;
-      const n = Math.min(Math.max(min, 1), max);
-      return Array.from({ length: n }, () => exampleOf(schema.items, depth + 1));
-    }
-    case "integer":
-    case "number": {
-      const min = typeof schema.minimum === "number" ? schema.minimum : undefined;
-      const exMin = typeof schema.exclusiveMinimum === "number" ? schema.exclusiveMinimum : undefined;
-      const max = typeof schema.maximum === "number" ? schema.maximum : undefined;
-      let n = min ?? (exMin !== undefined ? Math.floor(exMin) + 1 : 1);
-      if (max !== undefined && n > max) n = max;
-      return n;
-    }
-    case "boolean":
-      return true;
-    case "null":
-      return null;
-    case "string": {
-      if (schema.format === "date-time") return "2026-01-01T00:00:00Z";
-      if (schema.format === "date") return "2026-01-01";
-      if (schema.format === "email") return "user@example.com";
-      if (schema.format === "uri" || schema.format === "url") return "https://example.com/";
-      if (schema.format === "uuid") return "00000000-0000-4000-8000-000000000000";
-      const min = typeof schema.minLength === "number" ? schema.minLength : 0;
-      return "text".padEnd(min, "x");
-    }
-    default:
-      return null;
-  }
+/**
+ * A value that satisfies a (draft-07, Zod-generated) JSON schema, for a message's example:
+ * openapi-sampler's, with optional properties left out (the smallest frame the schema accepts).
+ */
+export function exampleOf(schema: Json | undefined): Json {
+  if (!schema || typeof schema !== "object" || Array.isArray(schema)) return null;
+  return (sample(schema as Parameters<typeof sample>[0], { skipNonRequired: true, quiet: true }) ??
+    null) as Json;
 }
 
 /** ":id" and "{id}" → "{id}"; returns the AsyncAPI address and the parameter names. */
@@ -180,6 +139,27 @@ function slug(text: string): string {
 }
 
 const ID = /[^A-Za-z0-9_.-]/g;
+
+/** How Pulseboard's clients authenticate (left out for an `anonymous` server). */
+const SECURITY_SCHEMES: JsonObject = {
+  sessionCookie: {
+    type: "httpApiKey",
+    in: "cookie",
+    name: "pb_session",
+    description: "Browser session cookie set by POST /api/v1/auth/login.",
+  },
+  bearerToken: {
+    type: "http",
+    scheme: "bearer",
+    description: "API token in the Authorization header (programs).",
+  },
+  queryToken: {
+    type: "httpApiKey",
+    in: "query",
+    name: "token",
+    description: "API token as ?token= (clients that cannot set headers).",
+  },
+};
 
 /** Builds the AsyncAPI 3.0 document for the given consumers. */
 export function generateAsyncApi(options: AsyncApiOptions): JsonObject {
@@ -252,17 +232,21 @@ export function generateAsyncApi(options: AsyncApiOptions): JsonObject {
       title: channelId,
       description:
         consumer.description ??
-        `WebSocket endpoint ${address}. Every frame is JSON {"action": "<name>", "payload": <any>}.`,
+        `WebSocket endpoint ${address}. Every frame is JSON \`{"action": "<name>", "payload": <any>}\`.`,
       messages: channelMessages,
       bindings: {
         ws: {
           method: "GET",
-          query: {
-            type: "object",
-            properties: {
-              token: { type: "string", description: "API token (alternative to a cookie or header)" },
-            },
-          },
+          ...(options.anonymous
+            ? {}
+            : {
+                query: {
+                  type: "object",
+                  properties: {
+                    token: { type: "string", description: "API token (alternative to a cookie or header)" },
+                  },
+                },
+              }),
           bindingVersion: "0.1.0",
         },
       },
@@ -297,13 +281,16 @@ export function generateAsyncApi(options: AsyncApiOptions): JsonObject {
   const server: JsonObject = {
     host: options.host ?? "localhost:8080",
     protocol: options.protocol ?? "ws",
-    description: "The Pulseboard server; WebSocket endpoints share the HTTP port.",
-    security: [
+    description:
+      options.serverDescription ?? "The Pulseboard server; WebSocket endpoints share the HTTP port.",
+  };
+  if (!options.anonymous) {
+    server.security = [
       { $ref: "#/components/securitySchemes/sessionCookie" },
       { $ref: "#/components/securitySchemes/bearerToken" },
       { $ref: "#/components/securitySchemes/queryToken" },
-    ],
-  };
+    ];
+  }
 
   const info: JsonObject = { title: options.title, version: options.version };
   if (options.description) info.description = options.description;
@@ -316,25 +303,7 @@ export function generateAsyncApi(options: AsyncApiOptions): JsonObject {
     operations,
     components: {
       messages,
-      securitySchemes: {
-        sessionCookie: {
-          type: "httpApiKey",
-          in: "cookie",
-          name: "pb_session",
-          description: "Browser session cookie set by POST /api/v1/auth/login.",
-        },
-        bearerToken: {
-          type: "http",
-          scheme: "bearer",
-          description: "API token in the Authorization header (programs).",
-        },
-        queryToken: {
-          type: "httpApiKey",
-          in: "query",
-          name: "token",
-          description: "API token as ?token= (clients that cannot set headers).",
-        },
-      },
+      ...(options.anonymous ? {} : { securitySchemes: SECURITY_SCHEMES }),
     },
   };
 }

@@ -58,7 +58,7 @@ export function asyncApiBuilder(ctx: AppContext) {
           title: "Pulseboard WebSocket API",
           version: VERSION,
           description:
-            'Every frame is JSON {"action": "<name>", "payload": <any>}. Generated from the server\'s Zod schemas; ' +
+            'Every frame is JSON `{"action": "<name>", "payload": <any>}`. Generated from the server\'s Zod schemas; ' +
             "try it in the playground at /playground.",
           host,
           protocol,
