@@ -49,6 +49,8 @@ export type StorageOptions = {
   quietSeconds: number;
   /** Replace this run's block in the Storage section of docs/BENCHMARKS.md. */
   writeDoc: boolean;
+  /** Profile the Pulseboard server child with --cpu-prof into this directory (`--cpu-prof dir`). */
+  cpuProf: string | undefined;
   /** Wait for Prometheus to compact the backfilled 2 h blocks before measuring it. */
   promCompact: boolean;
   quick: boolean;
@@ -219,6 +221,7 @@ function storageOptions(args: Map<string, string>, flags: Set<string>): StorageO
     quietSeconds: quick ? 3 : 5,
     writeDoc: flags.has("storage-write-doc"),
     promCompact: !flags.has("storage-no-compact"),
+    cpuProf: args.get("cpu-prof"),
     quick,
     report: args.get("storage-report"),
   };

@@ -20,9 +20,9 @@ export type PbServer = {
   auth: Record<string, string>;
 };
 
-export async function startPulseboard(db: "sqlite" | "postgres"): Promise<PbServer> {
+export async function startPulseboard(db: "sqlite" | "postgres", cpuProf?: string): Promise<PbServer> {
   const child = startChild("targets/pulseboard-server.ts", {
-    nodeArgs: ["--expose-gc"],
+    nodeArgs: ["--expose-gc", ...(cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${cpuProf}`] : [])],
     env: { LOG_LEVEL: "warn", BENCH_DB: db },
   });
   try {

@@ -115,7 +115,7 @@ export async function runStorage(opts: StorageOptions, argv: string[]): Promise<
     // Pulseboard is measured, except for their first compaction tick (one minute after start).
     for (const d of datasets) proms.push(await startPrometheus(bins.prometheus, promDir(d)));
 
-    pb = await startPulseboard(opts.db);
+    pb = await startPulseboard(opts.db, opts.cpuProf);
     const ids = await createMetrics(pb, datasets);
     const base = await storeSize(pb);
     let before = storeBytes(pb.storage.kind, base);

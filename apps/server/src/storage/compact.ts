@@ -14,6 +14,12 @@ import { bucketChunkRows, CHUNK_SPAN_MS, rawChunkRows } from "./write.ts";
 
 /** Chunks merged per step at most (bounds the time one step holds the event loop). */
 const MERGE_LIMIT = 64;
+/**
+ * Points (or buckets) merged per step at most, beyond the first two chunks: 64 chunks of a
+ * 10,000-point batch's remainder held the event loop for 100–300 ms (decode, merge, encode,
+ * deflate), which live updates waited behind.
+ */
+const MERGE_POINTS = 8192;
 const RETENTION_BATCH = 200;
 
 class LostRace extends Error {}
@@ -32,7 +38,7 @@ export async function compactStep(db: Db, seriesId: number, tier: Tier, now = Da
   const span = CHUNK_SPAN_MS[tier];
   const small = await db
     .selectFrom("chunks")
-    .select(["id", "start_ts"])
+    .select(["id", "start_ts", "count"])
     .where("series_id", "=", seriesId)
     .where("tier", "=", tier)
     .where("sealed", "=", 0)
@@ -40,10 +46,15 @@ export async function compactStep(db: Db, seriesId: number, tier: Tier, now = Da
     .limit(1024)
     .execute();
   const byWindow = new Map<number, number[]>();
+  const points = new Map<number, number>();
   for (const c of small) {
     const w = Math.floor(Number(c.start_ts) / span);
     const ids = byWindow.get(w) ?? [];
-    if (ids.length < MERGE_LIMIT) ids.push(c.id);
+    const n = (points.get(w) ?? 0) + Number(c.count);
+    if (ids.length < 2 || (ids.length < MERGE_LIMIT && n <= MERGE_POINTS)) {
+      ids.push(c.id);
+      points.set(w, n);
+    }
     byWindow.set(w, ids);
   }
   const closed = (w: number) => (w + 1) * span + SETTLE_MS < now;
