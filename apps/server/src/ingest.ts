@@ -8,6 +8,7 @@ import { NotFoundError, ValidationError, type ValidationIssue } from "./errors.t
 import { dashboardGroup, type LivePoint } from "./fanout.ts";
 import { requireRole, roleOf } from "./model/access.ts";
 import type { Storage } from "./storage/index.ts";
+import { isoTime } from "./storage/iso.ts";
 import { NO_LABELS } from "./storage/series.ts";
 
 export const MAX_POINTS = 10_000;
@@ -288,7 +289,7 @@ export function metricUpdatePayload(p: StoredPoint, committedAt?: string): LiveP
   const payload: LivePoint = {
     metric_id: p.metric.id,
     value: p.value,
-    timestamp: p.iso ?? new Date(p.timestamp).toISOString(),
+    timestamp: p.iso ?? isoTime(p.timestamp),
     metric_name: p.metric.name,
     unit: p.metric.unit,
   };

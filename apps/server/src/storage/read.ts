@@ -6,6 +6,7 @@
 // reader merges what it decoded and sorts by (timestamp, offset) unless the chunks are disjoint.
 import type { Db } from "../db/schema.ts";
 import { decodeBuckets, decodeRaw, type RawRun, sliceRun } from "./codec.ts";
+import { isoTime } from "./iso.ts";
 import {
   type Bucket,
   counterStep,
@@ -247,7 +248,7 @@ export type OutBucket = {
   p99?: number;
 };
 
-const iso = (ms: number) => new Date(ms).toISOString();
+const iso = isoTime;
 
 async function bounds(db: Db, seriesId: number, range: Range) {
   let q = db

@@ -8,6 +8,7 @@ import pg from "pg";
 import { checkedPool, pgTypes } from "../db/pg-types.ts";
 import type { Database, Db } from "../db/schema.ts";
 import { type RawRun, sliceRun } from "./codec.ts";
+import { isoTime } from "./iso.ts";
 import {
   downsample,
   exportWindows,
@@ -37,7 +38,7 @@ function connect(target: DbTarget): Db {
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool: checkedPool(pool) }) });
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
+const iso = isoTime;
 
 function columns(run: RawRun): Columns {
   return {
