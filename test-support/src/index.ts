@@ -1,6 +1,7 @@
 // Real servers for tests: each starter spawns a Debian binary on 127.0.0.1 at a random port,
 // returns a handle that stops it by pid, and fails with an install hint when it is missing.
 
+export { olderThanSources, runLocked, viteBuild } from "./builds.ts";
 export { CHROMIUM_FLAGS, type ChromiumHandle, launchChromium, recordCspViolations } from "./chromium.ts";
 export { type NginxHandle, startNginx } from "./nginx.ts";
 export { type NodeExporterHandle, startNodeExporter } from "./node-exporter.ts";

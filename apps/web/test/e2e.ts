@@ -10,6 +10,7 @@ import {
   freePort,
   launchChromium,
   type Managed,
+  runLocked,
   spawnManaged,
   waitForPort,
 } from "@pulseboard/test-support";
@@ -25,20 +26,7 @@ export const DEMO = { username: "demo", password: "demo-e2e-password" };
 export function ensureWebBuilt() {
   if (!isBuildStale()) return;
   // Several test files may start together: one builds, the others wait and find it fresh.
-  execFileSync(
-    "flock",
-    [
-      "/tmp/pulseboard-web-build.lock",
-      process.execPath,
-      "--import",
-      "tsx",
-      join(WEB_ROOT, "scripts/build.ts"),
-    ],
-    {
-      cwd: REPO,
-      stdio: "pipe",
-    },
-  );
+  runLocked("/tmp/pulseboard-web-build.lock", join(WEB_ROOT, "scripts/build.ts"), REPO);
 }
 
 export type ServerProcess = {
