@@ -10,7 +10,7 @@ import type { Db, NewChunk } from "../db/schema.ts";
 import { decodeBuckets, decodeRaw } from "./codec.ts";
 import { mergeRuns, type Retention } from "./read.ts";
 import { type Bucket, mergeBuckets, type Tier } from "./rollup.ts";
-import { bucketChunkRows, CHUNK_SPAN_MS, rawChunkRows } from "./write.ts";
+import { blob, bucketChunkRows, CHUNK_SPAN_MS, rawChunkRows } from "./write.ts";
 
 /** Chunks merged per step at most (bounds the time one step holds the event loop). */
 const MERGE_LIMIT = 64;
@@ -29,12 +29,46 @@ const yieldLoop = () => new Promise<void>((r) => setImmediate(r));
 /** An hour after its span window ended, a window takes no more points but late ones. */
 const SETTLE_MS = 3_600_000;
 
+/** What one merge needs: the chunks' data, in the order read; `seal` when their window has closed. */
+export type MergeTask = { seriesId: number; tier: Tier; blobs: Uint8Array[]; seal: boolean };
+/** Decodes, merges and re-encodes chunks (CPU work: the read workers do it, off the event loop). */
+export type MergeRows = (task: MergeTask) => Promise<NewChunk[]>;
+
+/** The rows that replace the merged chunks. */
+export function mergedRows({ seriesId, tier, blobs, seal }: MergeTask): NewChunk[] {
+  let rows: NewChunk[];
+  if (tier === 0)
+    rows = rawChunkRows(
+      seriesId,
+      mergeRuns(
+        blobs.map((b) => decodeRaw(b)),
+        {},
+      ),
+    );
+  else {
+    const parts: Bucket[] = [];
+    for (const b of blobs) for (const bucket of decodeBuckets(b)) parts.push(bucket);
+    rows = bucketChunkRows(seriesId, tier, mergeBuckets(parts), true);
+  }
+  if (seal) for (const r of rows) r.sealed = 1;
+  return rows;
+}
+
+const mergeHere: MergeRows = async (task) => mergedRows(task);
+
 /**
  * One step of compaction for a series and tier: in the earliest span window holding more than one
- * small chunk (up to MERGE_LIMIT of them), merges them; a window that has ended gets its chunks
- * sealed whatever their size. True when it changed something (call again), false when done.
+ * small chunk (up to MERGE_LIMIT of them, MERGE_POINTS points), merges them; a window that has
+ * ended gets its chunks sealed whatever their size. True when it changed something (call again),
+ * false when done. The merge itself runs where `merge` says (the read workers, in the server).
  */
-export async function compactStep(db: Db, seriesId: number, tier: Tier, now = Date.now()): Promise<boolean> {
+export async function compactStep(
+  db: Db,
+  seriesId: number,
+  tier: Tier,
+  now = Date.now(),
+  merge: MergeRows = mergeHere,
+): Promise<boolean> {
   const span = CHUNK_SPAN_MS[tier];
   const small = await db
     .selectFrom("chunks")
@@ -66,19 +100,9 @@ export async function compactStep(db: Db, seriesId: number, tier: Tier, now = Da
     return true;
   }
   const chunks = await db.selectFrom("chunks").select(["id", "data"]).where("id", "in", ids).execute();
-  let rows: NewChunk[];
-  if (tier === 0) {
-    const run = mergeRuns(
-      chunks.map((c) => decodeRaw(c.data as Uint8Array)),
-      {},
-    );
-    rows = rawChunkRows(seriesId, run);
-  } else {
-    const parts: Bucket[] = [];
-    for (const c of chunks) for (const b of decodeBuckets(c.data as Uint8Array)) parts.push(b);
-    rows = bucketChunkRows(seriesId, tier, mergeBuckets(parts), true);
-  }
-  if (closed(window)) for (const r of rows) r.sealed = 1;
+  const rows = (
+    await merge({ seriesId, tier, blobs: chunks.map((c) => c.data as Uint8Array), seal: closed(window) })
+  ).map((r) => ({ ...r, data: blob(r.data as Uint8Array) }));
   try {
     await db.transaction().execute(async (trx) => {
       const found = chunks.map((c) => c.id);
@@ -152,6 +176,8 @@ export type UpkeepOptions = {
   compactEveryMs: number;
   retentionEveryMs: number;
   onError: (error: unknown) => void;
+  /** Where merges run (default: here, on the event loop; the server gives its read workers). */
+  merge?: MergeRows;
 };
 
 /** Background upkeep of one node: compaction of what it wrote, retention of everything. */
@@ -219,9 +245,16 @@ export class Upkeep {
   private async compactAll(): Promise<void> {
     const series = [...this.dirty];
     this.dirty.clear();
-    for (const id of series) {
-      for (const tier of [0, 1, 2] as const) {
-        while (!this.stopped && (await compactStep(this.db, id, tier))) await yieldLoop();
+    for (const [i, id] of series.entries()) {
+      try {
+        for (const tier of [0, 1, 2] as const) {
+          while (!this.stopped && (await compactStep(this.db, id, tier, Date.now(), this.options.merge)))
+            await yieldLoop();
+        }
+      } catch (error) {
+        // Kept for the next pass (e.g. the read pool was saturated), with the ones not reached yet.
+        for (const left of series.slice(i)) this.dirty.add(left);
+        throw error;
       }
       await yieldLoop();
     }

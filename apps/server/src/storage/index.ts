@@ -2,7 +2,7 @@
 // transaction per batch, durable before it resolves), the read pool (every read off the event
 // loop), series identity and background upkeep. Routes and consumers never see chunks.
 import type { FastifyBaseLogger } from "fastify";
-import type { Db, DbTarget } from "../db/schema.ts";
+import type { Db, DbTarget, NewChunk } from "../db/schema.ts";
 import { Upkeep } from "./compact.ts";
 import type { Retention } from "./read.ts";
 import { StorageReader } from "./reader.ts";
@@ -40,6 +40,8 @@ export class Storage {
       compactEveryMs: config.compactEveryMs,
       retentionEveryMs: config.retentionEveryMs,
       onError: (err) => log.warn({ err }, "storage upkeep step failed; retried on the next pass"),
+      // Decoding, merging and deflating chunks is CPU work: the read workers do it.
+      merge: (task) => this.reader.run<NewChunk[]>({ op: "merge", ...task }),
     });
   }
 

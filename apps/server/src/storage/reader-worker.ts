@@ -8,6 +8,7 @@ import pg from "pg";
 import { checkedPool, pgTypes } from "../db/pg-types.ts";
 import type { Database, Db } from "../db/schema.ts";
 import { type RawRun, sliceRun } from "./codec.ts";
+import { mergedRows } from "./compact.ts";
 import { isoTime } from "./iso.ts";
 import {
   downsample,
@@ -132,6 +133,8 @@ async function run(task: ReadTask): Promise<unknown> {
       for (let i = 0; i < run.n; i++) lines.push(`${task.prefix}${iso(run.ts[i]!)},${run.values[i]}\r\n`);
       return lines.join("");
     }
+    case "merge":
+      return mergedRows(task);
     case "json": {
       const run = await readRaw(db, task.seriesId, { from: task.window[0], to: task.window[1] });
       return valuesJson(run).slice(1, -1);

@@ -1,6 +1,7 @@
 // Owns the messages between the event loop and the read workers: one task type per read, all
 // plain data (structured clone), results as ready-to-send JSON text or typed arrays, so the main
 // thread neither aggregates nor serializes large answers.
+import type { MergeTask } from "./compact.ts";
 import type { MetricKind, Range, Retention } from "./read.ts";
 
 export type ReadTask =
@@ -22,7 +23,9 @@ export type ReadTask =
   | { op: "oldest"; seriesIds: number[] }
   | { op: "windows"; seriesId: number; range: Range; pointsPerWindow: number }
   | { op: "csv"; seriesId: number; window: [number, number]; prefix: string }
-  | { op: "json"; seriesId: number; window: [number, number] };
+  | { op: "json"; seriesId: number; window: [number, number] }
+  /** Compaction's CPU part: the chunks' data in, the rows that replace them out. */
+  | ({ op: "merge" } & MergeTask);
 
 /** Points as parallel columns (structured clone copies typed arrays in one block). */
 export type Columns = { n: number; ts: Float64Array; values: Float64Array; offsets: Float64Array };
