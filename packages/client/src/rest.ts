@@ -16,7 +16,9 @@ import {
   validationIssue,
 } from "./protocol.ts";
 
+export * from "./rest-admin.ts";
 export * from "./rest-alerting.ts";
+export * from "./rest-ingest.ts";
 export { alertReason, alertState, alertStatus };
 
 const id = z.number().int().positive();

@@ -1,11 +1,13 @@
 // Owns POST /ingest: answers `{accepted}` only once the batch is committed, then fans it out.
+import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../context.ts";
 import { fanOut, ingest } from "../ingest.ts";
 import { requireUser } from "./http.ts";
+import { route } from "./route.ts";
 
 export function registerIngest(app: FastifyInstance, ctx: AppContext) {
-  app.post("/api/v1/ingest", async (request, reply) => {
+  route(app, restRoutes.ingest, async (request, reply) => {
     const { userId } = requireUser(request);
     const points = await ingest(ctx, userId, request.body).catch((error) => {
       ctx.telemetry.ingestRefused.inc({ protocol: "json" });
