@@ -1,6 +1,7 @@
 // Specifications of the developer pages: /asyncapi.json (valid AsyncAPI 3.0 for the official
-// parser, covering every message of the dashboard protocol), /docs (renders it, text only) and
-// /playground (driven in headless Chromium: connect to a dashboard, send ping, see pong).
+// parser, covering every message of the dashboard protocol), /docs (renders it and, beside it, the
+// REST routes of /openapi.json; text only) and /playground (driven in headless Chromium: connect to
+// a dashboard, send ping, see pong).
 import { request } from "node:http";
 import { Parser } from "@asyncapi/parser";
 import { type ChromiumHandle, launchChromium } from "@pulseboard/test-support";
@@ -168,6 +169,26 @@ describe("/docs", () => {
       expect(alert).toContain("threshold");
       expect(alert).toContain("required");
       expect(await page.$$eval("h3.operation", (els) => els.length)).toBe(2);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("renders the REST routes of /openapi.json beside the WebSocket API", async () => {
+    const page = await chromium.context.newPage();
+    try {
+      await page.goto(`${t.url}/docs`);
+      await page.waitForSelector('#rest section[data-operation="createDashboard"]');
+      const create = await page.textContent('#rest section[data-operation="createDashboard"]');
+      expect(create).toContain("POST");
+      expect(create).toContain("/api/v1/dashboards");
+      expect(create).toContain("answer 201");
+      expect(create).toContain("slug");
+      const operations = await page.$$eval("#rest section[data-operation]", (els) => els.length);
+      const doc = (await t.api("GET", "/openapi.json")).body;
+      expect(operations).toBe(Object.values(doc.paths as Any).flatMap((item) => Object.keys(item)).length);
+      expect(await page.$("section.channel")).not.toBeNull(); // the AsyncAPI part is still there
+      expect(await page.getAttribute('nav a[href="/openapi.json"]', "href")).toBe("/openapi.json");
     } finally {
       await page.close();
     }

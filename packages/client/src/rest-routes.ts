@@ -744,9 +744,6 @@ export const restRoutes = {
   }),
 } as const satisfies Record<string, RestRoute>;
 
-export type RestRoutes = typeof restRoutes;
-export type RouteName = keyof RestRoutes;
-
 type HasParams<R extends RestRoute> = [PathParams<R["path"]>] extends [never] ? false : true;
 /** What a caller passes: path parameters, the query (defaults are the server's) and the body. */
 export type RouteInput<R extends RestRoute> = (HasParams<R> extends true
