@@ -1,7 +1,8 @@
 // Specifications of the REST route table (@pulseboard/client/rest-routes): a real server answers
 // /openapi.json with a valid OpenAPI 3.1 document holding exactly the table's routes, registers
-// every route of the table (and none under /api by hand), and docs/API.md documents exactly the
-// table's routes, each with its method and path.
+// every route of the table (and none under /api by hand), validates bodies and queries from it
+// without answering a stranger anything but 401/404, and docs/API.md documents exactly the table's
+// routes, each with its method and path.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { type RestRoute, restRoutes } from "@pulseboard/client/rest-routes";
@@ -101,6 +102,38 @@ describe("the server", () => {
       ),
     );
     expect(byHand).toEqual([]);
+  });
+});
+
+describe("validation from the table", () => {
+  it("answers a malformed body 401 to a stranger, 404 to a non-member and 400 with details to an editor", async () => {
+    await t.createUser("vera", "pw-vera-secret");
+    await t.createUser("nick", "pw-nick-secret");
+    const vera = await t.login("vera", "pw-vera-secret");
+    const nick = await t.login("nick", "pw-nick-secret");
+    const id = (await t.api("POST", "/api/v1/dashboards", { session: vera, body: { name: "Checked" } })).body.id;
+    const bad = { name: "", type: "sideways", extra: 1 };
+    const path = `/api/v1/dashboards/${id}/metrics`;
+    expect((await t.api("POST", path, { body: bad })).status).toBe(401);
+    const stranger = await t.api("POST", path, { session: nick, body: bad });
+    expect([stranger.status, stranger.body.error.code]).toEqual([404, "PB_ERR_NOT_FOUND"]);
+    const editor = await t.api("POST", path, { session: vera, body: bad });
+    expect(editor.status).toBe(400);
+    expect(editor.body.error.code).toBe("PB_ERR_VALIDATION");
+    const locs = editor.body.error.details.map((d: Any) => d.loc.join("."));
+    expect(locs).toEqual(expect.arrayContaining(["body.name", "body.type"]));
+    for (const d of editor.body.error.details) expect(Object.keys(d).sort()).toEqual(["loc", "msg", "type"]);
+    expect((await t.api("GET", path, { session: vera })).body).toEqual([]); // nothing stored
+  });
+
+  it("hands the handler the body as the schema gives it, and refuses a bad query with its location", async () => {
+    await t.createUser("tess", "pw-tess-secret");
+    const tess = await t.login("tess", "pw-tess-secret");
+    const created = await t.api("POST", "/api/v1/dashboards", { session: tess, body: { name: "  Trimmed  " } });
+    expect([created.status, created.body.name]).toEqual([201, "Trimmed"]);
+    const res = await t.api("GET", `/api/v1/dashboards/${created.body.id}/audit?limit=many`, { session: tess });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details.map((d: Any) => d.loc)).toEqual([["query", "limit"]]);
   });
 });
 

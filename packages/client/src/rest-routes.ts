@@ -1,9 +1,9 @@
 // The REST route table: every route of the HTTP API under /api (method, path, params, query, body
 // and answer, in Zod), declared once. The server registers each route from its entry (Fastify
-// serializes the answer with the entry's schema; handlers parse params, query and body with the
-// entry's schemas after the caller is authenticated, so the error order stays 401 → 404 → 400),
-// /openapi.json is generated from it, the UI's REST client infers its types from it, and a spec
-// checks docs/API.md against it. Depends on nothing but Zod and the contract (browser-safe).
+// validates body and query and serializes the answer with the entry's schemas; handlers take the
+// validated parts after authentication, so the error order stays 401 → 404 → 400), /openapi.json
+// is generated from it, the UI's REST client infers its types from it, and a spec checks
+// docs/API.md against it. Depends on nothing but Zod and the contract (browser-safe).
 import { z } from "zod";
 import { applyAnswer, dashboardDefinition } from "./definition.ts";
 import * as c from "./rest.ts";
@@ -417,7 +417,7 @@ export const restRoutes = {
     tag: "alerts",
     auth: "user",
     status: 201,
-    body: c.createAlertRuleBody,
+    body: c.createAlertRuleRequest,
     response: c.alertRule,
   }),
   patchAlertRule: route({

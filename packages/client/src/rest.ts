@@ -267,6 +267,13 @@ export const createAlertRuleBody = z.strictObject({
   enabled: z.boolean().optional(),
   no_data_s: alertRule.shape.no_data_s.optional(),
 });
+/** The create body as the server reads it: what a client leaves out gets the documented defaults. */
+export const createAlertRuleRequest = createAlertRuleBody.extend({
+  duration_s: alertRule.shape.duration_s.default(0),
+  hysteresis: alertRule.shape.hysteresis.default(0),
+  enabled: z.boolean().default(true),
+  no_data_s: alertRule.shape.no_data_s.default(0),
+});
 /** `PATCH /alert-rules/:id`: any non-empty subset of the rule but its metric. */
 export const patchAlertRuleBody = alertRule
   .pick({

@@ -4,18 +4,11 @@
 // resetting a user closes their open WebSockets (4001) on every node.
 
 import { randomBytes } from "node:crypto";
-import {
-  createUserBody,
-  dashboardTeamBody,
-  patchUserBody,
-  resetPasswordBody,
-  teamBody,
-  teamMemberBody,
-} from "@pulseboard/client/rest";
+import { resetPasswordBody } from "@pulseboard/client/rest";
 import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { dashboardAccess, idParam, noContent, parse, requireUser } from "../api/http.ts";
-import { route } from "../api/route.ts";
+import { input, route } from "../api/route.ts";
 import type { AppContext } from "../context.ts";
 import { ForbiddenError, NotFoundError } from "../errors.ts";
 import { roleOf } from "../model/access.ts";
@@ -67,7 +60,7 @@ export function registerAdmin(app: FastifyInstance, ctx: AppContext) {
 
   route(app, restRoutes.createUser, async (request, reply) => {
     await requireAdmin(ctx, request);
-    const body = parse(createUserBody, request.body, "body");
+    const body = input(request, restRoutes.createUser, "body");
     const password = body.password ?? randomBytes(12).toString("base64url");
     const user = await createUser(db, body.username, password);
     if (body.admin) await store.updateUser(db, user.id, { admin: true });
@@ -78,7 +71,7 @@ export function registerAdmin(app: FastifyInstance, ctx: AppContext) {
   route(app, restRoutes.patchUser, async (request) => {
     await requireAdmin(ctx, request);
     const id = idParam(request, "id", "User");
-    const change = parse(patchUserBody, request.body, "body");
+    const change = input(request, restRoutes.patchUser, "body");
     const user = await store.updateUser(db, id, change);
     if (change.disabled) {
       await closeSocketsOf(ctx, id, "Your account was disabled");
@@ -97,15 +90,21 @@ export function registerAdmin(app: FastifyInstance, ctx: AppContext) {
     return noContent(reply);
   });
 
-  route(app, restRoutes.resetPassword, async (request) => {
-    await requireAdmin(ctx, request);
-    const id = idParam(request, "id", "User");
-    const body = parse(resetPasswordBody, request.body ?? {}, "body");
-    const password = body.password ?? randomBytes(12).toString("base64url");
-    await closeSocketsOf(ctx, id, "Your password was reset");
-    await store.resetPassword(db, id, password);
-    return body.password ? { reset: true as const } : { reset: true as const, password };
-  });
+  route(
+    app,
+    restRoutes.resetPassword,
+    async (request) => {
+      await requireAdmin(ctx, request);
+      const id = idParam(request, "id", "User");
+      const body = parse(resetPasswordBody, request.body ?? {}, "body");
+      const password = body.password ?? randomBytes(12).toString("base64url");
+      await closeSocketsOf(ctx, id, "Your password was reset");
+      await store.resetPassword(db, id, password);
+      return body.password ? { reset: true as const } : { reset: true as const, password };
+    },
+    // Not validated by Fastify: no body at all means "generate a password".
+    { validate: false },
+  );
 
   route(app, restRoutes.listTeams, async (request) => {
     requireUser(request);
@@ -114,7 +113,7 @@ export function registerAdmin(app: FastifyInstance, ctx: AppContext) {
 
   route(app, restRoutes.createTeam, async (request, reply) => {
     await requireAdmin(ctx, request);
-    const { name } = parse(teamBody, request.body, "body");
+    const { name } = input(request, restRoutes.createTeam, "body");
     return reply.status(201).send(await store.createTeam(db, name));
   });
 
@@ -130,7 +129,7 @@ export function registerAdmin(app: FastifyInstance, ctx: AppContext) {
   route(app, restRoutes.addTeamMember, async (request) => {
     await requireAdmin(ctx, request);
     const team = await store.teamByRef(db, idParam(request, "id", "Team"));
-    const { username } = parse(teamMemberBody, request.body, "body");
+    const { username } = input(request, restRoutes.addTeamMember, "body");
     const user = await store.userByName(db, username);
     await store.addTeamMember(db, team.id, user.id);
     const answer = (await store.listTeams(db)).find((t) => t.id === team.id);
@@ -155,7 +154,7 @@ export function registerAdmin(app: FastifyInstance, ctx: AppContext) {
 
   route(app, restRoutes.putDashboardTeam, async (request) => {
     const { dashboardId } = await dashboardAccess(db, request, "owner");
-    const { team_id, role } = parse(dashboardTeamBody, request.body, "body");
+    const { team_id, role } = input(request, restRoutes.putDashboardTeam, "body");
     await store.teamByRef(db, team_id);
     await store.setDashboardTeam(db, dashboardId, team_id, role);
     return store.dashboardTeams(db, dashboardId);

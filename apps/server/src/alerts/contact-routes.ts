@@ -2,17 +2,11 @@
 // per dashboard with their delivery log and "send test", and silences. Editors manage them all;
 // viewers see silences only (contact points hold addresses and URLs they need not see).
 
-import {
-  createContactPointBody,
-  createSilenceBody,
-  deliveriesQuery,
-  patchContactPointBody,
-  type Silence,
-} from "@pulseboard/client/rest";
+import type { Silence } from "@pulseboard/client/rest";
 import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance } from "fastify";
-import { dashboardAccess, idParam, noContent, parse, requireUser } from "../api/http.ts";
-import { route } from "../api/route.ts";
+import { dashboardAccess, idParam, noContent, requireUser } from "../api/http.ts";
+import { input, route } from "../api/route.ts";
 import type { AppContext } from "../context.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { requireRole } from "../model/access.ts";
@@ -103,7 +97,7 @@ export function registerContactPointRoutes(
 
   route(app, restRoutes.createContactPoint, async (request, reply) => {
     const { dashboardId } = await dashboardAccess(ctx.db, request, "editor");
-    const body = parse(createContactPointBody, request.body, "body");
+    const body = input(request, restRoutes.createContactPoint, "body");
     await checkRules(dashboardId, body.rule_ids);
     const row = await insertContactPoint(db, dashboardId, valuesFromCreate(body, deps));
     return reply.status(201).send(publicContactPoint(row));
@@ -112,7 +106,7 @@ export function registerContactPointRoutes(
   route(app, restRoutes.patchContactPoint, async (request) => {
     const { userId } = requireUser(request);
     const row = await contactPointFor(userId, idParam(request, "id", "Contact point"));
-    const body = parse(patchContactPointBody, request.body, "body");
+    const body = input(request, restRoutes.patchContactPoint, "body");
     await checkRules(row.dashboard_id, body.rule_ids);
     await updateContactPoint(db, row.id, valuesFromPatch(row, body, deps));
     const updated = await getContactPoint(db, row.id);
@@ -136,7 +130,7 @@ export function registerContactPointRoutes(
   route(app, restRoutes.listDeliveries, async (request) => {
     const { userId } = requireUser(request);
     const row = await contactPointFor(userId, idParam(request, "id", "Contact point"));
-    const q = parse(deliveriesQuery, request.query, "query");
+    const q = input(request, restRoutes.listDeliveries, "query");
     return (await listDeliveries(db, row.id, q.limit)).map(publicDelivery);
   });
 
@@ -147,7 +141,7 @@ export function registerContactPointRoutes(
 
   route(app, restRoutes.createSilence, async (request, reply) => {
     const { dashboardId, userId } = await dashboardAccess(ctx.db, request, "editor");
-    const body = parse(createSilenceBody, request.body, "body");
+    const body = input(request, restRoutes.createSilence, "body");
     if (body.rule_id !== undefined) await checkRules(dashboardId, [body.rule_id]);
     const endsAt = Date.parse(body.ends_at);
     if (endsAt <= Date.now())

@@ -2,15 +2,14 @@
 // and delete them; members read them), their current states, and events (any member lists them and
 // acknowledges the open one).
 
-import { alertEventsQuery, deliveriesQuery } from "@pulseboard/client/rest";
 import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance } from "fastify";
-import { dashboardAccess, idParam, noContent, parse, requireUser } from "../api/http.ts";
-import { route } from "../api/route.ts";
+import { dashboardAccess, idParam, noContent, requireUser } from "../api/http.ts";
+import { input, route } from "../api/route.ts";
 import type { AppContext } from "../context.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import { requireRole } from "../model/access.ts";
-import { createRuleBody, patchRuleBody, publicRule } from "./schema.ts";
+import { publicRule } from "./schema.ts";
 import type { AlertService } from "./service.ts";
 import { listStates } from "./states.ts";
 import {
@@ -52,7 +51,7 @@ export function registerAlertRoutes(
 
   route(app, restRoutes.createAlertRule, async (request, reply) => {
     const { dashboardId } = await dashboardAccess(ctx.db, request, "editor");
-    const body = parse(createRuleBody, request.body, "body");
+    const body = input(request, restRoutes.createAlertRule, "body");
     const metric = await ctx.db
       .selectFrom("metrics")
       .select("id")
@@ -73,7 +72,7 @@ export function registerAlertRoutes(
   route(app, restRoutes.patchAlertRule, async (request) => {
     const { userId } = requireUser(request);
     const rule = await ruleFor(userId, idParam(request, "id", "Alert rule"), "editor");
-    const body = parse(patchRuleBody, request.body, "body");
+    const body = input(request, restRoutes.patchAlertRule, "body");
     // A different rule from now on: its open event is closed (rather than left "firing: above 1"
     // next to the new rule's states), and it is evaluated afresh.
     const changed = (["condition", "threshold", "duration_s", "hysteresis", "no_data_s"] as const).some(
@@ -104,13 +103,13 @@ export function registerAlertRoutes(
   route(app, restRoutes.ruleEvents, async (request) => {
     const { userId } = requireUser(request);
     const rule = await ruleFor(userId, idParam(request, "id", "Alert rule"), "viewer");
-    const q = parse(deliveriesQuery, request.query, "query");
+    const q = input(request, restRoutes.ruleEvents, "query");
     return ruleEvents(db, rule.id, q.limit);
   });
 
   route(app, restRoutes.listAlerts, async (request) => {
     const { dashboardId } = await dashboardAccess(ctx.db, request, "viewer");
-    const q = parse(alertEventsQuery, request.query, "query");
+    const q = input(request, restRoutes.listAlerts, "query");
     return listEvents(db, dashboardId, {
       limit: q.limit,
       state: q.state,

@@ -2,7 +2,7 @@
 // one and the password policy; every other session of the user is signed out and its sockets
 // closed) and the list of one's sessions with revoking any of them.
 
-import { passwordChangeBody, type SessionInfo } from "@pulseboard/client/rest";
+import type { SessionInfo } from "@pulseboard/client/rest";
 import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance } from "fastify";
 import { recordAudit } from "../audit/index.ts";
@@ -14,8 +14,8 @@ import type { AppContext } from "../context.ts";
 import { NotFoundError, UnauthorizedError, ValidationError } from "../errors.ts";
 import { setPasswordHash } from "../model/users.ts";
 import { revokeAccess, sessionGroup, sessionRevoked } from "../ws/revoke.ts";
-import { noContent, parse, requireUser } from "./http.ts";
-import { route } from "./route.ts";
+import { noContent, requireUser } from "./http.ts";
+import { input, route } from "./route.ts";
 
 export function registerAccount(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx;
@@ -23,7 +23,7 @@ export function registerAccount(app: FastifyInstance, ctx: AppContext) {
 
   route(app, restRoutes.changePassword, async (request, reply) => {
     const principal = requireUser(request);
-    const body = parse(passwordChangeBody, request.body, "body");
+    const body = input(request, restRoutes.changePassword, "body");
     const user = await db
       .selectFrom("users")
       .select("password_hash")

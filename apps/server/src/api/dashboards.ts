@@ -1,11 +1,6 @@
 // Owns /dashboards: list (only the caller's), create (caller becomes owner), read, rename, delete.
 
-import {
-  createDashboardBody,
-  type Dashboard,
-  type DashboardSummary,
-  patchDashboardBody,
-} from "@pulseboard/client/rest";
+import type { Dashboard, DashboardSummary } from "@pulseboard/client/rest";
 import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance } from "fastify";
 import { recordAudit } from "../audit/index.ts";
@@ -17,8 +12,8 @@ import { createDashboard, dashboardJson, listMetrics, metricJson } from "../mode
 import { setTags, tagsOf } from "../model/tags.ts";
 import { announceConfig } from "../ws/config.ts";
 import { dashboardDeleted, revokeDashboard } from "../ws/revoke.ts";
-import { dashboardAccess, noContent, parse, requireUser } from "./http.ts";
-import { route } from "./route.ts";
+import { dashboardAccess, noContent, requireUser } from "./http.ts";
+import { input, route } from "./route.ts";
 
 export function registerDashboards(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx;
@@ -63,7 +58,7 @@ export function registerDashboards(app: FastifyInstance, ctx: AppContext) {
 
   route(app, restRoutes.createDashboard, async (request, reply) => {
     const { userId } = requireUser(request);
-    const body = parse(createDashboardBody, request.body, "body");
+    const body = input(request, restRoutes.createDashboard, "body");
     const d = await createDashboard(db, body, userId);
     return reply.status(201).send(dashboardJson(d, "owner"));
   });
@@ -80,7 +75,7 @@ export function registerDashboards(app: FastifyInstance, ctx: AppContext) {
 
   route(app, restRoutes.patchDashboard, async (request): Promise<DashboardSummary> => {
     const { dashboardId: id, role } = await dashboardAccess(db, request, "owner");
-    const body = parse(patchDashboardBody, request.body, "body");
+    const body = input(request, restRoutes.patchDashboard, "body");
     const { tags, ...fields } = body;
     if (fields.name !== undefined || fields.description !== undefined)
       await db.updateTable("dashboards").set(fields).where("id", "=", id).execute();

@@ -5,14 +5,14 @@
 // node's memory (a report reaches one node; each node's /metrics shows what its clients sent) and
 // are dropped after REPORT_TTL_MS so a closed dashboard stops showing a lag.
 
-import { type FreshnessReport, freshnessReport } from "@pulseboard/client/rest";
+import type { FreshnessReport } from "@pulseboard/client/rest";
 import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance } from "fastify";
 import { Gauge } from "prom-client";
 import type { AppContext } from "../context.ts";
 import { NotFoundError } from "../errors.ts";
-import { dashboardAccess, parse } from "./http.ts";
-import { route } from "./route.ts";
+import { dashboardAccess } from "./http.ts";
+import { input, route } from "./route.ts";
 
 const REPORT_TTL_MS = 5 * 60_000;
 type Report = FreshnessReport & { reported_at: number };
@@ -26,7 +26,7 @@ export function registerFreshness(app: FastifyInstance, ctx: AppContext) {
 
   route(app, restRoutes.reportFreshness, async (request, reply) => {
     const { dashboardId } = await dashboardAccess(ctx.db, request, "viewer");
-    const body = parse(freshnessReport, request.body, "body");
+    const body = input(request, restRoutes.reportFreshness, "body");
     reports.set(dashboardId, { ...body, reported_at: Date.now() });
     return reply.status(204).send();
   });

@@ -1,13 +1,13 @@
 // Owns /dashboards/:id/layout: the widget grid, stored as JSON per dashboard.
 
-import { type Layout, layout } from "@pulseboard/client/rest";
+import type { Layout } from "@pulseboard/client/rest";
 import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../context.ts";
 import type { Db } from "../db/schema.ts";
 import { ValidationError } from "../errors.ts";
-import { dashboardAccess, parse } from "./http.ts";
-import { route } from "./route.ts";
+import { dashboardAccess } from "./http.ts";
+import { input, route } from "./route.ts";
 
 /** A deleted metric's widgets leave the stored layout with it (else the next save is refused). */
 export async function dropMetricWidgets(db: Db, dashboardId: number, metricId: number): Promise<void> {
@@ -43,7 +43,7 @@ export function registerLayout(app: FastifyInstance, ctx: AppContext) {
 
   route(app, restRoutes.putLayout, async (request): Promise<Layout> => {
     const { dashboardId: id } = await dashboardAccess(db, request, "editor");
-    const { widgets } = parse(layout, request.body, "body");
+    const { widgets } = input(request, restRoutes.putLayout, "body");
     // A widget may only show a metric of this dashboard.
     const ids = [...new Set(widgets.flatMap((w) => (w.metric_id ? [w.metric_id] : [])))];
     if (ids.length) {

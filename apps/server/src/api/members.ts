@@ -3,7 +3,7 @@
 // gets the same answer as a known one and changes nothing; administrators, who can list every
 // user anyway, get the member with its id, or 404.
 
-import { type Member, type MemberPutAnswer, memberBody } from "@pulseboard/client/rest";
+import type { Member, MemberPutAnswer } from "@pulseboard/client/rest";
 import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance } from "fastify";
 import { isAdmin } from "../admin/store.ts";
@@ -13,8 +13,8 @@ import { roleOf } from "../model/access.ts";
 import { removeMember, setMember } from "../model/dashboards.ts";
 import { findUserByName } from "../model/users.ts";
 import { memberRemoved, revokeDashboard } from "../ws/revoke.ts";
-import { dashboardAccess, idParam, noContent, parse } from "./http.ts";
-import { route } from "./route.ts";
+import { dashboardAccess, idParam, noContent } from "./http.ts";
+import { input, route } from "./route.ts";
 
 export function registerMembers(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx;
@@ -32,7 +32,7 @@ export function registerMembers(app: FastifyInstance, ctx: AppContext) {
 
   route(app, restRoutes.putMember, async (request): Promise<MemberPutAnswer> => {
     const { dashboardId: id, userId } = await dashboardAccess(db, request, "owner");
-    const { username, role } = parse(memberBody, request.body, "body");
+    const { username, role } = input(request, restRoutes.putMember, "body");
     const admin = await isAdmin(db, userId);
     const target = await findUserByName(db, username);
     if (!target && !admin) return { username, role };

@@ -1,7 +1,7 @@
 // Owns metric definitions over REST and their history: /dashboards/:id/metrics, /metrics/:id,
 // /metrics/:id/values (range, limit, downsampling).
 
-import { createMetricBody, type Metric, patchMetricBody, valuesQuery } from "@pulseboard/client/rest";
+import type { Metric } from "@pulseboard/client/rest";
 import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance } from "fastify";
 import { alertServiceOf } from "../alerts/index.ts";
@@ -9,9 +9,9 @@ import type { AppContext } from "../context.ts";
 import { listMetrics, metricJson } from "../model/dashboards.ts";
 import { assertMetricNameFree, createMetric, metricFor } from "../model/metrics.ts";
 import { announceConfig } from "../ws/config.ts";
-import { dashboardAccess, idParam, noContent, parse, queryRange, requireUser } from "./http.ts";
+import { dashboardAccess, idParam, noContent, queryRange, requireUser } from "./http.ts";
 import { dropMetricWidgets } from "./layout.ts";
-import { route } from "./route.ts";
+import { input, route } from "./route.ts";
 
 export function registerMetrics(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx;
@@ -23,7 +23,7 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext) {
 
   route(app, restRoutes.createMetric, async (request, reply) => {
     const { dashboardId: id } = await dashboardAccess(db, request, "editor");
-    const body = parse(createMetricBody, request.body, "body");
+    const body = input(request, restRoutes.createMetric, "body");
     const metric = await createMetric(db, id, body);
     await announceConfig(ctx, id);
     return reply.status(201).send(metricJson(metric));
@@ -32,7 +32,7 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext) {
   route(app, restRoutes.patchMetric, async (request): Promise<Metric> => {
     const { userId } = requireUser(request);
     const metric = await metricFor(db, userId, idParam(request, "id", "Metric"), "editor");
-    const body = parse(patchMetricBody, request.body, "body");
+    const body = input(request, restRoutes.patchMetric, "body");
     if (body.name !== undefined && body.name !== metric.name)
       await assertMetricNameFree(db, metric.dashboard_id, body.name);
     if (Object.keys(body).length)
@@ -56,7 +56,7 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext) {
   route(app, restRoutes.metricValues, async (request, reply) => {
     const { userId } = requireUser(request);
     const metric = await metricFor(db, userId, idParam(request, "id", "Metric"), "viewer");
-    const q = parse(valuesQuery, request.query, "query");
+    const q = input(request, restRoutes.metricValues, "query");
     const range = queryRange(q);
     const { storage } = ctx;
     const seriesId = await storage.series.idFor(metric.id);

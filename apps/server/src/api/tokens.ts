@@ -1,6 +1,6 @@
 // Owns /tokens: a user's API tokens (plain value shown once, hashed at rest).
 
-import { type ApiToken, type CreateTokenAnswer, createTokenBody } from "@pulseboard/client/rest";
+import type { ApiToken, CreateTokenAnswer } from "@pulseboard/client/rest";
 import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance } from "fastify";
 import { recordAudit } from "../audit/index.ts";
@@ -8,8 +8,8 @@ import { createApiToken } from "../auth/tokens.ts";
 import type { AppContext } from "../context.ts";
 import { NotFoundError } from "../errors.ts";
 import { revokeAccess, tokenGroup, tokenRevoked } from "../ws/revoke.ts";
-import { idParam, noContent, parse, requireUser } from "./http.ts";
-import { route } from "./route.ts";
+import { idParam, noContent, requireUser } from "./http.ts";
+import { input, route } from "./route.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -32,7 +32,7 @@ export function registerTokens(app: FastifyInstance, ctx: AppContext) {
 
   route(app, restRoutes.createToken, async (request, reply) => {
     const { userId } = requireUser(request);
-    const { name } = parse(createTokenBody, request.body, "body");
+    const { name } = input(request, restRoutes.createToken, "body");
     const answer: CreateTokenAnswer = await createApiToken(ctx.db, userId, name);
     await recordAudit(ctx, {
       action: "token.created",

@@ -170,7 +170,10 @@ export async function registerReceivers(app: FastifyInstance, ctx: AppContext): 
       await store(ctx, "remote_write", userId, dashboardId, decoded.samples);
       return reply.status(204).send();
     };
-    route(scope, restRoutes.remoteWrite, remoteWrite, { config: { protocol: "remote_write" } });
+    route(scope, restRoutes.remoteWrite, remoteWrite, {
+      config: { protocol: "remote_write" },
+      validate: false,
+    });
 
     const influx = (dashboardParam: string) => async (request: FastifyRequest, reply: FastifyReply) => {
       const userId = await authenticateSender(ctx, request);
@@ -183,7 +186,10 @@ export async function registerReceivers(app: FastifyInstance, ctx: AppContext): 
       await store(ctx, "influx", userId, dashboardId, samples);
       return reply.status(204).send();
     };
-    route(scope, restRoutes.influxWrite, influx("bucket"), { config: { protocol: "influx" } });
+    route(scope, restRoutes.influxWrite, influx("bucket"), {
+      config: { protocol: "influx" },
+      validate: false,
+    });
     // Influx clients and Telegraf check that the server is up with /ping before writing.
     scope.get("/ping", async (_request, reply) =>
       reply.status(204).header("x-influxdb-version", "pulseboard").send(),

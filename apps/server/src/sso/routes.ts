@@ -43,40 +43,52 @@ export function registerSso(app: FastifyInstance, ctx: AppContext) {
 
   if (!client) return;
 
-  route(app, restRoutes.oidcLogin, async (request, reply) => {
-    const next = localPath((request.query as Record<string, unknown>).next);
-    try {
-      const { url, transaction } = await client.begin(next);
-      reply.setCookie(TRANSACTION_COOKIE, encode(transaction), cookieOptions(ctx, TRANSACTION_TTL_S));
-      return reply.redirect(url.href, 302);
-    } catch (err) {
-      if (err instanceof SsoError) return refusalPage(reply, err.status, err.message);
-      throw err;
-    }
-  });
+  route(
+    app,
+    restRoutes.oidcLogin,
+    async (request, reply) => {
+      const next = localPath((request.query as Record<string, unknown>).next);
+      try {
+        const { url, transaction } = await client.begin(next);
+        reply.setCookie(TRANSACTION_COOKIE, encode(transaction), cookieOptions(ctx, TRANSACTION_TTL_S));
+        return reply.redirect(url.href, 302);
+      } catch (err) {
+        if (err instanceof SsoError) return refusalPage(reply, err.status, err.message);
+        throw err;
+      }
+    },
+    // Not validated by Fastify: the provider's query is read as sent, refusals are an HTML page.
+    { validate: false },
+  );
 
-  route(app, restRoutes.oidcCallback, async (request, reply) => {
-    const at = request.url.indexOf("?");
-    const query = new URLSearchParams(at < 0 ? "" : request.url.slice(at + 1));
-    const transaction = decode(request.cookies[TRANSACTION_COOKIE]);
-    // One use: whatever happens next, this browser's transaction is gone.
-    reply.clearCookie(TRANSACTION_COOKIE, { path: cookieOptions(ctx, 0).path });
-    try {
-      const { userId, next } = await signIn(ctx, client, request, query, transaction);
-      await issueSession(ctx, request, reply, userId);
-      return reply.redirect(next, 302);
-    } catch (err) {
-      if (!(err instanceof SsoError)) throw err;
-      // A disabled user's refusal is recorded with their name in signIn; the others name nobody.
-      if (!err.audited)
-        await recordAudit(ctx, {
-          action: "login.failed",
-          address: request.ip,
-          detail: { method: "oidc", reason: err.message },
-        });
-      return refusalPage(reply, err.status, err.message);
-    }
-  });
+  route(
+    app,
+    restRoutes.oidcCallback,
+    async (request, reply) => {
+      const at = request.url.indexOf("?");
+      const query = new URLSearchParams(at < 0 ? "" : request.url.slice(at + 1));
+      const transaction = decode(request.cookies[TRANSACTION_COOKIE]);
+      // One use: whatever happens next, this browser's transaction is gone.
+      reply.clearCookie(TRANSACTION_COOKIE, { path: cookieOptions(ctx, 0).path });
+      try {
+        const { userId, next } = await signIn(ctx, client, request, query, transaction);
+        await issueSession(ctx, request, reply, userId);
+        return reply.redirect(next, 302);
+      } catch (err) {
+        if (!(err instanceof SsoError)) throw err;
+        // A disabled user's refusal is recorded with their name in signIn; the others name nobody.
+        if (!err.audited)
+          await recordAudit(ctx, {
+            action: "login.failed",
+            address: request.ip,
+            detail: { method: "oidc", reason: err.message },
+          });
+        return refusalPage(reply, err.status, err.message);
+      }
+    },
+    // Not validated by Fastify: the provider's query is read as sent, refusals are an HTML page.
+    { validate: false },
+  );
 }
 
 async function signIn(
