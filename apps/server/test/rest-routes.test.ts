@@ -111,7 +111,8 @@ describe("validation from the table", () => {
     await t.createUser("nick", "pw-nick-secret");
     const vera = await t.login("vera", "pw-vera-secret");
     const nick = await t.login("nick", "pw-nick-secret");
-    const id = (await t.api("POST", "/api/v1/dashboards", { session: vera, body: { name: "Checked" } })).body.id;
+    const id = (await t.api("POST", "/api/v1/dashboards", { session: vera, body: { name: "Checked" } })).body
+      .id;
     const bad = { name: "", type: "sideways", extra: 1 };
     const path = `/api/v1/dashboards/${id}/metrics`;
     expect((await t.api("POST", path, { body: bad })).status).toBe(401);
@@ -129,9 +130,14 @@ describe("validation from the table", () => {
   it("hands the handler the body as the schema gives it, and refuses a bad query with its location", async () => {
     await t.createUser("tess", "pw-tess-secret");
     const tess = await t.login("tess", "pw-tess-secret");
-    const created = await t.api("POST", "/api/v1/dashboards", { session: tess, body: { name: "  Trimmed  " } });
+    const created = await t.api("POST", "/api/v1/dashboards", {
+      session: tess,
+      body: { name: "  Trimmed  " },
+    });
     expect([created.status, created.body.name]).toEqual([201, "Trimmed"]);
-    const res = await t.api("GET", `/api/v1/dashboards/${created.body.id}/audit?limit=many`, { session: tess });
+    const res = await t.api("GET", `/api/v1/dashboards/${created.body.id}/audit?limit=many`, {
+      session: tess,
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.details.map((d: Any) => d.loc)).toEqual([["query", "limit"]]);
   });
