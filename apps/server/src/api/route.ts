@@ -1,8 +1,8 @@
 // Owns registering the routes of the REST route table (@pulseboard/client/rest-routes) on Fastify.
-// The method and path come from the table entry; Fastify validates the entry's body and query
-// and serializes the answer through the entry's answer
-// schema (only the declared fields leave the server). Path parameters stay with idParam(): a
-// malformed id names no object (404), as for objects the caller cannot see.
+// The method and path come from the table entry; Fastify validates the entry's body and query and
+// serializes the answer through the entry's answer schema (only the declared fields leave the
+// server). Path parameters stay with idParam(): a malformed id names no object (404), as for
+// objects the caller cannot see.
 //
 // Validation is attached, not answered: Fastify validates before the preHandler hook that
 // authenticates, so answering there would tell a stranger 400 where they must get 401 or 404. The

@@ -1,7 +1,7 @@
 // Owns the developer pages: the AsyncAPI document at /asyncapi.json and the OpenAPI document of
 // the REST route table at /openapi.json, their rendering at /docs, and the WebSocket playground at
-// /playground. Pages and scripts are files in ./public served with a
-// strict Content-Security-Policy (no inline script, no third-party origin).
+// /playground. Pages and scripts are files in ./public served with a strict Content-Security-Policy
+// (no inline script, no third-party origin).
 import { readFileSync } from "node:fs";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AppContext } from "../context.ts";
