@@ -4,6 +4,7 @@
 import fastifyCookie from "@fastify/cookie";
 import { type ChannelLayer, createChannelsServer, InMemoryLayer, OrderedLayer } from "@pulseboard/channels";
 import Fastify, { type FastifyInstance } from "fastify";
+import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Redis } from "ioredis";
 import { registerAdmin } from "./admin/routes.ts";
 import { alertServiceOf, alertsPlugin } from "./alerts/index.ts";
@@ -207,6 +208,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       reply.header("retry-after", String(e.retryAfterS));
     return reply.status(e.status).send({ error: e.toJSON() });
   });
+  // Routes of the REST route table validate and serialize through their Zod schemas (api/route.ts).
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   for (const register of [
     registerAuth,
     registerSso,

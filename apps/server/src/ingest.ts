@@ -1,7 +1,7 @@
 // Owns ingest: validating a batch of points, resolving each to a metric the caller may write,
 // committing the batch in ONE transaction, and only then fanning it out as `metric_update`.
 // REST and the built-in collectors share the store-then-fan-out half.
-import { z } from "zod";
+import { type IngestBody, ingestBody, MAX_FUTURE_MS, MAX_POINTS } from "@pulseboard/client/rest";
 import type { AppContext } from "./context.ts";
 import type { Db, Metric } from "./db/schema.ts";
 import { NotFoundError, ValidationError, type ValidationIssue } from "./errors.ts";
@@ -11,36 +11,7 @@ import type { Storage } from "./storage/index.ts";
 import { isoTime } from "./storage/iso.ts";
 import { NO_LABELS } from "./storage/series.ts";
 
-export const MAX_POINTS = 10_000;
-/** A point stamped further ahead of the server's clock than this is refused (clock skew allowance). */
-export const MAX_FUTURE_MS = 10 * 60_000;
-
-// Charts, `latest` and history ranges all assume time moves forward: a point from year 9999 (or a
-// seconds-vs-milliseconds mix-up) would sit at the end of every range for ever.
-const pointTimestamp = z.iso
-  .datetime({ offset: true })
-  .refine((t) => Date.parse(t) >= 0, "timestamp before 1970-01-01 is out of range")
-  .refine(
-    (t) => Date.parse(t) <= Date.now() + MAX_FUTURE_MS,
-    `timestamp is more than ${MAX_FUTURE_MS / 60_000} minutes ahead of the server's clock`,
-  );
-
-const point = z
-  .object({
-    metric_id: z.number().int().positive().optional(),
-    dashboard_id: z.number().int().positive().optional(),
-    metric: z.string().min(1).max(200).optional(),
-    // Zod 4 refuses NaN and ±Infinity: values must be finite.
-    value: z.number(),
-    timestamp: pointTimestamp.optional(),
-  })
-  .strict()
-  .refine((p) => p.metric_id !== undefined || (p.metric !== undefined && p.dashboard_id !== undefined), {
-    message: "a point needs metric_id, or metric (name) and dashboard_id",
-  });
-
-export const ingestBody = z.object({ points: z.array(point).min(1).max(MAX_POINTS) }).strict();
-export type IngestPoint = z.infer<typeof point>;
+type IngestPoint = IngestBody["points"][number];
 
 /** A point resolved to its metric, ready to store; `offset` is its stream position once committed. */
 export type StoredPoint = {

@@ -1,7 +1,7 @@
 // Specifications of the developer pages: /asyncapi.json (valid AsyncAPI 3.0 for the official
-// parser, covering every message of the dashboard protocol), /docs (renders it, text only) and
-// /playground (driven in headless Chromium: connect to a dashboard, send ping, see pong).
-// /docs is rendered by @asyncapi/react-component under the strict CSP.
+// parser, covering every message of the dashboard protocol), /docs (renders it, text only, by
+// @asyncapi/react-component under the strict CSP), /docs/rest (the REST routes of /openapi.json)
+// and /playground (driven in headless Chromium: connect to a dashboard, send ping, see pong).
 import { request } from "node:http";
 import { Parser } from "@asyncapi/parser";
 import { ensurePageBuilt } from "@pulseboard/asyncapi-page/build";
@@ -197,6 +197,29 @@ describe("/docs", () => {
       const subscribe = await page.textContent("[id='message-dashboard.client.subscribe']");
       expect(subscribe?.replace(/\s+/g, "")).toContain('{"action":"subscribe","payload":[1]}');
       expect(await page.textContent("body")).toContain("/ws/dashboard/{id}/");
+      expect(violations).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("renders the REST routes of /openapi.json at /docs/rest, linked from /docs", async () => {
+    const page = await chromium.context.newPage();
+    const violations = await recordCspViolations(page);
+    try {
+      await page.goto(`${t.url}/docs`);
+      await page.click('nav a[href="/docs/rest"]');
+      await page.waitForURL(/\/docs\/rest$/);
+      await page.waitForSelector('#rest section[data-operation="createDashboard"]');
+      const create = await page.textContent('#rest section[data-operation="createDashboard"]');
+      expect(create).toContain("POST");
+      expect(create).toContain("/api/v1/dashboards");
+      expect(create).toContain("answer 201");
+      expect(create).toContain("slug");
+      const operations = await page.$$eval("#rest section[data-operation]", (els) => els.length);
+      const doc = (await t.api("GET", "/openapi.json")).body;
+      expect(operations).toBe(Object.values(doc.paths as Any).flatMap((item) => Object.keys(item)).length);
+      expect(await page.getAttribute('nav a[href="/openapi.json"]', "href")).toBe("/openapi.json");
       expect(violations).toEqual([]);
     } finally {
       await page.close();

@@ -10,7 +10,7 @@ import {
   writeRequestProtobuf,
 } from "@pulseboard/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dashboardPoints, startTestApp, storedPoints, type TestApp } from "./harness.ts";
+import { dashboardPoints, startTestApp, type TestApp } from "./harness.ts";
 
 type ErrorBody = {
   error: { code: string; message: string; details?: Array<{ type: string; loc: unknown[]; msg: string }> };

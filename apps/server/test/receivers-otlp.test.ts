@@ -12,7 +12,7 @@ import {
   type PushMetricExporter,
 } from "@opentelemetry/sdk-metrics";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dashboardPoints, startTestApp, storedPoints, type TestApp } from "./harness.ts";
+import { dashboardPoints, startTestApp, type TestApp } from "./harness.ts";
 
 const exporters: Array<[string, (url: string, headers: Record<string, string>) => PushMetricExporter]> = [
   ["JSON", (url, headers) => new JsonExporter({ url, headers })],

@@ -9,7 +9,7 @@ import {
   startPrometheus,
 } from "@pulseboard/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dashboardPoints, startTestApp, storedPoints, type TestApp } from "./harness.ts";
+import { startTestApp, storedPoints, type TestApp } from "./harness.ts";
 
 type ConfigMetric = { id: number; name: string; type: string; description: string };
 

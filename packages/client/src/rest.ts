@@ -16,7 +16,9 @@ import {
   validationIssue,
 } from "./protocol.ts";
 
+export * from "./rest-admin.ts";
 export * from "./rest-alerting.ts";
+export * from "./rest-ingest.ts";
 export { alertReason, alertState, alertStatus };
 
 const id = z.number().int().positive();
@@ -264,6 +266,13 @@ export const createAlertRuleBody = z.strictObject({
   hysteresis: alertRule.shape.hysteresis.optional(),
   enabled: z.boolean().optional(),
   no_data_s: alertRule.shape.no_data_s.optional(),
+});
+/** The create body as the server reads it: what a client leaves out gets the documented defaults. */
+export const createAlertRuleRequest = createAlertRuleBody.extend({
+  duration_s: alertRule.shape.duration_s.default(0),
+  hysteresis: alertRule.shape.hysteresis.default(0),
+  enabled: z.boolean().default(true),
+  no_data_s: alertRule.shape.no_data_s.default(0),
 });
 /** `PATCH /alert-rules/:id`: any non-empty subset of the rule but its metric. */
 export const patchAlertRuleBody = alertRule

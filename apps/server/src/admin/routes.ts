@@ -2,32 +2,19 @@
 // promote, delete, reset passwords), /api/v1/teams (everyone signed in reads; administrators
 // change), and a dashboard's teams and access list (its owners). Disabling, deleting or
 // resetting a user closes their open WebSockets (4001) on every node.
+
 import { randomBytes } from "node:crypto";
+import { resetPasswordBody } from "@pulseboard/client/rest";
+import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { z } from "zod";
 import { dashboardAccess, idParam, noContent, parse, requireUser } from "../api/http.ts";
+import { input, route } from "../api/route.ts";
 import type { AppContext } from "../context.ts";
-import { ForbiddenError } from "../errors.ts";
+import { ForbiddenError, NotFoundError } from "../errors.ts";
 import { roleOf } from "../model/access.ts";
 import { createUser } from "../model/users.ts";
 import { memberRemoved, revokeAccess, revokeDashboard, sessionGroup, tokenGroup } from "../ws/revoke.ts";
 import * as store from "./store.ts";
-
-const createUserBody = z.strictObject({
-  username: z.string().trim().min(1).max(64),
-  password: z.string().min(8).max(1024).optional(),
-  admin: z.boolean().optional(),
-});
-const patchUserBody = z
-  .strictObject({ admin: z.boolean().optional(), disabled: z.boolean().optional() })
-  .refine((b) => b.admin !== undefined || b.disabled !== undefined, "Give admin and/or disabled");
-const passwordBody = z.strictObject({ password: z.string().min(8).max(1024).optional() });
-const teamBody = z.strictObject({ name: z.string().trim().min(1).max(64) });
-const teamMemberBody = z.strictObject({ username: z.string().min(1) });
-const dashboardTeamBody = z.strictObject({
-  team_id: z.number().int().positive(),
-  role: z.enum(["viewer", "editor", "owner"]),
-});
 
 async function requireAdmin(ctx: AppContext, request: FastifyRequest) {
   const principal = requireUser(request);
@@ -66,14 +53,14 @@ async function teamGrants(ctx: AppContext, teamId: number, onlyDashboard?: numbe
 export function registerAdmin(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx;
 
-  app.get("/api/v1/admin/users", async (request) => {
+  route(app, restRoutes.listUsers, async (request) => {
     await requireAdmin(ctx, request);
     return store.listUsers(db);
   });
 
-  app.post("/api/v1/admin/users", async (request, reply) => {
+  route(app, restRoutes.createUser, async (request, reply) => {
     await requireAdmin(ctx, request);
-    const body = parse(createUserBody, request.body, "body");
+    const body = input(request, restRoutes.createUser, "body");
     const password = body.password ?? randomBytes(12).toString("base64url");
     const user = await createUser(db, body.username, password);
     if (body.admin) await store.updateUser(db, user.id, { admin: true });
@@ -81,10 +68,10 @@ export function registerAdmin(app: FastifyInstance, ctx: AppContext) {
     return reply.status(201).send({ user: created, ...(body.password ? {} : { password }) });
   });
 
-  app.patch("/api/v1/admin/users/:id", async (request) => {
+  route(app, restRoutes.patchUser, async (request) => {
     await requireAdmin(ctx, request);
     const id = idParam(request, "id", "User");
-    const change = parse(patchUserBody, request.body, "body");
+    const change = input(request, restRoutes.patchUser, "body");
     const user = await store.updateUser(db, id, change);
     if (change.disabled) {
       await closeSocketsOf(ctx, id, "Your account was disabled");
@@ -93,7 +80,7 @@ export function registerAdmin(app: FastifyInstance, ctx: AppContext) {
     return user;
   });
 
-  app.delete("/api/v1/admin/users/:id", async (request, reply) => {
+  route(app, restRoutes.deleteUser, async (request, reply) => {
     const me = await requireAdmin(ctx, request);
     const id = idParam(request, "id", "User");
     if (id === me.userId) throw new ForbiddenError("You cannot delete your own account here");
@@ -103,28 +90,34 @@ export function registerAdmin(app: FastifyInstance, ctx: AppContext) {
     return noContent(reply);
   });
 
-  app.post("/api/v1/admin/users/:id/password", async (request) => {
-    await requireAdmin(ctx, request);
-    const id = idParam(request, "id", "User");
-    const body = parse(passwordBody, request.body ?? {}, "body");
-    const password = body.password ?? randomBytes(12).toString("base64url");
-    await closeSocketsOf(ctx, id, "Your password was reset");
-    await store.resetPassword(db, id, password);
-    return body.password ? { reset: true } : { reset: true, password };
-  });
+  route(
+    app,
+    restRoutes.resetPassword,
+    async (request) => {
+      await requireAdmin(ctx, request);
+      const id = idParam(request, "id", "User");
+      const body = parse(resetPasswordBody, request.body ?? {}, "body");
+      const password = body.password ?? randomBytes(12).toString("base64url");
+      await closeSocketsOf(ctx, id, "Your password was reset");
+      await store.resetPassword(db, id, password);
+      return body.password ? { reset: true as const } : { reset: true as const, password };
+    },
+    // Not validated by Fastify: no body at all means "generate a password".
+    { validate: false },
+  );
 
-  app.get("/api/v1/teams", async (request) => {
+  route(app, restRoutes.listTeams, async (request) => {
     requireUser(request);
     return store.listTeams(db);
   });
 
-  app.post("/api/v1/teams", async (request, reply) => {
+  route(app, restRoutes.createTeam, async (request, reply) => {
     await requireAdmin(ctx, request);
-    const { name } = parse(teamBody, request.body, "body");
+    const { name } = input(request, restRoutes.createTeam, "body");
     return reply.status(201).send(await store.createTeam(db, name));
   });
 
-  app.delete("/api/v1/teams/:id", async (request, reply) => {
+  route(app, restRoutes.deleteTeam, async (request, reply) => {
     await requireAdmin(ctx, request);
     const id = idParam(request, "id", "Team");
     const grants = await teamGrants(ctx, id);
@@ -133,16 +126,18 @@ export function registerAdmin(app: FastifyInstance, ctx: AppContext) {
     return noContent(reply);
   });
 
-  app.put("/api/v1/teams/:id/members", async (request) => {
+  route(app, restRoutes.addTeamMember, async (request) => {
     await requireAdmin(ctx, request);
     const team = await store.teamByRef(db, idParam(request, "id", "Team"));
-    const { username } = parse(teamMemberBody, request.body, "body");
+    const { username } = input(request, restRoutes.addTeamMember, "body");
     const user = await store.userByName(db, username);
     await store.addTeamMember(db, team.id, user.id);
-    return (await store.listTeams(db)).find((t) => t.id === team.id);
+    const answer = (await store.listTeams(db)).find((t) => t.id === team.id);
+    if (!answer) throw new NotFoundError("Team not found"); // deleted meanwhile
+    return answer;
   });
 
-  app.delete("/api/v1/teams/:id/members/:userId", async (request, reply) => {
+  route(app, restRoutes.removeTeamMember, async (request, reply) => {
     await requireAdmin(ctx, request);
     const team = await store.teamByRef(db, idParam(request, "id", "Team"));
     const userId = idParam(request, "userId", "User");
@@ -152,20 +147,20 @@ export function registerAdmin(app: FastifyInstance, ctx: AppContext) {
     return noContent(reply);
   });
 
-  app.get("/api/v1/dashboards/:id/teams", async (request) => {
+  route(app, restRoutes.listDashboardTeams, async (request) => {
     const { dashboardId } = await dashboardAccess(db, request, "viewer");
     return store.dashboardTeams(db, dashboardId);
   });
 
-  app.put("/api/v1/dashboards/:id/teams", async (request) => {
+  route(app, restRoutes.putDashboardTeam, async (request) => {
     const { dashboardId } = await dashboardAccess(db, request, "owner");
-    const { team_id, role } = parse(dashboardTeamBody, request.body, "body");
+    const { team_id, role } = input(request, restRoutes.putDashboardTeam, "body");
     await store.teamByRef(db, team_id);
     await store.setDashboardTeam(db, dashboardId, team_id, role);
     return store.dashboardTeams(db, dashboardId);
   });
 
-  app.delete("/api/v1/dashboards/:id/teams/:teamId", async (request, reply) => {
+  route(app, restRoutes.removeDashboardTeam, async (request, reply) => {
     const { dashboardId } = await dashboardAccess(db, request, "owner");
     const teamId = idParam(request, "teamId", "Team");
     const grants = await teamGrants(ctx, teamId, dashboardId);
@@ -175,7 +170,7 @@ export function registerAdmin(app: FastifyInstance, ctx: AppContext) {
   });
 
   /** Owners see who has access and through what: their own membership or which team. */
-  app.get("/api/v1/dashboards/:id/access", async (request) => {
+  route(app, restRoutes.dashboardAccess, async (request) => {
     const { dashboardId } = await dashboardAccess(db, request, "owner");
     return store.accessOf(db, dashboardId);
   });

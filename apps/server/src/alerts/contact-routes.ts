@@ -1,15 +1,12 @@
 // Owns the REST API of alert notifications (docs/API.md "Alert notifications"): contact points
 // per dashboard with their delivery log and "send test", and silences. Editors manage them all;
 // viewers see silences only (contact points hold addresses and URLs they need not see).
-import {
-  createContactPointBody,
-  createSilenceBody,
-  deliveriesQuery,
-  patchContactPointBody,
-  type Silence,
-} from "@pulseboard/client/rest";
+
+import type { Silence } from "@pulseboard/client/rest";
+import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance } from "fastify";
-import { dashboardAccess, idParam, noContent, parse, requireUser } from "../api/http.ts";
+import { dashboardAccess, idParam, noContent, requireUser } from "../api/http.ts";
+import { input, route } from "../api/route.ts";
 import type { AppContext } from "../context.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { requireRole } from "../model/access.ts";
@@ -93,23 +90,23 @@ export function registerContactPointRoutes(
       ]);
   }
 
-  app.get("/api/v1/dashboards/:id/contact-points", async (request) => {
+  route(app, restRoutes.listContactPoints, async (request) => {
     const { dashboardId } = await dashboardAccess(ctx.db, request, "editor");
     return (await listContactPoints(db, dashboardId)).map(publicContactPoint);
   });
 
-  app.post("/api/v1/dashboards/:id/contact-points", async (request, reply) => {
+  route(app, restRoutes.createContactPoint, async (request, reply) => {
     const { dashboardId } = await dashboardAccess(ctx.db, request, "editor");
-    const body = parse(createContactPointBody, request.body, "body");
+    const body = input(request, restRoutes.createContactPoint, "body");
     await checkRules(dashboardId, body.rule_ids);
     const row = await insertContactPoint(db, dashboardId, valuesFromCreate(body, deps));
     return reply.status(201).send(publicContactPoint(row));
   });
 
-  app.patch("/api/v1/contact-points/:id", async (request) => {
+  route(app, restRoutes.patchContactPoint, async (request) => {
     const { userId } = requireUser(request);
     const row = await contactPointFor(userId, idParam(request, "id", "Contact point"));
-    const body = parse(patchContactPointBody, request.body, "body");
+    const body = input(request, restRoutes.patchContactPoint, "body");
     await checkRules(row.dashboard_id, body.rule_ids);
     await updateContactPoint(db, row.id, valuesFromPatch(row, body, deps));
     const updated = await getContactPoint(db, row.id);
@@ -117,34 +114,34 @@ export function registerContactPointRoutes(
     return publicContactPoint(updated);
   });
 
-  app.delete("/api/v1/contact-points/:id", async (request, reply) => {
+  route(app, restRoutes.deleteContactPoint, async (request, reply) => {
     const { userId } = requireUser(request);
     const row = await contactPointFor(userId, idParam(request, "id", "Contact point"));
     await deleteContactPoint(db, row.id);
     return noContent(reply);
   });
 
-  app.post("/api/v1/contact-points/:id/test", async (request) => {
+  route(app, restRoutes.testContactPoint, async (request) => {
     const { userId } = requireUser(request);
     const row = await contactPointFor(userId, idParam(request, "id", "Contact point"));
     return outbox.test(row);
   });
 
-  app.get("/api/v1/contact-points/:id/deliveries", async (request) => {
+  route(app, restRoutes.listDeliveries, async (request) => {
     const { userId } = requireUser(request);
     const row = await contactPointFor(userId, idParam(request, "id", "Contact point"));
-    const q = parse(deliveriesQuery, request.query, "query");
+    const q = input(request, restRoutes.listDeliveries, "query");
     return (await listDeliveries(db, row.id, q.limit)).map(publicDelivery);
   });
 
-  app.get("/api/v1/dashboards/:id/silences", async (request) => {
+  route(app, restRoutes.listSilences, async (request) => {
     const { dashboardId } = await dashboardAccess(ctx.db, request, "viewer");
     return (await listSilences(db, dashboardId, Date.now())).map(publicSilence);
   });
 
-  app.post("/api/v1/dashboards/:id/silences", async (request, reply) => {
+  route(app, restRoutes.createSilence, async (request, reply) => {
     const { dashboardId, userId } = await dashboardAccess(ctx.db, request, "editor");
-    const body = parse(createSilenceBody, request.body, "body");
+    const body = input(request, restRoutes.createSilence, "body");
     if (body.rule_id !== undefined) await checkRules(dashboardId, [body.rule_id]);
     const endsAt = Date.parse(body.ends_at);
     if (endsAt <= Date.now())
@@ -161,7 +158,7 @@ export function registerContactPointRoutes(
     return reply.status(201).send(publicSilence(row));
   });
 
-  app.delete("/api/v1/silences/:id", async (request, reply) => {
+  route(app, restRoutes.deleteSilence, async (request, reply) => {
     const { userId } = requireUser(request);
     const row = await getSilence(db, idParam(request, "id", "Silence"));
     if (!row) throw new NotFoundError("Silence not found");

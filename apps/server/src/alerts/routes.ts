@@ -2,13 +2,14 @@
 // and delete them; members read them), their current states, and events (any member lists them and
 // acknowledges the open one).
 
-import { alertEventsQuery, deliveriesQuery } from "@pulseboard/client/rest";
+import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance } from "fastify";
-import { dashboardAccess, idParam, noContent, parse, requireUser } from "../api/http.ts";
+import { dashboardAccess, idParam, noContent, requireUser } from "../api/http.ts";
+import { input, route } from "../api/route.ts";
 import type { AppContext } from "../context.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import { requireRole } from "../model/access.ts";
-import { createRuleBody, patchRuleBody, publicRule } from "./schema.ts";
+import { publicRule } from "./schema.ts";
 import type { AlertService } from "./service.ts";
 import { listStates } from "./states.ts";
 import {
@@ -43,14 +44,14 @@ export function registerAlertRoutes(
     return rule;
   }
 
-  app.get("/api/v1/dashboards/:id/alert-rules", async (request) => {
+  route(app, restRoutes.listAlertRules, async (request) => {
     const { dashboardId } = await dashboardAccess(ctx.db, request, "viewer");
     return (await listRules(db, dashboardId)).map(publicRule);
   });
 
-  app.post("/api/v1/dashboards/:id/alert-rules", async (request, reply) => {
+  route(app, restRoutes.createAlertRule, async (request, reply) => {
     const { dashboardId } = await dashboardAccess(ctx.db, request, "editor");
-    const body = parse(createRuleBody, request.body, "body");
+    const body = input(request, restRoutes.createAlertRule, "body");
     const metric = await ctx.db
       .selectFrom("metrics")
       .select("id")
@@ -68,10 +69,10 @@ export function registerAlertRoutes(
     return reply.status(201).send(publicRule(rule));
   });
 
-  app.patch("/api/v1/alert-rules/:id", async (request) => {
+  route(app, restRoutes.patchAlertRule, async (request) => {
     const { userId } = requireUser(request);
     const rule = await ruleFor(userId, idParam(request, "id", "Alert rule"), "editor");
-    const body = parse(patchRuleBody, request.body, "body");
+    const body = input(request, restRoutes.patchAlertRule, "body");
     // A different rule from now on: its open event is closed (rather than left "firing: above 1"
     // next to the new rule's states), and it is evaluated afresh.
     const changed = (["condition", "threshold", "duration_s", "hysteresis", "no_data_s"] as const).some(
@@ -86,7 +87,7 @@ export function registerAlertRoutes(
     return publicRule(updated);
   });
 
-  app.delete("/api/v1/alert-rules/:id", async (request, reply) => {
+  route(app, restRoutes.deleteAlertRule, async (request, reply) => {
     const { userId } = requireUser(request);
     const rule = await ruleFor(userId, idParam(request, "id", "Alert rule"), "editor");
     await service.supersede(rule.id, "rule_deleted", { after: () => deleteRule(db, rule.id) });
@@ -94,21 +95,21 @@ export function registerAlertRoutes(
     return noContent(reply);
   });
 
-  app.get("/api/v1/dashboards/:id/alert-states", async (request) => {
+  route(app, restRoutes.alertStates, async (request) => {
     const { dashboardId } = await dashboardAccess(ctx.db, request, "viewer");
     return listStates(db, dashboardId, Date.now());
   });
 
-  app.get("/api/v1/alert-rules/:id/events", async (request) => {
+  route(app, restRoutes.ruleEvents, async (request) => {
     const { userId } = requireUser(request);
     const rule = await ruleFor(userId, idParam(request, "id", "Alert rule"), "viewer");
-    const q = parse(deliveriesQuery, request.query, "query");
+    const q = input(request, restRoutes.ruleEvents, "query");
     return ruleEvents(db, rule.id, q.limit);
   });
 
-  app.get("/api/v1/dashboards/:id/alerts", async (request) => {
+  route(app, restRoutes.listAlerts, async (request) => {
     const { dashboardId } = await dashboardAccess(ctx.db, request, "viewer");
-    const q = parse(alertEventsQuery, request.query, "query");
+    const q = input(request, restRoutes.listAlerts, "query");
     return listEvents(db, dashboardId, {
       limit: q.limit,
       state: q.state,
@@ -116,7 +117,7 @@ export function registerAlertRoutes(
     });
   });
 
-  app.post("/api/v1/alerts/:id/ack", async (request) => {
+  route(app, restRoutes.acknowledgeAlert, async (request) => {
     const { userId } = requireUser(request);
     const id = idParam(request, "id", "Alert");
     const event = await getEvent(db, id);

@@ -7,22 +7,16 @@ import {
   type AlertReason,
   type AlertState,
   type AlertStatus,
-  alertRule,
-  createAlertRuleBody,
+  createAlertRuleRequest,
   type AlertRule as PublicAlertRule,
   patchAlertRuleBody,
 } from "@pulseboard/client/rest";
-import { z } from "zod";
+import type { z } from "zod";
 
 export type { AlertCondition, AlertEvent, AlertReason, AlertState, AlertStatus };
 
 /** What a client may leave out gets the documented defaults (docs/API.md "Alerts"). */
-export const createRuleBody = createAlertRuleBody.extend({
-  duration_s: alertRule.shape.duration_s.default(0),
-  hysteresis: alertRule.shape.hysteresis.default(0),
-  enabled: z.boolean().default(true),
-  no_data_s: alertRule.shape.no_data_s.default(0),
-});
+export const createRuleBody = createAlertRuleRequest;
 export type CreateRuleBody = z.infer<typeof createRuleBody>;
 
 export const patchRuleBody = patchAlertRuleBody;

@@ -1,7 +1,9 @@
 // Owns self-service account security: changing one's own password (checked against the current
 // one and the password policy; every other session of the user is signed out and its sockets
 // closed) and the list of one's sessions with revoking any of them.
-import { passwordChangeBody, type SessionInfo } from "@pulseboard/client/rest";
+
+import type { SessionInfo } from "@pulseboard/client/rest";
+import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance } from "fastify";
 import { recordAudit } from "../audit/index.ts";
 import { hashPoolOf } from "../auth/hash-pool.ts";
@@ -12,15 +14,16 @@ import type { AppContext } from "../context.ts";
 import { NotFoundError, UnauthorizedError, ValidationError } from "../errors.ts";
 import { setPasswordHash } from "../model/users.ts";
 import { revokeAccess, sessionGroup, sessionRevoked } from "../ws/revoke.ts";
-import { noContent, parse, requireUser } from "./http.ts";
+import { noContent, requireUser } from "./http.ts";
+import { input, route } from "./route.ts";
 
 export function registerAccount(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx;
   const pool = () => hashPoolOf(ctx, ctx.config.passwordHashConcurrency, ctx.config.passwordHashQueue);
 
-  app.post("/api/v1/me/password", async (request, reply) => {
+  route(app, restRoutes.changePassword, async (request, reply) => {
     const principal = requireUser(request);
-    const body = parse(passwordChangeBody, request.body, "body");
+    const body = input(request, restRoutes.changePassword, "body");
     const user = await db
       .selectFrom("users")
       .select("password_hash")
@@ -51,7 +54,7 @@ export function registerAccount(app: FastifyInstance, ctx: AppContext) {
     return noContent(reply);
   });
 
-  app.get("/api/v1/me/sessions", async (request): Promise<SessionInfo[]> => {
+  route(app, restRoutes.listSessions, async (request): Promise<SessionInfo[]> => {
     const principal = requireUser(request);
     const rows = await listSessions(db, principal.userId);
     return rows.map((r) => ({
@@ -64,7 +67,7 @@ export function registerAccount(app: FastifyInstance, ctx: AppContext) {
     }));
   });
 
-  app.delete("/api/v1/me/sessions/:sessionId", async (request, reply) => {
+  route(app, restRoutes.revokeSession, async (request, reply) => {
     const principal = requireUser(request);
     const idHash = (request.params as { sessionId?: string }).sessionId ?? "";
     // Another user's session id answers like one that does not exist.

@@ -1,6 +1,8 @@
 // Owns /auth: login (session cookie + CSRF token), logout, and "who am I"; and the one way a
 // session is issued, which single sign-on (sso/routes.ts) uses too.
-import { type LoginAnswer, loginBody, type MeAnswer } from "@pulseboard/client/rest";
+
+import type { LoginAnswer, MeAnswer } from "@pulseboard/client/rest";
+import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { recordAudit } from "../audit/index.ts";
 import { hashPoolOf } from "../auth/hash-pool.ts";
@@ -11,7 +13,8 @@ import type { AppContext } from "../context.ts";
 import { ForbiddenError, LocalLoginOffError, RateLimitedError, UnauthorizedError } from "../errors.ts";
 import { findUserByName, getPreferences } from "../model/users.ts";
 import { credentialGroup, revokeAccess, signedOut } from "../ws/revoke.ts";
-import { noContent, parse, requireUser } from "./http.ts";
+import { noContent, requireUser } from "./http.ts";
+import { input, route } from "./route.ts";
 
 /** A new session for the user: the HttpOnly cookie on `reply`, the CSRF token returned. */
 export async function issueSession(
@@ -35,10 +38,10 @@ export async function issueSession(
 }
 
 export function registerAuth(app: FastifyInstance, ctx: AppContext) {
-  app.post("/api/v1/auth/login", async (request, reply) => {
+  route(app, restRoutes.login, async (request, reply) => {
     // Before anything is read or hashed: with password login off, no password is ever checked.
     if (!ctx.config.localLogin) throw new LocalLoginOffError();
-    const { username, password } = parse(loginBody, request.body, "body");
+    const { username, password } = input(request, restRoutes.login, "body");
     // Failed logins per address + user name, per address and per user name, counted across the
     // cluster (login-limiter.ts).
     const keys = loginKeys(request.ip, username, {
@@ -73,7 +76,7 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext) {
     return { user: { id: user.id, username: user.username }, csrfToken } satisfies LoginAnswer;
   });
 
-  app.post("/api/v1/auth/logout", async (request, reply) => {
+  route(app, restRoutes.logout, async (request, reply) => {
     const principal = requireUser(request);
     if (principal.session) {
       await deleteSession(ctx.db, principal.session.idHash);
@@ -83,7 +86,7 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext) {
     return noContent(reply);
   });
 
-  app.get("/api/v1/auth/me", async (request) => {
+  route(app, restRoutes.me, async (request) => {
     const principal = requireUser(request);
     return {
       user: { id: principal.userId, username: principal.username },

@@ -1,10 +1,7 @@
 // Owns /dashboards: list (only the caller's), create (caller becomes owner), read, rename, delete.
-import {
-  createDashboardBody,
-  type Dashboard,
-  type DashboardSummary,
-  patchDashboardBody,
-} from "@pulseboard/client/rest";
+
+import type { Dashboard, DashboardSummary } from "@pulseboard/client/rest";
+import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance } from "fastify";
 import { recordAudit } from "../audit/index.ts";
 import type { AppContext } from "../context.ts";
@@ -15,7 +12,8 @@ import { createDashboard, dashboardJson, listMetrics, metricJson } from "../mode
 import { setTags, tagsOf } from "../model/tags.ts";
 import { announceConfig } from "../ws/config.ts";
 import { dashboardDeleted, revokeDashboard } from "../ws/revoke.ts";
-import { dashboardAccess, noContent, parse, requireUser } from "./http.ts";
+import { dashboardAccess, noContent, requireUser } from "./http.ts";
+import { input, route } from "./route.ts";
 
 export function registerDashboards(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx;
@@ -26,7 +24,7 @@ export function registerDashboards(app: FastifyInstance, ctx: AppContext) {
     return d;
   }
 
-  app.get("/api/v1/dashboards", async (request): Promise<DashboardSummary[]> => {
+  route(app, restRoutes.listDashboards, async (request): Promise<DashboardSummary[]> => {
     const { userId } = requireUser(request);
     // Dashboards of the caller's own memberships and of their teams', each once at its highest role.
     const direct = db
@@ -58,14 +56,14 @@ export function registerDashboards(app: FastifyInstance, ctx: AppContext) {
     }));
   });
 
-  app.post("/api/v1/dashboards", async (request, reply) => {
+  route(app, restRoutes.createDashboard, async (request, reply) => {
     const { userId } = requireUser(request);
-    const body = parse(createDashboardBody, request.body, "body");
+    const body = input(request, restRoutes.createDashboard, "body");
     const d = await createDashboard(db, body, userId);
     return reply.status(201).send(dashboardJson(d, "owner"));
   });
 
-  app.get("/api/v1/dashboards/:id", async (request): Promise<Dashboard> => {
+  route(app, restRoutes.getDashboard, async (request): Promise<Dashboard> => {
     const { dashboardId: id, role } = await dashboardAccess(db, request, "viewer");
     const d = await load(id);
     return {
@@ -75,9 +73,9 @@ export function registerDashboards(app: FastifyInstance, ctx: AppContext) {
     };
   });
 
-  app.patch("/api/v1/dashboards/:id", async (request): Promise<DashboardSummary> => {
+  route(app, restRoutes.patchDashboard, async (request): Promise<DashboardSummary> => {
     const { dashboardId: id, role } = await dashboardAccess(db, request, "owner");
-    const body = parse(patchDashboardBody, request.body, "body");
+    const body = input(request, restRoutes.patchDashboard, "body");
     const { tags, ...fields } = body;
     if (fields.name !== undefined || fields.description !== undefined)
       await db.updateTable("dashboards").set(fields).where("id", "=", id).execute();
@@ -86,7 +84,7 @@ export function registerDashboards(app: FastifyInstance, ctx: AppContext) {
     return { ...dashboardJson(await load(id), role), tags: (await tagsOf(db, [id])).get(id) ?? [] };
   });
 
-  app.delete("/api/v1/dashboards/:id", async (request, reply) => {
+  route(app, restRoutes.deleteDashboard, async (request, reply) => {
     const { dashboardId: id, userId } = await dashboardAccess(db, request, "owner");
     const gone = await db.selectFrom("dashboards").select("name").where("id", "=", id).executeTakeFirst();
     await db.deleteFrom("dashboards").where("id", "=", id).execute();

@@ -3,6 +3,7 @@
 // numbered, and `PUT /definitions` applies one: the slug is the identity, so applying the same file
 // twice changes nothing the second time, and a new slug creates the dashboard (the caller owns it).
 // Metrics missing from a definition are left alone (their data is never deleted by an apply).
+
 import {
   type ApplyAnswer,
   type DashboardDefinition,
@@ -10,6 +11,7 @@ import {
   dashboardDefinition,
 } from "@pulseboard/client/definition";
 import type { Layout, Widget } from "@pulseboard/client/rest";
+import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance } from "fastify";
 import { alertServiceOf } from "../alerts/index.ts";
 import { alertDb, deleteRule, insertRule, listRules, updateRule } from "../alerts/store.ts";
@@ -22,6 +24,7 @@ import { createMetric } from "../model/metrics.ts";
 import { setTags, tagsOf } from "../model/tags.ts";
 import { announceConfig } from "../ws/config.ts";
 import { dashboardAccess, parse, requireUser } from "./http.ts";
+import { route } from "./route.ts";
 
 async function storedWidgets(db: Db, dashboardId: number): Promise<Widget[]> {
   const row = await db
@@ -234,20 +237,26 @@ export async function applyDefinition(ctx: AppContext, userId: number, input: un
 }
 
 export function registerDefinitions(app: FastifyInstance, ctx: AppContext) {
-  app.get("/api/v1/dashboards/:id/definition", async (request, reply) => {
+  route(app, restRoutes.getDefinition, async (request, reply) => {
     const { dashboardId } = await dashboardAccess(ctx.db, request, "viewer");
     const def = await exportDefinition(ctx, dashboardId);
     reply.header("content-disposition", `attachment; filename="${def.dashboard.slug}.dashboard.json"`);
     return def;
   });
 
-  app.put("/api/v1/definitions", async (request) => {
-    const { userId } = requireUser(request);
-    const schema = (request.body as { schema?: unknown } | null)?.schema;
-    if (typeof schema === "string" && schema !== DEFINITION_SCHEMA)
-      throw new BadRequestError(
-        `Unknown definition schema "${schema}" (this server reads ${DEFINITION_SCHEMA})`,
-      );
-    return applyDefinition(ctx, userId, request.body);
-  });
+  route(
+    app,
+    restRoutes.applyDefinition,
+    async (request) => {
+      const { userId } = requireUser(request);
+      const schema = (request.body as { schema?: unknown } | null)?.schema;
+      if (typeof schema === "string" && schema !== DEFINITION_SCHEMA)
+        throw new BadRequestError(
+          `Unknown definition schema "${schema}" (this server reads ${DEFINITION_SCHEMA})`,
+        );
+      return applyDefinition(ctx, userId, request.body);
+    },
+    // Not validated by Fastify: an unknown `schema` version is refused before the definition is read.
+    { validate: false },
+  );
 }

@@ -1,17 +1,18 @@
 // Owns /dashboards/:id/export: a CSV or JSON download of stored values.
 
-import { exportQuery } from "@pulseboard/client/rest";
+import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../context.ts";
 import { NotFoundError } from "../errors.ts";
 import { exportCsv, exportJson } from "../export.ts";
 import { listMetrics } from "../model/dashboards.ts";
-import { dashboardAccess, parse, queryRange } from "./http.ts";
+import { dashboardAccess, queryRange } from "./http.ts";
+import { input, route } from "./route.ts";
 
 export function registerExport(app: FastifyInstance, ctx: AppContext) {
-  app.get("/api/v1/dashboards/:id/export", async (request, reply) => {
+  route(app, restRoutes.exportDashboard, async (request, reply) => {
     const { dashboardId: id, userId } = await dashboardAccess(ctx.db, request, "viewer");
-    const q = parse(exportQuery, request.query, "query");
+    const q = input(request, restRoutes.exportDashboard, "query");
     const dashboard = await ctx.db
       .selectFrom("dashboards")
       .selectAll()

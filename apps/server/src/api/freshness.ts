@@ -4,21 +4,18 @@
 // `pulseboard_client_render_lag_ms{dashboard_id,quantile}` at GET /metrics. Reports live in this
 // node's memory (a report reaches one node; each node's /metrics shows what its clients sent) and
 // are dropped after REPORT_TTL_MS so a closed dashboard stops showing a lag.
+
+import type { FreshnessReport } from "@pulseboard/client/rest";
+import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance } from "fastify";
 import { Gauge } from "prom-client";
-import { z } from "zod";
 import type { AppContext } from "../context.ts";
 import { NotFoundError } from "../errors.ts";
-import { dashboardAccess, parse } from "./http.ts";
+import { dashboardAccess } from "./http.ts";
+import { input, route } from "./route.ts";
 
 const REPORT_TTL_MS = 5 * 60_000;
-const ms = z.number().min(0).max(86_400_000);
-export const freshnessReport = z.strictObject({
-  p50_ms: ms,
-  p99_ms: ms,
-  samples: z.number().int().min(1).max(1_000_000),
-});
-type Report = z.infer<typeof freshnessReport> & { reported_at: number };
+type Report = FreshnessReport & { reported_at: number };
 
 export function registerFreshness(app: FastifyInstance, ctx: AppContext) {
   const reports = new Map<number, Report>();
@@ -27,14 +24,14 @@ export function registerFreshness(app: FastifyInstance, ctx: AppContext) {
     return reports;
   };
 
-  app.post("/api/v1/dashboards/:id/freshness", async (request, reply) => {
+  route(app, restRoutes.reportFreshness, async (request, reply) => {
     const { dashboardId } = await dashboardAccess(ctx.db, request, "viewer");
-    const body = parse(freshnessReport, request.body, "body");
+    const body = input(request, restRoutes.reportFreshness, "body");
     reports.set(dashboardId, { ...body, reported_at: Date.now() });
     return reply.status(204).send();
   });
 
-  app.get("/api/v1/dashboards/:id/freshness", async (request) => {
+  route(app, restRoutes.getFreshness, async (request) => {
     const { dashboardId } = await dashboardAccess(ctx.db, request, "viewer");
     const r = fresh(Date.now()).get(dashboardId);
     if (!r) throw new NotFoundError("Freshness report not found");

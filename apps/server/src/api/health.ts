@@ -5,9 +5,11 @@
 // never depends on storage, so an outage does not restart every node) and /api/v1/ready (this
 // node should get traffic: storage and layer up and not draining for a shutdown).
 
+import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
 import type { AppContext } from "../context.ts";
+import { route } from "./route.ts";
 
 export type HealthDeps = {
   /** Channel layer state: "ready" | "degraded"; undefined for the in-process layer. */
@@ -37,8 +39,8 @@ async function checkDatabase(ctx: AppContext): Promise<Check> {
 
 export function healthRoutes(deps: HealthDeps = {}) {
   return (app: FastifyInstance, ctx: AppContext) => {
-    app.get("/api/v1/live", async () => ({ status: "ok" }));
-    app.get("/api/v1/ready", async (_request, reply) => {
+    route(app, restRoutes.live, async () => ({ status: "ok" }));
+    route(app, restRoutes.ready, async (_request, reply) => {
       if (ctx.lifecycle.draining) return reply.status(503).send({ status: "draining" });
       const database = await checkDatabase(ctx);
       const layer = deps.layerStatus?.();
@@ -49,7 +51,7 @@ export function healthRoutes(deps: HealthDeps = {}) {
       if (reasons.length > 0) return reply.status(503).send({ status: "not ready", reasons });
       return { status: "ready" };
     });
-    app.get("/api/v1/health", async (_request, reply) => {
+    route(app, restRoutes.health, async (_request, reply) => {
       const database = await checkDatabase(ctx);
       const layer = deps.layerStatus?.();
       const channels: Check =

@@ -1,10 +1,13 @@
 // Owns /dashboards/:id/layout: the widget grid, stored as JSON per dashboard.
-import { type Layout, layout } from "@pulseboard/client/rest";
+
+import type { Layout } from "@pulseboard/client/rest";
+import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../context.ts";
 import type { Db } from "../db/schema.ts";
 import { ValidationError } from "../errors.ts";
-import { dashboardAccess, parse } from "./http.ts";
+import { dashboardAccess } from "./http.ts";
+import { input, route } from "./route.ts";
 
 /** A deleted metric's widgets leave the stored layout with it (else the next save is refused). */
 export async function dropMetricWidgets(db: Db, dashboardId: number, metricId: number): Promise<void> {
@@ -27,7 +30,7 @@ export async function dropMetricWidgets(db: Db, dashboardId: number, metricId: n
 export function registerLayout(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx;
 
-  app.get("/api/v1/dashboards/:id/layout", async (request): Promise<Layout> => {
+  route(app, restRoutes.getLayout, async (request): Promise<Layout> => {
     const { dashboardId: id } = await dashboardAccess(db, request, "viewer");
     const row = await db
       .selectFrom("layouts")
@@ -38,9 +41,9 @@ export function registerLayout(app: FastifyInstance, ctx: AppContext) {
     return { widgets: row ? (JSON.parse(row.widgets) as Layout["widgets"]) : [] };
   });
 
-  app.put("/api/v1/dashboards/:id/layout", async (request): Promise<Layout> => {
+  route(app, restRoutes.putLayout, async (request): Promise<Layout> => {
     const { dashboardId: id } = await dashboardAccess(db, request, "editor");
-    const { widgets } = parse(layout, request.body, "body");
+    const { widgets } = input(request, restRoutes.putLayout, "body");
     // A widget may only show a metric of this dashboard.
     const ids = [...new Set(widgets.flatMap((w) => (w.metric_id ? [w.metric_id] : [])))];
     if (ids.length) {

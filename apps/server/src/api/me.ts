@@ -1,14 +1,17 @@
 // Owns /me/preferences (theme).
-import { type Preferences, preferencesBody } from "@pulseboard/client/rest";
+
+import type { Preferences } from "@pulseboard/client/rest";
+import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../context.ts";
 import { setPreferences } from "../model/users.ts";
-import { parse, requireUser } from "./http.ts";
+import { requireUser } from "./http.ts";
+import { input, route } from "./route.ts";
 
 export function registerMe(app: FastifyInstance, ctx: AppContext) {
-  app.patch("/api/v1/me/preferences", async (request): Promise<Preferences> => {
+  route(app, restRoutes.setPreferences, async (request): Promise<Preferences> => {
     const principal = requireUser(request);
-    const { theme } = parse(preferencesBody, request.body, "body");
+    const { theme } = input(request, restRoutes.setPreferences, "body");
     return setPreferences(ctx.db, principal.userId, theme);
   });
 }

@@ -2,7 +2,9 @@
 // Adding does not tell a non-administrator whether a user name exists (issue 15): an unknown name
 // gets the same answer as a known one and changes nothing; administrators, who can list every
 // user anyway, get the member with its id, or 404.
-import { type Member, type MemberPutAnswer, memberBody } from "@pulseboard/client/rest";
+
+import type { Member, MemberPutAnswer } from "@pulseboard/client/rest";
+import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance } from "fastify";
 import { isAdmin } from "../admin/store.ts";
 import { recordAudit } from "../audit/index.ts";
@@ -11,12 +13,13 @@ import { roleOf } from "../model/access.ts";
 import { removeMember, setMember } from "../model/dashboards.ts";
 import { findUserByName } from "../model/users.ts";
 import { memberRemoved, revokeDashboard } from "../ws/revoke.ts";
-import { dashboardAccess, idParam, noContent, parse } from "./http.ts";
+import { dashboardAccess, idParam, noContent } from "./http.ts";
+import { input, route } from "./route.ts";
 
 export function registerMembers(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx;
 
-  app.get("/api/v1/dashboards/:id/members", async (request): Promise<Member[]> => {
+  route(app, restRoutes.listMembers, async (request): Promise<Member[]> => {
     const { dashboardId: id } = await dashboardAccess(db, request, "viewer");
     return db
       .selectFrom("dashboard_members")
@@ -27,9 +30,9 @@ export function registerMembers(app: FastifyInstance, ctx: AppContext) {
       .execute();
   });
 
-  app.put("/api/v1/dashboards/:id/members", async (request): Promise<MemberPutAnswer> => {
+  route(app, restRoutes.putMember, async (request): Promise<MemberPutAnswer> => {
     const { dashboardId: id, userId } = await dashboardAccess(db, request, "owner");
-    const { username, role } = parse(memberBody, request.body, "body");
+    const { username, role } = input(request, restRoutes.putMember, "body");
     const admin = await isAdmin(db, userId);
     const target = await findUserByName(db, username);
     if (!target && !admin) return { username, role };
@@ -46,7 +49,7 @@ export function registerMembers(app: FastifyInstance, ctx: AppContext) {
     return admin ? member : { username: member.username, role };
   });
 
-  app.delete("/api/v1/dashboards/:id/members/:userId", async (request, reply) => {
+  route(app, restRoutes.removeMember, async (request, reply) => {
     const { dashboardId: id, userId: actor } = await dashboardAccess(db, request, "owner");
     const userId = idParam(request, "userId", "Member");
     await removeMember(db, id, userId);

@@ -1,35 +1,38 @@
 // Owns metric definitions over REST and their history: /dashboards/:id/metrics, /metrics/:id,
 // /metrics/:id/values (range, limit, downsampling).
-import { createMetricBody, type Metric, patchMetricBody, valuesQuery } from "@pulseboard/client/rest";
+
+import type { Metric } from "@pulseboard/client/rest";
+import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance } from "fastify";
 import { alertServiceOf } from "../alerts/index.ts";
 import type { AppContext } from "../context.ts";
 import { listMetrics, metricJson } from "../model/dashboards.ts";
 import { assertMetricNameFree, createMetric, metricFor } from "../model/metrics.ts";
 import { announceConfig } from "../ws/config.ts";
-import { dashboardAccess, idParam, noContent, parse, queryRange, requireUser } from "./http.ts";
+import { dashboardAccess, idParam, noContent, queryRange, requireUser } from "./http.ts";
 import { dropMetricWidgets } from "./layout.ts";
+import { input, route } from "./route.ts";
 
 export function registerMetrics(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx;
 
-  app.get("/api/v1/dashboards/:id/metrics", async (request): Promise<Metric[]> => {
+  route(app, restRoutes.listMetrics, async (request): Promise<Metric[]> => {
     const { dashboardId: id } = await dashboardAccess(db, request, "viewer");
     return (await listMetrics(db, id)).map(metricJson);
   });
 
-  app.post("/api/v1/dashboards/:id/metrics", async (request, reply) => {
+  route(app, restRoutes.createMetric, async (request, reply) => {
     const { dashboardId: id } = await dashboardAccess(db, request, "editor");
-    const body = parse(createMetricBody, request.body, "body");
+    const body = input(request, restRoutes.createMetric, "body");
     const metric = await createMetric(db, id, body);
     await announceConfig(ctx, id);
     return reply.status(201).send(metricJson(metric));
   });
 
-  app.patch("/api/v1/metrics/:id", async (request): Promise<Metric> => {
+  route(app, restRoutes.patchMetric, async (request): Promise<Metric> => {
     const { userId } = requireUser(request);
     const metric = await metricFor(db, userId, idParam(request, "id", "Metric"), "editor");
-    const body = parse(patchMetricBody, request.body, "body");
+    const body = input(request, restRoutes.patchMetric, "body");
     if (body.name !== undefined && body.name !== metric.name)
       await assertMetricNameFree(db, metric.dashboard_id, body.name);
     if (Object.keys(body).length)
@@ -38,7 +41,7 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext) {
     return metricJson({ ...metric, ...body });
   });
 
-  app.delete("/api/v1/metrics/:id", async (request, reply) => {
+  route(app, restRoutes.deleteMetric, async (request, reply) => {
     const { userId } = requireUser(request);
     const metric = await metricFor(db, userId, idParam(request, "id", "Metric"), "editor");
     await db.transaction().execute(async (trx) => {
@@ -50,10 +53,10 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext) {
     return noContent(reply);
   });
 
-  app.get("/api/v1/metrics/:id/values", async (request, reply) => {
+  route(app, restRoutes.metricValues, async (request, reply) => {
     const { userId } = requireUser(request);
     const metric = await metricFor(db, userId, idParam(request, "id", "Metric"), "viewer");
-    const q = parse(valuesQuery, request.query, "query");
+    const q = input(request, restRoutes.metricValues, "query");
     const range = queryRange(q);
     const { storage } = ctx;
     const seriesId = await storage.series.idFor(metric.id);

@@ -1,17 +1,20 @@
 // Owns /tokens: a user's API tokens (plain value shown once, hashed at rest).
-import { type ApiToken, type CreateTokenAnswer, createTokenBody } from "@pulseboard/client/rest";
+
+import type { ApiToken, CreateTokenAnswer } from "@pulseboard/client/rest";
+import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance } from "fastify";
 import { recordAudit } from "../audit/index.ts";
 import { createApiToken } from "../auth/tokens.ts";
 import type { AppContext } from "../context.ts";
 import { NotFoundError } from "../errors.ts";
 import { revokeAccess, tokenGroup, tokenRevoked } from "../ws/revoke.ts";
-import { idParam, noContent, parse, requireUser } from "./http.ts";
+import { idParam, noContent, requireUser } from "./http.ts";
+import { input, route } from "./route.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export function registerTokens(app: FastifyInstance, ctx: AppContext) {
-  app.get("/api/v1/tokens", async (request): Promise<ApiToken[]> => {
+  route(app, restRoutes.listTokens, async (request): Promise<ApiToken[]> => {
     const { userId } = requireUser(request);
     const rows = await ctx.db
       .selectFrom("api_tokens")
@@ -27,9 +30,9 @@ export function registerTokens(app: FastifyInstance, ctx: AppContext) {
     }));
   });
 
-  app.post("/api/v1/tokens", async (request, reply) => {
+  route(app, restRoutes.createToken, async (request, reply) => {
     const { userId } = requireUser(request);
-    const { name } = parse(createTokenBody, request.body, "body");
+    const { name } = input(request, restRoutes.createToken, "body");
     const answer: CreateTokenAnswer = await createApiToken(ctx.db, userId, name);
     await recordAudit(ctx, {
       action: "token.created",
@@ -40,7 +43,7 @@ export function registerTokens(app: FastifyInstance, ctx: AppContext) {
     return reply.status(201).send(answer);
   });
 
-  app.delete("/api/v1/tokens/:id", async (request, reply) => {
+  route(app, restRoutes.deleteToken, async (request, reply) => {
     const { userId } = requireUser(request);
     const id = idParam(request, "id", "Token");
     const result = await ctx.db

@@ -1,9 +1,11 @@
 // Owns the audit log's routes and upkeep: GET /dashboards/:id/audit (owners: what happened to
 // their dashboard) and GET /me/audit (a user's own sign-ins, tokens and sessions), and the hourly
 // purge of events older than PULSEBOARD_AUDIT_RETENTION_DAYS.
-import { auditQuery } from "@pulseboard/client/rest";
+
+import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance } from "fastify";
-import { dashboardAccess, parse, requireUser } from "../api/http.ts";
+import { dashboardAccess, requireUser } from "../api/http.ts";
+import { input, route } from "../api/route.ts";
 import type { AppContext } from "../context.ts";
 import { type AuditRow, dashboardAudit, purgeAudit, userAudit } from "./store.ts";
 
@@ -26,15 +28,15 @@ function publicEvent(row: AuditRow) {
 }
 
 export async function auditPlugin(app: FastifyInstance, ctx: AppContext) {
-  app.get("/api/v1/dashboards/:id/audit", async (request) => {
+  route(app, restRoutes.dashboardAudit, async (request) => {
     const { dashboardId } = await dashboardAccess(ctx.db, request, "owner");
-    const { limit, before } = parse(auditQuery, request.query, "query");
+    const { limit, before } = input(request, restRoutes.dashboardAudit, "query");
     return (await dashboardAudit(ctx.db, dashboardId, limit, before)).map(publicEvent);
   });
 
-  app.get("/api/v1/me/audit", async (request) => {
+  route(app, restRoutes.myAudit, async (request) => {
     const { userId } = requireUser(request);
-    const { limit, before } = parse(auditQuery, request.query, "query");
+    const { limit, before } = input(request, restRoutes.myAudit, "query");
     return (await userAudit(ctx.db, userId, limit, before)).map(publicEvent);
   });
 

@@ -1,5 +1,6 @@
-// Owns the developer pages: the AsyncAPI document at /asyncapi.json, its rendering at /docs (the
-// framework's AsyncAPI page, @pulseboard/asyncapi-page) and the WebSocket playground at
+// Owns the developer pages: the AsyncAPI document at /asyncapi.json and its rendering at /docs
+// (the framework's AsyncAPI page, @pulseboard/asyncapi-page); the OpenAPI document of the REST
+// route table at /openapi.json and its rendering at /docs/rest; the WebSocket playground at
 // /playground. Pages and scripts are files served with a strict Content-Security-Policy (no
 // inline script, no third-party origin, no eval).
 import { readFileSync } from "node:fs";
@@ -13,8 +14,12 @@ import {
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AppContext } from "../context.ts";
 import { asyncApiBuilder } from "./asyncapi.ts";
+import { openApiDocument } from "./openapi.ts";
 
 const FILES: Record<string, { file: string; type: string }> = {
+  "/docs/rest": { file: "rest.html", type: "text/html; charset=utf-8" },
+  "/docs/render.js": { file: "render.js", type: "text/javascript; charset=utf-8" },
+  "/docs/openapi.js": { file: "openapi.js", type: "text/javascript; charset=utf-8" },
   "/docs/pages.css": { file: "pages.css", type: "text/css; charset=utf-8" },
   "/docs/theme.js": { file: "theme.js", type: "text/javascript; charset=utf-8" },
   "/playground": { file: "playground.html", type: "text/html; charset=utf-8" },
@@ -34,6 +39,8 @@ export function docsPlugin(app: FastifyInstance, ctx: AppContext): void {
     title: "Pulseboard WebSocket API",
     links: [
       { href: "/asyncapi.json", text: "asyncapi.json" },
+      { href: "/docs/rest", text: "REST API" },
+      { href: "/openapi.json", text: "openapi.json" },
       { href: "/playground", text: "Playground" },
     ],
   });
@@ -63,6 +70,13 @@ export function docsPlugin(app: FastifyInstance, ctx: AppContext): void {
       .header("cache-control", "no-cache")
       .send(forServer(await parsed, host, protocol));
   });
+
+  app.get("/openapi.json", async (_request: FastifyRequest, reply: FastifyReply) =>
+    reply
+      .header("content-type", "application/json; charset=utf-8")
+      .header("cache-control", "no-cache")
+      .send(JSON.stringify(await openApiDocument())),
+  );
 
   for (const [path, { body, type }] of contents) {
     const handler = async (_request: FastifyRequest, reply: FastifyReply) =>

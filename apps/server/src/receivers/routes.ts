@@ -7,9 +7,12 @@
 //   POST /v1/metrics        OTLP/HTTP metrics, protobuf or JSON                   → 200
 //   GET  /ping              Influx clients' liveness check                         → 204
 // Every route takes `?dashboard=<id or slug>`. Answered only once the samples are committed.
+
 import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
+import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { route } from "../api/route.ts";
 import { findToken } from "../auth/tokens.ts";
 import type { AppContext } from "../context.ts";
 import {
@@ -153,7 +156,7 @@ export async function registerReceivers(app: FastifyInstance, ctx: AppContext): 
     scope.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
     scope.setErrorHandler((error, request, reply) => errorAnswer(ctx, error, request, reply));
 
-    scope.post("/api/v1/write", { config: { protocol: "remote_write" } }, async (request, reply) => {
+    const remoteWrite = async (request: FastifyRequest, reply: FastifyReply) => {
       const userId = await authenticateSender(ctx, request);
       const dashboardId = await targetDashboard(ctx, request, userId);
       const encoding = request.headers["content-encoding"];
@@ -166,6 +169,10 @@ export async function registerReceivers(app: FastifyInstance, ctx: AppContext): 
       metadata.apply(decoded.samples);
       await store(ctx, "remote_write", userId, dashboardId, decoded.samples);
       return reply.status(204).send();
+    };
+    route(scope, restRoutes.remoteWrite, remoteWrite, {
+      config: { protocol: "remote_write" },
+      validate: false,
     });
 
     const influx = (dashboardParam: string) => async (request: FastifyRequest, reply: FastifyReply) => {
@@ -179,7 +186,10 @@ export async function registerReceivers(app: FastifyInstance, ctx: AppContext): 
       await store(ctx, "influx", userId, dashboardId, samples);
       return reply.status(204).send();
     };
-    scope.post("/api/v2/write", { config: { protocol: "influx" } }, influx("bucket"));
+    route(scope, restRoutes.influxWrite, influx("bucket"), {
+      config: { protocol: "influx" },
+      validate: false,
+    });
     // Influx clients and Telegraf check that the server is up with /ping before writing.
     scope.get("/ping", async (_request, reply) =>
       reply.status(204).header("x-influxdb-version", "pulseboard").send(),

@@ -5,11 +5,12 @@
 //
 // Until labeled storage lands, a series is a metric whose NAME carries its labels
 // (`seriesMetricName`, the one place that knows it); swap that for real series keys.
+import { MAX_FUTURE_MS } from "@pulseboard/client/rest";
 import { renderSeriesName } from "../collectors/prometheus-series.ts";
 import type { AppContext } from "../context.ts";
 import type { Metric, MetricType } from "../db/schema.ts";
 import { ValidationError, type ValidationIssue } from "../errors.ts";
-import { fanOut, MAX_FUTURE_MS, type StoredPoint, storePoints } from "../ingest.ts";
+import { fanOut, type StoredPoint, storePoints } from "../ingest.ts";
 import { requireRole } from "../model/access.ts";
 import { announceConfig } from "../ws/config.ts";
 

@@ -4,9 +4,12 @@
 // issues the same session cookie as a password login. The transaction (state, nonce, PKCE
 // verifier, where to go next) rides in a short-lived HttpOnly cookie bound to this browser, so
 // any node of a cluster can take the callback and a callback started elsewhere is refused.
+
 import type { AuthMethods } from "@pulseboard/client/rest";
+import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { issueSession } from "../api/auth.ts";
+import { route } from "../api/route.ts";
 import { recordAudit } from "../audit/index.ts";
 import { safeEqual } from "../auth/secrets.ts";
 import type { AppContext } from "../context.ts";
@@ -17,8 +20,8 @@ import { localPath } from "./next.ts";
 import { refusalPage } from "./page.ts";
 import { syncMappedTeams, userForIdentity } from "./store.ts";
 
-export const CALLBACK_PATH = "/api/v1/auth/oidc/callback";
-export const LOGIN_PATH = "/api/v1/auth/oidc/login";
+export const CALLBACK_PATH = restRoutes.oidcCallback.path;
+export const LOGIN_PATH = restRoutes.oidcLogin.path;
 const TRANSACTION_COOKIE = "pb_oidc";
 /** Time to sign in at the provider before the transaction is forgotten. */
 const TRANSACTION_TTL_S = 600;
@@ -29,8 +32,9 @@ export function registerSso(app: FastifyInstance, ctx: AppContext) {
     ? new OidcClient(settings, settings.redirectUrl ?? redirectFromPublicUrl(ctx.config.publicUrl))
     : undefined;
 
-  app.get(
-    "/api/v1/auth/methods",
+  route(
+    app,
+    restRoutes.authMethods,
     async (): Promise<AuthMethods> => ({
       password: ctx.config.localLogin,
       sso: settings ? { name: settings.name, url: LOGIN_PATH } : null,
@@ -39,40 +43,52 @@ export function registerSso(app: FastifyInstance, ctx: AppContext) {
 
   if (!client) return;
 
-  app.get(LOGIN_PATH, async (request, reply) => {
-    const next = localPath((request.query as Record<string, unknown>).next);
-    try {
-      const { url, transaction } = await client.begin(next);
-      reply.setCookie(TRANSACTION_COOKIE, encode(transaction), cookieOptions(ctx, TRANSACTION_TTL_S));
-      return reply.redirect(url.href, 302);
-    } catch (err) {
-      if (err instanceof SsoError) return refusalPage(reply, err.status, err.message);
-      throw err;
-    }
-  });
+  route(
+    app,
+    restRoutes.oidcLogin,
+    async (request, reply) => {
+      const next = localPath((request.query as Record<string, unknown>).next);
+      try {
+        const { url, transaction } = await client.begin(next);
+        reply.setCookie(TRANSACTION_COOKIE, encode(transaction), cookieOptions(ctx, TRANSACTION_TTL_S));
+        return reply.redirect(url.href, 302);
+      } catch (err) {
+        if (err instanceof SsoError) return refusalPage(reply, err.status, err.message);
+        throw err;
+      }
+    },
+    // Not validated by Fastify: the provider's query is read as sent, refusals are an HTML page.
+    { validate: false },
+  );
 
-  app.get(CALLBACK_PATH, async (request, reply) => {
-    const at = request.url.indexOf("?");
-    const query = new URLSearchParams(at < 0 ? "" : request.url.slice(at + 1));
-    const transaction = decode(request.cookies[TRANSACTION_COOKIE]);
-    // One use: whatever happens next, this browser's transaction is gone.
-    reply.clearCookie(TRANSACTION_COOKIE, { path: cookieOptions(ctx, 0).path });
-    try {
-      const { userId, next } = await signIn(ctx, client, request, query, transaction);
-      await issueSession(ctx, request, reply, userId);
-      return reply.redirect(next, 302);
-    } catch (err) {
-      if (!(err instanceof SsoError)) throw err;
-      // A disabled user's refusal is recorded with their name in signIn; the others name nobody.
-      if (!err.audited)
-        await recordAudit(ctx, {
-          action: "login.failed",
-          address: request.ip,
-          detail: { method: "oidc", reason: err.message },
-        });
-      return refusalPage(reply, err.status, err.message);
-    }
-  });
+  route(
+    app,
+    restRoutes.oidcCallback,
+    async (request, reply) => {
+      const at = request.url.indexOf("?");
+      const query = new URLSearchParams(at < 0 ? "" : request.url.slice(at + 1));
+      const transaction = decode(request.cookies[TRANSACTION_COOKIE]);
+      // One use: whatever happens next, this browser's transaction is gone.
+      reply.clearCookie(TRANSACTION_COOKIE, { path: cookieOptions(ctx, 0).path });
+      try {
+        const { userId, next } = await signIn(ctx, client, request, query, transaction);
+        await issueSession(ctx, request, reply, userId);
+        return reply.redirect(next, 302);
+      } catch (err) {
+        if (!(err instanceof SsoError)) throw err;
+        // A disabled user's refusal is recorded with their name in signIn; the others name nobody.
+        if (!err.audited)
+          await recordAudit(ctx, {
+            action: "login.failed",
+            address: request.ip,
+            detail: { method: "oidc", reason: err.message },
+          });
+        return refusalPage(reply, err.status, err.message);
+      }
+    },
+    // Not validated by Fastify: the provider's query is read as sent, refusals are an HTML page.
+    { validate: false },
+  );
 }
 
 async function signIn(

@@ -1,33 +1,27 @@
 // The REST calls of alert states and notifications (docs/API.md "Alert notifications"), spread
 // into `api` by http.ts; kept apart so the core client file stays the core's.
 import type {
-  AlertRuleState,
-  ContactPoint,
   CreateContactPointBody,
   CreateSilenceBody,
-  Delivery,
   PatchContactPointBody,
-  Silence,
-  TestAnswer,
 } from "@pulseboard/client/rest";
-import type { Request } from "./request.ts";
+import { restRoutes as routes } from "@pulseboard/client/rest-routes";
+import type { Call } from "./request.ts";
 
-export function alertingApi(request: Request) {
+export function alertingApi(call: Call) {
   return {
-    alertStates: (dashboardId: number) =>
-      request<AlertRuleState[]>("GET", `/dashboards/${dashboardId}/alert-states`),
-    contactPoints: (dashboardId: number) =>
-      request<ContactPoint[]>("GET", `/dashboards/${dashboardId}/contact-points`),
+    alertStates: (dashboardId: number) => call(routes.alertStates, { params: { id: dashboardId } }),
+    contactPoints: (dashboardId: number) => call(routes.listContactPoints, { params: { id: dashboardId } }),
     createContactPoint: (dashboardId: number, body: CreateContactPointBody) =>
-      request<ContactPoint>("POST", `/dashboards/${dashboardId}/contact-points`, body),
+      call(routes.createContactPoint, { params: { id: dashboardId }, body }),
     patchContactPoint: (id: number, body: PatchContactPointBody) =>
-      request<ContactPoint>("PATCH", `/contact-points/${id}`, body),
-    deleteContactPoint: (id: number) => request<void>("DELETE", `/contact-points/${id}`),
-    testContactPoint: (id: number) => request<TestAnswer>("POST", `/contact-points/${id}/test`),
-    deliveries: (id: number) => request<Delivery[]>("GET", `/contact-points/${id}/deliveries?limit=20`),
-    silences: (dashboardId: number) => request<Silence[]>("GET", `/dashboards/${dashboardId}/silences`),
+      call(routes.patchContactPoint, { params: { id }, body }),
+    deleteContactPoint: (id: number) => call(routes.deleteContactPoint, { params: { id } }),
+    testContactPoint: (id: number) => call(routes.testContactPoint, { params: { id } }),
+    deliveries: (id: number) => call(routes.listDeliveries, { params: { id }, query: { limit: 20 } }),
+    silences: (dashboardId: number) => call(routes.listSilences, { params: { id: dashboardId } }),
     createSilence: (dashboardId: number, body: CreateSilenceBody) =>
-      request<Silence>("POST", `/dashboards/${dashboardId}/silences`, body),
-    deleteSilence: (id: number) => request<void>("DELETE", `/silences/${id}`),
+      call(routes.createSilence, { params: { id: dashboardId }, body }),
+    deleteSilence: (id: number) => call(routes.deleteSilence, { params: { id } }),
   };
 }

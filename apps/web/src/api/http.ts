@@ -1,48 +1,33 @@
 // The REST client: one fetch wrapper that sends the session cookie, adds the CSRF header to every
 // state-changing request, and maps error bodies to ApiError. Endpoints are thin functions on top;
-// their answer and body types are inferred from the contract's Zod schemas (@pulseboard/client/rest).
+// each names its entry of the REST route table (@pulseboard/client/rest-routes), from which its
+// method, path, parameters, body and answer types are inferred: nothing here asserts a type.
 
-import type { ApplyAnswer } from "@pulseboard/client/definition";
+import type { DashboardDefinitionInput } from "@pulseboard/client/definition";
 import type { FreshnessSnapshot } from "@pulseboard/client/freshness";
 import type {
-  AlertEvent,
   AlertEventsQuery,
-  AlertRule,
-  ApiToken,
-  AuthMethods,
-  CreateAlertRuleBody,
   CreateDashboardBody,
   CreateMetricBody,
-  CreateTokenAnswer,
-  CreateTokenBody,
-  Dashboard,
-  DashboardSummary,
   ExportQuery,
-  Layout,
-  LoginAnswer,
-  LoginBody,
-  MeAnswer,
-  Member,
-  MemberBody,
-  MemberPutAnswer,
-  Metric,
-  PasswordChangeBody,
-  PatchAlertRuleBody,
   PatchDashboardBody,
   PatchMetricBody,
-  Preferences,
   Role,
-  SessionInfo,
   Theme,
-  ValuesAnswer,
   ValuesQuery,
   Widget,
 } from "@pulseboard/client/rest";
+import {
+  type RestRoute,
+  type RouteAnswer,
+  type RouteInput,
+  restRoutes as routes,
+  routeUrl,
+} from "@pulseboard/client/rest-routes";
 import { alertingApi } from "./alerting.ts";
 import { ApiError, apiErrorCode, type ValidationIssue } from "./errors.ts";
-import type { Method } from "./request.ts";
+import type { Call } from "./request.ts";
 
-const BASE = "/api/v1";
 let csrfToken: string | null = null;
 
 /** Login and /auth/me hand out the token; it must ride along on POST/PUT/PATCH/DELETE. */
@@ -50,17 +35,17 @@ export function setCsrfToken(token: string | null) {
   csrfToken = token;
 }
 
-async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+async function send(method: RestRoute["method"], url: string, body?: unknown): Promise<unknown> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (method !== "GET" && csrfToken) headers["x-csrf-token"] = csrfToken;
-  const response = await fetch(BASE + path, {
+  const response = await fetch(url, {
     method,
     headers,
     credentials: "same-origin",
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  if (response.status === 204) return undefined as T;
+  if (response.status === 204) return undefined;
   const text = await response.text();
   let parsed: unknown = null;
   try {
@@ -69,8 +54,21 @@ async function request<T>(method: Method, path: string, body?: unknown): Promise
     // A proxy error page is not JSON; keep the status as the message below.
   }
   if (!response.ok) throw toApiError(response.status, parsed);
-  return parsed as T;
+  return parsed;
 }
+
+/**
+ * One route of the table. The answer is the server's, serialized through the same schema, so its
+ * type is the schema's (the server's REST contract spec proves the two agree field for field).
+ */
+const call: Call = <R extends RestRoute>(route: R, input?: RouteInput<R>) => {
+  const { params, query, body } = (input ?? {}) as {
+    params?: Record<string, string | number>;
+    query?: Record<string, unknown>;
+    body?: unknown;
+  };
+  return send(route.method, routeUrl(route, params, query), body) as Promise<RouteAnswer<R>>;
+};
 
 function toApiError(status: number, body: unknown): ApiError {
   const error = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)?.error;
@@ -80,68 +78,59 @@ function toApiError(status: number, body: unknown): ApiError {
   return new ApiError(status, code, message, details);
 }
 
-const q = (params: Record<string, string | number | undefined>) => {
-  const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) if (value !== undefined) search.set(key, String(value));
-  const text = search.toString();
-  return text ? `?${text}` : "";
-};
-
 export const api = {
-  login: (username: string, password: string) =>
-    request<LoginAnswer>("POST", "/auth/login", { username, password } satisfies LoginBody),
-  logout: () => request<void>("POST", "/auth/logout"),
-  authMethods: () => request<AuthMethods>("GET", "/auth/methods"),
-  me: () => request<MeAnswer>("GET", "/auth/me"),
-  setTheme: (theme: Theme) =>
-    request<Preferences>("PATCH", "/me/preferences", { theme } satisfies Preferences),
+  login: (username: string, password: string) => call(routes.login, { body: { username, password } }),
+  logout: () => call(routes.logout),
+  authMethods: () => call(routes.authMethods),
+  me: () => call(routes.me),
+  setTheme: (theme: Theme) => call(routes.setPreferences, { body: { theme } }),
   changePassword: (current_password: string, new_password: string) =>
-    request<void>("POST", "/me/password", { current_password, new_password } satisfies PasswordChangeBody),
-  sessions: () => request<SessionInfo[]>("GET", "/me/sessions"),
-  revokeSession: (id: string) => request<void>("DELETE", `/me/sessions/${encodeURIComponent(id)}`),
-  dashboards: () => request<DashboardSummary[]>("GET", "/dashboards"),
-  dashboard: (id: number) => request<Dashboard>("GET", `/dashboards/${id}`),
+    call(routes.changePassword, { body: { current_password, new_password } }),
+  sessions: () => call(routes.listSessions),
+  revokeSession: (sessionId: string) => call(routes.revokeSession, { params: { sessionId } }),
+  dashboards: () => call(routes.listDashboards),
+  dashboard: (id: number) => call(routes.getDashboard, { params: { id } }),
   patchDashboard: (id: number, body: PatchDashboardBody) =>
-    request<DashboardSummary>("PATCH", `/dashboards/${id}`, body),
-  deleteDashboard: (id: number) => request<void>("DELETE", `/dashboards/${id}`),
-  members: (id: number) => request<Member[]>("GET", `/dashboards/${id}/members`),
+    call(routes.patchDashboard, { params: { id }, body }),
+  deleteDashboard: (id: number) => call(routes.deleteDashboard, { params: { id } }),
+  members: (id: number) => call(routes.listMembers, { params: { id } }),
   putMember: (id: number, username: string, role: Role) =>
-    request<MemberPutAnswer>("PUT", `/dashboards/${id}/members`, { username, role } satisfies MemberBody),
-  removeMember: (id: number, userId: number) =>
-    request<void>("DELETE", `/dashboards/${id}/members/${userId}`),
-  layout: (id: number) => request<Layout>("GET", `/dashboards/${id}/layout`),
-  putLayout: (id: number, widgets: Widget[]) =>
-    request<Layout>("PUT", `/dashboards/${id}/layout`, { widgets } satisfies Layout),
+    call(routes.putMember, { params: { id }, body: { username, role } }),
+  removeMember: (id: number, userId: number) => call(routes.removeMember, { params: { id, userId } }),
+  layout: (id: number) => call(routes.getLayout, { params: { id } }),
+  putLayout: (id: number, widgets: Widget[]) => call(routes.putLayout, { params: { id }, body: { widgets } }),
   alerts: (id: number, query: AlertEventsQuery = { limit: 50 }) =>
-    request<AlertEvent[]>("GET", `/dashboards/${id}/alerts${q(query)}`),
-  acknowledgeAlert: (alertId: number) => request<AlertEvent>("POST", `/alerts/${alertId}/ack`),
-  createDashboard: (body: CreateDashboardBody) => request<DashboardSummary>("POST", "/dashboards", body),
+    call(routes.listAlerts, { params: { id }, query }),
+  acknowledgeAlert: (alertId: number) => call(routes.acknowledgeAlert, { params: { id: alertId } }),
+  createDashboard: (body: CreateDashboardBody) => call(routes.createDashboard, { body }),
   createMetric: (dashboardId: number, body: CreateMetricBody) =>
-    request<Metric>("POST", `/dashboards/${dashboardId}/metrics`, body),
+    call(routes.createMetric, { params: { id: dashboardId }, body }),
   patchMetric: (metricId: number, body: PatchMetricBody) =>
-    request<Metric>("PATCH", `/metrics/${metricId}`, body),
-  deleteMetric: (metricId: number) => request<void>("DELETE", `/metrics/${metricId}`),
-  alertRules: (dashboardId: number) => request<AlertRule[]>("GET", `/dashboards/${dashboardId}/alert-rules`),
-  createAlertRule: (dashboardId: number, body: CreateAlertRuleBody) =>
-    request<AlertRule>("POST", `/dashboards/${dashboardId}/alert-rules`, body),
-  patchAlertRule: (ruleId: number, body: PatchAlertRuleBody) =>
-    request<AlertRule>("PATCH", `/alert-rules/${ruleId}`, body),
-  deleteAlertRule: (ruleId: number) => request<void>("DELETE", `/alert-rules/${ruleId}`),
-  ...alertingApi(request),
-  tokens: () => request<ApiToken[]>("GET", "/tokens"),
-  createToken: (name: string) =>
-    request<CreateTokenAnswer>("POST", "/tokens", { name } satisfies CreateTokenBody),
-  deleteToken: (id: number) => request<void>("DELETE", `/tokens/${id}`),
+    call(routes.patchMetric, { params: { id: metricId }, body }),
+  deleteMetric: (metricId: number) => call(routes.deleteMetric, { params: { id: metricId } }),
+  alertRules: (dashboardId: number) => call(routes.listAlertRules, { params: { id: dashboardId } }),
+  createAlertRule: (dashboardId: number, body: RouteInput<typeof routes.createAlertRule>["body"]) =>
+    call(routes.createAlertRule, { params: { id: dashboardId }, body }),
+  patchAlertRule: (ruleId: number, body: RouteInput<typeof routes.patchAlertRule>["body"]) =>
+    call(routes.patchAlertRule, { params: { id: ruleId }, body }),
+  deleteAlertRule: (ruleId: number) => call(routes.deleteAlertRule, { params: { id: ruleId } }),
+  ...alertingApi(call),
+  tokens: () => call(routes.listTokens),
+  createToken: (name: string) => call(routes.createToken, { body: { name } }),
+  deleteToken: (id: number) => call(routes.deleteToken, { params: { id } }),
   reportFreshness: (dashboardId: number, report: FreshnessSnapshot) =>
-    request<void>("POST", `/dashboards/${dashboardId}/freshness`, report),
-  applyDefinition: (definition: unknown) => request<ApplyAnswer>("PUT", "/definitions", definition),
+    call(routes.reportFreshness, { params: { id: dashboardId }, body: report }),
+  /** A file the user picked, sent as it is: the server validates it and answers 400 with details. */
+  applyDefinition: (definition: unknown) =>
+    call(routes.applyDefinition, { body: definition as DashboardDefinitionInput }),
   values: (metricId: number, range: ValuesQuery) =>
-    request<ValuesAnswer>("GET", `/metrics/${metricId}/values${q(range)}`),
+    call(routes.metricValues, { params: { id: metricId }, query: range }),
+  ingest: (body: RouteInput<typeof routes.ingest>["body"]) => call(routes.ingest, { body }),
 };
 
 /** The dashboard's definition (layout, panels, metrics, alert rules; never data) as a download. */
 export function definitionUrl(dashboardId: number) {
-  return `${BASE}/dashboards/${dashboardId}/definition`;
+  return routeUrl(routes.getDefinition, { id: dashboardId });
 }
 
 /** A plain link the browser downloads itself (cookie auth, GET: no CSRF needed). */
@@ -150,5 +139,5 @@ export function exportUrl(
   format: NonNullable<ExportQuery["format"]>,
   range: Pick<ExportQuery, "from" | "to">,
 ) {
-  return `${BASE}/dashboards/${dashboardId}/export${q({ format, ...range })}`;
+  return routeUrl(routes.exportDashboard, { id: dashboardId }, { format, ...range });
 }
