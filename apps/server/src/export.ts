@@ -1,7 +1,8 @@
 // Owns dashboard export as CSV or JSON, streamed window by window: each window (about 50,000
-// points) is read and formatted by a read worker while the previous one is being written, and
-// the next is only asked for when the client has taken the last (Readable.from pulls on demand),
-// so an export's memory is two windows and the event loop only copies text. CSV cells are escaped
+// points) is read and formatted by a read worker while the previous one is being written (two at a
+// time, one per read thread), and more are only asked for when the client has taken the last
+// (Readable.from pulls on demand), so an export's memory is three windows and the event loop only
+// copies text. CSV cells are escaped
 // (RFC 4180) and text cells that a spreadsheet would run as a formula (= + - @, tab, CR) are
 // neutralised with a leading apostrophe.
 import { Readable } from "node:stream";
@@ -21,7 +22,13 @@ export function csvText(value: string): string {
   return /[",\r\n]/.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded;
 }
 
-/** A metric's formatted windows in time order, the next one read while this one is written. */
+/**
+ * Windows formatted at once, ahead of the one being written: one per read thread (two by default),
+ * so both threads format while the event loop writes.
+ */
+const AHEAD = 2;
+
+/** A metric's formatted windows in time order, the next ones read while this one is written. */
 async function* windows(
   storage: Storage,
   metric: Metric,
@@ -35,12 +42,20 @@ async function* windows(
     range,
     pointsPerWindow: POINTS_PER_WINDOW,
   });
-  let next = list[0] ? format(list[0], seriesId) : undefined;
-  for (let i = 0; i < list.length; i++) {
-    const text = await next!;
-    next = list[i + 1] ? format(list[i + 1]!, seriesId) : undefined;
-    // A rejected prefetch must not go unhandled if the client leaves first.
-    next?.catch(() => {});
+  const ahead: Promise<string>[] = [];
+  let next = 0;
+  const fill = () => {
+    while (ahead.length < AHEAD && next < list.length) {
+      const text = format(list[next++]!, seriesId);
+      // A rejected prefetch must not go unhandled if the client leaves first.
+      text.catch(() => {});
+      ahead.push(text);
+    }
+  };
+  fill();
+  while (ahead.length > 0) {
+    const text = await ahead.shift()!;
+    fill();
     if (text) yield text;
   }
 }
