@@ -130,6 +130,18 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       .filter((line) => /\bmaster\b/.test(line) && !/\bfail\b/.test(line) && / \d+-\d+/.test(line))
       .map((line) => Number(/:(\d+)@/.exec(line)?.[1]));
   };
+  /** Tells the replicas of the (dead) master on `port` to take its slots over. */
+  const takeOver = async (port: number): Promise<void> => {
+    const lines = (await cli(cliBinary, livePort(), "cluster", "nodes")).split("\n");
+    const id = lines.find((line) => line.includes(`:${port}@`))?.split(" ")[0];
+    if (!id) return;
+    for (const line of lines) {
+      const fields = line.split(" ");
+      if (!/\bslave\b/.test(fields[2] ?? "") || fields[3] !== id) continue;
+      const replica = Number(/:(\d+)@/.exec(line)?.[1]);
+      if (alive(replica)) await cli(cliBinary, replica, "cluster", "failover", "takeover");
+    }
+  };
   const clusterOk = async (): Promise<boolean> => {
     for (const port of ports.filter(alive)) {
       const info = await cli(cliBinary, port, "cluster", "info").catch(() => "");
@@ -188,15 +200,22 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     kill: async (port: number) => {
       await procs.get(port)?.stop();
     },
-    waitForFailover: (port: number, timeoutMs = 30_000) =>
-      waitUntil(
-        `${port} was not replaced by its replica`,
-        async () => {
-          const now = await masterPorts();
-          return (await clusterOk()) && now.length === masters && !now.includes(port);
-        },
-        timeoutMs,
-      ),
+    waitForFailover: async (port: number, timeoutMs = 30_000) => {
+      const replaced = async () => {
+        const now = await masterPorts();
+        return (await clusterOk()) && now.length === masters && !now.includes(port);
+      };
+      // Redis promotes the replica on its own after cluster-node-timeout and an election; on a
+      // starved machine that election was seen to stall past 30 s. After a third of the time the
+      // replica is told to take over (CLUSTER FAILOVER TAKEOVER, what an operator would do):
+      // the spec is about how the layer rides a failover, not about Redis's election timing.
+      try {
+        await waitUntil(`${port} was not replaced by its replica`, replaced, timeoutMs / 3);
+      } catch {
+        await takeOver(port).catch(() => {});
+        await waitUntil(`${port} was not replaced by its replica`, replaced, (timeoutMs * 2) / 3);
+      }
+    },
     cpuSeconds: async () => {
       let total = 0;
       for (const port of ports.filter(alive)) {

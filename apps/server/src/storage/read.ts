@@ -224,12 +224,20 @@ export async function oldestOffset(db: Db, seriesIds: number[]): Promise<number 
 
 /** The merged buckets of a rollup tier in [from, to]. */
 export async function readBuckets(db: Db, seriesId: number, tier: 1 | 2, range: Range): Promise<Bucket[]> {
-  const rows = (await chunkQuery(db, seriesId, tier, range).execute()) as ChunkRow[];
-  const parts: Bucket[] = [];
-  for (const r of rows) for (const b of decodeBuckets(r.data)) parts.push(b);
+  const rows = (await chunkQuery(db, seriesId, tier, range).orderBy("start_ts").execute()) as ChunkRow[];
   const from = range.from ?? Number.NEGATIVE_INFINITY;
   const to = range.to ?? Number.POSITIVE_INFINITY;
-  return mergeBuckets(parts.filter((b) => b.ts >= from && b.ts <= to));
+  const parts: Bucket[] = [];
+  let apart = true;
+  let lastEnd = Number.NEGATIVE_INFINITY;
+  for (const r of rows) {
+    if (Number(r.start_ts) <= lastEnd) apart = false;
+    lastEnd = Math.max(lastEnd, Number(r.end_ts));
+    for (const b of decodeBuckets(r.data)) if (b.ts >= from && b.ts <= to) parts.push(b);
+  }
+  // Chunks that do not overlap in time (compacted history) hold distinct buckets in order: nothing
+  // to sort or merge. Overlapping ones (partial buckets of recent or late batches) are merged.
+  return apart ? parts : mergeBuckets(parts);
 }
 
 // ---- downsampling ----------------------------------------------------------------------------
