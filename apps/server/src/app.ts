@@ -199,7 +199,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       (await authenticate(handle.db, { cookie: request.cookies[SESSION_COOKIE], authorization: auth })) ??
       null;
   });
-  // After the hook above: limits are keyed by the authenticated caller.
+  // A request in flight when draining began closes its keep-alive connection with its answer:
+  // otherwise the idle connection would hold the server's close until the keep-alive timeout.
+  app.addHook("onSend", async (_request, reply) => {
+    if (ctx.lifecycle.draining) reply.header("connection", "close");
+  });
+  // After the hooks above: limits are keyed by the authenticated caller.
   await registerRateLimits(app, config, options.redis);
   app.setErrorHandler((error, request, reply) => {
     const e = fromFrameworkError(error);

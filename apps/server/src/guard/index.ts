@@ -24,7 +24,11 @@ export type Guard = {
     | "addressOf"
     | "rateLimit"
   >;
-  /** Routes upgrades to `handle` after the Host check; returns the detach function. */
+  /**
+   * Routes upgrades to `handle` after the Host check; returns the function that stops taking
+   * them. From then on an upgrade is answered 503 and closed at once: left unanswered, it would
+   * hold the socket (and the server's close) until the idle timeout.
+   */
   attachUpgrades(
     server: Server,
     handle: (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean,
@@ -70,15 +74,19 @@ export function guard(config: Config, serverPort: () => number | undefined): Gua
       },
     },
     attachUpgrades(http, handle) {
-      const listener = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-        if (!server.upgradeAllowed(req, socket)) return;
-        if (!handle(req, socket, head)) {
-          socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-          socket.destroy();
-        }
+      let draining = false;
+      const refuse = (socket: Duplex, status: string) => {
+        socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        socket.destroy();
       };
-      http.on("upgrade", listener);
-      return () => http.off("upgrade", listener);
+      http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        if (draining) return refuse(socket, "503 Service Unavailable\r\nRetry-After: 1");
+        if (!server.upgradeAllowed(req, socket)) return;
+        if (!handle(req, socket, head)) refuse(socket, "404 Not Found");
+      });
+      return () => {
+        draining = true;
+      };
     },
   };
 }
