@@ -114,6 +114,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         sending--;
       }
     },
+    reaches: (group) => server?.reaches(group) ?? true,
   };
   const ctx: AppContext = {
     config,

@@ -2,6 +2,8 @@
 // every consumer in a group ("dashboard.<id>"), after storage has committed.
 export type GroupSender = {
   groupSend(group: string, action: string, payload: unknown): unknown;
+  /** False when nobody anywhere can receive the group (sending to it would do nothing). */
+  reaches?(group: string): boolean;
 };
 
 /** A live point as streamed to dashboards (the `metric_update` payload). */

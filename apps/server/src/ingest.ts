@@ -28,8 +28,11 @@ const CHUNK = 1000;
 const POINT_KEYS = new Set(["metric_id", "dashboard_id", "metric", "value", "timestamp"]);
 // What z.iso.datetime({offset: true}) accepts: date, time with optional fraction, Z or ±hh:mm.
 const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:Z|([+-])(\d{2}):(\d{2}))$/;
-/** The form `Date#toISOString` writes: a point stamped so is streamed with its own text. */
-const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/**
+ * Whether a timestamp already validated is in the form `Date#toISOString` writes (a point stamped
+ * so is streamed with its own text): of the valid forms, only that one is 24 characters ending in Z.
+ */
+const isCanonical = (valid: string) => valid.length === 24 && valid.charCodeAt(23) === 90;
 
 /**
  * The time of a real calendar date and clock time (no 2026-02-30, no 25:00), as Zod checks, in
@@ -223,8 +226,7 @@ export async function resolvePoints(db: Db, userId: number, batch: ParsedBatch):
     }
     const at = times[index]!;
     if (Number.isNaN(at)) out.push({ metric, value: p.value, timestamp: now });
-    else if (CANONICAL.test(p.timestamp!))
-      out.push({ metric, value: p.value, timestamp: at, iso: p.timestamp });
+    else if (isCanonical(p.timestamp!)) out.push({ metric, value: p.value, timestamp: at, iso: p.timestamp });
     else out.push({ metric, value: p.value, timestamp: at });
   });
   if (missing.some((d) => d.loc[3] === "metric_id")) {
@@ -279,8 +281,16 @@ export async function fanOut(ctx: Pick<AppContext, "channels" | "pointObservers"
   const committed_at = new Date().toISOString();
   const live: LivePoint[] = points.map((p) => metricUpdatePayload(p, committed_at));
   for (const point of live) for (const observe of ctx.pointObservers) observe(point);
+  // Asked once per dashboard: most points go to dashboards nobody has open.
+  const reached = new Map<number, boolean>();
   for (const [i, p] of points.entries()) {
-    await ctx.channels.groupSend(dashboardGroup(p.metric.dashboard_id), "metric_update", live[i]);
+    const id = p.metric.dashboard_id;
+    let reaches = reached.get(id);
+    if (reaches === undefined) {
+      reaches = ctx.channels.reaches?.(dashboardGroup(id)) ?? true;
+      reached.set(id, reaches);
+    }
+    if (reaches) await ctx.channels.groupSend(dashboardGroup(id), "metric_update", live[i]);
   }
 }
 

@@ -84,6 +84,8 @@ export interface ChannelsServer<C extends AnyConsumer = AnyConsumer> {
   broadcast(group: string, action: string, payload: unknown): Promise<void>;
   /** Members of a group connected to THIS node. */
   localGroupSize(group: string): number;
+  /** False when nobody on any node can receive what is sent to `group` (the layer knows). */
+  reaches(group: string): boolean;
   /**
    * Refuses new upgrades and closes every connection with `code` (default 1001), leaving the
    * layer open so in-flight work can still publish: a draining node sends 1012 here.
@@ -251,6 +253,11 @@ class Server implements Hub {
     await this.publish(group, "frame", action, payload, null);
   }
 
+  /** False when nobody on any node can receive what is sent to `group` (the layer knows). */
+  reaches(group: string): boolean {
+    return this.layer.reaches?.(group) ?? true;
+  }
+
   localGroupSize(group: string): number {
     return this.registry.size(group);
   }
@@ -264,7 +271,7 @@ class Server implements Hub {
   ): Promise<void> {
     // Nobody anywhere can receive it: not validated, serialized or published (ingest fans out
     // every point, most of them to dashboards nobody has open).
-    if (this.layer.reaches?.(group) === false) return;
+    if (!this.reaches(group)) return;
     let value = payload;
     if (kind === "event") {
       // Validated once here, at the sender, so every receiver's handler can trust its type.
