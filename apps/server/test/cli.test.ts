@@ -64,20 +64,21 @@ describe.each(DB_KINDS)("cli on %s", (kind) => {
   it("refuses a password that breaks the policy (short, empty, common, the user name) and creates no user", {
     timeout: 120_000,
   }, async () => {
-    for (const [password, why] of [
+    // Each case is its own process; they are independent (none creates a user), so they run at once.
+    const cases = [
       ["x", /at least 10 characters/],
       ["", /at least 10 characters/],
       ["password123", /most common passwords/],
       ["erin-the-user", /not be the user name/],
-    ] as const) {
-      const res = await cli(
-        "create-user",
-        password === "erin-the-user" ? "erin-the-user" : "erin",
-        "--password",
-        password,
-      );
-      expect(res.code).toBe(1);
-      expect(res.stderr).toMatch(why);
+    ] as const;
+    const results = await Promise.all(
+      cases.map(([password]) =>
+        cli("create-user", password === "erin-the-user" ? "erin-the-user" : "erin", "--password", password),
+      ),
+    );
+    for (const [i, [, why]] of cases.entries()) {
+      expect(results[i]!.code).toBe(1);
+      expect(results[i]!.stderr).toMatch(why);
     }
     const t = await startTestApp(kind, { database: db });
     try {
@@ -123,12 +124,14 @@ describe.each(DB_KINDS)("cli on %s", (kind) => {
   });
 
   it("refuses an unknown role, dashboard or command with usage and exit code 2", async () => {
-    for (const args of [
-      ["add-member", "fleet-west", "dave", "admin"],
-      ["add-member", "nope", "dave", "viewer"],
-      ["frobnicate"],
-    ]) {
-      const res = await cli(...args);
+    const results = await Promise.all(
+      [
+        ["add-member", "fleet-west", "dave", "admin"],
+        ["add-member", "nope", "dave", "viewer"],
+        ["frobnicate"],
+      ].map((args) => cli(...args)),
+    );
+    for (const res of results) {
       expect(res.code).toBe(2);
       expect(res.stderr).toMatch(/Usage/);
     }
