@@ -20,8 +20,8 @@ const UI_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 // The client-side routes of the UI (apps/web/src/app/router.ts): `/`, `/login`, `/tokens`,
-// `/account`, `/dashboards[/<id>]`.
-const UI_ROUTE = /^\/(?:login\/?|tokens\/?|account\/?|dashboards(?:\/[0-9]{1,15})?\/?)?$/;
+// `/account`, `/admin/users`, `/dashboards[/<id>]`.
+const UI_ROUTE = /^\/(?:login\/?|tokens\/?|account\/?|admin\/users\/?|dashboards(?:\/[0-9]{1,15})?\/?)?$/;
 
 export async function registerWeb(app: FastifyInstance, webDist: string) {
   // Every response: no MIME sniffing, no full URLs leaked to other sites; HTML pages without a

@@ -50,15 +50,20 @@ describe.each(DB_KINDS)("auth on %s", (kind) => {
     expect(statuses[11]).toBe(429);
   });
 
-  it("answers /auth/me with the user, the CSRF token and preferences", async () => {
+  it("answers /auth/me with the user (administrator or not), the CSRF token and preferences", async () => {
     const s = await t.login("alice", alice.password);
     const res = await t.api("GET", "/api/v1/auth/me", { session: s });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
-      user: { id: alice.id, username: "alice" },
+      user: { id: alice.id, username: "alice", admin: true }, // the first user
       csrfToken: s.csrfToken,
       preferences: { theme: "dark" },
     });
+    const other = await t.createUser("me-not-admin");
+    const token = await t.createToken("me-not-admin");
+    const plain = await t.api("GET", "/api/v1/auth/me", { token });
+    expect(plain.body.user).toEqual({ id: other.id, username: "me-not-admin", admin: false });
+    expect(plain.body.csrfToken).toBeNull();
   });
 
   it("refuses the API without credentials with 401 in the documented error shape", async () => {

@@ -1,7 +1,7 @@
 // Accessibility in Chromium: axe-core (the engine behind most a11y checkers) finds no serious or
 // critical violation on the login page, the dashboard list, a dashboard with every panel kind (both
-// themes, its settings drawer open) and the tokens page; and every control of a dashboard can be
-// reached with Tab and shows where the focus is.
+// themes, its settings drawer open), the tokens page and the users page; and every control of a
+// dashboard can be reached with Tab and shows where the focus is.
 
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -130,7 +130,7 @@ describe("axe-core finds no serious or critical violation", () => {
     }
   });
 
-  it("on the dashboard list and the tokens page", async () => {
+  it("on the dashboard list, the tokens page and the users page", async () => {
     const page = await browser.context.newPage();
     try {
       await page.goto(server.url);
@@ -138,6 +138,9 @@ describe("axe-core finds no serious or critical violation", () => {
       expect(await seriousViolations(page)).toEqual([]);
       await page.goto(`${server.url}/tokens`);
       await page.getByRole("heading", { name: "API tokens" }).waitFor();
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.goto(`${server.url}/admin/users`);
+      await page.getByTestId("user-list").getByText("demo").waitFor(); // the demo user is the first: the administrator
       expect(await seriousViolations(page)).toEqual([]);
     } finally {
       await page.close();

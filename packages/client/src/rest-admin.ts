@@ -59,6 +59,8 @@ export const healthAnswer = z.looseObject({
 });
 
 export type AdminUser = z.infer<typeof adminUser>;
+export type CreateUserBody = z.infer<typeof createUserBody>;
+export type PatchUserBody = z.infer<typeof patchUserBody>;
 export type Team = z.infer<typeof team>;
 export type DashboardTeam = z.infer<typeof dashboardTeam>;
 export type FreshnessReport = z.infer<typeof freshnessReport>;

@@ -43,7 +43,12 @@ export const authMethods = z.object({
   sso: z.object({ name: z.string(), url: z.string() }).nullable(),
 });
 /** `GET /auth/me`; `csrfToken` is null for bearer-token callers (they never need one). */
-export const meAnswer = z.object({ user, csrfToken: z.string().nullable(), preferences });
+/** `admin`: the caller is an instance administrator (the UI shows the users page). */
+export const meAnswer = z.object({
+  user: user.extend({ admin: z.boolean() }),
+  csrfToken: z.string().nullable(),
+  preferences,
+});
 export const preferencesBody = z.strictObject({ theme });
 /** `POST /me/password`: the server applies its password policy to `new_password` (400 with details). */
 export const passwordChangeBody = z.strictObject({

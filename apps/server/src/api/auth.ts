@@ -4,6 +4,7 @@
 import type { LoginAnswer, MeAnswer } from "@pulseboard/client/rest";
 import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { isAdmin } from "../admin/store.ts";
 import { recordAudit } from "../audit/index.ts";
 import { hashPoolOf } from "../auth/hash-pool.ts";
 import { clearLoginFailures, lockedFor, loginKeys, recordLoginFailures } from "../auth/login-limiter.ts";
@@ -89,7 +90,11 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext) {
   route(app, restRoutes.me, async (request) => {
     const principal = requireUser(request);
     return {
-      user: { id: principal.userId, username: principal.username },
+      user: {
+        id: principal.userId,
+        username: principal.username,
+        admin: await isAdmin(ctx.db, principal.userId),
+      },
       // Token callers have no session, hence no CSRF token (they never need one).
       csrfToken: principal.session?.csrfToken ?? null,
       preferences: await getPreferences(ctx.db, principal.userId),

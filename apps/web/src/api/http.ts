@@ -24,6 +24,7 @@ import {
   restRoutes as routes,
   routeUrl,
 } from "@pulseboard/client/rest-routes";
+import { adminApi } from "./admin.ts";
 import { alertingApi } from "./alerting.ts";
 import { ApiError, apiErrorCode, type ValidationIssue } from "./errors.ts";
 import type { Call } from "./request.ts";
@@ -115,6 +116,7 @@ export const api = {
     call(routes.patchAlertRule, { params: { id: ruleId }, body }),
   deleteAlertRule: (ruleId: number) => call(routes.deleteAlertRule, { params: { id: ruleId } }),
   ...alertingApi(call),
+  ...adminApi(call),
   tokens: () => call(routes.listTokens),
   createToken: (name: string) => call(routes.createToken, { body: { name } }),
   deleteToken: (id: number) => call(routes.deleteToken, { params: { id } }),

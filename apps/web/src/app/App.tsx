@@ -5,6 +5,7 @@ import { DashboardListPage } from "../pages/DashboardListPage.tsx";
 import { DashboardPage } from "../pages/DashboardPage.tsx";
 import { LoginPage } from "../pages/LoginPage.tsx";
 import { TokensPage } from "../pages/TokensPage.tsx";
+import { UsersPage } from "../pages/UsersPage.tsx";
 import { PerfOverlay } from "../widgets/PerfOverlay.tsx";
 import { safeNext } from "./next.ts";
 import { navigate, useRoute } from "./router.ts";
@@ -41,5 +42,6 @@ function Pages() {
   if (route.page === "dashboard") return <DashboardPage key={route.id} id={route.id} />;
   if (route.page === "tokens") return <TokensPage />;
   if (route.page === "account") return <AccountPage />;
+  if (route.page === "users") return <UsersPage />;
   return <DashboardListPage />;
 }

@@ -38,6 +38,18 @@ export function TopBar({ children }: { children?: ReactNode }) {
       >
         Account
       </a>
+      {user?.admin && (
+        <a
+          className="topbar-link"
+          href="/admin/users"
+          onClick={(e) => {
+            e.preventDefault();
+            navigate("/admin/users");
+          }}
+        >
+          Users
+        </a>
+      )}
       {/* Server-rendered developer pages: full page loads, not SPA routes. */}
       <a className="topbar-link" href="/docs">
         API docs

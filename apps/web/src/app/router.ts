@@ -1,4 +1,4 @@
-// A tiny history-API router: four routes do not need a routing library. The server answers
+// A tiny history-API router: a handful of routes do not need a routing library. The server answers
 // every non-API path with index.html, so deep links and reloads work.
 import { useSyncExternalStore } from "react";
 
@@ -7,12 +7,14 @@ export type Route =
   | { page: "dashboards" }
   | { page: "tokens" }
   | { page: "account" }
+  | { page: "users" }
   | { page: "dashboard"; id: number };
 
 export function parseRoute(pathname: string): Route {
   if (pathname === "/login") return { page: "login" };
   if (pathname === "/tokens") return { page: "tokens" };
   if (pathname === "/account") return { page: "account" };
+  if (pathname === "/admin/users") return { page: "users" };
   const m = /^\/dashboards\/(\d{1,15})\/?$/.exec(pathname);
   if (m) return { page: "dashboard", id: Number(m[1]) };
   return { page: "dashboards" };

@@ -1,11 +1,13 @@
 // Who is logged in, their CSRF token and their theme, for the whole app. Loaded once from
 // /auth/me; login/logout/theme changes go through here so the token and theme stay in step.
 
-import type { Theme, User } from "@pulseboard/client/rest";
+import type { MeAnswer, Theme } from "@pulseboard/client/rest";
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from "react";
 import { ApiError } from "../api/errors.ts";
 import { api, setCsrfToken } from "../api/http.ts";
 import { applyTheme, initialTheme } from "./theme.ts";
+
+type User = MeAnswer["user"];
 
 type Session = {
   /** undefined while /auth/me is in flight, null when logged out */

@@ -51,7 +51,7 @@ export function AccountPage() {
       <TopBar />
       <main className="page">
         <h1>Account</h1>
-        <section className="card">
+        <section className="card form-card">
           <h2>Change password</h2>
           <p className="muted">At least 10 characters, and not one of the most common passwords.</p>
           <form onSubmit={(e) => void change(e)} data-testid="password-form">
