@@ -4,7 +4,9 @@
 // whose state is not this browser's, a code used twice and an expired code are refused with a
 // page saying so and no session; a disabled user is refused; the groups claim puts the user in
 // the mapped team (and takes them out again); with password login off the form is gone and the
-// login endpoint refuses with PB_ERR_LOCAL_LOGIN_OFF.
+// login endpoint refuses with PB_ERR_LOCAL_LOGIN_OFF. A password account linked to the provider
+// from the Account page is reached by signing in there; the same identity cannot be linked to a
+// second account; unlinked, it no longer reaches the account.
 import {
   type ChromiumHandle,
   freePort,
@@ -13,7 +15,7 @@ import {
 } from "@pulseboard/test-support";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureWebBuilt, openBrowser, restSession, type ServerProcess, startServer } from "./e2e.ts";
+import { ensureWebBuilt, login, openBrowser, restSession, type ServerProcess, startServer } from "./e2e.ts";
 
 const CALLBACK = "/api/v1/auth/oidc/callback";
 let provider: OidcProviderHandle;
@@ -225,6 +227,64 @@ describe("single sign-on", () => {
     } finally {
       provider.setCodeTtl(60);
     }
+  });
+
+  it("links a password account from the Account page; signing in at the provider then reaches it, once", async () => {
+    const { call } = await admin();
+    const LENA = { username: "lena", password: "lena-local-password" };
+    const MAX = { username: "max", password: "max-local-password" };
+    for (const u of [LENA, MAX]) await call("POST", "/api/v1/admin/users", u);
+    /** Signs in with the password, then links from the Account page as `idpLogin` at the provider. */
+    const linkAs = async (user: typeof LENA, idpLogin: string) => {
+      const page = await freshPage();
+      await login(page, server.url, "/account", user);
+      const section = page.getByTestId("linked-sign-in");
+      await section.getByRole("link", { name: "Link your Example ID account" }).click();
+      await page.locator('input[name="login"]').fill(idpLogin);
+      await page.locator('input[name="password"]').fill("anything");
+      await page.getByRole("button", { name: "Sign-in" }).click();
+      await page.getByRole("button", { name: "Continue" }).click();
+      return page;
+    };
+    const linked = await linkAs(LENA, "lena-at-idp");
+    await linked.getByTestId("linked-sign-in").getByRole("button", { name: "Unlink Example ID" }).waitFor();
+    expect(new URL(linked.url()).pathname).toBe("/account");
+    await linked.close();
+
+    const viaProvider = await freshPage();
+    await signInAtProvider(viaProvider, server.url, "lena-at-idp");
+    await viaProvider.getByRole("heading", { name: "Dashboards" }).waitFor();
+    const me = await viaProvider.evaluate(() => fetch("/api/v1/auth/me").then((r) => r.json()));
+    expect(me.user.username).toBe("lena"); // the linked account, not a new "lena-at-idp"
+    await viaProvider.close();
+
+    // Another account cannot take the same identity.
+    const answered = new Promise<number>((resolve) => {
+      browser.context.on("response", (r) => {
+        if (r.url().startsWith(server.url + CALLBACK)) resolve(r.status());
+      });
+    });
+    const refused = await linkAs(MAX, "lena-at-idp");
+    expect(await answered).toBe(403);
+    expect((await refusal(refused)).reason).toContain("already linked to another Pulseboard account");
+    await refused.close();
+    const maxSession = await restSession(server.url, MAX.username, MAX.password);
+    expect(await maxSession.call("GET", "/api/v1/me/identities")).toEqual([]);
+
+    // Unlinked, the identity no longer reaches lena: signing in creates its own user.
+    const lena = await restSession(server.url, LENA.username, LENA.password);
+    const [identity] = await lena.call<Array<{ issuer: string }>>("GET", "/api/v1/me/identities");
+    await lena.call("DELETE", `/api/v1/me/identities?issuer=${encodeURIComponent(identity!.issuer)}`);
+    const after = await freshPage();
+    await signInAtProvider(after, server.url, "lena-at-idp");
+    await after.getByRole("heading", { name: "Dashboards" }).waitFor();
+    const other = await after.evaluate(() => fetch("/api/v1/auth/me").then((r) => r.json()));
+    expect(other.user.username).toBe("lena-at-idp");
+    await after.close();
+
+    // Linking needs a signed-in browser.
+    const anonymous = await fetch(`${server.url}/api/v1/auth/oidc/login?link=1`, { redirect: "manual" });
+    expect(anonymous.status).toBe(401);
   });
 
   it("refuses a disabled user with a page saying so", async () => {

@@ -27,11 +27,12 @@ export const accountRoutes = {
   oidcLogin: route({
     method: "GET",
     path: `${V1}/auth/oidc/login`,
-    summary: "Start single sign-on: 302 to the OpenID provider (404 when not configured)",
+    summary:
+      "Start single sign-on: 302 to the OpenID provider (404 when not configured); with `link=1` and a session, the identity is linked to the caller's account",
     tag: "auth",
     auth: "public",
     status: 302,
-    query: z.object({ next: z.string().optional() }),
+    query: z.object({ next: z.string().optional(), link: z.literal("1").optional() }),
     produces: ["text/html"],
   }),
   oidcCallback: route({
@@ -102,6 +103,24 @@ export const accountRoutes = {
     auth: "user",
     status: 204,
     params: z.object({ sessionId: z.string().min(1) }),
+  }),
+  listIdentities: route({
+    method: "GET",
+    path: `${V1}/me/identities`,
+    summary: "The single sign-on identities linked to the caller's account",
+    tag: "account",
+    auth: "user",
+    status: 200,
+    response: list(c.linkedIdentity),
+  }),
+  unlinkIdentity: route({
+    method: "DELETE",
+    path: `${V1}/me/identities`,
+    summary: "Unlink the caller's identity at one provider (404 when none is linked)",
+    tag: "account",
+    auth: "user",
+    status: 204,
+    query: c.unlinkIdentityQuery,
   }),
   myAudit: route({
     method: "GET",

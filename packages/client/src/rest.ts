@@ -70,6 +70,14 @@ export const auditEvent = z.object({
   detail: z.record(z.string(), z.unknown()),
 });
 /** `GET /me/sessions`: the caller's signed-in browsers; `current` is the one asking. */
+/** A single sign-on identity linked to the caller's account (`sign in with …` reaches it). */
+export const linkedIdentity = z.object({
+  issuer: z.string(),
+  linked_at: isoTimestamp,
+  last_login_at: isoTimestamp,
+});
+export const unlinkIdentityQuery = z.object({ issuer: z.string().min(1).max(2000) });
+
 export const sessionInfo = z.object({
   id: z.string(),
   created_at: isoTimestamp,
@@ -319,6 +327,7 @@ export type LoginAnswer = z.infer<typeof loginAnswer>;
 export type AuthMethods = z.infer<typeof authMethods>;
 export type MeAnswer = z.infer<typeof meAnswer>;
 export type Preferences = z.infer<typeof preferences>;
+export type LinkedIdentity = z.infer<typeof linkedIdentity>;
 export type PreferencesBody = z.infer<typeof preferencesBody>;
 export type PasswordChangeBody = z.infer<typeof passwordChangeBody>;
 export type SessionInfo = z.infer<typeof sessionInfo>;

@@ -11,6 +11,8 @@ export type AuditAction =
   | "login.failed"
   | "password.changed"
   | "session.revoked"
+  | "identity.linked"
+  | "identity.unlinked"
   | "token.created"
   | "token.revoked"
   | "member.added"

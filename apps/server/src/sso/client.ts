@@ -7,7 +7,14 @@ import * as oidc from "openid-client";
 import type { OidcSettings } from "../config.ts";
 
 /** What the browser carries between the redirect to the provider and the callback. */
-export type Transaction = { state: string; nonce: string; verifier: string; next: string };
+export type Transaction = {
+  state: string;
+  nonce: string;
+  verifier: string;
+  next: string;
+  /** Set when a signed-in user links their account: that user's id (the callback checks it). */
+  link?: number;
+};
 
 export type VerifiedLogin = { issuer: string; subject: string; claims: Record<string, unknown> };
 
@@ -60,13 +67,14 @@ export class OidcClient {
   }
 
   /** Where to send the browser, and the transaction to keep until it comes back. */
-  async begin(next: string): Promise<{ url: URL; transaction: Transaction }> {
+  async begin(next: string, link?: number): Promise<{ url: URL; transaction: Transaction }> {
     const config = await this.configuration();
     const transaction: Transaction = {
       state: oidc.randomState(),
       nonce: oidc.randomNonce(),
       verifier: oidc.randomPKCECodeVerifier(),
       next,
+      ...(link !== undefined ? { link } : {}),
     };
     const url = oidc.buildAuthorizationUrl(config, {
       redirect_uri: this.redirectUrl,

@@ -4,21 +4,27 @@
 // issues the same session cookie as a password login. The transaction (state, nonce, PKCE
 // verifier, where to go next) rides in a short-lived HttpOnly cookie bound to this browser, so
 // any node of a cluster can take the callback and a callback started elsewhere is refused.
+// A signed-in user can also link their existing account to their identity at the provider
+// (`?link=1`): the callback then checks that the same user is still signed in in this browser,
+// and an identity another account holds is refused. The linked identities are listed and
+// unlinked under /me/identities.
 
-import type { AuthMethods } from "@pulseboard/client/rest";
+import type { AuthMethods, LinkedIdentity } from "@pulseboard/client/rest";
 import { restRoutes } from "@pulseboard/client/rest-routes";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { issueSession } from "../api/auth.ts";
-import { route } from "../api/route.ts";
+import { noContent, requireUser } from "../api/http.ts";
+import { input, route } from "../api/route.ts";
 import { recordAudit } from "../audit/index.ts";
 import { safeEqual } from "../auth/secrets.ts";
 import type { AppContext } from "../context.ts";
+import { NotFoundError } from "../errors.ts";
 import { roleOf } from "../model/access.ts";
 import { memberRemoved, revokeDashboard } from "../ws/revoke.ts";
 import { OidcClient, SsoError, type Transaction } from "./client.ts";
 import { localPath } from "./next.ts";
 import { refusalPage } from "./page.ts";
-import { syncMappedTeams, userForIdentity } from "./store.ts";
+import { identitiesOf, linkIdentity, syncMappedTeams, unlinkIdentity, userForIdentity } from "./store.ts";
 
 export const CALLBACK_PATH = restRoutes.oidcCallback.path;
 export const LOGIN_PATH = restRoutes.oidcLogin.path;
@@ -41,15 +47,46 @@ export function registerSso(app: FastifyInstance, ctx: AppContext) {
     }),
   );
 
+  route(app, restRoutes.listIdentities, async (request): Promise<LinkedIdentity[]> => {
+    const principal = requireUser(request);
+    return (await identitiesOf(ctx.db, principal.userId)).map((r) => ({
+      issuer: r.issuer,
+      linked_at: new Date(Number(r.created_at)).toISOString(),
+      last_login_at: new Date(Number(r.last_login_at)).toISOString(),
+    }));
+  });
+
+  route(app, restRoutes.unlinkIdentity, async (request, reply) => {
+    const principal = requireUser(request);
+    const { issuer } = input(request, restRoutes.unlinkIdentity, "query");
+    if (!(await unlinkIdentity(ctx.db, principal.userId, issuer)))
+      throw new NotFoundError("No identity at that provider is linked to your account");
+    await recordAudit(ctx, {
+      action: "identity.unlinked",
+      actorUserId: principal.userId,
+      address: request.ip,
+      detail: { issuer },
+    });
+    return noContent(reply);
+  });
+
   if (!client) return;
 
   route(
     app,
     restRoutes.oidcLogin,
     async (request, reply) => {
-      const next = localPath((request.query as Record<string, unknown>).next);
+      const query = request.query as Record<string, unknown>;
+      // Linking needs a signed-in browser session (a bearer token is not a browser).
+      const linking = query.link === "1";
+      if (linking && !request.principal?.session)
+        return refusalPage(reply, 401, "Sign in first, then link your account from the Account page.");
+      const next = linking ? "/account" : localPath(query.next);
       try {
-        const { url, transaction } = await client.begin(next);
+        const { url, transaction } = await client.begin(
+          next,
+          linking ? request.principal!.userId : undefined,
+        );
         reply.setCookie(TRANSACTION_COOKIE, encode(transaction), cookieOptions(ctx, TRANSACTION_TTL_S));
         return reply.redirect(url.href, 302);
       } catch (err) {
@@ -71,6 +108,10 @@ export function registerSso(app: FastifyInstance, ctx: AppContext) {
       // One use: whatever happens next, this browser's transaction is gone.
       reply.clearCookie(TRANSACTION_COOKIE, { path: cookieOptions(ctx, 0).path });
       try {
+        if (transaction?.link !== undefined) {
+          await link(ctx, client, request, query, transaction, transaction.link);
+          return reply.redirect(transaction.next, 302);
+        }
         const { userId, next } = await signIn(ctx, client, request, query, transaction);
         await issueSession(ctx, request, reply, userId);
         return reply.redirect(next, 302);
@@ -91,13 +132,8 @@ export function registerSso(app: FastifyInstance, ctx: AppContext) {
   );
 }
 
-async function signIn(
-  ctx: AppContext,
-  client: OidcClient,
-  request: FastifyRequest,
-  query: URLSearchParams,
-  transaction: Transaction | undefined,
-): Promise<{ userId: number; next: string }> {
+/** The checks every answer of the provider gets: its error, this browser's transaction, the state. */
+function checkAnswer(query: URLSearchParams, transaction: Transaction | undefined): asserts transaction {
   const providerError = query.get("error");
   if (providerError)
     throw new SsoError(
@@ -112,6 +148,46 @@ async function signIn(
     throw new SsoError(
       "The provider's answer does not belong to the sign-in this browser started (state mismatch), so it was refused. Start again from the login page.",
     );
+}
+
+/** Links the provider's identity to the user who started the link, if still signed in here. */
+async function link(
+  ctx: AppContext,
+  client: OidcClient,
+  request: FastifyRequest,
+  query: URLSearchParams,
+  transaction: Transaction,
+  userId: number,
+): Promise<void> {
+  checkAnswer(query, transaction);
+  if (request.principal?.userId !== userId || !request.principal.session)
+    throw new SsoError(
+      "The account to link is no longer signed in in this browser. Sign in and start again.",
+      403,
+    );
+  const login = await client.finish(query, transaction);
+  const outcome = await linkIdentity(ctx.db, login.issuer, login.subject, userId);
+  if (outcome === "taken")
+    throw new SsoError(
+      `This ${client.settings.name} account is already linked to another Pulseboard account; nothing was changed.`,
+      403,
+    );
+  await recordAudit(ctx, {
+    action: "identity.linked",
+    actorUserId: userId,
+    address: request.ip,
+    detail: { issuer: login.issuer, already: outcome === "already" },
+  });
+}
+
+async function signIn(
+  ctx: AppContext,
+  client: OidcClient,
+  request: FastifyRequest,
+  query: URLSearchParams,
+  transaction: Transaction | undefined,
+): Promise<{ userId: number; next: string }> {
+  checkAnswer(query, transaction);
   const login = await client.finish(query, transaction);
   const user = await userForIdentity(ctx.db, login.issuer, login.subject, wantedName(login));
   if (user.disabled) {
@@ -193,7 +269,13 @@ function decode(value: string | undefined): Transaction | undefined {
       typeof t.verifier === "string" &&
       typeof t.next === "string"
     )
-      return { state: t.state, nonce: t.nonce, verifier: t.verifier, next: localPath(t.next) };
+      return {
+        state: t.state,
+        nonce: t.nonce,
+        verifier: t.verifier,
+        next: localPath(t.next),
+        ...(Number.isSafeInteger(t.link) && (t.link as number) > 0 ? { link: t.link } : {}),
+      };
   } catch {}
   return undefined;
 }

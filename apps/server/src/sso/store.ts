@@ -1,6 +1,7 @@
 // Owns the SQL of single sign-on: finding the user an identity (issuer + subject) is linked to,
-// creating the user on first login under a free user name, and keeping the teams that the
-// groups mapping manages in step with the groups the provider names.
+// creating the user on first login under a free user name, linking an identity to an existing
+// account at its owner's request (and unlinking it), and keeping the teams that the groups
+// mapping manages in step with the groups the provider names.
 import { randomSecret } from "../auth/secrets.ts";
 import type { Db } from "../db/schema.ts";
 import { createUser } from "../model/users.ts";
@@ -42,6 +43,57 @@ export async function userForIdentity(
     return { ...winner, created: false };
   }
   return { id: user.id, username: user.username, disabled: false, created: true };
+}
+
+/**
+ * Links the identity to `userId`, which asked for it while signed in: "linked", "already" (to
+ * this user), or "taken" (another account has it; nothing changes). One identity per provider.
+ */
+export async function linkIdentity(
+  db: Db,
+  issuer: string,
+  subject: string,
+  userId: number,
+): Promise<"linked" | "already" | "taken"> {
+  const owner = await linkedUser(db, issuer, subject);
+  if (owner) return owner.id === userId ? "already" : "taken";
+  const now = Date.now();
+  try {
+    await db.transaction().execute(async (trx) => {
+      // A new identity at the same provider replaces the old one (the provider's account changed).
+      await trx
+        .deleteFrom("user_identities")
+        .where("user_id", "=", userId)
+        .where("issuer", "=", issuer)
+        .execute();
+      await trx
+        .insertInto("user_identities")
+        .values({ issuer, subject, user_id: userId, created_at: now, last_login_at: now })
+        .execute();
+    });
+  } catch {
+    return (await linkedUser(db, issuer, subject))?.id === userId ? "already" : "taken";
+  }
+  return "linked";
+}
+
+export async function identitiesOf(db: Db, userId: number) {
+  return db
+    .selectFrom("user_identities")
+    .select(["issuer", "created_at", "last_login_at"])
+    .where("user_id", "=", userId)
+    .orderBy("created_at")
+    .execute();
+}
+
+/** True when the user had an identity at `issuer` (now removed). */
+export async function unlinkIdentity(db: Db, userId: number, issuer: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom("user_identities")
+    .where("user_id", "=", userId)
+    .where("issuer", "=", issuer)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
 }
 
 async function linkedUser(db: Db, issuer: string, subject: string) {

@@ -89,6 +89,8 @@ export const api = {
     call(routes.changePassword, { body: { current_password, new_password } }),
   sessions: () => call(routes.listSessions),
   revokeSession: (sessionId: string) => call(routes.revokeSession, { params: { sessionId } }),
+  identities: () => call(routes.listIdentities),
+  unlinkIdentity: (issuer: string) => call(routes.unlinkIdentity, { query: { issuer } }),
   dashboards: () => call(routes.listDashboards),
   dashboard: (id: number) => call(routes.getDashboard, { params: { id } }),
   patchDashboard: (id: number, body: PatchDashboardBody) =>

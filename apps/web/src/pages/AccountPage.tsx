@@ -1,6 +1,7 @@
 // The signed-in user's own security: change the password (the server applies the password
-// policy and signs every other session out) and see the sessions signed in, revoking any.
-import type { SessionInfo } from "@pulseboard/client/rest";
+// policy and signs every other session out), link the account to the single sign-on provider
+// (or unlink it), and see the sessions signed in, revoking any.
+import type { AuthMethods, LinkedIdentity, SessionInfo } from "@pulseboard/client/rest";
 import { type FormEvent, useCallback, useEffect, useState } from "react";
 import { describeError } from "../api/errors.ts";
 import { api } from "../api/http.ts";
@@ -54,7 +55,7 @@ export function AccountPage() {
         <section className="card form-card">
           <h2>Change password</h2>
           <p className="muted">At least 10 characters, and not one of the most common passwords.</p>
-          <form onSubmit={(e) => void change(e)} data-testid="password-form">
+          <form className="inline-form" onSubmit={(e) => void change(e)} data-testid="password-form">
             <label>
               Current password
               <input
@@ -90,6 +91,7 @@ export function AccountPage() {
             {error}
           </p>
         )}
+        <LinkedSignIn onError={setError} />
         <section>
           <h2>Sessions</h2>
           {sessions === null && !error && <p aria-live="polite">Loading…</p>}
@@ -117,5 +119,59 @@ export function AccountPage() {
         </section>
       </main>
     </>
+  );
+}
+
+/** Single sign-on, when the server offers it: link this account to the provider, or unlink it. */
+function LinkedSignIn(props: { onError: (message: string | null) => void }) {
+  const [sso, setSso] = useState<AuthMethods["sso"]>(null);
+  const [identities, setIdentities] = useState<LinkedIdentity[] | null>(null);
+  const load = useCallback(() => {
+    api.authMethods().then(
+      (m) => setSso(m.sso),
+      () => setSso(null),
+    );
+    api.identities().then(setIdentities, (e) => props.onError(describeError(e)));
+  }, [props.onError]);
+  useEffect(load, [load]);
+  if (!sso || identities === null) return null;
+  async function unlink(issuer: string) {
+    props.onError(null);
+    try {
+      await api.unlinkIdentity(issuer);
+      load();
+    } catch (e) {
+      props.onError(describeError(e));
+    }
+  }
+  return (
+    <section data-testid="linked-sign-in">
+      <h2>Single sign-on</h2>
+      {identities.length === 0 ? (
+        <p>
+          <span className="muted">Not linked: you sign in with your password. </span>
+          <a href={`${sso.url}?link=1`}>Link your {sso.name} account</a>
+        </p>
+      ) : (
+        <ul className="token-list">
+          {identities.map((i) => (
+            <li key={i.issuer} className="card">
+              <span className="token-name">{sso.name}</span>
+              <span className="muted">
+                linked {when(i.linked_at)} · last sign-in {when(i.last_login_at)}
+              </span>
+              <button
+                type="button"
+                className="ghost"
+                onClick={() => void unlink(i.issuer)}
+                aria-label={`Unlink ${sso.name}`}
+              >
+                Unlink
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }
