@@ -12,7 +12,8 @@ import {
 } from "../../../apps/server/test/harness.ts";
 import { type ClientOptions, createClient, type PulseboardClient } from "../src/client.ts";
 import type { ClientState } from "../src/index.ts";
-import { DashboardStream } from "../src/stream.ts";
+import { LiveConnection } from "../src/live-connection.ts";
+import { LiveStore } from "../src/live-store.ts";
 import { nextEvent, reachState, sleep, until } from "./helpers.ts";
 import { startRelay } from "./relay.ts";
 
@@ -54,17 +55,26 @@ async function ingest(metricId: number, values: number[]): Promise<{ value: numb
   return points.map(({ value, timestamp }) => ({ value, timestamp }));
 }
 
+const clientOptions = (opts: Partial<ClientOptions>): ClientOptions => ({
+  url: `${t.wsUrl}/ws/dashboard/${dash}/`,
+  token,
+  WebSocket: GatedWebSocket,
+  heartbeatMs: 0,
+  backoff: { initialMs: 30, maxMs: 200, factor: 2, jitter: 1 },
+  ...opts,
+});
+
 function connect(opts: Partial<ClientOptions> = {}): PulseboardClient {
-  const client = createClient({
-    url: `${t.wsUrl}/ws/dashboard/${dash}/`,
-    token,
-    WebSocket: GatedWebSocket,
-    heartbeatMs: 0,
-    backoff: { initialMs: 30, maxMs: 200, factor: 2, jitter: 1 },
-    ...opts,
-  });
+  const client = createClient(clientOptions(opts));
   clients.push(client);
   return client;
+}
+
+/** A live store fed by its own connection (frames: a 0 ms timer). */
+function connectStore(opts: Partial<ClientOptions> = {}) {
+  const store = new LiveStore((flush) => setTimeout(flush, 0));
+  const connection = new LiveConnection(store, clientOptions(opts));
+  return { store, connection };
 }
 
 beforeAll(async () => {
@@ -228,14 +238,9 @@ describe("server restart on the same port", () => {
         body: { name: "disk", type: "gauge" },
       })
     ).body.id as number;
-    const client = connect();
-    const stream = new DashboardStream(client, {
-      capacity: 1000,
-      schedule: (f) => {
-        const id = setTimeout(f, 0);
-        return () => clearTimeout(id);
-      },
-    });
+    const { store, connection } = connectStore();
+    const client = connection.start();
+    clients.push(client);
     const delivered = new Map<string, number>();
     const memUpdates: number[] = [];
     client.on("metric_update", (u) => u.metric_id === mem && memUpdates.push(u.value));
@@ -265,19 +270,61 @@ describe("server restart on the same port", () => {
     expect(states.slice(-2)).toEqual(["authenticating", "open"]);
     expect((await resumed).count).toBeGreaterThan(0);
     const [after] = await Promise.all([ingest(disk, [999]), ingest(mem, [8])]);
-    await until(
-      () => stream.snapshot.series.get(disk)?.t.length === 3 + 150 + 1,
-      "154 points in the stream",
-      10_000,
-    );
+    await until(() => store.seriesFor(disk).ring.length === 3 + 150 + 1, "154 points in the store", 10_000);
 
     const all = [...before, ...gap, ...after!];
-    const series = stream.snapshot.series.get(disk)!;
-    expect(Array.from(series.t)).toEqual(all.map((p) => Date.parse(p.timestamp)));
-    expect(Array.from(series.v)).toEqual(all.map((p) => p.value));
+    const [ts, vs] = store.seriesFor(disk).ring.view();
+    expect(Array.from(ts)).toEqual(all.map((p) => Date.parse(p.timestamp) / 1000));
+    expect(Array.from(vs)).toEqual(all.map((p) => p.value));
     expect([...delivered.values()].every((n) => n === 1)).toBe(true);
     // the unsubscribe survived the restart: nothing was streamed for mem, before or after
     expect(memUpdates).toEqual([]);
-    stream.dispose();
   });
 });
+
+describe("a live store's saved view", () => {
+  it("resumes a new store from the saved position: the points committed meanwhile arrive once, none twice", async () => {
+    const net = (
+      await t.api("POST", `/api/v1/dashboards/${dash}/metrics`, {
+        token,
+        body: { name: "net", type: "gauge" },
+      })
+    ).body.id as number;
+    const first = connectStore();
+    const c1 = first.connection.start();
+    clients.push(c1);
+    await reachState(c1, "open");
+    const before = await ingest(net, [1, 2, 3]);
+    await until(() => first.store.seriesFor(net).ring.length === 3, "three points drawn");
+    // the view is complete up to the position the connection had when its last frame was drawn
+    const saved = await savedAfterFrame(first.store);
+    expect(saved.position).toEqual(c1.position);
+    first.connection.close();
+
+    const meanwhile = await ingest(net, [4, 5]);
+    const next = connectStore();
+    next.store.seedSaved(saved);
+    const c2 = next.connection.start(saved.position);
+    clients.push(c2);
+    const replayed: number[] = [];
+    c2.on("metric_update", (u) => u.metric_id === net && replayed.push(u.value));
+    await nextEvent(c2, "resumed", () => true, 10_000);
+    const after = await ingest(net, [6]);
+    await until(() => next.store.seriesFor(net).ring.length === 6, "six points drawn", 10_000);
+    const [ts, vs] = next.store.seriesFor(net).ring.view();
+    const all = [...before, ...meanwhile, ...after];
+    expect(Array.from(ts)).toEqual(all.map((p) => Date.parse(p.timestamp) / 1000));
+    expect(Array.from(vs)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(replayed).toEqual([4, 5, 6]);
+  });
+});
+
+/** The store's view once a frame has drawn the connection's newest position. */
+async function savedAfterFrame(store: LiveStore) {
+  let saved: ReturnType<LiveStore["toSave"]> = null;
+  await until(() => {
+    saved = saved ?? store.toSave(dash);
+    return saved !== null;
+  }, "a saved view");
+  return saved!;
+}

@@ -1,7 +1,8 @@
 // A metric card's alert status: a badge (firing / no data / pending / ok) when the metric has
 // rules, and the same status on the card itself (`data-alert-status`), which colours its border.
+
+import type { AlertStates } from "@pulseboard/client/live";
 import { useLayoutEffect, useRef, useSyncExternalStore } from "react";
-import type { AlertStates } from "../live/alert-states.ts";
 
 const TEXT = { firing: "firing", no_data: "no data", pending: "pending", ok: "ok" } as const;
 

@@ -1,6 +1,7 @@
 // Connection status of the live stream, as a coloured dot plus words (not colour alone).
+
+import type { LiveStore } from "@pulseboard/client/live";
 import { useSyncExternalStore } from "react";
-import type { LiveStore } from "../live/store.ts";
 
 const WORDS = {
   connecting: "Connecting…",
