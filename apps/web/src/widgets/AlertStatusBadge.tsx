@@ -2,12 +2,13 @@
 // rules, and the same status on the card itself (`data-alert-status`), which colours its border.
 
 import type { AlertStates } from "@pulseboard/client/live";
-import { useLayoutEffect, useRef, useSyncExternalStore } from "react";
+import { useAlertStates } from "@pulseboard/client/react";
+import { useLayoutEffect, useRef } from "react";
 
 const TEXT = { firing: "firing", no_data: "no data", pending: "pending", ok: "ok" } as const;
 
 export function AlertStatusBadge({ states, metricId }: { states: AlertStates; metricId: number }) {
-  useSyncExternalStore(states.subscribe, states.getSnapshot);
+  useAlertStates(states);
   const { status } = states.forMetric(metricId);
   const ref = useRef<HTMLSpanElement>(null);
   useLayoutEffect(() => {

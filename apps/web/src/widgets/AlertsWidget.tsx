@@ -5,8 +5,9 @@
 // ("was firing"), never as a firing row.
 
 import type { AlertItem } from "@pulseboard/client/live";
+import { useAlertStates, useLiveSnapshot } from "@pulseboard/client/react";
 import type { AlertRuleState } from "@pulseboard/client/rest";
-import { useEffect, useMemo, useState, useSyncExternalStore } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { describeError } from "../api/errors.ts";
 import { api } from "../api/http.ts";
 import { useSession } from "../app/session.tsx";
@@ -19,8 +20,8 @@ const STATUS_TEXT = { firing: "firing", no_data: "no data", pending: "pending", 
 export function AlertsWidget(_: WidgetProps) {
   const { store, alertStates: states, dashboardId } = useLive();
   const { metrics } = useDashboardView();
-  const { alerts } = useSyncExternalStore(store.subscribe, store.getSnapshot);
-  const { states: current, loaded } = useSyncExternalStore(states.subscribe, states.getSnapshot);
+  const { alerts } = useLiveSnapshot(store);
+  const { states: current, loaded } = useAlertStates(states);
   const { user } = useSession();
   const [names, setNames] = useState<Map<number, string>>(new Map());
   const [failure, setFailure] = useState<string | null>(null);

@@ -3,7 +3,8 @@
 // feed re-renders at most a few times a second, whatever the update rate.
 
 import type { ActivityItem, LiveStore } from "@pulseboard/client/live";
-import { useEffect, useRef, useState, useSyncExternalStore } from "react";
+import { useLiveSnapshot } from "@pulseboard/client/react";
+import { useEffect, useRef, useState } from "react";
 import { clockTime } from "../charts/clock.ts";
 import { useDashboardView, useLive } from "../pages/dashboard/context.ts";
 import { describeAlert, formatValue, type WidgetProps } from "./types.ts";
@@ -40,7 +41,7 @@ export function CounterWidget(_: WidgetProps) {
 
 export function ConnectionsWidget(_: WidgetProps) {
   const { store } = useLive();
-  const { connections } = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  const { connections } = useLiveSnapshot(store);
   return (
     <div className="big-number">
       <span data-testid="connections-count-widget">{connections ?? "–"}</span>

@@ -3,14 +3,15 @@
 // The feed opens in a drawer on demand.
 
 import type { LiveStore } from "@pulseboard/client/live";
-import { useEffect, useRef, useState, useSyncExternalStore } from "react";
+import { useLiveSnapshot } from "@pulseboard/client/react";
+import { useEffect, useRef, useState } from "react";
 import { Panel } from "../controls/Panel.tsx";
 import { useLive } from "../pages/dashboard/context.ts";
 import { ActivityFeed, ReceivedCount } from "./LiveWidgets.tsx";
 
 export function StatusBar() {
   const { store } = useLive();
-  const { connections } = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  const { connections } = useLiveSnapshot(store);
   const [feed, setFeed] = useState(false);
   return (
     <footer className="statusbar">
