@@ -1,6 +1,7 @@
 // The client against the real Pulseboard server (apps/server over SQLite, started by its test
 // harness): restart on the same port, resume across a gap larger than the history window, terminal
-// auth failures, offline queue, and a silent peer (a TCP relay that stops forwarding).
+// auth failures, offline queue, a silent peer (a TCP relay that stops forwarding), and the live
+// store on top: a saved view resumed by a new store, alert states following a live alert.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { buildApp, type PulseboardApp } from "../../../apps/server/src/app.ts";
@@ -10,8 +11,9 @@ import {
   type TestApp,
   type TestDatabase,
 } from "../../../apps/server/test/harness.ts";
+import { AlertStates } from "../src/alert-states.ts";
 import { type ClientOptions, createClient, type PulseboardClient } from "../src/client.ts";
-import type { ClientState } from "../src/index.ts";
+import type { Alert, ClientState } from "../src/index.ts";
 import { LiveConnection } from "../src/live-connection.ts";
 import { LiveStore } from "../src/live-store.ts";
 import { nextEvent, reachState, sleep, until } from "./helpers.ts";
@@ -316,6 +318,51 @@ describe("a live store's saved view", () => {
     expect(Array.from(ts)).toEqual(all.map((p) => Date.parse(p.timestamp) / 1000));
     expect(Array.from(vs)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(replayed).toEqual([4, 5, 6]);
+  });
+});
+
+describe("alert states beside a live store", () => {
+  it("follow a live alert frame: the rule's state turns firing, once per transition, with its line", async () => {
+    const temp = (
+      await t.api("POST", `/api/v1/dashboards/${dash}/metrics`, {
+        token,
+        body: { name: "temp", type: "gauge" },
+      })
+    ).body.id as number;
+    const rule = (
+      await t.api("POST", `/api/v1/dashboards/${dash}/alert-rules`, {
+        token,
+        body: { metric_id: temp, condition: "above", threshold: 50 },
+      })
+    ).body as { id: number };
+    const { store, connection } = connectStore();
+    const c = connection.start();
+    clients.push(c);
+    const read = async (path: string) =>
+      (await t.api("GET", `/api/v1/dashboards/${dash}/${path}`, { token })).body;
+    const states = new AlertStates(store, {
+      load: async () => Promise.all([read("alert-states"), read("alert-rules")]),
+      refreshMs: 60_000,
+    });
+    const transitions: Alert[] = [];
+    const offTransitions = states.onTransition((a) => transitions.push(a));
+    const off = states.subscribe(() => {});
+    try {
+      await until(() => states.getSnapshot().loaded, "the states loaded");
+      expect(states.forMetric(temp)).toEqual({
+        status: "ok",
+        lines: [{ ruleId: rule.id, condition: "above", threshold: 50, hysteresis: 0, status: "ok" }],
+      });
+      await reachState(c, "open");
+      await ingest(temp, [70]);
+      await until(() => states.getSnapshot().firing === 1, "the rule firing", 10_000);
+      expect(states.forMetric(temp).status).toBe("firing");
+      expect(transitions.map((a) => [a.state, a.metric_id])).toEqual([["firing", temp]]);
+      expect(store.getSnapshot().alerts[0]?.state).toBe("firing");
+    } finally {
+      off();
+      offTransitions();
+    }
   });
 });
 
