@@ -1,4 +1,5 @@
-// Public entry of the Pulseboard client SDK: the protocol schemas, the client and the stream helper.
+// Public entry of the Pulseboard client SDK: the protocol schemas and the client. The live store
+// is `@pulseboard/client/live`, its React binding `@pulseboard/client/react`.
 
 export { type BackoffOptions, backoffDelay, defaultBackoff } from "./backoff.ts";
 export {
@@ -13,14 +14,4 @@ export {
 } from "./client.ts";
 export * from "./errors.ts";
 export * from "./protocol.ts";
-export { type SeriesArrays, SeriesBuffer } from "./ring.ts";
 export type { WebSocketConstructor, WebSocketLike } from "./socket.ts";
-export {
-  type DashboardSnapshot,
-  DashboardStream,
-  frameScheduler,
-  type Scheduler,
-  type SeriesSnapshot,
-  type StreamChange,
-  type StreamOptions,
-} from "./stream.ts";

@@ -86,9 +86,9 @@ describe("useDashboard in a browser", () => {
     ]);
   });
 
-  it("shows a refused dashboard as a closed state with its error code", async () => {
+  it("shows a refused dashboard as a denied state with its error code", async () => {
     await open(9);
     await waitText("error", "PB_ERR_CLIENT_NOT_FOUND");
-    expect(await text("state")).toBe("closed");
+    expect(await text("state")).toBe("denied");
   });
 });

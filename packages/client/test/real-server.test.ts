@@ -1,6 +1,7 @@
 // The client against the real Pulseboard server (apps/server over SQLite, started by its test
 // harness): restart on the same port, resume across a gap larger than the history window, terminal
-// auth failures, offline queue, and a silent peer (a TCP relay that stops forwarding).
+// auth failures, offline queue, a silent peer (a TCP relay that stops forwarding), and the live
+// store on top: a saved view resumed by a new store, alert states following a live alert.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { buildApp, type PulseboardApp } from "../../../apps/server/src/app.ts";
@@ -10,9 +11,11 @@ import {
   type TestApp,
   type TestDatabase,
 } from "../../../apps/server/test/harness.ts";
+import { AlertStates } from "../src/alert-states.ts";
 import { type ClientOptions, createClient, type PulseboardClient } from "../src/client.ts";
-import type { ClientState } from "../src/index.ts";
-import { DashboardStream } from "../src/stream.ts";
+import type { Alert, ClientState } from "../src/index.ts";
+import { LiveConnection } from "../src/live-connection.ts";
+import { LiveStore } from "../src/live-store.ts";
 import { nextEvent, reachState, sleep, until } from "./helpers.ts";
 import { startRelay } from "./relay.ts";
 
@@ -54,17 +57,26 @@ async function ingest(metricId: number, values: number[]): Promise<{ value: numb
   return points.map(({ value, timestamp }) => ({ value, timestamp }));
 }
 
+const clientOptions = (opts: Partial<ClientOptions>): ClientOptions => ({
+  url: `${t.wsUrl}/ws/dashboard/${dash}/`,
+  token,
+  WebSocket: GatedWebSocket,
+  heartbeatMs: 0,
+  backoff: { initialMs: 30, maxMs: 200, factor: 2, jitter: 1 },
+  ...opts,
+});
+
 function connect(opts: Partial<ClientOptions> = {}): PulseboardClient {
-  const client = createClient({
-    url: `${t.wsUrl}/ws/dashboard/${dash}/`,
-    token,
-    WebSocket: GatedWebSocket,
-    heartbeatMs: 0,
-    backoff: { initialMs: 30, maxMs: 200, factor: 2, jitter: 1 },
-    ...opts,
-  });
+  const client = createClient(clientOptions(opts));
   clients.push(client);
   return client;
+}
+
+/** A live store fed by its own connection (frames: a 0 ms timer). */
+function connectStore(opts: Partial<ClientOptions> = {}) {
+  const store = new LiveStore((flush) => setTimeout(flush, 0));
+  const connection = new LiveConnection(store, clientOptions(opts));
+  return { store, connection };
 }
 
 beforeAll(async () => {
@@ -228,14 +240,9 @@ describe("server restart on the same port", () => {
         body: { name: "disk", type: "gauge" },
       })
     ).body.id as number;
-    const client = connect();
-    const stream = new DashboardStream(client, {
-      capacity: 1000,
-      schedule: (f) => {
-        const id = setTimeout(f, 0);
-        return () => clearTimeout(id);
-      },
-    });
+    const { store, connection } = connectStore();
+    const client = connection.start();
+    clients.push(client);
     const delivered = new Map<string, number>();
     const memUpdates: number[] = [];
     client.on("metric_update", (u) => u.metric_id === mem && memUpdates.push(u.value));
@@ -265,19 +272,106 @@ describe("server restart on the same port", () => {
     expect(states.slice(-2)).toEqual(["authenticating", "open"]);
     expect((await resumed).count).toBeGreaterThan(0);
     const [after] = await Promise.all([ingest(disk, [999]), ingest(mem, [8])]);
-    await until(
-      () => stream.snapshot.series.get(disk)?.t.length === 3 + 150 + 1,
-      "154 points in the stream",
-      10_000,
-    );
+    await until(() => store.seriesFor(disk).ring.length === 3 + 150 + 1, "154 points in the store", 10_000);
 
     const all = [...before, ...gap, ...after!];
-    const series = stream.snapshot.series.get(disk)!;
-    expect(Array.from(series.t)).toEqual(all.map((p) => Date.parse(p.timestamp)));
-    expect(Array.from(series.v)).toEqual(all.map((p) => p.value));
+    const [ts, vs] = store.seriesFor(disk).ring.view();
+    expect(Array.from(ts)).toEqual(all.map((p) => Date.parse(p.timestamp) / 1000));
+    expect(Array.from(vs)).toEqual(all.map((p) => p.value));
     expect([...delivered.values()].every((n) => n === 1)).toBe(true);
     // the unsubscribe survived the restart: nothing was streamed for mem, before or after
     expect(memUpdates).toEqual([]);
-    stream.dispose();
   });
 });
+
+describe("a live store's saved view", () => {
+  it("resumes a new store from the saved position: the points committed meanwhile arrive once, none twice", async () => {
+    const net = (
+      await t.api("POST", `/api/v1/dashboards/${dash}/metrics`, {
+        token,
+        body: { name: "net", type: "gauge" },
+      })
+    ).body.id as number;
+    const first = connectStore();
+    const c1 = first.connection.start();
+    clients.push(c1);
+    await reachState(c1, "open");
+    const before = await ingest(net, [1, 2, 3]);
+    await until(() => first.store.seriesFor(net).ring.length === 3, "three points drawn");
+    // the view is complete up to the position the connection had when its last frame was drawn
+    const saved = await savedAfterFrame(first.store);
+    expect(saved.position).toEqual(c1.position);
+    first.connection.close();
+
+    const meanwhile = await ingest(net, [4, 5]);
+    const next = connectStore();
+    next.store.seedSaved(saved);
+    const c2 = next.connection.start(saved.position);
+    clients.push(c2);
+    const replayed: number[] = [];
+    c2.on("metric_update", (u) => u.metric_id === net && replayed.push(u.value));
+    await nextEvent(c2, "resumed", () => true, 10_000);
+    const after = await ingest(net, [6]);
+    await until(() => next.store.seriesFor(net).ring.length === 6, "six points drawn", 10_000);
+    const [ts, vs] = next.store.seriesFor(net).ring.view();
+    const all = [...before, ...meanwhile, ...after];
+    expect(Array.from(ts)).toEqual(all.map((p) => Date.parse(p.timestamp) / 1000));
+    expect(Array.from(vs)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(replayed).toEqual([4, 5, 6]);
+  });
+});
+
+describe("alert states beside a live store", () => {
+  it("follow a live alert frame: the rule's state turns firing, once per transition, with its line", async () => {
+    const temp = (
+      await t.api("POST", `/api/v1/dashboards/${dash}/metrics`, {
+        token,
+        body: { name: "temp", type: "gauge" },
+      })
+    ).body.id as number;
+    const rule = (
+      await t.api("POST", `/api/v1/dashboards/${dash}/alert-rules`, {
+        token,
+        body: { metric_id: temp, condition: "above", threshold: 50 },
+      })
+    ).body as { id: number };
+    const { store, connection } = connectStore();
+    const c = connection.start();
+    clients.push(c);
+    const read = async (path: string) =>
+      (await t.api("GET", `/api/v1/dashboards/${dash}/${path}`, { token })).body;
+    const states = new AlertStates(store, {
+      load: async () => Promise.all([read("alert-states"), read("alert-rules")]),
+      refreshMs: 60_000,
+    });
+    const transitions: Alert[] = [];
+    const offTransitions = states.onTransition((a) => transitions.push(a));
+    const off = states.subscribe(() => {});
+    try {
+      await until(() => states.getSnapshot().loaded, "the states loaded");
+      expect(states.forMetric(temp)).toEqual({
+        status: "ok",
+        lines: [{ ruleId: rule.id, condition: "above", threshold: 50, hysteresis: 0, status: "ok" }],
+      });
+      await reachState(c, "open");
+      await ingest(temp, [70]);
+      await until(() => states.getSnapshot().firing === 1, "the rule firing", 10_000);
+      expect(states.forMetric(temp).status).toBe("firing");
+      expect(transitions.map((a) => [a.state, a.metric_id])).toEqual([["firing", temp]]);
+      expect(store.getSnapshot().alerts[0]?.state).toBe("firing");
+    } finally {
+      off();
+      offTransitions();
+    }
+  });
+});
+
+/** The store's view once a frame has drawn the connection's newest position. */
+async function savedAfterFrame(store: LiveStore) {
+  let saved: ReturnType<LiveStore["toSave"]> = null;
+  await until(() => {
+    saved = saved ?? store.toSave(dash);
+    return saved !== null;
+  }, "a saved view");
+  return saved!;
+}

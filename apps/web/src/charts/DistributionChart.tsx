@@ -3,8 +3,8 @@
 import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
+import type { LiveStore } from "@pulseboard/client/live";
 import { noteSetData } from "../live/perf.ts";
-import type { LiveStore } from "../live/store.ts";
 import { readPalette, withAlpha } from "./palette.ts";
 import { formatTick } from "./units.ts";
 import { type TimeWindow, xRange } from "./window.ts";

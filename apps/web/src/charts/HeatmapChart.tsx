@@ -1,7 +1,8 @@
 // A histogram metric as a heatmap: time across, value up, each cell's colour the number of
 // observations that fell in it. Drawn on a canvas at most once per frame from the series ring.
+
+import type { LiveStore } from "@pulseboard/client/live";
 import { useEffect, useRef } from "react";
-import type { LiveStore } from "../live/store.ts";
 import { readPalette, withAlpha } from "./palette.ts";
 import { heatmap } from "./transform.ts";
 import { formatTick } from "./units.ts";

@@ -1,7 +1,8 @@
 // A stat panel's sparkline: the series' shape over the window on a small canvas, redrawn at most
 // once per frame from the ring (no React render, no allocation per point).
+
+import type { LiveStore } from "@pulseboard/client/live";
 import { useEffect, useRef } from "react";
-import type { LiveStore } from "../live/store.ts";
 import { type TimeWindow, xRange } from "./window.ts";
 
 type Props = { store: LiveStore; metricId: number; window: TimeWindow; color: string; theme: string };

@@ -7,8 +7,8 @@
 import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
+import type { LiveStore } from "@pulseboard/client/live";
 import { noteSetData } from "../live/perf.ts";
-import type { LiveStore } from "../live/store.ts";
 import { clockTime, dateTime, timeAxisLabels } from "./clock.ts";
 import { joinSeries } from "./join.ts";
 import { type Palette, readPalette, withAlpha } from "./palette.ts";

@@ -3,8 +3,9 @@
 // hysteresis as a faint band on the clearing side. The y scale is widened to include thresholds,
 // so a line far from the data is still on the chart. It reads the page's alert states on every
 // draw and asks for a redraw when they change; no React, no per-point work.
+
+import type { AlertStates, RuleLine } from "@pulseboard/client/live";
 import uPlot from "uplot";
-import type { AlertStates, RuleLine } from "../live/alert-states.ts";
 import { withAlpha } from "./palette.ts";
 
 const COLORS: Record<RuleLine["status"], string> = {

@@ -5,7 +5,7 @@ import type { AlertCondition, AlertRule, Metric } from "@pulseboard/client/rest"
 import { type FormEvent, type ReactNode, useEffect, useState } from "react";
 import { describeError } from "../api/errors.ts";
 import { api } from "../api/http.ts";
-import { RULES_CHANGED_EVENT } from "../live/alert-states.ts";
+import { RULES_CHANGED_EVENT } from "../live/alert-feed.ts";
 import { formatValue } from "../widgets/types.ts";
 import { ConditionOptions } from "./options.tsx";
 import { OutcomeText, useOutcome } from "./outcome.tsx";

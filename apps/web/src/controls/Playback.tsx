@@ -1,10 +1,10 @@
 // History playback for a custom range: a scrubber and a play button that reveal the loaded points
 // up to a cursor time, as if the range were happening again.
 
+import type { LiveStore } from "@pulseboard/client/live";
 import type { StoredPoint } from "@pulseboard/client/rest";
 import { useEffect, useRef, useState } from "react";
 import { dateTime } from "../charts/clock.ts";
-import type { LiveStore } from "../live/store.ts";
 
 const PLAY_MS = 15_000;
 

@@ -3,16 +3,11 @@
 // API). On opening a dashboard the page draws them at once and the SDK resumes from the position,
 // so a reload or a dashboard switch neither blanks the charts nor loses the points committed
 // meanwhile (what users of Grafana Live ask for: grafana/grafana#41323, #84036).
-import type { StreamPosition } from "@pulseboard/client";
+import type { SavedView } from "@pulseboard/client/live";
 import { type IDBPDatabase, openDB } from "idb";
 
-export type SavedSeries = { metricId: number; t: Float64Array; v: Float64Array };
-export type SavedDashboard = {
-  dashboardId: number;
-  position: StreamPosition;
-  savedAt: number;
-  series: SavedSeries[];
-};
+/** What the SDK's live store hands over to keep (`toSave`) and takes back (`seedSaved`). */
+export type SavedDashboard = SavedView;
 
 const DB = "pulseboard";
 const STORE = "dashboards";

@@ -1,12 +1,14 @@
 // A metric card's alert status: a badge (firing / no data / pending / ok) when the metric has
 // rules, and the same status on the card itself (`data-alert-status`), which colours its border.
-import { useLayoutEffect, useRef, useSyncExternalStore } from "react";
-import type { AlertStates } from "../live/alert-states.ts";
+
+import type { AlertStates } from "@pulseboard/client/live";
+import { useAlertStates } from "@pulseboard/client/react";
+import { useLayoutEffect, useRef } from "react";
 
 const TEXT = { firing: "firing", no_data: "no data", pending: "pending", ok: "ok" } as const;
 
 export function AlertStatusBadge({ states, metricId }: { states: AlertStates; metricId: number }) {
-  useSyncExternalStore(states.subscribe, states.getSnapshot);
+  useAlertStates(states);
   const { status } = states.forMetric(metricId);
   const ref = useRef<HTMLSpanElement>(null);
   useLayoutEffect(() => {

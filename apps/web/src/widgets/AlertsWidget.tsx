@@ -3,22 +3,25 @@
 // current firing state (any member; POST /alerts/:id/ack with the CSRF token). Below, the event
 // history, newest first; a firing event that a later event of its rule closed is shown as past
 // ("was firing"), never as a firing row.
+
+import type { AlertItem } from "@pulseboard/client/live";
+import { useAlertStates, useLiveSnapshot } from "@pulseboard/client/react";
 import type { AlertRuleState } from "@pulseboard/client/rest";
-import { useEffect, useMemo, useState, useSyncExternalStore } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { describeError } from "../api/errors.ts";
 import { api } from "../api/http.ts";
 import { useSession } from "../app/session.tsx";
 import { clockTime } from "../charts/clock.ts";
-import { alertStatesFor } from "../live/alert-states.ts";
-import type { AlertItem } from "../live/store.ts";
+import { useDashboardView, useLive } from "../pages/dashboard/context.ts";
 import { describeAlert, formatValue, type WidgetProps } from "./types.ts";
 
 const STATUS_TEXT = { firing: "firing", no_data: "no data", pending: "pending", ok: "ok" } as const;
 
-export function AlertsWidget({ store, metrics, dashboardId }: WidgetProps) {
-  const { alerts } = useSyncExternalStore(store.subscribe, store.getSnapshot);
-  const states = alertStatesFor(store, dashboardId);
-  const { states: current, loaded } = useSyncExternalStore(states.subscribe, states.getSnapshot);
+export function AlertsWidget(_: WidgetProps) {
+  const { store, alertStates: states, dashboardId } = useLive();
+  const { metrics } = useDashboardView();
+  const { alerts } = useLiveSnapshot(store);
+  const { states: current, loaded } = useAlertStates(states);
   const { user } = useSession();
   const [names, setNames] = useState<Map<number, string>>(new Map());
   const [failure, setFailure] = useState<string | null>(null);

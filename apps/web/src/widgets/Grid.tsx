@@ -4,39 +4,14 @@
 import { memo } from "react";
 import ReactGridLayout, { type Layout, useContainerWidth } from "react-grid-layout";
 import "react-grid-layout/css/styles.css";
-import type { ChartKind, Metric, Widget } from "@pulseboard/client/rest";
+import type { ChartKind, Widget } from "@pulseboard/client/rest";
 import { useState } from "react";
-import type { TimeWindow } from "../charts/window.ts";
 import { ChartKindOptions } from "../controls/options.tsx";
-import type { LiveStore } from "../live/store.ts";
+import { type LayoutContext, useDashboardView, useLayoutActions } from "../pages/dashboard/context.ts";
 import { WIDGETS, widgetTitle } from "./catalog.ts";
 import { defaultChart } from "./MetricWidget.tsx";
-import type { ChartView } from "./types.ts";
 
-type Props = {
-  widgets: Widget[];
-  metrics: Metric[];
-  store: LiveStore;
-  dashboardId: number;
-  window: TimeWindow;
-  theme: string;
-  editing: boolean;
-  /** editor or owner: the settings button says "settings", for viewers "alert rules" */
-  canEdit: boolean;
-  /** open the settings panel of a metric (its card's ⚙ button) */
-  onSettings: (metricId: number) => void;
-  /** a user finished moving/resizing: new positions to keep and save */
-  onArrange: (widgets: Widget[]) => void;
-  onRemove: (id: string) => void;
-  onChart: (id: string, chart: ChartKind) => void;
-  onMove: (id: string, delta: -1 | 1) => void;
-  onDuplicate: (id: string) => void;
-  /** change some fields of a widget (title, counter mode, text…) and save */
-  onPatch: (id: string, patch: Partial<Widget>) => void;
-  /** show one panel alone (null: all of them again) */
-  onFullscreen: (id: string | null) => void;
-  view?: ChartView;
-};
+type Props = { widgets: Widget[] };
 
 /** Below this width (a phone) the cards stack in one column, in reading order. */
 export const STACK_BELOW_PX = 720;
@@ -53,8 +28,8 @@ export function stacked(widgets: Widget[]): Layout {
     });
 }
 
-export function Grid(props: Props) {
-  const { widgets, editing, onArrange } = props;
+export function Grid({ widgets }: Props) {
+  const { editing, onArrange } = useLayoutActions();
   const { width, containerRef, mounted } = useContainerWidth();
   // Narrow: stacked and fixed (dragging there would rewrite the wide layout); the ↑/↓ buttons of
   // edit mode still reorder.
@@ -89,7 +64,7 @@ export function Grid(props: Props) {
         >
           {widgets.map((w) => (
             <div key={w.id} data-widget-id={w.id}>
-              <WidgetFrame {...props} widget={w} />
+              <WidgetFrame widget={w} />
             </div>
           ))}
         </ReactGridLayout>
@@ -98,24 +73,11 @@ export function Grid(props: Props) {
   );
 }
 
-const WidgetFrame = memo(function WidgetFrame({
-  widget,
-  metrics,
-  store,
-  dashboardId,
-  window,
-  theme,
-  editing,
-  canEdit,
-  onSettings,
-  onRemove,
-  onChart,
-  onMove,
-  onDuplicate,
-  onPatch,
-  onFullscreen,
-  view,
-}: Props & { widget: Widget }) {
+/** A widget's card: title bar, its tools in edit mode, and the widget itself (which takes `{widget}`). */
+const WidgetFrame = memo(function WidgetFrame({ widget }: { widget: Widget }) {
+  const { editing, canEdit, onSettings, onRemove, onChart, onMove, onDuplicate, onPatch, onFullscreen } =
+    useLayoutActions();
+  const { metrics } = useDashboardView();
   const Component = WIDGETS[widget.type].component;
   const title = widgetTitle(widget, metrics);
   const metric = widget.type === "metric" ? metrics.find((m) => m.id === widget.metric_id) : undefined;
@@ -205,15 +167,7 @@ const WidgetFrame = memo(function WidgetFrame({
         )}
       </header>
       <div className="widget-body">
-        <Component
-          widget={widget}
-          store={store}
-          dashboardId={dashboardId}
-          metrics={metrics}
-          window={window}
-          theme={theme}
-          view={view}
-        />
+        <Component widget={widget} />
       </div>
     </section>
   );
@@ -227,7 +181,7 @@ function TitleInput({
 }: {
   widget: Widget;
   title: string;
-  onPatch: Props["onPatch"];
+  onPatch: LayoutContext["onPatch"];
 }) {
   const [text, setText] = useState(widget.title ?? "");
   const commit = () => {

@@ -2,9 +2,11 @@
 // activity feed (the alerts panel is AlertsWidget.tsx). The counter and feed run off the store's frame tick; the
 // feed re-renders at most a few times a second, whatever the update rate.
 
-import { useEffect, useRef, useState, useSyncExternalStore } from "react";
+import type { ActivityItem, LiveStore } from "@pulseboard/client/live";
+import { useLiveSnapshot } from "@pulseboard/client/react";
+import { useEffect, useRef, useState } from "react";
 import { clockTime } from "../charts/clock.ts";
-import type { ActivityItem, LiveStore } from "../live/store.ts";
+import { useDashboardView, useLive } from "../pages/dashboard/context.ts";
 import { describeAlert, formatValue, type WidgetProps } from "./types.ts";
 
 /** The number of updates received, painted once per frame (status bar and counter widget). */
@@ -27,7 +29,8 @@ export function ReceivedCount({ store, testId }: { store: LiveStore; testId: str
   );
 }
 
-export function CounterWidget({ store }: WidgetProps) {
+export function CounterWidget(_: WidgetProps) {
+  const { store } = useLive();
   return (
     <div className="big-number">
       <ReceivedCount store={store} testId="received-count-widget" />
@@ -36,8 +39,9 @@ export function CounterWidget({ store }: WidgetProps) {
   );
 }
 
-export function ConnectionsWidget({ store }: WidgetProps) {
-  const { connections } = useSyncExternalStore(store.subscribe, store.getSnapshot);
+export function ConnectionsWidget(_: WidgetProps) {
+  const { store } = useLive();
+  const { connections } = useLiveSnapshot(store);
   return (
     <div className="big-number">
       <span data-testid="connections-count-widget">{connections ?? "–"}</span>
@@ -48,7 +52,14 @@ export function ConnectionsWidget({ store }: WidgetProps) {
 
 const FEED_INTERVAL_MS = 250;
 
-export function ActivityWidget({ store, metrics }: WidgetProps) {
+export function ActivityWidget(_: WidgetProps) {
+  return <ActivityFeed />;
+}
+
+/** The newest updates and alerts (the activity widget and the status bar's drawer). */
+export function ActivityFeed() {
+  const { store } = useLive();
+  const { metrics } = useDashboardView();
   const [items, setItems] = useState<ActivityItem[]>([]);
   useEffect(() => {
     let last = 0;
@@ -91,5 +102,3 @@ export function ActivityWidget({ store, metrics }: WidgetProps) {
     </ol>
   );
 }
-
-export type { LiveStore };

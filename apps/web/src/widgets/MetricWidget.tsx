@@ -2,6 +2,8 @@
 // the series chosen by the widget's `chart`: a time chart (line/bars/area; a counter as its rate),
 // a stat with sparkline, a gauge, or for a histogram its percentiles over time, a heatmap or its
 // value distribution. A card with nothing to draw says how to send data.
+
+import type { LiveStore } from "@pulseboard/client/live";
 import type { Metric, Widget } from "@pulseboard/client/rest";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { thresholdPlugin } from "../charts/alert-thresholds.ts";
@@ -12,12 +14,11 @@ import { type Derive, TimeChart } from "../charts/TimeChart.tsx";
 import { thresholdColor, thresholdFor } from "../charts/thresholds.ts";
 import { percentileBuckets, quantile, typicalInterval } from "../charts/transform.ts";
 import { formatValue } from "../charts/units.ts";
-import { xRange } from "../charts/window.ts";
-import { alertStatesFor } from "../live/alert-states.ts";
+import { type TimeWindow, xRange } from "../charts/window.ts";
 import { noteMetricCardRender } from "../live/perf.ts";
-import type { LiveStore } from "../live/store.ts";
+import { useDashboardView, useLive } from "../pages/dashboard/context.ts";
 import { AlertStatusBadge } from "./AlertStatusBadge.tsx";
-import type { WidgetProps } from "./types.ts";
+import type { ChartView, WidgetProps } from "./types.ts";
 
 /** The chart a widget draws when it names none. */
 export function defaultChart(metric: Metric | undefined): NonNullable<Widget["chart"]> {
@@ -33,13 +34,14 @@ const percentiles: Derive = (views, [from, to], width) => {
   return [p.xs, p.p50, p.p95, p.p99];
 };
 
-export function MetricWidget({ widget, store, metrics, window, theme, view, dashboardId }: WidgetProps) {
+export function MetricWidget({ widget }: WidgetProps) {
   noteMetricCardRender();
+  const { store, alertStates: states } = useLive();
+  const { metrics, window, theme, view } = useDashboardView();
   const metric = metrics.find((m) => m.id === widget.metric_id);
   const valueRef = useRef<HTMLSpanElement>(null);
   const unit = metric?.unit ?? "";
   const metricId = metric?.id;
-  const states = alertStatesFor(store, dashboardId);
   const plugins = useMemo(
     () => (metricId === undefined ? [] : [thresholdPlugin(states, metricId)]),
     [states, metricId],
@@ -149,8 +151,8 @@ export function MetricWidget({ widget, store, metrics, window, theme, view, dash
   );
 }
 
-function chartView(view: WidgetProps["view"]) {
-  return view ? { syncKey: view.syncKey, onZoom: view.onZoom, onZoomOut: view.onZoomOut } : {};
+function chartView(view: ChartView) {
+  return { syncKey: view.syncKey, onZoom: view.onZoom, onZoomOut: view.onZoomOut };
 }
 
 /** The newest value, or a counter's newest per-second rate (reset-aware). */
@@ -166,12 +168,7 @@ function reading([xs, ys]: [Float64Array, Float64Array], rate: boolean): number 
 }
 
 /** "p50 12 ms · p95 40 ms · p99 88 ms" over the observations in the window. */
-function describePercentiles(
-  store: LiveStore,
-  metricId: number,
-  window: WidgetProps["window"],
-  unit: string,
-): string {
+function describePercentiles(store: LiveStore, metricId: number, window: TimeWindow, unit: string): string {
   const [xs, ys] = store.seriesFor(metricId).ring.view();
   const [from, to] = xRange(window);
   const values: number[] = [];
@@ -330,7 +327,7 @@ function arcPath(f: number): string {
   return `M 10 60 A ${r} ${r} 0 0 1 ${x.toFixed(2)} ${y.toFixed(2)}`;
 }
 
-export function describeWindow(window: WidgetProps["window"]): string {
+export function describeWindow(window: TimeWindow): string {
   if (window.kind === "fixed") return "in the chosen range";
   const s = window.seconds;
   return s >= 86_400

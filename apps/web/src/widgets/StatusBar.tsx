@@ -1,15 +1,17 @@
 // The dashboard's status bar: diagnostics of the live stream (updates received, connections to
 // this dashboard) and the activity feed of raw frames, kept off the canvas so the data comes first.
 // The feed opens in a drawer on demand.
-import type { Metric } from "@pulseboard/client/rest";
-import { useEffect, useRef, useState, useSyncExternalStore } from "react";
-import { Panel } from "../controls/Panel.tsx";
-import type { LiveStore } from "../live/store.ts";
-import { ActivityWidget, ReceivedCount } from "./LiveWidgets.tsx";
-import type { WidgetProps } from "./types.ts";
 
-export function StatusBar({ store, metrics }: { store: LiveStore; metrics: Metric[] }) {
-  const { connections } = useSyncExternalStore(store.subscribe, store.getSnapshot);
+import type { LiveStore } from "@pulseboard/client/live";
+import { useLiveSnapshot } from "@pulseboard/client/react";
+import { useEffect, useRef, useState } from "react";
+import { Panel } from "../controls/Panel.tsx";
+import { useLive } from "../pages/dashboard/context.ts";
+import { ActivityFeed, ReceivedCount } from "./LiveWidgets.tsx";
+
+export function StatusBar() {
+  const { store } = useLive();
+  const { connections } = useLiveSnapshot(store);
   const [feed, setFeed] = useState(false);
   return (
     <footer className="statusbar">
@@ -30,7 +32,7 @@ export function StatusBar({ store, metrics }: { store: LiveStore; metrics: Metri
           onClose={() => setFeed(false)}
           testId="activity-drawer"
         >
-          <ActivityWidget {...({ store, metrics } as unknown as WidgetProps)} />
+          <ActivityFeed />
         </Panel>
       )}
     </footer>

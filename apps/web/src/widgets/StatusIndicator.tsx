@@ -1,6 +1,7 @@
 // Connection status of the live stream, as a coloured dot plus words (not colour alone).
-import { useSyncExternalStore } from "react";
-import type { LiveStore } from "../live/store.ts";
+
+import type { LiveStore } from "@pulseboard/client/live";
+import { useLiveSnapshot } from "@pulseboard/client/react";
 
 const WORDS = {
   connecting: "Connecting…",
@@ -11,7 +12,7 @@ const WORDS = {
 } as const;
 
 export function StatusIndicator({ store }: { store: LiveStore }) {
-  const { state, detail, paused } = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  const { state, detail, paused } = useLiveSnapshot(store);
   const shown = state === "open" && paused ? "paused" : state;
   return (
     <output
@@ -28,7 +29,7 @@ export function StatusIndicator({ store }: { store: LiveStore }) {
 
 /** Says why the stream stopped for good (access removed, dashboard deleted), as text. */
 export function AccessNotice({ store }: { store: LiveStore }) {
-  const { state, detail } = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  const { state, detail } = useLiveSnapshot(store);
   if (state !== "denied") return null;
   return (
     <p className="error banner" role="alert" data-testid="access-notice">

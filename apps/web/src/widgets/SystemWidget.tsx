@@ -1,10 +1,11 @@
 // Host metrics from the built-in system collector: CPU and memory as bars, network in/out as one
 // chart. Metrics are recognised by name, since the collector creates them on first sight.
 
+import type { LiveStore } from "@pulseboard/client/live";
 import type { Metric } from "@pulseboard/client/rest";
 import { useEffect, useRef } from "react";
 import { TimeChart } from "../charts/TimeChart.tsx";
-import type { LiveStore } from "../live/store.ts";
+import { useDashboardView, useLive } from "../pages/dashboard/context.ts";
 import { formatValue, type WidgetProps } from "./types.ts";
 
 export function findSystemMetrics(metrics: Metric[]) {
@@ -17,7 +18,9 @@ export function findSystemMetrics(metrics: Metric[]) {
   };
 }
 
-export function SystemWidget({ store, metrics, window, theme }: WidgetProps) {
+export function SystemWidget(_: WidgetProps) {
+  const { store } = useLive();
+  const { metrics, window, theme } = useDashboardView();
   const { cpu, memory, netIn, netOut } = findSystemMetrics(metrics);
   const net = [netIn, netOut].filter((m): m is Metric => m !== undefined);
   if (!cpu && !memory && net.length === 0) {

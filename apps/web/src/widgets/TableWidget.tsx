@@ -2,12 +2,15 @@
 // (click or Enter/Space on a header). Values refresh at most a few times a second.
 import { useEffect, useState } from "react";
 import { formatValue } from "../charts/units.ts";
+import { useDashboardView, useLive } from "../pages/dashboard/context.ts";
 import type { WidgetProps } from "./types.ts";
 
 type Column = "name" | "value" | "time";
 const REFRESH_MS = 500;
 
-export function TableWidget({ store, metrics }: WidgetProps) {
+export function TableWidget(_: WidgetProps) {
+  const { store } = useLive();
+  const { metrics } = useDashboardView();
   const [sort, setSort] = useState<{ by: Column; desc: boolean }>({ by: "name", desc: false });
   const [, setTick] = useState(0);
   useEffect(() => {

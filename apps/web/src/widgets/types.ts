@@ -1,9 +1,8 @@
-// What every widget receives from the dashboard page.
+// What every widget receives from the dashboard page: its own definition. The rest (the live store,
+// metrics, time window, theme, chart view) it reads from the page's contexts (pages/dashboard/context.ts).
 import type { Alert } from "@pulseboard/client";
-import type { Metric, Widget } from "@pulseboard/client/rest";
+import type { Widget } from "@pulseboard/client/rest";
 import { formatValue } from "../charts/units.ts";
-import type { TimeWindow } from "../charts/window.ts";
-import type { LiveStore } from "../live/store.ts";
 
 /** What the charts of one dashboard share: the crosshair, and zooming the page's range. */
 export type ChartView = {
@@ -12,15 +11,7 @@ export type ChartView = {
   onZoomOut: () => void;
 };
 
-export type WidgetProps = {
-  widget: Widget;
-  store: LiveStore;
-  dashboardId: number;
-  metrics: Metric[];
-  window: TimeWindow;
-  theme: string;
-  view?: ChartView;
-};
+export type WidgetProps = { widget: Widget };
 
 export { formatValue };
 

@@ -12,15 +12,15 @@ declare global {
 
 function App() {
   const d = useDashboard(window.PB.dashboardId, { baseUrl: window.PB.baseUrl, heartbeatMs: 0 });
-  const cpu = d.series.get(1);
+  const [, cpu] = d.series(1);
   return h(
     "main",
     null,
     h("p", { id: "state" }, d.state),
-    h("p", { id: "config" }, d.config?.name ?? ""),
-    h("p", { id: "points" }, cpu ? Array.from(cpu.v).join(",") : ""),
+    h("p", { id: "config" }, d.name),
+    h("p", { id: "points" }, Array.from(cpu).join(",")),
     h("p", { id: "paused" }, String(d.paused)),
-    h("p", { id: "error" }, d.error?.code ?? ""),
+    h("p", { id: "error" }, d.error?.code ?? d.setupError?.code ?? ""),
     h("button", { id: "pause", type: "button", onClick: d.pause }, "pause"),
     h("button", { id: "resume", type: "button", onClick: d.resume }, "resume"),
   );

@@ -1,12 +1,32 @@
-// The live state of one open dashboard, fed by the WebSocket and read by the widgets. Updates are
-// only queued on arrival; once per animation frame the queue is applied to per-metric rings and
-// each changed series notifies its chart once, so 500 updates/s cost one setData per chart per
-// frame and no React render. Rarely-changing state (connection, presence, alerts) is exposed in
-// the subscribe/getSnapshot shape of useSyncExternalStore.
-import type { Alert, MetricInfo, StreamPosition } from "@pulseboard/client";
-import { FreshnessMeter, type FreshnessSnapshot } from "@pulseboard/client/freshness";
-import type { SavedDashboard } from "./persist.ts";
+// The SDK's live store: the state of one open dashboard, framework-agnostic, fed by a LiveConnection
+// (or anything else calling its methods) and read by charts. Updates are only queued on arrival;
+// once per animation frame the queue is applied to per-metric rings (contiguous Float64Arrays
+// uPlot takes as they are) and each changed series notifies its listeners once, so 500 updates/s
+// cost one setData per chart per frame and no React render. Rarely-changing state (connection,
+// presence, alerts) is exposed in the subscribe/getSnapshot shape of useSyncExternalStore; the
+// React binding is `@pulseboard/client/react`.
+import type { StreamPosition } from "./client.ts";
+import type { ClientAuthError } from "./errors.ts";
+import { FreshnessMeter, type FreshnessSnapshot } from "./freshness.ts";
+import type { Alert, MetricInfo } from "./protocol.ts";
 import { SeriesRing } from "./ring.ts";
+
+/** A store's drawn series and the stream position they are complete up to (kept across reloads). */
+export type SavedView = {
+  dashboardId: number;
+  position: StreamPosition;
+  savedAt: number;
+  series: { metricId: number; t: Float64Array; v: Float64Array }[];
+};
+
+/** Runs `flush` at the next animation frame (a 16 ms timer where there are no frames, as in Node). */
+export type FrameScheduler = (flush: () => void) => void;
+
+const nextFrame: FrameScheduler = (flush) => {
+  // rAF does not run in a hidden tab; the queue then simply waits, bounded by the rings.
+  if (typeof requestAnimationFrame === "function") requestAnimationFrame(flush);
+  else setTimeout(flush, 16);
+};
 
 /** A live `alert` frame or a stored event (REST), with who acknowledged it once known. */
 export type AlertItem = Alert & {
@@ -27,9 +47,11 @@ export type SeriesState = {
   listeners: Set<() => void>;
 };
 
-type Snapshot = {
+export type LiveSnapshot = {
   state: ConnectionState;
   detail: string;
+  /** the server's refusal, when `state` is "denied" */
+  error?: ClientAuthError;
   connections: number | null;
   alerts: AlertItem[];
   paused: boolean;
@@ -43,6 +65,8 @@ const LIVE_CAPACITY = 4096;
 const ACTIVITY_SIZE = 50;
 
 export class LiveStore {
+  constructor(private readonly schedule: FrameScheduler = nextFrame) {}
+
   readonly series = new Map<number, SeriesState>();
   /** Updates received over the socket since the page opened (live counter widget). */
   received = 0;
@@ -68,7 +92,7 @@ export class LiveStore {
    */
   private drawnPosition: StreamPosition | undefined;
   private changedSinceSave = false;
-  private snapshot: Snapshot = {
+  private snapshot: LiveSnapshot = {
     state: "connecting",
     detail: "",
     connections: null,
@@ -162,8 +186,8 @@ export class LiveStore {
   /** Saved series drawn until their metric's REST history arrives (kept across a live clear). */
   private seeds = new Map<number, { t: Float64Array; v: Float64Array }>();
 
-  /** Draws a view saved by an earlier page (IndexedDB) at once, before the network answers. */
-  seedSaved(saved: SavedDashboard) {
+  /** Draws a view saved by an earlier page at once, before the network answers. */
+  seedSaved(saved: SavedView) {
     for (const s of saved.series) this.seeds.set(s.metricId, { t: s.t, v: s.v });
     this.applySeeds();
   }
@@ -184,7 +208,7 @@ export class LiveStore {
    * What to keep for the next page: the live rings and the position they are complete up to; null
    * while nothing changed, before a position is known, or while a custom range replaces live data.
    */
-  toSave(dashboardId: number): SavedDashboard | null {
+  toSave(dashboardId: number): SavedView | null {
     if (!this.changedSinceSave || !this.drawnPosition || !this.liveCharts) return null;
     this.changedSinceSave = false;
     const series = [...this.series].map(([metricId, s]) => {
@@ -267,8 +291,7 @@ export class LiveStore {
   private requestFrame() {
     if (this.frameRequested) return;
     this.frameRequested = true;
-    // rAF does not run in a hidden tab; the queue then simply waits, bounded by the rings.
-    requestAnimationFrame(this.flush);
+    this.schedule(this.flush);
   }
 
   private flush = () => {
@@ -312,7 +335,7 @@ export class LiveStore {
 
   // ---- low-frequency state (React) -----------------------------------------------------------
 
-  getSnapshot = (): Snapshot => this.snapshot;
+  getSnapshot = (): LiveSnapshot => this.snapshot;
 
   subscribe = (listener: () => void): (() => void) => {
     this.snapshotListeners.add(listener);
@@ -322,7 +345,7 @@ export class LiveStore {
   /** History that arrived while paused, merged on resume. */
   private deferred: Array<[number, { value: number; timestamp: string }[]]> = [];
 
-  update(patch: Partial<Snapshot>) {
+  update(patch: Partial<LiveSnapshot>) {
     this.snapshot = { ...this.snapshot, ...patch };
     if (patch.paused === false && this.deferred.length > 0) {
       const deferred = this.deferred;

@@ -1,29 +1,39 @@
-// Binds the SDK's PulseboardClient (reconnect with backoff + jitter, heartbeat, `resume` after a
-// reconnect, de-duplication) to the page's LiveStore: it subscribes to every metric of the
-// dashboard and forwards frames into the store, which batches them per animation frame.
-import { createClient, type PulseboardClient, type StreamPosition } from "@pulseboard/client";
-import type { ConnectionState, LiveStore } from "./store.ts";
+// Binds a PulseboardClient (reconnect with backoff + jitter, heartbeat, `resume` from a position,
+// de-duplication) to a LiveStore: it subscribes to every metric of the dashboard as its config
+// arrives and forwards frames into the store, which batches them per animation frame.
+import { type ClientOptions, createClient, type PulseboardClient, type StreamPosition } from "./client.ts";
+import type { ConnectionState, LiveStore } from "./live-store.ts";
 
-export class DashboardConnection {
+export interface LiveConnectionOptions extends Omit<ClientOptions, "position"> {
+  /** What was committed while away could not be replayed: the caller refetches its range by REST. */
+  onGap?: () => void;
+}
+
+/** The WebSocket URL of a dashboard: `{baseUrl}/ws/dashboard/{id}/`; default base: the page's origin. */
+export function dashboardUrl(dashboardId: number, baseUrl?: string): string {
+  const base =
+    baseUrl ??
+    (typeof location === "undefined"
+      ? "ws://127.0.0.1"
+      : `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}`);
+  return `${base.replace(/\/+$/, "")}/ws/dashboard/${dashboardId}/`;
+}
+
+export class LiveConnection {
   private client: PulseboardClient | null = null;
   private everOpen = false;
   private denied = false;
 
   constructor(
-    private readonly dashboardId: number,
     private readonly store: LiveStore,
-    /** What was committed while away could not be replayed: the page refetches its range by REST. */
-    private readonly onGap: () => void = () => {},
+    private readonly options: LiveConnectionOptions,
   ) {}
 
   /** Connects; from `position` (a view saved by an earlier page) when given. */
-  start(position?: StreamPosition) {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    // The browser sends the session cookie with the handshake; no token in the page.
-    const client = createClient({
-      url: `${scheme}://${location.host}/ws/dashboard/${this.dashboardId}/`,
-      ...(position ? { position } : {}),
-    });
+  start(position?: StreamPosition): PulseboardClient {
+    const { onGap, ...clientOptions } = this.options;
+    // In a browser the session cookie goes with the handshake; no token in the page.
+    const client = createClient({ ...clientOptions, ...(position ? { position } : {}) });
     this.client = client;
     const store = this.store;
     store.positionNow = () => client.position;
@@ -34,7 +44,7 @@ export class DashboardConnection {
     });
     client.on("auth_error", (error) => {
       this.denied = true;
-      store.update({ state: "denied", detail: error.message });
+      store.update({ state: "denied", detail: error.message, error });
     });
     client.on("dashboard_config", (config) => {
       store.update({ name: config.name, description: config.description, metrics: config.metrics });
@@ -47,7 +57,8 @@ export class DashboardConnection {
     client.on("presence", (p) => store.update({ connections: p.connections }));
     client.on("alert", (a) => store.addAlert(a));
     client.on("paused", () => store.update({ paused: true }));
-    client.on("gap", () => this.onGap());
+    client.on("gap", () => onGap?.());
+    return client;
   }
 
   close() {
@@ -55,6 +66,7 @@ export class DashboardConnection {
     this.client = null;
   }
 
+  /** Asks the server to stop streaming; what is stored meanwhile is replayed on `resumeStream()`. */
   pause() {
     this.store.update({ paused: true });
     this.client?.send("pause");

@@ -1,17 +1,22 @@
-// The current state of every alert rule of the open dashboard (GET /alert-states, one row per
-// rule) and the rules themselves (for threshold lines), kept fresh: refetched shortly after each
-// live `alert` frame (one fetch for a burst), when this page changes a rule, and every
-// REFRESH_MS for changes made elsewhere. Widgets, the chart overlay, toasts and the tab title all
-// read this one object; it hangs off the page's LiveStore so no prop has to carry it.
-import type { Alert } from "@pulseboard/client";
-import type { AlertRule, AlertRuleState, AlertStatus } from "@pulseboard/client/rest";
-import { api } from "../api/http.ts";
-import type { LiveStore } from "./store.ts";
+// The current state of every alert rule of an open dashboard (GET /alert-states, one row per
+// rule) and the rules themselves (for threshold lines), kept fresh beside its LiveStore: refetched
+// shortly after each live `alert` frame (one fetch for a burst), when the caller says rules changed
+// (`changes`), and every `refreshMs` for changes made elsewhere. Widgets, chart overlays, toasts and
+// a tab title can all read this one object. How it reads (REST client, token) is the caller's.
+import type { LiveStore } from "./live-store.ts";
+import type { Alert } from "./protocol.ts";
+import type { AlertRule, AlertRuleState, AlertStatus } from "./rest.ts";
 
-const REFRESH_MS = 15_000;
 const BURST_MS = 150;
-/** Fired by the rule editor after a change, so lines and states follow at once. */
-export const RULES_CHANGED_EVENT = "pb:alert-rules-changed";
+
+export interface AlertStatesOptions {
+  /** Reads the dashboard's rule states and rules (GET /alert-states and /alert-rules). */
+  load: () => Promise<[AlertRuleState[], AlertRule[]]>;
+  /** Default 15 s. */
+  refreshMs?: number;
+  /** Calls `changed` whenever rules were changed here; returns the unsubscribe. */
+  changes?: (changed: () => void) => () => void;
+}
 
 export type RuleLine = {
   ruleId: number;
@@ -32,7 +37,7 @@ export type AlertStatesSnapshot = {
 const WORST: AlertStatus[] = ["firing", "no_data", "pending", "ok"];
 
 export class AlertStates {
-  readonly #dashboardId: number;
+  readonly #options: AlertStatesOptions;
   #snapshot: AlertStatesSnapshot = { loaded: false, states: [], rules: [], firing: 0 };
   readonly #listeners = new Set<() => void>();
   readonly #transitionListeners = new Set<(a: Alert) => void>();
@@ -42,9 +47,9 @@ export class AlertStates {
 
   constructor(
     readonly store: LiveStore,
-    dashboardId: number,
+    options: AlertStatesOptions,
   ) {
-    this.#dashboardId = dashboardId;
+    this.#options = options;
   }
 
   getSnapshot = (): AlertStatesSnapshot => this.#snapshot;
@@ -72,10 +77,7 @@ export class AlertStates {
 
   async refresh(): Promise<void> {
     try {
-      const [states, rules] = await Promise.all([
-        api.alertStates(this.#dashboardId),
-        api.alertRules(this.#dashboardId),
-      ]);
+      const [states, rules] = await this.#options.load();
       const firing = states.filter((s) => s.status === "firing").length;
       this.#snapshot = { loaded: true, states, rules, firing };
       for (const l of this.#listeners) l();
@@ -113,27 +115,14 @@ export class AlertStates {
       if (head && !("created_at" in head)) for (const l of this.#transitionListeners) l(head);
       this.refreshSoon();
     });
-    const onRulesChanged = () => this.refreshSoon();
-    window.addEventListener(RULES_CHANGED_EVENT, onRulesChanged);
-    const interval = setInterval(() => void this.refresh(), REFRESH_MS);
+    const offChanges = this.#options.changes?.(() => this.refreshSoon());
+    const interval = setInterval(() => void this.refresh(), this.#options.refreshMs ?? 15_000);
     void this.refresh();
     this.#stop = () => {
       unsubscribe();
-      window.removeEventListener(RULES_CHANGED_EVENT, onRulesChanged);
+      offChanges?.();
       clearInterval(interval);
       clearTimeout(this.#timer);
     };
   }
-}
-
-const perStore = new WeakMap<LiveStore, AlertStates>();
-
-/** The page's alert states (one per live store). */
-export function alertStatesFor(store: LiveStore, dashboardId: number): AlertStates {
-  let s = perStore.get(store);
-  if (!s) {
-    s = new AlertStates(store, dashboardId);
-    perStore.set(store, s);
-  }
-  return s;
 }
