@@ -454,6 +454,35 @@ describe("custom time range", () => {
     await page.close();
   });
 
+  it("loads the history of every chart of a dashboard with more metrics than reads a user may run at once", async () => {
+    const many = await createFixture(server.url, "Many metrics", 9); // the server runs 4 per user at once
+    const start = Date.now() - 3 * 3600_000;
+    const stamps = [0, 1, 2].map((i) => new Date(start + i * 60_000).toISOString());
+    await ingest(
+      server.url,
+      many.token,
+      many.metricIds.flatMap((metric_id) =>
+        stamps.map((timestamp, i) => ({ metric_id, value: i, timestamp })),
+      ),
+    );
+    const page = await openDashboard(many.dashboardId);
+    await page.getByRole("button", { name: "Custom" }).click();
+    const local = (ms: number) =>
+      page.evaluate(
+        (t) => new Date(t - new Date(t).getTimezoneOffset() * 60_000).toISOString().slice(0, 16),
+        ms,
+      );
+    await page.getByLabel("From", { exact: true }).fill(await local(start - 60_000));
+    await page.getByLabel("To", { exact: true }).fill(await local(start + 3 * 60_000));
+    await page.getByRole("button", { name: "Show" }).click();
+    for (const metric of many.metricIds)
+      await expect
+        .poll(async () => (await chartSeries(page, metric))?.timestamps, { timeout: 10_000 })
+        .toEqual(stamps.map((t) => Date.parse(t)));
+    expect(await page.getByText(/history reads or exports at a time/).count()).toBe(0);
+    await page.close();
+  });
+
   it("defines a new metric in edit mode, shows its card at once and streams its points", async () => {
     const own = await createFixture(server.url, "Metric spec", 1);
     const page = await openDashboard(own.dashboardId);

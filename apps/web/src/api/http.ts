@@ -27,6 +27,7 @@ import {
 import { adminApi } from "./admin.ts";
 import { alertingApi } from "./alerting.ts";
 import { ApiError, apiErrorCode, type ValidationIssue } from "./errors.ts";
+import { historyReads } from "./limit.ts";
 import type { Call } from "./request.ts";
 
 let csrfToken: string | null = null;
@@ -127,8 +128,9 @@ export const api = {
   /** A file the user picked, sent as it is: the server validates it and answers 400 with details. */
   applyDefinition: (definition: unknown) =>
     call(routes.applyDefinition, { body: definition as DashboardDefinitionInput }),
+  /** Queued: at most three at a time, under the server's per-user cap on heavy reads. */
   values: (metricId: number, range: ValuesQuery) =>
-    call(routes.metricValues, { params: { id: metricId }, query: range }),
+    historyReads(() => call(routes.metricValues, { params: { id: metricId }, query: range })),
   ingest: (body: RouteInput<typeof routes.ingest>["body"]) => call(routes.ingest, { body }),
 };
 
