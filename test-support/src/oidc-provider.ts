@@ -59,6 +59,8 @@ export async function startOidcProvider(opts: {
         client_id: clientId,
         client_secret: clientSecret,
         redirect_uris: opts.redirectUris,
+        // RP-initiated logout comes back to the relying party's login page.
+        post_logout_redirect_uris: opts.redirectUris.map((u) => new URL("/login", u).href),
         grant_types: ["authorization_code"],
         response_types: ["code"],
       },

@@ -58,6 +58,7 @@ describe.each(DB_KINDS)("auth on %s", (kind) => {
       user: { id: alice.id, username: "alice", admin: true }, // the first user
       csrfToken: s.csrfToken,
       preferences: { theme: "dark" },
+      signOutUrl: null, // a password session: signing out ends here
     });
     const other = await t.createUser("me-not-admin");
     const token = await t.createToken("me-not-admin");

@@ -6,7 +6,8 @@
 // the mapped team (and takes them out again); with password login off the form is gone and the
 // login endpoint refuses with PB_ERR_LOCAL_LOGIN_OFF. A password account linked to the provider
 // from the Account page is reached by signing in there; the same identity cannot be linked to a
-// second account; unlinked, it no longer reaches the account.
+// second account; unlinked, it no longer reaches the account. Signing out of a single sign-on
+// session signs out at the provider too (RP-initiated logout).
 import {
   type ChromiumHandle,
   freePort,
@@ -285,6 +286,31 @@ describe("single sign-on", () => {
     // Linking needs a signed-in browser.
     const anonymous = await fetch(`${server.url}/api/v1/auth/oidc/login?link=1`, { redirect: "manual" });
     expect(anonymous.status).toBe(401);
+  });
+
+  it("signs out at the provider too when a single sign-on session signs out: the next sign-in asks to log in again", async () => {
+    const page = await freshPage();
+    await signInAtProvider(page, server.url, "olive");
+    await page.getByRole("heading", { name: "Dashboards" }).waitFor();
+    const me = await page.evaluate(() => fetch("/api/v1/auth/me").then((r) => r.json()));
+    expect(me.signOutUrl).toBe("/api/v1/auth/oidc/logout");
+    // Signed out here only (a plain logout), the provider's session lives on: signing in again goes
+    // through without its login form.
+    await page.evaluate(async (csrf) => {
+      await fetch("/api/v1/auth/logout", { method: "POST", headers: { "x-csrf-token": csrf } });
+    }, me.csrfToken);
+    await page.goto(`${server.url}/login`);
+    await page.getByRole("link", { name: "Sign in with Example ID" }).click();
+    await page.waitForURL((u) => u.href.startsWith(server.url) && !u.pathname.startsWith("/login"));
+    await page.getByRole("heading", { name: "Dashboards" }).waitFor();
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: "Yes, sign me out" }).click(); // the provider's page
+    await page.waitForURL(`${server.url}/login`);
+    expect(await sessionCookie()).toBeUndefined();
+    await page.getByRole("link", { name: "Sign in with Example ID" }).click();
+    await page.locator('input[name="login"]').waitFor(); // the provider asks again
+    await page.close();
   });
 
   it("refuses a disabled user with a page saying so", async () => {

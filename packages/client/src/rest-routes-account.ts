@@ -35,6 +35,16 @@ export const accountRoutes = {
     query: z.object({ next: z.string().optional(), link: z.literal("1").optional() }),
     produces: ["text/html"],
   }),
+  oidcLogout: route({
+    method: "GET",
+    path: `${V1}/auth/oidc/logout`,
+    summary:
+      "After `logout` of a single sign-on session: 302 to the provider's end-session endpoint (RP-initiated logout), which sends the browser back to /login",
+    tag: "auth",
+    auth: "public",
+    status: 302,
+    produces: ["text/html"],
+  }),
   oidcCallback: route({
     method: "GET",
     path: `${V1}/auth/oidc/callback`,

@@ -43,11 +43,16 @@ export const authMethods = z.object({
   sso: z.object({ name: z.string(), url: z.string() }).nullable(),
 });
 /** `GET /auth/me`; `csrfToken` is null for bearer-token callers (they never need one). */
-/** `admin`: the caller is an instance administrator (the UI shows the users page). */
+/**
+ * `admin`: the caller is an instance administrator (the UI shows the users page). `signOutUrl`:
+ * where to send the browser after `logout` so the single sign-on provider ends its session too
+ * (null for a password session or a token).
+ */
 export const meAnswer = z.object({
   user: user.extend({ admin: z.boolean() }),
   csrfToken: z.string().nullable(),
   preferences,
+  signOutUrl: z.string().nullable(),
 });
 export const preferencesBody = z.strictObject({ theme });
 /** `POST /me/password`: the server applies its password policy to `new_password` (400 with details). */

@@ -11,6 +11,7 @@ import { clearLoginFailures, lockedFor, loginKeys, recordLoginFailures } from ".
 import { dummyHash, verifyPassword } from "../auth/passwords.ts";
 import { createSession, deleteSession, SESSION_COOKIE } from "../auth/sessions.ts";
 import type { AppContext } from "../context.ts";
+import type { SessionMethod } from "../db/schema.ts";
 import { ForbiddenError, LocalLoginOffError, RateLimitedError, UnauthorizedError } from "../errors.ts";
 import { findUserByName, getPreferences } from "../model/users.ts";
 import { credentialGroup, revokeAccess, signedOut } from "../ws/revoke.ts";
@@ -23,11 +24,15 @@ export async function issueSession(
   request: FastifyRequest,
   reply: FastifyReply,
   userId: number,
+  method: SessionMethod = "password",
 ): Promise<string> {
-  const session = await createSession(ctx.db, userId, ctx.config.sessionTtlMs, {
-    userAgent: request.headers["user-agent"],
-    address: request.ip,
-  });
+  const session = await createSession(
+    ctx.db,
+    userId,
+    ctx.config.sessionTtlMs,
+    { userAgent: request.headers["user-agent"], address: request.ip },
+    method,
+  );
   reply.setCookie(SESSION_COOKIE, session.id, {
     httpOnly: true,
     sameSite: "lax",
@@ -97,6 +102,8 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext) {
       },
       // Token callers have no session, hence no CSRF token (they never need one).
       csrfToken: principal.session?.csrfToken ?? null,
+      // A single sign-on session's sign-out goes on to the provider, which ends its session too.
+      signOutUrl: principal.session?.method === "oidc" && ctx.config.oidc ? restRoutes.oidcLogout.path : null,
       preferences: await getPreferences(ctx.db, principal.userId),
     } satisfies MeAnswer;
   });

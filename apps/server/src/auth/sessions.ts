@@ -1,11 +1,17 @@
 // Owns browser sessions: a random id in the HttpOnly `pb_session` cookie, stored hashed with
 // its expiry and its per-session CSRF token.
-import type { Db } from "../db/schema.ts";
+import type { Db, SessionMethod } from "../db/schema.ts";
 import { randomSecret, sha256 } from "./secrets.ts";
 
 export const SESSION_COOKIE = "pb_session";
 
-export type Session = { userId: number; csrfToken: string; idHash: string; expiresAt: number };
+export type Session = {
+  userId: number;
+  csrfToken: string;
+  idHash: string;
+  expiresAt: number;
+  method: SessionMethod;
+};
 
 export async function createSession(
   db: Db,
@@ -13,6 +19,7 @@ export async function createSession(
   ttlMs: number,
   /** Shown in the user's session list. */
   seen: { userAgent?: string | undefined; address?: string | undefined } = {},
+  method: SessionMethod = "password",
 ): Promise<{ id: string; csrfToken: string }> {
   const id = randomSecret();
   const csrfToken = randomSecret();
@@ -27,6 +34,7 @@ export async function createSession(
       expires_at: now + ttlMs,
       user_agent: seen.userAgent?.slice(0, 300) ?? null,
       address: seen.address ?? null,
+      method,
     })
     .execute();
   return { id, csrfToken };
@@ -35,7 +43,7 @@ export async function createSession(
 export async function findSession(db: Db, id: string): Promise<Session | undefined> {
   const row = await db
     .selectFrom("sessions")
-    .select(["user_id", "csrf_token", "id_hash", "expires_at"])
+    .select(["user_id", "csrf_token", "id_hash", "expires_at", "method"])
     .where("id_hash", "=", sha256(id))
     .executeTakeFirst();
   if (!row) return undefined;
@@ -43,7 +51,13 @@ export async function findSession(db: Db, id: string): Promise<Session | undefin
     await db.deleteFrom("sessions").where("id_hash", "=", row.id_hash).execute();
     return undefined;
   }
-  return { userId: row.user_id, csrfToken: row.csrf_token, idHash: row.id_hash, expiresAt: row.expires_at };
+  return {
+    userId: row.user_id,
+    csrfToken: row.csrf_token,
+    idHash: row.id_hash,
+    expiresAt: row.expires_at,
+    method: row.method,
+  };
 }
 
 export async function deleteSession(db: Db, idHash: string): Promise<void> {

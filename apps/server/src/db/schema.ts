@@ -49,7 +49,10 @@ export interface SessionsTable {
   /** Shown in the user's session list (006). */
   user_agent: string | null;
   address: string | null;
+  /** How it was signed in (011): a single sign-on session's logout also ends the provider's. */
+  method: Generated<SessionMethod>;
 }
+export type SessionMethod = "password" | "oidc";
 export interface ApiTokensTable {
   id: Generated<number>;
   user_id: number;

@@ -88,6 +88,16 @@ export class OidcClient {
     return { url, transaction };
   }
 
+  /**
+   * The provider's end-session URL (RP-initiated logout) coming back to `postLogout`, or
+   * undefined when the provider has no end-session endpoint.
+   */
+  async endSessionUrl(postLogout: string): Promise<URL | undefined> {
+    const config = await this.configuration();
+    if (!config.serverMetadata().end_session_endpoint) return undefined;
+    return oidc.buildEndSessionUrl(config, { post_logout_redirect_uri: postLogout });
+  }
+
   /** Verifies the callback's answer against the transaction and redeems the code. */
   async finish(query: URLSearchParams, transaction: Transaction): Promise<VerifiedLogin> {
     const config = await this.configuration();

@@ -98,6 +98,16 @@ export function registerSso(app: FastifyInstance, ctx: AppContext) {
     { validate: false },
   );
 
+  route(app, restRoutes.oidcLogout, async (_request, reply) => {
+    try {
+      const url = await client.endSessionUrl(postLogoutUrl(client.redirectUrl));
+      return reply.redirect(url?.href ?? "/login", 302);
+    } catch (err) {
+      if (err instanceof SsoError) return refusalPage(reply, err.status, err.message);
+      throw err;
+    }
+  });
+
   route(
     app,
     restRoutes.oidcCallback,
@@ -113,7 +123,7 @@ export function registerSso(app: FastifyInstance, ctx: AppContext) {
           return reply.redirect(transaction.next, 302);
         }
         const { userId, next } = await signIn(ctx, client, request, query, transaction);
-        await issueSession(ctx, request, reply, userId);
+        await issueSession(ctx, request, reply, userId, "oidc");
         return reply.redirect(next, 302);
       } catch (err) {
         if (!(err instanceof SsoError)) throw err;
@@ -234,6 +244,11 @@ function wantedName(login: { subject: string; claims: Record<string, unknown> })
 function groupsOf(value: unknown): string[] {
   if (typeof value === "string") return [value];
   return Array.isArray(value) ? value.filter((g): g is string => typeof g === "string") : [];
+}
+
+/** Where the provider sends the browser after its logout: this site's login page. */
+function postLogoutUrl(redirectUrl: string): string {
+  return new URL("/login", redirectUrl).href;
 }
 
 function redirectFromPublicUrl(publicUrl: string | undefined): string {

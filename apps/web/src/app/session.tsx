@@ -23,6 +23,8 @@ const SessionContext = createContext<Session | null>(null);
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<User | null | undefined>(undefined);
   const [theme, setThemeState] = useState<Theme>(initialTheme);
+  // Set for a single sign-on session: signing out goes on to the provider (it ends its session).
+  const [signOutUrl, setSignOutUrl] = useState<string | null>(null);
 
   useEffect(() => applyTheme(theme), [theme]);
 
@@ -31,6 +33,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       const me = await api.me();
       setCsrfToken(me.csrfToken);
       setThemeState(me.preferences.theme);
+      setSignOutUrl(me.signOutUrl);
       setUser(me.user);
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) setUser(null);
@@ -59,13 +62,14 @@ export function SessionProvider({ children }: { children: ReactNode }) {
           setCsrfToken(null);
           setUser(null);
         }
+        if (signOutUrl) location.assign(signOutUrl);
       },
       setTheme: async (next) => {
         setThemeState(next);
         await api.setTheme(next);
       },
     }),
-    [user, theme, loadMe],
+    [user, theme, loadMe, signOutUrl],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

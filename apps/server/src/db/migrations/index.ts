@@ -14,6 +14,7 @@ import { adminTeams } from "./007_admin_teams.ts";
 import { dashboardTags } from "./008_dashboard_tags.ts";
 import { ssoIdentities } from "./009_sso_identities.ts";
 import { streamTrimmed } from "./010_stream_trimmed.ts";
+import { sessionMethod } from "./011_session_method.ts";
 import type { PbMigration } from "./migration.ts";
 
 export type { PbMigration };
@@ -29,6 +30,7 @@ export const migrations: PbMigration[] = [
   dashboardTags,
   ssoIdentities,
   streamTrimmed,
+  sessionMethod,
 ];
 
 export function migrationProvider(kind: DbKind, list: PbMigration[] = migrations): MigrationProvider {
