@@ -2,7 +2,8 @@
 // user with a generated password shown once, disables and enables them, resets their password,
 // promotes them, puts them in a team and takes them out, and deletes them; each step is checked
 // against what the server then does (who can sign in, what /admin/users answers). A user name
-// with markup shows as text. Anyone else finds no link and a refusal on the page.
+// with markup shows as text. A team given a role in a dashboard's Share panel lets its member in,
+// and the panel says who has access through what. Anyone else finds no link and a refusal.
 import type { ChromiumHandle } from "@pulseboard/test-support";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -125,6 +126,43 @@ describe("users page", () => {
     await row(page, HOSTILE).getByText(HOSTILE).waitFor();
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.getByTestId("new-password").count()).toBe(0); // the password was given, not generated
+    await page.close();
+  });
+
+  it("gives a team a role on a dashboard from the Share panel: its member reaches it, and the access list says through what", async () => {
+    const { call } = await restSession(server.url, ADA.username, ADA.password);
+    const ZOE = { username: "zoe", password: "zoe-team-password" };
+    await call("POST", "/api/v1/admin/users", ZOE);
+    const team = await call<{ id: number }>("POST", "/api/v1/teams", { name: "night-shift" });
+    await call("PUT", `/api/v1/teams/${team.id}/members`, { username: "zoe" });
+    const dash = await call<{ id: number }>("POST", "/api/v1/dashboards", { name: "Team board" });
+    const zoe = await restSession(server.url, ZOE.username, ZOE.password);
+    const zoesRole = async () =>
+      (await zoe.call<Array<{ id: number; role: string }>>("GET", "/api/v1/dashboards")).find(
+        (d) => d.id === dash.id,
+      )?.role;
+    expect(await zoesRole()).toBeUndefined();
+
+    await browser.context.clearCookies(); // signed in here, whichever spec ran before
+    const page = await browser.context.newPage();
+    await login(page, server.url, `/dashboards/${dash.id}`, ADA);
+    await page.getByRole("button", { name: "Share" }).click();
+    const panel = page.getByTestId("share-panel");
+    await panel.locator('select[name="share-team"]').selectOption({ label: "night-shift" });
+    await panel.getByLabel("Team role").selectOption("editor");
+    await panel.getByRole("button", { name: "Give access" }).click();
+    await panel.getByText("Team night-shift is now editor.").waitFor();
+    await panel.getByTestId("dashboard-access").getByText("through team night-shift").waitFor();
+    expect(await panel.getByTestId("dashboard-access").textContent()).toContain("zoe");
+    expect(await zoesRole()).toBe("editor");
+
+    await panel.getByRole("button", { name: "Remove team night-shift" }).click();
+    await panel.getByText("Team night-shift no longer has access.").waitFor();
+    await panel
+      .getByTestId("dashboard-access")
+      .getByText("through team night-shift")
+      .waitFor({ state: "detached" });
+    expect(await zoesRole()).toBeUndefined();
     await page.close();
   });
 

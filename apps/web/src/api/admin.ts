@@ -1,6 +1,6 @@
-// The REST calls of instance administration (users and teams, docs/API.md "Administration"),
-// spread into `api` by http.ts beside the alerting ones.
-import type { CreateUserBody, PatchUserBody } from "@pulseboard/client/rest";
+// The REST calls of instance administration (users and teams, docs/API.md "Administration") and
+// of a dashboard's teams and access list (owners), spread into `api` by http.ts.
+import type { CreateUserBody, PatchUserBody, Role } from "@pulseboard/client/rest";
 import { restRoutes as routes } from "@pulseboard/client/rest-routes";
 import type { Call } from "./request.ts";
 
@@ -19,5 +19,11 @@ export function adminApi(call: Call) {
       call(routes.addTeamMember, { params: { id }, body: { username } }),
     removeTeamMember: (id: number, userId: number) =>
       call(routes.removeTeamMember, { params: { id, userId } }),
+    dashboardTeams: (dashboardId: number) => call(routes.listDashboardTeams, { params: { id: dashboardId } }),
+    putDashboardTeam: (dashboardId: number, teamId: number, role: Role) =>
+      call(routes.putDashboardTeam, { params: { id: dashboardId }, body: { team_id: teamId, role } }),
+    removeDashboardTeam: (dashboardId: number, teamId: number) =>
+      call(routes.removeDashboardTeam, { params: { id: dashboardId, teamId } }),
+    dashboardAccess: (dashboardId: number) => call(routes.dashboardAccess, { params: { id: dashboardId } }),
   };
 }

@@ -1,5 +1,6 @@
 // Owner-only: who can see this dashboard, adding someone by user name with a role, changing a
-// member's role and removing a member (whose open dashboards the server then closes).
+// member's role and removing a member (whose open dashboards the server then closes); below,
+// the teams with a role here and who has access through what (ShareTeams).
 
 import type { Member, Role } from "@pulseboard/client/rest";
 import { type FormEvent, useEffect, useState } from "react";
@@ -8,6 +9,7 @@ import { useSession } from "../app/session.tsx";
 import { RoleOptions } from "./options.tsx";
 import { OutcomeText, useOutcome } from "./outcome.tsx";
 import { Panel } from "./Panel.tsx";
+import { ShareTeams } from "./ShareTeams.tsx";
 
 export function SharePanel({ dashboardId, onClose }: { dashboardId: number; onClose: () => void }) {
   const [members, setMembers] = useState<Member[]>([]);
@@ -15,6 +17,8 @@ export function SharePanel({ dashboardId, onClose }: { dashboardId: number; onCl
   const [role, setRole] = useState<Role>("viewer");
   const { outcome, run, fail } = useOutcome();
   const me = useSession().user?.id;
+  /** Bumped after each member change: the access list below is read again. */
+  const [changed, setChanged] = useState(0);
 
   useEffect(() => {
     api.members(dashboardId).then(setMembers, fail);
@@ -28,6 +32,7 @@ export function SharePanel({ dashboardId, onClose }: { dashboardId: number; onCl
         const answer = await api.putMember(dashboardId, name, as);
         const list = await api.members(dashboardId);
         setMembers(list);
+        setChanged((n) => n + 1);
         return { ...answer, listed: list.some((m) => m.username === answer.username) };
       },
       (answer) =>
@@ -45,6 +50,7 @@ export function SharePanel({ dashboardId, onClose }: { dashboardId: number; onCl
     run(async () => {
       await api.removeMember(dashboardId, member.user_id);
       setMembers((list) => list.filter((m) => m.user_id !== member.user_id));
+      setChanged((n) => n + 1);
     }, `${member.username} no longer has access.`);
 
   return (
@@ -99,6 +105,7 @@ export function SharePanel({ dashboardId, onClose }: { dashboardId: number; onCl
         </button>
       </form>
       <OutcomeText outcome={outcome} />
+      <ShareTeams dashboardId={dashboardId} changed={changed} />
     </Panel>
   );
 }

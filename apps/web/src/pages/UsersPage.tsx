@@ -160,7 +160,7 @@ export function UsersPage() {
 
         <h2>Teams</h2>
         <p className="muted">
-          A team gets a role on a dashboard (in the dashboard's Share panel); its members have it.
+          A team gets a role on a dashboard in the dashboard's Share panel; its members have that role.
         </p>
         <NameForm
           label="Team name"
