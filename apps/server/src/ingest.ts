@@ -1,7 +1,7 @@
 // Owns ingest: validating a batch of points, resolving each to a metric the caller may write,
 // committing the batch in ONE transaction, and only then fanning it out as `metric_update`.
 // REST and the built-in collectors share the store-then-fan-out half.
-import { type IngestBody, ingestBody, MAX_FUTURE_MS, MAX_POINTS } from "@pulseboard/client/rest";
+import { type IngestBody, ingestBody, MAX_FUTURE_MS, MAX_POINTS } from "@pulseboard/protocol/rest";
 import type { AppContext } from "./context.ts";
 import type { Db, Metric } from "./db/schema.ts";
 import { NotFoundError, ValidationError, type ValidationIssue } from "./errors.ts";

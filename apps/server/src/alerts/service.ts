@@ -16,7 +16,7 @@
 // (policy.ts) in the same transaction, and the outbox (outbox.ts) delivers them. A periodic tick
 // puts silent metrics in no_data and repeats still-firing alerts; both re-check the stored state
 // under its lock, so on several nodes each happens once.
-import type { Alert } from "@pulseboard/client/protocol";
+import type { Alert } from "@pulseboard/protocol";
 import type { FastifyBaseLogger } from "fastify";
 import { sql } from "kysely";
 import type { DbKind } from "../db/schema.ts";

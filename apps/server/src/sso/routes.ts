@@ -5,8 +5,8 @@
 // verifier, where to go next) rides in a short-lived HttpOnly cookie bound to this browser, so
 // any node of a cluster can take the callback and a callback started elsewhere is refused.
 
-import type { AuthMethods } from "@pulseboard/client/rest";
-import { restRoutes } from "@pulseboard/client/rest-routes";
+import type { AuthMethods } from "@pulseboard/protocol/rest";
+import { restRoutes } from "@pulseboard/protocol/rest-routes";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { issueSession } from "../api/auth.ts";
 import { route } from "../api/route.ts";

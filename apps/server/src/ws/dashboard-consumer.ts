@@ -11,7 +11,7 @@ import {
   defineConsumer,
   type PreparedFrame,
 } from "@pulseboard/channels";
-import { clientMessages, serverMessages } from "@pulseboard/client/protocol";
+import { clientMessages, serverMessages } from "@pulseboard/protocol";
 import type { Principal } from "../auth/credentials.ts";
 import { SESSION_COOKIE } from "../auth/sessions.ts";
 import type { AppContext } from "../context.ts";

@@ -1,7 +1,7 @@
 // A toast for every live alert transition (firing, resolved, no data), in the corner for
 // TOAST_MS; at most MAX_TOASTS at once, newest on top. A status region, so screen readers hear it.
 import type { Alert } from "@pulseboard/client";
-import type { Metric } from "@pulseboard/client/rest";
+import type { Metric } from "@pulseboard/protocol/rest";
 import { useEffect, useState } from "react";
 import type { AlertStates } from "../live/alert-states.ts";
 import { describeAlert } from "../widgets/types.ts";

@@ -1,7 +1,7 @@
 // History playback for a custom range: a scrubber and a play button that reveal the loaded points
 // up to a cursor time, as if the range were happening again.
 
-import type { StoredPoint } from "@pulseboard/client/rest";
+import type { StoredPoint } from "@pulseboard/protocol/rest";
 import { useEffect, useRef, useState } from "react";
 import { dateTime } from "../charts/clock.ts";
 import type { LiveStore } from "../live/store.ts";

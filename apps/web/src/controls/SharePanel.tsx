@@ -1,7 +1,7 @@
 // Owner-only: who can see this dashboard, adding someone by user name with a role, changing a
 // member's role and removing a member (whose open dashboards the server then closes).
 
-import type { Member, Role } from "@pulseboard/client/rest";
+import type { Member, Role } from "@pulseboard/protocol/rest";
 import { type FormEvent, useEffect, useState } from "react";
 import { api } from "../api/http.ts";
 import { useSession } from "../app/session.tsx";

@@ -3,7 +3,7 @@
 // current firing state (any member; POST /alerts/:id/ack with the CSRF token). Below, the event
 // history, newest first; a firing event that a later event of its rule closed is shown as past
 // ("was firing"), never as a firing row.
-import type { AlertRuleState } from "@pulseboard/client/rest";
+import type { AlertRuleState } from "@pulseboard/protocol/rest";
 import { useEffect, useMemo, useState, useSyncExternalStore } from "react";
 import { describeError } from "../api/errors.ts";
 import { api } from "../api/http.ts";

@@ -4,7 +4,7 @@
 import { memo } from "react";
 import ReactGridLayout, { type Layout, useContainerWidth } from "react-grid-layout";
 import "react-grid-layout/css/styles.css";
-import type { ChartKind, Metric, Widget } from "@pulseboard/client/rest";
+import type { ChartKind, Metric, Widget } from "@pulseboard/protocol/rest";
 import { useState } from "react";
 import type { TimeWindow } from "../charts/window.ts";
 import { ChartKindOptions } from "../controls/options.tsx";

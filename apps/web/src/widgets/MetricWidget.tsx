@@ -2,7 +2,7 @@
 // the series chosen by the widget's `chart`: a time chart (line/bars/area; a counter as its rate),
 // a stat with sparkline, a gauge, or for a histogram its percentiles over time, a heatmap or its
 // value distribution. A card with nothing to draw says how to send data.
-import type { Metric, Widget } from "@pulseboard/client/rest";
+import type { Metric, Widget } from "@pulseboard/protocol/rest";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { thresholdPlugin } from "../charts/alert-thresholds.ts";
 import { DistributionChart } from "../charts/DistributionChart.tsx";

@@ -1,7 +1,7 @@
 // The dashboard's status bar: diagnostics of the live stream (updates received, connections to
 // this dashboard) and the activity feed of raw frames, kept off the canvas so the data comes first.
 // The feed opens in a drawer on demand.
-import type { Metric } from "@pulseboard/client/rest";
+import type { Metric } from "@pulseboard/protocol/rest";
 import { useEffect, useRef, useState, useSyncExternalStore } from "react";
 import { Panel } from "../controls/Panel.tsx";
 import type { LiveStore } from "../live/store.ts";

@@ -1,7 +1,7 @@
 // Host metrics from the built-in system collector: CPU and memory as bars, network in/out as one
 // chart. Metrics are recognised by name, since the collector creates them on first sight.
 
-import type { Metric } from "@pulseboard/client/rest";
+import type { Metric } from "@pulseboard/protocol/rest";
 import { useEffect, useRef } from "react";
 import { TimeChart } from "../charts/TimeChart.tsx";
 import type { LiveStore } from "../live/store.ts";

@@ -1,6 +1,6 @@
 // What every widget receives from the dashboard page.
 import type { Alert } from "@pulseboard/client";
-import type { Metric, Widget } from "@pulseboard/client/rest";
+import type { Metric, Widget } from "@pulseboard/protocol/rest";
 import { formatValue } from "../charts/units.ts";
 import type { TimeWindow } from "../charts/window.ts";
 import type { LiveStore } from "../live/store.ts";
