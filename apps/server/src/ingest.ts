@@ -10,6 +10,7 @@ import { requireRole, roleOf } from "./model/access.ts";
 import type { Storage } from "./storage/index.ts";
 import { isoTime } from "./storage/iso.ts";
 import { NO_LABELS } from "./storage/series.ts";
+import { dashboardContract } from "./ws/dashboard-contract.ts";
 
 type IngestPoint = IngestBody["points"][number];
 
@@ -280,7 +281,12 @@ export async function fanOut(ctx: Pick<AppContext, "channels" | "pointObservers"
   const live: LivePoint[] = points.map((p) => metricUpdatePayload(p, committed_at));
   for (const point of live) for (const observe of ctx.pointObservers) observe(point);
   for (const [i, p] of points.entries()) {
-    await ctx.channels.groupSend(dashboardGroup(p.metric.dashboard_id), "metric_update", live[i]);
+    await ctx.channels.groupSend(
+      dashboardContract,
+      dashboardGroup(p.metric.dashboard_id),
+      "metric_update",
+      live[i]!,
+    );
   }
 }
 
