@@ -260,6 +260,9 @@ export type ContextOf<C, U = unknown, O = unknown, S = unknown> =
       ? ConsumerContext<U, O, S, P, Out, Ev>
       : never;
 
+type ErasedBehaviour = ConsumerBehaviour<string, unknown, unknown, unknown, Schemas, Schemas, Schemas>;
+type ErasedDefinition = ConsumerDefinition<string, unknown, unknown, unknown, Schemas, Schemas, Schemas>;
+
 /** A contract implemented: `defineConsumer(contract, { authenticators, handlers, … })`. */
 export function defineConsumer<
   P extends string,
@@ -284,9 +287,10 @@ export function defineConsumer<
   Ev extends Schemas = Empty,
 >(definition: ConsumerDefinition<P, U, O, S, In, Out, Ev>): Consumer<P, U, O, S, In, Out, Ev>;
 export function defineConsumer(
-  first: AnyContract | ConsumerDefinition<string, unknown, unknown, unknown, Schemas, Schemas, Schemas>,
-  behaviour?: ConsumerBehaviour<string, unknown, unknown, unknown, Schemas, Schemas, Schemas>,
+  first: AnyContract | ErasedDefinition,
+  behaviour?: ErasedBehaviour,
 ): AnyConsumer {
+  // One object: its contract is the part of it that says what, not how.
   const contract: AnyContract = behaviour
     ? (first as AnyContract)
     : defineContract({
@@ -294,17 +298,15 @@ export function defineConsumer(
         incoming: first.incoming,
         outgoing: first.outgoing,
         events: first.events,
-        authenticated:
-          ((first as ConsumerDefinition<string, unknown, unknown, unknown, Schemas, Schemas, Schemas>)
-            .authenticators?.length ?? 0) > 0,
+        authenticated: ((first as ErasedDefinition).authenticators?.length ?? 0) > 0,
       });
-  const definition = {
-    ...(behaviour ?? first),
+  const definition: ErasedDefinition = {
+    ...(behaviour ?? (first as ErasedDefinition)),
     path: contract.path,
     incoming: contract.incoming,
     outgoing: contract.outgoing,
     events: contract.events,
-  } as ConsumerDefinition<string, unknown, unknown, unknown, Schemas, Schemas, Schemas>;
+  };
   const matcher: PathMatcher = compilePath(definition.path);
   for (const action of Object.keys(definition.incoming)) {
     if (typeof (definition.handlers as Record<string, unknown>)[action] !== "function") {
