@@ -9,13 +9,12 @@ import {
   defineContract,
   type EventName,
   type EventPayload,
-  type EventsOf,
   type PathParams,
 } from "./contract.ts";
 import type { PreparedFrame } from "./frame.ts";
 import { compilePath, type PathMatcher, type Schemas } from "./router.ts";
 
-export type { AnyContract, Contract, EventName, EventPayload, EventsOf, PathParams, Schemas };
+export type { AnyContract, Contract, EventName, EventPayload, PathParams, Schemas };
 
 type Empty = Record<never, never>;
 type Awaitable<T> = T | Promise<T>;

@@ -76,4 +76,3 @@ export const dashboardContract = defineContract({
     credential_revoked: credentialRevoked,
   },
 });
-export type DashboardContract = typeof dashboardContract;
