@@ -2,7 +2,13 @@
 // channels server on the same HTTP server for `/ws/dashboard/:id/`, and orderly shutdown.
 // Errors of every route become `{"error": {code, message, details?}}` here, in one handler.
 import fastifyCookie from "@fastify/cookie";
-import { type ChannelLayer, createChannelsServer, InMemoryLayer, OrderedLayer } from "@pulseboard/channels";
+import {
+  type ChannelLayer,
+  type ContractSender,
+  createChannelsServer,
+  InMemoryLayer,
+  OrderedLayer,
+} from "@pulseboard/channels";
 import Fastify, { type FastifyInstance } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Redis } from "ioredis";
@@ -30,7 +36,7 @@ import { migrations, type PbMigration } from "./db/migrations/index.ts";
 import type { Db, DbKind } from "./db/schema.ts";
 import { docsPlugin } from "./docs/index.ts";
 import { fromFrameworkError, RateLimitedError } from "./errors.ts";
-import { dashboardGroup, type GroupSender } from "./fanout.ts";
+import { dashboardGroup } from "./fanout.ts";
 import { guard as buildGuard, registerRateLimits } from "./guard/index.ts";
 import { requestSerializer } from "./guard/redact.ts";
 import { parseJsonBody } from "./json-body.ts";
@@ -42,6 +48,7 @@ import { Storage } from "./storage/index.ts";
 import { registerWeb } from "./web.ts";
 import { accessWatch } from "./ws/access-watch.ts";
 import { type DashboardChannels, dashboardConsumer, HISTORY_POINTS } from "./ws/dashboard-consumer.ts";
+import { dashboardContract } from "./ws/dashboard-contract.ts";
 import { HandshakeCache } from "./ws/handshake-cache.ts";
 import { dashboardStreams } from "./ws/positions.ts";
 import { inProcessPresence, type PresenceCounter } from "./ws/presence.ts";
@@ -104,12 +111,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Sends in flight are counted: REST ingest answers before it fans out, so a drain must wait
   // for them before it closes the layer (the rolling-restart spec lost such points without this).
   let sending = 0;
-  const sender: GroupSender = {
-    groupSend: async (group, action, payload) => {
+  const sender: ContractSender = {
+    groupSend: async (contract, group, type, payload) => {
       sending++;
       try {
-        // biome-ignore lint/suspicious/noExplicitAny: events are validated by the consumer's schemas
-        return await server!.groupSend(group, action as any, payload as any);
+        await server!.groupSend(contract, group, type, payload);
       } finally {
         sending--;
       }
@@ -160,7 +166,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     async (dashboardId, connections) => {
       // Paced presence broadcasts fire on a timer: none after shutdown began (the layer is closing).
       if (closing) return;
-      await sender.groupSend(dashboardGroup(dashboardId), "presence", {
+      await sender.groupSend(dashboardContract, dashboardGroup(dashboardId), "presence", {
         dashboard_id: dashboardId,
         connections,
       });

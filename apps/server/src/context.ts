@@ -1,9 +1,10 @@
 // Owns the object every route and consumer receives: configuration, storage, the channel
 // layer sender, the logger and the app's telemetry. Built once in app.ts.
+import type { ContractSender } from "@pulseboard/channels";
 import type { FastifyBaseLogger } from "fastify";
 import type { Config } from "./config.ts";
 import type { Db, DbKind } from "./db/schema.ts";
-import type { GroupSender, PointObserver } from "./fanout.ts";
+import type { PointObserver } from "./fanout.ts";
 import type { Telemetry } from "./observability/telemetry.ts";
 import type { Storage } from "./storage/index.ts";
 
@@ -13,7 +14,8 @@ export type AppContext = {
   kind: DbKind;
   /** Points: writes, reads off the event loop, upkeep (storage/index.ts). */
   storage: Storage;
-  channels: GroupSender;
+  /** Server-side events to groups, each checked against its contract (ws/dashboard-contract.ts). */
+  channels: ContractSender;
   /** Observers of every committed point (see fanout.ts); modules push theirs at build time. */
   pointObservers: PointObserver[];
   log: FastifyBaseLogger;

@@ -1,23 +1,10 @@
-// Owns the one thing the REST side needs from the WebSocket framework: sending a message to
-// every consumer in a group ("dashboard.<id>"), after storage has committed.
-export type GroupSender = {
-  groupSend(group: string, action: string, payload: unknown): unknown;
-  /** False when nobody anywhere can receive the group (sending to it would do nothing). */
-  reaches?(group: string): boolean;
-};
+// Owns what the REST side shares with the dashboard endpoint: the group of a dashboard's
+// connections ("dashboard.<id>", which committed points are sent to with `ctx.channels.groupSend`)
+// and the observers of committed points.
+import type { MetricUpdate } from "@pulseboard/protocol";
 
-/** A live point as streamed to dashboards (the `metric_update` payload). */
-export type LivePoint = {
-  metric_id: number;
-  value: number;
-  timestamp: string;
-  metric_name: string;
-  unit: string;
-  /** ISO time the batch was committed (clients measure commit → render lag from it) */
-  committed_at?: string;
-  /** Position in the dashboard's stream, assigned at commit (exact resume). */
-  offset?: number;
-};
+/** A live point as streamed to dashboards: the `metric_update` payload, inferred from its schema. */
+export type LivePoint = MetricUpdate;
 
 /**
  * Called with every point after it is committed, before it is published to the group, exactly

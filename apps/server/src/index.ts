@@ -4,6 +4,6 @@ export { type Config, loadConfig } from "./config.ts";
 export type { AppContext } from "./context.ts";
 export type { PbMigration } from "./db/migrations/index.ts";
 export * from "./errors.ts";
-export { dashboardGroup, type GroupSender } from "./fanout.ts";
+export { dashboardGroup } from "./fanout.ts";
 export type { StoredPoint } from "./ingest.ts";
 export { requireRole, roleOf } from "./model/access.ts";

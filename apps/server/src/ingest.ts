@@ -1,7 +1,7 @@
 // Owns ingest: validating a batch of points, resolving each to a metric the caller may write,
 // committing the batch in ONE transaction, and only then fanning it out as `metric_update`.
 // REST and the built-in collectors share the store-then-fan-out half.
-import { type IngestBody, ingestBody, MAX_FUTURE_MS, MAX_POINTS } from "@pulseboard/client/rest";
+import { type IngestBody, ingestBody, MAX_FUTURE_MS, MAX_POINTS } from "@pulseboard/protocol/rest";
 import type { AppContext } from "./context.ts";
 import type { Db, Metric } from "./db/schema.ts";
 import { NotFoundError, ValidationError, type ValidationIssue } from "./errors.ts";
@@ -10,6 +10,7 @@ import { requireRole, roleOf } from "./model/access.ts";
 import type { Storage } from "./storage/index.ts";
 import { isoTime } from "./storage/iso.ts";
 import { NO_LABELS } from "./storage/series.ts";
+import { dashboardContract } from "./ws/dashboard-contract.ts";
 
 type IngestPoint = IngestBody["points"][number];
 
@@ -290,7 +291,8 @@ export async function fanOut(ctx: Pick<AppContext, "channels" | "pointObservers"
       reaches = ctx.channels.reaches?.(dashboardGroup(id)) ?? true;
       reached.set(id, reaches);
     }
-    if (reaches) await ctx.channels.groupSend(dashboardGroup(id), "metric_update", live[i]);
+    if (reaches)
+      await ctx.channels.groupSend(dashboardContract, dashboardGroup(id), "metric_update", live[i]!);
   }
 }
 

@@ -1,8 +1,8 @@
-// Specifications of the REST contract shared with clients (@pulseboard/client/rest): what the server
+// Specifications of the REST contract shared with clients (@pulseboard/protocol/rest): what the server
 // answers parses with the shared answer schemas made strict (no missing and no extra fields, which
 // the UI's inferred types would not show), and bodies outside the shared bounds are refused with
 // validation details and change nothing.
-import * as rest from "@pulseboard/client/rest";
+import * as rest from "@pulseboard/protocol/rest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Session, startTestApp, type TestApp } from "./harness.ts";
 

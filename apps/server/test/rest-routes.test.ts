@@ -1,11 +1,11 @@
-// Specifications of the REST route table (@pulseboard/client/rest-routes): a real server answers
+// Specifications of the REST route table (@pulseboard/protocol/rest-routes): a real server answers
 // /openapi.json with a valid OpenAPI 3.1 document holding exactly the table's routes, registers
 // every route of the table (and none under /api by hand), validates bodies and queries from it
 // without answering a stranger anything but 401/404, and docs/API.md documents exactly the table's
 // routes, each with its method and path.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { type RestRoute, restRoutes } from "@pulseboard/client/rest-routes";
+import { type RestRoute, restRoutes } from "@pulseboard/protocol/rest-routes";
 import { compileErrors, validate } from "@readme/openapi-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { healthRoutes } from "../src/api/health.ts";

@@ -1,8 +1,9 @@
-// The chat room consumer of the framework tutorial: which room (from the URL), the messages each
-// side may send (Zod, declared once), and how a message reaches the rest of the room. It speaks
+// The chat room of the framework tutorial: its contract (which room, from the URL, and the messages
+// each side may send, in Zod, declared once) and the consumer that keeps it (how a message reaches
+// the rest of the room). It speaks
 // the frames of the Chanx chat tutorial, so a client written for that tutorial works unchanged:
 // `new_chat_message {message, name}` in, the same frame out to everyone else in the room.
-import { defineConsumer, message } from "@pulseboard/channels";
+import { defineConsumer, defineContract, message } from "@pulseboard/channels";
 import { z } from "zod";
 
 export const MAX_MESSAGE_LENGTH = 500;
@@ -19,7 +20,7 @@ const chatMessage = z.object({
 });
 
 /** What a client may send: action → payload schema. */
-export const incoming = {
+const incoming = {
   new_chat_message: message(chatMessage, {
     description: "Post a message to the room; everyone else in it receives the same frame.",
     examples: [{ message: "Hello everyone!", name: "Alice" }],
@@ -28,7 +29,7 @@ export const incoming = {
 };
 
 /** What the server sends: action → payload schema (for typing and the AsyncAPI document). */
-export const outgoing = {
+const outgoing = {
   new_chat_message: message(chatMessage, {
     description: "A message someone else in the room posted, as they sent it.",
     examples: [{ message: "Hello everyone!", name: "Alice" }],
@@ -37,7 +38,7 @@ export const outgoing = {
 };
 
 /** Server-side events delivered through the room's group (forwarded to clients as frames). */
-export const events = {
+const events = {
   notice: message(z.object({ room: z.string(), text: z.string(), at: z.iso.datetime() }), {
     description: 'Someone joined or left the room (`?name=` names them; otherwise "someone").',
   }),
@@ -45,15 +46,21 @@ export const events = {
 
 export const roomGroup = (room: string) => `chat.${room}`;
 
-export const ChatRoom = defineConsumer({
+/** What the endpoint promises; the AsyncAPI document is generated from it alone. */
+export const chatContract = defineContract({
   path: "/ws/chat/:room/",
+  name: "chat",
+  params: { room: "Room name: up to 99 letters, digits, `-`, `_` or `.` (a Channels group name)." },
+  incoming,
+  outgoing,
+  events,
+});
+
+export const ChatRoom = defineConsumer(chatContract, {
   // Anyone may join, as in the tutorial; `?name=` only names them in join/leave notices.
   authenticators: [(req) => ({ name: displayName.safeParse(req.query.get("name") ?? "").data ?? "someone" })],
   // Any other room name is "no such room" (authentication 404, close 4004).
   loadObject: ({ params }) => (ROOM.test(params.room) ? { room: params.room } : null),
-  incoming,
-  outgoing,
-  events,
   onAuthenticated: async (ctx) => {
     await ctx.join(roomGroup(ctx.object.room));
     await ctx.groupSend(

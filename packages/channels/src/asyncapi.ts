@@ -5,9 +5,10 @@
 import { sample } from "openapi-sampler";
 import { type ZodType, z } from "zod";
 import type { AnyConsumer } from "./consumer.ts";
+import type { AnyContract } from "./contract.ts";
 import { protocolMessages } from "./protocol.ts";
 
-/** What the generator needs to know about one consumer (its introspection). */
+/** What the generator needs to know about one endpoint (a contract is one; so is a hand-written spec). */
 export interface ConsumerSpec {
   /** Channel id in the document, e.g. "dashboard"; defaults to a slug of the path. */
   name?: string;
@@ -15,7 +16,7 @@ export interface ConsumerSpec {
   path: string;
   description?: string;
   /** Descriptions of path parameters, by name. */
-  params?: Record<string, string>;
+  params?: Readonly<Record<string, string | undefined>>;
   /** Client → server messages by action: payload schemas, or whole `{action, payload}` schemas. */
   incoming: Record<string, ZodType>;
   /** Server → client messages by action (same convention). */
@@ -36,8 +37,11 @@ export interface AsyncApiOptions {
   host?: string;
   /** "ws" or "wss". */
   protocol?: "ws" | "wss";
-  /** Consumers as defined with `defineConsumer`, or hand-written specs (with names/descriptions). */
-  consumers: readonly (ConsumerSpec | AnyConsumer)[];
+  /**
+   * The endpoints: contracts (`defineContract`, read alone: no consumer is built), consumers
+   * (`defineConsumer`, read through their contract) or hand-written specs.
+   */
+  consumers: readonly (ConsumerSpec | AnyContract | AnyConsumer)[];
   /** What the server entry says; defaults to the Pulseboard server's description. */
   serverDescription?: string;
   /**
@@ -47,18 +51,11 @@ export interface AsyncApiOptions {
   anonymous?: boolean;
 }
 
-/** A `defineConsumer` result → the generator's view of it. */
-export function specOf(consumer: ConsumerSpec | AnyConsumer): ConsumerSpec {
-  if (!("definition" in consumer)) return consumer;
-  const def = consumer.definition;
-  return {
-    path: consumer.path,
-    incoming: consumer.incoming,
-    outgoing: consumer.outgoing,
-    events: consumer.events,
-    sendCompletion: def.sendCompletion === true,
-    authenticated: (def.authenticators?.length ?? 0) > 0,
-  };
+/** A contract, or a `defineConsumer` result (through its contract) → the generator's view of it. */
+export function specOf(source: ConsumerSpec | AnyContract | AnyConsumer): ConsumerSpec {
+  if (!("definition" in source)) return source;
+  // The contract alone decides the document, so a consumer's is always its contract's.
+  return { ...source.contract, sendCompletion: source.definition.sendCompletion === true };
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -13,6 +13,7 @@ import type {
   HandshakeRequest,
   LiveRequest,
 } from "./consumer.ts";
+import type { AnyContract } from "./contract.ts";
 import {
   asChannelsError,
   closeCodeFor,
@@ -53,6 +54,7 @@ export interface Hub {
     action: string,
     payload: unknown,
     exclude: string | null,
+    contract?: AnyContract,
   ): Promise<void>;
   eventSchema(type: string): z.ZodType | undefined;
   removed(connection: Connection): void;
@@ -395,7 +397,9 @@ export class Connection implements ConsumerContext, Member {
     payload: unknown,
     options: { excludeCurrent?: boolean } = {},
   ): Promise<void> {
-    await this.hub.publish(group, "event", type, payload, options.excludeCurrent ? this.id : null);
+    const exclude = options.excludeCurrent ? this.id : null;
+    // Validated against this consumer's own events (another consumer may use the same name).
+    await this.hub.publish(group, "event", type, payload, exclude, this.consumer.contract);
   }
 
   close(code: number = CloseCode.normal, reason = ""): void {

@@ -1,23 +1,23 @@
-// What a consumer IS: the typed definition (path, auth pipeline, message schemas, handlers) and
-// the context object its hooks receive. `defineConsumer` infers every type from the definition.
+// What a consumer IS: a contract (contract.ts: path and message schemas) with the behaviour that
+// keeps it (auth pipeline, state, handlers), and the context object its hooks receive.
+// `defineConsumer(contract, behaviour)` infers every type from the two.
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { z } from "zod";
+import {
+  type AnyContract,
+  type Contract,
+  defineContract,
+  type EventName,
+  type EventPayload,
+  type PathParams,
+} from "./contract.ts";
 import type { PreparedFrame } from "./frame.ts";
 import { compilePath, type PathMatcher, type Schemas } from "./router.ts";
 
-export type { Schemas };
+export type { AnyContract, Contract, EventName, EventPayload, PathParams, Schemas };
 
 type Empty = Record<never, never>;
 type Awaitable<T> = T | Promise<T>;
-
-type ParamNames<P extends string> = P extends `${string}:${infer Name}/${infer Rest}`
-  ? Name | ParamNames<`/${Rest}`>
-  : P extends `${string}:${infer Name}`
-    ? Name
-    : never;
-
-/** `"/ws/dashboard/:id/"` → `{ id: string }`. */
-export type PathParams<P extends string> = { [K in ParamNames<P>]: string };
 
 /** The upgrade request as authenticators see it. */
 export interface HandshakeRequest<P extends string = string> {
@@ -139,7 +139,8 @@ export interface ConsumerContext<
   close(code?: number, reason?: string): void;
 }
 
-export interface ConsumerDefinition<
+/** How a consumer keeps its contract: everything of a definition but the contract's own fields. */
+export interface ConsumerBehaviour<
   P extends string,
   U,
   O,
@@ -148,20 +149,12 @@ export interface ConsumerDefinition<
   Out extends Schemas,
   Ev extends Schemas,
 > {
-  /** URL path; `:name` segments become string params. A trailing slash is optional when matching. */
-  path: P;
   /** Tried in order; the first to return a user wins. None → 401 / close 4001. Omit for anonymous. */
   authenticators?: Authenticator<U, P>[];
   /** Loads the object the connection is about (after auth). null → 404 / close 4004. */
   loadObject?: (ctx: LoadContext<U, P>) => Awaitable<O | null>;
   /** Object-level permissions, all must pass. false → 403 / close 4003. */
   permissions?: Permission<U, O, P>[];
-  /** Client → server: action → payload schema. */
-  incoming: In;
-  /** Server → client: action → payload schema (typing + AsyncAPI; not validated at runtime). */
-  outgoing?: Out;
-  /** Server-side events delivered through groups: type → payload schema (validated on send). */
-  events?: Ev;
   /** Answer `{"action":"complete","payload":null}` after each client frame. */
   sendCompletion?: boolean;
   state?: () => S;
@@ -208,6 +201,26 @@ export interface ConsumerDefinition<
   ) => Awaitable<void>;
 }
 
+/** A consumer in one object: the contract's fields beside the behaviour (no separate contract). */
+export interface ConsumerDefinition<
+  P extends string,
+  U,
+  O,
+  S,
+  In extends Schemas,
+  Out extends Schemas,
+  Ev extends Schemas,
+> extends ConsumerBehaviour<P, U, O, S, In, Out, Ev> {
+  /** URL path; `:name` segments become string params. A trailing slash is optional when matching. */
+  path: P;
+  /** Client → server: action → payload schema. */
+  incoming: In;
+  /** Server → client: action → payload schema (typing + AsyncAPI; not validated at runtime). */
+  outgoing?: Out;
+  /** Server-side events delivered through groups: type → payload schema (validated on send). */
+  events?: Ev;
+}
+
 export interface Consumer<
   P extends string = string,
   U = unknown,
@@ -221,6 +234,9 @@ export interface Consumer<
   readonly incoming: In;
   readonly outgoing: Out;
   readonly events: Ev;
+  /** What the consumer promises (path and schemas), for AsyncAPI and typed senders. */
+  readonly contract: Contract<P, In, Out, Ev>;
+  /** The contract's fields and the behaviour together, as the framework runs them. */
   readonly definition: ConsumerDefinition<P, U, O, S, In, Out, Ev>;
   /** Params of a matching pathname, or null. */
   match(pathname: string): Record<string, string> | null;
@@ -229,15 +245,37 @@ export interface Consumer<
 // biome-ignore lint/suspicious/noExplicitAny: the erased form every concrete consumer fits into
 export type AnyConsumer = Consumer<string, any, any, any, any, any, any>;
 
-/** Event names and payloads across a list of consumers (for `server.groupSend`). */
-export type EventsOf<C> = C extends { readonly events: infer Ev extends Schemas } ? Ev : never;
-export type EventName<C extends AnyConsumer> = C extends AnyConsumer ? keyof EventsOf<C> & string : never;
-export type EventPayload<C extends AnyConsumer, K extends string> = C extends AnyConsumer
-  ? K extends keyof EventsOf<C>
-    ? z.input<EventsOf<C>[K]>
-    : never
-  : never;
+/**
+ * The context a consumer's hooks receive, by name: `ContextOf<typeof consumer>`, or
+ * `ContextOf<typeof contract, User, Object, State>` for helpers written beside the consumer (whose
+ * type is not known yet where they are declared).
+ */
+export type ContextOf<C, U = unknown, O = unknown, S = unknown> =
+  // biome-ignore lint/suspicious/noExplicitAny: any incoming schemas; the context does not use them
+  C extends Consumer<infer P, infer CU, infer CO, infer CS, any, infer Out, infer Ev>
+    ? ConsumerContext<CU, CO, CS, P, Out, Ev>
+    : // biome-ignore lint/suspicious/noExplicitAny: likewise
+      C extends Contract<infer P, any, infer Out, infer Ev>
+      ? ConsumerContext<U, O, S, P, Out, Ev>
+      : never;
 
+type ErasedBehaviour = ConsumerBehaviour<string, unknown, unknown, unknown, Schemas, Schemas, Schemas>;
+type ErasedDefinition = ConsumerDefinition<string, unknown, unknown, unknown, Schemas, Schemas, Schemas>;
+
+/** A contract implemented: `defineConsumer(contract, { authenticators, handlers, … })`. */
+export function defineConsumer<
+  P extends string,
+  In extends Schemas,
+  Out extends Schemas,
+  Ev extends Schemas,
+  U = null,
+  O = null,
+  S = Empty,
+>(
+  contract: Contract<P, In, Out, Ev>,
+  behaviour: ConsumerBehaviour<P, U, O, S, In, Out, Ev>,
+): Consumer<P, U, O, S, In, Out, Ev>;
+/** A consumer in one object (contract and behaviour together), as before contracts. */
 export function defineConsumer<
   P extends string,
   In extends Schemas,
@@ -246,7 +284,28 @@ export function defineConsumer<
   S = Empty,
   Out extends Schemas = Empty,
   Ev extends Schemas = Empty,
->(definition: ConsumerDefinition<P, U, O, S, In, Out, Ev>): Consumer<P, U, O, S, In, Out, Ev> {
+>(definition: ConsumerDefinition<P, U, O, S, In, Out, Ev>): Consumer<P, U, O, S, In, Out, Ev>;
+export function defineConsumer(
+  first: AnyContract | ErasedDefinition,
+  behaviour?: ErasedBehaviour,
+): AnyConsumer {
+  // One object: its contract is the part of it that says what, not how.
+  const contract: AnyContract = behaviour
+    ? (first as AnyContract)
+    : defineContract({
+        path: first.path,
+        incoming: first.incoming,
+        outgoing: first.outgoing,
+        events: first.events,
+        authenticated: ((first as ErasedDefinition).authenticators?.length ?? 0) > 0,
+      });
+  const definition: ErasedDefinition = {
+    ...(behaviour ?? (first as ErasedDefinition)),
+    path: contract.path,
+    incoming: contract.incoming,
+    outgoing: contract.outgoing,
+    events: contract.events,
+  };
   const matcher: PathMatcher = compilePath(definition.path);
   for (const action of Object.keys(definition.incoming)) {
     if (typeof (definition.handlers as Record<string, unknown>)[action] !== "function") {
@@ -254,10 +313,11 @@ export function defineConsumer<
     }
   }
   return {
-    path: definition.path,
-    incoming: definition.incoming,
-    outgoing: (definition.outgoing ?? {}) as Out,
-    events: (definition.events ?? {}) as Ev,
+    path: contract.path,
+    incoming: contract.incoming,
+    outgoing: contract.outgoing,
+    events: contract.events,
+    contract,
     definition,
     match: matcher,
   };

@@ -4,9 +4,9 @@
 // UI and docs/ERRORS.md all read this table; nothing else declares a code.
 //
 // It sits on the framework's protocol side (beside protocol.ts, Zod-only, safe in the browser)
-// rather than in @pulseboard/client because the framework itself raises most of these codes and
+// rather than in @pulseboard/protocol because the framework itself raises most of these codes and
 // answers its handshake from their status and close code, and the framework cannot depend on the
-// client package (the client depends on it). @pulseboard/client re-exports it for the UI.
+// protocol package (which depends on it). @pulseboard/protocol/rest re-exports it for the UI.
 import { CloseCode as CLOSE } from "./protocol.ts";
 
 export type ErrorSpec = {

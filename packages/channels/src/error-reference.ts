@@ -44,7 +44,7 @@ export function renderErrorReference(): string {
     "<!-- Generated from packages/channels/src/error-codes.ts by `npm run docs:errors`; do not edit. -->",
     "",
     "Every error Pulseboard reports has a stable `PB_ERR_*` code from one table",
-    "(`@pulseboard/channels/error-codes`, re-exported by `@pulseboard/client/rest`).",
+    "(`@pulseboard/channels/error-codes`, re-exported by `@pulseboard/protocol/rest`).",
     "",
     '- REST: the HTTP status below and `{"error": {"code", "message", "details"?}}`; `details` is',
     "  `[{type, loc, msg}]` for `PB_ERR_VALIDATION`.",

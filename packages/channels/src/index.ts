@@ -7,8 +7,10 @@ export {
   AuthResult,
   type BroadcastOptions,
   type Consumer,
+  type ConsumerBehaviour,
   type ConsumerContext,
   type ConsumerDefinition,
+  type ContextOf,
   type Denial,
   defineConsumer,
   type EventName,
@@ -23,6 +25,13 @@ export {
   type Reply,
   type Schemas,
 } from "./consumer.ts";
+export {
+  type AnyContract,
+  type Contract,
+  type ContractInput,
+  type ContractSender,
+  defineContract,
+} from "./contract.ts";
 export { type ErrorCode, type ErrorSpec, errorCodes } from "./error-codes.ts";
 export {
   BadFrameError,

@@ -9,6 +9,7 @@ import { Admission, peerAddress } from "./admission.ts";
 import { buildHandshakeRequest } from "./auth.ts";
 import { Connection, type Hub } from "./connection.ts";
 import type { AnyConsumer, EventName, EventPayload } from "./consumer.ts";
+import type { AnyContract, ContractSender } from "./contract.ts";
 import { ValidationError } from "./errors.ts";
 import { PreparedFrame } from "./frame.ts";
 import { GroupRegistry } from "./groups.ts";
@@ -65,7 +66,7 @@ export interface ChannelsServerOptions<C extends AnyConsumer> {
   logger?: Logger;
 }
 
-export interface ChannelsServer<C extends AnyConsumer = AnyConsumer> {
+export interface ChannelsServer<C extends AnyConsumer = AnyConsumer> extends ContractSender {
   readonly consumers: readonly C[];
   readonly layer: ChannelLayer;
   /** Live connections on this node. */
@@ -78,7 +79,17 @@ export interface ChannelsServer<C extends AnyConsumer = AnyConsumer> {
   attach(server: HttpServer | HttpsServer): void;
   /** For frameworks that route upgrades themselves. Returns false (socket untouched) if no consumer matches. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
-  /** Server-side event to a group from outside any socket; members' event handlers receive it. */
+  /**
+   * Server-side event to a group from outside any socket; members' event handlers receive it. The
+   * event is one of `contract`'s, its payload checked against it (by tsc, and validated here).
+   */
+  groupSend<T extends AnyContract, K extends EventName<T>>(
+    contract: T,
+    group: string,
+    type: K,
+    payload: EventPayload<T, K>,
+  ): Promise<void>;
+  /** The same, the event looked up among this server's consumers' events. */
   groupSend<K extends EventName<C>>(group: string, type: K, payload: EventPayload<C, K>): Promise<void>;
   /** A frame straight to a group's clients (no event handler), serialized once. */
   broadcast(group: string, action: string, payload: unknown): Promise<void>;
@@ -245,8 +256,16 @@ class Server implements Hub {
     return true;
   }
 
-  async groupSend(group: string, type: string, payload: unknown): Promise<void> {
-    await this.publish(group, "event", type, payload, null);
+  async groupSend(
+    ...args: [AnyContract, string, string, unknown] | [string, string, unknown]
+  ): Promise<void> {
+    if (typeof args[0] === "string") {
+      const [group, type, payload] = args as [string, string, unknown];
+      await this.publish(group, "event", type, payload, null);
+    } else {
+      const [contract, group, type, payload] = args as [AnyContract, string, string, unknown];
+      await this.publish(group, "event", type, payload, null, contract);
+    }
   }
 
   async broadcast(group: string, action: string, payload: unknown): Promise<void> {
@@ -268,6 +287,8 @@ class Server implements Hub {
     action: string,
     payload: unknown,
     exclude: string | null,
+    /** Whose events `action` is one of (default: the first of this server's consumers that has it). */
+    contract?: AnyContract,
   ): Promise<void> {
     // Nobody anywhere can receive it: not validated, serialized or published (ingest fans out
     // every point, most of them to dashboards nobody has open).
@@ -275,7 +296,10 @@ class Server implements Hub {
     let value = payload;
     if (kind === "event") {
       // Validated once here, at the sender, so every receiver's handler can trust its type.
-      const schema = this.eventSchema(action);
+      const schema =
+        contract && Object.hasOwn(contract.events, action)
+          ? contract.events[action]
+          : this.eventSchema(action);
       if (schema) {
         const result = schema.safeParse(payload);
         if (!result.success) throw ValidationError.fromZod(result.error);

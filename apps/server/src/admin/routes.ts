@@ -4,8 +4,8 @@
 // resetting a user closes their open WebSockets (4001) on every node.
 
 import { randomBytes } from "node:crypto";
-import { resetPasswordBody } from "@pulseboard/client/rest";
-import { restRoutes } from "@pulseboard/client/rest-routes";
+import { resetPasswordBody } from "@pulseboard/protocol/rest";
+import { restRoutes } from "@pulseboard/protocol/rest-routes";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { dashboardAccess, idParam, noContent, parse, requireUser } from "../api/http.ts";
 import { input, route } from "../api/route.ts";

@@ -8,7 +8,7 @@ import {
   type PatchContactPointBody,
   slackSettingsBody,
   webhookSettingsBody,
-} from "@pulseboard/client/rest";
+} from "@pulseboard/protocol/rest";
 import type { z } from "zod";
 import { ValidationError } from "../errors.ts";
 import { type Mailer, sendEmail } from "./notifiers/email.ts";

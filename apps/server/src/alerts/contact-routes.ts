@@ -2,8 +2,8 @@
 // per dashboard with their delivery log and "send test", and silences. Editors manage them all;
 // viewers see silences only (contact points hold addresses and URLs they need not see).
 
-import type { Silence } from "@pulseboard/client/rest";
-import { restRoutes } from "@pulseboard/client/rest-routes";
+import type { Silence } from "@pulseboard/protocol/rest";
+import { restRoutes } from "@pulseboard/protocol/rest-routes";
 import type { FastifyInstance } from "fastify";
 import { dashboardAccess, idParam, noContent, requireUser } from "../api/http.ts";
 import { input, route } from "../api/route.ts";

@@ -2,7 +2,7 @@
 // and delete them; members read them), their current states, and events (any member lists them and
 // acknowledges the open one).
 
-import { restRoutes } from "@pulseboard/client/rest-routes";
+import { restRoutes } from "@pulseboard/protocol/rest-routes";
 import type { FastifyInstance } from "fastify";
 import { dashboardAccess, idParam, noContent, requireUser } from "../api/http.ts";
 import { input, route } from "../api/route.ts";

@@ -1,6 +1,6 @@
-// Owns the server's side of alerting shapes: the REST bodies of @pulseboard/client/rest with the
+// Owns the server's side of alerting shapes: the REST bodies of @pulseboard/protocol/rest with the
 // server's defaults applied, and the stored rule (the public rule plus its dashboard). The public
-// shapes themselves (bounds included) are defined once in @pulseboard/client/rest.
+// shapes themselves (bounds included) are defined once in @pulseboard/protocol/rest.
 import {
   type AlertCondition,
   type AlertEvent,
@@ -10,7 +10,7 @@ import {
   createAlertRuleRequest,
   type AlertRule as PublicAlertRule,
   patchAlertRuleBody,
-} from "@pulseboard/client/rest";
+} from "@pulseboard/protocol/rest";
 import type { z } from "zod";
 
 export type { AlertCondition, AlertEvent, AlertReason, AlertState, AlertStatus };

@@ -16,11 +16,13 @@
 // (policy.ts) in the same transaction, and the outbox (outbox.ts) delivers them. A periodic tick
 // puts silent metrics in no_data and repeats still-firing alerts; both re-check the stored state
 // under its lock, so on several nodes each happens once.
-import type { Alert } from "@pulseboard/client/protocol";
+import type { ContractSender } from "@pulseboard/channels";
+import type { Alert } from "@pulseboard/protocol";
 import type { FastifyBaseLogger } from "fastify";
 import { sql } from "kysely";
 import type { DbKind } from "../db/schema.ts";
-import { dashboardGroup, type GroupSender } from "../fanout.ts";
+import { dashboardGroup } from "../fanout.ts";
+import { dashboardContract } from "../ws/dashboard-contract.ts";
 import {
   dueAt,
   evaluateDeadline,
@@ -70,7 +72,7 @@ export type ObservedPoint = { metric_id: number; value: number; timestamp: strin
 
 export class AlertService {
   readonly #db: AlertDb;
-  readonly #channels: GroupSender;
+  readonly #channels: ContractSender;
   readonly #log: FastifyBaseLogger;
   readonly #outbox: Outbox;
   readonly #rules = new Map<number, CachedRules>();
@@ -94,7 +96,7 @@ export class AlertService {
   constructor(
     db: AlertDb,
     kind: DbKind,
-    channels: GroupSender,
+    channels: ContractSender,
     log: FastifyBaseLogger,
     outbox: Outbox,
     tickMs: number,
@@ -532,7 +534,7 @@ export class AlertService {
         status: item.status,
         reason: item.reason,
       };
-      await this.#channels.groupSend(dashboardGroup(rule.dashboard_id), "alert", payload);
+      await this.#channels.groupSend(dashboardContract, dashboardGroup(rule.dashboard_id), "alert", payload);
     }
   }
 }

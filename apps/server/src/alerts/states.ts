@@ -1,7 +1,7 @@
 // Owns the one-state-per-rule view (GET /dashboards/:id/alert-states): every rule of a dashboard
 // with its current status, the open event (and whether it was acknowledged) and any silence,
 // problems first, so a panel never has to reconstruct "is it still firing" from event history.
-import type { AlertRuleState } from "@pulseboard/client/rest";
+import type { AlertRuleState } from "@pulseboard/protocol/rest";
 import { listSilences } from "./notify-store.ts";
 import { silencedUntil } from "./policy.ts";
 import type { AlertStatus } from "./schema.ts";

@@ -2,8 +2,8 @@
 // one and the password policy; every other session of the user is signed out and its sockets
 // closed) and the list of one's sessions with revoking any of them.
 
-import type { SessionInfo } from "@pulseboard/client/rest";
-import { restRoutes } from "@pulseboard/client/rest-routes";
+import type { SessionInfo } from "@pulseboard/protocol/rest";
+import { restRoutes } from "@pulseboard/protocol/rest-routes";
 import type { FastifyInstance } from "fastify";
 import { recordAudit } from "../audit/index.ts";
 import { hashPoolOf } from "../auth/hash-pool.ts";

@@ -1,8 +1,8 @@
 // Owns /auth: login (session cookie + CSRF token), logout, and "who am I"; and the one way a
 // session is issued, which single sign-on (sso/routes.ts) uses too.
 
-import type { LoginAnswer, MeAnswer } from "@pulseboard/client/rest";
-import { restRoutes } from "@pulseboard/client/rest-routes";
+import type { LoginAnswer, MeAnswer } from "@pulseboard/protocol/rest";
+import { restRoutes } from "@pulseboard/protocol/rest-routes";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isAdmin } from "../admin/store.ts";
 import { recordAudit } from "../audit/index.ts";

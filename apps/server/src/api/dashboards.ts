@@ -1,7 +1,7 @@
 // Owns /dashboards: list (only the caller's), create (caller becomes owner), read, rename, delete.
 
-import type { Dashboard, DashboardSummary } from "@pulseboard/client/rest";
-import { restRoutes } from "@pulseboard/client/rest-routes";
+import type { Dashboard, DashboardSummary } from "@pulseboard/protocol/rest";
+import { restRoutes } from "@pulseboard/protocol/rest-routes";
 import type { FastifyInstance } from "fastify";
 import { recordAudit } from "../audit/index.ts";
 import type { AppContext } from "../context.ts";

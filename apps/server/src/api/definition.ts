@@ -9,9 +9,9 @@ import {
   type DashboardDefinition,
   DEFINITION_SCHEMA,
   dashboardDefinition,
-} from "@pulseboard/client/definition";
-import type { Layout, Widget } from "@pulseboard/client/rest";
-import { restRoutes } from "@pulseboard/client/rest-routes";
+} from "@pulseboard/protocol/definition";
+import type { Layout, Widget } from "@pulseboard/protocol/rest";
+import { restRoutes } from "@pulseboard/protocol/rest-routes";
 import type { FastifyInstance } from "fastify";
 import { alertServiceOf } from "../alerts/index.ts";
 import { alertDb, deleteRule, insertRule, listRules, updateRule } from "../alerts/store.ts";

@@ -1,6 +1,6 @@
 // Owns /dashboards/:id/export: a CSV or JSON download of stored values.
 
-import { restRoutes } from "@pulseboard/client/rest-routes";
+import { restRoutes } from "@pulseboard/protocol/rest-routes";
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../context.ts";
 import { NotFoundError } from "../errors.ts";

@@ -5,8 +5,8 @@
 // node's memory (a report reaches one node; each node's /metrics shows what its clients sent) and
 // are dropped after REPORT_TTL_MS so a closed dashboard stops showing a lag.
 
-import type { FreshnessReport } from "@pulseboard/client/rest";
-import { restRoutes } from "@pulseboard/client/rest-routes";
+import type { FreshnessReport } from "@pulseboard/protocol/rest";
+import { restRoutes } from "@pulseboard/protocol/rest-routes";
 import type { FastifyInstance } from "fastify";
 import { Gauge } from "prom-client";
 import type { AppContext } from "../context.ts";

@@ -5,7 +5,7 @@
 // never depends on storage, so an outage does not restart every node) and /api/v1/ready (this
 // node should get traffic: storage and layer up and not draining for a shutdown).
 
-import { restRoutes } from "@pulseboard/client/rest-routes";
+import { restRoutes } from "@pulseboard/protocol/rest-routes";
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
 import type { AppContext } from "../context.ts";

@@ -1,5 +1,5 @@
 // Owns POST /ingest: answers `{accepted}` only once the batch is committed, then fans it out.
-import { restRoutes } from "@pulseboard/client/rest-routes";
+import { restRoutes } from "@pulseboard/protocol/rest-routes";
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../context.ts";
 import { fanOut, ingest } from "../ingest.ts";

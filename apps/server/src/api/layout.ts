@@ -1,7 +1,7 @@
 // Owns /dashboards/:id/layout: the widget grid, stored as JSON per dashboard.
 
-import type { Layout } from "@pulseboard/client/rest";
-import { restRoutes } from "@pulseboard/client/rest-routes";
+import type { Layout } from "@pulseboard/protocol/rest";
+import { restRoutes } from "@pulseboard/protocol/rest-routes";
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../context.ts";
 import type { Db } from "../db/schema.ts";

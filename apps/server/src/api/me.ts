@@ -1,7 +1,7 @@
 // Owns /me/preferences (theme).
 
-import type { Preferences } from "@pulseboard/client/rest";
-import { restRoutes } from "@pulseboard/client/rest-routes";
+import type { Preferences } from "@pulseboard/protocol/rest";
+import { restRoutes } from "@pulseboard/protocol/rest-routes";
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../context.ts";
 import { setPreferences } from "../model/users.ts";

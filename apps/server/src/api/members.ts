@@ -3,8 +3,8 @@
 // gets the same answer as a known one and changes nothing; administrators, who can list every
 // user anyway, get the member with its id, or 404.
 
-import type { Member, MemberPutAnswer } from "@pulseboard/client/rest";
-import { restRoutes } from "@pulseboard/client/rest-routes";
+import type { Member, MemberPutAnswer } from "@pulseboard/protocol/rest";
+import { restRoutes } from "@pulseboard/protocol/rest-routes";
 import type { FastifyInstance } from "fastify";
 import { isAdmin } from "../admin/store.ts";
 import { recordAudit } from "../audit/index.ts";

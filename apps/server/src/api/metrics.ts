@@ -1,8 +1,8 @@
 // Owns metric definitions over REST and their history: /dashboards/:id/metrics, /metrics/:id,
 // /metrics/:id/values (range, limit, downsampling).
 
-import type { Metric } from "@pulseboard/client/rest";
-import { restRoutes } from "@pulseboard/client/rest-routes";
+import type { Metric } from "@pulseboard/protocol/rest";
+import { restRoutes } from "@pulseboard/protocol/rest-routes";
 import type { FastifyInstance } from "fastify";
 import { alertServiceOf } from "../alerts/index.ts";
 import type { AppContext } from "../context.ts";

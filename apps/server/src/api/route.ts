@@ -1,4 +1,4 @@
-// Owns registering the routes of the REST route table (@pulseboard/client/rest-routes) on Fastify.
+// Owns registering the routes of the REST route table (@pulseboard/protocol/rest-routes) on Fastify.
 // The method and path come from the table entry; Fastify validates the entry's body and query and
 // serializes the answer through the entry's answer schema (only the declared fields leave the
 // server). Path parameters stay with idParam(): a malformed id names no object (404), as for
@@ -9,7 +9,7 @@
 // handler asks for the validated part with input() once it has checked who asks and what they may
 // see; a failure is then answered by the same parse() as always, so the 400 details are unchanged.
 // The Zod validator and serializer (fastify-type-provider-zod) are set on the app (app.ts).
-import type { RestRoute, RouteAnswer } from "@pulseboard/client/rest-routes";
+import type { RestRoute, RouteAnswer } from "@pulseboard/protocol/rest-routes";
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from "fastify";
 import type { z } from "zod";
 import { parse } from "./http.ts";

@@ -1,7 +1,7 @@
 // Owns /tokens: a user's API tokens (plain value shown once, hashed at rest).
 
-import type { ApiToken, CreateTokenAnswer } from "@pulseboard/client/rest";
-import { restRoutes } from "@pulseboard/client/rest-routes";
+import type { ApiToken, CreateTokenAnswer } from "@pulseboard/protocol/rest";
+import { restRoutes } from "@pulseboard/protocol/rest-routes";
 import type { FastifyInstance } from "fastify";
 import { recordAudit } from "../audit/index.ts";
 import { createApiToken } from "../auth/tokens.ts";

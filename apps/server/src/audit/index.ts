@@ -2,7 +2,7 @@
 // their dashboard) and GET /me/audit (a user's own sign-ins, tokens and sessions), and the hourly
 // purge of events older than PULSEBOARD_AUDIT_RETENTION_DAYS.
 
-import { restRoutes } from "@pulseboard/client/rest-routes";
+import { restRoutes } from "@pulseboard/protocol/rest-routes";
 import type { FastifyInstance } from "fastify";
 import { dashboardAccess, requireUser } from "../api/http.ts";
 import { input, route } from "../api/route.ts";

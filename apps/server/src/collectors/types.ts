@@ -2,7 +2,7 @@
 // server (not the collectors) decides which dashboard a point lands in and creates the metric
 // on first sight, so a point carries everything needed to create it.
 
-import type { MetricType } from "@pulseboard/client/protocol";
+import type { MetricType } from "@pulseboard/protocol";
 
 export type { MetricType };
 

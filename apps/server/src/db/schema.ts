@@ -1,7 +1,7 @@
 // Owns the storage model as Kysely sees it: one interface per table. Timestamps are stored as
 // integer milliseconds since the epoch in both dialects (sortable, exact, cheap to bucket).
-import type { MetricType } from "@pulseboard/client/protocol";
-import type { Role, Theme } from "@pulseboard/client/rest";
+import type { MetricType } from "@pulseboard/protocol";
+import type { Role, Theme } from "@pulseboard/protocol/rest";
 import type { Generated, Insertable, Kysely, Selectable } from "kysely";
 
 // The enums are the wire's (one definition); the tables store exactly those strings.

@@ -30,7 +30,7 @@ const FILES: Record<string, { file: string; type: string }> = {
 const HOST = /^[A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](?::[0-9]{1,5})?$/;
 
 export function docsPlugin(app: FastifyInstance, ctx: AppContext): void {
-  const build = asyncApiBuilder(ctx);
+  const build = asyncApiBuilder();
   const contents = new Map<string, { body: Buffer; type: string }>();
   for (const [path, { file, type }] of Object.entries(FILES)) {
     contents.set(path, { body: readFileSync(new URL(`./public/${file}`, import.meta.url)), type });

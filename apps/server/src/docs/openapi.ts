@@ -4,8 +4,8 @@
 // server's configuration switches on (single sign-on, health) and nothing that is not in the table
 // (pages, the Influx and OTLP paths of other agents). Built once, on first request.
 import fastifySwagger from "@fastify/swagger";
-import { errorAnswer } from "@pulseboard/client/rest";
-import { type RestRoute, restRoutes } from "@pulseboard/client/rest-routes";
+import { errorAnswer } from "@pulseboard/protocol/rest";
+import { type RestRoute, restRoutes } from "@pulseboard/protocol/rest-routes";
 import Fastify from "fastify";
 import {
   jsonSchemaTransform,
@@ -64,7 +64,7 @@ async function build(): Promise<unknown> {
         title: "Pulseboard REST API",
         version: VERSION,
         description:
-          "The REST API of docs/API.md, generated from the route table (`@pulseboard/client/rest-routes`). " +
+          "The REST API of docs/API.md, generated from the route table (`@pulseboard/protocol/rest-routes`). " +
           "State-changing calls with the session cookie carry `X-CSRF-Token`. The WebSocket API is the AsyncAPI document at /asyncapi.json.",
       },
       components: {

@@ -1,6 +1,6 @@
 // Owns dashboards and their members: creation with a unique slug, roles, the last-owner rule,
 // and the JSON shapes of docs/API.md.
-import type { DashboardSummary, Metric as MetricJson } from "@pulseboard/client/rest";
+import type { DashboardSummary, Metric as MetricJson } from "@pulseboard/protocol/rest";
 import type { Dashboard, Db, Metric, Role } from "../db/schema.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import { findUserByName } from "./users.ts";

@@ -1,6 +1,6 @@
 // Owns user accounts: creation with a hashed password, lookup, preferences.
 
-import type { Theme } from "@pulseboard/client/rest";
+import type { Theme } from "@pulseboard/protocol/rest";
 import { hashPassword } from "../auth/passwords.ts";
 import type { Db } from "../db/schema.ts";
 import { ConflictError } from "../errors.ts";

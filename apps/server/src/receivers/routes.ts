@@ -10,7 +10,7 @@
 
 import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
-import { restRoutes } from "@pulseboard/client/rest-routes";
+import { restRoutes } from "@pulseboard/protocol/rest-routes";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { route } from "../api/route.ts";
 import { findToken } from "../auth/tokens.ts";

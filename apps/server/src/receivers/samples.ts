@@ -5,7 +5,7 @@
 //
 // Until labeled storage lands, a series is a metric whose NAME carries its labels
 // (`seriesMetricName`, the one place that knows it); swap that for real series keys.
-import { MAX_FUTURE_MS } from "@pulseboard/client/rest";
+import { MAX_FUTURE_MS } from "@pulseboard/protocol/rest";
 import { renderSeriesName } from "../collectors/prometheus-series.ts";
 import type { AppContext } from "../context.ts";
 import type { Metric, MetricType } from "../db/schema.ts";

@@ -9,8 +9,8 @@
 // and an identity another account holds is refused. The linked identities are listed and
 // unlinked under /me/identities.
 
-import type { AuthMethods, LinkedIdentity } from "@pulseboard/client/rest";
-import { restRoutes } from "@pulseboard/client/rest-routes";
+import type { AuthMethods, LinkedIdentity } from "@pulseboard/protocol/rest";
+import { restRoutes } from "@pulseboard/protocol/rest-routes";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { issueSession } from "../api/auth.ts";
 import { noContent, requireUser } from "../api/http.ts";

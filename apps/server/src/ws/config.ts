@@ -5,6 +5,7 @@ import type { AppContext } from "../context.ts";
 import type { Dashboard, Db, Metric } from "../db/schema.ts";
 import { dashboardGroup } from "../fanout.ts";
 import { listMetrics } from "../model/dashboards.ts";
+import { dashboardContract } from "./dashboard-contract.ts";
 
 export function configPayload(dashboard: Dashboard, metrics: Metric[]) {
   return {
@@ -34,7 +35,13 @@ async function loadConfig(db: Db, dashboardId: number) {
 export async function announceConfig(ctx: AppContext, dashboardId: number): Promise<void> {
   try {
     const config = await loadConfig(ctx.db, dashboardId);
-    if (config) await ctx.channels.groupSend(dashboardGroup(dashboardId), "dashboard_config", config);
+    if (config)
+      await ctx.channels.groupSend(
+        dashboardContract,
+        dashboardGroup(dashboardId),
+        "dashboard_config",
+        config,
+      );
   } catch (err) {
     // The change is stored either way; a client sees it on its next connect.
     ctx.log.warn({ err, dashboardId }, "announcing the new dashboard config failed");

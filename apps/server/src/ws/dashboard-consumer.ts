@@ -8,10 +8,10 @@ import {
   AuthResult,
   ChannelsError,
   type ChannelsServer,
+  type ContextOf,
   defineConsumer,
   type PreparedFrame,
 } from "@pulseboard/channels";
-import { clientMessages, serverMessages } from "@pulseboard/client/protocol";
 import type { Principal } from "../auth/credentials.ts";
 import { SESSION_COOKIE } from "../auth/sessions.ts";
 import type { AppContext } from "../context.ts";
@@ -20,11 +20,12 @@ import { dashboardGroup } from "../fanout.ts";
 import { valuesSince } from "../history.ts";
 import { metricUpdatePayload } from "../ingest.ts";
 import { type AccessWatch, accessWatch } from "./access-watch.ts";
+import { dashboardContract } from "./dashboard-contract.ts";
 import type { HandshakeCache } from "./handshake-cache.ts";
 import { pointsAfter, streamPosition } from "./positions.ts";
 import type { PresenceCounter } from "./presence.ts";
 import { growingInterval, pacedPresence } from "./presence-pacing.ts";
-import { accessRevoked, credentialGroup } from "./revoke.ts";
+import { credentialGroup } from "./revoke.ts";
 
 export const HISTORY_POINTS = 100;
 /**
@@ -68,6 +69,9 @@ type State = {
   serial: Promise<unknown>;
 };
 
+/** What every hook and helper below receives: the contract's context with our user, object and state. */
+type Ctx = ContextOf<typeof dashboardContract, Principal, Dashboard, State>;
+
 type Resumed = {
   count: number;
   recovered?: boolean;
@@ -102,8 +106,7 @@ export function dashboardConsumer(
     return new Map(metrics.filter((m) => wanted.has(m.id)).map((m) => [m.id, m]));
   }
 
-  return defineConsumer({
-    path: "/ws/dashboard/:id/",
+  return defineConsumer(dashboardContract, {
     authenticators: [
       async (req): Promise<Principal | null> =>
         (await cache.principal({
@@ -120,33 +123,6 @@ export function dashboardConsumer(
         (await cache.role(user.userId, object.id)) !== undefined ||
         AuthResult.deny(403, "You are not a member of this dashboard"),
     ],
-    incoming: {
-      ping: clientMessages.ping.shape.payload,
-      subscribe: clientMessages.subscribe.shape.payload,
-      unsubscribe: clientMessages.unsubscribe.shape.payload,
-      resume: clientMessages.resume.shape.payload,
-      pause: clientMessages.pause.shape.payload,
-      resume_stream: clientMessages.resume_stream.shape.payload,
-    },
-    outgoing: {
-      dashboard_config: serverMessages.dashboard_config.shape.payload,
-      metric_history: serverMessages.metric_history.shape.payload,
-      metric_update: serverMessages.metric_update.shape.payload,
-      pong: serverMessages.pong.shape.payload,
-      presence: serverMessages.presence.shape.payload,
-      alert: serverMessages.alert.shape.payload,
-      resumed: serverMessages.resumed.shape.payload,
-      paused: serverMessages.paused.shape.payload,
-    },
-    // Delivered through the dashboard group; `presence` and `alert` have no handler and are
-    // forwarded to every member as they are.
-    events: {
-      dashboard_config: serverMessages.dashboard_config.shape.payload,
-      metric_update: serverMessages.metric_update.shape.payload,
-      presence: serverMessages.presence.shape.payload,
-      alert: serverMessages.alert.shape.payload,
-      access_revoked: accessRevoked,
-    },
     sendCompletion: ctx.config.sendCompletion,
     // Held from the start: live frames that arrive during the handshake wait for the history.
     state: (): State => ({
@@ -314,9 +290,8 @@ export function dashboardConsumer(
   }
 
   /** Shared batches while streaming; through the metric_update handler while holding (pause, replay). */
-  // biome-ignore lint/suspicious/noExplicitAny: the consumer context type is inferred above
-  function reshare(c: any): void {
-    const state = c.state as State;
+  function reshare(c: Ctx): void {
+    const state = c.state;
     c.shareTopics(state.held === null ? state.subscribed : null);
   }
 
@@ -324,9 +299,8 @@ export function dashboardConsumer(
    * A streaming connection has been given every point this node delivered (shared batches do not
    * pass the metric_update handler, which moves `at`): it is complete up to there.
    */
-  // biome-ignore lint/suspicious/noExplicitAny: see above
-  function syncAt(c: any): void {
-    const state = c.state as State;
+  function syncAt(c: Ctx): void {
+    const state = c.state;
     if (state.held !== null) return;
     const delivered = cache.delivered(c.object.id);
     if (delivered !== null && delivered > state.at) state.at = delivered;
@@ -337,8 +311,7 @@ export function dashboardConsumer(
   }
 
   /** `resume {epoch, offset}`: the gap replayed exactly, or `recovered: false` saying why not. */
-  // biome-ignore lint/suspicious/noExplicitAny: the consumer context type is inferred above
-  async function resumeAfter(c: any, epoch: string, offset: number): Promise<Resumed> {
+  async function resumeAfter(c: Ctx, epoch: string, offset: number): Promise<Resumed> {
     const current = await streamPosition(db, c.object.id);
     const reason =
       epoch !== current.epoch
@@ -349,7 +322,7 @@ export function dashboardConsumer(
             ? "retention"
             : null;
     // This connection's epoch may come from a cache: the stream's own is what the client goes on with.
-    (c.state as State).epoch = current.epoch;
+    c.state.epoch = current.epoch;
     if (reason) return { count: 0, recovered: false, reason, ...position(c) };
     return replayAfter(c, offset, current);
   }
@@ -358,9 +331,8 @@ export function dashboardConsumer(
    * Every point of the subscribed metrics committed after `from`, in offset order, live frames
    * held meanwhile and sent after (those the replay covered dropped); paced by the send budget.
    */
-  // biome-ignore lint/suspicious/noExplicitAny: see above
-  async function replayAfter(c: any, from: number, current: { head: number }): Promise<Resumed> {
-    const state = c.state as State;
+  async function replayAfter(c: Ctx, from: number, current: { head: number }): Promise<Resumed> {
+    const state = c.state;
     syncAt(c);
     state.held ??= [];
     reshare(c);
@@ -399,9 +371,8 @@ export function dashboardConsumer(
   }
 
   /** Timestamp `resume` (best effort): points stamped after each metric's moment, per metric. */
-  // biome-ignore lint/suspicious/noExplicitAny: see above
-  async function replaySince(c: any, perMetric: Map<number, number>): Promise<number> {
-    const state = c.state as State;
+  async function replaySince(c: Ctx, perMetric: Map<number, number>): Promise<number> {
+    const state = c.state;
     syncAt(c);
     state.held ??= [];
     reshare(c);
@@ -463,8 +434,7 @@ export function dashboardConsumer(
   }
 
   /** Resolves once the connection has handed its queued frames to a socket that is keeping up. */
-  // biome-ignore lint/suspicious/noExplicitAny: see above
-  async function drained(c: any): Promise<void> {
+  async function drained(c: Ctx): Promise<void> {
     await new Promise((r) => setImmediate(r)); // the outbox writes at the check phase
     // A socket that closed meanwhile ends the wait (a drain waits for this replay to end).
     for (let i = 0; i < 6000 && !c.isClosed && c.bufferedAmount > REPLAY_HIGH_WATER; i++)
@@ -475,9 +445,8 @@ export function dashboardConsumer(
    * Sends the held live frames this connection has not had yet (after `at`, and not among `sent`),
    * in the order they came (offset order); back to streaming.
    */
-  // biome-ignore lint/suspicious/noExplicitAny: see above
-  function flush(c: any, sent?: Set<number>): number {
-    const state = c.state as State;
+  function flush(c: Ctx, sent?: Set<number>): number {
+    const state = c.state;
     const held = state.held ?? [];
     state.held = null;
     let count = 0;

@@ -6,29 +6,19 @@
 //
 // Groups: "dashboard.<id>" (every connection to it) and one per credential a connection opened
 // with, "credential.token.<id>" or "credential.session.<hash>".
-import { message } from "@pulseboard/channels";
-import { z } from "zod";
 import type { Principal } from "../auth/credentials.ts";
 import type { AppContext } from "../context.ts";
 import { dashboardGroup } from "../fanout.ts";
+import { type AccessRevoked, dashboardContract } from "./dashboard-contract.ts";
 
-export const accessRevoked = message(
-  z.object({
-    /** The user whose connections close; null: every connection to the dashboard. */
-    user_id: z.number().int().nullable(),
-    code: z.union([z.literal(4001), z.literal(4003), z.literal(4004)]),
-    reason: z.string(),
-  }),
-  { internal: true, description: "Closes the connections that lost access (never sent to clients)." },
-);
-export type AccessRevoked = z.infer<typeof accessRevoked>;
+export type { AccessRevoked };
 
 /**
  * Every node listens here for revoked credentials (handshake-cache.ts forgets them), whether or not
  * it has a connection in the credential's group; payload `{ group }`, the credential's group.
  */
 export const CREDENTIALS_GROUP = "pulseboard.credentials";
-export const CREDENTIAL_REVOKED = "credential_revoked";
+export const CREDENTIAL_REVOKED = "credential_revoked" satisfies keyof typeof dashboardContract.events;
 
 export const tokenGroup = (tokenId: number) => `credential.token.${tokenId}`;
 export const sessionGroup = (idHash: string) => `credential.session.${idHash}`;
@@ -45,8 +35,8 @@ export async function revokeAccess(ctx: AppContext, group: string, event: Access
   try {
     // Cached credentials first, so no node lets the credential in again while connections close.
     if (group.startsWith("credential."))
-      await ctx.channels.groupSend(CREDENTIALS_GROUP, CREDENTIAL_REVOKED, { group });
-    await ctx.channels.groupSend(group, "access_revoked", event);
+      await ctx.channels.groupSend(dashboardContract, CREDENTIALS_GROUP, CREDENTIAL_REVOKED, { group });
+    await ctx.channels.groupSend(dashboardContract, group, "access_revoked", event);
   } catch (err) {
     // Stored either way; the connections lose access at their next handshake.
     ctx.log.error({ err, group }, "closing connections that lost access failed");

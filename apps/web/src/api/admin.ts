@@ -1,7 +1,7 @@
 // The REST calls of instance administration (users and teams, docs/API.md "Administration") and
 // of a dashboard's teams and access list (owners), spread into `api` by http.ts.
-import type { CreateUserBody, PatchUserBody, Role } from "@pulseboard/client/rest";
-import { restRoutes as routes } from "@pulseboard/client/rest-routes";
+import type { CreateUserBody, PatchUserBody, Role } from "@pulseboard/protocol/rest";
+import { restRoutes as routes } from "@pulseboard/protocol/rest-routes";
 import type { Call } from "./request.ts";
 
 export function adminApi(call: Call) {

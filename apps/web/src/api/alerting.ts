@@ -4,8 +4,8 @@ import type {
   CreateContactPointBody,
   CreateSilenceBody,
   PatchContactPointBody,
-} from "@pulseboard/client/rest";
-import { restRoutes as routes } from "@pulseboard/client/rest-routes";
+} from "@pulseboard/protocol/rest";
+import { restRoutes as routes } from "@pulseboard/protocol/rest-routes";
 import type { Call } from "./request.ts";
 
 export function alertingApi(call: Call) {

@@ -1,6 +1,6 @@
 // The UI's error values: every failed REST call becomes an ApiError carrying the server's stable
 // `PB_ERR_*` code, so views branch on codes rather than on message text.
-import { type ErrorCode, errorCodes, type ValidationIssue } from "@pulseboard/client/rest";
+import { type ErrorCode, errorCodes, type ValidationIssue } from "@pulseboard/protocol/rest";
 
 export type { ValidationIssue };
 /** A code of the server's error table, or `HTTP_<status>` when the answer carried none (a proxy page). */

@@ -3,8 +3,8 @@
 // each names its entry of the REST route table (@pulseboard/client/rest-routes), from which its
 // method, path, parameters, body and answer types are inferred: nothing here asserts a type.
 
-import type { DashboardDefinitionInput } from "@pulseboard/client/definition";
 import type { FreshnessSnapshot } from "@pulseboard/client/freshness";
+import type { DashboardDefinitionInput } from "@pulseboard/protocol/definition";
 import type {
   AlertEventsQuery,
   CreateDashboardBody,
@@ -16,14 +16,14 @@ import type {
   Theme,
   ValuesQuery,
   Widget,
-} from "@pulseboard/client/rest";
+} from "@pulseboard/protocol/rest";
 import {
   type RestRoute,
   type RouteAnswer,
   type RouteInput,
   restRoutes as routes,
   routeUrl,
-} from "@pulseboard/client/rest-routes";
+} from "@pulseboard/protocol/rest-routes";
 import { adminApi } from "./admin.ts";
 import { alertingApi } from "./alerting.ts";
 import { ApiError, apiErrorCode, type ValidationIssue } from "./errors.ts";

@@ -1,7 +1,7 @@
 // Who is logged in, their CSRF token and their theme, for the whole app. Loaded once from
 // /auth/me; login/logout/theme changes go through here so the token and theme stay in step.
 
-import type { MeAnswer, Theme } from "@pulseboard/client/rest";
+import type { MeAnswer, Theme } from "@pulseboard/protocol/rest";
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from "react";
 import { ApiError } from "../api/errors.ts";
 import { api, setCsrfToken } from "../api/http.ts";

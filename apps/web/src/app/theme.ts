@@ -1,7 +1,7 @@
 // The theme lives on <html data-theme>; CSS variables do the rest. The user's choice is stored on
 // the server (PATCH /me/preferences) and applied from /auth/me on load; localStorage only avoids a
 // flash of the wrong theme before /auth/me answers.
-import type { Theme } from "@pulseboard/client/rest";
+import type { Theme } from "@pulseboard/protocol/rest";
 
 const KEY = "pulseboard.theme";
 

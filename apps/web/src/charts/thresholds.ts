@@ -1,6 +1,6 @@
 // Colour steps of stat and gauge panels: a value takes the colour of the highest step at or below
 // it (as Grafana's thresholds read). Colours are theme variables, so both themes stay legible.
-import type { WidgetThreshold } from "@pulseboard/client/rest";
+import type { WidgetThreshold } from "@pulseboard/protocol/rest";
 
 const VARS: Record<WidgetThreshold["color"], string> = {
   green: "var(--ok)",

@@ -1,6 +1,6 @@
 // Editor-only: add a widget of a type (and metric + chart kind for metric widgets).
 
-import type { ChartKind, Metric, Widget, WidgetType } from "@pulseboard/client/rest";
+import type { ChartKind, Metric, Widget, WidgetType } from "@pulseboard/protocol/rest";
 import { type FormEvent, useState } from "react";
 import { newWidgetId, WIDGETS } from "../widgets/catalog.ts";
 import { ChartKindOptions } from "./options.tsx";

@@ -1,7 +1,7 @@
 // The alert rules of one metric (docs/API.md "Alerts"): every member reads them; editors add,
 // change, switch on/off and delete them. Numbers go to the server as typed — it is the validator,
 // and what it refuses (an empty threshold, a negative duration) is shown beside that form as text.
-import type { AlertCondition, AlertRule, Metric } from "@pulseboard/client/rest";
+import type { AlertCondition, AlertRule, Metric } from "@pulseboard/protocol/rest";
 import { type FormEvent, type ReactNode, useEffect, useState } from "react";
 import { describeError } from "../api/errors.ts";
 import { api } from "../api/http.ts";

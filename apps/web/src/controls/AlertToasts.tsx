@@ -2,7 +2,7 @@
 // TOAST_MS; at most MAX_TOASTS at once, newest on top. A status region, so screen readers hear it.
 import type { Alert } from "@pulseboard/client";
 import type { AlertStates } from "@pulseboard/client/live";
-import type { Metric } from "@pulseboard/client/rest";
+import type { Metric } from "@pulseboard/protocol/rest";
 import { useEffect, useState } from "react";
 import { describeAlert } from "../widgets/types.ts";
 

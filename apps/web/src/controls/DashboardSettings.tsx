@@ -1,7 +1,7 @@
 // Owner-only: the dashboard's name and description, and deleting it after a confirmation. Other
 // open pages follow a save through the re-announced dashboard_config; a deletion closes their
 // streams with 4004, which they show as a notice.
-import type { DashboardSummary } from "@pulseboard/client/rest";
+import type { DashboardSummary } from "@pulseboard/protocol/rest";
 import { type FormEvent, useState } from "react";
 import { api } from "../api/http.ts";
 import { DeleteButton } from "./DeleteButton.tsx";

@@ -1,7 +1,7 @@
 // One metric's panel, opened from its card: editors and owners rename it, change its unit and
 // description, or delete it (after a confirmation); every member sees its alert rules, which
 // editors manage (AlertRules). Other open pages follow through the re-announced dashboard_config.
-import type { Metric } from "@pulseboard/client/rest";
+import type { Metric } from "@pulseboard/protocol/rest";
 import { type FormEvent, useState } from "react";
 import { api } from "../api/http.ts";
 import { AlertRules } from "./AlertRules.tsx";

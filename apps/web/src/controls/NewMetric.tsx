@@ -1,7 +1,7 @@
 // Editor-only: define a new metric on this dashboard (name, type, unit). The server announces
 // the new config to every open dashboard; the page adds a widget for it right away.
-import { type MetricType, metricType } from "@pulseboard/client/protocol";
-import type { Metric } from "@pulseboard/client/rest";
+import { type MetricType, metricType } from "@pulseboard/protocol";
+import type { Metric } from "@pulseboard/protocol/rest";
 import { type FormEvent, useState } from "react";
 import { describeError } from "../api/errors.ts";
 import { api } from "../api/http.ts";

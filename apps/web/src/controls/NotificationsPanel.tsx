@@ -10,7 +10,7 @@ import type {
   Delivery,
   Metric,
   Silence,
-} from "@pulseboard/client/rest";
+} from "@pulseboard/protocol/rest";
 import { type FormEvent, useEffect, useState } from "react";
 import { api } from "../api/http.ts";
 import { clockTime } from "../charts/clock.ts";

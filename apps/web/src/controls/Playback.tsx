@@ -2,7 +2,7 @@
 // up to a cursor time, as if the range were happening again.
 
 import type { LiveStore } from "@pulseboard/client/live";
-import type { StoredPoint } from "@pulseboard/client/rest";
+import type { StoredPoint } from "@pulseboard/protocol/rest";
 import { useEffect, useRef, useState } from "react";
 import { dateTime } from "../charts/clock.ts";
 

@@ -2,7 +2,7 @@
 // member's role and removing a member (whose open dashboards the server then closes); below,
 // the teams with a role here and who has access through what (ShareTeams).
 
-import type { Member, Role } from "@pulseboard/client/rest";
+import type { Member, Role } from "@pulseboard/protocol/rest";
 import { type FormEvent, useEffect, useState } from "react";
 import { api } from "../api/http.ts";
 import { useSession } from "../app/session.tsx";

@@ -1,7 +1,7 @@
 // Owner-only, in the Share panel: the teams that have a role on this dashboard (give one a role,
 // change it, take it off) and who reaches the dashboard through what — directly or through a team.
 // `changed` counts the panel's member changes, so the access list is read again after each.
-import type { AccessEntry, DashboardTeam, Role, Team } from "@pulseboard/client/rest";
+import type { AccessEntry, DashboardTeam, Role, Team } from "@pulseboard/protocol/rest";
 import { type FormEvent, useCallback, useEffect, useState } from "react";
 import { api } from "../api/http.ts";
 import { RoleOptions } from "./options.tsx";

@@ -1,6 +1,6 @@
 // The <option> lists of the UI's selects, read from the REST schemas' enums so a new role or
 // chart kind appears here without a second list to keep in step.
-import { alertCondition, chartKind, role } from "@pulseboard/client/rest";
+import { alertCondition, chartKind, role } from "@pulseboard/protocol/rest";
 
 /** Kinds that draw any metric, and those that only make sense for a histogram's observations. */
 const HISTOGRAM_ONLY = new Set(["percentiles", "heatmap"]);

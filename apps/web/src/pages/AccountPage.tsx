@@ -1,7 +1,7 @@
 // The signed-in user's own security: change the password (the server applies the password
 // policy and signs every other session out), link the account to the single sign-on provider
 // (or unlink it), and see the sessions signed in, revoking any.
-import type { AuthMethods, LinkedIdentity, SessionInfo } from "@pulseboard/client/rest";
+import type { AuthMethods, LinkedIdentity, SessionInfo } from "@pulseboard/protocol/rest";
 import { type FormEvent, useCallback, useEffect, useState } from "react";
 import { describeError } from "../api/errors.ts";
 import { api } from "../api/http.ts";

@@ -2,7 +2,7 @@
 // description or tag and filterable by tag; a form for a new one (the creator becomes its owner);
 // and importing a dashboard definition (JSON exported from this or another instance).
 
-import type { DashboardSummary } from "@pulseboard/client/rest";
+import type { DashboardSummary } from "@pulseboard/protocol/rest";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { describeError } from "../api/errors.ts";
 import { api } from "../api/http.ts";

@@ -1,7 +1,7 @@
 // Sign-in: the password form and, when the server has single sign-on, a "Sign in with …" link
 // to it (the server hides the form's way in when password login is off). Errors from the server
 // are shown as text.
-import type { AuthMethods } from "@pulseboard/client/rest";
+import type { AuthMethods } from "@pulseboard/protocol/rest";
 import { type FormEvent, useEffect, useState } from "react";
 import { describeError } from "../api/errors.ts";
 import { api } from "../api/http.ts";

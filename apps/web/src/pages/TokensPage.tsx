@@ -1,6 +1,6 @@
 // API tokens for programs (ingest scripts, exporters): list, create — the secret is shown once,
 // with a ready-to-run ingest example — and revoke.
-import type { ApiToken, CreateTokenAnswer } from "@pulseboard/client/rest";
+import type { ApiToken, CreateTokenAnswer } from "@pulseboard/protocol/rest";
 import { useCallback, useEffect, useState } from "react";
 import { describeError } from "../api/errors.ts";
 import { api } from "../api/http.ts";

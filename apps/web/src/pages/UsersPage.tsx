@@ -2,7 +2,7 @@
 // user with their role and status — add one (a password the server generates is shown once),
 // promote or demote, disable or enable, reset a password, delete — and the teams that can be
 // given a role on dashboards, with their members.
-import type { AdminUser, Team } from "@pulseboard/client/rest";
+import type { AdminUser, Team } from "@pulseboard/protocol/rest";
 import { type FormEvent, useCallback, useEffect, useState } from "react";
 import { ApiError, describeError } from "../api/errors.ts";
 import { api } from "../api/http.ts";

@@ -6,7 +6,7 @@
 
 import type { AlertItem } from "@pulseboard/client/live";
 import { useAlertStates, useLiveSnapshot } from "@pulseboard/client/react";
-import type { AlertRuleState } from "@pulseboard/client/rest";
+import type { AlertRuleState } from "@pulseboard/protocol/rest";
 import { useEffect, useMemo, useState } from "react";
 import { describeError } from "../api/errors.ts";
 import { api } from "../api/http.ts";

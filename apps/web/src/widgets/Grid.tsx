@@ -4,7 +4,7 @@
 import { memo } from "react";
 import ReactGridLayout, { type Layout, useContainerWidth } from "react-grid-layout";
 import "react-grid-layout/css/styles.css";
-import type { ChartKind, Widget } from "@pulseboard/client/rest";
+import type { ChartKind, Widget } from "@pulseboard/protocol/rest";
 import { useState } from "react";
 import { ChartKindOptions } from "../controls/options.tsx";
 import { type LayoutContext, useDashboardView, useLayoutActions } from "../pages/dashboard/context.ts";

@@ -4,7 +4,7 @@
 // value distribution. A card with nothing to draw says how to send data.
 
 import type { LiveStore } from "@pulseboard/client/live";
-import type { Metric, Widget } from "@pulseboard/client/rest";
+import type { Metric, Widget } from "@pulseboard/protocol/rest";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { thresholdPlugin } from "../charts/alert-thresholds.ts";
 import { DistributionChart } from "../charts/DistributionChart.tsx";

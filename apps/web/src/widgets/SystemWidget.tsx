@@ -2,7 +2,7 @@
 // chart. Metrics are recognised by name, since the collector creates them on first sight.
 
 import type { LiveStore } from "@pulseboard/client/live";
-import type { Metric } from "@pulseboard/client/rest";
+import type { Metric } from "@pulseboard/protocol/rest";
 import { useEffect, useRef } from "react";
 import { TimeChart } from "../charts/TimeChart.tsx";
 import { useDashboardView, useLive } from "../pages/dashboard/context.ts";

@@ -1,7 +1,7 @@
 // Which component draws which widget type, its title, and the layout a dashboard gets before
 // anyone has arranged it.
 
-import type { Metric, Widget, WidgetType } from "@pulseboard/client/rest";
+import type { Metric, Widget, WidgetType } from "@pulseboard/protocol/rest";
 import type { ComponentType } from "react";
 import { AlertsWidget } from "./AlertsWidget.tsx";
 import { ActivityWidget, ConnectionsWidget, CounterWidget } from "./LiveWidgets.tsx";

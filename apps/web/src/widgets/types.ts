@@ -1,7 +1,7 @@
 // What every widget receives from the dashboard page: its own definition. The rest (the live store,
 // metrics, time window, theme, chart view) it reads from the page's contexts (pages/dashboard/context.ts).
 import type { Alert } from "@pulseboard/client";
-import type { Widget } from "@pulseboard/client/rest";
+import type { Widget } from "@pulseboard/protocol/rest";
 import { formatValue } from "../charts/units.ts";
 
 /** What the charts of one dashboard share: the crosshair, and zooming the page's range. */

@@ -2,7 +2,7 @@
 // (use-live-connection), its data (use-dashboard-data, use-history), what is shown (use-range) and
 // the layout (use-layout). Widgets read the contexts of ./context.ts and take only `{widget}`; the
 // page's own controls read `usePage()`.
-import type { Dashboard, DashboardSummary, Metric, StoredPoint, Widget } from "@pulseboard/client/rest";
+import type { Dashboard, DashboardSummary, Metric, StoredPoint, Widget } from "@pulseboard/protocol/rest";
 import {
   createContext,
   type Dispatch,

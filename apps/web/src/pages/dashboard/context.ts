@@ -4,7 +4,7 @@
 // - view: metrics, time window, theme and the shared chart view (change on a user's action);
 // - layout: the layout actions and edit mode (the widget frame's tools).
 import type { AlertStates, LiveStore } from "@pulseboard/client/live";
-import type { ChartKind, Metric, Widget } from "@pulseboard/client/rest";
+import type { ChartKind, Metric, Widget } from "@pulseboard/protocol/rest";
 import { createContext, useContext } from "react";
 import type { TimeWindow } from "../../charts/window.ts";
 import type { ChartView } from "../../widgets/types.ts";

@@ -2,7 +2,7 @@
 // the live `dashboard_config` (renames, deleted metrics), past alerts seeded into the store, and the
 // tab's title and favicon.
 import type { AlertStates, LiveStore } from "@pulseboard/client/live";
-import type { Dashboard, Widget } from "@pulseboard/client/rest";
+import type { Dashboard, Widget } from "@pulseboard/protocol/rest";
 import { type Dispatch, type SetStateAction, useEffect, useState, useSyncExternalStore } from "react";
 import { describeError } from "../../api/errors.ts";
 import { api } from "../../api/http.ts";

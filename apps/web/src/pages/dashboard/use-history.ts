@@ -3,7 +3,7 @@
 // widest chart is pixels wide; a chart that changes width, the auto-refresh and a stream gap the
 // server could not replay (`reload`) read it again.
 import type { LiveStore } from "@pulseboard/client/live";
-import type { Metric, StoredPoint } from "@pulseboard/client/rest";
+import type { Metric, StoredPoint } from "@pulseboard/protocol/rest";
 import { type Dispatch, type SetStateAction, useEffect, useMemo, useRef, useState } from "react";
 import { describeError } from "../../api/errors.ts";
 import { api } from "../../api/http.ts";

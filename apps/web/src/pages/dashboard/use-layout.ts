@@ -1,6 +1,6 @@
 // The layout half of a dashboard page: every change to the widgets (arrange, add, duplicate, move,
 // retype, patch, remove) is kept at once and saved over REST, with what the save answered.
-import type { ChartKind, Widget } from "@pulseboard/client/rest";
+import type { ChartKind, Widget } from "@pulseboard/protocol/rest";
 import { type Dispatch, type SetStateAction, useCallback, useRef, useState } from "react";
 import { describeError } from "../../api/errors.ts";
 import { api } from "../../api/http.ts";

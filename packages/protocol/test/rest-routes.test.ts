@@ -1,14 +1,14 @@
 // Specifications of the REST route table's client side: routeUrl() builds the URL of an entry
 // (parameters encoded, unset query values left out), every `:name` of a path has its parameter
 // schema, and a call's input and answer types are the entry's schemas (checked by tsc).
-import type { DashboardSummary, Metric } from "@pulseboard/client/rest";
+import type { DashboardSummary, Metric } from "@pulseboard/protocol/rest";
 import {
   type RestRoute,
   type RouteAnswer,
   type RouteInput,
   restRoutes,
   routeUrl,
-} from "@pulseboard/client/rest-routes";
+} from "@pulseboard/protocol/rest-routes";
 import { describe, expect, expectTypeOf, it } from "vitest";
 
 describe("routeUrl", () => {

@@ -2,7 +2,7 @@
 // contact points (webhook, email, Slack-compatible), silences and the delivery log. Re-exported by
 // rest.ts; kept apart so the core contract file stays short. Depends on nothing but Zod.
 import { z } from "zod";
-import { alertStatus, isoTimestamp, metricId, metricValue } from "./protocol.ts";
+import { alertStatus, isoTimestamp, metricId, metricValue } from "./messages.ts";
 
 const id = z.number().int().positive();
 

@@ -2,7 +2,7 @@
 // dashboard's teams and access list, plus the freshness report and the health answers. Re-exported
 // by rest.ts; kept apart so the core contract file stays short. Depends on nothing but Zod.
 import { z } from "zod";
-import { isoTimestamp } from "./protocol.ts";
+import { isoTimestamp } from "./messages.ts";
 
 const id = z.number().int().positive();
 const role = z.enum(["viewer", "editor", "owner"]);

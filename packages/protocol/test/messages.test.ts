@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clientMessage, serverMessage, terminalCloseCodes } from "../src/protocol.ts";
+import { clientMessage, serverMessage, terminalCloseCodes } from "../src/messages.ts";
 
 describe("dashboard protocol schemas", () => {
   it("accepts a subscribe with positive integer ids", () => {
