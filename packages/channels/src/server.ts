@@ -63,11 +63,6 @@ export interface ChannelsServerOptions<C extends AnyConsumer> {
   maxBufferedBytes?: number;
   /** …over it for longer than this closes with 4008 (default 5 s). */
   slowConsumerGraceMs?: number;
-  /**
-   * Between the slices in which `closeConnections(1012)` closes a draining node's sockets
-   * (default 50 ms; at most 20 slices of at least 100 sockets).
-   */
-  restartSliceMs?: number;
   logger?: Logger;
 }
 
@@ -104,19 +99,12 @@ export interface ChannelsServer<C extends AnyConsumer = AnyConsumer> extends Con
   reaches(group: string): boolean;
   /**
    * Refuses new upgrades and closes every connection with `code` (default 1001), leaving the
-   * layer open so in-flight work can still publish: a draining node sends 1012 here (closed in
-   * slices under a second apart, so the other nodes take the reconnects a slice at a time).
+   * layer open so in-flight work can still publish: a draining node sends 1012 here.
    */
   closeConnections(code?: number, reason?: string): Promise<void>;
   /** Closes every connection (1001 unless closeConnections ran first), stops timers, closes the layer. */
   close(): Promise<void>;
 }
-
-/** A draining node's 1012 closes go out in at most this many slices, this far apart (see closeConnections). */
-const RESTART_SLICES = 20;
-const RESTART_SLICE_MS = 50;
-/** Connections per slice at least: a small node closes everything at once. */
-const RESTART_SLICE_MIN = 100;
 
 const defaultLogger: Logger = {
   error: (obj, msg) => console.error(`[channels] ${msg ?? ""}`, obj),
@@ -142,7 +130,6 @@ class Server implements Hub {
   readonly rateLimit: { messages: number; perMs: number } | false;
   readonly maxBufferedBytes: number;
   readonly slowConsumerGraceMs: number;
-  readonly #restartSliceMs: number;
   readonly handshakeTimeoutMs: number;
   readonly stats = new ChannelsStats();
   readonly admission: Admission;
@@ -175,7 +162,6 @@ class Server implements Hub {
     this.rateLimit = options.rateLimit ?? { messages: 50, perMs: 1000 };
     this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
     this.slowConsumerGraceMs = options.slowConsumerGraceMs ?? 5000;
-    this.#restartSliceMs = options.restartSliceMs ?? RESTART_SLICE_MS;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
     this.#allowedOrigins = options.allowedOrigins;
     this.admission = new Admission({
@@ -387,27 +373,15 @@ class Server implements Hub {
   async closeConnections(code: number = CloseCode.goingAway, reason = "Server shutting down"): Promise<void> {
     this.#closing = true;
     for (const { server, listener } of this.#attached) server.off("upgrade", listener);
-    const all = [...this.#connections];
-    const closeOne = (c: Connection) =>
-      new Promise<void>((resolve) => {
-        if (c.ws.readyState === 3) return resolve();
-        c.ws.once("close", () => resolve());
-        c.close(code, reason);
-        setTimeout(() => c.ws.terminate(), 1000).unref();
-      });
-    // A restart (1012) sends its clients to the other nodes, which reconnect at once: closed in
-    // at most RESTART_SLICES slices restartSliceMs apart (under a second by default), the other
-    // nodes take them a slice at a time instead of all handshakes queueing at once. The clients
-    // not yet closed keep streaming meanwhile.
-    const slice =
-      code === CloseCode.serviceRestart
-        ? Math.max(RESTART_SLICE_MIN, Math.ceil(all.length / RESTART_SLICES))
-        : all.length;
-    const closed: Promise<void>[] = [];
-    for (let i = 0; i < all.length; i += slice) {
-      if (i > 0) await new Promise((r) => setTimeout(r, this.#restartSliceMs));
-      closed.push(...all.slice(i, i + slice).map(closeOne));
-    }
+    const closed = [...this.#connections].map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.ws.readyState === 3) return resolve();
+          c.ws.once("close", () => resolve());
+          c.close(code, reason);
+          setTimeout(() => c.ws.terminate(), 1000).unref();
+        }),
+    );
     await Promise.all(closed);
   }
 
