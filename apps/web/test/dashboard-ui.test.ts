@@ -422,6 +422,19 @@ describe("alerts panel", () => {
   });
 });
 
+/** Opens the Custom range and shows fromMs–toMs (datetime-local takes the browser's local time, to the minute). */
+async function showCustomRange(page: Page, fromMs: number, toMs: number): Promise<void> {
+  await page.getByRole("button", { name: "Custom" }).click();
+  const local = (ms: number) =>
+    page.evaluate(
+      (t) => new Date(t - new Date(t).getTimezoneOffset() * 60_000).toISOString().slice(0, 16),
+      ms,
+    );
+  await page.getByLabel("From", { exact: true }).fill(await local(fromMs));
+  await page.getByLabel("To", { exact: true }).fill(await local(toMs));
+  await page.getByRole("button", { name: "Show" }).click();
+}
+
 describe("custom time range", () => {
   it("shows the stored history of the chosen span instead of the live window", async () => {
     const [metric] = fixture.metricIds as [number];
@@ -433,16 +446,8 @@ describe("custom time range", () => {
     }));
     await ingest(server.url, fixture.token, old);
     const page = await openDashboard();
-    await page.getByRole("button", { name: "Custom" }).click();
-    // datetime-local takes the browser's local time, to the minute: pad the span by a minute each side
-    const local = (ms: number) =>
-      page.evaluate(
-        (t) => new Date(t - new Date(t).getTimezoneOffset() * 60_000).toISOString().slice(0, 16),
-        ms,
-      );
-    await page.getByLabel("From", { exact: true }).fill(await local(start - 60_000));
-    await page.getByLabel("To", { exact: true }).fill(await local(start + 20 * 30_000 + 60_000));
-    await page.getByRole("button", { name: "Show" }).click();
+    // pad the span by a minute each side (the fields are to the minute)
+    await showCustomRange(page, start - 60_000, start + 20 * 30_000 + 60_000);
     // Polled so that a failure prints what the chart holds instead.
     await expect
       .poll(async () => (await chartSeries(page, metric))?.timestamps, { timeout: 10_000 })
@@ -466,15 +471,7 @@ describe("custom time range", () => {
       ),
     );
     const page = await openDashboard(many.dashboardId);
-    await page.getByRole("button", { name: "Custom" }).click();
-    const local = (ms: number) =>
-      page.evaluate(
-        (t) => new Date(t - new Date(t).getTimezoneOffset() * 60_000).toISOString().slice(0, 16),
-        ms,
-      );
-    await page.getByLabel("From", { exact: true }).fill(await local(start - 60_000));
-    await page.getByLabel("To", { exact: true }).fill(await local(start + 3 * 60_000));
-    await page.getByRole("button", { name: "Show" }).click();
+    await showCustomRange(page, start - 60_000, start + 3 * 60_000);
     for (const metric of many.metricIds)
       await expect
         .poll(async () => (await chartSeries(page, metric))?.timestamps, { timeout: 10_000 })

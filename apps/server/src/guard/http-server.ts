@@ -32,6 +32,12 @@ function requestHost(req: IncomingMessage, trustProxy: boolean): string | undefi
   return value?.trim();
 }
 
+/** Answers a raw socket with a bare status (and headers) and closes it, reading nothing more. */
+export function refuseSocket(socket: Duplex, status: string): void {
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  socket.destroy();
+}
+
 export type GuardedServer = {
   factory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => Server;
   /** For WebSocket upgrades: false (socket already answered 421) when the Host is not allowed. */
@@ -78,10 +84,7 @@ export function guardedServer(limits: HttpLimits, hosts: HostPolicy, trustProxy:
       const count = open.get(address) ?? 0;
       if (count >= max) {
         // Answered without reading anything: a few bytes, then the descriptor is free again.
-        socket.end(
-          "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
-        );
-        socket.destroy();
+        refuseSocket(socket, "429 Too Many Requests\r\nRetry-After: 1");
         return;
       }
       open.set(address, count + 1);
@@ -99,8 +102,7 @@ export function guardedServer(limits: HttpLimits, hosts: HostPolicy, trustProxy:
     factory,
     upgradeAllowed(req, socket) {
       if (hosts.hostAllowed(requestHost(req, trustProxy))) return true;
-      socket.end("HTTP/1.1 421 Misdirected Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-      socket.destroy();
+      refuseSocket(socket, "421 Misdirected Request");
       return false;
     },
   };

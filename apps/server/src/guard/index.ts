@@ -6,7 +6,7 @@ import type { ChannelsServerOptions } from "@pulseboard/channels";
 import type { Principal } from "../auth/credentials.ts";
 import type { Config } from "../config.ts";
 import { type HostPolicy, hostPolicy } from "./hosts.ts";
-import { type GuardedServer, guardedServer } from "./http-server.ts";
+import { type GuardedServer, guardedServer, refuseSocket } from "./http-server.ts";
 
 export { registerRateLimits } from "./rate-limit.ts";
 
@@ -75,14 +75,10 @@ export function guard(config: Config, serverPort: () => number | undefined): Gua
     },
     attachUpgrades(http, handle) {
       let draining = false;
-      const refuse = (socket: Duplex, status: string) => {
-        socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-        socket.destroy();
-      };
       http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-        if (draining) return refuse(socket, "503 Service Unavailable\r\nRetry-After: 1");
+        if (draining) return refuseSocket(socket, "503 Service Unavailable\r\nRetry-After: 1");
         if (!server.upgradeAllowed(req, socket)) return;
-        if (!handle(req, socket, head)) refuse(socket, "404 Not Found");
+        if (!handle(req, socket, head)) refuseSocket(socket, "404 Not Found");
       });
       return () => {
         draining = true;

@@ -18,38 +18,9 @@ export function TopBar({ children }: { children?: ReactNode }) {
         <span className="logo" aria-hidden="true" /> Pulseboard
       </a>
       <div className="topbar-middle">{children}</div>
-      <a
-        className="topbar-link"
-        href="/tokens"
-        onClick={(e) => {
-          e.preventDefault();
-          navigate("/tokens");
-        }}
-      >
-        API tokens
-      </a>
-      <a
-        className="topbar-link"
-        href="/account"
-        onClick={(e) => {
-          e.preventDefault();
-          navigate("/account");
-        }}
-      >
-        Account
-      </a>
-      {user?.admin && (
-        <a
-          className="topbar-link"
-          href="/admin/users"
-          onClick={(e) => {
-            e.preventDefault();
-            navigate("/admin/users");
-          }}
-        >
-          Users
-        </a>
-      )}
+      <PageLink path="/tokens">API tokens</PageLink>
+      <PageLink path="/account">Account</PageLink>
+      {user?.admin && <PageLink path="/admin/users">Users</PageLink>}
       {/* Server-rendered developer pages: full page loads, not SPA routes. */}
       <a className="topbar-link" href="/docs">
         API docs
@@ -81,5 +52,21 @@ export function TopBar({ children }: { children?: ReactNode }) {
         Sign out
       </button>
     </header>
+  );
+}
+
+/** A link to one of the UI's own pages: followed by the router, without a page load. */
+function PageLink({ path, children }: { path: string; children: ReactNode }) {
+  return (
+    <a
+      className="topbar-link"
+      href={path}
+      onClick={(e) => {
+        e.preventDefault();
+        navigate(path);
+      }}
+    >
+      {children}
+    </a>
   );
 }

@@ -15,20 +15,21 @@ export function ShareTeams({ dashboardId, changed }: { dashboardId: number; chan
   const [role, setRole] = useState<Role>("viewer");
   const { outcome, run, fail } = useOutcome();
 
-  const load = useCallback(() => {
-    api.dashboardTeams(dashboardId).then(setTeams, fail);
+  const loadAccess = useCallback(() => {
     api.dashboardAccess(dashboardId).then(setAccess, fail);
   }, [dashboardId, fail]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `changed` (a member changed) reads the access list again
-  useEffect(load, [load, changed]);
+  useEffect(loadAccess, [loadAccess, changed]);
   useEffect(() => {
+    api.dashboardTeams(dashboardId).then(setTeams, fail);
     api.teams().then(setAll, fail);
-  }, [fail]);
+  }, [dashboardId, fail]);
 
+  // The answer is the dashboard's teams as they now are; only the access list is read again.
   const give = (id: number, as: Role, name: string) =>
     run(async () => {
       setTeams(await api.putDashboardTeam(dashboardId, id, as));
-      load();
+      loadAccess();
     }, `Team ${name} is now ${as}.`);
 
   const submit = async (event: FormEvent) => {
@@ -40,7 +41,8 @@ export function ShareTeams({ dashboardId, changed }: { dashboardId: number; chan
   const remove = (team: DashboardTeam) =>
     run(async () => {
       await api.removeDashboardTeam(dashboardId, team.team_id);
-      load();
+      setTeams((list) => list.filter((t) => t.team_id !== team.team_id));
+      loadAccess();
     }, `Team ${team.name} no longer has access.`);
 
   const others = all.filter((t) => !teams.some((d) => d.team_id === t.id));
