@@ -85,6 +85,14 @@ async function runMode(mode: Mode, pgUrl: string): Promise<Result> {
       PULSEBOARD_DEMO: "0",
       PULSEBOARD_SYSTEM: "0",
       PULSEBOARD_SYNTHETIC: "0",
+      // 1,000 clients of one bench user from one address, posting with one token: the abuse
+      // limits (added after this bench) would refuse them; they are off here, as in the ladder.
+      PULSEBOARD_WS_MAX_PER_USER: "0",
+      PULSEBOARD_WS_MAX_PENDING_PER_ADDRESS: "0",
+      PULSEBOARD_WS_HANDSHAKES_PER_MINUTE: "0",
+      PULSEBOARD_API_REQUESTS_PER_MINUTE: "0",
+      PULSEBOARD_INGEST_REQUESTS_PER_MINUTE: "0",
+      PULSEBOARD_MAX_SOCKETS_PER_ADDRESS: "0",
       LOG_LEVEL: "error",
     };
     const cli = (...args: string[]) =>
