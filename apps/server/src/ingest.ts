@@ -2,14 +2,17 @@
 // committing the batch in ONE transaction, and only then fanning it out as `metric_update`.
 // REST and the built-in collectors share the store-then-fan-out half.
 import { type IngestBody, ingestBody, MAX_FUTURE_MS, MAX_POINTS } from "@pulseboard/protocol/rest";
+import { seriesKey } from "@pulseboard/protocol/series";
 import type { AppContext } from "./context.ts";
 import type { Db, Metric } from "./db/schema.ts";
 import { NotFoundError, ValidationError, type ValidationIssue } from "./errors.ts";
 import { dashboardGroup, type LivePoint } from "./fanout.ts";
 import { requireRole, roleOf } from "./model/access.ts";
+import { createSeries, existingSeries, familyTemplates, type NewSeries } from "./model/series.ts";
 import type { Storage } from "./storage/index.ts";
 import { isoTime } from "./storage/iso.ts";
 import { NO_LABELS } from "./storage/series.ts";
+import { announceConfig } from "./ws/config.ts";
 import { dashboardContract } from "./ws/dashboard-contract.ts";
 
 type IngestPoint = IngestBody["points"][number];
@@ -171,7 +174,12 @@ export function parseIngestBody(body: unknown): ParsedBatch {
  * Unknown metric ids and dashboards the user cannot see are 404 (no leak of existence),
  * a viewer role is 403; nothing is stored in either case.
  */
-export async function resolvePoints(db: Db, userId: number, batch: ParsedBatch): Promise<StoredPoint[]> {
+export async function resolvePoints(
+  ctx: Pick<AppContext, "db" | "config" | "channels" | "log">,
+  userId: number,
+  batch: ParsedBatch,
+): Promise<StoredPoint[]> {
+  const { db } = ctx;
   const { points, times } = batch;
   const ids = [...new Set(points.flatMap((p) => (p.metric_id !== undefined ? [p.metric_id] : [])))];
   const byId = new Map<number, Metric>();
@@ -186,18 +194,6 @@ export async function resolvePoints(db: Db, userId: number, batch: ParsedBatch):
   const names = points.filter((p) => p.metric_id === undefined);
   const byName = new Map<string, Metric>();
   const nameDashboards = [...new Set(names.map((p) => p.dashboard_id!))];
-  for (const dashboardId of nameDashboards) {
-    const wanted = [...new Set(names.filter((p) => p.dashboard_id === dashboardId).map((p) => p.metric!))];
-    for (let i = 0; i < wanted.length; i += CHUNK) {
-      const rows = await db
-        .selectFrom("metrics")
-        .selectAll()
-        .where("dashboard_id", "=", dashboardId)
-        .where("name", "in", wanted.slice(i, i + CHUNK))
-        .execute();
-      for (const m of rows) byName.set(`${dashboardId}\u0000${m.name}`, m);
-    }
-  }
 
   // A metric id on a dashboard the caller is not a member of is answered exactly as one that does
   // not exist (same status, same message): ids cannot be probed for existence.
@@ -210,13 +206,21 @@ export async function resolvePoints(db: Db, userId: number, batch: ParsedBatch):
   const dashboards = new Set<number>(nameDashboards);
   for (const m of byId.values()) dashboards.add(m.dashboard_id);
   for (const dashboardId of dashboards) await requireRole(db, userId, dashboardId, "editor");
+  for (const dashboardId of nameDashboards) {
+    const named = names.filter((p) => p.dashboard_id === dashboardId);
+    const found = await existingSeries(db, dashboardId, [...new Set(named.map(seriesNameOf))]);
+    await createLabeledSeries(ctx, dashboardId, named, found);
+    for (const m of found.values()) byName.set(`${dashboardId}\u0000${m.name}`, m);
+  }
 
   const missing: ValidationIssue[] = [];
   const now = Date.now();
   const out: StoredPoint[] = [];
   points.forEach((p, index) => {
     const metric =
-      p.metric_id !== undefined ? byId.get(p.metric_id) : byName.get(`${p.dashboard_id}\u0000${p.metric}`);
+      p.metric_id !== undefined
+        ? byId.get(p.metric_id)
+        : byName.get(`${p.dashboard_id}\u0000${seriesNameOf(p)}`);
     if (!metric) {
       missing.push({
         type: "not_found",
@@ -237,6 +241,33 @@ export async function resolvePoints(db: Db, userId: number, batch: ParsedBatch):
   }
   if (missing.length) throw new ValidationError(missing, "Unknown metric in batch");
   return out;
+}
+
+/** The metric a point names: `metric`, or the series `metric{labels}` when it has labels. */
+const seriesNameOf = (p: IngestPoint) => (p.labels ? seriesKey(p.metric!, p.labels) : p.metric!);
+
+/**
+ * Labeled points of a family the dashboard has (its unlabeled metric or any of its series) create
+ * their series on first sight, with the family's type, unit and description, under the
+ * cardinality limit; points of an unknown family stay unknown (answered as such below).
+ */
+async function createLabeledSeries(
+  ctx: Pick<AppContext, "db" | "config" | "channels" | "log">,
+  dashboardId: number,
+  named: IngestPoint[],
+  found: Map<string, Metric>,
+): Promise<void> {
+  const labeled = named.filter((p) => p.labels && !found.has(seriesNameOf(p)));
+  if (labeled.length === 0) return;
+  const templates = await familyTemplates(ctx.db, dashboardId, [...new Set(labeled.map((p) => p.metric!))]);
+  const missing = new Map<string, NewSeries>();
+  for (const p of labeled) {
+    const template = templates.get(p.metric!);
+    if (template) missing.set(seriesNameOf(p), template);
+  }
+  if (missing.size === 0) return;
+  await createSeries(ctx, dashboardId, missing, found);
+  await announceConfig(ctx, dashboardId);
 }
 
 /** Stores the points in one transaction; resolves only once committed (durable), offsets set. */
@@ -298,11 +329,11 @@ export async function fanOut(ctx: Pick<AppContext, "channels" | "pointObservers"
 
 /** The REST path up to the commit: validate, authorize, store. Fan out the result afterwards. */
 export async function ingest(
-  ctx: Pick<AppContext, "db" | "storage">,
+  ctx: Pick<AppContext, "db" | "storage" | "config" | "channels" | "log">,
   userId: number,
   body: unknown,
 ): Promise<StoredPoint[]> {
-  const points = await resolvePoints(ctx.db, userId, parseIngestBody(body));
+  const points = await resolvePoints(ctx, userId, parseIngestBody(body));
   await storePoints(ctx.storage, points);
   return points;
 }

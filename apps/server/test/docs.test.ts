@@ -59,7 +59,16 @@ describe("/asyncapi.json", () => {
     const doc = await asyncapi();
     const names = (op: string) => doc.operations[op].messages.map((m: Any) => m.$ref.split("/").pop());
     expect(names("dashboard.receive").sort()).toEqual(
-      ["ping", "subscribe", "unsubscribe", "resume", "pause", "resume_stream"]
+      [
+        "ping",
+        "subscribe",
+        "unsubscribe",
+        "subscribe_series",
+        "unsubscribe_series",
+        "resume",
+        "pause",
+        "resume_stream",
+      ]
         .map((a) => `client.${a}`)
         .sort(),
     );

@@ -168,6 +168,14 @@ export const errorCodes = {
     summary:
       "`subscribe` named a metric id that is not on the connection's dashboard; nothing was subscribed.",
   },
+  PB_ERR_INVALID_SELECTOR: {
+    ...server,
+    rest: false,
+    status: 400,
+    ws: "error",
+    summary:
+      '`subscribe_series` (or `unsubscribe_series`) named a selector that is not of the form `name{label="value"}`, holds a regular expression that is invalid or nests quantifiers, or would be the connection\'s 51st; nothing was subscribed. (REST answers a bad `?selector=` with `PB_ERR_VALIDATION`.)',
+  },
   PB_ERR_BLOCKED_ADDRESS: {
     ...server,
     rest: false,

@@ -11,10 +11,19 @@ import {
   ValidationIssue as FrameworkValidationIssue,
 } from "@pulseboard/channels/protocol";
 import { z } from "zod";
+import { MAX_SELECTOR_LENGTH } from "./series.ts";
 
 // ---- building blocks -------------------------------------------------------------------------
 
 export const metricId = z.number().int().positive();
+/** A series' label set: label name → value (see series.ts for the key they make with the name). */
+export const labelName = z
+  .string()
+  .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/)
+  .max(128);
+export const seriesLabels = z.record(labelName, z.string().max(512));
+/** A PromQL-style series selector, `cpu{host=~"web-.*"}` (parsed by series.ts). */
+export const selectorText = z.string().min(1).max(MAX_SELECTOR_LENGTH);
 // Zod 4 numbers already refuse NaN and ±Infinity, which is exactly the "finite values" rule.
 export const metricValue = z.number();
 // UTC with `Z` is what the server emits; offsets are accepted on input so that a client in
@@ -64,6 +73,12 @@ export const metricInfo = z.object({
   type: metricType,
   // "" when the metric has no unit (never null), so the UI can print it as-is.
   unit: z.string(),
+  /**
+   * A labeled series (optional extension, only when it has labels): `name` is its series key
+   * `family{label="value",…}`, `family` the bare metric name, `labels` the label set.
+   */
+  family: z.string().optional(),
+  labels: seriesLabels.optional(),
 });
 
 // Subscriptions are bounded so a single frame cannot make the server do unbounded work.
@@ -95,6 +110,19 @@ const noPayload = z.null().optional();
 export const pingMessage = z.object({ action: z.literal("ping"), payload: noPayload });
 export const subscribeMessage = z.object({ action: z.literal("subscribe"), payload: metricIdList });
 export const unsubscribeMessage = z.object({ action: z.literal("unsubscribe"), payload: metricIdList });
+/**
+ * `subscribe_series {"selector": "cpu{host=~\"web-.*\"}"}`: every series the selector matches now
+ * (their history follows, as for `subscribe`) and every matching series created later.
+ * `unsubscribe_series` with the same selector stops both.
+ */
+export const subscribeSeriesMessage = z.object({
+  action: z.literal("subscribe_series"),
+  payload: z.strictObject({ selector: selectorText }),
+});
+export const unsubscribeSeriesMessage = z.object({
+  action: z.literal("unsubscribe_series"),
+  payload: z.strictObject({ selector: selectorText }),
+});
 export const resumeSince = z.union([
   isoTimestamp,
   // keys are metric ids as JSON object keys (strings of digits)
@@ -132,6 +160,8 @@ export const clientMessage = z.discriminatedUnion("action", [
   pingMessage,
   subscribeMessage,
   unsubscribeMessage,
+  subscribeSeriesMessage,
+  unsubscribeSeriesMessage,
   resumeMessage,
   pauseMessage,
   resumeStreamMessage,
@@ -284,6 +314,8 @@ export const clientMessages = {
   ping: pingMessage,
   subscribe: subscribeMessage,
   unsubscribe: unsubscribeMessage,
+  subscribe_series: subscribeSeriesMessage,
+  unsubscribe_series: unsubscribeSeriesMessage,
   resume: resumeMessage,
   pause: pauseMessage,
   resume_stream: resumeStreamMessage,

@@ -2,6 +2,7 @@
 // id or by name and dashboard, and the answer once the batch is committed. Re-exported by rest.ts;
 // the server checks plainly valid batches by hand for speed and everything else with this schema.
 import { z } from "zod";
+import { seriesLabels } from "./messages.ts";
 
 export const MAX_POINTS = 10_000;
 /** A point stamped further ahead of the server's clock than this is refused (clock skew allowance). */
@@ -22,6 +23,8 @@ const point = z
     metric_id: z.number().int().positive().optional(),
     dashboard_id: z.number().int().positive().optional(),
     metric: z.string().min(1).max(200).optional(),
+    /** with `metric`: the series `metric{labels}`, created on first sight when the metric exists */
+    labels: seriesLabels.optional(),
     // Zod 4 refuses NaN and ±Infinity: values must be finite.
     value: z.number(),
     timestamp: pointTimestamp.optional(),
@@ -29,6 +32,10 @@ const point = z
   .strict()
   .refine((p) => p.metric_id !== undefined || (p.metric !== undefined && p.dashboard_id !== undefined), {
     message: "a point needs metric_id, or metric (name) and dashboard_id",
+  })
+  .refine((p) => p.labels === undefined || p.metric !== undefined, {
+    message: "labels name a series of `metric` (by name), not of metric_id",
+    path: ["labels"],
   });
 
 export const ingestBody = z.object({ points: z.array(point).min(1).max(MAX_POINTS) }).strict();

@@ -9,9 +9,12 @@ import {
   alertState,
   alertStatus,
   isoTimestamp,
+  labelName,
   metricId,
   metricType,
   metricValue,
+  selectorText,
+  seriesLabels,
   type ValidationIssue,
   validationIssue,
 } from "./messages.ts";
@@ -112,12 +115,17 @@ export const metric = z.object({
   description: z.string(),
   type: metricType,
   unit: z.string(),
+  /** a labeled series: `name` is its key `family{…}` (see `dashboard_config`) */
+  family: z.string().optional(),
+  labels: seriesLabels.optional(),
 });
 export const createMetricBody = z.strictObject({
   name: z.string().trim().min(1).max(200),
   description: z.string().max(2000).optional(),
   type: metricType,
   unit: z.string().max(50).optional(),
+  /** creates the series `name{labels}` (its name is then that key) */
+  labels: seriesLabels.optional(),
 });
 /** `PATCH /metrics/:id`: the type cannot change. */
 export const patchMetricBody = createMetricBody.pick({ name: true, description: true, unit: true }).partial();
@@ -178,6 +186,8 @@ export const valuesAnswer = z.object({ metric_id: metricId, values: z.array(stor
 // Query strings arrive as text: numbers are coerced, bounds are the server's.
 const isoQuery = isoTimestamp.optional();
 /** `?from=&to=` (ISO-8601) of history and export. */
+/** `GET /dashboards/:id/metrics?selector=cpu{host=~"web-.*"}`: only the series it matches. */
+export const metricsQuery = z.object({ selector: selectorText.optional() });
 export const rangeQuery = z.object({ from: isoQuery, to: isoQuery });
 /** GET /metrics/:id/values: `limit` raw points, or `points` buckets (downsampled). */
 export const valuesQuery = rangeQuery.extend({
@@ -233,6 +243,13 @@ export const widget = z.strictObject({
   /** gauge bounds (default 0–100 for %, else 0 to the largest value seen) */
   min: finite.optional(),
   max: finite.optional(),
+  /**
+   * A metric widget over many series: a selector (`cpu{host=~"web-.*"}`) instead of `metric_id`;
+   * one line per series, or per value of the `group_by` labels combined by `aggregate` (avg).
+   */
+  series: selectorText.optional(),
+  group_by: z.array(labelName).max(8).optional(),
+  aggregate: z.enum(["avg", "sum", "min", "max"]).optional(),
   /** the text widget's Markdown */
   text: z.string().max(20_000).optional(),
 });

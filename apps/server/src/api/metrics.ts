@@ -3,9 +3,11 @@
 
 import type { Metric } from "@pulseboard/protocol/rest";
 import { restRoutes } from "@pulseboard/protocol/rest-routes";
+import { parseSelector, type Selector, SelectorError, selects, seriesKey } from "@pulseboard/protocol/series";
 import type { FastifyInstance } from "fastify";
 import { alertServiceOf } from "../alerts/index.ts";
 import type { AppContext } from "../context.ts";
+import { ValidationError } from "../errors.ts";
 import { listMetrics, metricJson } from "../model/dashboards.ts";
 import { assertMetricNameFree, createMetric, metricFor } from "../model/metrics.ts";
 import { announceConfig } from "../ws/config.ts";
@@ -13,18 +15,40 @@ import { dashboardAccess, idParam, noContent, queryRange, requireUser } from "./
 import { dropMetricWidgets } from "./layout.ts";
 import { input, route } from "./route.ts";
 
+/** The `?selector=` of a request, or a 400 saying what is wrong with it. */
+function selectorOf(text: string): Selector {
+  try {
+    return parseSelector(text);
+  } catch (error) {
+    if (error instanceof SelectorError)
+      throw new ValidationError(
+        [{ type: "invalid_selector", loc: ["query", "selector"], msg: error.message }],
+        "Invalid series selector",
+      );
+    throw error;
+  }
+}
+
 export function registerMetrics(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx;
 
   route(app, restRoutes.listMetrics, async (request): Promise<Metric[]> => {
     const { dashboardId: id } = await dashboardAccess(db, request, "viewer");
-    return (await listMetrics(db, id)).map(metricJson);
+    const { selector: text } = input(request, restRoutes.listMetrics, "query");
+    const metrics = await listMetrics(db, id);
+    if (text === undefined) return metrics.map(metricJson);
+    const selector = selectorOf(text);
+    return metrics.filter((m) => selects(selector, m.name)).map(metricJson);
   });
 
   route(app, restRoutes.createMetric, async (request, reply) => {
     const { dashboardId: id } = await dashboardAccess(db, request, "editor");
     const body = input(request, restRoutes.createMetric, "body");
-    const metric = await createMetric(db, id, body);
+    const { labels, ...definition } = body;
+    const metric = await createMetric(db, id, {
+      ...definition,
+      name: labels ? seriesKey(definition.name, labels) : definition.name,
+    });
     await announceConfig(ctx, id);
     return reply.status(201).send(metricJson(metric));
   });

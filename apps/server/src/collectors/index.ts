@@ -2,7 +2,7 @@
 // sink types, the error classes for its log) and the exposition parser.
 export * from "./errors.ts";
 export { type ScrapeOptions, startPrometheusScrape } from "./prometheus-scrape.ts";
-export { defaultSeriesOptions, renderSeriesName, type SeriesOptions } from "./prometheus-series.ts";
+export { defaultSeriesOptions, type SeriesOptions } from "./prometheus-series.ts";
 export { type ExpositionSample, parsePrometheusText } from "./prometheus-text.ts";
 export { startSyntheticGenerator, syntheticMetrics } from "./synthetic.ts";
 export { startSystemCollector, systemMetrics } from "./system.ts";

@@ -1,11 +1,12 @@
 // Turns parsed exposition samples into Pulseboard points: allow-list by name prefix, sum
 // selected families over labels we do not want (per-CPU → per-mode), drop non-finite values,
-// and name each series by its sample name plus a stable rendering of its labels.
+// and name each series by its series key (sample name plus labels, @pulseboard/protocol/series).
 //
 // Type mapping: counter → counter; gauge, untyped and unknown → gauge. A Prometheus histogram
 // or summary is already aggregated (cumulative bucket counts, sums and counts), not a stream of
 // observations as our `histogram` type is, so its `_bucket`, `_sum` and `_count` series become
 // counters and a summary's quantile series become gauges (gauge histograms stay gauges).
+import { seriesKey } from "@pulseboard/protocol/series";
 import type { ExpositionSample } from "./prometheus-text.ts";
 import type { CollectedPoint, MetricType } from "./types.ts";
 
@@ -40,7 +41,7 @@ export function samplesToPoints(
     if (!options.allow.some((prefix) => sample.name.startsWith(prefix))) continue;
     const keep = Object.hasOwn(options.sumBy, sample.name) ? options.sumBy[sample.name] : undefined;
     const labels = keep ? pick(sample.labels, keep) : sample.labels;
-    const key = renderSeriesName(sample.name, labels);
+    const key = seriesKey(sample.name, labels);
     const existing = series.get(key);
     if (keep && existing) {
       existing.value += sample.value;
@@ -60,18 +61,6 @@ export function samplesToPoints(
     });
   }
   return points;
-}
-
-/** `name{a="1",b="x\"y"}` with labels sorted by name and values escaped as in the exposition format. */
-export function renderSeriesName(name: string, labels: Readonly<Record<string, string>>): string {
-  const keys = Object.keys(labels).sort();
-  if (keys.length === 0) return name;
-  const rendered = keys.map((k) => `${k}="${escapeLabelValue(labels[k] ?? "")}"`);
-  return `${name}{${rendered.join(",")}}`;
-}
-
-function escapeLabelValue(value: string): string {
-  return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 }
 
 export function metricType(sample: ExpositionSample): MetricType {

@@ -1,6 +1,7 @@
 // Owns dashboards and their members: creation with a unique slug, roles, the last-owner rule,
 // and the JSON shapes of docs/API.md.
 import type { DashboardSummary, Metric as MetricJson } from "@pulseboard/protocol/rest";
+import { type Labels, labelsOfKey, parseSeriesKey } from "@pulseboard/protocol/series";
 import type { Dashboard, Db, Metric, Role } from "../db/schema.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import { findUserByName } from "./users.ts";
@@ -40,7 +41,14 @@ export function metricJson(m: Metric): MetricJson {
     description: m.description,
     type: m.type,
     unit: m.unit,
+    ...seriesFields(m.name),
   };
+}
+
+/** A labeled series' `family` and `labels`, read from its name (its series key); {} when unlabeled. */
+export function seriesFields(name: string): { family?: string; labels?: Labels } {
+  const labels = labelsOfKey(name);
+  return labels ? { family: parseSeriesKey(name).family, labels } : {};
 }
 
 async function freeSlug(db: Db, base: string): Promise<string> {

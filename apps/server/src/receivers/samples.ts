@@ -2,16 +2,16 @@
 // path from it to storage: validate the whole request (refused whole, with every problem listed),
 // check the editor role, create the series seen for the first time (up to the dashboard's
 // cardinality limit), then commit through ingest.ts (`storePoints`) and fan out after the answer.
-//
-// Until labeled storage lands, a series is a metric whose NAME carries its labels
-// (`seriesMetricName`, the one place that knows it); swap that for real series keys.
+// A series is the metric named by its series key `name{labels}` (@pulseboard/protocol/series), so
+// it is charted, queried, exported and alerted on like any metric, and selected by label matchers.
 import { MAX_FUTURE_MS } from "@pulseboard/protocol/rest";
-import { renderSeriesName } from "../collectors/prometheus-series.ts";
+import { seriesKey } from "@pulseboard/protocol/series";
 import type { AppContext } from "../context.ts";
 import type { Metric, MetricType } from "../db/schema.ts";
 import { ValidationError, type ValidationIssue } from "../errors.ts";
 import { fanOut, type StoredPoint, storePoints } from "../ingest.ts";
 import { requireRole } from "../model/access.ts";
+import { createSeries, existingSeries, type NewSeries } from "../model/series.ts";
 import { announceConfig } from "../ws/config.ts";
 
 export type Labels = Record<string, string>; // never contains "__name__"
@@ -44,12 +44,6 @@ export type Protocol = "remote_write" | "influx" | "otlp" | "json";
 
 export type StoreResult = { stored: number; stale: number; points: StoredPoint[] };
 
-// ---- Folding: the only code that knows labels live in the metric name for now. -------------
-/** The metric (series) name a sample is stored under: `name{a="1",b="2"}`, labels sorted. */
-export function seriesMetricName(name: string, labels: Labels): string {
-  return renderSeriesName(name, labels);
-}
-
 /**
  * Series keys of a request's samples. Decoders share one labels object among the samples of a
  * series (remote_write) or of a line (line protocol), so each key is rendered once per series,
@@ -67,14 +61,13 @@ function seriesKeys(samples: readonly Sample[]): string[] {
     }
     let key = byName.get(s.name);
     if (key === undefined) {
-      key = seriesMetricName(s.name, s.labels);
+      key = seriesKey(s.name, s.labels);
       byName.set(s.name, key);
     }
     keys[i] = key;
   }
   return keys;
 }
-// -------------------------------------------------------------------------------------------
 
 function checkLabels(s: Sample, add: (field: string, type: string, msg: string) => void): void {
   const keys = Object.keys(s.labels);
@@ -138,71 +131,6 @@ function metricTypeOf(s: Sample): MetricType {
   return /(_total|_count|_sum|_bucket)$/.test(s.name) ? "counter" : "gauge";
 }
 
-const CHUNK = 500;
-
-async function existingSeries(ctx: AppContext, dashboardId: number, names: string[]) {
-  const found = new Map<string, Metric>();
-  for (let i = 0; i < names.length; i += CHUNK) {
-    const rows = await ctx.db
-      .selectFrom("metrics")
-      .selectAll()
-      .where("dashboard_id", "=", dashboardId)
-      .where("name", "in", names.slice(i, i + CHUNK))
-      .execute();
-    for (const m of rows) found.set(m.name, m);
-  }
-  return found;
-}
-
-/**
- * Creates the series seen for the first time (like the collectors' sink), refusing the whole
- * request with a 400 when they would take the dashboard past its cardinality limit. Concurrent
- * senders may create the same series at once: the unique index decides, the loser re-reads.
- */
-async function createSeries(
-  ctx: AppContext,
-  dashboardId: number,
-  missing: Map<string, Sample>,
-  found: Map<string, Metric>,
-): Promise<void> {
-  const limit = ctx.config.maxSeriesPerDashboard;
-  const row = await ctx.db
-    .selectFrom("metrics")
-    .select((eb) => eb.fn.countAll<number | string>().as("n"))
-    .where("dashboard_id", "=", dashboardId)
-    .executeTakeFirst();
-  const existing = Number(row?.n ?? 0);
-  if (existing + missing.size > limit)
-    throw new ValidationError(
-      [
-        {
-          type: "too_many_series",
-          loc: ["dashboard"],
-          msg: `this request would create ${missing.size} new series on a dashboard that has ${existing}; the limit is ${limit} (PULSEBOARD_MAX_SERIES_PER_DASHBOARD)`,
-        },
-      ],
-      "Series limit of the dashboard reached; nothing was stored",
-    );
-  const now = Date.now();
-  const rows = [...missing].map(([name, s]) => ({
-    dashboard_id: dashboardId,
-    name,
-    description: (s.description ?? "").slice(0, 2000),
-    type: metricTypeOf(s),
-    unit: (s.unit ?? "").slice(0, 50),
-    created_at: now,
-  }));
-  await ctx.db.transaction().execute(async (trx) => {
-    for (let i = 0; i < rows.length; i += CHUNK)
-      await trx
-        .insertInto("metrics")
-        .values(rows.slice(i, i + CHUNK))
-        .onConflict((oc) => oc.columns(["dashboard_id", "name"]).doNothing())
-        .execute();
-  });
-  for (const [name, m] of await existingSeries(ctx, dashboardId, [...missing.keys()])) found.set(name, m);
-}
-
 /**
  * Validates, authorizes, creates missing series and commits the samples in one transaction.
  * Resolves once they are durably stored (the sender's acknowledgement may go out then); the
@@ -228,9 +156,11 @@ export async function storeSamples(
     else live.push({ key: keys[i] as string, sample });
   }
   const names = [...new Set(live.map((l) => l.key))];
-  const found = await existingSeries(ctx, dashboardId, names);
-  const missing = new Map<string, Sample>();
-  for (const { key, sample } of live) if (!found.has(key) && !missing.has(key)) missing.set(key, sample);
+  const found = await existingSeries(ctx.db, dashboardId, names);
+  const missing = new Map<string, NewSeries>();
+  for (const { key, sample } of live)
+    if (!found.has(key) && !missing.has(key))
+      missing.set(key, { type: metricTypeOf(sample), unit: sample.unit, description: sample.description });
   if (missing.size > 0) {
     await createSeries(ctx, dashboardId, missing, found);
     await announceConfig(ctx, dashboardId);

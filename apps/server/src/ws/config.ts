@@ -4,7 +4,7 @@
 import type { AppContext } from "../context.ts";
 import type { Dashboard, Db, Metric } from "../db/schema.ts";
 import { dashboardGroup } from "../fanout.ts";
-import { listMetrics } from "../model/dashboards.ts";
+import { listMetrics, metricJson } from "../model/dashboards.ts";
 import { dashboardContract } from "./dashboard-contract.ts";
 
 export function configPayload(dashboard: Dashboard, metrics: Metric[]) {
@@ -12,13 +12,10 @@ export function configPayload(dashboard: Dashboard, metrics: Metric[]) {
     id: dashboard.id,
     name: dashboard.name,
     description: dashboard.description,
-    metrics: metrics.map((m) => ({
-      id: m.id,
-      name: m.name,
-      description: m.description,
-      type: m.type,
-      unit: m.unit,
-    })),
+    metrics: metrics.map((m) => {
+      const { dashboard_id: _, ...info } = metricJson(m);
+      return info;
+    }),
   };
 }
 
@@ -32,7 +29,10 @@ async function loadConfig(db: Db, dashboardId: number) {
 }
 
 /** After a committed change: the new config to every member connected to the dashboard. */
-export async function announceConfig(ctx: AppContext, dashboardId: number): Promise<void> {
+export async function announceConfig(
+  ctx: Pick<AppContext, "db" | "channels" | "log">,
+  dashboardId: number,
+): Promise<void> {
   try {
     const config = await loadConfig(ctx.db, dashboardId);
     if (config)

@@ -3,7 +3,8 @@
 // per-connection subscriptions, live `metric_update` fan-out, presence, resume and pause.
 //
 // A connection starts subscribed to every metric listed in its `dashboard_config` (it has just
-// received their history); `subscribe` adds metrics (e.g. created later, or unsubscribed).
+// received their history); `subscribe` adds metrics (e.g. created later, or unsubscribed), and
+// `subscribe_series` adds the labeled series a selector matches, now and as they are created.
 import {
   AuthResult,
   ChannelsError,
@@ -12,6 +13,7 @@ import {
   defineConsumer,
   type PreparedFrame,
 } from "@pulseboard/channels";
+import { parseSelector, type Selector, SelectorError, selects } from "@pulseboard/protocol/series";
 import type { Principal } from "../auth/credentials.ts";
 import { SESSION_COOKIE } from "../auth/sessions.ts";
 import type { AppContext } from "../context.ts";
@@ -35,6 +37,19 @@ export const HISTORY_POINTS = 100;
 export const MAX_HELD = 10_000;
 /** Timestamp `resume` (best effort): at most this many points per metric. */
 const MAX_REPLAY_PER_METRIC = 10_000;
+/** `subscribe_series` selectors one connection may hold. */
+const MAX_SELECTORS = 50;
+
+/** A selector of a frame, or the client's error (`PB_ERR_INVALID_SELECTOR`) saying what is wrong. */
+function selectorOf(text: string): Selector {
+  try {
+    return parseSelector(text);
+  } catch (error) {
+    if (error instanceof SelectorError) throw new ChannelsError(error.message, "PB_ERR_INVALID_SELECTOR");
+    throw error;
+  }
+}
+
 /** Points read and sent per step of a replay. */
 const REPLAY_PAGE = 1000;
 /**
@@ -49,6 +64,10 @@ const REPLAY_HIGH_WATER = 64 * 1024;
 type Held = { metricId: number; offset: number | undefined; frame: PreparedFrame };
 type State = {
   subscribed: Set<number>;
+  /** `subscribe_series` selectors by their text: matching series created later stream too. */
+  selectors: Map<string, Selector>;
+  /** The metric ids of the last `dashboard_config` this connection got (to tell new series). */
+  known: Set<number>;
   /**
    * The stream position this connection is complete up to: every point at or before it was sent
    * (history, replay or live) or is of a metric it does not take. Live frames arrive in offset
@@ -127,6 +146,8 @@ export function dashboardConsumer(
     // Held from the start: live frames that arrive during the handshake wait for the history.
     state: (): State => ({
       subscribed: new Set(),
+      selectors: new Map(),
+      known: new Set(),
       at: 0,
       sentFrom: 0,
       epoch: "",
@@ -157,7 +178,10 @@ export function dashboardConsumer(
       if (!cache.vouches(c.user, dashboard.id) && !(await watch.verify(c))) return;
       const expiresAt = c.user.session?.expiresAt;
       if (expiresAt !== undefined) closeAt(c.state, expiresAt, () => c.close(4001, "Session expired"));
-      for (const m of metrics) c.state.subscribed.add(m.id);
+      for (const m of metrics) {
+        c.state.subscribed.add(m.id);
+        c.state.known.add(m.id);
+      }
       // Joined first, position second: every point after it reaches this connection live.
       const at = await cache.streamAt(dashboard.id);
       c.state.at = at.offset;
@@ -190,17 +214,36 @@ export function dashboardConsumer(
             `Unknown metric id(s) for this dashboard: ${foreign.join(", ")}`,
             "PB_ERR_UNKNOWN_METRIC",
           );
-        const fresh = unique.filter((id) => !c.state.subscribed.has(id)).map((id) => found.get(id)!);
-        syncAt(c);
-        for (const m of fresh) c.state.subscribed.add(m.id);
-        c.state.sentFrom = c.state.at; // their points before it were not sent
-        for (const frame of await cache.historyFrames(c.object.id, fresh, HISTORY_POINTS)) c.sendRaw(frame);
-        reshare(c);
+        await addSubscriptions(c, [...found.values()]);
       },
 
       unsubscribe: (ids, c) => {
         syncAt(c);
         for (const id of ids) c.state.subscribed.delete(id);
+        reshare(c);
+      },
+
+      subscribe_series: async ({ selector: text }, c) => {
+        const selector = selectorOf(text);
+        if (!c.state.selectors.has(text) && c.state.selectors.size >= MAX_SELECTORS)
+          throw new ChannelsError(
+            `At most ${MAX_SELECTORS} series selectors per connection`,
+            "PB_ERR_INVALID_SELECTOR",
+          );
+        c.state.selectors.set(text, selector);
+        const { metrics } = await cache.config(c.object);
+        await addSubscriptions(
+          c,
+          metrics.filter((m) => selects(selector, m.name)),
+        );
+      },
+
+      unsubscribe_series: async ({ selector: text }, c) => {
+        const selector = selectorOf(text);
+        c.state.selectors.delete(text);
+        const { metrics } = await cache.config(c.object);
+        syncAt(c);
+        for (const m of metrics) if (selects(selector, m.name)) c.state.subscribed.delete(m.id);
         reshare(c);
       },
 
@@ -246,10 +289,18 @@ export function dashboardConsumer(
     eventHandlers: {
       // The dashboard changed: a deleted metric stops streaming; new ones stream once the client
       // subscribes (it sees them in this config), as for any metric it is not subscribed to.
+      // Series created after a `subscribe_series` that match it stream from their first point
+      // (the config that names them comes before it; they have no history yet).
       dashboard_config: (event, c, frame) => {
+        const state = c.state;
         const current = new Set(event.metrics.map((m) => m.id));
         syncAt(c);
-        for (const id of c.state.subscribed) if (!current.has(id)) c.state.subscribed.delete(id);
+        for (const id of state.subscribed) if (!current.has(id)) state.subscribed.delete(id);
+        if (state.selectors.size > 0)
+          for (const m of event.metrics)
+            if (!state.known.has(m.id) && [...state.selectors.values()].some((s) => selects(s, m.name)))
+              state.subscribed.add(m.id);
+        state.known = current;
         c.sendRaw(frame);
         reshare(c);
       },
@@ -283,6 +334,16 @@ export function dashboardConsumer(
   });
 
   /** Runs `task` after the connection's earlier replays have finished. */
+  /** Adds metrics to a connection's subscriptions and sends the history of those it lacked. */
+  async function addSubscriptions(c: Ctx, metrics: Metric[]): Promise<void> {
+    const fresh = metrics.filter((m) => !c.state.subscribed.has(m.id));
+    syncAt(c);
+    for (const m of fresh) c.state.subscribed.add(m.id);
+    c.state.sentFrom = c.state.at; // their points before it were not sent
+    for (const frame of await cache.historyFrames(c.object.id, fresh, HISTORY_POINTS)) c.sendRaw(frame);
+    reshare(c);
+  }
+
   function serially<T>(state: State, task: () => Promise<T>): Promise<T> {
     const run = state.serial.then(task, task);
     state.serial = run.catch(() => {});
