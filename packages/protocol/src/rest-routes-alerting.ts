@@ -24,6 +24,17 @@ export const alertingRoutes = {
     body: c.createAlertRuleRequest,
     response: c.alertRule,
   }),
+  createSelectorAlertRules: route({
+    method: "POST",
+    path: `${V1}/dashboards/:id/alert-rules/by-selector`,
+    summary:
+      "One alert rule per series a selector matches, and for every matching series created later (editor)",
+    tag: "alerts",
+    auth: "user",
+    status: 201,
+    body: c.createSelectorRulesRequest,
+    response: c.selectorRulesAnswer,
+  }),
   patchAlertRule: route({
     method: "PATCH",
     path: `${V1}/alert-rules/:id`,

@@ -290,6 +290,8 @@ export const alertRule = z.object({
   enabled: z.boolean(),
   /** Seconds without a point before the rule goes to no_data (0: never). */
   no_data_s: z.number().int().min(0).max(604_800),
+  /** The series selector whose rule set this series' rule belongs to (rules made by selector). */
+  selector: selectorText.optional(),
 });
 /** `POST /dashboards/:id/alert-rules`; the server fills `duration_s` 0, `hysteresis` 0, `enabled` true,
  * `no_data_s` 0. */
@@ -309,6 +311,17 @@ export const createAlertRuleRequest = createAlertRuleBody.extend({
   enabled: z.boolean().default(true),
   no_data_s: alertRule.shape.no_data_s.default(0),
 });
+/**
+ * `POST /dashboards/:id/alert-rules/by-selector`: one rule per series the selector matches, now
+ * and whenever a matching series is created later (an alert instance per label set).
+ */
+export const createSelectorRulesBody = createAlertRuleBody
+  .omit({ metric_id: true })
+  .extend({ selector: selectorText });
+export const createSelectorRulesRequest = createAlertRuleRequest.omit({ metric_id: true }).extend({
+  selector: selectorText,
+});
+export const selectorRulesAnswer = z.object({ selector: z.string(), rules: z.array(alertRule) });
 /** `PATCH /alert-rules/:id`: any non-empty subset of the rule but its metric. */
 export const patchAlertRuleBody = alertRule
   .pick({

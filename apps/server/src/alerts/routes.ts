@@ -3,13 +3,15 @@
 // acknowledges the open one).
 
 import { restRoutes } from "@pulseboard/protocol/rest-routes";
+import { SelectorError } from "@pulseboard/protocol/series";
 import type { FastifyInstance } from "fastify";
 import { dashboardAccess, idParam, noContent, requireUser } from "../api/http.ts";
 import { input, route } from "../api/route.ts";
 import type { AppContext } from "../context.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import { requireRole } from "../model/access.ts";
-import { publicRule } from "./schema.ts";
+import { type AlertRule, publicRule } from "./schema.ts";
+import { createSelectorRules } from "./selector-rules.ts";
 import type { AlertService } from "./service.ts";
 import { listStates } from "./states.ts";
 import {
@@ -67,6 +69,22 @@ export function registerAlertRoutes(
     const rule = await insertRule(db, dashboardId, body);
     service.ruleChanged(rule.metric_id, rule.id);
     return reply.status(201).send(publicRule(rule));
+  });
+
+  route(app, restRoutes.createSelectorAlertRules, async (request, reply) => {
+    const { dashboardId } = await dashboardAccess(ctx.db, request, "editor");
+    const { selector, ...settings } = input(request, restRoutes.createSelectorAlertRules, "body");
+    let rules: AlertRule[];
+    try {
+      rules = await createSelectorRules(ctx.db, dashboardId, selector, settings);
+    } catch (error) {
+      if (!(error instanceof SelectorError)) throw error;
+      throw new ValidationError([
+        { type: "invalid_selector", loc: ["body", "selector"], msg: error.message },
+      ]);
+    }
+    for (const rule of rules) service.ruleChanged(rule.metric_id, rule.id);
+    return reply.status(201).send({ selector, rules: rules.map(publicRule) });
   });
 
   route(app, restRoutes.patchAlertRule, async (request) => {

@@ -27,8 +27,18 @@ export type AlertRule = PublicAlertRule & { dashboard_id: number; created_at: nu
 
 /** The public form of a rule (REST answers); dashboard_id is implied by the URL. */
 export function publicRule(rule: AlertRule): PublicAlertRule {
-  const { id, metric_id, condition, threshold, duration_s, hysteresis, enabled, no_data_s } = rule;
-  return { id, metric_id, condition, threshold, duration_s, hysteresis, enabled, no_data_s };
+  const { id, metric_id, condition, threshold, duration_s, hysteresis, enabled, no_data_s, selector } = rule;
+  return {
+    id,
+    metric_id,
+    condition,
+    threshold,
+    duration_s,
+    hysteresis,
+    enabled,
+    no_data_s,
+    ...(selector ? { selector } : {}),
+  };
 }
 
 export function alertMessage(

@@ -24,6 +24,7 @@ function toRule(row: Selectable<AlertRulesTable>): AlertRule {
     enabled: Number(row.enabled) === 1,
     no_data_s: Number(row.no_data_s ?? 0),
     created_at: Number(row.created_at),
+    ...(row.selector ? { selector: row.selector } : {}),
   };
 }
 
@@ -72,7 +73,11 @@ export async function getRule(db: AlertDb, id: number): Promise<AlertRule | unde
   return row && toRule(row);
 }
 
-export async function insertRule(db: AlertDb, dashboardId: number, body: CreateRuleBody): Promise<AlertRule> {
+export async function insertRule(
+  db: AlertDb,
+  dashboardId: number,
+  body: CreateRuleBody & { selector?: string | undefined },
+): Promise<AlertRule> {
   const row = await db
     .insertInto("alert_rules")
     .values({
@@ -84,6 +89,7 @@ export async function insertRule(db: AlertDb, dashboardId: number, body: CreateR
       hysteresis: body.hysteresis,
       enabled: body.enabled ? 1 : 0,
       no_data_s: body.no_data_s,
+      selector: body.selector ?? null,
       created_at: Date.now(),
     })
     .returningAll()

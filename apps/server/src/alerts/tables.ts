@@ -17,6 +17,8 @@ export interface AlertRulesTable {
   enabled: number;
   created_at: number;
   no_data_s: number;
+  /** The selector whose set this series' rule belongs to (null: a rule of one metric). */
+  selector: string | null;
 }
 export interface AlertEventsTable {
   id: Generated<number>;

@@ -1,4 +1,5 @@
 // Owns metric definitions: creation (name unique per dashboard), lookup with permission.
+import { rulesForNewSeries } from "../alerts/selector-rules.ts";
 import type { Db, Metric, MetricType, Role } from "../db/schema.ts";
 import { ConflictError, NotFoundError } from "../errors.ts";
 import { requireRole } from "./access.ts";
@@ -23,7 +24,7 @@ export async function assertMetricNameFree(db: Db, dashboardId: number, name: st
 
 export async function createMetric(db: Db, dashboardId: number, input: MetricInput): Promise<Metric> {
   await assertMetricNameFree(db, dashboardId, input.name);
-  return db
+  const metric = await db
     .insertInto("metrics")
     .values({
       dashboard_id: dashboardId,
@@ -35,6 +36,9 @@ export async function createMetric(db: Db, dashboardId: number, input: MetricInp
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+  // A labeled series (its name is its key) gets the rules of the selector sets matching it.
+  if (metric.name.includes("{")) await rulesForNewSeries(db, dashboardId, [metric]);
+  return metric;
 }
 
 /** The metric if the user holds at least `min` on its dashboard; 404 otherwise (or 403 if too low). */

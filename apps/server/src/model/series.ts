@@ -1,6 +1,8 @@
 // Owns creating series on first sight: a series is the metric named by its series key
 // `family{labels}` (@pulseboard/protocol/series). Receivers and labeled JSON ingest create the
-// series they meet, all of a request or none, under the dashboard's cardinality limit.
+// series they meet, all of a request or none, under the dashboard's cardinality limit, and give
+// them the alert rules of the selector sets that match them.
+import { rulesForNewSeries } from "../alerts/selector-rules.ts";
 import type { AppContext } from "../context.ts";
 import type { Db, Metric, MetricType } from "../db/schema.ts";
 import { ValidationError } from "../errors.ts";
@@ -104,5 +106,7 @@ export async function createSeries(
         .onConflict((oc) => oc.columns(["dashboard_id", "name"]).doNothing())
         .execute();
   });
-  for (const [name, m] of await existingSeries(ctx.db, dashboardId, [...missing.keys()])) found.set(name, m);
+  const created = await existingSeries(ctx.db, dashboardId, [...missing.keys()]);
+  for (const [name, m] of created) found.set(name, m);
+  await rulesForNewSeries(ctx.db, dashboardId, [...created.values()]);
 }

@@ -15,6 +15,7 @@ import { dashboardTags } from "./008_dashboard_tags.ts";
 import { ssoIdentities } from "./009_sso_identities.ts";
 import { streamTrimmed } from "./010_stream_trimmed.ts";
 import { sessionMethod } from "./011_session_method.ts";
+import { alertRuleSelector } from "./012_alert_rule_selector.ts";
 import type { PbMigration } from "./migration.ts";
 
 export type { PbMigration };
@@ -31,6 +32,7 @@ export const migrations: PbMigration[] = [
   ssoIdentities,
   streamTrimmed,
   sessionMethod,
+  alertRuleSelector,
 ];
 
 export function migrationProvider(kind: DbKind, list: PbMigration[] = migrations): MigrationProvider {

@@ -1,0 +1,76 @@
+// Owns alert rules by series selector (`cpu{host=~"web-.*"} above 90`): one rule per matching
+// series, as Prometheus makes one alert instance per label set, so each series has its own state,
+// events and acknowledgement. The selector stays on each rule of the set; a series created later
+// that it matches gets a rule copied from the set's oldest one. The set ends with its last rule.
+import { parseSelector, selects } from "@pulseboard/protocol/series";
+import type { Db, Metric } from "../db/schema.ts";
+import type { AlertRule, CreateRuleBody } from "./schema.ts";
+import { alertDb, insertRule } from "./store.ts";
+
+type RuleSettings = Omit<CreateRuleBody, "metric_id">;
+
+/** The rules of a new selector set: one per series of the dashboard it matches now. */
+export async function createSelectorRules(
+  db: Db,
+  dashboardId: number,
+  selector: string,
+  settings: RuleSettings,
+): Promise<AlertRule[]> {
+  const parsed = parseSelector(selector);
+  const metrics = await db
+    .selectFrom("metrics")
+    .selectAll()
+    .where("dashboard_id", "=", dashboardId)
+    .execute();
+  const rules: AlertRule[] = [];
+  for (const m of metrics)
+    if (selects(parsed, m.name))
+      rules.push(await insertRule(alertDb(db), dashboardId, { ...settings, metric_id: m.id, selector }));
+  return rules;
+}
+
+/**
+ * Series just created on a dashboard get the rules of every selector set that matches them (once:
+ * a series that already has a rule of the set is skipped, as a concurrent creator may have made it).
+ */
+export async function rulesForNewSeries(
+  db: Db,
+  dashboardId: number,
+  series: readonly Metric[],
+): Promise<number> {
+  if (series.length === 0) return 0;
+  const adb = alertDb(db);
+  const sets = await adb
+    .selectFrom("alert_rules")
+    .selectAll()
+    .where("dashboard_id", "=", dashboardId)
+    .where("selector", "is not", null)
+    .orderBy("id")
+    .execute();
+  if (sets.length === 0) return 0;
+  const oldest = new Map<string, (typeof sets)[number]>();
+  const has = new Set<string>();
+  for (const r of sets) {
+    if (!oldest.has(r.selector!)) oldest.set(r.selector!, r);
+    has.add(`${r.selector}\u0000${r.metric_id}`);
+  }
+  let created = 0;
+  for (const [selector, template] of oldest) {
+    const parsed = parseSelector(selector);
+    for (const m of series) {
+      if (has.has(`${selector}\u0000${m.id}`) || !selects(parsed, m.name)) continue;
+      await insertRule(adb, dashboardId, {
+        metric_id: m.id,
+        selector,
+        condition: template.condition,
+        threshold: Number(template.threshold),
+        duration_s: Number(template.duration_s),
+        hysteresis: Number(template.hysteresis),
+        enabled: Number(template.enabled) === 1,
+        no_data_s: Number(template.no_data_s ?? 0),
+      });
+      created++;
+    }
+  }
+  return created;
+}
