@@ -141,6 +141,11 @@ export class PulseboardClient extends Emitter<ClientEvents> {
     return this.#outbox.subscribed;
   }
 
+  /** The series selectors subscribed with `subscribe_series` (re-sent after each reconnect). */
+  get selectors(): ReadonlySet<string> {
+    return this.#outbox.selectors;
+  }
+
   /** The metric ids explicitly unsubscribed (also re-sent, as the server may subscribe to all on connect). */
   get unsubscriptions(): ReadonlySet<number> {
     return this.#outbox.unsubscribed;
@@ -166,7 +171,8 @@ export class PulseboardClient extends Emitter<ClientEvents> {
   }
 
   /**
-   * Sends a typed message. Offline, `subscribe`/`unsubscribe`/`pause`/`resume_stream` update the
+   * Sends a typed message. Offline, `subscribe`/`unsubscribe`, `subscribe_series`/`unsubscribe_series`
+   * and `pause`/`resume_stream` update the
    * intent re-sent on connect, `ping` is dropped, anything else is queued (ClientQueueFullError
    * at `queueLimit`). Throws ClientInvalidMessageError for a payload the protocol refuses.
    */
@@ -187,6 +193,14 @@ export class PulseboardClient extends Emitter<ClientEvents> {
         return;
       case "unsubscribe":
         this.#outbox.unsubscribe(message.payload);
+        if (online) this.#write(message);
+        return;
+      case "subscribe_series":
+        this.#outbox.selectors.add(message.payload.selector);
+        if (online) this.#write(message);
+        return;
+      case "unsubscribe_series":
+        this.#outbox.selectors.delete(message.payload.selector);
         if (online) this.#write(message);
         return;
       case "pause":
@@ -444,6 +458,8 @@ export class PulseboardClient extends Emitter<ClientEvents> {
     const outbox = this.#outbox;
     for (const ids of chunks(outbox.subscribed)) this.#write({ action: "subscribe", payload: ids });
     for (const ids of chunks(outbox.unsubscribed)) this.#write({ action: "unsubscribe", payload: ids });
+    for (const selector of outbox.selectors)
+      this.#write({ action: "subscribe_series", payload: { selector } });
     if (outbox.paused) {
       this.#write({ action: "pause", payload: null });
       if (resumes) {

@@ -1,5 +1,6 @@
 // What the client wants the server to know, kept across disconnects: the subscription intent
-// (subscribe/unsubscribe coalesced into one set, re-sent after every reconnect), the pause intent,
+// (subscribe/unsubscribe coalesced into one set, series selectors, re-sent after every reconnect),
+// the pause intent,
 // and a bounded FIFO of other messages sent while offline.
 import { ClientQueueFullError } from "./errors.ts";
 import type { ClientMessage } from "./protocol.ts";
@@ -8,6 +9,8 @@ export class Outbox {
   readonly subscribed = new Set<number>();
   /** Ids explicitly unsubscribed, re-sent too in case the server subscribes to all on connect. */
   readonly unsubscribed = new Set<number>();
+  /** `subscribe_series` selectors held (re-sent after the id subscriptions on every connect). */
+  readonly selectors = new Set<string>();
   paused = false;
   #queue: ClientMessage[] = [];
 

@@ -179,6 +179,32 @@ describe("reconnect", () => {
     ]);
   });
 
+  it("re-sends the series selectors it holds after a reconnect, after the id subscriptions", async () => {
+    const client = connect();
+    client.send("subscribe", [1]);
+    client.send("subscribe_series", { selector: 'cpu{host=~"web-.*"}' });
+    client.send("subscribe_series", { selector: "mem" });
+    await reachState(client, "open");
+    client.send("unsubscribe_series", { selector: "mem" });
+    await until(
+      () => server.received.some((m) => m.action === "unsubscribe_series"),
+      "the unsubscribe_series",
+    );
+    expect(() => client.send("subscribe_series", { selector: "" })).toThrow(ClientInvalidMessageError);
+
+    await server.stop();
+    await reachState(client, "reconnecting");
+    server.received.length = 0;
+    await server.start();
+    await nextEvent(client, "state", (s) => s.state === "open");
+    await until(() => server.received.some((m) => m.action === "subscribe_series"), "the selector again");
+    expect(server.received.filter((m) => m.action.includes("subscribe"))).toEqual([
+      { action: "subscribe", payload: [1] },
+      { action: "subscribe_series", payload: { selector: 'cpu{host=~"web-.*"}' } },
+    ]);
+    expect([...client.selectors]).toEqual(['cpu{host=~"web-.*"}']);
+  });
+
   it("backs off exponentially between failed attempts, up to maxMs", async () => {
     const client = connect({ backoff: { initialMs: 10, maxMs: 40, factor: 2, jitter: 0 } });
     await reachState(client, "open");
