@@ -7,7 +7,7 @@
 import { createClient, type PulseboardClient } from "@pulseboard/client";
 import { io, type Socket } from "socket.io-client";
 import { WebSocket } from "ws";
-import type { ClientScore, Committed, FromLoad, PhaseMark, Stream, ToLoad } from "./types.ts";
+import type { ClientScore, Committed, FromLoad, PhaseMark, Reconnect, Stream, ToLoad } from "./types.ts";
 
 const send = (msg: FromLoad) => process.send?.(msg);
 
@@ -37,9 +37,12 @@ type Tracked = {
   /** Newest key delivered. */
   last: number;
   close: () => void;
+  /** Why the current outage began: "cut" (ours), or the server's close code; attempts made in it. */
+  cause: string;
+  attempts: number;
 };
 
-const reconnectMs: number[] = [];
+const reconnects: Reconnect[] = [];
 const replayMs: number[] = [];
 const recoveryMs: number[] = [];
 const clients: Tracked[] = [];
@@ -66,6 +69,8 @@ function track(index: number, stream: number): Tracked {
     cut: () => false,
     last: -1,
     close: () => {},
+    cause: "",
+    attempts: 0,
   };
 }
 
@@ -75,7 +80,11 @@ function deliver(t: Tracked, key: number, value: number): void {
   if (key > t.last) t.last = key;
 }
 
-function lost(t: Tracked): void {
+function lost(t: Tracked, cause: string): void {
+  if (t.lostAt === undefined) {
+    t.cause = cause;
+    t.attempts = 0;
+  }
   t.lostAt ??= now();
   t.recoveringSince ??= t.lostAt;
   t.openAt = undefined;
@@ -83,7 +92,8 @@ function lost(t: Tracked): void {
 
 function opened(t: Tracked): number {
   const at = now();
-  if (t.lostAt !== undefined) reconnectMs.push(at - t.lostAt);
+  if (t.lostAt !== undefined)
+    reconnects.push({ ms: at - t.lostAt, cause: t.cause, attempts: Math.max(1, t.attempts) });
   t.lostAt = undefined;
   t.reconnects++;
   return at;
@@ -99,11 +109,18 @@ const sourceAddress = (index: number) => `127.0.0.${2 + (index % 100)}`;
 function pulseboardClient(base: string, token: string, s: Stream, t: Tracked): Promise<void> {
   const localAddress = sourceAddress(t.index);
   let socket: WebSocket | undefined;
-  // The SDK takes a WebSocket constructor: this one remembers the socket so it can be cut.
+  let cutting = false;
+  let closeCode = "";
+  // The SDK takes a WebSocket constructor: this one remembers the socket so it can be cut, and
+  // the close code of each, so that an outage is told by its cause.
   const Ctor = class extends WebSocket {
     constructor(url: string | URL, protocols?: string | string[]) {
       super(url, protocols, { localAddress });
       socket = this;
+      this.on("close", (code) => {
+        closeCode = cutting ? "cut" : `close ${code}`;
+        cutting = false;
+      });
     }
   };
   const client: PulseboardClient = createClient({
@@ -113,14 +130,16 @@ function pulseboardClient(base: string, token: string, s: Stream, t: Tracked): P
   });
   t.cut = () => {
     if (client.state !== "open" || socket?.readyState !== WebSocket.OPEN) return false;
+    cutting = true;
     socket.terminate();
     return true;
   };
   t.close = () => client.close();
+  client.on("reconnect", () => t.attempts++);
   let ready = false;
   t.state = () => `${client.state}${t.openAt !== undefined ? ", waiting for resumed" : ""}`;
   client.on("state", ({ state, previous }) => {
-    if (state === "reconnecting" && previous !== "reconnecting") lost(t);
+    if (state === "reconnecting" && previous !== "reconnecting") lost(t, closeCode || "?");
     if (state === "open" && t.lostAt !== undefined) t.openAt = opened(t);
   });
   client.on("resumed", () => {
@@ -170,7 +189,8 @@ function socketioClient(base: string, s: Stream, t: Tracked): Promise<void> {
   t.close = () => socket.close();
   t.state = () => (socket.connected ? "connected" : "disconnected");
   socket.on("point", (p: { seq: number }) => deliver(t, p.seq, p.seq));
-  socket.on("disconnect", () => lost(t));
+  socket.on("disconnect", (reason) => lost(t, reason));
+  socket.io.on("reconnect_attempt", () => t.attempts++);
   return new Promise<void>((resolve, reject) => {
     let first = true;
     socket.on("connect_error", (e) => {
@@ -308,7 +328,7 @@ process.on("message", (msg: ToLoad) => {
       send({
         type: "scored",
         clients: clients.map((t) => score(t, msg.committed[t.stream]!, msg.phases)),
-        reconnectMs,
+        reconnects,
         replayMs,
         recoveryMs,
       });

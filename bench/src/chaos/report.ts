@@ -1,7 +1,7 @@
 // Owns the chaos benchmark's figures: per-client scores summed into totals, latency percentiles,
 // and the markdown printed at the end (Socket.IO as the baseline the ratios are taken against).
 import type { IngestStats } from "./ingest.ts";
-import type { ChaosOptions, ChaosTarget, ClientScore } from "./types.ts";
+import type { ChaosOptions, ChaosTarget, ClientScore, Reconnect } from "./types.ts";
 
 export type Percentiles = { count: number; p50: number; p95: number; p99: number; max: number };
 
@@ -29,6 +29,8 @@ export type ChaosReport = {
   };
   missingByPhase: Record<string, number>;
   reconnectMs: Percentiles;
+  /** Reconnects by cause ("cut", "close 1012", …) and by attempts taken (1, 2, 3+). */
+  reconnectsBy: Record<string, Percentiles>;
   replayMs: Percentiles;
   recoveryMs: Percentiles;
   ingest: IngestStats;
@@ -45,12 +47,26 @@ export function percentiles(values: number[]): Percentiles {
   return { count: s.length, p50: at(50), p95: at(95), p99: at(99), max: s.at(-1) ?? Number.NaN };
 }
 
+function reconnectsBy(all: Reconnect[]): Record<string, Percentiles> {
+  const groups = new Map<string, number[]>();
+  const add = (key: string, ms: number) => {
+    const list = groups.get(key);
+    if (list) list.push(ms);
+    else groups.set(key, [ms]);
+  };
+  for (const r of all) {
+    add(`cause: ${r.cause}`, r.ms);
+    add(`attempts: ${r.attempts >= 3 ? "3+" : r.attempts}`, r.ms);
+  }
+  return Object.fromEntries([...groups].sort().map(([k, v]) => [k, percentiles(v)]));
+}
+
 export function summarize(r: {
   target: ChaosTarget;
   nodeNote: string;
   clients: ClientScore[];
   ready: number;
-  reconnectMs: number[];
+  reconnects: Reconnect[];
   replayMs: number[];
   recoveryMs: number[];
   ingest: IngestStats;
@@ -89,7 +105,8 @@ export function summarize(r: {
       maxMissingPerClient: Math.max(0, ...r.clients.map((c) => c.missing)),
     },
     missingByPhase,
-    reconnectMs: percentiles(r.reconnectMs),
+    reconnectMs: percentiles(r.reconnects.map((x) => x.ms)),
+    reconnectsBy: reconnectsBy(r.reconnects),
     replayMs: percentiles(r.replayMs),
     recoveryMs: percentiles(r.recoveryMs),
     ingest: r.ingest,
@@ -159,6 +176,10 @@ export function printChaosReport(
       .map(([p, n]) => `${p} ${n}`)
       .join(", ");
     out.push(`- ${r.target} missing by phase sent in: ${phases || "none"}; timeline: ${r.events.join("; ")}`);
+    const by = Object.entries(r.reconnectsBy)
+      .map(([k, p]) => `${k} ×${p.count} p50 ${ms(p.p50)} p95 ${ms(p.p95)} max ${ms(p.max)}`)
+      .join("; ");
+    out.push(`- ${r.target} reconnects by ${by || "–"}`);
     const errors = r.clients.filter((c) => c.errors > 0);
     if (errors.length > 0)
       out.push(`- ${r.target}: ${errors.length} clients got error frames, e.g. ${errors[0]!.firstError}`);

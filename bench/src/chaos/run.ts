@@ -247,7 +247,7 @@ async function chaos(
         : "2 nodes, Socket.IO 4.8 connectionStateRecovery + @socket.io/redis-streams-adapter on Redis 7, behind nginx",
     clients,
     ready: ok,
-    reconnectMs: scored.flatMap((s) => s.reconnectMs),
+    reconnects: scored.flatMap((s) => s.reconnects),
     replayMs: scored.flatMap((s) => s.replayMs),
     recoveryMs: scored.flatMap((s) => s.recoveryMs),
     ingest: ingest.stats,

@@ -30,6 +30,9 @@ export type Stream = { dashboardId: number; metricId: number };
 /** Committed points of one stream, in commit order: keys (offset or seq) and values (ingest seq). */
 export type Committed = { keys: number[]; values: number[] };
 
+/** One outage of a client: socket lost → open again (ms), why it was lost, attempts it took. */
+export type Reconnect = { ms: number; cause: string; attempts: number };
+
 /** Where each ingest phase starts, as the first ingest seq (the value of a point) in it. */
 export type PhaseMark = { name: string; fromSeq: number };
 
@@ -83,8 +86,8 @@ export type FromLoad =
   | {
       type: "scored";
       clients: ClientScore[];
-      /** Socket lost → open again, ms. */
-      reconnectMs: number[];
+      /** Socket lost → open again, one per outage, with its cause and attempts. */
+      reconnects: Reconnect[];
       /** Open → `resumed` (Pulseboard); Socket.IO replays inside the handshake (empty). */
       replayMs: number[];
       /** Socket lost → replay complete (Pulseboard `resumed`, Socket.IO `connect`). */
