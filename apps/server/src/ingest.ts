@@ -4,7 +4,7 @@
 import { type IngestBody, ingestBody, MAX_FUTURE_MS, MAX_POINTS } from "@pulseboard/protocol/rest";
 import { seriesKey } from "@pulseboard/protocol/series";
 import type { AppContext } from "./context.ts";
-import type { Db, Metric } from "./db/schema.ts";
+import type { Metric } from "./db/schema.ts";
 import { NotFoundError, ValidationError, type ValidationIssue } from "./errors.ts";
 import { dashboardGroup, type LivePoint } from "./fanout.ts";
 import { requireRole, roleOf } from "./model/access.ts";

@@ -148,6 +148,62 @@ describe.each(DB_KINDS)("dashboard definitions on %s", (kind) => {
     ]);
   });
 
+  it("carries labeled series, series panels and selector rule sets; the copy's new series get the rule", async () => {
+    const t = { token: sourceToken };
+    const d = (
+      await source.api("POST", "/api/v1/dashboards", { ...t, body: { name: "Hosts", slug: "hosts" } })
+    ).body;
+    await source.api("POST", `/api/v1/dashboards/${d.id}/metrics`, {
+      ...t,
+      body: { name: "load", type: "gauge" },
+    });
+    const host = (h: string) => ({ dashboard_id: d.id, metric: "load", labels: { host: h }, value: 1 });
+    expect(
+      (await source.api("POST", "/api/v1/ingest", { ...t, body: { points: [host("a"), host("b")] } })).status,
+    ).toBe(200);
+    const selector = 'load{host=~".+"}';
+    await source.api("POST", `/api/v1/dashboards/${d.id}/alert-rules/by-selector`, {
+      ...t,
+      body: { selector, condition: "above", threshold: 5 },
+    });
+    const panel = {
+      id: "p",
+      type: "metric",
+      series: selector,
+      group_by: ["host"],
+      aggregate: "max",
+      x: 0,
+      y: 0,
+      w: 6,
+      h: 4,
+    };
+    await source.api("PUT", `/api/v1/dashboards/${d.id}/layout`, { ...t, body: { widgets: [panel] } });
+
+    const def = (await source.api("GET", `/api/v1/dashboards/${d.id}/definition`, t)).body;
+    expect(def.metrics.map((m: { name: string }) => m.name)).toEqual([
+      "load",
+      'load{host="a"}',
+      'load{host="b"}',
+    ]);
+    expect(def.panels).toEqual([panel]);
+    expect(def.alert_rules).toEqual([
+      expect.objectContaining({ metric: 'load{host="a"}', selector }),
+      expect.objectContaining({ metric: 'load{host="b"}', selector }),
+    ]);
+    const applied = await target.api("PUT", "/api/v1/definitions", { token: targetToken, body: def });
+    expect(applied.body).toMatchObject({ created: true, metrics_created: 3, rules_created: 2 });
+    const copy = applied.body.dashboard_id;
+    const again = await target.api("PUT", "/api/v1/definitions", { token: targetToken, body: def });
+    expect(again.body).toMatchObject({ rules_created: 0, rules_deleted: 0 });
+    await target.api("POST", "/api/v1/ingest", {
+      token: targetToken,
+      body: { points: [{ dashboard_id: copy, metric: "load", labels: { host: "c" }, value: 9 }] },
+    });
+    const rules = (await target.api("GET", `/api/v1/dashboards/${copy}/alert-rules`, { token: targetToken }))
+      .body;
+    expect(rules.filter((r: { selector?: string }) => r.selector === selector)).toHaveLength(3);
+  });
+
   it("applies a changed definition as changes: a rule edited, a metric's unit, a panel gone", async () => {
     const def = (await target.api("GET", "/api/v1/dashboards", { token: targetToken })).body.find(
       (d: { slug: string }) => d.slug === "edge",

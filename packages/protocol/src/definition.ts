@@ -31,6 +31,8 @@ const definedRule = z.strictObject({
   hysteresis: alertRule.shape.hysteresis.default(0),
   no_data_s: alertRule.shape.no_data_s.default(0),
   enabled: z.boolean().default(true),
+  /** the selector set the rule belongs to: matching series created later get such a rule too */
+  selector: alertRule.shape.selector,
 });
 
 /** Where alerts go, without the secrets (URLs with tokens, passwords stay on the instance). */

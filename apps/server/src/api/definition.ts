@@ -81,6 +81,7 @@ export async function exportDefinition(ctx: AppContext, dashboardId: number): Pr
               hysteresis: r.hysteresis,
               no_data_s: r.no_data_s,
               enabled: r.enabled,
+              ...(r.selector ? { selector: r.selector } : {}),
             },
           ];
     }),
@@ -193,7 +194,8 @@ export async function applyDefinition(ctx: AppContext, userId: number, input: un
     answer.layout_changed = true;
   }
 
-  // Rules are matched by what they say (metric, condition, threshold, hold, hysteresis): a match
+  // Rules are matched by what they say (metric, condition, threshold, hold, hysteresis, the selector
+  // set they belong to): a match
   // is kept (its enabled flag follows the file), the rest of the stored rules go, the rest of the
   // file's rules are created. Firing state of kept rules survives an apply.
   const adb = alertDb(db);
@@ -204,7 +206,9 @@ export async function applyDefinition(ctx: AppContext, userId: number, input: un
     threshold: number;
     duration_s: number;
     hysteresis: number;
-  }) => JSON.stringify([r.metric_id, r.condition, r.threshold, r.duration_s, r.hysteresis]);
+    selector?: string | undefined;
+  }) =>
+    JSON.stringify([r.metric_id, r.condition, r.threshold, r.duration_s, r.hysteresis, r.selector ?? null]);
   const stored = await listRules(adb, id);
   const unmatched = new Map<string, typeof stored>();
   for (const r of stored) unmatched.set(key(r), [...(unmatched.get(key(r)) ?? []), r]);
