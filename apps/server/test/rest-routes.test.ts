@@ -82,6 +82,28 @@ describe("GET /openapi.json", () => {
     const values = doc.paths["/api/v1/metrics/{id}/values"].get.parameters.map((p: Any) => p.name);
     expect(values).toEqual(expect.arrayContaining(["id", "from", "to", "limit", "points"]));
   });
+
+  it("lists each error status a route can answer, with the codes of the error table it may carry", async () => {
+    const doc: Any = (await t.api("GET", "/openapi.json")).body;
+    const statuses = (op: Any) => Object.keys(op.responses).sort();
+    const create = doc.paths["/api/v1/dashboards/{id}/metrics"].post;
+    expect(statuses(create)).toEqual(["201", "400", "401", "403", "404", "409", "413", "421", "429"]);
+    expect(create.responses["409"].description).toBe("`code`: PB_ERR_CONFLICT");
+    expect(create.responses["403"].description).toContain("PB_ERR_CSRF");
+    expect(create.responses["404"].content["application/json"].schema).toEqual({
+      $ref: "#/components/schemas/ErrorAnswer",
+    });
+    // A public route without input answers neither 401 nor 400; a history read may answer 503.
+    expect(statuses(doc.paths["/api/v1/auth/methods"].get)).toEqual(["200", "421", "429"]);
+    expect(doc.paths["/api/v1/metrics/{id}/values"].get.responses["503"].description).toContain(
+      "PB_ERR_UNAVAILABLE",
+    );
+    // Every error status of every operation names at least one code.
+    for (const item of Object.values(doc.paths as Any))
+      for (const op of Object.values(item as Any))
+        for (const [status, answer] of Object.entries((op as Any).responses))
+          if (Number(status) >= 400) expect((answer as Any).description, status).toMatch(/^`code`: PB_ERR_/);
+  });
 });
 
 describe("the server", () => {

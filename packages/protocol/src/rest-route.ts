@@ -1,5 +1,6 @@
 // The shape of one entry of the REST route table (rest-routes.ts) and the helper that declares it:
 // a leaf module, so that the table's section files and the table share it without a cycle.
+import type { ErrorCode } from "@pulseboard/channels/error-codes";
 import { z } from "zod";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -25,6 +26,8 @@ export interface RestRoute {
   readonly response?: z.ZodType;
   /** media types of an answer that is not JSON (CSV export, HTML pages) */
   readonly produces?: readonly string[];
+  /** error codes this route answers beyond those every route of its kind can (OpenAPI responses) */
+  readonly errors?: readonly ErrorCode[];
 }
 
 /** The `:name` parameters of a path, as a union of names. */

@@ -23,6 +23,7 @@ export const adminRoutes = {
     status: 201,
     body: c.createUserBody,
     response: c.createUserAnswer,
+    errors: ["PB_ERR_CONFLICT"],
   }),
   patchUser: route({
     method: "PATCH",
@@ -33,6 +34,7 @@ export const adminRoutes = {
     status: 200,
     body: c.patchUserBody,
     response: c.adminUser,
+    errors: ["PB_ERR_CONFLICT"],
   }),
   deleteUser: route({
     method: "DELETE",
@@ -41,6 +43,7 @@ export const adminRoutes = {
     tag: "admin",
     auth: "user",
     status: 204,
+    errors: ["PB_ERR_CONFLICT"],
   }),
   resetPassword: route({
     method: "POST",
@@ -70,6 +73,7 @@ export const adminRoutes = {
     status: 201,
     body: c.teamBody,
     response: c.team,
+    errors: ["PB_ERR_CONFLICT"],
   }),
   deleteTeam: route({
     method: "DELETE",

@@ -90,6 +90,7 @@ export const alertingRoutes = {
     auth: "user",
     status: 200,
     response: c.alertEvent,
+    errors: ["PB_ERR_CONFLICT"],
   }),
   listContactPoints: route({
     method: "GET",

@@ -23,6 +23,7 @@ export const dashboardRoutes = {
     status: 201,
     body: c.createDashboardBody,
     response: c.dashboardSummary,
+    errors: ["PB_ERR_CONFLICT"],
   }),
   getDashboard: route({
     method: "GET",
@@ -79,6 +80,7 @@ export const dashboardRoutes = {
     status: 200,
     body: c.memberBody,
     response: c.memberPutAnswer,
+    errors: ["PB_ERR_CONFLICT"],
   }),
   removeMember: route({
     method: "DELETE",
@@ -87,6 +89,7 @@ export const dashboardRoutes = {
     tag: "members",
     auth: "user",
     status: 204,
+    errors: ["PB_ERR_CONFLICT"],
   }),
   listMetrics: route({
     method: "GET",
@@ -107,6 +110,7 @@ export const dashboardRoutes = {
     status: 201,
     body: c.createMetricBody,
     response: c.metric,
+    errors: ["PB_ERR_CONFLICT"],
   }),
   patchMetric: route({
     method: "PATCH",
@@ -117,6 +121,7 @@ export const dashboardRoutes = {
     status: 200,
     body: c.patchMetricBody,
     response: c.metric,
+    errors: ["PB_ERR_CONFLICT"],
   }),
   deleteMetric: route({
     method: "DELETE",
@@ -135,6 +140,7 @@ export const dashboardRoutes = {
     status: 200,
     query: c.valuesQuery,
     response: c.valuesAnswer,
+    errors: ["PB_ERR_UNAVAILABLE"],
   }),
   exportDashboard: route({
     method: "GET",
@@ -145,6 +151,7 @@ export const dashboardRoutes = {
     status: 200,
     query: c.exportQuery,
     produces: ["text/csv", "application/json"],
+    errors: ["PB_ERR_UNAVAILABLE"],
   }),
   getLayout: route({
     method: "GET",
@@ -183,6 +190,7 @@ export const dashboardRoutes = {
     status: 200,
     body: dashboardDefinition,
     response: applyAnswer,
+    errors: ["PB_ERR_CONFLICT"],
   }),
   reportFreshness: route({
     method: "POST",
