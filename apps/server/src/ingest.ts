@@ -8,6 +8,7 @@ import type { Metric } from "./db/schema.ts";
 import { NotFoundError, ValidationError, type ValidationIssue } from "./errors.ts";
 import { dashboardGroup, type LivePoint } from "./fanout.ts";
 import { requireRole, roleOf } from "./model/access.ts";
+import { metricsByIds } from "./model/metrics.ts";
 import { createSeries, existingSeries, familyTemplates, type NewSeries } from "./model/series.ts";
 import type { Storage } from "./storage/index.ts";
 import { isoTime } from "./storage/iso.ts";
@@ -26,8 +27,6 @@ export type StoredPoint = {
   /** `timestamp` as `toISOString` writes it, when the sender wrote it so (spares formatting it). */
   iso?: string;
 };
-
-const CHUNK = 1000;
 
 const POINT_KEYS = new Set(["metric_id", "dashboard_id", "metric", "value", "timestamp"]);
 // What z.iso.datetime({offset: true}) accepts: date, time with optional fraction, Z or ±hh:mm.
@@ -182,15 +181,7 @@ export async function resolvePoints(
   const { db } = ctx;
   const { points, times } = batch;
   const ids = [...new Set(points.flatMap((p) => (p.metric_id !== undefined ? [p.metric_id] : [])))];
-  const byId = new Map<number, Metric>();
-  for (let i = 0; i < ids.length; i += CHUNK) {
-    const rows = await db
-      .selectFrom("metrics")
-      .selectAll()
-      .where("id", "in", ids.slice(i, i + CHUNK))
-      .execute();
-    for (const m of rows) byId.set(m.id, m);
-  }
+  const byId = await metricsByIds(db, ids);
   const names = points.filter((p) => p.metric_id === undefined);
   const byName = new Map<string, Metric>();
   const nameDashboards = [...new Set(names.map((p) => p.dashboard_id!))];

@@ -40,16 +40,6 @@ async function revokeLost(ctx: AppContext, grants: Array<{ dashboardId: number; 
       await revokeDashboard(ctx, dashboardId, memberRemoved(userId));
 }
 
-async function teamGrants(ctx: AppContext, teamId: number, onlyDashboard?: number) {
-  let q = ctx.db
-    .selectFrom("dashboard_teams")
-    .innerJoin("team_members", "team_members.team_id", "dashboard_teams.team_id")
-    .select(["dashboard_teams.dashboard_id as dashboardId", "team_members.user_id as userId"])
-    .where("dashboard_teams.team_id", "=", teamId);
-  if (onlyDashboard !== undefined) q = q.where("dashboard_teams.dashboard_id", "=", onlyDashboard);
-  return q.execute();
-}
-
 export function registerAdmin(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx;
 
@@ -120,7 +110,7 @@ export function registerAdmin(app: FastifyInstance, ctx: AppContext) {
   route(app, restRoutes.deleteTeam, async (request, reply) => {
     await requireAdmin(ctx, request);
     const id = idParam(request, "id", "Team");
-    const grants = await teamGrants(ctx, id);
+    const grants = await store.teamGrants(ctx.db, id);
     await store.deleteTeam(db, id);
     await revokeLost(ctx, grants);
     return noContent(reply);
@@ -141,7 +131,7 @@ export function registerAdmin(app: FastifyInstance, ctx: AppContext) {
     await requireAdmin(ctx, request);
     const team = await store.teamByRef(db, idParam(request, "id", "Team"));
     const userId = idParam(request, "userId", "User");
-    const grants = (await teamGrants(ctx, team.id)).filter((g) => g.userId === userId);
+    const grants = (await store.teamGrants(ctx.db, team.id)).filter((g) => g.userId === userId);
     await store.removeTeamMember(db, team.id, userId);
     await revokeLost(ctx, grants);
     return noContent(reply);
@@ -163,7 +153,7 @@ export function registerAdmin(app: FastifyInstance, ctx: AppContext) {
   route(app, restRoutes.removeDashboardTeam, async (request, reply) => {
     const { dashboardId } = await dashboardAccess(db, request, "owner");
     const teamId = idParam(request, "teamId", "Team");
-    const grants = await teamGrants(ctx, teamId, dashboardId);
+    const grants = await store.teamGrants(ctx.db, teamId, dashboardId);
     await store.removeDashboardTeam(db, dashboardId, teamId);
     await revokeLost(ctx, grants);
     return noContent(reply);

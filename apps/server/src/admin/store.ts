@@ -231,3 +231,14 @@ export async function accessOf(db: Db, dashboardId: number): Promise<AccessEntry
     ...viaTeams.map(({ team, ...d }) => ({ ...d, via: `team:${team}` })),
   ].sort((a, b) => a.username.localeCompare(b.username) || a.via.localeCompare(b.via));
 }
+
+/** Every (dashboard, user) a team grants access to (of one dashboard, if given). */
+export async function teamGrants(db: Db, teamId: number, onlyDashboard?: number) {
+  let q = db
+    .selectFrom("dashboard_teams")
+    .innerJoin("team_members", "team_members.team_id", "dashboard_teams.team_id")
+    .select(["dashboard_teams.dashboard_id as dashboardId", "team_members.user_id as userId"])
+    .where("dashboard_teams.team_id", "=", teamId);
+  if (onlyDashboard !== undefined) q = q.where("dashboard_teams.dashboard_id", "=", onlyDashboard);
+  return q.execute();
+}

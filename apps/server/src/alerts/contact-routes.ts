@@ -26,7 +26,7 @@ import {
   updateContactPoint,
 } from "./notify-store.ts";
 import type { Outbox } from "./outbox.ts";
-import type { AlertDb } from "./store.ts";
+import { type AlertDb, ruleIdsOn } from "./store.ts";
 
 function publicSilence(s: SilenceRow): Silence {
   return {
@@ -76,13 +76,7 @@ export function registerContactPointRoutes(
   /** rule_ids must name rules of this dashboard. */
   async function checkRules(dashboardId: number, ids: number[] | null | undefined) {
     if (!ids || ids.length === 0) return;
-    const found = await db
-      .selectFrom("alert_rules")
-      .select("id")
-      .where("dashboard_id", "=", dashboardId)
-      .where("id", "in", ids)
-      .execute();
-    const known = new Set(found.map((r) => r.id));
+    const known = await ruleIdsOn(db, dashboardId, ids);
     const missing = ids.findIndex((id) => !known.has(id));
     if (missing >= 0)
       throw new ValidationError([

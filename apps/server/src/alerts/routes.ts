@@ -10,6 +10,7 @@ import { input, route } from "../api/route.ts";
 import type { AppContext } from "../context.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import { requireRole } from "../model/access.ts";
+import { metricIdsOn } from "../model/metrics.ts";
 import { type AlertRule, publicRule } from "./schema.ts";
 import { createSelectorRules } from "./selector-rules.ts";
 import type { AlertService } from "./service.ts";
@@ -54,14 +55,8 @@ export function registerAlertRoutes(
   route(app, restRoutes.createAlertRule, async (request, reply) => {
     const { dashboardId } = await dashboardAccess(ctx.db, request, "editor");
     const body = input(request, restRoutes.createAlertRule, "body");
-    const metric = await ctx.db
-      .selectFrom("metrics")
-      .select("id")
-      .where("id", "=", body.metric_id)
-      .where("dashboard_id", "=", dashboardId)
-      .executeTakeFirst();
     // Another dashboard's metric is "not on this dashboard", whether or not it exists.
-    if (!metric) {
+    if (!(await metricIdsOn(ctx.db, dashboardId, [body.metric_id])).has(body.metric_id)) {
       throw new ValidationError([
         { type: "not_found", loc: ["body", "metric_id"], msg: "no such metric on this dashboard" },
       ]);

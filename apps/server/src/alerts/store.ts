@@ -68,6 +68,17 @@ export async function enabledRulesFor(db: AlertDb, metricId: number): Promise<Al
   return rows.map(toRule);
 }
 
+/** Of these rule ids, those of the dashboard. */
+export async function ruleIdsOn(db: AlertDb, dashboardId: number, ids: number[]): Promise<Set<number>> {
+  const rows = await db
+    .selectFrom("alert_rules")
+    .select("id")
+    .where("dashboard_id", "=", dashboardId)
+    .where("id", "in", ids)
+    .execute();
+  return new Set(rows.map((r) => r.id));
+}
+
 export async function getRule(db: AlertDb, id: number): Promise<AlertRule | undefined> {
   const row = await db.selectFrom("alert_rules").selectAll().where("id", "=", id).executeTakeFirst();
   return row && toRule(row);

@@ -12,7 +12,7 @@ import { hashPassword, verifyPassword } from "../auth/passwords.ts";
 import { deleteOtherSessions, deleteUserSession, listSessions } from "../auth/sessions.ts";
 import type { AppContext } from "../context.ts";
 import { NotFoundError, UnauthorizedError, ValidationError } from "../errors.ts";
-import { setPasswordHash } from "../model/users.ts";
+import { passwordHashOf, setPasswordHash } from "../model/users.ts";
 import { revokeAccess, sessionGroup, sessionRevoked } from "../ws/revoke.ts";
 import { noContent, requireUser } from "./http.ts";
 import { input, route } from "./route.ts";
@@ -24,12 +24,8 @@ export function registerAccount(app: FastifyInstance, ctx: AppContext) {
   route(app, restRoutes.changePassword, async (request, reply) => {
     const principal = requireUser(request);
     const body = input(request, restRoutes.changePassword, "body");
-    const user = await db
-      .selectFrom("users")
-      .select("password_hash")
-      .where("id", "=", principal.userId)
-      .executeTakeFirstOrThrow();
-    if (!(await pool().run(() => verifyPassword(body.current_password, user.password_hash))))
+    const current = await passwordHashOf(db, principal.userId);
+    if (!(await pool().run(() => verifyPassword(body.current_password, current))))
       throw new UnauthorizedError("The current password is not correct");
     const problems = passwordProblems(body.new_password, {
       username: principal.username,

@@ -5,10 +5,17 @@ import { restRoutes } from "@pulseboard/protocol/rest-routes";
 import type { FastifyInstance } from "fastify";
 import { recordAudit } from "../audit/index.ts";
 import type { AppContext } from "../context.ts";
-import type { Role } from "../db/schema.ts";
 import { NotFoundError } from "../errors.ts";
-import { highest } from "../model/access.ts";
-import { createDashboard, dashboardJson, listMetrics, metricJson } from "../model/dashboards.ts";
+import {
+  createDashboard,
+  dashboardJson,
+  dashboardsOf,
+  deleteDashboard,
+  findDashboard,
+  listMetrics,
+  metricJson,
+  updateDashboard,
+} from "../model/dashboards.ts";
 import { setTags, tagsOf } from "../model/tags.ts";
 import { announceConfig } from "../ws/config.ts";
 import { dashboardDeleted, revokeDashboard } from "../ws/revoke.ts";
@@ -19,40 +26,21 @@ export function registerDashboards(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx;
 
   async function load(id: number) {
-    const d = await db.selectFrom("dashboards").selectAll().where("id", "=", id).executeTakeFirst();
+    const d = await findDashboard(db, id);
     if (!d) throw new NotFoundError("Dashboard not found");
     return d;
   }
 
   route(app, restRoutes.listDashboards, async (request): Promise<DashboardSummary[]> => {
     const { userId } = requireUser(request);
-    // Dashboards of the caller's own memberships and of their teams', each once at its highest role.
-    const direct = db
-      .selectFrom("dashboard_members")
-      .select(["dashboard_id", "role"])
-      .where("user_id", "=", userId);
-    const viaTeams = db
-      .selectFrom("dashboard_teams")
-      .innerJoin("team_members", "team_members.team_id", "dashboard_teams.team_id")
-      .select(["dashboard_teams.dashboard_id", "dashboard_teams.role"])
-      .where("team_members.user_id", "=", userId);
-    const grants = await direct.unionAll(viaTeams).execute();
-    const roles = new Map<number, Role[]>();
-    for (const g of grants) roles.set(g.dashboard_id, [...(roles.get(g.dashboard_id) ?? []), g.role]);
-    if (roles.size === 0) return [];
-    const rows = await db
-      .selectFrom("dashboards")
-      .selectAll()
-      .where("id", "in", [...roles.keys()])
-      .orderBy("id")
-      .execute();
+    const mine = await dashboardsOf(db, userId);
     const tags = await tagsOf(
       db,
-      rows.map((r) => r.id),
+      mine.map(({ dashboard }) => dashboard.id),
     );
-    return rows.map((r) => ({
-      ...dashboardJson(r, highest(roles.get(r.id) ?? []) ?? "viewer"),
-      tags: tags.get(r.id) ?? [],
+    return mine.map(({ dashboard, role }) => ({
+      ...dashboardJson(dashboard, role),
+      tags: tags.get(dashboard.id) ?? [],
     }));
   });
 
@@ -77,8 +65,7 @@ export function registerDashboards(app: FastifyInstance, ctx: AppContext) {
     const { dashboardId: id, role } = await dashboardAccess(db, request, "owner");
     const body = input(request, restRoutes.patchDashboard, "body");
     const { tags, ...fields } = body;
-    if (fields.name !== undefined || fields.description !== undefined)
-      await db.updateTable("dashboards").set(fields).where("id", "=", id).execute();
+    if (fields.name !== undefined || fields.description !== undefined) await updateDashboard(db, id, fields);
     if (tags !== undefined) await setTags(db, id, tags);
     await announceConfig(ctx, id);
     return { ...dashboardJson(await load(id), role), tags: (await tagsOf(db, [id])).get(id) ?? [] };
@@ -86,14 +73,13 @@ export function registerDashboards(app: FastifyInstance, ctx: AppContext) {
 
   route(app, restRoutes.deleteDashboard, async (request, reply) => {
     const { dashboardId: id, userId } = await dashboardAccess(db, request, "owner");
-    const gone = await db.selectFrom("dashboards").select("name").where("id", "=", id).executeTakeFirst();
-    await db.deleteFrom("dashboards").where("id", "=", id).execute();
+    const gone = await deleteDashboard(db, id);
     await recordAudit(ctx, {
       action: "dashboard.deleted",
       actorUserId: userId,
       dashboardId: id,
       address: request.ip,
-      detail: { name: gone?.name ?? null },
+      detail: { name: gone },
     });
     await revokeDashboard(ctx, id, dashboardDeleted);
     return noContent(reply);

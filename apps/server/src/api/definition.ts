@@ -10,47 +10,32 @@ import {
   DEFINITION_SCHEMA,
   dashboardDefinition,
 } from "@pulseboard/protocol/definition";
-import type { Layout, Widget } from "@pulseboard/protocol/rest";
+import type { Widget } from "@pulseboard/protocol/rest";
 import { restRoutes } from "@pulseboard/protocol/rest-routes";
 import type { FastifyInstance } from "fastify";
 import { alertServiceOf } from "../alerts/index.ts";
 import { alertDb, deleteRule, insertRule, listRules, updateRule } from "../alerts/store.ts";
 import type { AppContext } from "../context.ts";
-import type { Db } from "../db/schema.ts";
-import { BadRequestError, ConflictError, ValidationError } from "../errors.ts";
+import { BadRequestError, ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import { requireRole } from "../model/access.ts";
-import { createDashboard, listMetrics } from "../model/dashboards.ts";
-import { createMetric } from "../model/metrics.ts";
+import {
+  createDashboard,
+  dashboardBySlug,
+  findDashboard,
+  listMetrics,
+  updateDashboard,
+} from "../model/dashboards.ts";
+import { saveWidgets, storedWidgets } from "../model/layouts.ts";
+import { createMetric, updateMetric } from "../model/metrics.ts";
 import { setTags, tagsOf } from "../model/tags.ts";
 import { announceConfig } from "../ws/config.ts";
 import { dashboardAccess, parse, requireUser } from "./http.ts";
 import { route } from "./route.ts";
 
-async function storedWidgets(db: Db, dashboardId: number): Promise<Widget[]> {
-  const row = await db
-    .selectFrom("layouts")
-    .select("widgets")
-    .where("dashboard_id", "=", dashboardId)
-    .executeTakeFirst();
-  return row ? (JSON.parse(row.widgets) as Layout["widgets"]) : [];
-}
-
-async function saveWidgets(db: Db, dashboardId: number, widgets: Widget[]) {
-  const json = JSON.stringify(widgets);
-  await db
-    .insertInto("layouts")
-    .values({ dashboard_id: dashboardId, widgets: json, updated_at: Date.now() })
-    .onConflict((oc) => oc.column("dashboard_id").doUpdateSet({ widgets: json, updated_at: Date.now() }))
-    .execute();
-}
-
 export async function exportDefinition(ctx: AppContext, dashboardId: number): Promise<DashboardDefinition> {
   const { db } = ctx;
-  const d = await db
-    .selectFrom("dashboards")
-    .selectAll()
-    .where("id", "=", dashboardId)
-    .executeTakeFirstOrThrow();
+  const d = await findDashboard(db, dashboardId);
+  if (!d) throw new NotFoundError("Dashboard not found");
   const metrics = await listMetrics(db, dashboardId);
   const nameOf = new Map(metrics.map((m) => [m.id, m.name]));
   const panels = (await storedWidgets(db, dashboardId)).map(({ metric_id, ...w }) => {
@@ -129,11 +114,7 @@ export async function applyDefinition(ctx: AppContext, userId: number, input: un
     dashboard_changed: false,
   };
 
-  let dashboard = await db
-    .selectFrom("dashboards")
-    .selectAll()
-    .where("slug", "=", def.dashboard.slug)
-    .executeTakeFirst();
+  let dashboard = await dashboardBySlug(db, def.dashboard.slug);
   const existing = dashboard ? await listMetrics(db, dashboard.id) : [];
   const byName = new Map(existing.map((m) => [m.name, m]));
   // Types are facts about the stored points: a definition cannot turn a gauge into a counter.
@@ -155,7 +136,7 @@ export async function applyDefinition(ctx: AppContext, userId: number, input: un
     }
     const { name, description } = def.dashboard;
     if (dashboard.name !== name || dashboard.description !== description) {
-      await db.updateTable("dashboards").set({ name, description }).where("id", "=", dashboard.id).execute();
+      await updateDashboard(db, dashboard.id, { name, description });
       answer.dashboard_changed = true;
     }
   } else {
@@ -176,11 +157,7 @@ export async function applyDefinition(ctx: AppContext, userId: number, input: un
       byName.set(m.name, await createMetric(db, id, m));
       answer.metrics_created++;
     } else if (had.unit !== m.unit || had.description !== m.description) {
-      await db
-        .updateTable("metrics")
-        .set({ unit: m.unit, description: m.description })
-        .where("id", "=", had.id)
-        .execute();
+      await updateMetric(db, had.id, { unit: m.unit, description: m.description });
       answer.metrics_updated++;
     }
   }

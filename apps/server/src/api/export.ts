@@ -5,7 +5,7 @@ import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../context.ts";
 import { NotFoundError } from "../errors.ts";
 import { exportCsv, exportJson } from "../export.ts";
-import { listMetrics } from "../model/dashboards.ts";
+import { findDashboard, listMetrics } from "../model/dashboards.ts";
 import { dashboardAccess, queryRange } from "./http.ts";
 import { input, route } from "./route.ts";
 
@@ -13,11 +13,8 @@ export function registerExport(app: FastifyInstance, ctx: AppContext) {
   route(app, restRoutes.exportDashboard, async (request, reply) => {
     const { dashboardId: id, userId } = await dashboardAccess(ctx.db, request, "viewer");
     const q = input(request, restRoutes.exportDashboard, "query");
-    const dashboard = await ctx.db
-      .selectFrom("dashboards")
-      .selectAll()
-      .where("id", "=", id)
-      .executeTakeFirstOrThrow();
+    const dashboard = await findDashboard(ctx.db, id);
+    if (!dashboard) throw new NotFoundError("Dashboard not found");
     let metrics = await listMetrics(ctx.db, id);
     if (q.metric_id !== undefined) {
       metrics = metrics.filter((m) => m.id === q.metric_id);

@@ -10,7 +10,7 @@ import { isAdmin } from "../admin/store.ts";
 import { recordAudit } from "../audit/index.ts";
 import type { AppContext } from "../context.ts";
 import { roleOf } from "../model/access.ts";
-import { removeMember, setMember } from "../model/dashboards.ts";
+import { listMembers, removeMember, setMember } from "../model/dashboards.ts";
 import { findUserByName } from "../model/users.ts";
 import { memberRemoved, revokeDashboard } from "../ws/revoke.ts";
 import { dashboardAccess, idParam, noContent } from "./http.ts";
@@ -21,13 +21,7 @@ export function registerMembers(app: FastifyInstance, ctx: AppContext) {
 
   route(app, restRoutes.listMembers, async (request): Promise<Member[]> => {
     const { dashboardId: id } = await dashboardAccess(db, request, "viewer");
-    return db
-      .selectFrom("dashboard_members")
-      .innerJoin("users", "users.id", "dashboard_members.user_id")
-      .select(["dashboard_members.user_id", "users.username", "dashboard_members.role"])
-      .where("dashboard_members.dashboard_id", "=", id)
-      .orderBy("users.username")
-      .execute();
+    return listMembers(db, id);
   });
 
   route(app, restRoutes.putMember, async (request): Promise<MemberPutAnswer> => {

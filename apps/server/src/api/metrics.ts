@@ -9,10 +9,15 @@ import { alertServiceOf } from "../alerts/index.ts";
 import type { AppContext } from "../context.ts";
 import { ValidationError } from "../errors.ts";
 import { listMetrics, metricJson } from "../model/dashboards.ts";
-import { assertMetricNameFree, createMetric, metricFor } from "../model/metrics.ts";
+import {
+  assertMetricNameFree,
+  createMetric,
+  deleteMetric,
+  metricFor,
+  updateMetric,
+} from "../model/metrics.ts";
 import { announceConfig } from "../ws/config.ts";
 import { dashboardAccess, idParam, noContent, queryRange, requireUser } from "./http.ts";
-import { dropMetricWidgets } from "./layout.ts";
 import { input, route } from "./route.ts";
 
 /** The `?selector=` of a request, or a 400 saying what is wrong with it. */
@@ -59,8 +64,7 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext) {
     const body = input(request, restRoutes.patchMetric, "body");
     if (body.name !== undefined && body.name !== metric.name)
       await assertMetricNameFree(db, metric.dashboard_id, body.name);
-    if (Object.keys(body).length)
-      await db.updateTable("metrics").set(body).where("id", "=", metric.id).execute();
+    await updateMetric(db, metric.id, body);
     await announceConfig(ctx, metric.dashboard_id);
     return metricJson({ ...metric, ...body });
   });
@@ -68,10 +72,7 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext) {
   route(app, restRoutes.deleteMetric, async (request, reply) => {
     const { userId } = requireUser(request);
     const metric = await metricFor(db, userId, idParam(request, "id", "Metric"), "editor");
-    await db.transaction().execute(async (trx) => {
-      await trx.deleteFrom("metrics").where("id", "=", metric.id).execute();
-      await dropMetricWidgets(trx, metric.dashboard_id, metric.id);
-    });
+    await deleteMetric(db, metric);
     alertServiceOf(ctx)?.ruleChanged(metric.id); // its rules went with it
     await announceConfig(ctx, metric.dashboard_id);
     return noContent(reply);

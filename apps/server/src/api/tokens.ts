@@ -4,7 +4,7 @@ import type { ApiToken, CreateTokenAnswer } from "@pulseboard/protocol/rest";
 import { restRoutes } from "@pulseboard/protocol/rest-routes";
 import type { FastifyInstance } from "fastify";
 import { recordAudit } from "../audit/index.ts";
-import { createApiToken } from "../auth/tokens.ts";
+import { createApiToken, deleteToken, tokensOf } from "../auth/tokens.ts";
 import type { AppContext } from "../context.ts";
 import { NotFoundError } from "../errors.ts";
 import { revokeAccess, tokenGroup, tokenRevoked } from "../ws/revoke.ts";
@@ -16,13 +16,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export function registerTokens(app: FastifyInstance, ctx: AppContext) {
   route(app, restRoutes.listTokens, async (request): Promise<ApiToken[]> => {
     const { userId } = requireUser(request);
-    const rows = await ctx.db
-      .selectFrom("api_tokens")
-      .select(["id", "name", "created_at", "last_used_at"])
-      .where("user_id", "=", userId)
-      .orderBy("id")
-      .execute();
-    return rows.map((r) => ({
+    return (await tokensOf(ctx.db, userId)).map((r) => ({
       id: r.id,
       name: r.name,
       created_at: iso(r.created_at),
@@ -46,12 +40,7 @@ export function registerTokens(app: FastifyInstance, ctx: AppContext) {
   route(app, restRoutes.deleteToken, async (request, reply) => {
     const { userId } = requireUser(request);
     const id = idParam(request, "id", "Token");
-    const result = await ctx.db
-      .deleteFrom("api_tokens")
-      .where("id", "=", id)
-      .where("user_id", "=", userId)
-      .executeTakeFirst();
-    if (Number(result.numDeletedRows) === 0) throw new NotFoundError("Token not found");
+    if (!(await deleteToken(ctx.db, userId, id))) throw new NotFoundError("Token not found");
     await revokeAccess(ctx, tokenGroup(id), tokenRevoked);
     await recordAudit(ctx, {
       action: "token.revoked",

@@ -31,3 +31,23 @@ export async function findToken(
   }
   return { tokenId: row.id, userId: row.user_id };
 }
+
+/** A user's tokens, oldest first (never their hashes). */
+export async function tokensOf(db: Db, userId: number) {
+  return db
+    .selectFrom("api_tokens")
+    .select(["id", "name", "created_at", "last_used_at"])
+    .where("user_id", "=", userId)
+    .orderBy("id")
+    .execute();
+}
+
+/** Deletes one of the user's own tokens; false when the user has no such token. */
+export async function deleteToken(db: Db, userId: number, id: number): Promise<boolean> {
+  const result = await db
+    .deleteFrom("api_tokens")
+    .where("id", "=", id)
+    .where("user_id", "=", userId)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}

@@ -4,6 +4,7 @@ import type { DashboardSummary, Metric as MetricJson } from "@pulseboard/protoco
 import { type Labels, labelsOfKey, parseSeriesKey } from "@pulseboard/protocol/series";
 import type { Dashboard, Db, Metric, Role } from "../db/schema.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
+import { highest } from "./access.ts";
 import { findUserByName } from "./users.ts";
 
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -104,11 +105,69 @@ export async function createDashboard(
 }
 
 /** By numeric id or slug (the CLI accepts both). */
+/** The dashboards a user reaches, directly or through a team, each once at its highest role, by id. */
+export async function dashboardsOf(
+  db: Db,
+  userId: number,
+): Promise<Array<{ dashboard: Dashboard; role: Role }>> {
+  const direct = db
+    .selectFrom("dashboard_members")
+    .select(["dashboard_id", "role"])
+    .where("user_id", "=", userId);
+  const viaTeams = db
+    .selectFrom("dashboard_teams")
+    .innerJoin("team_members", "team_members.team_id", "dashboard_teams.team_id")
+    .select(["dashboard_teams.dashboard_id", "dashboard_teams.role"])
+    .where("team_members.user_id", "=", userId);
+  const grants = await direct.unionAll(viaTeams).execute();
+  const roles = new Map<number, Role[]>();
+  for (const g of grants) roles.set(g.dashboard_id, [...(roles.get(g.dashboard_id) ?? []), g.role]);
+  if (roles.size === 0) return [];
+  const rows = await db
+    .selectFrom("dashboards")
+    .selectAll()
+    .where("id", "in", [...roles.keys()])
+    .orderBy("id")
+    .execute();
+  return rows.map((dashboard) => ({ dashboard, role: highest(roles.get(dashboard.id) ?? []) ?? "viewer" }));
+}
+
+export async function updateDashboard(
+  db: Db,
+  id: number,
+  fields: { name?: string | undefined; description?: string | undefined },
+): Promise<void> {
+  await db.updateTable("dashboards").set(fields).where("id", "=", id).execute();
+}
+
+/** Deletes a dashboard (its metrics, data, members and rules go with it); answers its name. */
+export async function deleteDashboard(db: Db, id: number): Promise<string | null> {
+  const gone = await db.selectFrom("dashboards").select("name").where("id", "=", id).executeTakeFirst();
+  await db.deleteFrom("dashboards").where("id", "=", id).execute();
+  return gone?.name ?? null;
+}
+
+/** The dashboard of a slug (a slug of digits is a slug here, never an id). */
+export async function dashboardBySlug(db: Db, slug: string): Promise<Dashboard | undefined> {
+  return db.selectFrom("dashboards").selectAll().where("slug", "=", slug).executeTakeFirst();
+}
+
 export async function findDashboard(db: Db, idOrSlug: string | number): Promise<Dashboard | undefined> {
   const q = db.selectFrom("dashboards").selectAll();
   if (typeof idOrSlug === "number" || /^[0-9]+$/.test(idOrSlug))
     return q.where("id", "=", Number(idOrSlug)).executeTakeFirst();
   return q.where("slug", "=", idOrSlug).executeTakeFirst();
+}
+
+/** A dashboard's direct members by user name. */
+export async function listMembers(db: Db, dashboardId: number) {
+  return db
+    .selectFrom("dashboard_members")
+    .innerJoin("users", "users.id", "dashboard_members.user_id")
+    .select(["dashboard_members.user_id", "users.username", "dashboard_members.role"])
+    .where("dashboard_members.dashboard_id", "=", dashboardId)
+    .orderBy("users.username")
+    .execute();
 }
 
 export async function setMember(db: Db, dashboardId: number, username: string, role: Role) {

@@ -3,6 +3,7 @@ import { rulesForNewSeries } from "../alerts/selector-rules.ts";
 import type { Db, Metric, MetricType, Role } from "../db/schema.ts";
 import { ConflictError, NotFoundError } from "../errors.ts";
 import { requireRole } from "./access.ts";
+import { dropMetricWidgets } from "./layouts.ts";
 
 export type MetricInput = {
   name: string;
@@ -39,6 +40,48 @@ export async function createMetric(db: Db, dashboardId: number, input: MetricInp
   // A labeled series (its name is its key) gets the rules of the selector sets matching it.
   if (metric.name.includes("{")) await rulesForNewSeries(db, dashboardId, [metric]);
   return metric;
+}
+
+/** Of these metric ids, those on the dashboard. */
+export async function metricIdsOn(db: Db, dashboardId: number, ids: number[]): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db
+    .selectFrom("metrics")
+    .select("id")
+    .where("dashboard_id", "=", dashboardId)
+    .where("id", "in", ids)
+    .execute();
+  return new Set(rows.map((r) => r.id));
+}
+
+/** The metrics of these ids (any dashboard: the caller checks access), by id. */
+export async function metricsByIds(db: Db, ids: number[]): Promise<Map<number, Metric>> {
+  const out = new Map<number, Metric>();
+  for (let i = 0; i < ids.length; i += 1000) {
+    const rows = await db
+      .selectFrom("metrics")
+      .selectAll()
+      .where("id", "in", ids.slice(i, i + 1000))
+      .execute();
+    for (const m of rows) out.set(m.id, m);
+  }
+  return out;
+}
+
+export async function updateMetric(
+  db: Db,
+  id: number,
+  fields: { name?: string | undefined; description?: string | undefined; unit?: string | undefined },
+): Promise<void> {
+  if (Object.keys(fields).length) await db.updateTable("metrics").set(fields).where("id", "=", id).execute();
+}
+
+/** Deletes a metric with its history, rules and widgets, in one transaction. */
+export async function deleteMetric(db: Db, metric: Metric): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom("metrics").where("id", "=", metric.id).execute();
+    await dropMetricWidgets(trx, metric.dashboard_id, metric.id);
+  });
 }
 
 /** The metric if the user holds at least `min` on its dashboard; 404 otherwise (or 403 if too low). */

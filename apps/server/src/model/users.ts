@@ -55,6 +55,15 @@ export async function setPreferences(db: Db, userId: number, theme: Theme) {
 }
 
 /** Replaces the user's password hash (the caller checked the old password and the policy). */
+export async function passwordHashOf(db: Db, userId: number): Promise<string> {
+  const row = await db
+    .selectFrom("users")
+    .select("password_hash")
+    .where("id", "=", userId)
+    .executeTakeFirstOrThrow();
+  return row.password_hash;
+}
+
 export async function setPasswordHash(db: Db, userId: number, passwordHash: string): Promise<void> {
   await db.updateTable("users").set({ password_hash: passwordHash }).where("id", "=", userId).execute();
 }

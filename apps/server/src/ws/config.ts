@@ -4,7 +4,7 @@
 import type { AppContext } from "../context.ts";
 import type { Dashboard, Db, Metric } from "../db/schema.ts";
 import { dashboardGroup } from "../fanout.ts";
-import { listMetrics, metricJson } from "../model/dashboards.ts";
+import { findDashboard, listMetrics, metricJson } from "../model/dashboards.ts";
 import { dashboardContract } from "./dashboard-contract.ts";
 
 export function configPayload(dashboard: Dashboard, metrics: Metric[]) {
@@ -20,11 +20,7 @@ export function configPayload(dashboard: Dashboard, metrics: Metric[]) {
 }
 
 async function loadConfig(db: Db, dashboardId: number) {
-  const dashboard = await db
-    .selectFrom("dashboards")
-    .selectAll()
-    .where("id", "=", dashboardId)
-    .executeTakeFirst();
+  const dashboard = await findDashboard(db, dashboardId);
   return dashboard ? configPayload(dashboard, await listMetrics(db, dashboardId)) : undefined;
 }
 

@@ -17,7 +17,7 @@ import { authenticate, type Principal, type RawCredentials } from "../auth/crede
 import type { Dashboard, Db, Metric, Role } from "../db/schema.ts";
 import { dashboardGroup } from "../fanout.ts";
 import { roleOf } from "../model/access.ts";
-import { listMetrics } from "../model/dashboards.ts";
+import { findDashboard, listMetrics } from "../model/dashboards.ts";
 import type { Storage } from "../storage/index.ts";
 import { configPayload } from "./config.ts";
 import { streamPosition } from "./positions.ts";
@@ -128,8 +128,7 @@ export class HandshakeCache {
 
   /** The dashboard row, or null when there is none. */
   async dashboard(id: number): Promise<Dashboard | null> {
-    const load = async () =>
-      (await this.db.selectFrom("dashboards").selectAll().where("id", "=", id).executeTakeFirst()) ?? null;
+    const load = async () => (await findDashboard(this.db, id)) ?? null;
     if (!this.enabled) return load();
     if (!this.#dashboards.has(id)) {
       // Not kept yet: only a dashboard that exists is subscribed to (probing ids subscribes to
