@@ -7,6 +7,7 @@ import "react-grid-layout/css/styles.css";
 import type { ChartKind, Widget } from "@pulseboard/protocol/rest";
 import { useState } from "react";
 import { ChartKindOptions } from "../controls/options.tsx";
+import { SeriesSettingsButton } from "../controls/SeriesSettings.tsx";
 import { type LayoutContext, useDashboardView, useLayoutActions } from "../pages/dashboard/context.ts";
 import { WIDGETS, widgetTitle } from "./catalog.ts";
 import { defaultChart } from "./MetricWidget.tsx";
@@ -81,6 +82,7 @@ const WidgetFrame = memo(function WidgetFrame({ widget }: { widget: Widget }) {
   const Component = WIDGETS[widget.type].component;
   const title = widgetTitle(widget, metrics);
   const metric = widget.type === "metric" ? metrics.find((m) => m.id === widget.metric_id) : undefined;
+  const isSeries = widget.type === "metric" && widget.series !== undefined;
   return (
     <section className="card widget" aria-label={title}>
       <header className="widget-head">
@@ -111,13 +113,14 @@ const WidgetFrame = memo(function WidgetFrame({ widget }: { widget: Widget }) {
         {editing && (
           <div className="widget-tools">
             <TitleInput widget={widget} title={title} onPatch={onPatch} />
+            {isSeries && <SeriesSettingsButton widget={widget} title={title} onPatch={onPatch} />}
             {widget.type === "metric" && (
               <select
                 aria-label={`Chart type for ${title}`}
                 value={widget.chart ?? defaultChart(metric)}
                 onChange={(e) => onChart(widget.id, e.target.value as ChartKind)}
               >
-                <ChartKindOptions histogram={metric?.type === "histogram"} />
+                <ChartKindOptions histogram={metric?.type === "histogram"} lines={isSeries} />
               </select>
             )}
             {metric?.type === "counter" && (
