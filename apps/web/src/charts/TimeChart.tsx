@@ -289,6 +289,12 @@ export function TimeChart(props: TimeChartProps) {
     redraw.current?.();
   }, [window]);
 
+  // A new `derive` (a series panel's aggregate changed) draws again from the same points.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the function is read through propsRef
+  useEffect(() => {
+    redraw.current?.();
+  }, [props.derive]);
+
   return (
     <div className="chart-frame">
       <div className="chart" ref={host} role="img" aria-label={ariaLabel}>

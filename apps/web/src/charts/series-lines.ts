@@ -32,8 +32,10 @@ export type LineSet =
       lines: Line[];
       /** lines there would be without the cap */
       totalLines: number;
-      /** series the selector matches */
+      /** series the selector matches that have data */
       totalSeries: number;
+      /** ids of every series the selector matches, with data or not */
+      candidates: number[];
       unit: string;
       type: Metric["type"] | undefined;
     };
@@ -54,11 +56,16 @@ function labelsOf(m: Metric): Labels {
   return m.labels ?? parseSeriesKey(m.name).labels;
 }
 
-/** The lines of a series panel over the dashboard's metrics, or why the selector is not one. */
+/**
+ * The lines of a series panel over the dashboard's metrics, or why the selector is not one. Only
+ * series `hasData` says have points are drawn (as Grafana draws the series a query returns): a
+ * family's unlabeled metric that labeled ingest needs as its template stays out until it has data.
+ */
 export function seriesLines(
   selectorText: string,
   groupBy: readonly string[] | undefined,
   metrics: readonly Metric[],
+  hasData: (metricId: number) => boolean = () => true,
   cap = MAX_LINES,
 ): LineSet {
   let selector: ReturnType<typeof parseSelector>;
@@ -67,8 +74,9 @@ export function seriesLines(
   } catch (e) {
     return { ok: false, error: (e as Error).message };
   }
-  const matched = metrics.filter((m) => selects(selector, m.name)).sort((a, b) => byKey(a.name, b.name));
-  const first = matched[0];
+  const selected = metrics.filter((m) => selects(selector, m.name));
+  const matched = selected.filter((m) => hasData(m.id)).sort((a, b) => byKey(a.name, b.name));
+  const first = selected[0];
   let all: Line[];
   if (groupBy && groupBy.length > 0) {
     const groups = new Map<string, Line>();
@@ -94,6 +102,7 @@ export function seriesLines(
     lines: all.slice(0, cap),
     totalLines: all.length,
     totalSeries: matched.length,
+    candidates: selected.map((m) => m.id),
     unit: first?.unit ?? "",
     type: first?.type,
   };
@@ -102,12 +111,16 @@ export function seriesLines(
 /**
  * What the legend calls each line: the values of the labels that differ between the lines
  * (`web-1`, `web-2`; `web-1 · 0` when two labels differ), so the repeated part is not read again
- * and again. A single line, or lines that differ in nothing, are named by their key.
+ * and again. A single line is named by all its labels (`role=web`), or its key when it has none.
  */
 export function lineNames(lines: readonly Pick<Line, "key" | "labels">[]): string[] {
   const names = new Set(lines.flatMap((l) => Object.keys(l.labels)));
   const differing = [...names].filter((n) => new Set(lines.map((l) => l.labels[n] ?? "")).size > 1).sort();
-  if (lines.length < 2 || differing.length === 0) return lines.map((l) => l.key);
+  if (lines.length < 2 || differing.length === 0)
+    return lines.map((l) => {
+      const pairs = Object.entries(l.labels).map(([k, v]) => `${k}=${v}`);
+      return pairs.length > 0 ? pairs.join(", ") : l.key;
+    });
   return lines.map((l) => differing.map((n) => l.labels[n] || `no ${n}`).join(" · "));
 }
 

@@ -4,8 +4,10 @@
 // chart a legend names each line by the labels that tell it apart, with its colour (hashed from
 // its key) and newest value; a click hides or shows the line. Points come from the live store, as
 // for a single metric; the page reads each series' history like any metric's.
+
+import type { LiveStore } from "@pulseboard/client/live";
 import type { Widget } from "@pulseboard/protocol/rest";
-import { useCallback, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type uPlot from "uplot";
 import { joinSeries } from "../charts/join.ts";
 import {
@@ -30,7 +32,15 @@ export function SeriesWidget({ widget }: WidgetProps) {
   const selector = widget.series ?? "";
   const groupBy = widget.group_by ?? NO_LABELS;
   const aggregate = widget.aggregate ?? "avg";
-  const set = useMemo(() => seriesLines(selector, groupBy, metrics), [selector, groupBy, metrics]);
+  const candidates = useMemo(() => {
+    const all = seriesLines(selector, groupBy, metrics);
+    return all.ok ? all.candidates : [];
+  }, [selector, groupBy, metrics]);
+  const withData = useWithData(store, candidates);
+  const set = useMemo(
+    () => seriesLines(selector, groupBy, metrics, (id) => withData.has(id)),
+    [selector, groupBy, metrics, withData],
+  );
   const [hiddenKeys, setHidden] = useState<ReadonlySet<string>>(() => new Set());
   const legendRef = useRef<HTMLUListElement>(null);
   const frameRef = useRef<HTMLDivElement>(null);
@@ -75,6 +85,12 @@ export function SeriesWidget({ widget }: WidgetProps) {
     return (
       <p className="muted" role="alert" data-testid="series-error">
         The selector <code>{selector}</code> is not valid: {set.error}
+      </p>
+    );
+  if (lines.length === 0 && candidates.length > 0)
+    return (
+      <p className="empty-hint muted" data-testid="series-empty">
+        No data in this range for the {candidates.length} series of <code>{selector}</code>.
       </p>
     );
   if (lines.length === 0)
@@ -157,6 +173,40 @@ export function SeriesWidget({ widget }: WidgetProps) {
       </ul>
     </div>
   );
+}
+
+/**
+ * Which of these series have points in the store; a new state only when that changes (a series'
+ * first point, a range read afresh), checked in the frame its points arrive.
+ */
+function useWithData(store: LiveStore, ids: number[]): ReadonlySet<number> {
+  const key = ids.join(",");
+  const [has, setHas] = useState<ReadonlySet<number>>(() => withPoints(store, ids));
+  useEffect(() => {
+    const members = key ? key.split(",").map(Number) : [];
+    let shown = "";
+    const check = () => {
+      const next = withPoints(store, members);
+      const text = [...next].join(",");
+      if (text === shown) return;
+      shown = text;
+      setHas(next);
+    };
+    const offs = members.map((id) => {
+      const s = store.seriesFor(id);
+      s.listeners.add(check);
+      return () => s.listeners.delete(check);
+    });
+    check();
+    return () => {
+      for (const off of offs) off();
+    };
+  }, [store, key]);
+  return has;
+}
+
+function withPoints(store: LiveStore, ids: readonly number[]): Set<number> {
+  return new Set(ids.filter((id) => store.seriesFor(id).ring.length > 0));
 }
 
 function lastValue(ys: ArrayLike<number | null | undefined> | undefined): number | undefined {
