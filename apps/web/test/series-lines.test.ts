@@ -42,6 +42,20 @@ describe("series lines", () => {
     expect(lineNames(set.lines)).toEqual(["web-2", "web-10"]);
   });
 
+  it("are named by the fewest labels that tell them apart", () => {
+    const lines = [
+      { key: "a", labels: { host: "web-1", role: "web", dc: "x" } },
+      { key: "b", labels: { host: "db-1", role: "db", dc: "x" } },
+    ];
+    expect(lineNames(lines)).toEqual(["web-1", "db-1"]);
+    const cores = [
+      { key: "a", labels: { host: "web-1", core: "0" } },
+      { key: "b", labels: { host: "web-1", core: "1" } },
+      { key: "c", labels: { host: "web-2", core: "0" } },
+    ];
+    expect(lineNames(cores)).toEqual(["core=0, host=web-1", "core=1, host=web-1", "core=0, host=web-2"]);
+  });
+
   it("leave out series without data (the family's unlabeled template metric)", () => {
     const empty = METRICS[0]!.id;
     const set = seriesLines("cpu", undefined, METRICS, (id) => id !== empty);

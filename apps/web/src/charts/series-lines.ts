@@ -109,19 +109,33 @@ export function seriesLines(
 }
 
 /**
- * What the legend calls each line: the values of the labels that differ between the lines
- * (`web-1`, `web-2`; `web-1 · 0` when two labels differ), so the repeated part is not read again
- * and again. A single line is named by all its labels (`role=web`), or its key when it has none.
+ * What the legend calls each line: the fewest labels that tell the lines apart, so the repeated
+ * part is not read again and again: one label by its value alone (`web-1`, `web-2`; with `host`
+ * and `role` both differing, `host` alone when it suffices), several with their names (`core=0,
+ * host=web-1`). Labels are tried most-distinct first. A single line is named by all its labels
+ * (`role=web`), or by its key when it has none.
  */
 export function lineNames(lines: readonly Pick<Line, "key" | "labels">[]): string[] {
-  const names = new Set(lines.flatMap((l) => Object.keys(l.labels)));
-  const differing = [...names].filter((n) => new Set(lines.map((l) => l.labels[n] ?? "")).size > 1).sort();
+  const names = [...new Set(lines.flatMap((l) => Object.keys(l.labels)))];
+  const distinct = new Map(names.map((n) => [n, new Set(lines.map((l) => l.labels[n] ?? "")).size]));
+  const differing = names
+    .filter((n) => (distinct.get(n) ?? 0) > 1)
+    .sort((a, b) => (distinct.get(b) ?? 0) - (distinct.get(a) ?? 0) || (a < b ? -1 : 1));
   if (lines.length < 2 || differing.length === 0)
     return lines.map((l) => {
       const pairs = Object.entries(l.labels).map(([k, v]) => `${k}=${v}`);
       return pairs.length > 0 ? pairs.join(", ") : l.key;
     });
-  return lines.map((l) => differing.map((n) => l.labels[n] || `no ${n}`).join(" · "));
+  const chosen: string[] = [];
+  const unique = () => new Set(lines.map((l) => chosen.map((n) => l.labels[n] ?? "").join("\u0000"))).size;
+  for (const n of differing) {
+    chosen.push(n);
+    if (unique() === lines.length) break;
+  }
+  if (chosen.length === 1) return lines.map((l) => l.labels[chosen[0] as string] || `no ${chosen[0]}`);
+  // several: which value is which must be read, so each with its name, in label order
+  chosen.sort();
+  return lines.map((l) => chosen.map((n) => `${n}=${l.labels[n] ?? ""}`).join(", "));
 }
 
 /** The labels a family's series carry, sorted (what a panel can group by). */
