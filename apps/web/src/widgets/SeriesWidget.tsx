@@ -52,7 +52,7 @@ export function SeriesWidget({ widget }: WidgetProps) {
   const shownUnit = rate ? `${unit}/s` : unit;
   const ids = lines.flatMap((l) => l.ids);
   const names = useMemo(() => lineNames(lines), [lines]);
-  const derive = useMemo(
+  const { derive, latest } = useMemo(
     () => lineDerive(lines, grouped, aggregate, rate, store),
     [lines, grouped, aggregate, rate, store],
   );
@@ -68,7 +68,7 @@ export function SeriesWidget({ widget }: WidgetProps) {
       }
       const entries = legendRef.current?.querySelectorAll<HTMLElement>("[data-key]") ?? [];
       entries.forEach((entry, i) => {
-        const v = lastValue(u.data[i + 1] as ArrayLike<number | null | undefined> | undefined);
+        const v = latest[i];
         const text = formatValue(v, shownUnit);
         const cell = entry.querySelector<HTMLElement>("[data-value]");
         if (cell && cell.textContent !== text) cell.textContent = text;
@@ -78,7 +78,7 @@ export function SeriesWidget({ widget }: WidgetProps) {
         if (entry.dataset.drawn !== drawn) entry.dataset.drawn = drawn;
       });
     },
-    [shownUnit],
+    [shownUnit, latest],
   );
 
   if (!set.ok)
@@ -218,11 +218,18 @@ function lastValue(ys: ArrayLike<number | null | undefined> | undefined): number
   return undefined;
 }
 
+/** Up to this many series a panel draws their points as they are; more are drawn per pixel. */
+const EXACT_LINES = 8;
+
 /**
- * What the chart draws from the members' points: each series as it is (joined on one x axis), or
- * per group the aggregate at aligned timestamps (series-lines.ts says which alignment and why).
+ * What the chart draws from the members' points, and each line's newest value (the legend's):
+ * - a few series as they are, joined on one x axis (the tooltip reads their exact points);
+ * - more series per pixel-wide bucket (each line its own mean there, series-lines.ts): uPlot's
+ *   aligned data holds one slot per series per distinct timestamp, and fifty independently sampled
+ *   series joined raw cost tens of ms a frame, for points no screen can tell apart;
+ * - groups as their aggregate at aligned timestamps (series-lines.ts says which alignment and why).
  * Counters become rates per series first: a sum of rates is the group's rate, a rate of a sum of
- * totals is wrong at every reset.
+ * totals is wrong at every reset. A series' newest value is its last point (or rate), exactly.
  */
 function lineDerive(
   lines: Line[],
@@ -230,13 +237,12 @@ function lineDerive(
   aggregate: NonNullable<Widget["aggregate"]>,
   rate: boolean,
   store: { bucketWidth(): number },
-): Derive {
+): { derive: Derive; latest: (number | undefined)[] } {
   const groups: number[][] = [];
   let at = 0;
-  for (const l of lines) {
-    groups.push(l.ids.map(() => at++));
-  }
-  return (views, [from, to], width) => {
+  for (const l of lines) groups.push(l.ids.map(() => at++));
+  const latest: (number | undefined)[] = lines.map(() => undefined);
+  const derive: Derive = (views, [from, to], width) => {
     const shown = rate
       ? views.map(([xs, ys]) => {
           const bx = new Float64Array(xs.length);
@@ -245,8 +251,17 @@ function lineDerive(
           return [bx.subarray(0, n), by.subarray(0, n)] as [Float64Array, Float64Array];
         })
       : views;
-    if (!grouped) return joinSeries(shown);
-    const step = alignmentStep(shown, Math.max(store.bucketWidth(), (to - from) / Math.max(1, width)));
-    return aggregateAligned(shown, groups, step, aggregate);
+    const pixel = Math.max(store.bucketWidth(), (to - from) / Math.max(1, width));
+    if (!grouped) {
+      shown.forEach(([, ys], i) => {
+        latest[i] = ys.length > 0 ? (ys[ys.length - 1] as number) : undefined;
+      });
+      if (shown.length <= EXACT_LINES) return joinSeries(shown);
+      return aggregateAligned(shown, groups, pixel, "avg");
+    }
+    const data = aggregateAligned(shown, groups, alignmentStep(shown, pixel), aggregate);
+    for (let i = 0; i < lines.length; i++) latest[i] = lastValue(data[i + 1]);
+    return data;
   };
+  return { derive, latest };
 }
