@@ -4,6 +4,8 @@
 // colours a series by its key (the same after a reload), caps what it draws, and is made (and
 // changed) in the editor, which shows a bad selector's error.
 
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { parseSelector } from "@pulseboard/protocol/series";
 import type { ChromiumHandle } from "@pulseboard/test-support";
 import type { Page } from "playwright-core";
@@ -17,6 +19,8 @@ import {
   signedInBrowser,
   startServer,
 } from "./e2e.ts";
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 let server: ServerProcess;
 let browser: ChromiumHandle;
@@ -349,4 +353,48 @@ describe("series panels", () => {
       await page.close();
     }
   });
+
+  it("has no serious or critical axe violation, in both themes, with a line hidden and in the editor", async () => {
+    const page = await openLiveDashboard(browser, server.url, dashboardId);
+    try {
+      await expect.poll(() => entries(page, "web").then((l) => l.length), { timeout: 15_000 }).toBe(2);
+      await legend(page, "web").first().locator("button").click();
+      for (const theme of ["dark", "light"] as const) {
+        const current = await page.evaluate(() => document.documentElement.dataset.theme);
+        if (current !== theme) await page.getByTestId("theme-toggle").click();
+        await page.waitForFunction((t) => document.documentElement.dataset.theme === t, theme);
+        expect(await seriousViolations(page), theme).toEqual([]);
+      }
+      await page.getByTestId("edit-toggle").click();
+      const form = page.getByRole("form", { name: "Add widget" });
+      await form.locator("select[name=widget-metric]").selectOption("fcpu");
+      await form.locator("input[name=widget-series]").fill("cpu{");
+      await form.getByTestId("selector-error").waitFor();
+      expect(await seriousViolations(page), "editor with an error").toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
 });
+
+type Violation = { id: string; impact: string | null; help: string; nodes: { target: string[] }[] };
+
+/** Serious and critical axe violations on the page as it is now (as accessibility.test.ts runs axe). */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: axe is injected as a script, not imported
+    const axe = (window as any).axe;
+    const result = await axe.run(document, { resultTypes: ["violations"] });
+    return result.violations as Violation[];
+  });
+  return violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map(
+      (v) =>
+        `${v.impact} ${v.id}: ${v.help} — ${v.nodes
+          .map((n) => n.target.join(" "))
+          .slice(0, 5)
+          .join(", ")}`,
+    );
+}

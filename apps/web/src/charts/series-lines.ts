@@ -138,6 +138,17 @@ export function lineNames(lines: readonly Pick<Line, "key" | "labels">[]): strin
   return lines.map((l) => chosen.map((n) => `${n}=${l.labels[n] ?? ""}`).join(", "));
 }
 
+/** The unit of the series a selector names (its family's), "" when it names none or does not parse. */
+export function selectorUnit(selectorText: string, metrics: readonly Metric[]): string {
+  let family: string;
+  try {
+    family = parseSelector(selectorText).family;
+  } catch {
+    return "";
+  }
+  return metrics.find((m) => parseSeriesKey(m.name).family === family)?.unit ?? "";
+}
+
 /** The labels a family's series carry, sorted (what a panel can group by). */
 export function familyLabels(family: string, metrics: readonly Metric[]): string[] {
   const names = new Set<string>();

@@ -6,6 +6,7 @@ import ReactGridLayout, { type Layout, useContainerWidth } from "react-grid-layo
 import "react-grid-layout/css/styles.css";
 import type { ChartKind, Widget } from "@pulseboard/protocol/rest";
 import { useState } from "react";
+import { selectorUnit } from "../charts/series-lines.ts";
 import { ChartKindOptions } from "../controls/options.tsx";
 import { SeriesSettingsButton } from "../controls/SeriesSettings.tsx";
 import { type LayoutContext, useDashboardView, useLayoutActions } from "../pages/dashboard/context.ts";
@@ -83,12 +84,13 @@ const WidgetFrame = memo(function WidgetFrame({ widget }: { widget: Widget }) {
   const title = widgetTitle(widget, metrics);
   const metric = widget.type === "metric" ? metrics.find((m) => m.id === widget.metric_id) : undefined;
   const isSeries = widget.type === "metric" && widget.series !== undefined;
+  const unit = isSeries ? selectorUnit(widget.series ?? "", metrics) : metric?.unit;
   return (
     <section className="card widget" aria-label={title}>
       <header className="widget-head">
         <h2 className="widget-title" title={metric?.description || title}>
           {title}
-          {metric?.unit ? <span className="muted"> ({metric.unit})</span> : null}
+          {unit ? <span className="muted"> ({unit})</span> : null}
         </h2>
         {metric && (
           <button
