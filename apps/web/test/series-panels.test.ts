@@ -354,6 +354,53 @@ describe("series panels", () => {
     }
   });
 
+  it("gives a labeled family one panel in a dashboard nobody has laid out, beside its plain metrics' cards", async () => {
+    const { id } = await call<{ id: number }>("POST", "/api/v1/dashboards", { name: "Unarranged" });
+    const ids: number[] = [];
+    for (const name of ["disk", "uptime"])
+      ids.push(
+        (
+          await call<{ id: number }>("POST", `/api/v1/dashboards/${id}/metrics`, {
+            name,
+            type: "gauge",
+            unit: "%",
+          })
+        ).id,
+      );
+    const at = nextTimestamp();
+    const r = await fetch(`${server.url}/api/v1/ingest`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        points: ["sda", "sdb", "sdc"].map((dev, i) => ({
+          dashboard_id: id,
+          metric: "disk",
+          labels: { dev },
+          value: 10 * (i + 1),
+          timestamp: at,
+        })),
+      }),
+    });
+    expect(r.status).toBe(200);
+    const page = await openLiveDashboard(browser, server.url, id);
+    try {
+      await expect
+        .poll(() => entries(page, "s-disk").then(named), { timeout: 15_000 })
+        .toEqual([
+          ["sda", "10"],
+          ["sdb", "20"],
+          ["sdc", "30"],
+        ]);
+      const cards = await page
+        .locator("[data-widget-id]")
+        .evaluateAll((els) => els.map((el) => el.getAttribute("data-widget-id")));
+      // the family's template metric `disk` and its three series make one panel; `uptime` keeps its card
+      expect(cards.sort()).toEqual(["alerts", `m${ids[1]}`, "s-disk"].sort());
+    } finally {
+      await page.close();
+    }
+  });
+
   it("has no serious or critical axe violation, in both themes, with a line hidden and in the editor", async () => {
     const page = await openLiveDashboard(browser, server.url, dashboardId);
     try {

@@ -79,14 +79,21 @@ export function defaultLayout(metrics: Metric[]): Widget[] {
   if (system.cpu || system.memory || system.netIn)
     place({ id: "system", type: "system", x: 0, y: 0, w: 4, h: 4 });
   // A labeled family (remote_write, OTLP, labeled ingest) is one panel of all its series, not a
-  // card per host; an unlabeled metric of the same name keeps its own card.
-  const families = new Set<string>();
+  // card per host. The family's unlabeled metric (the template labeled JSON ingest needs) is in
+  // that panel too (the selector `cpu` matches it; drawn once it has data), not a card of its own.
+  const families = new Set(
+    metrics.flatMap((m) => {
+      const { family, labels } = parseSeriesKey(m.name);
+      return Object.keys(labels).length > 0 ? [family] : [];
+    }),
+  );
+  const placed = new Set<string>();
   for (const m of metrics) {
     if (systemIds.has(m.id)) continue;
-    const { family, labels } = parseSeriesKey(m.name);
-    if (Object.keys(labels).length > 0) {
-      if (families.has(family)) continue;
-      families.add(family);
+    const { family } = parseSeriesKey(m.name);
+    if (families.has(family)) {
+      if (placed.has(family)) continue;
+      placed.add(family);
       place({ id: `s-${family}`.slice(0, 100), type: "metric", series: family, x: 0, y: 0, w: 6, h: 5 });
       continue;
     }
