@@ -101,6 +101,12 @@ try {
       { id: "load", type: "metric", series: "load", title: "Load of every node", x: 6, y: 5, w: 6, h: 5 },
     ],
   });
+  const metrics = await call<{ id: number; name: string }[]>(
+    "GET",
+    `/api/v1/dashboards/${dashboard.id}/metrics`,
+  );
+  // the 50th node by name (node-0 … node-49 are drawn): the last line of the capped panel
+  const lastNode = metrics.find((m) => m.name === 'load{node="node-49"}')?.id ?? 0;
   const feed = (async () => {
     while (feeding) {
       await send(pointsAt(Date.now())).catch(() => {});
@@ -117,6 +123,18 @@ try {
       const page = await browser.context.newPage();
       await login(page, server.url, `/dashboards/${dashboard.id}`);
       await page.getByTestId("connection-status").filter({ hasText: "Live" }).waitFor();
+      // Until the history of the last drawn node is in (86 series are read a few at a time).
+      await page.waitForFunction(
+        ({ id, since }) => {
+          const u = window.__pulseboardPlot(id);
+          const line = u?.data[u.data.length - 1];
+          if (!u || !line) return false;
+          const first = line.findIndex((v) => v != null);
+          return first >= 0 && (u.data[0][first] as number) * 1000 < since;
+        },
+        { id: lastNode, since: Date.now() - 240_000 },
+        { timeout: 60_000 },
+      );
       // A line hidden from its legend (struck through, not drawn).
       await page.locator('[data-widget-id="web"] [data-key*="web-10"] button').click();
       await page.waitForTimeout(2500);

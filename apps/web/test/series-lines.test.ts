@@ -134,6 +134,17 @@ describe("aggregate at aligned buckets", () => {
     expect(aggregateAligned([long, gone], [[0, 1]], 10, "sum")[1]).toEqual([11, 21, 21, 21, 21, 1, 1]);
   });
 
+  it("draws a lone series per bucket without carrying values (undefined is bridged, not stepped)", () => {
+    const sparse: [number[], number[]] = [
+      [0, 20, 40],
+      [1, 3, 5],
+    ];
+    expect(aggregateAligned([sparse], [[0]], 10, "avg", false)).toEqual([
+      [0, 10, 20, 30, 40],
+      [1, undefined, 3, undefined, 5],
+    ]);
+  });
+
   it("is a gap where no series of the group has a value", () => {
     const early: [number[], number[]] = [[0], [5]];
     const later: [number[], number[]] = [[100], [7]];

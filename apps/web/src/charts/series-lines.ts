@@ -193,13 +193,17 @@ export function alignmentStep(views: readonly View[], pixelStep: number): number
  * its usual intervals (Prometheus' lookback: a series that reports a little later than the others
  * does not drop out of a sum for a bucket). The group's value is `aggregate` over the series that
  * have a value; none is a gap (null). A bucket is drawn at its start. Returns uPlot's aligned data.
+ * `carry: false` (one series per line, drawn per pixel): no lookback, and a bucket without a point
+ * is left undefined, which uPlot bridges (a staircase of carried values would be drawn otherwise);
+ * the chart finds real outages by the line's own spacing.
  */
 export function aggregateAligned(
   views: readonly View[],
   groups: readonly number[][],
   step: number,
   aggregate: Aggregate,
-): (number | null)[][] {
+  carry = true,
+): (number | null | undefined)[][] {
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
   for (const [xs] of views) {
@@ -238,7 +242,7 @@ export function aggregateAligned(
           v = (mean[b] as number) / (count[b] as number);
           last = v;
           lastAt = b;
-        } else if (b - lastAt <= lookback) v = last;
+        } else if (carry && b - lastAt <= lookback) v = last;
         else continue;
         const k = have[b] as number;
         const a = acc[b] as number;
@@ -249,7 +253,8 @@ export function aggregateAligned(
     }
     return Array.from(acc, (v, b) => {
       const k = have[b] as number;
-      return k === 0 ? null : aggregate === "avg" ? v / k : v;
+      if (k === 0) return carry ? null : undefined;
+      return aggregate === "avg" ? v / k : v;
     });
   });
   return [xs, ...out];

@@ -257,7 +257,7 @@ function lineDerive(
         latest[i] = ys.length > 0 ? (ys[ys.length - 1] as number) : undefined;
       });
       if (shown.length <= EXACT_LINES) return joinSeries(shown);
-      return aggregateAligned(shown, groups, pixel, "avg");
+      return aggregateAligned(shown, groups, pixel, "avg", false);
     }
     const data = aggregateAligned(shown, groups, alignmentStep(shown, pixel), aggregate);
     for (let i = 0; i < lines.length; i++) latest[i] = lastValue(data[i + 1]);
