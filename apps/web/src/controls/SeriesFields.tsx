@@ -25,12 +25,16 @@ export function selectorError(text: string): string | null {
   }
 }
 
-/** The family a selector names, or undefined while it does not parse. */
+/**
+ * The family a selector names; while it does not parse (being typed), the name before its brace,
+ * so the group-by choices do not come and go with every keystroke.
+ */
 function familyOf(text: string): string | undefined {
   try {
     return parseSelector(text).family;
   } catch {
-    return undefined;
+    const name = text.split("{")[0]?.trim();
+    return name ? name : undefined;
   }
 }
 
