@@ -79,6 +79,18 @@ describe.each(DB_KINDS)("dashboard definitions on %s", (kind) => {
           },
           { id: "b", type: "metric", metric_id: req.id, counter: "rate", x: 3, y: 0, w: 6, h: 4 },
           { id: "n", type: "text", text: "# Hi", x: 9, y: 0, w: 3, h: 3 },
+          // a series panel names no metric: its selector, grouping and aggregate travel as they are
+          {
+            id: "s",
+            type: "metric",
+            series: 'cpu{host=~"web-.*"}',
+            group_by: ["role"],
+            aggregate: "max",
+            x: 0,
+            y: 4,
+            w: 6,
+            h: 5,
+          },
         ],
       },
     });
@@ -108,6 +120,17 @@ describe.each(DB_KINDS)("dashboard definitions on %s", (kind) => {
     expect(exported.text).not.toContain("42"); // the ingested value: definitions never hold data
     expect(def.panels[0]).toMatchObject({ id: "a", metric: "cpu", chart: "stat", title: "CPU" });
     expect(def.panels[0]).not.toHaveProperty("metric_id");
+    expect(def.panels[3]).toEqual({
+      id: "s",
+      type: "metric",
+      series: 'cpu{host=~"web-.*"}',
+      group_by: ["role"],
+      aggregate: "max",
+      x: 0,
+      y: 4,
+      w: 6,
+      h: 5,
+    });
 
     const first = await target.api("PUT", "/api/v1/definitions", { token: targetToken, body: def });
     expect(first.status).toBe(200);

@@ -2,7 +2,16 @@
 // /auth/me; login/logout/theme changes go through here so the token and theme stay in step.
 
 import type { MeAnswer, Theme } from "@pulseboard/protocol/rest";
-import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from "react";
+import {
+  createContext,
+  type ReactNode,
+  useCallback,
+  useContext,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useState,
+} from "react";
 import { ApiError } from "../api/errors.ts";
 import { api, setCsrfToken } from "../api/http.ts";
 import { applyTheme, initialTheme } from "./theme.ts";
@@ -26,7 +35,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   // Set for a single sign-on session: signing out goes on to the provider (it ends its session).
   const [signOutUrl, setSignOutUrl] = useState<string | null>(null);
 
-  useEffect(() => applyTheme(theme), [theme]);
+  // A layout effect: it runs before the charts' effects, which rebuild on a theme change and read
+  // the palette from the CSS variables of <html data-theme> (a plain effect here ran after them,
+  // so the charts kept the old theme's colours until their next rebuild).
+  useLayoutEffect(() => applyTheme(theme), [theme]);
 
   const loadMe = useCallback(async () => {
     try {

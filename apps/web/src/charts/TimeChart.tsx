@@ -13,7 +13,7 @@ import { clockTime, dateTime, timeAxisLabels } from "./clock.ts";
 import { joinSeries } from "./join.ts";
 import { type Palette, readPalette, withAlpha } from "./palette.ts";
 import { registerChart } from "./registry.ts";
-import { counterRate, GAP_INTERVALS, typicalInterval } from "./transform.ts";
+import { counterRate, GAP_INTERVALS, typicalInterval, typicalIntervalOf } from "./transform.ts";
 import { axisIncrs, formatTick, formatValue } from "./units.ts";
 import { type TimeWindow, xRange } from "./window.ts";
 
@@ -47,6 +47,14 @@ export type TimeChartProps = {
    * points themselves, e.g. a histogram's percentiles; gets the x range (s) and the plot width (px).
    */
   derive?: Derive;
+  /** each line's colour, an index into the palette (default: by position) */
+  colors?: number[];
+  /** lines not drawn (series panel legend); changing it shows/hides without rebuilding the plot */
+  hidden?: boolean[];
+  /** false: the caller draws its own legend (default: one for two or more lines) */
+  legend?: boolean;
+  /** after each setData, with the plot (a caller's legend reads its newest values here) */
+  onDrawn?: (u: uPlot) => void;
 };
 
 export type Derive = (
@@ -64,7 +72,10 @@ export function TimeChart(props: TimeChartProps) {
   const propsRef = useRef(props);
   propsRef.current = props;
   const redraw = useRef<(() => void) | null>(null);
+  const plot = useRef<uPlot | null>(null);
   const key = metricIds.join(",");
+  const colorKey = (props.colors ?? []).join(",");
+  const withLegend = props.legend !== false && labels.length > 1;
   const shownUnit = rate ? `${unit}/s` : unit;
   const thresholdKey = JSON.stringify(props.thresholds ?? []);
 
@@ -103,6 +114,8 @@ export function TimeChart(props: TimeChartProps) {
       () => xRange(windowRef.current),
       gaps,
       syncKey,
+      propsRef.current.colors,
+      propsRef.current.hidden,
     );
     opts.plugins = propsRef.current.plugins ?? [];
     opts.hooks = {
@@ -138,7 +151,7 @@ export function TimeChart(props: TimeChartProps) {
     const paintReadout = (u: uPlot) => {
       const idx = u.cursor.idx;
       const at = idx ?? lastIndex(u);
-      if (legend.current && labels.length > 1) {
+      if (legend.current && withLegend) {
         const cells = legend.current.querySelectorAll<HTMLElement>("[data-value]");
         cells.forEach((cell, i) => {
           const text = formatValue(valueAt(u, i + 1, at), shownUnit);
@@ -156,13 +169,18 @@ export function TimeChart(props: TimeChartProps) {
       const x = u.data[0][idx] as number;
       const [from, to] = xRange(windowRef.current);
       const when = to - from > 86_400 ? dateTime(x * 1000) : clockTime(x * 1000);
+      const colors = propsRef.current.colors;
       const rows = labels
-        .map((label, i) => {
+        .flatMap((label, i) => {
           const v = valueAt(u, i + 1, idx);
-          return v === undefined
-            ? ""
-            : `<div><span class="swatch swatch-${(i % 4) + 1}"></span>${escapeHtml(label)} <b>${formatValue(v, shownUnit)}</b></div>`;
+          if (v === undefined || u.series[i + 1]?.show === false) return [];
+          const swatch = colors
+            ? `<span class="swatch" style="background:var(--series-${(colors[i] ?? 0) + 1})"></span>`
+            : `<span class="swatch swatch-${(i % 4) + 1}"></span>`;
+          return [`<div>${swatch}${escapeHtml(label)} <b>${formatValue(v, shownUnit)}</b></div>`];
         })
+        // a panel of fifty lines: the tooltip names the first few shown
+        .slice(0, TIP_ROWS)
         .join("");
       t.innerHTML = `<time class="tip-time">${when}</time>${rows}`;
       t.hidden = false;
@@ -183,10 +201,17 @@ export function TimeChart(props: TimeChartProps) {
       const derive = propsRef.current.derive;
       if (derive) {
         const data = derive(views, xRange(windowRef.current), chart.bbox.width / devicePixelRatio);
-        const limit = Math.max(gapFloor(), typicalInterval(data[0] as ArrayLike<number>) * GAP_INTERVALS);
-        gapLimit.fill(limit);
+        // Each line by its own spacing: lines joined from several series have holes where only
+        // the others have points, which must not make every one of its intervals look like a gap.
+        for (let i = 1; i < data.length; i++)
+          gapLimit[i - 1] = Math.max(
+            gapFloor(),
+            typicalIntervalOf(data[0] as ArrayLike<number>, data[i] as ArrayLike<number | null | undefined>) *
+              GAP_INTERVALS,
+          );
         chart.setData(data as unknown as uPlot.AlignedData, true);
         paintReadout(chart);
+        propsRef.current.onDrawn?.(chart);
         return;
       }
       const shown = views.map(([xs, ys], i) => {
@@ -202,6 +227,7 @@ export function TimeChart(props: TimeChartProps) {
       if (shown.length === 1) chart.setData(shown[0] as unknown as uPlot.AlignedData, true);
       else chart.setData(joinSeries(shown) as unknown as uPlot.AlignedData, true);
       paintReadout(chart);
+      propsRef.current.onDrawn?.(chart);
     };
     const unsubscribe = ids.map((id) => {
       const s = store.seriesFor(id);
@@ -212,6 +238,7 @@ export function TimeChart(props: TimeChartProps) {
     // The whole chart's width, not the plot's: that one follows the y labels, which follow the data.
     const widthOff = ids.map((id) => store.noteChartWidth(id, () => chart.width));
     redraw.current = draw;
+    plot.current = chart;
     draw();
     // A live window slides even without new points.
     const slide = setInterval(() => {
@@ -235,9 +262,26 @@ export function TimeChart(props: TimeChartProps) {
       for (const f of unregister) f();
       for (const f of widthOff) f();
       redraw.current = null;
+      plot.current = null;
       chart.destroy();
     };
-  }, [store, key, kind, shownUnit, theme, labels.join("\u0000"), rate, syncKey, thresholdKey]);
+  }, [store, key, kind, shownUnit, theme, labels.join("\u0000"), rate, syncKey, thresholdKey, colorKey]);
+
+  // Shown/hidden lines change on the plot as it is (its scales refit to what is shown).
+  const hiddenKey = (props.hidden ?? []).join(",");
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `hiddenKey` is props.hidden by value
+  useEffect(() => {
+    const u = plot.current;
+    if (!u) return;
+    const hidden = propsRef.current.hidden ?? [];
+    u.batch(() => {
+      for (let i = 1; i < u.series.length; i++) {
+        const show = !hidden[i - 1];
+        if (u.series[i]?.show !== show) u.setSeries(i, { show });
+      }
+    });
+    propsRef.current.onDrawn?.(u);
+  }, [hiddenKey]);
 
   // Re-apply the x range when the window changes without rebuilding the plot.
   useEffect(() => {
@@ -245,12 +289,18 @@ export function TimeChart(props: TimeChartProps) {
     redraw.current?.();
   }, [window]);
 
+  // A new `derive` (a series panel's aggregate changed) draws again from the same points.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the function is read through propsRef
+  useEffect(() => {
+    redraw.current?.();
+  }, [props.derive]);
+
   return (
     <div className="chart-frame">
       <div className="chart" ref={host} role="img" aria-label={ariaLabel}>
         <div className="chart-tip" ref={tip} hidden data-testid="chart-tooltip" />
       </div>
-      {labels.length > 1 && (
+      {withLegend && (
         <div className="legend" ref={legend}>
           {labels.map((label, i) => (
             <span key={label}>
@@ -263,6 +313,9 @@ export function TimeChart(props: TimeChartProps) {
     </div>
   );
 }
+
+/** Rows of the tooltip at most (the first lines shown, in legend order). */
+const TIP_ROWS = 12;
 
 /** px: y labels closer than this would overlap */
 const MIN_LABEL_SPACE = 14;
@@ -340,6 +393,8 @@ function chartOptions(
   range: () => [number, number],
   gaps: uPlot.Series.GapsRefiner,
   syncKey: string | undefined,
+  colors: number[] | undefined,
+  hidden: boolean[] | undefined,
 ): uPlot.Options {
   const { width, height } = el.getBoundingClientRect();
   const axis = {
@@ -391,9 +446,10 @@ function chartOptions(
     series: [
       {},
       ...labels.map((label, i) => {
-        const color = palette.series[i % palette.series.length] as string;
+        const color = palette.series[(colors?.[i] ?? i) % palette.series.length] as string;
         return {
           label,
+          show: !hidden?.[i],
           stroke: color,
           width: 1.5,
           // Outages are breaks: explicit gaps only, from `gaps` (joined series leave undefined,

@@ -12,6 +12,8 @@ export function readPalette(): Palette {
       v("--series-2", "#f5a524"),
       v("--series-3", "#2fbf71"),
       v("--series-4", "#e5484d"),
+      // the rest of the line colours of a series panel (series-lines.ts hashes keys into all ten)
+      ...Array.from({ length: 6 }, (_, i) => v(`--series-${i + 5}`, "#8b95a7")),
     ],
   };
 }

@@ -25,6 +25,32 @@ export function typicalInterval(xs: ArrayLike<number>): number {
 }
 
 /**
+ * typicalInterval of one line of uPlot's aligned data: between its own points (x where its y is
+ * not null/undefined), as a line joined with others has holes where only the others have points.
+ */
+export function typicalIntervalOf(xs: ArrayLike<number>, ys: ArrayLike<number | null | undefined>): number {
+  let n = 0;
+  for (let i = 0; i < ys.length; i++) if (ys[i] != null) n++;
+  if (n === ys.length) return typicalInterval(xs);
+  if (n < 2) return 0;
+  const samples = Math.min(64, n - 1);
+  const dts: number[] = [];
+  // every `every`-th pair of consecutive own points
+  const every = Math.max(1, Math.floor((n - 1) / samples));
+  let seen = 0;
+  let prev = Number.NaN;
+  for (let i = 0; i < ys.length && dts.length < samples; i++) {
+    if (ys[i] == null) continue;
+    const x = xs[i] as number;
+    if (seen > 0 && seen % every === 0) dts.push(x - prev);
+    prev = x;
+    seen++;
+  }
+  dts.sort((a, b) => a - b);
+  return dts[dts.length >> 1] ?? 0;
+}
+
+/**
  * Index pairs [i-1, i] between which the series has no data for longer than GAP_INTERVALS times
  * its usual interval: the line is broken there instead of bridging the outage. `minGap` is a floor
  * (e.g. the bucket width of a downsampled range), so a series with jittery timing is not cut up.

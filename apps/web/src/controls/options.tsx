@@ -6,9 +6,18 @@ import { alertCondition, chartKind, role } from "@pulseboard/protocol/rest";
 const HISTOGRAM_ONLY = new Set(["percentiles", "heatmap"]);
 const LABELS: Record<string, string> = { bars: "bars", percentiles: "percentiles (p50/p95/p99)" };
 
-export function ChartKindOptions({ histogram = false }: { histogram?: boolean }) {
+/** What a series panel draws: lines over time (one number per panel makes no sense of fifty series). */
+const OVER_TIME = new Set(["line", "bars", "area"]);
+
+export function ChartKindOptions({
+  histogram = false,
+  lines = false,
+}: {
+  histogram?: boolean;
+  lines?: boolean;
+}) {
   return chartKind.options
-    .filter((kind) => histogram || !HISTOGRAM_ONLY.has(kind))
+    .filter((kind) => (lines ? OVER_TIME.has(kind) : histogram || !HISTOGRAM_ONLY.has(kind)))
     .map((kind) => (
       <option key={kind} value={kind}>
         {histogram && kind === "bars" ? "distribution" : (LABELS[kind] ?? kind)}

@@ -6,7 +6,9 @@ import ReactGridLayout, { type Layout, useContainerWidth } from "react-grid-layo
 import "react-grid-layout/css/styles.css";
 import type { ChartKind, Widget } from "@pulseboard/protocol/rest";
 import { useState } from "react";
+import { selectorUnit } from "../charts/series-lines.ts";
 import { ChartKindOptions } from "../controls/options.tsx";
+import { SeriesSettingsButton } from "../controls/SeriesSettings.tsx";
 import { type LayoutContext, useDashboardView, useLayoutActions } from "../pages/dashboard/context.ts";
 import { WIDGETS, widgetTitle } from "./catalog.ts";
 import { defaultChart } from "./MetricWidget.tsx";
@@ -81,12 +83,14 @@ const WidgetFrame = memo(function WidgetFrame({ widget }: { widget: Widget }) {
   const Component = WIDGETS[widget.type].component;
   const title = widgetTitle(widget, metrics);
   const metric = widget.type === "metric" ? metrics.find((m) => m.id === widget.metric_id) : undefined;
+  const isSeries = widget.type === "metric" && widget.series !== undefined;
+  const unit = isSeries ? selectorUnit(widget.series ?? "", metrics) : metric?.unit;
   return (
     <section className="card widget" aria-label={title}>
       <header className="widget-head">
         <h2 className="widget-title" title={metric?.description || title}>
           {title}
-          {metric?.unit ? <span className="muted"> ({metric.unit})</span> : null}
+          {unit ? <span className="muted"> ({unit})</span> : null}
         </h2>
         {metric && (
           <button
@@ -111,13 +115,14 @@ const WidgetFrame = memo(function WidgetFrame({ widget }: { widget: Widget }) {
         {editing && (
           <div className="widget-tools">
             <TitleInput widget={widget} title={title} onPatch={onPatch} />
+            {isSeries && <SeriesSettingsButton widget={widget} title={title} onPatch={onPatch} />}
             {widget.type === "metric" && (
               <select
                 aria-label={`Chart type for ${title}`}
                 value={widget.chart ?? defaultChart(metric)}
                 onChange={(e) => onChart(widget.id, e.target.value as ChartKind)}
               >
-                <ChartKindOptions histogram={metric?.type === "histogram"} />
+                <ChartKindOptions histogram={metric?.type === "histogram"} lines={isSeries} />
               </select>
             )}
             {metric?.type === "counter" && (

@@ -2,10 +2,11 @@
 // anyone has arranged it.
 
 import type { Metric, Widget, WidgetType } from "@pulseboard/protocol/rest";
+import { parseSeriesKey } from "@pulseboard/protocol/series";
 import type { ComponentType } from "react";
 import { AlertsWidget } from "./AlertsWidget.tsx";
 import { ActivityWidget, ConnectionsWidget, CounterWidget } from "./LiveWidgets.tsx";
-import { MetricWidget } from "./MetricWidget.tsx";
+import { MetricPanel } from "./MetricPanel.tsx";
 import { findSystemMetrics, SystemWidget } from "./SystemWidget.tsx";
 import { TableWidget } from "./TableWidget.tsx";
 import { TextWidget } from "./TextWidget.tsx";
@@ -15,7 +16,7 @@ export const WIDGETS: Record<
   WidgetType,
   { title: string; component: ComponentType<WidgetProps>; w: number; h: number }
 > = {
-  metric: { title: "Metric", component: MetricWidget, w: 4, h: 4 },
+  metric: { title: "Metric", component: MetricPanel, w: 4, h: 4 },
   system: { title: "System", component: SystemWidget, w: 4, h: 5 },
   activity: { title: "Activity", component: ActivityWidget, w: 4, h: 5 },
   counter: { title: "Updates received", component: CounterWidget, w: 2, h: 2 },
@@ -28,6 +29,7 @@ export const WIDGETS: Record<
 export function widgetTitle(widget: Widget, metrics: Metric[]): string {
   if (widget.title) return widget.title;
   if (widget.type === "metric") {
+    if (widget.series !== undefined) return widget.series;
     const metric = metrics.find((m) => m.id === widget.metric_id);
     return metric ? metric.name : "Metric";
   }
@@ -64,7 +66,7 @@ export function firstFreeSlot(
 
 /**
  * The layout of a dashboard nobody has arranged: its data first (system charts, then one card per
- * metric, in rows), then the alerts. Diagnostics of the connection live in the status bar, not here.
+ * metric or labeled family, in rows), then the alerts. Diagnostics of the connection live in the status bar, not here.
  */
 export function defaultLayout(metrics: Metric[]): Widget[] {
   const widgets: Widget[] = [];
@@ -76,8 +78,25 @@ export function defaultLayout(metrics: Metric[]): Widget[] {
   };
   if (system.cpu || system.memory || system.netIn)
     place({ id: "system", type: "system", x: 0, y: 0, w: 4, h: 4 });
+  // A labeled family (remote_write, OTLP, labeled ingest) is one panel of all its series, not a
+  // card per host. The family's unlabeled metric (the template labeled JSON ingest needs) is in
+  // that panel too (the selector `cpu` matches it; drawn once it has data), not a card of its own.
+  const families = new Set(
+    metrics.flatMap((m) => {
+      const { family, labels } = parseSeriesKey(m.name);
+      return Object.keys(labels).length > 0 ? [family] : [];
+    }),
+  );
+  const placed = new Set<string>();
   for (const m of metrics) {
     if (systemIds.has(m.id)) continue;
+    const { family } = parseSeriesKey(m.name);
+    if (families.has(family)) {
+      if (placed.has(family)) continue;
+      placed.add(family);
+      place({ id: `s-${family}`.slice(0, 100), type: "metric", series: family, x: 0, y: 0, w: 6, h: 5 });
+      continue;
+    }
     place({ id: `m${m.id}`, type: "metric", metric_id: m.id, x: 0, y: 0, w: 4, h: 4 });
   }
   place({ id: "alerts", type: "alerts", x: 0, y: 0, w: 12, h: 2 });

@@ -1,7 +1,8 @@
 // Stored history for the chosen range, read over REST and merged into the live store (a live range)
 // or replacing it (a custom range, then played back). Each metric is read in as many buckets as its
 // widest chart is pixels wide; a chart that changes width, the auto-refresh and a stream gap the
-// server could not replay (`reload`) read it again.
+// server could not replay (`reload`) read it again. A metric that joins a live range (a labeled
+// series created on first sight) is read alone.
 import type { LiveStore } from "@pulseboard/client/live";
 import type { Metric, StoredPoint } from "@pulseboard/protocol/rest";
 import { type Dispatch, type SetStateAction, useEffect, useMemo, useRef, useState } from "react";
@@ -13,6 +14,9 @@ import { type RangeChoice, rangeBounds } from "../../charts/range.ts";
 const FALLBACK_POINTS = 400;
 /** Up to this range, live points are kept one by one; beyond, one per bucket of the chart. */
 const RAW_LIVE_SECONDS = 900;
+
+/** One read of the history; its answers are merged only while it is not cancelled. */
+type Gen = { cancelled: boolean };
 
 type Args = {
   store: LiveStore;
@@ -35,10 +39,33 @@ export function useHistory({ store, metrics, range, refresh, reload, bumpReload,
   const asked = useRef(new Map<number, number>());
   metricTypes.current = new Map(metrics?.map((m) => [m.id, m.type]) ?? []);
   const metricIds = useMemo(() => (idList ? idList.split(",").map(Number) : []), [idList]);
+  /**
+   * The live read in progress or done: its range, reload and buckets, the metrics it read, and
+   * whether its answers are still wanted. Metrics that merely joined it (a new series, created on
+   * first sight) are read alone, not the whole dashboard again.
+   */
+  const live = useRef<{
+    range: RangeChoice;
+    reload: number;
+    bucket: number;
+    ids: Set<number>;
+    gen: Gen;
+  } | null>(null);
+  useEffect(
+    () => () => {
+      if (live.current) live.current.gen.cancelled = true;
+    },
+    [],
+  );
   // biome-ignore lint/correctness/useExhaustiveDependencies: `reload` (auto-refresh) re-reads the same range
   useEffect(() => {
     if (metricIds.length === 0) return;
-    let cancelled = false;
+    const previous = live.current;
+    const gen: Gen = { cancelled: false };
+    // The answers of an earlier read are dropped once another range (or re-read) replaces it.
+    const cancel = () => {
+      gen.cancelled = true;
+    };
     // Each metric is read in as many buckets as its widest chart is pixels wide: a year costs what
     // a minute does, and no bucket is narrower than a pixel.
     const points = (m: number) => {
@@ -63,36 +90,54 @@ export function useHistory({ store, metrics, range, refresh, reload, bumpReload,
     const widest = Math.max(...metricIds.map(points));
     store.historyBucketSeconds = (toMs - fromMs) / 1000 / widest;
     if (range.kind === "absolute") {
+      if (previous) previous.gen.cancelled = true;
+      live.current = null;
       store.liveCharts = false;
       store.setBucketSeconds(0);
       store.clearAll();
       const to = new Date(toMs).toISOString();
       Promise.all(metricIds.map((m) => api.values(m, query(m, { from, to })))).then(
         (answers) =>
-          !cancelled &&
+          !gen.cancelled &&
           setHistory(new Map(answers.map((a) => [a.metric_id, shownPoints(a.metric_id, a.values)]))),
-        (e) => !cancelled && setError(describeError(e)),
+        (e) => !gen.cancelled && setError(describeError(e)),
       );
-    } else {
-      setHistory(null);
-      const seconds = range.seconds;
-      // Live points (and a view kept from an earlier page) stay while the buckets do: the stored
-      // history is merged into them. Other buckets, or a custom range before, start afresh.
-      const bucket = seconds > RAW_LIVE_SECONDS ? seconds / widest : 0;
-      const keep = store.liveCharts && store.liveBucketSeconds === bucket;
-      store.liveCharts = true;
-      store.setBucketSeconds(bucket);
-      if (!keep) store.clearAll();
-      for (const m of metricIds) {
-        api.values(m, query(m, { from })).then(
-          (a) => !cancelled && store.mergeHistory(m, shownPoints(m, a.values)),
-          (e) => !cancelled && setError(describeError(e)),
-        );
-      }
+      return cancel;
     }
-    return () => {
-      cancelled = true;
-    };
+    setHistory(null);
+    const seconds = range.seconds;
+    // Live points (and a view kept from an earlier page) stay while the buckets do: the stored
+    // history is merged into them. Other buckets, or a custom range before, start afresh.
+    const bucket = seconds > RAW_LIVE_SECONDS ? seconds / widest : 0;
+    const keep = store.liveCharts && store.liveBucketSeconds === bucket;
+    if (
+      keep &&
+      previous &&
+      !previous.gen.cancelled &&
+      previous.range === range &&
+      previous.reload === reload &&
+      previous.bucket === bucket
+    ) {
+      // Only new metrics: the earlier read goes on for the others.
+      for (const m of metricIds) {
+        if (previous.ids.has(m)) continue;
+        previous.ids.add(m);
+        readInto(m, previous.gen);
+      }
+      return;
+    }
+    if (previous) previous.gen.cancelled = true;
+    live.current = { range, reload, bucket, ids: new Set(metricIds), gen };
+    store.liveCharts = true;
+    store.setBucketSeconds(bucket);
+    if (!keep) store.clearAll();
+    for (const m of metricIds) readInto(m, gen);
+    function readInto(m: number, g: Gen) {
+      api.values(m, query(m, { from })).then(
+        (a) => !g.cancelled && store.mergeHistory(m, shownPoints(m, a.values)),
+        (e) => !g.cancelled && setError(describeError(e)),
+      );
+    }
   }, [range, metricIds, store, reload]);
 
   // A chart that changed width (layout settled, window resized, panel alone) asks again, so its
