@@ -1,6 +1,13 @@
 // Specification of the synthetic demo-data generator.
+
+import { parseSeriesKey } from "@pulseboard/protocol/series";
 import { describe, expect, it } from "vitest";
-import { type CollectedPoint, startSyntheticGenerator, syntheticMetrics } from "../src/collectors/index.ts";
+import {
+  type CollectedPoint,
+  startSyntheticGenerator,
+  syntheticHosts,
+  syntheticMetrics,
+} from "../src/collectors/index.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -52,6 +59,22 @@ describe("synthetic generator", () => {
     expect(temps.every(Number.isFinite)).toBe(true);
     for (let i = 1; i < temps.length; i++) expect(Math.abs(temps[i]! - temps[i - 1]!)).toBeLessThan(1);
     expect(new Set(temps).size).toBeGreaterThan(1);
+  });
+
+  it("emits one labeled cpu_percent series per demo host, each within 0–100 %", async () => {
+    const batches = await collect(30);
+    for (const { metric } of syntheticHosts) {
+      const values = valuesOf(batches, metric.name);
+      expect(values, metric.name).toHaveLength(30);
+      expect(values.every((v) => v >= 0 && v <= 100)).toBe(true);
+      expect(parseSeriesKey(metric.name).family).toBe("cpu_percent");
+    }
+    expect(syntheticHosts.map((h) => parseSeriesKey(h.metric.name).labels)).toEqual([
+      { host: "web-1", role: "web" },
+      { host: "web-2", role: "web" },
+      { host: "web-3", role: "web" },
+      { host: "db-1", role: "db" },
+    ]);
   });
 
   it("emits positive histogram observations, one point each, with distinct increasing timestamps", async () => {

@@ -4,7 +4,7 @@ export * from "./errors.ts";
 export { type ScrapeOptions, startPrometheusScrape } from "./prometheus-scrape.ts";
 export { defaultSeriesOptions, type SeriesOptions } from "./prometheus-series.ts";
 export { type ExpositionSample, parsePrometheusText } from "./prometheus-text.ts";
-export { startSyntheticGenerator, syntheticMetrics } from "./synthetic.ts";
+export { startSyntheticGenerator, syntheticHosts, syntheticMetrics } from "./synthetic.ts";
 export { startSystemCollector, systemMetrics } from "./system.ts";
 export type {
   CollectedMetric,

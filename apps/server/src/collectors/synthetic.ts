@@ -8,6 +8,9 @@
 //   latencies drawn from a log-normal distribution (median 40 ms, long right tail), with
 //   timestamps spread across the tick so each observation is its own point; the server or
 //   the UI buckets them. Always positive.
+// - `cpu_percent{host, role}` (gauge, %): one labeled series per host of a small fleet, each a
+//   random walk around its own level, so the demo has a family to chart by host or by role.
+import { seriesKey } from "@pulseboard/protocol/series";
 import { CollectorSinkError } from "./errors.ts";
 import { checkInterval, startLoop, warnOnError } from "./loop.ts";
 import type { CollectedMetric, CollectedPoint, CollectorHandle, ErrorHandler, Sink } from "./types.ts";
@@ -33,6 +36,22 @@ export const syntheticMetrics = {
   },
 } as const satisfies Record<string, CollectedMetric>;
 
+/** The demo fleet: one `cpu_percent` series per host, walking around its host's level. */
+export const syntheticHosts = [
+  { host: "web-1", role: "web", level: 35 },
+  { host: "web-2", role: "web", level: 45 },
+  { host: "web-3", role: "web", level: 30 },
+  { host: "db-1", role: "db", level: 60 },
+].map(({ host, role, level }) => ({
+  level,
+  metric: {
+    name: seriesKey("cpu_percent", { host, role }),
+    type: "gauge",
+    unit: "%",
+    description: "Synthetic: CPU busy per host of a demo fleet",
+  } satisfies CollectedMetric,
+}));
+
 const REQUESTS_PER_SECOND = 20;
 const TEMPERATURE_MEAN = 21;
 const TEMPERATURE_PULL = 0.05; // per second: how fast the walk returns to the mean
@@ -56,6 +75,7 @@ export function startSyntheticGenerator(opts: {
   const seconds = intervalMs / 1000;
   let requests = 0;
   let temperature = TEMPERATURE_MEAN;
+  const cpu = syntheticHosts.map((h) => h.level);
 
   return startLoop({
     intervalMs,
@@ -71,6 +91,12 @@ export function startSyntheticGenerator(opts: {
         { metric: syntheticMetrics.requests, value: requests, timestamp },
         { metric: syntheticMetrics.temperature, value: round(temperature, 3), timestamp },
       ];
+      syntheticHosts.forEach((h, i) => {
+        // The same pulled walk as the temperature, kept within 0–100 %.
+        const next = cpu[i]! + 0.1 * (h.level - cpu[i]!) * seconds + 3 * Math.sqrt(seconds) * normal();
+        cpu[i] = Math.min(100, Math.max(0, next));
+        batch.push({ metric: h.metric, value: round(cpu[i]!, 1), timestamp });
+      });
       // Spread observations over the past interval, oldest first, at least 1 ms apart.
       const step = Math.max(1, Math.floor(intervalMs / observations));
       for (let i = 0; i < observations; i++) {

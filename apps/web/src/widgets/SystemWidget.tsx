@@ -9,7 +9,8 @@ import { useDashboardView, useLive } from "../pages/dashboard/context.ts";
 import { formatValue, type WidgetProps } from "./types.ts";
 
 export function findSystemMetrics(metrics: Metric[]) {
-  const find = (re: RegExp) => metrics.find((m) => re.test(m.name));
+  // A labeled series (`cpu_percent{host="web-1"}`) is some host's, not this machine's.
+  const find = (re: RegExp) => metrics.find((m) => m.labels === undefined && re.test(m.name));
   return {
     cpu: find(/cpu/i),
     memory: find(/mem/i),
