@@ -1,9 +1,10 @@
 import { defineConfig } from "vitest/config";
+import LongestFirst from "./scripts/spec-sequencer.ts";
 import { redirectWorkerShims } from "./test-support/src/bundles.ts";
 
 // One runner for the whole monorepo: every package keeps its tests in test/ beside its src/.
 // Tests start real servers (Redis, PostgreSQL, nginx, Chromium), so they get generous timeouts
-// and run files in parallel forks, two at a time on this 2-core machine.
+// and run files in parallel forks, two at a time on this 2-core machine, the longest first.
 export default defineConfig({
   plugins: [
     {
@@ -26,6 +27,7 @@ export default defineConfig({
       "bench/test/**/*.test.ts",
     ],
     globalSetup: ["test-support/src/spec-setup.ts"],
+    sequence: { sequencer: LongestFirst },
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
