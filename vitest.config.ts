@@ -31,6 +31,11 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Each fork runs file after file with one module cache: a file no longer pays ~1.5 s (far
+    // more under load) importing the server's module graph again (170 s of the run's time in all,
+    // 22 s since). Specs share no module state: each builds its own app, database and servers
+    // and stops them, and spies are restored.
+    isolate: false,
     maxWorkers: 2,
     reporters: ["default", "./scripts/summary-reporter.ts"],
   },
