@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on Debian (the servers the tests start themselves, the
 # toolchain better-sqlite3 compiles with, npm dependencies) and runs the whole suite:
-# types, lint, then every test. `.ci/run` calls this; so can you.
+# types, lint, import cycles and unused code (at once), then every test. `.ci/run` calls this; so can you.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,4 +35,26 @@ fi
 # better-sqlite3 has no reachable prebuilt binary: it compiles against the system's Node headers.
 export npm_config_nodedir="${npm_config_nodedir:-/usr}"
 npm ci --no-audit --no-fund
-npm run check
+
+# The steps of `npm run check`. The four static checks are independent, so they run at once
+# (typecheck alone takes ~25 s, the other three ~8 s together); each one's output is printed
+# whole when it ends, and the run fails if any of them failed. Then every test.
+logs="$(mktemp -d)"
+trap 'rm -rf "$logs"' EXIT
+steps=(typecheck lint cycles unused)
+pids=()
+for step in "${steps[@]}"; do
+  npm run --silent "$step" >"$logs/$step" 2>&1 &
+  pids+=($!)
+done
+failed=()
+for i in "${!steps[@]}"; do
+  if wait "${pids[$i]}"; then status=ok; else status=FAILED; failed+=("${steps[$i]}"); fi
+  echo "== npm run ${steps[$i]}: $status"
+  cat "$logs/${steps[$i]}"
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "Failed: ${failed[*]}" >&2
+  exit 1
+fi
+npm test

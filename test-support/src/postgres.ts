@@ -1,7 +1,7 @@
 // Starts Debian's PostgreSQL (initdb into a fresh temp dir, trust auth on 127.0.0.1, random port).
 // PostgreSQL refuses to run as root, so as root the cluster is owned by and run as `postgres`.
 import { execFileSync } from "node:child_process";
-import { chownSync, mkdtempSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, type Managed, requireBinary, spawnManaged, waitForPort } from "./process.ts";
@@ -45,10 +45,7 @@ export async function startPostgres(): Promise<PostgresHandle> {
   const dir = mkdtempSync(join(tmpdir(), "pb-pg-"));
   if (owner.uid !== undefined && owner.gid !== undefined) chownSync(dir, owner.uid, owner.gid);
   const data = join(dir, "data");
-  execFileSync(initdb, ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"], {
-    ...owner,
-    stdio: "pipe",
-  });
+  initialize(initdb, data, owner);
   const port = await freePort();
   let proc: Managed | undefined;
   const start = async () => {
@@ -88,6 +85,44 @@ export async function startPostgres(): Promise<PostgresHandle> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Where a vitest run's global setup put its initialized data dir (see makeTemplate). */
+const TEMPLATE_ENV = "PB_PG_TEMPLATE";
+
+function initdbInto(initdb: string, data: string, owner: { uid?: number; gid?: number }): void {
+  execFileSync(initdb, ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"], {
+    ...owner,
+    stdio: "pipe",
+  });
+}
+
+/** A fresh data dir at `data`: a copy of the run's template (cp -a keeps its owner), else initdb. */
+function initialize(initdb: string, data: string, owner: { uid?: number; gid?: number }): void {
+  const template = process.env[TEMPLATE_ENV];
+  if (template && existsSync(template)) execFileSync("cp", ["-a", template, data]);
+  else initdbInto(initdb, data, owner);
+}
+
+/**
+ * For a vitest run's global setup: one data dir initdb makes, never started, that every cluster
+ * of the run starts from a copy of (~0.04 s where initdb takes ~0.6 s, far more under load; the
+ * specs start dozens of clusters). Returns the teardown that deletes it; without PostgreSQL
+ * installed it does nothing, and the specs that need it fail with the install hint as before.
+ */
+export function makeTemplate(): () => void {
+  let initdb: string;
+  try {
+    initdb = postgresBin("initdb");
+  } catch {
+    return () => {};
+  }
+  const owner = runAsOwner();
+  const dir = mkdtempSync(join(tmpdir(), "pb-pg-template-"));
+  if (owner.uid !== undefined && owner.gid !== undefined) chownSync(dir, owner.uid, owner.gid);
+  initdbInto(initdb, join(dir, "data"), owner);
+  process.env[TEMPLATE_ENV] = join(dir, "data");
+  return () => rmSync(dir, { recursive: true, force: true });
 }
 
 function spawnPostgres(

@@ -5,6 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { Communicator } from "@pulseboard/channels/testing";
+import { nodeEntry } from "@pulseboard/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DB_KINDS, type Session, startTestApp, type TestApp } from "./harness.ts";
 
@@ -183,7 +184,7 @@ describe.each(DB_KINDS)("administration on %s", (kind) => {
 
   it("the CLI administers the same storage: list, set-admin, teams, reset-password, disable", async () => {
     const cli = (...args: string[]) => {
-      const run = spawnSync(process.execPath, ["--import", "tsx", join(serverDir, "src/cli.ts"), ...args], {
+      const run = spawnSync(process.execPath, [...nodeEntry(join(serverDir, "src/cli.ts")), ...args], {
         cwd: serverDir,
         env: { ...process.env, ...t.database.env, PULSEBOARD_CONFIG: "" },
         encoding: "utf8",

@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { type PostgresHandle, startPostgres } from "@pulseboard/test-support";
+import { nodeEntry, type PostgresHandle, startPostgres } from "@pulseboard/test-support";
 import { sql } from "kysely";
 import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/connect.ts";
@@ -38,7 +38,7 @@ async function database(kind: DbKind): Promise<TestDatabase> {
 }
 
 function cli(db: TestDatabase, ...args: string[]) {
-  const run = spawnSync(process.execPath, ["--import", "tsx", join(serverDir, "src/cli.ts"), ...args], {
+  const run = spawnSync(process.execPath, [...nodeEntry(join(serverDir, "src/cli.ts")), ...args], {
     cwd: serverDir,
     env: { ...process.env, ...db.env, PULSEBOARD_CONFIG: "" },
     encoding: "utf8",

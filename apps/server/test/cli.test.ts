@@ -3,6 +3,7 @@
 import { execFile } from "node:child_process";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
+import { nodeEntry } from "@pulseboard/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, DB_KINDS, startTestApp, type TestDatabase } from "./harness.ts";
 
@@ -15,7 +16,7 @@ describe.each(DB_KINDS)("cli on %s", (kind) => {
     try {
       const { stdout, stderr } = await run(
         process.execPath,
-        ["--import", "tsx", "apps/server/src/cli.ts", ...args],
+        [...nodeEntry("apps/server/src/cli.ts"), ...args],
         {
           cwd: repo,
           env: { ...process.env, ...db.env, LOG_LEVEL: "warn" },

@@ -10,6 +10,7 @@ import { Communicator, type Frame } from "@pulseboard/channels/testing";
 import {
   freePort,
   type NginxHandle,
+  nodeEntry,
   type PostgresHandle,
   type RedisHandle,
   startNginx,
@@ -35,7 +36,7 @@ type Node = {
 
 async function startNode(name: string, env: Record<string, string>): Promise<Node> {
   const port = await freePort();
-  const proc = spawn(process.execPath, ["--import", "tsx", join(serverDir, "src/main.ts")], {
+  const proc = spawn(process.execPath, nodeEntry(join(serverDir, "src/main.ts")), {
     cwd: serverDir,
     env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1" },
     stdio: ["ignore", "pipe", "pipe"],
@@ -162,7 +163,7 @@ beforeAll(async () => {
     LOG_LEVEL: "warn",
   };
   const cli = (...args: string[]) =>
-    execFileSync(process.execPath, ["--import", "tsx", join(serverDir, "src/cli.ts"), ...args], {
+    execFileSync(process.execPath, [...nodeEntry(join(serverDir, "src/cli.ts")), ...args], {
       cwd: serverDir,
       env: { ...process.env, ...env },
       encoding: "utf8",

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { freePort } from "@pulseboard/test-support";
+import { freePort, nodeEntry } from "@pulseboard/test-support";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
 import { createTestDatabase, spawnMain } from "./harness.ts";
@@ -21,7 +21,7 @@ function file(name: string, content: unknown): string {
 }
 
 function check(...args: string[]) {
-  const run = spawnSync(process.execPath, ["--import", "tsx", join(serverDir, "src/cli.ts"), ...args], {
+  const run = spawnSync(process.execPath, [...nodeEntry(join(serverDir, "src/cli.ts")), ...args], {
     cwd: serverDir,
     env: { ...process.env, PULSEBOARD_DATA_DIR: dir, PULSEBOARD_CONFIG: "", PORT: "" },
     encoding: "utf8",
@@ -114,7 +114,7 @@ describe("configuration file", () => {
   it("the server refuses to start on a bad file, naming the key, and listens where a good one says", async () => {
     const db = await createTestDatabase("sqlite");
     try {
-      const refused = spawnSync(process.execPath, ["--import", "tsx", "apps/server/src/main.ts"], {
+      const refused = spawnSync(process.execPath, nodeEntry("apps/server/src/main.ts"), {
         cwd: resolve(serverDir, "../.."),
         env: { ...process.env, ...db.env, PULSEBOARD_CONFIG: file("bad-main.json", { presenceTtlS: -1 }) },
         encoding: "utf8",

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { nodeEntry } from "@pulseboard/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DB_KINDS, startTestApp, type TestApp } from "./harness.ts";
 
@@ -260,14 +261,10 @@ describe.each(DB_KINDS)("dashboard definitions on %s", (kind) => {
       }),
     );
     const cli = () =>
-      run(
-        process.execPath,
-        ["--import", "tsx", "apps/server/src/cli.ts", "apply", file, "--url", target.url],
-        {
-          cwd: repo,
-          env: { ...process.env, PULSEBOARD_TOKEN: targetToken, LOG_LEVEL: "warn" },
-        },
-      );
+      run(process.execPath, [...nodeEntry("apps/server/src/cli.ts"), "apply", file, "--url", target.url], {
+        cwd: repo,
+        env: { ...process.env, PULSEBOARD_TOKEN: targetToken, LOG_LEVEL: "warn" },
+      });
     const first = await cli();
     expect(first.stdout).toMatch(/Dashboard "ops" \(id \d+\): created, 1 metrics created, layout replaced/);
     const second = await cli();

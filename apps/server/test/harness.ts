@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Communicator } from "@pulseboard/channels/testing";
-import { startPostgres } from "@pulseboard/test-support";
+import { nodeEntry, startPostgres } from "@pulseboard/test-support";
 import { type BuildOptions, buildApp, type PulseboardApp } from "../src/app.ts";
 import { createApiToken } from "../src/auth/tokens.ts";
 import { type Config, loadConfig } from "../src/config.ts";
@@ -198,15 +198,18 @@ export type MainProcess = {
 
 /**
  * Runs the real server process (`main.ts`, what `npm start` runs) on `port` with the storage of
- * `db`, and resolves once it printed its URL. It runs as `node --import tsx`, not through npx,
- * so a signal sent to `child` hits the server itself.
+ * `db`, and resolves once it printed its URL. It runs as node on the run's bundle of main.ts
+ * (test-support's nodeEntry), or with `viaTsx` as `node --import tsx` exactly as `npm start`
+ * loads it; never through npx, so a signal sent to `child` hits the server itself.
  */
 export async function spawnMain(
   db: TestDatabase,
   port: number,
   env: NodeJS.ProcessEnv = {},
+  { viaTsx = false } = {},
 ): Promise<MainProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "apps/server/src/main.ts"], {
+  const main = "apps/server/src/main.ts";
+  const child = spawn(process.execPath, viaTsx ? ["--import", "tsx", main] : nodeEntry(main), {
     cwd: repoRoot,
     env: {
       ...process.env,

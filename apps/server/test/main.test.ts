@@ -7,8 +7,10 @@ import { freePort } from "@pulseboard/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, spawnMain, type TestDatabase } from "./harness.ts";
 
+// Through tsx, as `npm start` runs it (other specs run the bundle of main.ts: test-support's
+// bundles.ts), so the tsx path and the read workers' tsx shim stay under test.
 function runMain(db: TestDatabase, port: number) {
-  return spawnMain(db, port, { PULSEBOARD_COLLECTOR_INTERVAL_MS: "200" });
+  return spawnMain(db, port, { PULSEBOARD_COLLECTOR_INTERVAL_MS: "200" }, { viaTsx: true });
 }
 
 describe("main.ts (npm start)", () => {

@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { Communicator, type Frame } from "@pulseboard/channels/testing";
-import { freePort, type RedisClusterHandle, startRedisCluster } from "@pulseboard/test-support";
+import { freePort, nodeEntry, type RedisClusterHandle, startRedisCluster } from "@pulseboard/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createTestDatabase,
@@ -78,13 +78,13 @@ beforeAll(async () => {
   };
   execFileSync(
     process.execPath,
-    ["--import", "tsx", join(serverDir, "src/cli.ts"), "create-user", "ops", "--password", "cluster-pw-123"],
+    [...nodeEntry(join(serverDir, "src/cli.ts")), "create-user", "ops", "--password", "cluster-pw-123"],
     { cwd: serverDir, env: { ...process.env, ...db.env, ...env } },
   );
   token =
     execFileSync(
       process.execPath,
-      ["--import", "tsx", join(serverDir, "src/cli.ts"), "create-token", "ops", "t"],
+      [...nodeEntry(join(serverDir, "src/cli.ts")), "create-token", "ops", "t"],
       {
         cwd: serverDir,
         env: { ...process.env, ...db.env, ...env },

@@ -10,6 +10,7 @@ import { createClient, type PulseboardClient } from "@pulseboard/client";
 import {
   freePort,
   type NginxHandle,
+  nodeEntry,
   type RedisHandle,
   startNginx,
   startRedis,
@@ -56,7 +57,7 @@ beforeAll(async () => {
     LOG_LEVEL: "warn",
   };
   const cli = (...args: string[]) =>
-    execFileSync(process.execPath, ["--import", "tsx", join(serverDir, "src/cli.ts"), ...args], {
+    execFileSync(process.execPath, [...nodeEntry(join(serverDir, "src/cli.ts")), ...args], {
       cwd: serverDir,
       env: { ...process.env, ...db.env, ...env },
       encoding: "utf8",

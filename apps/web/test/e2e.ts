@@ -10,6 +10,7 @@ import {
   freePort,
   launchChromium,
   type Managed,
+  nodeEntry,
   runLocked,
   spawnManaged,
   waitForPort,
@@ -56,9 +57,7 @@ export async function startServer(
     execFileSync(
       process.execPath,
       [
-        "--import",
-        "tsx",
-        join(REPO, "apps/server/src/cli.ts"),
+        ...nodeEntry(join(REPO, "apps/server/src/cli.ts")),
         "create-user",
         u.username,
         "--password",
@@ -74,8 +73,8 @@ export async function startServer(
   const port = opts.port ?? (await freePort());
   let proc: Managed | undefined;
   const start = async () => {
-    // node --import tsx, not npx: the pid we stop is the server itself.
-    const started = spawnManaged(process.execPath, ["--import", "tsx", MAIN], {
+    // node on the run's bundle of main.ts (or tsx), not npx: the pid we stop is the server itself.
+    const started = spawnManaged(process.execPath, nodeEntry(MAIN), {
       cwd: REPO,
       env: {
         HOST: "127.0.0.1",

@@ -4,7 +4,7 @@
 // the test harness's spawnMain runs it); Socket.IO nodes run socketio-node.ts.
 import { type ChildProcess, spawn } from "node:child_process";
 import { resolve } from "node:path";
-import { freePort } from "@pulseboard/test-support";
+import { freePort, nodeEntry } from "@pulseboard/test-support";
 import { KEEP_EVERYTHING, type TestDatabase } from "../../../apps/server/test/harness.ts";
 import type { ChaosTarget } from "./types.ts";
 
@@ -29,7 +29,8 @@ const repoRoot = resolve(import.meta.dirname, "../../..");
  * longer deadline: on a shared 2-core machine a tsx start under load can take more than 30 s.
  */
 async function spawnNode(script: string, env: NodeJS.ProcessEnv, readyText: string): Promise<Running> {
-  const child = spawn(process.execPath, ["--import", "tsx", script], {
+  // Through tsx, or under vitest the run's bundle of main.ts (test-support's nodeEntry).
+  const child = spawn(process.execPath, nodeEntry(script), {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
