@@ -22,6 +22,7 @@ const SECONDS: Record<string, number> = {
   "apps/server/test/abuse-limits.test.ts": 36,
   "apps/server/test/durability.test.ts": 32,
   "apps/web/test/server-restart.test.ts": 31,
+  "apps/web/test/series-panels.test.ts": 30,
   "apps/web/test/panels.test.ts": 29,
   "apps/server/test/backup-restore.test.ts": 29,
   "apps/server/test/fuzz.test.ts": 27,
