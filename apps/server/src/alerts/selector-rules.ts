@@ -5,7 +5,7 @@
 import { parseSelector, selects } from "@pulseboard/protocol/series";
 import type { Db, Metric } from "../db/schema.ts";
 import type { AlertRule, CreateRuleBody } from "./schema.ts";
-import { alertDb, insertRule } from "./store.ts";
+import { alertDb, insertRule, selectorRulesOf } from "./store.ts";
 
 type RuleSettings = Omit<CreateRuleBody, "metric_id">;
 
@@ -40,15 +40,9 @@ export async function rulesForNewSeries(
 ): Promise<number> {
   if (series.length === 0) return 0;
   const adb = alertDb(db);
-  const sets = await adb
-    .selectFrom("alert_rules")
-    .selectAll()
-    .where("dashboard_id", "=", dashboardId)
-    .where("selector", "is not", null)
-    .orderBy("id")
-    .execute();
+  const sets = await selectorRulesOf(adb, dashboardId);
   if (sets.length === 0) return 0;
-  const oldest = new Map<string, (typeof sets)[number]>();
+  const oldest = new Map<string, AlertRule>();
   const has = new Set<string>();
   for (const r of sets) {
     if (!oldest.has(r.selector!)) oldest.set(r.selector!, r);
@@ -59,16 +53,9 @@ export async function rulesForNewSeries(
     const parsed = parseSelector(selector);
     for (const m of series) {
       if (has.has(`${selector}\u0000${m.id}`) || !selects(parsed, m.name)) continue;
-      await insertRule(adb, dashboardId, {
-        metric_id: m.id,
-        selector,
-        condition: template.condition,
-        threshold: Number(template.threshold),
-        duration_s: Number(template.duration_s),
-        hysteresis: Number(template.hysteresis),
-        enabled: Number(template.enabled) === 1,
-        no_data_s: Number(template.no_data_s ?? 0),
-      });
+      const { condition, threshold, duration_s, hysteresis, enabled, no_data_s } = template;
+      const settings = { condition, threshold, duration_s, hysteresis, enabled, no_data_s };
+      await insertRule(adb, dashboardId, { ...settings, metric_id: m.id, selector });
       created++;
     }
   }

@@ -68,6 +68,18 @@ export async function enabledRulesFor(db: AlertDb, metricId: number): Promise<Al
   return rows.map(toRule);
 }
 
+/** The dashboard's rules that belong to a selector set, oldest first. */
+export async function selectorRulesOf(db: AlertDb, dashboardId: number): Promise<AlertRule[]> {
+  const rows = await db
+    .selectFrom("alert_rules")
+    .selectAll()
+    .where("dashboard_id", "=", dashboardId)
+    .where("selector", "is not", null)
+    .orderBy("id")
+    .execute();
+  return rows.map(toRule);
+}
+
 /** Of these rule ids, those of the dashboard. */
 export async function ruleIdsOn(db: AlertDb, dashboardId: number, ids: number[]): Promise<Set<number>> {
   const rows = await db
