@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort, nodeEntry } from "@pulseboard/test-support";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../src/config.ts";
+import { loadConfig } from "../src/config/config.ts";
 import { createTestDatabase, spawnMain } from "./harness.ts";
 
 const serverDir = resolve(import.meta.dirname, "..");

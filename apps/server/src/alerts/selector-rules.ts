@@ -3,6 +3,7 @@
 // events and acknowledgement. The selector stays on each rule of the set; a series created later
 // that it matches gets a rule copied from the set's oldest one. The set ends with its last rule.
 import { parseSelector, selects } from "@pulseboard/protocol/series";
+import { listMetrics } from "../dashboards/store.ts";
 import type { Db, Metric } from "../db/schema.ts";
 import type { AlertRule, CreateRuleBody } from "./schema.ts";
 import { alertDb, insertRule, selectorRulesOf } from "./store.ts";
@@ -17,11 +18,7 @@ export async function createSelectorRules(
   settings: RuleSettings,
 ): Promise<AlertRule[]> {
   const parsed = parseSelector(selector);
-  const metrics = await db
-    .selectFrom("metrics")
-    .selectAll()
-    .where("dashboard_id", "=", dashboardId)
-    .execute();
+  const metrics = await listMetrics(db, dashboardId);
   const rules: AlertRule[] = [];
   for (const m of metrics)
     if (selects(parsed, m.name))
