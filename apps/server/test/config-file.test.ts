@@ -71,6 +71,13 @@ describe("configuration file", () => {
     expect(loadConfig({ PULSEBOARD_CONFIG: path }, {}, { PULSEBOARD_DEMO: "1" }).seedDemo).toBe(false);
   });
 
+  it("the built-in web UI path points at the checkout's apps/web/dist; PULSEBOARD_WEB_DIST replaces it", () => {
+    const repo = resolve(serverDir, "../..");
+    const config = loadConfig({});
+    expect(config.webDist).toBe(join(repo, "apps/web/dist"));
+    expect(loadConfig({ PULSEBOARD_WEB_DIST: "/srv/ui" }).webDist).toBe("/srv/ui");
+  });
+
   it("single sign-on settings: the group → team mapping from the file (an object) and the environment (pairs)", () => {
     const path = file("sso.json", {
       oidcIssuer: "https://id.example.com",

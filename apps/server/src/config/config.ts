@@ -139,7 +139,7 @@ export type OidcSettings = {
   groupTeams: Record<string, string[]>;
 };
 
-const repoRoot = resolve(import.meta.dirname, "../../..");
+const repoRoot = resolve(import.meta.dirname, "../../../..");
 
 function flag(value: string | undefined, fallback: boolean): boolean {
   if (value === undefined || value === "") return fallback;
