@@ -19,6 +19,9 @@ export type SavedView = {
   series: { metricId: number; t: Float64Array; v: Float64Array }[];
 };
 
+/** Draw time per frame after which the charts still owed a draw wait for the next frame. */
+const FRAME_BUDGET_MS = 8;
+
 /** Runs `flush` at the next animation frame (a 16 ms timer where there are no frames, as in Node). */
 export type FrameScheduler = (flush: () => void) => void;
 
@@ -65,7 +68,11 @@ const LIVE_CAPACITY = 4096;
 const ACTIVITY_SIZE = 50;
 
 export class LiveStore {
-  constructor(private readonly schedule: FrameScheduler = nextFrame) {}
+  constructor(
+    private readonly schedule: FrameScheduler = nextFrame,
+    /** Milliseconds, for the frame budget (tests give their own). */
+    private readonly clock: () => number = () => performance.now(),
+  ) {}
 
   readonly series = new Map<number, SeriesState>();
   /** Updates received over the socket since the page opened (live counter widget). */
@@ -282,6 +289,8 @@ export class LiveStore {
   }
 
   private dirty = new Set<number>();
+  /** Listeners owed a draw (with a series they listen to), in the order they became owed. */
+  private owed = new Map<() => void, number>();
 
   private markDirty(metricId: number) {
     this.dirty.add(metricId);
@@ -317,10 +326,25 @@ export class LiveStore {
       this.drawnPosition = position && { ...position };
     }
     if (this.dirty.size > 0) this.changedSinceSave = true;
-    for (const id of this.dirty) for (const listener of this.seriesFor(id).listeners) listener();
+    // A chart drawing several series is owed one draw, however many of them changed; one still owed
+    // from the frame before keeps its place, so the deferred go first.
+    for (const id of this.dirty)
+      for (const listener of this.seriesFor(id).listeners) this.owed.set(listener, id);
     this.dirty.clear();
-    // The charts have their points now: that is when the user sees them.
-    if (this.pendingCommits.length) {
+    const started = this.clock();
+    for (const [listener, id] of this.owed) {
+      this.owed.delete(listener);
+      // A chart that unsubscribed since (its panel closed) is not drawn.
+      if (this.seriesFor(id).listeners.has(listener)) listener();
+      // Past the frame's budget the rest wait for the next frame: charts then draw a little less
+      // often (each draw takes all its new points) while the page keeps its frame rate.
+      if (this.owed.size > 0 && this.clock() - started > FRAME_BUDGET_MS) {
+        this.requestFrame();
+        break;
+      }
+    }
+    // The charts have their points now (once none is owed a draw): that is when the user sees them.
+    if (this.owed.size === 0 && this.pendingCommits.length) {
       const now = Date.now();
       for (const c of this.pendingCommits) this.freshness.record(c, now);
       this.pendingCommits = [];

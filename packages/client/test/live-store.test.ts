@@ -12,6 +12,8 @@ let connection: LiveConnection;
 let client: PulseboardClient;
 /** A manual "animation frame": the store flushes only when the test says so. */
 let pending: Array<() => void>;
+/** The store's clock (ms), for its frame budget: only a test's own draws advance it. */
+let clock = 0;
 const frame = () => {
   for (const f of pending.splice(0)) f();
 };
@@ -24,7 +26,10 @@ const options = () => ({
 beforeEach(async () => {
   server = await startFakeDashboardServer();
   pending = [];
-  store = new LiveStore((flush) => pending.push(flush));
+  store = new LiveStore(
+    (flush) => pending.push(flush),
+    () => clock,
+  );
   connection = new LiveConnection(store, { ...options(), url: server.url });
   client = connection.start();
 });
@@ -60,6 +65,43 @@ describe("LiveStore fed by a LiveConnection", () => {
     expect(calls).toEqual({ 1: 1, 2: 1 });
     expect(values(store, 1)).toEqual(Array.from({ length: 30 }, (_, i) => i));
     expect(store.received).toBe(31);
+  });
+
+  it("draws a chart of several changed series once per frame; past the frame's budget the rest draw in the next frame, the deferred first", async () => {
+    await until(() => server.received.some((m) => m.action === "subscribe"), "subscribed");
+    frame();
+    const drawn: string[] = [];
+    // The store's clock: a draw "takes" what the test says.
+    const busy = (ms: number) => {
+      clock += ms;
+    };
+    // One chart drawing both series; then three slow single-series charts.
+    const both = () => drawn.push("both");
+    store.seriesFor(1).listeners.add(both);
+    store.seriesFor(2).listeners.add(both);
+    for (const name of ["a", "b", "c"])
+      store.seriesFor(1).listeners.add(() => {
+        drawn.push(name);
+        busy(5);
+      });
+    const before = store.received;
+    server.push(1, 1);
+    server.push(2, 2);
+    await until(() => store.received === before + 2, "both updates reached the store");
+    frame();
+    // 8 ms of budget: "both" and two 5 ms charts fit, "c" waits; the next frame is already asked for.
+    expect(drawn).toEqual(["both", "a", "b"]);
+    expect(pending.length).toBe(1);
+    server.push(1, 3);
+    await until(() => store.received === before + 3, "the next update reached the store");
+    frame();
+    // The deferred chart first (drawing the new point too, so it is not owed again), then the ones
+    // the new point made owe a draw, until the budget.
+    expect(drawn.slice(3)).toEqual(["c", "both", "a"]);
+    frame();
+    expect(drawn.slice(6)).toEqual(["b"]);
+    expect(pending.length).toBe(0);
+    expect(values(store, 1)).toEqual([1, 3]);
   });
 
   it("after a restart the series has every point once: history, replay and live merged", async () => {
