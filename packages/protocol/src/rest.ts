@@ -250,6 +250,8 @@ export const widget = z.strictObject({
   series: selectorText.optional(),
   group_by: z.array(labelName).max(8).optional(),
   aggregate: z.enum(["avg", "sum", "min", "max"]).optional(),
+  /** a series panel's legend order: by line name (default) or by newest value, largest first */
+  legend_sort: z.enum(["name", "value"]).optional(),
   /** the text widget's Markdown */
   text: z.string().max(20_000).optional(),
 });
