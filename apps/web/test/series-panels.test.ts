@@ -1,8 +1,9 @@
 // Series panels in Chromium against the real server: a metric widget with a selector draws one
 // line per labeled series ingested over JSON, names them in its legend by the labels that differ,
 // takes in a new host live, drops a deleted one, aggregates groups, keeps a hidden line hidden,
-// colours a series by its key (the same after a reload), caps what it draws, and is made (and
-// changed) in the editor, which shows a bad selector's error.
+// colours a series by its key (the same after a reload), caps what it draws, is made (and
+// changed) in the editor, which shows a bad selector's error, and sorts its legend by newest value
+// when the panel says so.
 
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -396,6 +397,88 @@ describe("series panels", () => {
         .evaluateAll((els) => els.map((el) => el.getAttribute("data-widget-id")));
       // the family's template metric `disk` and its three series make one panel; `uptime` keeps its card
       expect(cards.sort()).toEqual(["alerts", `m${ids[1]}`, "s-disk"].sort());
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("sorts a panel's legend by newest value, largest first, when chosen, keeping the choice in the layout", async () => {
+    const page = await openLiveDashboard(browser, server.url, dashboardId);
+    const web1 = async (value: number) =>
+      ingestLabeled([
+        { metric: "cpu", labels: { host: "web-1", role: "web" }, value, timestamp: nextTimestamp() },
+      ]);
+    const layoutOf = async (id: string) =>
+      (await call<{ widgets: Widget[] }>("GET", `/api/v1/dashboards/${dashboardId}/layout`)).widgets.find(
+        (w) => w.id === id,
+      );
+    try {
+      await web1(17);
+      await expect
+        .poll(() => entries(page, "web").then(named), { timeout: 15_000 })
+        .toEqual([
+          ["web-1", "17"],
+          ["web-2", "30"],
+        ]);
+      await page.getByTestId("edit-toggle").click();
+      const order = page.locator('[data-widget-id="web"] select[aria-label^="Legend order"]');
+      await order.selectOption("value");
+      await page.getByTestId("save-state").filter({ hasText: "Layout saved" }).waitFor();
+      expect(await layoutOf("web")).toMatchObject({ legend_sort: "value" });
+      await expect
+        .poll(() => entries(page, "web").then(named))
+        .toEqual([
+          ["web-2", "30"],
+          ["web-1", "17"],
+        ]);
+      // re-ordered live as the ranking changes; the line's colour and hidden state go with it
+      await web1(50);
+      await expect
+        .poll(() => entries(page, "web").then(named))
+        .toEqual([
+          ["web-1", "50"],
+          ["web-2", "30"],
+        ]);
+      await legend(page, "web").first().locator("button").click();
+      await web1(5);
+      await expect
+        .poll(() => entries(page, "web").then(named))
+        .toEqual([
+          ["web-2", "30"],
+          ["web-1", "5"],
+        ]);
+      const [second, first] = await entries(page, "web");
+      expect([first?.name, first?.drawn, first?.color]).toEqual([
+        "web-1",
+        "hidden",
+        String(colorSlot(first!.key)),
+      ]);
+      expect(second?.drawn).toBe("shown");
+      // another panel keeps name order: its values rise with the name (node-0 is 0, node-1 is 1…)
+      expect((await entries(page, "many")).slice(0, 3).map((e) => [e.name, e.latest])).toEqual([
+        ["node-0", "0"],
+        ["node-1", "1"],
+        ["node-2", "2"],
+      ]);
+
+      // the choice is the panel's, kept across a reload; back to name order on request
+      await page.reload();
+      await expect
+        .poll(() => entries(page, "web").then(named), { timeout: 15_000 })
+        .toEqual([
+          ["web-2", "30"],
+          ["web-1", "5"],
+        ]);
+      await page.getByTestId("edit-toggle").click();
+      await order.selectOption("name");
+      await page.getByTestId("save-state").filter({ hasText: "Layout saved" }).waitFor();
+      await expect
+        .poll(() => entries(page, "web").then(named))
+        .toEqual([
+          ["web-1", "5"],
+          ["web-2", "30"],
+        ]);
+      expect((await layoutOf("web"))?.legend_sort).toBeUndefined();
     } finally {
       await page.close();
     }
