@@ -151,7 +151,7 @@ function NewRuleSet(props: {
     <RuleForm
       label="New alert rule set"
       initial={BLANK}
-      unit={selectorUnit(selector, props.metrics)}
+      unit={selectorUnit(family, props.metrics)}
       submit="Add rule set"
       done="Rule set added."
       lead="New set"
