@@ -6,6 +6,7 @@ import { parseSelector } from "@pulseboard/protocol/series";
 import type { ChromiumHandle } from "@pulseboard/test-support";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seriousViolations } from "./axe.ts";
 import {
   ensureWebBuilt,
   openLiveDashboard,
@@ -151,6 +152,25 @@ describe("alert rule sets", () => {
       expect(await panel.locator("form, button.danger").count()).toBe(0);
     } finally {
       await theirs.close();
+    }
+  });
+
+  it("has no serious or critical axe violation with the panel open and a selector error, in both themes", async () => {
+    const page = await openLiveDashboard(browser, server.url, dashboardId);
+    try {
+      for (const theme of ["dark", "light"] as const) {
+        const current = await page.evaluate(() => document.documentElement.dataset.theme);
+        if (current !== theme) await page.getByTestId("theme-toggle").click();
+        await page.waitForFunction((t) => document.documentElement.dataset.theme === t, theme);
+        const panel = await openRuleSets(page);
+        await panel.getByLabel("Label matchers").fill("{host=");
+        await panel.getByTestId("selector-error").waitFor();
+        expect(await seriousViolations(page), theme).toEqual([]);
+        await page.keyboard.press("Escape");
+        await panel.waitFor({ state: "detached" });
+      }
+    } finally {
+      await page.close();
     }
   });
 

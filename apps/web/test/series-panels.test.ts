@@ -5,13 +5,12 @@
 // changed) in the editor, which shows a bad selector's error, and sorts its legend by newest value
 // when the panel says so.
 
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { parseSelector } from "@pulseboard/protocol/series";
 import type { ChromiumHandle } from "@pulseboard/test-support";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { colorSlot } from "../src/charts/series-lines.ts";
+import { seriousViolations } from "./axe.ts";
 import {
   ensureWebBuilt,
   openLiveDashboard,
@@ -20,8 +19,6 @@ import {
   signedInBrowser,
   startServer,
 } from "./e2e.ts";
-
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 let server: ServerProcess;
 let browser: ChromiumHandle;
@@ -506,25 +503,3 @@ describe("series panels", () => {
     }
   });
 });
-
-type Violation = { id: string; impact: string | null; help: string; nodes: { target: string[] }[] };
-
-/** Serious and critical axe violations on the page as it is now (as accessibility.test.ts runs axe). */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    // biome-ignore lint/suspicious/noExplicitAny: axe is injected as a script, not imported
-    const axe = (window as any).axe;
-    const result = await axe.run(document, { resultTypes: ["violations"] });
-    return result.violations as Violation[];
-  });
-  return violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map(
-      (v) =>
-        `${v.impact} ${v.id}: ${v.help} — ${v.nodes
-          .map((n) => n.target.join(" "))
-          .slice(0, 5)
-          .join(", ")}`,
-    );
-}

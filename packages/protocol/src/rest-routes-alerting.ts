@@ -51,7 +51,8 @@ export const alertingRoutes = {
     tag: "alerts",
     auth: "user",
     status: 200,
-    body: c.patchAlertRuleSetBody,
+    // the single-rule PATCH body, applied to every rule of the set
+    body: c.patchAlertRuleBody,
     response: c.alertRuleSet,
   }),
   deleteAlertRuleSet: route({

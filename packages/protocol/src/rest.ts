@@ -349,8 +349,6 @@ export const alertRuleSet = alertRule.omit({ id: true, metric_id: true, selector
   /** how many series the set alerts on (its rules) */
   series: z.number().int().min(1),
 });
-/** `PATCH /dashboards/:id/alert-rule-sets/:setId`: the single-rule PATCH body, for every rule of the set. */
-export const patchAlertRuleSetBody = patchAlertRuleBody;
 
 /** GET /dashboards/:id/alerts: newest first, optionally only one state or the unacknowledged. */
 export const alertEventsQuery = z.object({
