@@ -1,8 +1,9 @@
 // Produces docs/screenshots/rule-sets-{dark,light}.png (1440×900) and rule-sets-phone-{dark,light}.png
 // (390×844): a real server, a "Fleet" dashboard whose cpu_percent family of six hosts arrives over
-// labeled JSON ingest with a live feed, two rule sets made by selector (one firing), and the toolbar's
-// "Rule sets" panel open in Chromium, its new-set form holding a selector (wide: one that does not
-// parse, its error inline; phone: one that does, with its match count), once per theme.
+// labeled JSON ingest with a live feed (its panel's legend ordered by value), two rule sets made by
+// selector, and the toolbar's "Rule sets" panel open in Chromium, its new-set form holding a
+// selector (wide: one that does not parse, its error inline; phone: one that does, with its match
+// count), once per theme.
 //   npx tsx apps/web/scripts/rule-sets-screenshots.ts
 import { resolve } from "node:path";
 import { ensureWebBuilt, login, openBrowser, restSession, startServer } from "../test/e2e.ts";
@@ -68,7 +69,17 @@ try {
     await call("POST", `/api/v1/dashboards/${dashboard.id}/alert-rules/by-selector`, body);
   await call("PUT", `/api/v1/dashboards/${dashboard.id}/layout`, {
     widgets: [
-      { id: "hosts", type: "metric", series: "cpu_percent", title: "CPU by host", x: 0, y: 0, w: 8, h: 5 },
+      {
+        id: "hosts",
+        type: "metric",
+        series: "cpu_percent",
+        title: "CPU by host",
+        legend_sort: "value",
+        x: 0,
+        y: 0,
+        w: 8,
+        h: 5,
+      },
       { id: "alerts", type: "alerts", x: 8, y: 0, w: 4, h: 5 },
     ],
   });
