@@ -10,7 +10,7 @@
 // the sender's own CPU stays out of the figures as far as two shared cores allow.
 import { Agent, request } from "node:http";
 import { remoteWriteBody, type WriteSeries } from "@pulseboard/test-support";
-import { OTLP_REQUEST } from "../../apps/server/src/receivers/otlp.ts";
+import { OTLP_REQUEST } from "../../apps/server/src/ingest/receivers/otlp.ts";
 import { type Child, cpuMicros, startChild } from "./children.ts";
 import type { FromLoadgen, LoadgenStats, ServerReady } from "./ipc.ts";
 import { publish } from "./publisher.ts";

@@ -10,12 +10,12 @@ import { parseArgs } from "node:util";
 import * as admin from "./admin/store.ts";
 import { describeProblems, passwordProblems } from "./auth/password-policy.ts";
 import { createApiToken } from "./auth/tokens.ts";
-import { type Config, configProblems, describeConfig, loadConfig } from "./config.ts";
-import { ConfigError } from "./config-file.ts";
+import { createUser, findUserByName } from "./auth/users.ts";
+import { type Config, configProblems, describeConfig, loadConfig } from "./config/config.ts";
+import { ConfigError } from "./config/config-file.ts";
+import { createDashboard, findDashboard, setMember } from "./dashboards/store.ts";
 import { openDatabase } from "./db/connect.ts";
 import type { Db, Role } from "./db/schema.ts";
-import { createDashboard, findDashboard, setMember } from "./model/dashboards.ts";
-import { createUser, findUserByName } from "./model/users.ts";
 import { BackupError, backup, restore } from "./ops/backup.ts";
 
 const USAGE = `Usage: pulseboard <command>

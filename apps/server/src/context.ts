@@ -2,11 +2,11 @@
 // layer sender, the logger and the app's telemetry. Built once in app.ts.
 import type { ContractSender } from "@pulseboard/channels";
 import type { FastifyBaseLogger } from "fastify";
-import type { Config } from "./config.ts";
+import type { Config } from "./config/config.ts";
 import type { Db, DbKind } from "./db/schema.ts";
-import type { PointObserver } from "./fanout.ts";
 import type { Telemetry } from "./observability/telemetry.ts";
 import type { Storage } from "./storage/index.ts";
+import type { PointObserver } from "./ws/fanout.ts";
 
 export type AppContext = {
   config: Config;
@@ -16,7 +16,7 @@ export type AppContext = {
   storage: Storage;
   /** Server-side events to groups, each checked against its contract (ws/dashboard-contract.ts). */
   channels: ContractSender;
-  /** Observers of every committed point (see fanout.ts); modules push theirs at build time. */
+  /** Observers of every committed point (see ws/fanout.ts); modules push theirs at build time. */
   pointObservers: PointObserver[];
   log: FastifyBaseLogger;
   /** Pulseboard's own metrics (`GET /metrics`), one registry per app. */

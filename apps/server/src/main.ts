@@ -3,10 +3,10 @@
 // reconnect to another node at once, finish in-flight ingest and alert evaluation, then exit.
 // SIGINT (Ctrl-C) does the same with 1001. `npm start` runs this.
 import { buildApp } from "./app.ts";
-import { clusterFromConfig } from "./cluster.ts";
-import { startCollectors } from "./collection.ts";
-import { type Config, loadConfig } from "./config.ts";
-import { DEMO_USER, seedDemo } from "./demo.ts";
+import { startCollectors } from "./collectors/collection.ts";
+import { DEMO_USER, seedDemo } from "./collectors/demo.ts";
+import { type Config, loadConfig } from "./config/config.ts";
+import { clusterFromConfig } from "./ws/cluster.ts";
 
 // Under `npm start` the system collector and the synthetic generator feed the demo dashboards
 // unless PULSEBOARD_SYSTEM=0 / PULSEBOARD_SYNTHETIC=0.

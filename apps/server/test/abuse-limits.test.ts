@@ -8,7 +8,7 @@ import { Communicator } from "@pulseboard/channels/testing";
 import { startRedis } from "@pulseboard/test-support";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { Config } from "../src/config.ts";
+import type { Config } from "../src/config/config.ts";
 import { allStoredValues, createTestDatabase, startTestApp, type TestApp } from "./harness.ts";
 
 let t: TestApp | undefined;

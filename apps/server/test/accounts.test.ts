@@ -4,7 +4,7 @@
 // refuses a flood with 429 instead of queueing every login behind it.
 import { Communicator } from "@pulseboard/channels/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Config } from "../src/config.ts";
+import type { Config } from "../src/config/config.ts";
 import { startTestApp, type TestApp } from "./harness.ts";
 
 let t: TestApp | undefined;

@@ -4,7 +4,7 @@
 import { startNodeExporter } from "@pulseboard/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { startCollectors } from "../src/collection.ts";
+import { startCollectors } from "../src/collectors/collection.ts";
 import { startTestApp, type TestApp } from "./harness.ts";
 
 type Update = { metric_id: number; metric_name: string; unit: string; value: number; timestamp: string };

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort, nodeEntry } from "@pulseboard/test-support";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../src/config.ts";
+import { loadConfig } from "../src/config/config.ts";
 import { createTestDatabase, spawnMain } from "./harness.ts";
 
 const serverDir = resolve(import.meta.dirname, "..");
@@ -69,6 +69,39 @@ describe("configuration file", () => {
     const config = loadConfig({ PULSEBOARD_CONFIG: path, PORT: "9393" });
     expect([config.port, config.host, config.seedDemo]).toEqual([9393, "0.0.0.0", false]);
     expect(loadConfig({ PULSEBOARD_CONFIG: path }, {}, { PULSEBOARD_DEMO: "1" }).seedDemo).toBe(false);
+  });
+
+  it("the environment is read by its schema: every bad variable named at once, with the text it got; 0 means the default where a pool needs one", () => {
+    expect(() =>
+      loadConfig({
+        PORT: "80x",
+        PULSEBOARD_RETENTION_RAW: "15 days",
+        PULSEBOARD_PUBLIC_URL: "ftp://x",
+        HOST: "::",
+      }),
+    ).toThrow(
+      'PORT must be a non-negative integer, got "80x"; PULSEBOARD_RETENTION_RAW must be a duration such as 15d, 90d, 2y or 12h, got "15 days"; PULSEBOARD_PUBLIC_URL must be an http(s) URL, got "ftp://x"',
+    );
+    const config = loadConfig({
+      PULSEBOARD_READ_THREADS: "0",
+      PULSEBOARD_SYSTEM: "yes",
+      PULSEBOARD_DEMO: "off",
+      PULSEBOARD_SCRAPE: " http://a/metrics, ,http://b/metrics ",
+      PULSEBOARD_RETENTION_1M: "12h",
+      PORT: "",
+    });
+    expect(config.storage.readThreads).toBe(2);
+    expect(config.storage.retention[1]).toBe(12 * 3_600_000);
+    expect([config.system, config.seedDemo]).toEqual([true, false]);
+    expect(config.scrapeTargets).toEqual(["http://a/metrics", "http://b/metrics"]);
+    expect(config.port).toBe(8080);
+  });
+
+  it("the built-in web UI path points at the checkout's apps/web/dist; PULSEBOARD_WEB_DIST replaces it", () => {
+    const repo = resolve(serverDir, "../..");
+    const config = loadConfig({});
+    expect(config.webDist).toBe(join(repo, "apps/web/dist"));
+    expect(loadConfig({ PULSEBOARD_WEB_DIST: "/srv/ui" }).webDist).toBe("/srv/ui");
   });
 
   it("single sign-on settings: the group → team mapping from the file (an object) and the environment (pairs)", () => {

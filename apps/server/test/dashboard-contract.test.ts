@@ -5,8 +5,8 @@
 import { Communicator } from "@pulseboard/channels/testing";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import type { z } from "zod";
-import { dashboardGroup, type LivePoint } from "../src/fanout.ts";
 import { dashboardContract } from "../src/ws/dashboard-contract.ts";
+import { dashboardGroup, type LivePoint } from "../src/ws/fanout.ts";
 import { startTestApp, type TestApp } from "./harness.ts";
 
 describe("the dashboard contract on the REST side", () => {

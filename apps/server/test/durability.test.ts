@@ -6,10 +6,10 @@ import type { ChildProcess } from "node:child_process";
 import { freePort } from "@pulseboard/test-support";
 import { afterAll, describe, expect, it } from "vitest";
 import { createApiToken } from "../src/auth/tokens.ts";
+import { createUser } from "../src/auth/users.ts";
+import { createDashboard } from "../src/dashboards/store.ts";
 import { openDatabase } from "../src/db/connect.ts";
-import { createDashboard } from "../src/model/dashboards.ts";
-import { createMetric } from "../src/model/metrics.ts";
-import { createUser } from "../src/model/users.ts";
+import { createMetric } from "../src/metrics/store.ts";
 import { createTestDatabase, DB_KINDS, type MainProcess, spawnMain, type TestDatabase } from "./harness.ts";
 
 async function startServer(db: TestDatabase, port: number): Promise<MainProcess> {

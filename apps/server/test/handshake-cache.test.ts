@@ -6,7 +6,7 @@ import { Communicator, type Frame } from "@pulseboard/channels/testing";
 import SQLite from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Metric } from "../src/db/schema.ts";
-import { recentValues } from "../src/history.ts";
+import { recentValues } from "../src/history/history.ts";
 import { type Session, startTestApp, type TestApp } from "./harness.ts";
 
 let t: TestApp;

@@ -18,8 +18,8 @@ import type { Communicator } from "@pulseboard/channels/testing";
 import { nodeEntry, startPostgres } from "@pulseboard/test-support";
 import { type BuildOptions, buildApp, type PulseboardApp } from "../src/app.ts";
 import { createApiToken } from "../src/auth/tokens.ts";
-import { type Config, loadConfig } from "../src/config.ts";
-import { createUser } from "../src/model/users.ts";
+import { createUser } from "../src/auth/users.ts";
+import { type Config, loadConfig } from "../src/config/config.ts";
 import { decodeRaw } from "../src/storage/codec.ts";
 import type { Columns } from "../src/storage/tasks.ts";
 

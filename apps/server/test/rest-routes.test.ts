@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { type RestRoute, restRoutes } from "@pulseboard/protocol/rest-routes";
 import { compileErrors, validate } from "@readme/openapi-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { healthRoutes } from "../src/api/health.ts";
+import { healthRoutes } from "../src/http/health.ts";
 import { startTestApp, type TestApp } from "./harness.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the tests walk free-form JSON

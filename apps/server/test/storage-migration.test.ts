@@ -2,9 +2,9 @@
 // `metric_values`) is converted on first start with nothing lost: every value at its timestamp,
 // back-dated rows included, offsets in commit (row id) order per dashboard, a stream per dashboard.
 import { afterAll, describe, expect, it } from "vitest";
-import { alertsMigration } from "../src/alerts/migration.ts";
 import { openDatabase } from "../src/db/connect.ts";
 import { initial } from "../src/db/migrations/001_initial.ts";
+import { alertsMigration } from "../src/db/migrations/002_alerts.ts";
 import { loginFailures } from "../src/db/migrations/003_login_failures.ts";
 import {
   createTestDatabase,

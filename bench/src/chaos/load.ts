@@ -40,6 +40,10 @@ type Tracked = {
   /** Why the current outage began: "cut" (ours), or the server's close code; attempts made in it. */
   cause: string;
   attempts: number;
+  /** Pulseboard only: backoff summed over this outage, and when the current attempt started / upgraded. */
+  backoffMs: number;
+  connectAt: number | undefined;
+  upgradedAt: number | undefined;
 };
 
 const reconnects: Reconnect[] = [];
@@ -71,6 +75,9 @@ function track(index: number, stream: number): Tracked {
     close: () => {},
     cause: "",
     attempts: 0,
+    backoffMs: 0,
+    connectAt: undefined,
+    upgradedAt: undefined,
   };
 }
 
@@ -84,6 +91,7 @@ function lost(t: Tracked, cause: string): void {
   if (t.lostAt === undefined) {
     t.cause = cause;
     t.attempts = 0;
+    t.backoffMs = 0;
   }
   t.lostAt ??= now();
   t.recoveringSince ??= t.lostAt;
@@ -92,8 +100,19 @@ function lost(t: Tracked, cause: string): void {
 
 function opened(t: Tracked): number {
   const at = now();
-  if (t.lostAt !== undefined)
-    reconnects.push({ ms: at - t.lostAt, cause: t.cause, attempts: Math.max(1, t.attempts) });
+  if (t.lostAt !== undefined) {
+    const { connectAt, upgradedAt } = t;
+    const phases =
+      connectAt !== undefined && upgradedAt !== undefined
+        ? { backoffMs: t.backoffMs, upgradeMs: upgradedAt - connectAt, authMs: at - upgradedAt }
+        : undefined;
+    reconnects.push({
+      ms: at - t.lostAt,
+      cause: t.cause,
+      attempts: Math.max(1, t.attempts),
+      ...(phases && { phases }),
+    });
+  }
   t.lostAt = undefined;
   t.reconnects++;
   return at;
@@ -135,11 +154,16 @@ function pulseboardClient(base: string, token: string, s: Stream, t: Tracked): P
     return true;
   };
   t.close = () => client.close();
-  client.on("reconnect", () => t.attempts++);
+  client.on("reconnect", ({ delayMs }) => {
+    t.attempts++;
+    t.backoffMs += delayMs;
+  });
   let ready = false;
   t.state = () => `${client.state}${t.openAt !== undefined ? ", waiting for resumed" : ""}`;
   client.on("state", ({ state, previous }) => {
     if (state === "reconnecting" && previous !== "reconnecting") lost(t, closeCode || "?");
+    if (state === "connecting") t.connectAt = now();
+    if (state === "authenticating") t.upgradedAt = now();
     if (state === "open" && t.lostAt !== undefined) t.openAt = opened(t);
   });
   client.on("resumed", () => {

@@ -54,9 +54,17 @@ function reconnectsBy(all: Reconnect[]): Record<string, Percentiles> {
     if (list) list.push(ms);
     else groups.set(key, [ms]);
   };
+  // Where the slowest 5 % spend their time: backoff, the upgrade (proxy + node) or auth → open.
+  const tail = percentiles(all.map((r) => r.ms)).p95;
   for (const r of all) {
     add(`cause: ${r.cause}`, r.ms);
     add(`attempts: ${r.attempts >= 3 ? "3+" : r.attempts}`, r.ms);
+    if (!r.phases) continue;
+    const slow = r.ms >= tail ? "slowest 5%, " : "";
+    add(`${slow}phase: backoff`, r.phases.backoffMs);
+    add(`${slow}phase: upgrade`, r.phases.upgradeMs);
+    add(`${slow}phase: auth → open`, r.phases.authMs);
+    add(`cause: ${r.cause}, phase: backoff`, r.phases.backoffMs);
   }
   return Object.fromEntries([...groups].sort().map(([k, v]) => [k, percentiles(v)]));
 }

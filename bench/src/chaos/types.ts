@@ -31,7 +31,14 @@ export type Stream = { dashboardId: number; metricId: number };
 export type Committed = { keys: number[]; values: number[] };
 
 /** One outage of a client: socket lost → open again (ms), why it was lost, attempts it took. */
-export type Reconnect = { ms: number; cause: string; attempts: number };
+export type Reconnect = {
+  ms: number;
+  cause: string;
+  attempts: number;
+  /** Pulseboard's phases of the outage: the SDK's backoff delays summed, then the attempt that
+   * succeeded from socket start to upgrade done (`authenticating`) and from there to `open`. */
+  phases?: { backoffMs: number; upgradeMs: number; authMs: number };
+};
 
 /** Where each ingest phase starts, as the first ingest seq (the value of a point) in it. */
 export type PhaseMark = { name: string; fromSeq: number };

@@ -6,8 +6,8 @@
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "kysely";
-import { healthRoutes } from "../../../apps/server/src/api/health.ts";
-import { loadConfig } from "../../../apps/server/src/config.ts";
+import { healthRoutes } from "../../../apps/server/src/http/health.ts";
+import { loadConfig } from "../../../apps/server/src/config/config.ts";
 import { KEEP_EVERYTHING, startTestApp } from "../../../apps/server/test/harness.ts";
 import type { StoreSize, ToServer } from "../ipc.ts";
 import { serveControl } from "./child.ts";

@@ -7,12 +7,12 @@ import { randomBytes } from "node:crypto";
 import { resetPasswordBody } from "@pulseboard/protocol/rest";
 import { restRoutes } from "@pulseboard/protocol/rest-routes";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { dashboardAccess, idParam, noContent, parse, requireUser } from "../api/http.ts";
-import { input, route } from "../api/route.ts";
+import { createUser } from "../auth/users.ts";
 import type { AppContext } from "../context.ts";
-import { ForbiddenError, NotFoundError } from "../errors.ts";
-import { roleOf } from "../model/access.ts";
-import { createUser } from "../model/users.ts";
+import { roleOf } from "../dashboards/access.ts";
+import { ForbiddenError, NotFoundError } from "../http/errors.ts";
+import { dashboardAccess, idParam, noContent, parse, requireUser } from "../http/http.ts";
+import { input, route } from "../http/route.ts";
 import { memberRemoved, revokeAccess, revokeDashboard, sessionGroup, tokenGroup } from "../ws/revoke.ts";
 import * as store from "./store.ts";
 

@@ -3,7 +3,7 @@
 // has access to a dashboard through what. Callers check who may do it (routes.ts, cli.ts).
 import { hashPassword } from "../auth/passwords.ts";
 import type { Db, Role } from "../db/schema.ts";
-import { BadRequestError, ConflictError, NotFoundError } from "../errors.ts";
+import { BadRequestError, ConflictError, NotFoundError } from "../http/errors.ts";
 
 export type AdminUser = {
   id: number;

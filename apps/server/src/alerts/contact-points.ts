@@ -10,7 +10,7 @@ import {
   webhookSettingsBody,
 } from "@pulseboard/protocol/rest";
 import type { z } from "zod";
-import { ValidationError } from "../errors.ts";
+import { ValidationError } from "../http/errors.ts";
 import { type Mailer, sendEmail } from "./notifiers/email.ts";
 import { type AddressPolicy, BlockedAddressError, checkLiteralHost } from "./notifiers/guard.ts";
 import type { Attempt } from "./notifiers/http.ts";

@@ -5,11 +5,11 @@
 import type { Silence } from "@pulseboard/protocol/rest";
 import { restRoutes } from "@pulseboard/protocol/rest-routes";
 import type { FastifyInstance } from "fastify";
-import { dashboardAccess, idParam, noContent, requireUser } from "../api/http.ts";
-import { input, route } from "../api/route.ts";
 import type { AppContext } from "../context.ts";
-import { NotFoundError, ValidationError } from "../errors.ts";
-import { requireRole } from "../model/access.ts";
+import { requireRole } from "../dashboards/access.ts";
+import { NotFoundError, ValidationError } from "../http/errors.ts";
+import { dashboardAccess, idParam, noContent, requireUser } from "../http/http.ts";
+import { input, route } from "../http/route.ts";
 import { type NotifyDeps, publicContactPoint, valuesFromCreate, valuesFromPatch } from "./contact-points.ts";
 import {
   type DeliveryRow,

@@ -255,3 +255,14 @@ export async function listDeliveries(
     .limit(limit)
     .execute();
 }
+
+/** The enabled contact points of a dashboard, in creation order. */
+export async function enabledContactPoints(db: AlertDb, dashboardId: number): Promise<ContactPointRow[]> {
+  return db
+    .selectFrom("alert_contact_points")
+    .selectAll()
+    .where("dashboard_id", "=", dashboardId)
+    .where("enabled", "=", 1)
+    .orderBy("id")
+    .execute();
+}

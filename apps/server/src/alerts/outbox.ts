@@ -10,6 +10,7 @@
 //
 // It runs beside evaluation, never inside it: a slow or dead receiver delays only its own rows.
 import type { FastifyBaseLogger } from "fastify";
+import { dashboardName } from "../dashboards/store.ts";
 import type { DbKind } from "../db/schema.ts";
 import { deliverTo, type NotifyDeps, settingsOf } from "./contact-points.ts";
 import { closeMailer } from "./notifiers/email.ts";
@@ -189,14 +190,10 @@ export class Outbox {
   }
 
   async #envelope(cp: ContactPointRow, rows: NotificationRow[], test = false): Promise<Envelope> {
-    const dashboard = await this.#db
-      .selectFrom("dashboards")
-      .select(["id", "name"])
-      .where("id", "=", cp.dashboard_id)
-      .executeTakeFirst();
+    const name = await dashboardName(this.#db, cp.dashboard_id);
     return {
       test,
-      dashboard: { id: cp.dashboard_id, name: dashboard?.name ?? String(cp.dashboard_id) },
+      dashboard: { id: cp.dashboard_id, name: name ?? String(cp.dashboard_id) },
       contact_point: { id: cp.id, name: cp.name },
       alerts: rows.map((r) => ({ ...(JSON.parse(r.payload) as NotificationItem), notification_id: r.id })),
     };

@@ -7,6 +7,7 @@ import { ruleIdsOf } from "./contact-points.ts";
 import type { NotificationItem } from "./notifiers/message.ts";
 import {
   type ContactPointRow,
+  enabledContactPoints,
   enqueue,
   lastNotification,
   listSilences,
@@ -28,16 +29,6 @@ export function silencedUntil(silences: SilenceRow[], ruleId: number, now: numbe
       until = Math.max(until ?? 0, Number(s.ends_at));
   }
   return until;
-}
-
-async function enabledContactPoints(db: AlertDb, dashboardId: number): Promise<ContactPointRow[]> {
-  return db
-    .selectFrom("alert_contact_points")
-    .selectAll()
-    .where("dashboard_id", "=", dashboardId)
-    .where("enabled", "=", 1)
-    .orderBy("id")
-    .execute();
 }
 
 /** Outbox rows for transitions of one dashboard's rules; returns the ids written. */

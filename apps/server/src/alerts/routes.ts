@@ -5,12 +5,12 @@
 import { restRoutes } from "@pulseboard/protocol/rest-routes";
 import { SelectorError } from "@pulseboard/protocol/series";
 import type { FastifyInstance } from "fastify";
-import { dashboardAccess, idParam, noContent, requireUser } from "../api/http.ts";
-import { input, route } from "../api/route.ts";
 import type { AppContext } from "../context.ts";
-import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
-import { requireRole } from "../model/access.ts";
-import { metricIdsOn } from "../model/metrics.ts";
+import { requireRole } from "../dashboards/access.ts";
+import { ConflictError, NotFoundError, ValidationError } from "../http/errors.ts";
+import { dashboardAccess, idParam, noContent, requireUser } from "../http/http.ts";
+import { input, route } from "../http/route.ts";
+import { metricIdsOn } from "../metrics/store.ts";
 import { changeRule, removeRule } from "./rule-changes.ts";
 import { type AlertRule, publicRule } from "./schema.ts";
 import { createSelectorRules } from "./selector-rules.ts";

@@ -4,10 +4,10 @@
 import type { AlertRuleSet } from "@pulseboard/protocol/rest";
 import { restRoutes } from "@pulseboard/protocol/rest-routes";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { dashboardAccess, idParam, noContent } from "../api/http.ts";
-import { input, route } from "../api/route.ts";
 import type { AppContext } from "../context.ts";
-import { NotFoundError } from "../errors.ts";
+import { NotFoundError } from "../http/errors.ts";
+import { dashboardAccess, idParam, noContent } from "../http/http.ts";
+import { input, route } from "../http/route.ts";
 import { alreadyHas, changeRule, removeRule } from "./rule-changes.ts";
 import type { PatchRuleBody } from "./schema.ts";
 import { type RuleSet, ruleSetsOf } from "./selector-rules.ts";

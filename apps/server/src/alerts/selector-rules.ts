@@ -4,6 +4,7 @@
 // that it matches gets a rule copied from the set's oldest one. The set ends with its last rule.
 // A set is named by its oldest rule's id (no table of its own: the selector on its rules is the set).
 import { parseSelector, selects } from "@pulseboard/protocol/series";
+import { listMetrics } from "../dashboards/store.ts";
 import type { Db, Metric } from "../db/schema.ts";
 import type { AlertRule, CreateRuleBody } from "./schema.ts";
 import { alertDb, insertRule, selectorRulesOf } from "./store.ts";
@@ -18,11 +19,7 @@ export async function createSelectorRules(
   settings: RuleSettings,
 ): Promise<AlertRule[]> {
   const parsed = parseSelector(selector);
-  const metrics = await db
-    .selectFrom("metrics")
-    .selectAll()
-    .where("dashboard_id", "=", dashboardId)
-    .execute();
+  const metrics = await listMetrics(db, dashboardId);
   const rules: AlertRule[] = [];
   for (const m of metrics)
     if (selects(parsed, m.name))

@@ -19,10 +19,10 @@
 import type { ContractSender } from "@pulseboard/channels";
 import type { Alert } from "@pulseboard/protocol";
 import type { FastifyBaseLogger } from "fastify";
-import { sql } from "kysely";
 import type { DbKind } from "../db/schema.ts";
-import { dashboardGroup } from "../fanout.ts";
+import { metricNameOf } from "../metrics/store.ts";
 import { dashboardContract } from "../ws/dashboard-contract.ts";
+import { dashboardGroup } from "../ws/fanout.ts";
 import {
   dueAt,
   evaluateDeadline,
@@ -45,9 +45,11 @@ import {
   getRule,
   insertEvent,
   lockStates,
+  openEvents,
   type StoredState,
   saveState,
   saveStates,
+  silentRuleIds,
 } from "./store.ts";
 
 const RULE_CACHE_MS = 2000;
@@ -267,12 +269,8 @@ export class AlertService {
   async #metricName(metricId: number): Promise<string> {
     const known = this.#names.get(metricId);
     if (known) return known;
-    const row = await this.#db
-      .selectFrom("metrics")
-      .select("name")
-      .where("id", "=", metricId)
-      .executeTakeFirst();
-    return row?.name ?? String(metricId);
+    const row = await metricNameOf(this.#db, metricId);
+    return row ?? String(metricId);
   }
 
   async #drain(): Promise<void> {
@@ -394,18 +392,8 @@ export class AlertService {
    */
   async #scan(): Promise<void> {
     const now = Date.now();
-    const silent = await this.#db
-      .selectFrom("alert_rules")
-      .innerJoin("alert_state", "alert_state.rule_id", "alert_rules.id")
-      .select("alert_rules.id")
-      .where("alert_rules.enabled", "=", 1)
-      .where("alert_rules.no_data_s", ">", 0)
-      .where((eb) => eb.or([eb("alert_state.no_data", "=", 0), eb("alert_state.no_data", "is", null)]))
-      .where(
-        sql<boolean>`coalesce(alert_state.last_seen_at, alert_rules.created_at) + alert_rules.no_data_s * 1000 <= ${now}`,
-      )
-      .execute();
-    for (const { id } of silent) {
+    const silent = await silentRuleIds(this.#db, now);
+    for (const id of silent) {
       const rule = await getRule(this.#db, id);
       if (!rule) continue;
       const metricName = await this.#metricName(rule.metric_id);
@@ -431,15 +419,7 @@ export class AlertService {
   }
 
   async #repeats(now: number): Promise<void> {
-    const open = await this.#db
-      .selectFrom("alert_state")
-      .innerJoin("alert_events", "alert_events.id", "alert_state.event_id")
-      .innerJoin("alert_rules", "alert_rules.id", "alert_state.rule_id")
-      .innerJoin("metrics", "metrics.id", "alert_rules.metric_id")
-      .selectAll("alert_events")
-      .select(["alert_rules.condition", "metrics.name as metric_name"])
-      .where("alert_rules.enabled", "=", 1)
-      .execute();
+    const open = await openEvents(this.#db);
     if (open.length === 0) return;
     const alerts: OpenAlert[] = open.map((e) => ({
       dashboardId: e.dashboard_id,

@@ -5,30 +5,12 @@ import type { AlertRuleState } from "@pulseboard/protocol/rest";
 import { listSilences } from "./notify-store.ts";
 import { silencedUntil } from "./policy.ts";
 import type { AlertStatus } from "./schema.ts";
-import type { AlertDb } from "./store.ts";
+import { type AlertDb, ruleStateRows } from "./store.ts";
 
 const ORDER: Record<AlertStatus, number> = { firing: 0, no_data: 1, pending: 2, ok: 3 };
 
 export async function listStates(db: AlertDb, dashboardId: number, now: number): Promise<AlertRuleState[]> {
-  const rows = await db
-    .selectFrom("alert_rules")
-    .leftJoin("alert_state", "alert_state.rule_id", "alert_rules.id")
-    .leftJoin("alert_events", "alert_events.id", "alert_state.event_id")
-    .select([
-      "alert_rules.id as rule_id",
-      "alert_rules.metric_id",
-      "alert_rules.condition",
-      "alert_rules.threshold",
-      "alert_rules.enabled",
-      "alert_state.status",
-      "alert_state.since",
-      "alert_state.last_value",
-      "alert_state.event_id",
-      "alert_events.acknowledged_at",
-      "alert_events.acknowledged_by",
-    ])
-    .where("alert_rules.dashboard_id", "=", dashboardId)
-    .execute();
+  const rows = await ruleStateRows(db, dashboardId);
   const silences = await listSilences(db, dashboardId, now);
   const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
   return rows

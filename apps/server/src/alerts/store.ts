@@ -1,6 +1,6 @@
 // Owns alert persistence of rules, states and events: every query on them (the tables themselves
 // are declared in tables.ts).
-import type { Selectable } from "kysely";
+import { type Selectable, sql } from "kysely";
 import type { Db } from "../db/schema.ts";
 import { type RuleState, statusOf } from "./engine.ts";
 import type { AlertEvent, AlertRule, AlertState, CreateRuleBody, PatchRuleBody } from "./schema.ts";
@@ -325,4 +325,56 @@ export async function acknowledge(db: AlertDb, id: number, userId: number): Prom
     .execute();
   const row = await getEvent(db, id);
   return row && toEvent(row);
+}
+
+/** Enabled rules with a no-data window whose series has been silent past it and that are not yet no_data. */
+export async function silentRuleIds(db: AlertDb, now: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom("alert_rules")
+    .innerJoin("alert_state", "alert_state.rule_id", "alert_rules.id")
+    .select("alert_rules.id")
+    .where("alert_rules.enabled", "=", 1)
+    .where("alert_rules.no_data_s", ">", 0)
+    .where((eb) => eb.or([eb("alert_state.no_data", "=", 0), eb("alert_state.no_data", "is", null)]))
+    .where(
+      sql<boolean>`coalesce(alert_state.last_seen_at, alert_rules.created_at) + alert_rules.no_data_s * 1000 <= ${now}`,
+    )
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** The open event of every enabled rule, with its rule's condition and its series' name (repeats). */
+export async function openEvents(db: AlertDb) {
+  return db
+    .selectFrom("alert_state")
+    .innerJoin("alert_events", "alert_events.id", "alert_state.event_id")
+    .innerJoin("alert_rules", "alert_rules.id", "alert_state.rule_id")
+    .innerJoin("metrics", "metrics.id", "alert_rules.metric_id")
+    .selectAll("alert_events")
+    .select(["alert_rules.condition", "metrics.name as metric_name"])
+    .where("alert_rules.enabled", "=", 1)
+    .execute();
+}
+
+/** Every rule of a dashboard with its state and its open event's acknowledgement (alert-states). */
+export async function ruleStateRows(db: AlertDb, dashboardId: number) {
+  return db
+    .selectFrom("alert_rules")
+    .leftJoin("alert_state", "alert_state.rule_id", "alert_rules.id")
+    .leftJoin("alert_events", "alert_events.id", "alert_state.event_id")
+    .select([
+      "alert_rules.id as rule_id",
+      "alert_rules.metric_id",
+      "alert_rules.condition",
+      "alert_rules.threshold",
+      "alert_rules.enabled",
+      "alert_state.status",
+      "alert_state.since",
+      "alert_state.last_value",
+      "alert_state.event_id",
+      "alert_events.acknowledged_at",
+      "alert_events.acknowledged_by",
+    ])
+    .where("alert_rules.dashboard_id", "=", dashboardId)
+    .execute();
 }

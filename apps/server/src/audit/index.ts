@@ -4,9 +4,9 @@
 
 import { restRoutes } from "@pulseboard/protocol/rest-routes";
 import type { FastifyInstance } from "fastify";
-import { dashboardAccess, requireUser } from "../api/http.ts";
-import { input, route } from "../api/route.ts";
 import type { AppContext } from "../context.ts";
+import { dashboardAccess, requireUser } from "../http/http.ts";
+import { input, route } from "../http/route.ts";
 import { type AuditRow, dashboardAudit, purgeAudit, userAudit } from "./store.ts";
 
 export { type AuditAction, recordAudit } from "./store.ts";

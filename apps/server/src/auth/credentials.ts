@@ -1,10 +1,11 @@
 // Owns turning a request's credentials (session cookie, `Authorization: Bearer`, `?token=`)
 // into a user, for REST and the WebSocket handshake alike, and the CSRF rule for sessions.
 import type { Db } from "../db/schema.ts";
-import { CsrfError } from "../errors.ts";
+import { CsrfError } from "../http/errors.ts";
 import { safeEqual } from "./secrets.ts";
 import { findSession, type Session } from "./sessions.ts";
 import { findToken } from "./tokens.ts";
+import { activeUsername } from "./users.ts";
 
 export type Principal = {
   userId: number;
@@ -21,30 +22,19 @@ export type RawCredentials = {
   queryToken?: string | undefined;
 };
 
-/** The user's name, unless the account is gone or disabled (its credentials then stop working). */
-async function username(db: Db, userId: number): Promise<string | undefined> {
-  const row = await db
-    .selectFrom("users")
-    .select("username")
-    .where("id", "=", userId)
-    .where("disabled_at", "is", null)
-    .executeTakeFirst();
-  return row?.username;
-}
-
 /** Bearer token first (programs), then the session cookie (browsers). Undefined if none is valid. */
 export async function authenticate(db: Db, creds: RawCredentials): Promise<Principal | undefined> {
   const bearer = /^Bearer\s+(\S+)$/i.exec(creds.authorization ?? "")?.[1] ?? creds.queryToken;
   if (bearer) {
     const found = await findToken(db, bearer);
-    const name = found === undefined ? undefined : await username(db, found.userId);
+    const name = found === undefined ? undefined : await activeUsername(db, found.userId);
     return found === undefined || name === undefined
       ? undefined
       : { userId: found.userId, username: name, via: "token", tokenId: found.tokenId };
   }
   if (creds.cookie) {
     const session = await findSession(db, creds.cookie);
-    const name = session ? await username(db, session.userId) : undefined;
+    const name = session ? await activeUsername(db, session.userId) : undefined;
     return session && name !== undefined
       ? { userId: session.userId, username: name, via: "session", session }
       : undefined;

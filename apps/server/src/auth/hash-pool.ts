@@ -3,7 +3,7 @@
 // queue that every later login waits behind. So at most `concurrency` hashes run, at most
 // `queue` wait, and anything beyond is refused at once with 429 (retry in a second), without
 // hashing at all. One pool per app; login and password change share it.
-import { RateLimitedError } from "../errors.ts";
+import { RateLimitedError } from "../http/errors.ts";
 
 export class HashPool {
   #active = 0;

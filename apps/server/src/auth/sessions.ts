@@ -1,5 +1,7 @@
 // Owns browser sessions: a random id in the HttpOnly `pb_session` cookie, stored hashed with
 // its expiry and its per-session CSRF token.
+
+import { inChunks } from "../db/in-chunks.ts";
 import type { Db, SessionMethod } from "../db/schema.ts";
 import { randomSecret, sha256 } from "./secrets.ts";
 
@@ -100,4 +102,18 @@ export async function deleteUserSession(db: Db, userId: number, idHash: string):
     .returning("id_hash")
     .execute();
   return rows.length > 0;
+}
+
+/** Which of these sessions (by id hash) still exist and have not expired. */
+export async function liveSessions(db: Db, idHashes: readonly string[]): Promise<Set<string>> {
+  const now = Date.now();
+  const rows = await inChunks(idHashes, (part) =>
+    db
+      .selectFrom("sessions")
+      .select("id_hash")
+      .where("id_hash", "in", part)
+      .where("expires_at", ">", now)
+      .execute(),
+  );
+  return new Set(rows.map((r) => r.id_hash));
 }

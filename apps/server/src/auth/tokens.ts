@@ -1,4 +1,6 @@
 // Owns API tokens for programs and ingest: shown once on creation, stored as sha256.
+
+import { inChunks } from "../db/in-chunks.ts";
 import type { Db } from "../db/schema.ts";
 import { randomSecret, sha256 } from "./secrets.ts";
 
@@ -50,4 +52,12 @@ export async function deleteToken(db: Db, userId: number, id: number): Promise<b
     .where("user_id", "=", userId)
     .executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
+}
+
+/** Which of these API tokens still exist. */
+export async function existingTokens(db: Db, ids: readonly number[]): Promise<Set<number>> {
+  const rows = await inChunks(ids, (part) =>
+    db.selectFrom("api_tokens").select("id").where("id", "in", part).execute(),
+  );
+  return new Set(rows.map((r) => r.id));
 }

@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { ChannelsError } from "../errors.ts";
+import { ChannelsError } from "../http/errors.ts";
 import type { HostPolicy } from "./hosts.ts";
 
 export type HttpLimits = {

@@ -4,7 +4,7 @@ import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import type { ChannelsServerOptions } from "@pulseboard/channels";
 import type { Principal } from "../auth/credentials.ts";
-import type { Config } from "../config.ts";
+import type { Config } from "../config/config.ts";
 import { type HostPolicy, hostPolicy } from "./hosts.ts";
 import { type GuardedServer, guardedServer, refuseSocket } from "./http-server.ts";
 

@@ -6,7 +6,7 @@
 import fastifyRateLimit from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Redis } from "ioredis";
-import type { Config } from "../config.ts";
+import type { Config } from "../config/config.ts";
 
 const isIngest = (request: FastifyRequest) => request.url.startsWith("/api/v1/ingest");
 const isLogin = (request: FastifyRequest) => request.url.startsWith("/api/v1/auth/login");

@@ -6,7 +6,7 @@ import { BlockList, isIPv4, isIPv6 } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { safeEqual } from "../auth/secrets.ts";
 import type { AppContext } from "../context.ts";
-import { ForbiddenError, UnauthorizedError } from "../errors.ts";
+import { ForbiddenError, UnauthorizedError } from "../http/errors.ts";
 
 function allowList(entries: readonly string[]): BlockList {
   const list = new BlockList();

@@ -8,8 +8,8 @@
 // beyond the increments.
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { sql } from "kysely";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { pgDatabaseSize, ping } from "../db/ping.ts";
 import type { Db, DbKind } from "../db/schema.ts";
 
 /** What the scrape-time gauges read; each part is optional so the registry can exist first. */
@@ -31,8 +31,6 @@ export type TelemetrySources = {
   alerts?: () => { evaluations: number; notifications: number } | undefined;
 };
 
-const DB_TIMEOUT_MS = 2000;
-
 /** A counter whose value lives elsewhere: set from `read()` at each scrape. */
 function mirroredCounter(registry: Registry, name: string, help: string, read: () => number | undefined) {
   return new Counter({
@@ -45,20 +43,6 @@ function mirroredCounter(registry: Registry, name: string, help: string, read: (
       if (value !== undefined && value > 0) this.inc(value);
     },
   });
-}
-
-async function withTimeout<T>(work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      work,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error("timeout")), DB_TIMEOUT_MS);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export class Telemetry {
@@ -198,7 +182,7 @@ export class Telemetry {
         const { db, kind } = self.sources;
         if (!db || !kind) return;
         this.reset();
-        const up = await withTimeout(sql`select 1`.execute(db)).then(
+        const up = await ping(db).then(
           () => 1,
           () => 0,
         );
@@ -229,11 +213,7 @@ export class Telemetry {
   async #storageBytes(): Promise<number | undefined> {
     const { db, kind, dataDir } = this.sources;
     if (kind === "postgres" && db) {
-      const result = await withTimeout(
-        sql<{ size: string }>`select pg_database_size(current_database()) as size`.execute(db),
-      ).catch(() => undefined);
-      const size = result?.rows[0]?.size;
-      return size === undefined ? undefined : Number(size);
+      return pgDatabaseSize(db);
     }
     if (kind === "sqlite" && dataDir) {
       let total = 0;

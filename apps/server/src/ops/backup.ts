@@ -23,7 +23,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import SQLite from "better-sqlite3";
 import { type Kysely, sql } from "kysely";
-import type { Config } from "../config.ts";
+import type { Config } from "../config/config.ts";
 import { openDatabase } from "../db/connect.ts";
 import type { Db, DbKind } from "../db/schema.ts";
 

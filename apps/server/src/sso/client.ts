@@ -4,7 +4,7 @@
 // redeemed once at the token endpoint, the ID token's signature, issuer, audience, expiry and
 // nonce checked, then the userinfo claims added).
 import * as oidc from "openid-client";
-import type { OidcSettings } from "../config.ts";
+import type { OidcSettings } from "../config/config.ts";
 
 /** What the browser carries between the redirect to the provider and the callback. */
 export type Transaction = {

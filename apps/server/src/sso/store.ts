@@ -3,8 +3,8 @@
 // account at its owner's request (and unlinking it), and keeping the teams that the groups
 // mapping manages in step with the groups the provider names.
 import { randomSecret } from "../auth/secrets.ts";
+import { createUser } from "../auth/users.ts";
 import type { Db } from "../db/schema.ts";
-import { createUser } from "../model/users.ts";
 
 export type SsoUser = { id: number; username: string; disabled: boolean; created: boolean };
 

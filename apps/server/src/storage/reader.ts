@@ -5,7 +5,7 @@
 // starve another's.
 import { Piscina } from "piscina";
 import type { DbTarget } from "../db/schema.ts";
-import { RateLimitedError, UnavailableError } from "../errors.ts";
+import { RateLimitedError, UnavailableError } from "../http/errors.ts";
 import type { ReadTask, TaskResult } from "./tasks.ts";
 
 export type ReaderOptions = {

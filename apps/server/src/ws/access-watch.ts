@@ -6,6 +6,9 @@
 // comes back, and for every socket at a bounded interval. A socket whose credential (session or
 // token), membership or dashboard is gone is closed with 4001 / 4003 / 4004, as the event would.
 import type { Principal } from "../auth/credentials.ts";
+import { liveSessions as liveSessionsOf } from "../auth/sessions.ts";
+import { existingTokens } from "../auth/tokens.ts";
+import { accessPairs, existingDashboards } from "../dashboards/access.ts";
 import type { Db } from "../db/schema.ts";
 import type { AccessRevoked } from "./revoke.ts";
 
@@ -28,14 +31,6 @@ export type AccessWatch = {
   stop(): void;
 };
 
-const CHUNK = 500;
-
-function chunks<T>(items: T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
-  return out;
-}
-
 export function accessWatch(db: Db): AccessWatch {
   const live = new Set<Watched>();
   let timer: NodeJS.Timeout | null = null;
@@ -46,40 +41,13 @@ export function accessWatch(db: Db): AccessWatch {
     const sessions = [...new Set(list.flatMap((c) => (c.user.session ? [c.user.session.idHash] : [])))];
     const tokens = [...new Set(list.flatMap((c) => (c.user.tokenId !== undefined ? [c.user.tokenId] : [])))];
     const dashboards = [...new Set(list.map((c) => c.object.id))];
-    const now = Date.now();
-    const liveSessions = new Set<string>();
-    for (const part of chunks(sessions))
-      for (const r of await db
-        .selectFrom("sessions")
-        .select("id_hash")
-        .where("id_hash", "in", part)
-        .where("expires_at", ">", now)
-        .execute())
-        liveSessions.add(r.id_hash);
-    const liveTokens = new Set<number>();
-    for (const part of chunks(tokens))
-      for (const r of await db.selectFrom("api_tokens").select("id").where("id", "in", part).execute())
-        liveTokens.add(r.id);
-    const liveDashboards = new Set<number>();
-    const members = new Set<string>();
-    for (const part of chunks(dashboards)) {
-      for (const r of await db.selectFrom("dashboards").select("id").where("id", "in", part).execute())
-        liveDashboards.add(r.id);
-      for (const r of await db
-        .selectFrom("dashboard_members")
-        .select(["dashboard_id", "user_id"])
-        .where("dashboard_id", "in", part)
-        .execute())
-        members.add(`${r.dashboard_id}:${r.user_id}`);
-      // Access through a team is access too (model/access.ts roleOf).
-      for (const r of await db
-        .selectFrom("dashboard_teams")
-        .innerJoin("team_members", "team_members.team_id", "dashboard_teams.team_id")
-        .select(["dashboard_teams.dashboard_id as dashboard_id", "team_members.user_id as user_id"])
-        .where("dashboard_teams.dashboard_id", "in", part)
-        .execute())
-        members.add(`${r.dashboard_id}:${r.user_id}`);
-    }
+    const [liveSessions, liveTokens, liveDashboards, members] = await Promise.all([
+      liveSessionsOf(db, sessions),
+      existingTokens(db, tokens),
+      existingDashboards(db, dashboards),
+      // Access through a team is access too (dashboards/access.ts roleOf).
+      accessPairs(db, dashboards),
+    ]);
     const out = new Map<Watched, AccessRevoked>();
     for (const c of list) {
       const { user } = c;

@@ -2,10 +2,10 @@
 // sent on connect and again to every member whenever the dashboard or its metrics change, so
 // open dashboards pick up new, renamed and deleted metrics without a reconnect.
 import type { AppContext } from "../context.ts";
+import { findDashboard, listMetrics, metricJson } from "../dashboards/store.ts";
 import type { Dashboard, Db, Metric } from "../db/schema.ts";
-import { dashboardGroup } from "../fanout.ts";
-import { findDashboard, listMetrics, metricJson } from "../model/dashboards.ts";
 import { dashboardContract } from "./dashboard-contract.ts";
+import { dashboardGroup } from "./fanout.ts";
 
 export function configPayload(dashboard: Dashboard, metrics: Metric[]) {
   return {

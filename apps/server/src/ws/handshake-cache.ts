@@ -14,12 +14,12 @@
 // bounds what a lost message (e.g. a Redis outage) can leave stale; only positive answers are kept.
 import { type ChannelLayer, type LayerMessage, PreparedFrame } from "@pulseboard/channels";
 import { authenticate, type Principal, type RawCredentials } from "../auth/credentials.ts";
+import { roleOf } from "../dashboards/access.ts";
+import { findDashboard, listMetrics } from "../dashboards/store.ts";
 import type { Dashboard, Db, Metric, Role } from "../db/schema.ts";
-import { dashboardGroup } from "../fanout.ts";
-import { roleOf } from "../model/access.ts";
-import { findDashboard, listMetrics } from "../model/dashboards.ts";
 import type { Storage } from "../storage/index.ts";
 import { configPayload } from "./config.ts";
+import { dashboardGroup } from "./fanout.ts";
 import { streamPosition } from "./positions.ts";
 import { memoryRecentHistory, type RecentHistory } from "./recent-cache.ts";
 import { CREDENTIAL_REVOKED, CREDENTIALS_GROUP, credentialGroup } from "./revoke.ts";

@@ -4,9 +4,9 @@
 // `metric_update`s in offset order on every node (packages/channels/src/layers/ordered.ts).
 import { type LayerMessage, type OrderedStreams, PreparedFrame } from "@pulseboard/channels";
 import type { AppContext } from "../context.ts";
+import { listMetrics } from "../dashboards/store.ts";
 import type { Db, Metric } from "../db/schema.ts";
-import { metricUpdatePayload } from "../ingest.ts";
-import { listMetrics } from "../model/dashboards.ts";
+import { metricUpdatePayload } from "../ingest/ingest.ts";
 import { NO_LABELS } from "../storage/series.ts";
 import type { AfterResult } from "../storage/tasks.ts";
 import { newEpoch } from "../storage/write.ts";

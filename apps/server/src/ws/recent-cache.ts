@@ -8,7 +8,7 @@
 // nothing committed around the read is lost; entries older than `maxAgeMs` are filled again (a
 // bound on what a lost feed — e.g. a Redis outage — can leave stale).
 import type { Metric } from "../db/schema.ts";
-import { recentValues, type Value } from "../history.ts";
+import { recentValues, type Value } from "../history/history.ts";
 import type { Storage } from "../storage/index.ts";
 
 export interface RecentHistory {

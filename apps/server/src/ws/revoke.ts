@@ -8,8 +8,8 @@
 // with, "credential.token.<id>" or "credential.session.<hash>".
 import type { Principal } from "../auth/credentials.ts";
 import type { AppContext } from "../context.ts";
-import { dashboardGroup } from "../fanout.ts";
 import { type AccessRevoked, dashboardContract } from "./dashboard-contract.ts";
+import { dashboardGroup } from "./fanout.ts";
 
 export type { AccessRevoked };
 

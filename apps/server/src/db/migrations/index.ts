@@ -3,12 +3,12 @@
 // from ./migration.ts, never from this file: that would be an import cycle) and append it here;
 // names sort lexically, so keep the numeric prefix.
 import type { Migration, MigrationProvider } from "kysely";
-import { alertsMigration } from "../../alerts/migration.ts";
-import { alertNotificationsMigration } from "../../alerts/notify-migration.ts";
 import type { DbKind } from "../schema.ts";
 import { initial } from "./001_initial.ts";
+import { alertsMigration } from "./002_alerts.ts";
 import { loginFailures } from "./003_login_failures.ts";
 import { seriesStorage } from "./004_series_storage.ts";
+import { alertNotificationsMigration } from "./005_alert_notifications.ts";
 import { auditAndAccounts } from "./006_audit_and_accounts.ts";
 import { adminTeams } from "./007_admin_teams.ts";
 import { dashboardTags } from "./008_dashboard_tags.ts";
