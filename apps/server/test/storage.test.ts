@@ -2,6 +2,9 @@
 // changing an answer, rollup tiers that answer long ranges exactly at their resolution (late and
 // back-dated points included), counters and histograms, retention per tier, storage freed with
 // its metric, clear 400s for absurd ranges, and reads that never hold up other requests.
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OutBucket } from "../src/storage/read.ts";
 import { DB_KINDS, type Session, startTestApp, storedPoints, type TestApp } from "./harness.ts";
@@ -262,5 +265,41 @@ describe.each(DB_KINDS)("retention on %s", (kind) => {
       [iso(old), 3600, 5],
       [iso(old + 3_600_000), 3600, 5],
     ]);
+  });
+});
+
+describe("storage on sqlite: disk space", () => {
+  it("gives the pages of deleted chunks back to the file system, so the file shrinks after a metric is deleted", {
+    timeout: 120_000,
+  }, async () => {
+    const t = await startTestApp("sqlite");
+    try {
+      const u = await setup(t, "disk");
+      const keep = await u.metric("kept");
+      const doomed = await u.metric("doomed");
+      const now = Math.floor(Date.now() / 1000) * 1000;
+      // Full-precision noise compresses worst: about 8 bytes a point, several MiB in all.
+      await u.ingest(
+        doomed,
+        Array.from({ length: 400_000 }, (_, i) => [now - (400_000 - i) * 1000, Math.random()]),
+      );
+      await u.ingest(keep, [[now, 1]]);
+      await t.pb.ctx.storage.upkeep.compactNow();
+      const file = join(t.database.dataDir, "pulseboard.db");
+      const size = async () => {
+        await sql`pragma wal_checkpoint(TRUNCATE)`.execute(t.pb.db);
+        return statSync(file).size;
+      };
+      const full = await size();
+      expect(full).toBeGreaterThan(2_000_000);
+      expect((await t.api("DELETE", `/api/v1/metrics/${doomed}`, { session: u.s })).status).toBe(204);
+      await t.pb.ctx.storage.upkeep.compactNow();
+      const after = await size();
+      expect(after).toBeLessThan(full / 4);
+      // What is left still reads.
+      expect((await storedPoints(t, keep)).n).toBe(1);
+    } finally {
+      await t.close();
+    }
   });
 });

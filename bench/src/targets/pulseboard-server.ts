@@ -6,8 +6,8 @@
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "kysely";
-import { healthRoutes } from "../../../apps/server/src/http/health.ts";
 import { loadConfig } from "../../../apps/server/src/config/config.ts";
+import { healthRoutes } from "../../../apps/server/src/http/health.ts";
 import { KEEP_EVERYTHING, startTestApp } from "../../../apps/server/test/harness.ts";
 import type { StoreSize, ToServer } from "../ipc.ts";
 import { serveControl } from "./child.ts";
@@ -61,9 +61,12 @@ function dirBytes(dir: string): number {
   return total;
 }
 
-/** SQLite: every file of the data dir (db, -wal, -shm, anything a store adds) after a checkpoint. */
+/** SQLite: every file of the data dir (db, -wal, -shm, anything a store adds) after compaction and a checkpoint. */
 async function storeSize(): Promise<StoreSize> {
   let note = "";
+  // The settled store, as Prometheus is measured after its own compaction: one full pass of
+  // compaction (and, on SQLite, giving the freed pages back) first.
+  await t.pb.ctx.storage.upkeep.compactNow();
   if (kind === "sqlite") {
     try {
       const r = await sql<{ busy: number }>`PRAGMA wal_checkpoint(TRUNCATE)`.execute(t.pb.db);

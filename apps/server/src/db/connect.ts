@@ -52,6 +52,9 @@ export async function openDatabase(options: DbOptions): Promise<DbHandle> {
     const path = join(options.dataDir, "pulseboard.db");
     target = { kind, file: path };
     const file = new SQLite(path);
+    // Only a new, empty file takes it: then the pages of deleted chunks (compaction, retention) go
+    // back to the file system in steps (storage/compact.ts reclaimStep) instead of staying for ever.
+    file.pragma("auto_vacuum = INCREMENTAL");
     file.pragma("journal_mode = WAL");
     file.pragma("synchronous = FULL");
     file.pragma("foreign_keys = ON");

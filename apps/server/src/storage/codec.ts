@@ -14,7 +14,7 @@ import {
   writeDod,
   writeValues,
 } from "./bytes.ts";
-import type { Bucket } from "./rollup.ts";
+import { type Bucket, type BucketColumns, emptyColumns, toBuckets } from "./rollup.ts";
 
 const DEFLATED = 1;
 const BUCKETS = 2;
@@ -133,45 +133,34 @@ export function encodeBuckets(buckets: Bucket[]): Uint8Array {
   return seal(w.done(), BUCKETS);
 }
 
-export function decodeBuckets(data: Uint8Array): Bucket[] {
+export function decodeBucketColumns(data: Uint8Array): BucketColumns {
   const { flags, r } = open(data);
   if (!(flags & BUCKETS)) throw new RangeError("not a bucket chunk");
   const n = r.uvarint();
-  const ts = new Float64Array(n);
-  readDod(r, n, ts);
-  const out: Bucket[] = [];
-  for (let i = 0; i < n; i++)
-    out.push({
-      ts: ts[i]!,
-      count: r.uvarint(),
-      mean: 0,
-      min: 0,
-      max: 0,
-      firstTs: 0,
-      first: 0,
-      lastTs: 0,
-      last: 0,
-      inc: 0,
-      sketch: null,
-    });
-  for (const b of out) b.firstTs = b.ts + r.uvarint();
-  for (const b of out) b.lastTs = b.ts + r.uvarint();
-  const col = new Float64Array(n);
-  const fields = ["mean", "min", "max", "first", "last", "inc"] as const;
-  for (const f of fields) {
-    readValues(r, n, col);
-    for (let i = 0; i < n; i++) out[i]![f] = col[i]!;
-  }
-  if (r.byte() === 1)
-    for (const b of out) {
+  const c = emptyColumns(n, false);
+  readDod(r, n, c.ts);
+  for (let i = 0; i < n; i++) c.count[i] = r.uvarint();
+  for (let i = 0; i < n; i++) c.firstTs[i] = c.ts[i]! + r.uvarint();
+  for (let i = 0; i < n; i++) c.lastTs[i] = c.ts[i]! + r.uvarint();
+  for (const f of ["mean", "min", "max", "first", "last", "inc"] as const) readValues(r, n, c[f]);
+  if (r.byte() === 1) {
+    const sketches: Array<Map<number, number> | null> = new Array(n).fill(null);
+    for (let i = 0; i < n; i++) {
       const entries = r.uvarint();
       if (entries === 0) continue;
-      b.sketch = new Map();
+      const sketch = new Map<number, number>();
       let k = 0;
       for (let j = 0; j < entries; j++) {
         k += r.svarint();
-        b.sketch.set(k, r.uvarint());
+        sketch.set(k, r.uvarint());
       }
+      sketches[i] = sketch;
     }
-  return out;
+    c.sketch = sketches;
+  }
+  return c;
+}
+
+export function decodeBuckets(data: Uint8Array): Bucket[] {
+  return toBuckets(decodeBucketColumns(data));
 }

@@ -21,6 +21,12 @@ const MERGE_LIMIT = 64;
  */
 const MERGE_POINTS = 8192;
 const RETENTION_BATCH = 200;
+/**
+ * SQLite free pages given back to the file system per step (1 MiB at 4 KiB pages), and the free
+ * pages below which a pass leaves them for the next writes to reuse.
+ */
+const RECLAIM_PAGES = 256;
+const RECLAIM_FROM = 256;
 
 class LostRace extends Error {}
 
@@ -178,7 +184,28 @@ export type UpkeepOptions = {
   onError: (error: unknown) => void;
   /** Where merges run (default: here, on the event loop; the server gives its read workers). */
   merge?: MergeRows;
+  /** SQLite: give free pages back to the file system after each pass (PostgreSQL's autovacuum does). */
+  reclaim?: boolean;
 };
+
+/**
+ * One step of giving SQLite's free pages back (compaction and retention delete whole chunks, whose
+ * pages would otherwise stay in the file for ever): `incremental_vacuum` moves at most
+ * RECLAIM_PAGES pages and truncates the file. Returns whether free pages are left. A database
+ * created before auto_vacuum was turned on (connect.ts) has none to give: the pragma does nothing.
+ */
+export async function reclaimStep(db: Db): Promise<boolean> {
+  const free = Number(
+    (await sql<{ freelist_count: number }>`pragma freelist_count`.execute(db)).rows[0]?.freelist_count,
+  );
+  if (!(free >= RECLAIM_FROM)) return false;
+  // better-sqlite3 steps a statement that returns no rows once, and each step of this pragma moves
+  // one page: so one run per page, all in one transaction (one commit, one fsync).
+  await db.transaction().execute(async (trx) => {
+    for (let i = 0; i < RECLAIM_PAGES; i++) await sql`pragma incremental_vacuum(1)`.execute(trx);
+  });
+  return free - RECLAIM_PAGES >= RECLAIM_FROM;
+}
 
 /** Background upkeep of one node: compaction of what it wrote, retention of everything. */
 export class Upkeep {
@@ -242,6 +269,11 @@ export class Upkeep {
     return deleted;
   }
 
+  private async reclaim(): Promise<void> {
+    if (!this.options.reclaim) return;
+    while (!this.stopped && (await reclaimStep(this.db))) await yieldLoop();
+  }
+
   private async compactAll(): Promise<void> {
     const series = [...this.dirty];
     this.dirty.clear();
@@ -258,6 +290,7 @@ export class Upkeep {
       }
       await yieldLoop();
     }
+    await this.reclaim();
   }
 
   private async applyRetention(now = Date.now()): Promise<number> {
@@ -272,6 +305,7 @@ export class Upkeep {
         await yieldLoop();
       }
     }
+    await this.reclaim();
     return total;
   }
 

@@ -42,6 +42,7 @@ export class Storage {
       onError: (err) => log.warn({ err }, "storage upkeep step failed; retried on the next pass"),
       // Decoding, merging and deflating chunks is CPU work: the read workers do it.
       merge: (task) => this.reader.run<NewChunk[]>({ op: "merge", ...task }),
+      reclaim: target.kind === "sqlite",
     });
   }
 

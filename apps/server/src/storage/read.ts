@@ -5,16 +5,18 @@
 // Chunks of one series may overlap in time (a back-dated batch makes its own chunk), so every
 // reader merges what it decoded and sorts by (timestamp, offset) unless the chunks are disjoint.
 import type { Db } from "../db/schema.ts";
-import { decodeBuckets, decodeRaw, type RawRun, sliceRun } from "./codec.ts";
+import { decodeBucketColumns, decodeRaw, type RawRun, sliceRun } from "./codec.ts";
 import { isoTime } from "./iso.ts";
 import {
-  type Bucket,
+  type BucketColumns,
+  concatColumns,
   counterStep,
   mergeBuckets,
-  mergeInto,
   sketchQuantile,
   TIER_RES_MS,
   type Tier,
+  toBuckets,
+  toColumns,
 } from "./rollup.ts";
 
 export type Range = { from?: number | undefined; to?: number | undefined };
@@ -222,22 +224,52 @@ export async function oldestOffset(db: Db, seriesIds: number[]): Promise<number 
   return row?.lo === null || row?.lo === undefined ? null : Number(row.lo);
 }
 
-/** The merged buckets of a rollup tier in [from, to]. */
-export async function readBuckets(db: Db, seriesId: number, tier: 1 | 2, range: Range): Promise<Bucket[]> {
+/** First index of `ts` (sorted) at or past `t` (`after`: past `t`). */
+function bound(ts: Float64Array, n: number, t: number, after: boolean): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid]! < t || (after && ts[mid] === t)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The merged buckets of a rollup tier in [from, to], as columns. Chunks that do not overlap in time
+ * (compacted history) hold distinct buckets in order and are taken as decoded; only a run of chunks
+ * that overlap (partial buckets of recent or late batches) is merged bucket by bucket.
+ */
+export async function readBuckets(
+  db: Db,
+  seriesId: number,
+  tier: 1 | 2,
+  range: Range,
+): Promise<BucketColumns> {
   const rows = (await chunkQuery(db, seriesId, tier, range).orderBy("start_ts").execute()) as ChunkRow[];
   const from = range.from ?? Number.NEGATIVE_INFINITY;
   const to = range.to ?? Number.POSITIVE_INFINITY;
-  const parts: Bucket[] = [];
-  let apart = true;
-  let lastEnd = Number.NEGATIVE_INFINITY;
+  const parts: Array<{ c: BucketColumns; start: number; end: number }> = [];
+  const take = (c: BucketColumns) => {
+    const start = bound(c.ts, c.n, from, false);
+    const end = bound(c.ts, c.n, to, true);
+    if (end > start) parts.push({ c, start, end });
+  };
+  let run: BucketColumns[] = [];
+  let runEnd = Number.NEGATIVE_INFINITY;
+  const flush = () => {
+    if (run.length === 1) take(run[0]!);
+    else if (run.length > 1) take(toColumns(mergeBuckets(run.flatMap(toBuckets))));
+    run = [];
+  };
   for (const r of rows) {
-    if (Number(r.start_ts) <= lastEnd) apart = false;
-    lastEnd = Math.max(lastEnd, Number(r.end_ts));
-    for (const b of decodeBuckets(r.data)) if (b.ts >= from && b.ts <= to) parts.push(b);
+    if (Number(r.start_ts) > runEnd) flush();
+    run.push(decodeBucketColumns(r.data));
+    runEnd = Math.max(runEnd, Number(r.end_ts));
   }
-  // Chunks that do not overlap in time (compacted history) hold distinct buckets in order: nothing
-  // to sort or merge. Overlapping ones (partial buckets of recent or late batches) are merged.
-  return apart ? parts : mergeBuckets(parts);
+  flush();
+  return concatColumns(parts);
 }
 
 // ---- downsampling ----------------------------------------------------------------------------
@@ -341,40 +373,62 @@ function fromRaw(run: RawRun, from: number, to: number, points: number, kind: Me
   return out;
 }
 
-function fromBuckets(parts: Bucket[], from: number, width: number, kind: MetricKind): OutBucket[] {
+/** Buckets of `width` from tier buckets in order, merged as rollup.ts mergeInto merges two. */
+function fromBuckets(c: BucketColumns, from: number, width: number, kind: MetricKind): OutBucket[] {
   const out: OutBucket[] = [];
-  let acc: Bucket | undefined;
-  let accIndex = -1;
+  let i = 0;
   let prevLast: number | undefined;
-  const emit = () => {
-    if (!acc) return;
-    const bucket: OutBucket = {
-      value: acc.mean,
-      timestamp: iso(from + accIndex * width),
-      min: acc.min,
-      max: acc.max,
-      count: acc.count,
-    };
+  while (i < c.n) {
+    const index = Math.floor((c.ts[i]! - from) / width);
+    let count = c.count[i]!;
+    let mean = c.mean[i]!;
+    let min = c.min[i]!;
+    let max = c.max[i]!;
+    let firstTs = c.firstTs[i]!;
+    let first = c.first[i]!;
+    let lastTs = c.lastTs[i]!;
+    let last = c.last[i]!;
+    let inc = c.inc[i]!;
+    const sketch = c.sketch?.[i] ? new Map(c.sketch[i]) : null;
+    let j = i + 1;
+    for (; j < c.n && Math.floor((c.ts[j]! - from) / width) === index; j++) {
+      const bCount = c.count[j]!;
+      const total = count + bCount;
+      const diff = c.mean[j]! - mean;
+      mean = Number.isFinite(diff)
+        ? mean + diff * (bCount / total)
+        : mean * (count / total) + c.mean[j]! * (bCount / total);
+      if (c.min[j]! < min) min = c.min[j]!;
+      if (c.max[j]! > max) max = c.max[j]!;
+      const bFirstTs = c.firstTs[j]!;
+      const bLastTs = c.lastTs[j]!;
+      if (lastTs <= bFirstTs) inc = inc + c.inc[j]! + counterStep(last, c.first[j]!);
+      else if (bLastTs <= firstTs) inc = inc + c.inc[j]! + counterStep(c.last[j]!, first);
+      else inc = inc + c.inc[j]!;
+      if (bFirstTs < firstTs) {
+        firstTs = bFirstTs;
+        first = c.first[j]!;
+      }
+      if (bLastTs >= lastTs) {
+        lastTs = bLastTs;
+        last = c.last[j]!;
+      }
+      count = total;
+      const bSketch = c.sketch?.[j];
+      if (sketch && bSketch) for (const [k, n] of bSketch) sketch.set(k, (sketch.get(k) ?? 0) + n);
+    }
+    const bucket: OutBucket = { value: mean, timestamp: iso(from + index * width), min, max, count };
     if (kind === "counter")
-      bucket.increase = acc.inc + (prevLast === undefined ? 0 : counterStep(prevLast, acc.first));
-    if (kind === "histogram" && acc.sketch) {
-      bucket.p50 = sketchQuantile(acc.sketch, 0.5);
-      bucket.p95 = sketchQuantile(acc.sketch, 0.95);
-      bucket.p99 = sketchQuantile(acc.sketch, 0.99);
+      bucket.increase = inc + (prevLast === undefined ? 0 : counterStep(prevLast, first));
+    if (kind === "histogram" && sketch) {
+      bucket.p50 = sketchQuantile(sketch, 0.5);
+      bucket.p95 = sketchQuantile(sketch, 0.95);
+      bucket.p99 = sketchQuantile(sketch, 0.99);
     }
     out.push(bucket);
-    prevLast = acc.last;
-  };
-  for (const b of parts) {
-    const index = Math.floor((b.ts - from) / width);
-    if (acc && index === accIndex) mergeInto(acc, b);
-    else {
-      emit();
-      acc = { ...b, sketch: b.sketch ? new Map(b.sketch) : null };
-      accIndex = index;
-    }
+    prevLast = last;
+    i = j;
   }
-  emit();
   return out;
 }
 
@@ -399,9 +453,9 @@ export async function downsample(
   if (from === undefined || to === undefined) {
     // No raw chunks left (past raw retention): the rollups still know the range.
     const hours = await readBuckets(db, seriesId, 2, range);
-    if (hours.length === 0) return [];
-    from ??= hours[0]!.ts;
-    to ??= hours[hours.length - 1]!.lastTs;
+    if (hours.n === 0) return [];
+    from ??= hours.ts[0]!;
+    to ??= hours.lastTs[hours.n - 1]!;
   }
   const width = (to - from) / points;
   // Raw points answer unless retention has already taken the start of the range from them.
