@@ -489,15 +489,19 @@ describe("custom time range", () => {
       await page.selectOption("select[name=metric-type]", "gauge");
       await page.fill("input[name=metric-unit]", "jobs");
       await page.getByRole("button", { name: "Create metric" }).click();
-      const metrics = await (
-        await fetch(`${server.url}/api/v1/dashboards/${own.dashboardId}/metrics`, {
-          headers: { authorization: `Bearer ${own.token}` },
-        })
-      ).json();
-      const created = (metrics as { id: number; name: string; unit: string }[]).find(
-        (m) => m.name === "queue_depth",
-      );
-      expect(created).toMatchObject({ unit: "jobs" });
+      // The click only sends the POST: read the list until it has answered.
+      const stored = async () => {
+        const metrics = await (
+          await fetch(`${server.url}/api/v1/dashboards/${own.dashboardId}/metrics`, {
+            headers: { authorization: `Bearer ${own.token}` },
+          })
+        ).json();
+        return (metrics as { id: number; name: string; unit: string }[]).find(
+          (m) => m.name === "queue_depth",
+        );
+      };
+      await expect.poll(stored).toMatchObject({ unit: "jobs" });
+      const created = await stored();
       const id = created!.id;
       await page.getByTestId(`value-${id}`).waitFor();
       const point = { metric_id: id, value: 12, timestamp: nextTimestamp() };

@@ -1,16 +1,16 @@
 // Series panels in Chromium against the real server: a metric widget with a selector draws one
 // line per labeled series ingested over JSON, names them in its legend by the labels that differ,
 // takes in a new host live, drops a deleted one, aggregates groups, keeps a hidden line hidden,
-// colours a series by its key (the same after a reload), caps what it draws, and is made (and
-// changed) in the editor, which shows a bad selector's error.
+// colours a series by its key (the same after a reload), caps what it draws, is made (and
+// changed) in the editor, which shows a bad selector's error, and sorts its legend by newest value
+// when the panel says so.
 
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { parseSelector } from "@pulseboard/protocol/series";
 import type { ChromiumHandle } from "@pulseboard/test-support";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { colorSlot } from "../src/charts/series-lines.ts";
+import { seriousViolations } from "./axe.ts";
 import {
   ensureWebBuilt,
   openLiveDashboard,
@@ -19,8 +19,6 @@ import {
   signedInBrowser,
   startServer,
 } from "./e2e.ts";
-
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 let server: ServerProcess;
 let browser: ChromiumHandle;
@@ -401,6 +399,88 @@ describe("series panels", () => {
     }
   });
 
+  it("sorts a panel's legend by newest value, largest first, when chosen, keeping the choice in the layout", async () => {
+    const page = await openLiveDashboard(browser, server.url, dashboardId);
+    const web1 = async (value: number) =>
+      ingestLabeled([
+        { metric: "cpu", labels: { host: "web-1", role: "web" }, value, timestamp: nextTimestamp() },
+      ]);
+    const layoutOf = async (id: string) =>
+      (await call<{ widgets: Widget[] }>("GET", `/api/v1/dashboards/${dashboardId}/layout`)).widgets.find(
+        (w) => w.id === id,
+      );
+    try {
+      await web1(17);
+      await expect
+        .poll(() => entries(page, "web").then(named), { timeout: 15_000 })
+        .toEqual([
+          ["web-1", "17"],
+          ["web-2", "30"],
+        ]);
+      await page.getByTestId("edit-toggle").click();
+      const order = page.locator('[data-widget-id="web"] select[aria-label^="Legend order"]');
+      await order.selectOption("value");
+      await page.getByTestId("save-state").filter({ hasText: "Layout saved" }).waitFor();
+      expect(await layoutOf("web")).toMatchObject({ legend_sort: "value" });
+      await expect
+        .poll(() => entries(page, "web").then(named))
+        .toEqual([
+          ["web-2", "30"],
+          ["web-1", "17"],
+        ]);
+      // re-ordered live as the ranking changes; the line's colour and hidden state go with it
+      await web1(50);
+      await expect
+        .poll(() => entries(page, "web").then(named))
+        .toEqual([
+          ["web-1", "50"],
+          ["web-2", "30"],
+        ]);
+      await legend(page, "web").first().locator("button").click();
+      await web1(5);
+      await expect
+        .poll(() => entries(page, "web").then(named))
+        .toEqual([
+          ["web-2", "30"],
+          ["web-1", "5"],
+        ]);
+      const [second, first] = await entries(page, "web");
+      expect([first?.name, first?.drawn, first?.color]).toEqual([
+        "web-1",
+        "hidden",
+        String(colorSlot(first!.key)),
+      ]);
+      expect(second?.drawn).toBe("shown");
+      // another panel keeps name order: its values rise with the name (node-0 is 0, node-1 is 1…)
+      expect((await entries(page, "many")).slice(0, 3).map((e) => [e.name, e.latest])).toEqual([
+        ["node-0", "0"],
+        ["node-1", "1"],
+        ["node-2", "2"],
+      ]);
+
+      // the choice is the panel's, kept across a reload; back to name order on request
+      await page.reload();
+      await expect
+        .poll(() => entries(page, "web").then(named), { timeout: 15_000 })
+        .toEqual([
+          ["web-2", "30"],
+          ["web-1", "5"],
+        ]);
+      await page.getByTestId("edit-toggle").click();
+      await order.selectOption("name");
+      await page.getByTestId("save-state").filter({ hasText: "Layout saved" }).waitFor();
+      await expect
+        .poll(() => entries(page, "web").then(named))
+        .toEqual([
+          ["web-1", "5"],
+          ["web-2", "30"],
+        ]);
+      expect((await layoutOf("web"))?.legend_sort).toBeUndefined();
+    } finally {
+      await page.close();
+    }
+  });
+
   it("has no serious or critical axe violation, in both themes, with a line hidden and in the editor", async () => {
     const page = await openLiveDashboard(browser, server.url, dashboardId);
     try {
@@ -423,25 +503,3 @@ describe("series panels", () => {
     }
   });
 });
-
-type Violation = { id: string; impact: string | null; help: string; nodes: { target: string[] }[] };
-
-/** Serious and critical axe violations on the page as it is now (as accessibility.test.ts runs axe). */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    // biome-ignore lint/suspicious/noExplicitAny: axe is injected as a script, not imported
-    const axe = (window as any).axe;
-    const result = await axe.run(document, { resultTypes: ["violations"] });
-    return result.violations as Violation[];
-  });
-  return violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map(
-      (v) =>
-        `${v.impact} ${v.id}: ${v.help} — ${v.nodes
-          .map((n) => n.target.join(" "))
-          .slice(0, 5)
-          .join(", ")}`,
-    );
-}

@@ -250,6 +250,8 @@ export const widget = z.strictObject({
   series: selectorText.optional(),
   group_by: z.array(labelName).max(8).optional(),
   aggregate: z.enum(["avg", "sum", "min", "max"]).optional(),
+  /** a series panel's legend order: by line name (default) or by newest value, largest first */
+  legend_sort: z.enum(["name", "value"]).optional(),
   /** the text widget's Markdown */
   text: z.string().max(20_000).optional(),
 });
@@ -335,6 +337,18 @@ export const patchAlertRuleBody = alertRule
   .strict()
   .partial()
   .refine((body) => Object.keys(body).length > 0, "at least one field is required");
+/**
+ * `GET /dashboards/:id/alert-rule-sets`: the rules one selector made, as one set. A set is named by
+ * its oldest rule (the one a series created later copies), and shows that rule's settings.
+ */
+export const alertRuleSet = alertRule.omit({ id: true, metric_id: true, selector: true }).extend({
+  id,
+  selector: selectorText,
+  /** the set's rules, oldest first: one per matching series */
+  rule_ids: z.array(id),
+  /** how many series the set alerts on (its rules) */
+  series: z.number().int().min(1),
+});
 
 /** GET /dashboards/:id/alerts: newest first, optionally only one state or the unacknowledged. */
 export const alertEventsQuery = z.object({
@@ -399,5 +413,6 @@ export type AlertEvent = z.infer<typeof alertEvent>;
 export type AlertRule = z.infer<typeof alertRule>;
 export type CreateAlertRuleBody = z.infer<typeof createAlertRuleBody>;
 export type PatchAlertRuleBody = z.infer<typeof patchAlertRuleBody>;
+export type AlertRuleSet = z.infer<typeof alertRuleSet>;
 export type { ValidationIssue };
 export type ErrorAnswer = z.infer<typeof errorAnswer>;

@@ -10,6 +10,7 @@ import type { NotifyDeps } from "./contact-points.ts";
 import { registerContactPointRoutes } from "./contact-routes.ts";
 import { Outbox } from "./outbox.ts";
 import { registerAlertRoutes } from "./routes.ts";
+import { registerRuleSetRoutes } from "./rule-set-routes.ts";
 import { AlertService } from "./service.ts";
 import { alertDb } from "./store.ts";
 
@@ -47,6 +48,7 @@ export function alertsPlugin(app: FastifyInstance, ctx: AppContext): void {
   ctx.pointObservers.push((point) => service.observe(point));
 
   registerAlertRoutes(app, ctx, db, service);
+  registerRuleSetRoutes(app, ctx, db, service);
   registerContactPointRoutes(app, ctx, db, outbox, deps);
   app.addHook("onReady", async () => outbox.start());
   app.addHook("onClose", async () => {

@@ -11,6 +11,7 @@ import { ConflictError, NotFoundError, ValidationError } from "../http/errors.ts
 import { dashboardAccess, idParam, noContent, requireUser } from "../http/http.ts";
 import { input, route } from "../http/route.ts";
 import { metricIdsOn } from "../metrics/store.ts";
+import { changeRule, removeRule } from "./rule-changes.ts";
 import { type AlertRule, publicRule } from "./schema.ts";
 import { createSelectorRules } from "./selector-rules.ts";
 import type { AlertService } from "./service.ts";
@@ -18,14 +19,12 @@ import { listStates } from "./states.ts";
 import {
   type AlertDb,
   acknowledge,
-  deleteRule,
   getEvent,
   getRule,
   insertRule,
   listEvents,
   listRules,
   ruleEvents,
-  updateRule,
 } from "./store.ts";
 
 export function registerAlertRoutes(
@@ -86,25 +85,15 @@ export function registerAlertRoutes(
     const { userId } = requireUser(request);
     const rule = await ruleFor(userId, idParam(request, "id", "Alert rule"), "editor");
     const body = input(request, restRoutes.patchAlertRule, "body");
-    // A different rule from now on: its open event is closed (rather than left "firing: above 1"
-    // next to the new rule's states), and it is evaluated afresh.
-    const changed = (["condition", "threshold", "duration_s", "hysteresis", "no_data_s"] as const).some(
-      (k) => body[k] !== undefined && body[k] !== rule[k],
-    );
-    const reason = body.enabled === false && rule.enabled ? "rule_disabled" : changed ? "rule_changed" : null;
-    // On the evaluation queue, so no batch sees the new rule with the old state.
-    if (reason) await service.supersede(rule.id, reason, { before: () => updateRule(db, rule.id, body) });
-    const updated = reason ? await getRule(db, rule.id) : await updateRule(db, rule.id, body);
+    const updated = await changeRule(db, service, rule, body);
     if (!updated) throw new NotFoundError("Alert rule not found");
-    service.ruleChanged(rule.metric_id, rule.id);
     return publicRule(updated);
   });
 
   route(app, restRoutes.deleteAlertRule, async (request, reply) => {
     const { userId } = requireUser(request);
     const rule = await ruleFor(userId, idParam(request, "id", "Alert rule"), "editor");
-    await service.supersede(rule.id, "rule_deleted", { after: () => deleteRule(db, rule.id) });
-    service.ruleChanged(rule.metric_id, rule.id);
+    await removeRule(db, service, rule);
     return noContent(reply);
   });
 

@@ -2,6 +2,7 @@
 // series, as Prometheus makes one alert instance per label set, so each series has its own state,
 // events and acknowledgement. The selector stays on each rule of the set; a series created later
 // that it matches gets a rule copied from the set's oldest one. The set ends with its last rule.
+// A set is named by its oldest rule's id (no table of its own: the selector on its rules is the set).
 import { parseSelector, selects } from "@pulseboard/protocol/series";
 import { listMetrics } from "../dashboards/store.ts";
 import type { Db, Metric } from "../db/schema.ts";
@@ -24,6 +25,21 @@ export async function createSelectorRules(
     if (selects(parsed, m.name))
       rules.push(await insertRule(alertDb(db), dashboardId, { ...settings, metric_id: m.id, selector }));
   return rules;
+}
+
+/** A selector set as stored: its rules, oldest first (the first is the template and names the set). */
+export type RuleSet = { id: number; selector: string; rules: AlertRule[] };
+
+/** The dashboard's selector sets, oldest first. */
+export async function ruleSetsOf(db: Db, dashboardId: number): Promise<RuleSet[]> {
+  const sets = new Map<string, RuleSet>();
+  for (const rule of await selectorRulesOf(alertDb(db), dashboardId)) {
+    const selector = rule.selector!;
+    const set = sets.get(selector);
+    if (set) set.rules.push(rule);
+    else sets.set(selector, { id: rule.id, selector, rules: [rule] });
+  }
+  return [...sets.values()];
 }
 
 /**

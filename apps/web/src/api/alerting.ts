@@ -1,15 +1,26 @@
-// The REST calls of alert states and notifications (docs/API.md "Alert notifications"), spread
-// into `api` by http.ts; kept apart so the core client file stays the core's.
+// The REST calls of selector rule sets, alert states and notifications (docs/API.md "Labeled
+// series" and "Alert notifications"), spread into `api` by http.ts; kept apart so the core client
+// file stays the core's.
 import type {
   CreateContactPointBody,
   CreateSilenceBody,
+  PatchAlertRuleBody,
   PatchContactPointBody,
 } from "@pulseboard/protocol/rest";
-import { restRoutes as routes } from "@pulseboard/protocol/rest-routes";
+import { type RouteInput, restRoutes as routes } from "@pulseboard/protocol/rest-routes";
 import type { Call } from "./request.ts";
 
 export function alertingApi(call: Call) {
   return {
+    alertRuleSets: (dashboardId: number) => call(routes.listAlertRuleSets, { params: { id: dashboardId } }),
+    createSelectorRules: (
+      dashboardId: number,
+      body: RouteInput<typeof routes.createSelectorAlertRules>["body"],
+    ) => call(routes.createSelectorAlertRules, { params: { id: dashboardId }, body }),
+    patchAlertRuleSet: (dashboardId: number, setId: number, body: PatchAlertRuleBody) =>
+      call(routes.patchAlertRuleSet, { params: { id: dashboardId, setId }, body }),
+    deleteAlertRuleSet: (dashboardId: number, setId: number) =>
+      call(routes.deleteAlertRuleSet, { params: { id: dashboardId, setId } }),
     alertStates: (dashboardId: number) => call(routes.alertStates, { params: { id: dashboardId } }),
     contactPoints: (dashboardId: number) => call(routes.listContactPoints, { params: { id: dashboardId } }),
     createContactPoint: (dashboardId: number, body: CreateContactPointBody) =>

@@ -12,6 +12,7 @@ import { MetricSettings } from "../controls/MetricSettings.tsx";
 import { NewMetric } from "../controls/NewMetric.tsx";
 import { NotificationsPanel } from "../controls/NotificationsPanel.tsx";
 import { Playback } from "../controls/Playback.tsx";
+import { RuleSetsPanel } from "../controls/RuleSets.tsx";
 import { SharePanel } from "../controls/SharePanel.tsx";
 import { TimeRange } from "../controls/TimeRange.tsx";
 import { Grid } from "../widgets/Grid.tsx";
@@ -144,6 +145,7 @@ function Toolbar() {
   const [sharing, setSharing] = useState(false);
   const [configuring, setConfiguring] = useState(false);
   const [notifying, setNotifying] = useState(false);
+  const [ruleSets, setRuleSets] = useState(false);
   const [paused, setPaused] = useState(false);
   const exportSpan = () => {
     const [f, t] = rangeBounds(range);
@@ -220,6 +222,15 @@ function Toolbar() {
             {editing ? "Done" : "Edit layout"}
           </button>
         )}
+        <button
+          type="button"
+          aria-pressed={ruleSets}
+          data-testid="rule-sets-toggle"
+          title="Alert rules by series selector"
+          onClick={() => setRuleSets(!ruleSets)}
+        >
+          Rule sets
+        </button>
         {canEdit && (
           <button type="button" aria-pressed={notifying} onClick={() => setNotifying(!notifying)}>
             Notifications
@@ -243,6 +254,14 @@ function Toolbar() {
           dashboardId={id}
           metrics={dashboard.metrics}
           onClose={() => setNotifying(false)}
+        />
+      )}
+      {ruleSets && dashboard && (
+        <RuleSetsPanel
+          dashboardId={id}
+          metrics={dashboard.metrics}
+          canEdit={canEdit}
+          onClose={() => setRuleSets(false)}
         />
       )}
       <AlertToasts states={live.alertStates} metrics={dashboard?.metrics ?? []} />

@@ -125,6 +125,18 @@ const WidgetFrame = memo(function WidgetFrame({ widget }: { widget: Widget }) {
                 <ChartKindOptions histogram={metric?.type === "histogram"} lines={isSeries} />
               </select>
             )}
+            {isSeries && (
+              <select
+                aria-label={`Legend order for ${title}`}
+                value={widget.legend_sort ?? "name"}
+                onChange={(e) =>
+                  onPatch(widget.id, { legend_sort: e.target.value === "value" ? "value" : undefined })
+                }
+              >
+                <option value="name">legend by name</option>
+                <option value="value">legend by value</option>
+              </select>
+            )}
             {metric?.type === "counter" && (
               <select
                 aria-label={`Counter display for ${title}`}

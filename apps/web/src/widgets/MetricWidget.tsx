@@ -151,7 +151,8 @@ export function MetricWidget({ widget }: WidgetProps) {
   );
 }
 
-function chartView(view: ChartView) {
+/** The page's shared chart view (crosshair sync, zoom) as TimeChart props. */
+export function chartView(view: ChartView) {
   return { syncKey: view.syncKey, onZoom: view.onZoom, onZoomOut: view.onZoomOut };
 }
 

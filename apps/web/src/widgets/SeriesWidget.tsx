@@ -2,8 +2,10 @@
 // per group of `group_by` label values combined by `aggregate`, up to MAX_LINES; series created
 // later (a new host) join as the dashboard's config announces them, deleted ones leave. Under the
 // chart a legend names each line by the labels that tell it apart, with its colour (hashed from
-// its key) and newest value; a click hides or shows the line. Points come from the live store, as
-// for a single metric; the page reads each series' history like any metric's.
+// its key) and newest value; a click hides or shows the line. The legend is in name order, or
+// (`legend_sort: "value"`) in order of newest value, largest first, re-ordered when a drawn frame
+// changes the ranking. Points come from the live store, as for a single metric; the page reads
+// each series' history like any metric's.
 
 import type { LiveStore } from "@pulseboard/client/live";
 import type { Widget } from "@pulseboard/protocol/rest";
@@ -21,7 +23,7 @@ import { type Derive, TimeChart } from "../charts/TimeChart.tsx";
 import { counterRate } from "../charts/transform.ts";
 import { formatValue } from "../charts/units.ts";
 import { useDashboardView, useLive } from "../pages/dashboard/context.ts";
-import { describeWindow } from "./MetricWidget.tsx";
+import { chartView, describeWindow } from "./MetricWidget.tsx";
 import type { WidgetProps } from "./types.ts";
 
 const NO_LABELS: readonly string[] = [];
@@ -42,6 +44,10 @@ export function SeriesWidget({ widget }: WidgetProps) {
     [selector, groupBy, metrics, withData],
   );
   const [hiddenKeys, setHidden] = useState<ReadonlySet<string>>(() => new Set());
+  const byValue = widget.legend_sort === "value";
+  // Line keys by newest value, as last drawn (only a changed ranking re-renders the legend).
+  const [ranked, setRanked] = useState<readonly string[]>([]);
+  const rankedRef = useRef("");
   const legendRef = useRef<HTMLUListElement>(null);
   const frameRef = useRef<HTMLDivElement>(null);
 
@@ -67,7 +73,8 @@ export function SeriesWidget({ widget }: WidgetProps) {
         if (frame.dataset.lines !== n) frame.dataset.lines = n;
       }
       const entries = legendRef.current?.querySelectorAll<HTMLElement>("[data-key]") ?? [];
-      entries.forEach((entry, i) => {
+      entries.forEach((entry) => {
+        const i = Number(entry.dataset.line);
         const v = latest[i];
         const text = formatValue(v, shownUnit);
         const cell = entry.querySelector<HTMLElement>("[data-value]");
@@ -77,9 +84,18 @@ export function SeriesWidget({ widget }: WidgetProps) {
         const drawn = u.series[i + 1]?.show === false ? "hidden" : "shown";
         if (entry.dataset.drawn !== drawn) entry.dataset.drawn = drawn;
       });
+      if (byValue) {
+        const keys = rankByValue(lines, latest);
+        const text = keys.join("\u0000");
+        if (text !== rankedRef.current) {
+          rankedRef.current = text;
+          setRanked(keys);
+        }
+      }
     },
-    [shownUnit, latest],
+    [shownUnit, latest, lines, byValue],
   );
+  const legendOrder = useMemo(() => legendIndices(lines, byValue ? ranked : []), [lines, byValue, ranked]);
 
   if (!set.ok)
     return (
@@ -143,15 +159,19 @@ export function SeriesWidget({ widget }: WidgetProps) {
         ariaLabel={label}
         derive={derive}
         onDrawn={onDrawn}
-        syncKey={view.syncKey}
-        onZoom={view.onZoom}
-        onZoomOut={view.onZoomOut}
+        {...chartView(view)}
       />
-      <ul className="series-legend" ref={legendRef} aria-label={`Lines of ${widget.title || selector}`}>
-        {lines.map((line, i) => {
+      <ul
+        className="series-legend"
+        ref={legendRef}
+        aria-label={`Lines of ${widget.title || selector}${byValue ? ", largest value first" : ""}`}
+        data-sort={byValue ? "value" : "name"}
+      >
+        {legendOrder.map((i) => {
+          const line = lines[i] as Line;
           const hidden = hiddenKeys.has(line.key);
           return (
-            <li key={line.key} data-key={line.key} data-color={line.slot} data-drawn="shown">
+            <li key={line.key} data-key={line.key} data-line={i} data-color={line.slot} data-drawn="shown">
               <button
                 type="button"
                 className={hidden ? "legend-entry off" : "legend-entry"}
@@ -203,6 +223,31 @@ function useWithData(store: LiveStore, ids: number[]): ReadonlySet<number> {
     };
   }, [store, key]);
   return has;
+}
+
+/** Line keys by newest value, largest first; lines without one last; ties in name order. */
+function rankByValue(lines: readonly Line[], latest: readonly (number | undefined)[]): string[] {
+  return lines
+    .map((line, i) => ({ key: line.key, i, v: latest[i] }))
+    .sort((a, b) =>
+      a.v === undefined || b.v === undefined
+        ? (a.v === undefined ? 1 : 0) - (b.v === undefined ? 1 : 0) || a.i - b.i
+        : b.v - a.v || a.i - b.i,
+    )
+    .map((e) => e.key);
+}
+
+/**
+ * The legend's line indices: in `ranked` order (keys as last ranked), then any line not ranked yet
+ * (it just joined) in name order; without a ranking, name order.
+ */
+function legendIndices(lines: readonly Line[], ranked: readonly string[]): number[] {
+  const at = new Map(ranked.map((key, pos) => [key, pos]));
+  return lines
+    .map((_, i) => i)
+    .sort(
+      (a, b) => (at.get(lines[a]!.key) ?? ranked.length + a) - (at.get(lines[b]!.key) ?? ranked.length + b),
+    );
 }
 
 function withPoints(store: LiveStore, ids: readonly number[]): Set<number> {

@@ -1,0 +1,76 @@
+// Owns the REST routes of selector rule sets as a whole (docs/API.md "Alerts"): list a dashboard's
+// sets (members), change every rule of a set or delete them all (editors). A set lives on its rules
+// (selector-rules.ts), so changing them all also changes the template later series copy.
+import type { AlertRuleSet } from "@pulseboard/protocol/rest";
+import { restRoutes } from "@pulseboard/protocol/rest-routes";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { AppContext } from "../context.ts";
+import { NotFoundError } from "../http/errors.ts";
+import { dashboardAccess, idParam, noContent } from "../http/http.ts";
+import { input, route } from "../http/route.ts";
+import { alreadyHas, changeRule, removeRule } from "./rule-changes.ts";
+import type { PatchRuleBody } from "./schema.ts";
+import { type RuleSet, ruleSetsOf } from "./selector-rules.ts";
+import type { AlertService } from "./service.ts";
+import type { AlertDb } from "./store.ts";
+
+function publicSet(set: RuleSet): AlertRuleSet {
+  const { condition, threshold, duration_s, hysteresis, enabled, no_data_s } = set.rules[0]!;
+  return {
+    id: set.id,
+    selector: set.selector,
+    condition,
+    threshold,
+    duration_s,
+    hysteresis,
+    enabled,
+    no_data_s,
+    rule_ids: set.rules.map((r) => r.id),
+    series: set.rules.length,
+  };
+}
+
+export function registerRuleSetRoutes(
+  app: FastifyInstance,
+  ctx: AppContext,
+  db: AlertDb,
+  service: AlertService,
+) {
+  /** The set of the path on the dashboard of the path: 404 for an unknown id or another dashboard's set. */
+  async function setFor(request: FastifyRequest) {
+    const { dashboardId } = await dashboardAccess(ctx.db, request, "editor");
+    const setId = idParam(request, "setId", "Alert rule set");
+    const set = (await ruleSetsOf(ctx.db, dashboardId)).find((s) => s.id === setId);
+    if (!set) throw new NotFoundError("Alert rule set not found");
+    return { dashboardId, set };
+  }
+  const sameSet = async (dashboardId: number, selector: string) =>
+    (await ruleSetsOf(ctx.db, dashboardId)).find((s) => s.selector === selector);
+
+  route(app, restRoutes.listAlertRuleSets, async (request) => {
+    const { dashboardId } = await dashboardAccess(ctx.db, request, "viewer");
+    return (await ruleSetsOf(ctx.db, dashboardId)).map(publicSet);
+  });
+
+  route(app, restRoutes.patchAlertRuleSet, async (request) => {
+    const { dashboardId, set } = await setFor(request);
+    const body: PatchRuleBody = input(request, restRoutes.patchAlertRuleSet, "body");
+    for (const rule of set.rules) if (!alreadyHas(rule, body)) await changeRule(db, service, rule, body);
+    // A series created meanwhile may have copied the template before its change: catch it up.
+    const after = await sameSet(dashboardId, set.selector);
+    for (const rule of after?.rules ?? [])
+      if (!alreadyHas(rule, body)) await changeRule(db, service, rule, body);
+    const result = await sameSet(dashboardId, set.selector);
+    if (!result) throw new NotFoundError("Alert rule set not found");
+    return publicSet(result);
+  });
+
+  route(app, restRoutes.deleteAlertRuleSet, async (request, reply) => {
+    const { dashboardId, set } = await setFor(request);
+    for (const rule of set.rules) await removeRule(db, service, rule);
+    // As above: a rule a new series copied from the set while it was being deleted goes too.
+    for (const rule of (await sameSet(dashboardId, set.selector))?.rules ?? [])
+      await removeRule(db, service, rule);
+    return noContent(reply);
+  });
+}
