@@ -3,11 +3,10 @@
 // themes, its settings drawer open), the tokens page and the users page; and every control of a
 // dashboard can be reached with Tab and shows where the focus is.
 
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import type { ChromiumHandle } from "@pulseboard/test-support";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seriousViolations } from "./axe.ts";
 import {
   ensureWebBuilt,
   ingest,
@@ -18,8 +17,6 @@ import {
   signedInBrowser,
   startServer,
 } from "./e2e.ts";
-
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 let server: ServerProcess;
 let browser: ChromiumHandle;
@@ -84,29 +81,6 @@ afterAll(async () => {
   await browser?.close();
   await server?.destroy();
 });
-
-type Violation = { id: string; impact: string | null; help: string; nodes: { target: string[] }[] };
-
-/** Serious and critical axe violations on the page as it is now. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  // Evaluated through the devtools protocol: the page's CSP (no inline script) stays as it is.
-  await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    // biome-ignore lint/suspicious/noExplicitAny: axe is injected as a script, not imported
-    const axe = (window as any).axe;
-    const result = await axe.run(document, { resultTypes: ["violations"] });
-    return result.violations as Violation[];
-  });
-  return violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map(
-      (v) =>
-        `${v.impact} ${v.id}: ${v.help} — ${v.nodes
-          .map((n) => n.target.join(" "))
-          .slice(0, 5)
-          .join(", ")}`,
-    );
-}
 
 async function setTheme(page: Page, theme: "dark" | "light") {
   const current = await page.evaluate(() => document.documentElement.dataset.theme);

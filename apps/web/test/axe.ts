@@ -1,5 +1,5 @@
 // axe-core in a spec's page: the serious and critical violations of the page as it is now, one line
-// each (rule, help and the first few elements), as accessibility.test.ts runs it.
+// each (rule, help and the first few elements). Every Chromium spec that checks accessibility uses it.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { Page } from "playwright-core";
@@ -10,6 +10,7 @@ type Violation = { id: string; impact: string | null; help: string; nodes: { tar
 
 /** Serious and critical axe violations on the page as it is now. */
 export async function seriousViolations(page: Page): Promise<string[]> {
+  // Evaluated through the devtools protocol: the page's CSP (no inline script) stays as it is.
   await page.evaluate(AXE);
   const violations = await page.evaluate(async () => {
     // biome-ignore lint/suspicious/noExplicitAny: axe is injected as a script, not imported
