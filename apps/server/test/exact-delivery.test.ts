@@ -7,7 +7,8 @@ import { RedisLayer } from "@pulseboard/channels/redis";
 import { Communicator } from "@pulseboard/channels/testing";
 import { type RedisHandle, startRedis } from "@pulseboard/test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DB_KINDS, type Session, startTestApp, type TestApp } from "./harness.ts";
+import { loadConfig } from "../src/config/config.ts";
+import { DB_KINDS, KEEP_EVERYTHING, type Session, startTestApp, type TestApp } from "./harness.ts";
 
 type Update = { metric_id: number; value: number; timestamp: string; offset: number };
 type Resumed = { count: number; recovered?: boolean; epoch?: string; offset?: number; reason?: string };
@@ -302,5 +303,31 @@ describe("exact delivery across nodes (PostgreSQL + Redis)", () => {
       { value: 1, offset: offset + 1 },
       { value: 2, offset: offset + 2 },
     ]);
+  });
+});
+
+describe("exact delivery while the read pool refuses", () => {
+  it("replays a reconnecting client's gap and sends its history even while REST reads are refused as saturated", async () => {
+    // A queue of 0: every bounded read (REST history, exports) is refused at once, as under a storm.
+    const storage = { ...loadConfig(KEEP_EVERYTHING).storage, readQueue: 0 };
+    const t = await startTestApp("sqlite", { config: { storage } });
+    try {
+      const s = await setUp(t, "Saturated");
+      const first = await ready(s.url(t), s.token);
+      await s.ingest([{ metric_id: s.a, value: 1 }]);
+      const seen = (await first.c.receive("metric_update")).payload as Update;
+      await first.c.close();
+      await s.ingest(Array.from({ length: 5 }, (_, i) => ({ metric_id: s.a, value: 10 + i })));
+      const rest = await t.api("GET", `/api/v1/metrics/${s.a}/values?points=10`, { token: s.token });
+      expect([rest.status, rest.body.error?.code]).toEqual([503, "PB_ERR_UNAVAILABLE"]);
+      const back = await ready(s.url(t), s.token);
+      back.c.sendMessage("resume", { epoch: first.epoch, offset: seen.offset });
+      const { updates, resumed } = await untilResumed(back.c);
+      expect(updates.map((u) => u.value)).toEqual([10, 11, 12, 13, 14]);
+      expect(resumed).toMatchObject({ count: 5, recovered: true });
+    } finally {
+      await Promise.all(open.splice(0).map((c) => c.close()));
+      await t.close();
+    }
   });
 });

@@ -22,7 +22,7 @@ export async function recentValues(
   if (metrics.length === 0) return out;
   const ids = await storage.series.idsFor(metrics.map((m) => ({ metricId: m.id, labels: NO_LABELS })));
   const seriesIds = metrics.map((m) => ids.get(storage.series.keyOf(m.id, NO_LABELS))!);
-  const values = await storage.reader.run<Value[][]>({ op: "recent", seriesIds, limit, upTo });
+  const values = await storage.reader.run<Value[][]>({ op: "recent", seriesIds, limit, upTo }, "waits");
   for (const [i, m] of metrics.entries()) out.set(m.id, values[i] ?? []);
   return out;
 }
@@ -39,5 +39,5 @@ export async function valuesSince(
   tieOffset = Number.POSITIVE_INFINITY,
 ): Promise<Columns> {
   const seriesId = await storage.series.idFor(metricId);
-  return storage.reader.run<Columns>({ op: "since", seriesId, since, tieOffset, limit });
+  return storage.reader.run<Columns>({ op: "since", seriesId, since, tieOffset, limit }, "waits");
 }

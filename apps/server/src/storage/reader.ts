@@ -2,7 +2,9 @@
 // and export page (reader-worker.ts), so a month-long query or a full export never stops the
 // event loop that streams live updates. Bounded: a per-user cap on concurrent expensive reads
 // (429 past it) and a bounded queue (503 when the pool is saturated), so one user's reads cannot
-// starve another's.
+// starve another's. The WebSocket side's reads (history on connect, replays after a reconnect) are
+// never refused: a client waiting for its replay must get it, or points would be missing for good;
+// they are bounded by the connections instead (one replay at a time per connection).
 import { Piscina } from "piscina";
 import type { DbTarget } from "../db/schema.ts";
 import { RateLimitedError, UnavailableError } from "../http/errors.ts";
@@ -29,13 +31,15 @@ export class StorageReader {
       workerData: target,
       minThreads: options.threads,
       maxThreads: options.threads,
-      maxQueue: options.maxQueue,
+      // Our own bound below applies to the bounded reads only; piscina's queue takes them all.
+      maxQueue: Number.POSITIVE_INFINITY,
       idleTimeout: 60_000,
     });
   }
 
-  async run<T>(task: ReadTask): Promise<T> {
-    if (this.pool.queueSize >= this.options.maxQueue)
+  /** `waits`: queued however busy the pool is (the WebSocket side's history and replays). */
+  async run<T>(task: ReadTask, how: "bounded" | "waits" = "bounded"): Promise<T> {
+    if (how === "bounded" && this.pool.queueSize >= this.options.maxQueue)
       throw new UnavailableError("The history reader is saturated; retry shortly");
     const result = (await this.pool.run(task)) as TaskResult;
     if (result.ok) return result.value as T;

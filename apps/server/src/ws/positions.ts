@@ -54,12 +54,10 @@ export async function pointsAfter(
   const ids = await series.idsFor(metrics.map((m) => ({ metricId: m.id, labels: NO_LABELS })));
   const bySeries = new Map<number, Metric>();
   for (const m of metrics) bySeries.set(ids.get(series.keyOf(m.id, NO_LABELS))!, m);
-  const r = await ctx.storage.reader.run<AfterResult>({
-    op: "after",
-    seriesIds: [...bySeries.keys()],
-    after,
-    limit,
-  });
+  const r = await ctx.storage.reader.run<AfterResult>(
+    { op: "after", seriesIds: [...bySeries.keys()], after, limit },
+    "waits",
+  );
   const payloads: Replayed["payloads"] = [];
   for (let i = 0; i < r.n; i++) {
     const metric = bySeries.get(r.series[i]!);
