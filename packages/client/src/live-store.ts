@@ -303,7 +303,7 @@ export class LiveStore {
     this.schedule(this.flush);
   }
 
-  private flush = () => {
+  private flush = async () => {
     this.frameRequested = false;
     const ids = this.pendingIds;
     const xs = this.pendingXs;
@@ -335,7 +335,12 @@ export class LiveStore {
     for (const [listener, id] of this.owed) {
       this.owed.delete(listener);
       // A chart that unsubscribed since (its panel closed) is not drawn.
-      if (this.seriesFor(id).listeners.has(listener)) listener();
+      if (this.seriesFor(id).listeners.has(listener)) {
+        listener();
+        // uPlot draws in a microtask after setData: let it, still inside this frame, so the budget
+        // counts the drawing itself and not only the data handed over.
+        await null;
+      }
       // Past the frame's budget the rest wait for the next frame: charts then draw a little less
       // often (each draw takes all its new points) while the page keeps its frame rate.
       if (this.owed.size > 0 && this.clock() - started > FRAME_BUDGET_MS) {

@@ -14,8 +14,9 @@ let client: PulseboardClient;
 let pending: Array<() => void>;
 /** The store's clock (ms), for its frame budget: only a test's own draws advance it. */
 let clock = 0;
-const frame = () => {
-  for (const f of pending.splice(0)) f();
+/** Runs the queued flushes, and the draws each lets run after its first (microtasks). */
+const frame = async () => {
+  for (const f of pending.splice(0)) await f();
 };
 const options = () => ({
   WebSocket,
@@ -53,7 +54,7 @@ describe("LiveStore fed by a LiveConnection", () => {
 
   it("applies a burst of updates in one frame: each changed series tells its listeners once", async () => {
     await until(() => server.received.some((m) => m.action === "subscribe"), "subscribed");
-    frame();
+    await frame();
     const calls = { 1: 0, 2: 0 };
     store.seriesFor(1).listeners.add(() => calls[1]++);
     store.seriesFor(2).listeners.add(() => calls[2]++);
@@ -61,7 +62,7 @@ describe("LiveStore fed by a LiveConnection", () => {
     server.push(2, 5);
     await until(() => client.newest(2) !== undefined, "the last update reached the client");
     expect(values(store, 1)).toEqual([]); // queued, not drawn before the frame
-    frame();
+    await frame();
     expect(calls).toEqual({ 1: 1, 2: 1 });
     expect(values(store, 1)).toEqual(Array.from({ length: 30 }, (_, i) => i));
     expect(store.received).toBe(31);
@@ -69,7 +70,7 @@ describe("LiveStore fed by a LiveConnection", () => {
 
   it("draws a chart of several changed series once per frame; past the frame's budget the rest draw in the next frame, the deferred first", async () => {
     await until(() => server.received.some((m) => m.action === "subscribe"), "subscribed");
-    frame();
+    await frame();
     const drawn: string[] = [];
     // The store's clock: a draw "takes" what the test says.
     const busy = (ms: number) => {
@@ -88,17 +89,17 @@ describe("LiveStore fed by a LiveConnection", () => {
     server.push(1, 1);
     server.push(2, 2);
     await until(() => store.received === before + 2, "both updates reached the store");
-    frame();
+    await frame();
     // 8 ms of budget: "both" and two 5 ms charts fit, "c" waits; the next frame is already asked for.
     expect(drawn).toEqual(["both", "a", "b"]);
     expect(pending.length).toBe(1);
     server.push(1, 3);
     await until(() => store.received === before + 3, "the next update reached the store");
-    frame();
+    await frame();
     // The deferred chart first (drawing the new point too, so it is not owed again), then the ones
     // the new point made owe a draw, until the budget.
     expect(drawn.slice(3)).toEqual(["c", "both", "a"]);
-    frame();
+    await frame();
     expect(drawn.slice(6)).toEqual(["b"]);
     expect(pending.length).toBe(0);
     expect(values(store, 1)).toEqual([1, 3]);
@@ -115,7 +116,7 @@ describe("LiveStore fed by a LiveConnection", () => {
     await nextEvent(client, "resumed");
     server.push(1, 21);
     await nextEvent(client, "metric_update", (u) => u.value === 21);
-    frame();
+    await frame();
     expect(values(store, 1)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
     expect(store.getSnapshot().state).toBe("open");
   });

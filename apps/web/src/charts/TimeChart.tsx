@@ -195,7 +195,9 @@ export function TimeChart(props: TimeChartProps) {
     const rateX = new Float64Array(4096);
     const rateY = new Float64Array(4096);
     const gapFloor = () => store.bucketWidth() * GAP_INTERVALS;
+    let drawnAt = Number.NEGATIVE_INFINITY;
     const draw = () => {
+      drawnAt = performance.now();
       noteSetData(chart);
       const views = ids.map((id) => store.seriesFor(id).ring.view());
       const derive = propsRef.current.derive;
@@ -241,8 +243,11 @@ export function TimeChart(props: TimeChartProps) {
     plot.current = chart;
     draw();
     // A live window slides even without new points.
+    // A chart drawn within the last second has slid already (each draw takes the window's range):
+    // redrawing all of a dashboard's charts on the same tick made one long frame every second.
     const slide = setInterval(() => {
-      if (windowRef.current.kind === "live") chart.setScale("x", toScale(xRange(windowRef.current)));
+      if (windowRef.current.kind === "live" && performance.now() - drawnAt > 900)
+        chart.setScale("x", toScale(xRange(windowRef.current)));
     }, 1000);
     const resize = new ResizeObserver(() => {
       const { width, height } = el.getBoundingClientRect();
