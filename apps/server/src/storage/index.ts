@@ -1,7 +1,8 @@
 // Owns the storage facade the rest of the server uses for points: the write path (one transaction
-// per batch, durable before it resolves; with SQLite committed by the writer thread, with
-// PostgreSQL, whose driver is asynchronous, in process), the read pool (every read off the event
-// loop), series identity and background upkeep. Routes and consumers never see chunks.
+// per batch, durable before it resolves), the read pool (every read off the event loop), series
+// identity and background upkeep. With SQLite, commits and upkeep run in the writer thread
+// (writer.ts); with PostgreSQL, whose driver is asynchronous, in process, merges in the read pool.
+// Routes and consumers never see chunks.
 import type { FastifyBaseLogger } from "fastify";
 import type { Db, DbTarget, NewChunk } from "../db/schema.ts";
 import { Upkeep } from "./compact.ts";
@@ -9,7 +10,7 @@ import type { Retention } from "./read.ts";
 import { StorageReader } from "./reader.ts";
 import { SeriesIds } from "./series.ts";
 import { type PointColumns, writePoints } from "./write.ts";
-import { StorageWriter } from "./writer.ts";
+import { StorageWriter, type UpkeepControl } from "./writer.ts";
 
 export type StorageConfig = {
   retention: Retention;
@@ -23,8 +24,9 @@ export type StorageConfig = {
 export class Storage {
   readonly series: SeriesIds;
   readonly reader: StorageReader;
-  readonly upkeep: Upkeep;
+  readonly upkeep: UpkeepControl;
   private readonly writer: StorageWriter | undefined;
+  private readonly local: Upkeep | undefined;
 
   constructor(
     readonly db: Db,
@@ -33,29 +35,37 @@ export class Storage {
     log: FastifyBaseLogger,
   ) {
     this.series = new SeriesIds(db);
-    this.writer = target.kind === "sqlite" ? new StorageWriter(target.file) : undefined;
     this.reader = new StorageReader(target, {
       threads: config.readThreads,
       perUser: config.readsPerUser,
       maxQueue: config.readQueue,
     });
-    this.upkeep = new Upkeep(db, {
+    const upkeep = {
       retention: config.retention,
       compactEveryMs: config.compactEveryMs,
       retentionEveryMs: config.retentionEveryMs,
-      onError: (err) => log.warn({ err }, "storage upkeep step failed; retried on the next pass"),
-      // Decoding, merging and deflating chunks is CPU work: the read workers do it.
-      merge: (task) => this.reader.run<NewChunk[]>({ op: "merge", ...task }),
-    });
+    };
+    const warn = (err: unknown) => log.warn({ err }, "storage upkeep step failed; retried on the next pass");
+    if (target.kind === "sqlite") {
+      this.writer = new StorageWriter({ file: target.file, upkeep }, warn);
+      this.upkeep = this.writer.upkeep;
+    } else {
+      this.local = new Upkeep(db, {
+        ...upkeep,
+        onError: warn,
+        // Decoding, merging and deflating chunks is CPU work: the read workers do it.
+        merge: (task) => this.reader.run<NewChunk[]>({ op: "merge", ...task }),
+      });
+      this.upkeep = this.local;
+    }
   }
 
   /** Commits the points in one transaction; resolves with each point's stream offset once durable. */
   async write(points: PointColumns): Promise<Float64Array> {
     if (points.n === 0) return new Float64Array(0);
-    const offsets = this.writer
-      ? await this.writer.write(points)
-      : await this.db.transaction().execute((trx) => writePoints(trx, points));
-    this.upkeep.touched(new Set(points.series));
+    if (this.writer) return this.writer.write(points);
+    const offsets = await this.db.transaction().execute((trx) => writePoints(trx, points));
+    this.local!.touched(points.series);
     return offsets;
   }
 
@@ -65,7 +75,7 @@ export class Storage {
   }
 
   async close(): Promise<void> {
-    await this.upkeep.stop();
+    await this.local?.stop();
     await this.writer?.close();
     await this.reader.close();
   }

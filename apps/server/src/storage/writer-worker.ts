@@ -1,38 +1,57 @@
 // Owns the SQLite writer thread: its own connection to the database file (WAL lets it write beside
-// the event loop's connection and the read workers), and every point commit: stream offsets,
-// chunk rows (planned by write.ts), the commit with synchronous=FULL, then the answer. Batches that
-// queued while a commit ran are committed together (one fsync for all of them, group commit), each
-// still answered only after its commit. Statements are prepared once: a batch of 2,000 samples
-// makes about 3,000 chunk rows, and compiling a query builder per 200 of them cost more than
-// SQLite's own work.
+// the event loop's connection and the read workers), every point commit, and the storage upkeep
+// (compaction and retention, compact.ts) that rewrites chunks. All chunk writes happen here: had
+// the event loop's connection kept writing too, its statements would wait for this thread's write
+// lock inside SQLite's busy handler, on the event loop.
+//
+// A commit: stream offsets, chunk rows (planned by write.ts), the commit with synchronous=FULL,
+// then the answer. Batches that queued while a commit ran are committed together (one fsync for
+// all of them, group commit), each still answered only after its commit, in arrival order.
+// Statements are prepared once: a batch of 2,000 samples makes about 3,000 chunk rows, and
+// compiling a query builder per 200 of them cost more than SQLite's own work.
 import { parentPort, workerData } from "node:worker_threads";
 import SQLite from "better-sqlite3";
-import type { NewChunk } from "../db/schema.ts";
+import { Kysely } from "kysely";
+import type { Database, NewChunk } from "../db/schema.ts";
+import { ImmediateSqliteDialect } from "../db/sqlite-dialect.ts";
+import { Upkeep } from "./compact.ts";
 import { newEpoch, planWrite, pointsPerDashboard } from "./write.ts";
-import type { WriteJob, WriterAnswer } from "./writer.ts";
+import type { ToWriter, WriteJob, WriterAnswer, WriterData } from "./writer.ts";
 
 /** Points committed in one transaction at most: bounds how long the write lock is held. */
 const GROUP_POINTS = 50_000;
 
-const { file } = workerData as { file: string };
-const db = new SQLite(file, { fileMustExist: true });
-db.pragma("journal_mode = WAL");
+const { file, upkeep: upkeepOptions } = workerData as WriterData;
+const sqlite = new SQLite(file, { fileMustExist: true });
+sqlite.pragma("journal_mode = WAL");
 // Per connection: every commit of this thread is on disk before its batch is acknowledged.
-db.pragma("synchronous = FULL");
-db.pragma("foreign_keys = ON");
-db.pragma("busy_timeout = 5000");
+sqlite.pragma("synchronous = FULL");
+sqlite.pragma("foreign_keys = ON");
+sqlite.pragma("busy_timeout = 5000");
+// Upkeep speaks Kysely over the same connection; its mutex also orders our own commits with it.
+const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
 
-const reserve = db.prepare<[number, string, number, number], { head: number | bigint }>(
+const reserve = sqlite.prepare<[number, string, number, number], { head: number | bigint }>(
   `insert into streams (dashboard_id, epoch, head) values (?, ?, ?)
    on conflict (dashboard_id) do update set head = streams.head + ? returning head`,
 );
-const insertChunk = db.prepare(
+const insertChunk = sqlite.prepare(
   `insert into chunks (series_id, tier, start_ts, end_ts, count, first_offset, last_offset, sealed, data)
    values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 );
-const begin = db.prepare("begin immediate");
-const commit = db.prepare("commit");
-const rollback = db.prepare("rollback");
+const begin = sqlite.prepare("begin immediate");
+const commit = sqlite.prepare("commit");
+const rollback = sqlite.prepare("rollback");
+
+const upkeep = new Upkeep(db, {
+  ...upkeepOptions,
+  onError: (error) => send({ warn: String((error as Error).message ?? error) }),
+});
+
+function send(msg: WriterAnswer | { warn: string } | { ready: true } | { closed: true }): void {
+  const transfer = "ok" in msg && msg.ok && msg.value instanceof Float64Array ? [msg.value.buffer] : [];
+  parentPort!.postMessage(msg, transfer as ArrayBuffer[]);
+}
 
 function insertRow(r: NewChunk): void {
   insertChunk.run(
@@ -66,15 +85,12 @@ function commitGroup(jobs: WriteJob[]): Float64Array[] {
   try {
     const out = jobs.map(writeJob);
     commit.run();
+    for (const job of jobs) upkeep.touched(job.series);
     return out;
   } catch (error) {
-    if (db.inTransaction) rollback.run();
+    if (sqlite.inTransaction) rollback.run();
     throw error;
   }
-}
-
-function answer(a: WriterAnswer): void {
-  parentPort!.postMessage(a, a.ok ? [a.offsets.buffer as ArrayBuffer] : []);
 }
 
 function failed(id: number, error: unknown): WriterAnswer {
@@ -87,51 +103,77 @@ function failed(id: number, error: unknown): WriterAnswer {
   };
 }
 
-let queue: WriteJob[] = [];
-let scheduled = false;
-
 /**
- * Commits what has queued, in arrival order (the order the event loop sent them, which is the
- * order their offsets and answers take). A group that fails is retried job by job, so one bad
- * batch (say, a series deleted meanwhile) fails alone.
+ * Commits the queued jobs in arrival order (the order the event loop sent them, which is the order
+ * their offsets and answers take). A group that fails is retried job by job, so one bad batch
+ * (say, of a series deleted meanwhile) fails alone.
  */
-function drain(): void {
-  scheduled = false;
-  while (queue.length > 0) {
-    let size = 0;
-    let k = 0;
-    while (k < queue.length && (k === 0 || size + queue[k]!.n <= GROUP_POINTS)) size += queue[k++]!.n;
-    const group = queue.slice(0, k);
-    queue = queue.slice(k);
+function commitQueued(jobs: WriteJob[]): void {
+  let start = 0;
+  while (start < jobs.length) {
+    let size = jobs[start]!.n;
+    let end = start + 1;
+    while (end < jobs.length && size + jobs[end]!.n <= GROUP_POINTS) size += jobs[end++]!.n;
+    const group = jobs.slice(start, end);
+    start = end;
     try {
       const offsets = commitGroup(group);
-      group.forEach((job, i) => answer({ id: job.id, ok: true, offsets: offsets[i]! }));
+      for (let i = 0; i < group.length; i++) send({ id: group[i]!.id, ok: true, value: offsets[i]! });
     } catch (error) {
-      if (group.length === 1) answer(failed(group[0]!.id, error));
+      if (group.length === 1) send(failed(group[0]!.id, error));
       else
         for (const job of group) {
           try {
-            answer({ id: job.id, ok: true, offsets: commitGroup([job])[0]! });
+            send({ id: job.id, ok: true, value: commitGroup([job])[0]! });
           } catch (e) {
-            answer(failed(job.id, e));
+            send(failed(job.id, e));
           }
         }
     }
   }
 }
 
-parentPort!.on("message", (msg: WriteJob | { close: true }) => {
-  if ("close" in msg) {
-    drain();
-    db.close();
-    parentPort!.postMessage({ closed: true });
+let queue: WriteJob[] = [];
+let draining: Promise<void> | null = null;
+
+/** Commits everything queued, waiting for the connection while an upkeep step holds it. */
+function drain(): Promise<void> {
+  draining ??= (async () => {
+    // Jobs that arrive while a commit runs are delivered before the next round: they join its group.
+    await new Promise<void>((r) => setImmediate(r));
+    while (queue.length > 0) {
+      const jobs = queue;
+      queue = [];
+      await db.connection().execute(async () => commitQueued(jobs));
+    }
+    draining = null;
+  })();
+  return draining;
+}
+
+async function handle(msg: ToWriter): Promise<void> {
+  if (msg.op === "write") {
+    queue.push(msg);
+    void drain();
     return;
   }
-  queue.push(msg);
-  // Messages that arrived while a commit ran are delivered before this runs: they join the group.
-  if (!scheduled) {
-    scheduled = true;
-    setImmediate(drain);
+  try {
+    let value: unknown;
+    if (msg.op === "start") await upkeep.start();
+    else if (msg.op === "compact") await upkeep.compactNow();
+    else if (msg.op === "retain") value = await upkeep.retainNow(msg.now);
+    else if (msg.op === "close") {
+      await upkeep.stop();
+      while (draining) await draining;
+      await db.destroy();
+      send({ closed: true });
+      return;
+    }
+    send({ id: msg.id, ok: true, value });
+  } catch (error) {
+    send(failed(msg.id, error));
   }
-});
-parentPort!.postMessage({ ready: true });
+}
+
+parentPort!.on("message", (msg: ToWriter) => void handle(msg));
+send({ ready: true });
