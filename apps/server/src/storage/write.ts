@@ -54,7 +54,7 @@ export function newEpoch(): string {
 }
 
 export function blob(data: Uint8Array): Buffer {
-  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
 /** Reserves `n` offsets at the end of a dashboard's stream; the last one reserved is returned. */

@@ -15,7 +15,7 @@ import { Kysely } from "kysely";
 import type { Database, NewChunk } from "../db/schema.ts";
 import { ImmediateSqliteDialect } from "../db/sqlite-dialect.ts";
 import { Upkeep } from "./compact.ts";
-import { newEpoch, planWrite, pointsPerDashboard } from "./write.ts";
+import { newEpoch, type PointColumns, planWrite, pointsPerDashboard } from "./write.ts";
 import type { ToWriter, WriteJob, WriterAnswer, WriterData } from "./writer.ts";
 
 /** Points committed in one transaction at most: bounds how long the write lock is held. */
@@ -72,26 +72,56 @@ function insertRow(r: NewChunk): void {
   );
 }
 
-/** Writes one job inside the open transaction; its offsets. */
-function writeJob(job: WriteJob): Float64Array {
-  const first = new Map<number, number>();
-  for (const [dashboardId, n] of pointsPerDashboard(job)) {
-    const head = Number(reserve.get(dashboardId, newEpoch(), n, n)!.head);
-    first.set(dashboardId, head - n + 1);
+/** The jobs' columns end to end, in job order (so offsets, assigned in input order, follow it). */
+function concat(jobs: WriteJob[]): PointColumns {
+  if (jobs.length === 1) return jobs[0]!;
+  let n = 0;
+  for (const job of jobs) n += job.n;
+  const out: PointColumns = {
+    n,
+    dashboards: new Float64Array(n),
+    series: new Float64Array(n),
+    histogram: new Uint8Array(n),
+    values: new Float64Array(n),
+    ts: new Float64Array(n),
+  };
+  let at = 0;
+  for (const job of jobs) {
+    out.dashboards.set(job.dashboards.subarray(0, job.n), at);
+    out.series.set(job.series.subarray(0, job.n), at);
+    out.histogram.set(job.histogram.subarray(0, job.n), at);
+    out.values.set(job.values.subarray(0, job.n), at);
+    out.ts.set(job.ts.subarray(0, job.n), at);
+    at += job.n;
   }
-  const { offsets, rows } = planWrite(job, first);
-  for (const r of rows) insertRow(r);
-  return offsets;
+  return out;
 }
 
-/** Commits the jobs in one transaction; throws (rolled back) if any of them fails. */
+/**
+ * Commits the jobs in one transaction, planned as one batch: a series written by several of them
+ * gets one chunk row per tier, not one per job (under load, when jobs queue up, that is most of
+ * them). Each job's offsets; throws (rolled back) if anything fails.
+ */
 function commitGroup(jobs: WriteJob[]): Float64Array[] {
+  const cols = concat(jobs);
   synced.run();
   begin.run();
   try {
-    const out = jobs.map(writeJob);
+    const first = new Map<number, number>();
+    for (const [dashboardId, n] of pointsPerDashboard(cols)) {
+      const head = Number(reserve.get(dashboardId, newEpoch(), n, n)!.head);
+      first.set(dashboardId, head - n + 1);
+    }
+    const { offsets, rows } = planWrite(cols, first);
+    for (const r of rows) insertRow(r);
     commit.run();
-    for (const job of jobs) upkeep.touched(job.series);
+    upkeep.touched(cols.series);
+    const out: Float64Array[] = [];
+    let at = 0;
+    for (const job of jobs) {
+      out.push(offsets.slice(at, at + job.n));
+      at += job.n;
+    }
     return out;
   } catch (error) {
     if (sqlite.inTransaction) rollback.run();
