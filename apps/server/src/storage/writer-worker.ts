@@ -18,8 +18,12 @@ import { Upkeep } from "./compact.ts";
 import { newEpoch, type PointColumns, planWrite, pointsPerDashboard } from "./write.ts";
 import type { ToWriter, WriteJob, WriterAnswer, WriterData } from "./writer.ts";
 
-/** Points committed in one transaction at most: bounds how long the write lock is held. */
-const GROUP_POINTS = 50_000;
+/**
+ * Points committed in one transaction at most (a single larger batch is committed alone): bounds
+ * how long the write lock is held and how long a live point queued behind a group waits for its
+ * commit, to one group of about this size (tens of milliseconds).
+ */
+const GROUP_POINTS = 12_000;
 
 const { file, upkeep: upkeepOptions } = workerData as WriterData;
 const sqlite = new SQLite(file, { fileMustExist: true });
