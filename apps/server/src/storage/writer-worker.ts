@@ -5,8 +5,9 @@
 // lock inside SQLite's busy handler, on the event loop.
 //
 // A commit: stream offsets, chunk rows (planned by write.ts), the commit with synchronous=FULL,
-// then the answer. Batches that queued while a commit ran are committed together (one fsync for
-// all of them, group commit), each still answered only after its commit, in arrival order.
+// then the answer. Batches that queued while a commit ran are committed together (group commit:
+// one fsync, and one chunk row per series and tier for all of them), each answered only after its
+// commit; small jobs (live points) go before large ones queued earlier.
 // Statements are prepared once: a batch of 2,000 samples makes about 3,000 chunk rows, and
 // compiling a query builder per 200 of them cost more than SQLite's own work.
 import { parentPort, workerData } from "node:worker_threads";
@@ -20,10 +21,11 @@ import type { ToWriter, WriteJob, WriterAnswer, WriterData } from "./writer.ts";
 
 /**
  * Points committed in one transaction at most (a single larger batch is committed alone): bounds
- * how long the write lock is held and how long a live point queued behind a group waits for its
- * commit, to one group of about this size (tens of milliseconds).
+ * how long the write lock is held, and so how long a small job waits for the commit in progress.
  */
-const GROUP_POINTS = 25_000;
+const GROUP_POINTS = 10_000;
+/** Jobs of at most this many points are committed before larger ones queued earlier. */
+const SMALL_JOB = 100;
 
 const { file, upkeep: upkeepOptions } = workerData as WriterData;
 const sqlite = new SQLite(file, { fileMustExist: true });
@@ -149,48 +151,60 @@ function failed(id: number, error: unknown): WriterAnswer {
   };
 }
 
-/**
- * Commits the queued jobs in arrival order (the order the event loop sent them, which is the order
- * their offsets and answers take). A group that fails is retried job by job, so one bad batch
- * (say, of a series deleted meanwhile) fails alone.
- */
-function commitQueued(jobs: WriteJob[]): void {
-  let start = 0;
-  while (start < jobs.length) {
-    let size = jobs[start]!.n;
-    let end = start + 1;
-    while (end < jobs.length && size + jobs[end]!.n <= GROUP_POINTS) size += jobs[end++]!.n;
-    const group = jobs.slice(start, end);
-    start = end;
-    try {
-      const offsets = commitGroup(group);
-      for (let i = 0; i < group.length; i++) send({ id: group[i]!.id, ok: true, value: offsets[i]! });
-    } catch (error) {
-      if (group.length === 1) send(failed(group[0]!.id, error));
-      else
-        for (const job of group) {
-          try {
-            send({ id: job.id, ok: true, value: commitGroup([job])[0]! });
-          } catch (e) {
-            send(failed(job.id, e));
-          }
+/** Commits one group; a group that fails is retried job by job, so one bad batch fails alone. */
+function commitOne(group: WriteJob[]): void {
+  try {
+    const offsets = commitGroup(group);
+    for (let i = 0; i < group.length; i++) send({ id: group[i]!.id, ok: true, value: offsets[i]! });
+  } catch (error) {
+    if (group.length === 1) send(failed(group[0]!.id, error));
+    else
+      for (const job of group) {
+        try {
+          send({ id: job.id, ok: true, value: commitGroup([job])[0]! });
+        } catch (e) {
+          send(failed(job.id, e));
         }
-    }
+      }
   }
 }
 
 let queue: WriteJob[] = [];
 let draining: Promise<void> | null = null;
 
-/** Commits everything queued, waiting for the connection while an upkeep step holds it. */
+/**
+ * The next group to commit, taken off the queue: the small jobs first (a live point, a
+ * collector's scrape), all of them together, so they wait for at most the commit in progress,
+ * never behind large batches queued before them; else the large ones in arrival order, up to
+ * GROUP_POINTS. Offsets are given at commit, so they (and the answers, and what is published)
+ * follow commit order whichever job goes first; concurrent requests had no order before it.
+ */
+function nextGroup(): WriteJob[] {
+  const small = queue.filter((j) => j.n <= SMALL_JOB);
+  if (small.length > 0) {
+    queue = queue.filter((j) => j.n > SMALL_JOB);
+    return small;
+  }
+  let size = queue[0]!.n;
+  let k = 1;
+  while (k < queue.length && size + queue[k]!.n <= GROUP_POINTS) size += queue[k++]!.n;
+  const group = queue.slice(0, k);
+  queue = queue.slice(k);
+  return group;
+}
+
+/**
+ * Commits what is queued, one group per turn of this thread's event loop, so jobs that arrive
+ * during a commit are seen before the next group is chosen; waits for the connection while an
+ * upkeep step holds it.
+ */
 function drain(): Promise<void> {
   draining ??= (async () => {
-    // Jobs that arrive while a commit runs are delivered before the next round: they join its group.
-    await new Promise<void>((r) => setImmediate(r));
     while (queue.length > 0) {
-      const jobs = queue;
-      queue = [];
-      await db.connection().execute(async () => commitQueued(jobs));
+      // Jobs that arrived meanwhile are delivered first: they join the choice of the next group.
+      await new Promise<void>((r) => setImmediate(r));
+      const group = nextGroup();
+      await db.connection().execute(async () => commitOne(group));
     }
     draining = null;
   })();
