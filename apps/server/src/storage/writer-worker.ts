@@ -14,7 +14,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import SQLite from "better-sqlite3";
 import { Kysely } from "kysely";
 import type { Database, NewChunk } from "../db/schema.ts";
-import { ImmediateSqliteDialect } from "../db/sqlite-dialect.ts";
+import { ImmediateSqliteDialect, withStatementCache } from "../db/sqlite-dialect.ts";
 import { Upkeep } from "./compact.ts";
 import { newEpoch, type PointColumns, planWrite, pointsPerDashboard } from "./write.ts";
 import type { ToWriter, WriteJob, WriterAnswer, WriterData } from "./writer.ts";
@@ -42,7 +42,9 @@ sqlite.pragma("busy_timeout = 5000");
 // were written again at its end. Up to 64 MB, only this connection's.
 sqlite.pragma("cache_size = -65536");
 // Upkeep speaks Kysely over the same connection; its mutex also orders our own commits with it.
-const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+const db = new Kysely<Database>({
+  dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }),
+});
 
 const reserve = sqlite.prepare<[number, string, number, number], { head: number | bigint }>(
   `insert into streams (dashboard_id, epoch, head) values (?, ?, ?)
