@@ -7,6 +7,7 @@
 // Answers come back in the order batches were sent, so publishing in answer order keeps commit
 // (offset) order.
 import { Worker } from "node:worker_threads";
+import { UnavailableError } from "../errors.ts";
 import type { UpkeepOptions } from "./compact.ts";
 import type { PointColumns } from "./write.ts";
 
@@ -83,10 +84,13 @@ export class StorageWriter {
     };
   }
 
-  /** A batch lost with its thread is unacknowledged, never reported as stored. */
-  private fail(error: Error): void {
-    this.dead ??= error;
-    for (const p of this.pending.values()) p.reject(error);
+  /**
+   * A batch lost with its thread is unacknowledged, never reported as stored: its sender is told
+   * to retry (503), as when the database cannot be reached.
+   */
+  private fail(cause: Error): void {
+    this.dead ??= new UnavailableError(`The storage writer stopped (${cause.message}); retry later.`);
+    for (const p of this.pending.values()) p.reject(this.dead);
     this.pending.clear();
   }
 
@@ -94,7 +98,8 @@ export class StorageWriter {
   private request(msg: PointColumns & { op: "write" }): Promise<unknown>;
   private request(msg: Omit<ToWriter, "id">): Promise<unknown> {
     if (this.dead) return Promise.reject(this.dead);
-    if (this.closing) return Promise.reject(new Error("storage writer is closed"));
+    if (this.closing)
+      return Promise.reject(new UnavailableError("Storage is closing; retry on another node."));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
