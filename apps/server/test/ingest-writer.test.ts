@@ -4,6 +4,7 @@
 // ingest is over; and every batch that was acknowledged is stored whole after a restart, a
 // graceful one or kill -9, while a batch that was not is stored whole or not at all.
 
+import { request } from "node:http";
 import { Communicator } from "@pulseboard/channels/testing";
 import { freePort } from "@pulseboard/test-support";
 import { afterAll, describe, expect, it } from "vitest";
@@ -41,6 +42,30 @@ async function sendLarge(url: string, token: string, b: number, base: number): P
   });
   await res.arrayBuffer();
   return res.status;
+}
+
+/**
+ * Sends a large batch with node:http, calling `sent` once the whole body is handed to the socket;
+ * resolves with the status once the answer is read.
+ */
+function sendLargeRaw(port: number, token: string, b: number, base: number, sent: () => void) {
+  return new Promise<number>((resolve, reject) => {
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        path: "/api/v2/write?bucket=bulk&precision=ms",
+        method: "POST",
+        headers: { authorization: `Token ${token}`, "content-type": "text/plain" },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on("error", reject);
+    req.end(largeBatch(b, base), sent);
+  });
 }
 
 /** Stored points of each large batch (values below 1e6 are not theirs). */
@@ -139,6 +164,47 @@ describe("committing large batches off the event loop (SQLite writer thread)", (
     else expect([undefined, BATCH_POINTS]).toContain(stored.get(6));
     await again.close();
     await t.close();
+  });
+
+  it("answers a live client's pings while a large batch commits, before that batch is acknowledged", {
+    timeout: 120_000,
+  }, async () => {
+    const t = await startTestApp("sqlite");
+    apps.push(t);
+    await t.createUser("lou", "pw");
+    const session = await t.login("lou", "pw");
+    const token = await t.createToken("lou", "ingest");
+    await t.api("POST", "/api/v1/dashboards", { session, body: { name: "Bulk", slug: "bulk" } });
+    const live = (
+      await t.api("POST", "/api/v1/dashboards", { session, body: { name: "Live", slug: "live" } })
+    ).body.id as number;
+    const client = await Communicator.connect(`${t.wsUrl}/ws/dashboard/${live}/`, { token });
+    await client.assertAuthenticated();
+    await client.receive("dashboard_config");
+    const base = Date.now() - 3_600_000;
+    expect(await sendLarge(t.url, token, 1, base)).toBe(204); // creates the series
+
+    // Once the body is sent, ping after ping (each after the previous pong) until the answer.
+    // Committed on the event loop, the batch left no turn for a ping between the end of its body
+    // and its answer (decoding, then the commit, ran without yielding): a pong or two of the
+    // upload at most. Committed by the writer thread, the event loop answers meanwhile.
+    let acked = false;
+    let pongs = 0;
+    let pinging: Promise<void> = Promise.resolve();
+    const status = await sendLargeRaw(t.port, token, 2, base, () => {
+      pinging = (async () => {
+        while (!acked) {
+          client.sendMessage("ping");
+          await client.receive("pong", 30_000);
+          if (!acked) pongs++;
+        }
+      })();
+    });
+    acked = true;
+    await pinging;
+    expect(status).toBe(204);
+    expect(pongs).toBeGreaterThanOrEqual(5);
+    await client.close();
   });
 
   it("keeps every acknowledged large batch whole after kill -9 mid-ingest, and an unacknowledged one whole or not at all", {
