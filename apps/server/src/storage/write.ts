@@ -3,7 +3,9 @@
 // commits, so offsets become visible in offset order on every node), then per series one raw
 // chunk per run of points and one partial bucket chunk per rollup tier. Nothing is read back: the
 // write costs what the batch holds, whatever the history holds. Compaction merges the small
-// chunks later (compact.ts).
+// chunks later (compact.ts). The plan (offsets given, chunk rows made from a batch's columns) is
+// shared by both committers: SQLite's writer thread (writer-worker.ts, prepared statements) and
+// the in-process PostgreSQL path (`writePoints`, Kysely).
 import { randomBytes } from "node:crypto";
 import { sql, type Transaction } from "kysely";
 import type { Database, NewChunk } from "../db/schema.ts";
