@@ -21,6 +21,8 @@ export type IngestOptions = {
   fanoutRate: number;
   senders: number;
   p99LimitMs: number;
+  /** Profile the server child with --cpu-prof into this directory (`--cpu-prof dir`). */
+  cpuProf?: string | undefined;
 };
 
 export type IngestResult = {
@@ -197,7 +199,7 @@ async function drive(port: number, p: Payload, auth: string, seconds: number, se
 
 export async function runIngest(opts: IngestOptions, log: (line: string) => void): Promise<IngestReport> {
   const server: Child = startChild("targets/pulseboard-server.ts", {
-    nodeArgs: ["--expose-gc"],
+    nodeArgs: ["--expose-gc", ...(opts.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProf}`] : [])],
     env: { LOG_LEVEL: "warn" },
   });
   const loadgen = startChild("loadgen.ts");

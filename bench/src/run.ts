@@ -219,7 +219,8 @@ async function main(): Promise<void> {
       await sleep(1000);
     }
   let ingest: IngestReport | undefined;
-  if (opts.sections.includes("ingest")) ingest = await runIngest(opts.ingest, log);
+  if (opts.sections.includes("ingest"))
+    ingest = await runIngest({ ...opts.ingest, cpuProf: opts.cpuProf }, log);
   closePublisher();
   if (results.length > 0) printReport(results, opts, started);
   if (storms.length > 0 || idles.length > 0)

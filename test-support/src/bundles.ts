@@ -33,6 +33,7 @@ const ENTRIES = [
   "apps/server/src/cli.ts",
   "apps/server/src/main.ts",
   "apps/server/src/storage/reader-worker.ts",
+  "apps/server/src/storage/writer-worker.ts",
 ];
 
 /** The bundle file of a repo-relative `.ts` entry. */

@@ -103,7 +103,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   const storage = new Storage(handle.db, handle.target, config.storage, app.log);
   await storage.upkeep.start();
-  await storage.reader.warm();
+  await storage.warm();
 
   // The channels server needs the context (for storage) and the context needs a sender:
   // the sender forwards to the server once it exists.

@@ -4,11 +4,12 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
+import { Kysely, Migrator, PostgresDialect } from "kysely";
 import pg from "pg";
 import { migrationProvider, migrations, type PbMigration } from "./migrations/index.ts";
 import { checkedPool, pgTypes } from "./pg-types.ts";
 import type { Database, Db, DbKind, DbTarget } from "./schema.ts";
+import { ImmediateSqliteDialect, withStatementCache } from "./sqlite-dialect.ts";
 
 export type DbHandle = { db: Db; kind: DbKind; target: DbTarget; close(): Promise<void> };
 
@@ -60,7 +61,9 @@ export async function openDatabase(options: DbOptions): Promise<DbHandle> {
     file.pragma("foreign_keys = ON");
     // The CLI may write while the server runs.
     file.pragma("busy_timeout = 5000");
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
+    db = new Kysely<Database>({
+      dialect: new ImmediateSqliteDialect({ database: withStatementCache(file) }),
+    });
   }
   const migrator = new Migrator({ db, provider: migrationProvider(kind, options.migrations ?? migrations) });
   const { error, results } = await migrator.migrateToLatest();

@@ -73,6 +73,8 @@ const UNAVAILABLE_ERRNO = new Set([
 ]);
 function isStorageUnavailable(e: { code?: unknown; message?: unknown }): boolean {
   const code = typeof e.code === "string" ? e.code : "";
+  // SQLite's write lock held past busy_timeout (by the writer thread, the CLI): nothing committed.
+  if (code === "SQLITE_BUSY" || code === "SQLITE_BUSY_SNAPSHOT") return true;
   if (UNAVAILABLE_ERRNO.has(code) || code.startsWith("08") || /^57P0[1-3]$/.test(code)) return true;
   const message = typeof e.message === "string" ? e.message : "";
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(

@@ -12,6 +12,7 @@ import { metricsByIds } from "../metrics/store.ts";
 import type { Storage } from "../storage/index.ts";
 import { isoTime } from "../storage/iso.ts";
 import { NO_LABELS } from "../storage/series.ts";
+import type { PointColumns } from "../storage/write.ts";
 import { announceConfig } from "../ws/config.ts";
 import { dashboardContract } from "../ws/dashboard-contract.ts";
 import { dashboardGroup, type LivePoint } from "../ws/fanout.ts";
@@ -261,24 +262,40 @@ async function createLabeledSeries(
   await announceConfig(ctx, dashboardId);
 }
 
-/** Stores the points in one transaction; resolves only once committed (durable), offsets set. */
+/**
+ * Stores the points in one transaction; resolves only once committed (durable), offsets set.
+ * Series are looked up once per metric, not per point, and the batch goes to storage as columns.
+ */
 export async function storePoints(storage: Storage, points: StoredPoint[]): Promise<void> {
-  if (points.length === 0) return;
-  const series = await storage.series.idsFor(
-    points.map((p) => ({ metricId: p.metric.id, labels: NO_LABELS })),
-  );
-  const offsets = await storage.write(
-    points.map((p) => ({
-      dashboardId: p.metric.dashboard_id,
-      seriesId: series.get(storage.series.keyOf(p.metric.id, NO_LABELS))!,
-      histogram: p.metric.type === "histogram",
-      value: p.value,
-      timestamp: p.timestamp,
-    })),
-  );
-  points.forEach((p, i) => {
-    p.offset = offsets[i]!;
-  });
+  const n = points.length;
+  if (n === 0) return;
+  const metrics = new Map<number, Metric>();
+  for (let i = 0; i < n; i++) {
+    const m = points[i]!.metric;
+    if (!metrics.has(m.id)) metrics.set(m.id, m);
+  }
+  const wanted = [...metrics.keys()].map((metricId) => ({ metricId, labels: NO_LABELS }));
+  const ids = await storage.series.idsFor(wanted);
+  const seriesOf = new Map<number, number>();
+  for (const id of metrics.keys()) seriesOf.set(id, ids.get(storage.series.keyOf(id, NO_LABELS))!);
+  const cols: PointColumns = {
+    n,
+    dashboards: new Float64Array(n),
+    series: new Float64Array(n),
+    histogram: new Uint8Array(n),
+    values: new Float64Array(n),
+    ts: new Float64Array(n),
+  };
+  for (let i = 0; i < n; i++) {
+    const p = points[i]!;
+    cols.dashboards[i] = p.metric.dashboard_id;
+    cols.series[i] = seriesOf.get(p.metric.id)!;
+    cols.histogram[i] = p.metric.type === "histogram" ? 1 : 0;
+    cols.values[i] = p.value;
+    cols.ts[i] = p.timestamp;
+  }
+  const offsets = await storage.write(cols);
+  for (let i = 0; i < n; i++) points[i]!.offset = offsets[i]!;
 }
 
 export function metricUpdatePayload(p: StoredPoint, committedAt?: string): LivePoint {

@@ -34,21 +34,29 @@ export function sliceRun(run: RawRun, start: number, end: number): RawRun {
   };
 }
 
+/**
+ * The chunk's bytes, in a Buffer of their own (what the SQLite and PostgreSQL drivers bind as a
+ * BLOB; small ones come from Node's pool, not one allocation each).
+ */
 function seal(payload: Uint8Array, flags: number): Uint8Array {
   if (payload.length >= DEFLATE_FROM) {
     const packed = deflateRawSync(payload, { level: 6 });
     if (packed.length < payload.length) {
-      const out = new Uint8Array(packed.length + 1);
+      const out = Buffer.allocUnsafe(packed.length + 1);
       out[0] = flags | DEFLATED;
       out.set(packed, 1);
       return out;
     }
   }
-  const out = new Uint8Array(payload.length + 1);
+  const out = Buffer.allocUnsafe(payload.length + 1);
   out[0] = flags;
   out.set(payload, 1);
   return out;
 }
+
+// One writer for every chunk encoded on this thread: its bytes are copied out by seal() before
+// the next chunk starts, so the buffer is grown once and reused rather than allocated per chunk.
+const scratch = new ByteWriter();
 
 function open(data: Uint8Array): { flags: number; r: ByteReader } {
   if (data.length === 0) throw new RangeError("empty chunk");
@@ -58,7 +66,8 @@ function open(data: Uint8Array): { flags: number; r: ByteReader } {
 }
 
 export function encodeRaw(run: RawRun): Uint8Array {
-  const w = new ByteWriter();
+  const w = scratch;
+  w.length = 0;
   w.uvarint(run.n);
   writeDod(w, run.ts.subarray(0, run.n));
   writeDelta(w, run.offsets.subarray(0, run.n));
@@ -79,7 +88,8 @@ export function decodeRaw(data: Uint8Array): RawRun {
 
 export function encodeBuckets(buckets: Bucket[]): Uint8Array {
   const n = buckets.length;
-  const w = new ByteWriter();
+  const w = scratch;
+  w.length = 0;
   w.uvarint(n);
   const col = (f: (b: Bucket) => number) => {
     const xs = new Float64Array(n);

@@ -1,13 +1,16 @@
-// Owns the storage facade the rest of the server uses for points: the write path (inside one
-// transaction per batch, durable before it resolves), the read pool (every read off the event
-// loop), series identity and background upkeep. Routes and consumers never see chunks.
+// Owns the storage facade the rest of the server uses for points: the write path (one transaction
+// per batch, durable before it resolves), the read pool (every read off the event loop), series
+// identity and background upkeep. With SQLite, commits and upkeep run in the writer thread
+// (writer.ts); with PostgreSQL, whose driver is asynchronous, in process, merges in the read pool.
+// Routes and consumers never see chunks.
 import type { FastifyBaseLogger } from "fastify";
 import type { Db, DbTarget, NewChunk } from "../db/schema.ts";
 import { Upkeep } from "./compact.ts";
 import type { Retention } from "./read.ts";
 import { StorageReader } from "./reader.ts";
 import { SeriesIds } from "./series.ts";
-import { type PointToStore, writePoints } from "./write.ts";
+import { type PointColumns, writePoints } from "./write.ts";
+import { StorageWriter, type UpkeepControl } from "./writer.ts";
 
 export type StorageConfig = {
   retention: Retention;
@@ -21,7 +24,9 @@ export type StorageConfig = {
 export class Storage {
   readonly series: SeriesIds;
   readonly reader: StorageReader;
-  readonly upkeep: Upkeep;
+  readonly upkeep: UpkeepControl;
+  private readonly writer: StorageWriter | undefined;
+  private readonly local: Upkeep | undefined;
 
   constructor(
     readonly db: Db,
@@ -35,27 +40,44 @@ export class Storage {
       perUser: config.readsPerUser,
       maxQueue: config.readQueue,
     });
-    this.upkeep = new Upkeep(db, {
+    const upkeep = {
       retention: config.retention,
       compactEveryMs: config.compactEveryMs,
       retentionEveryMs: config.retentionEveryMs,
-      onError: (err) => log.warn({ err }, "storage upkeep step failed; retried on the next pass"),
-      // Decoding, merging and deflating chunks is CPU work: the read workers do it.
-      merge: (task) => this.reader.run<NewChunk[]>({ op: "merge", ...task }),
-      reclaim: target.kind === "sqlite",
-    });
+    };
+    const warn = (err: unknown) => log.warn({ err }, "storage upkeep step failed; retried on the next pass");
+    if (target.kind === "sqlite") {
+      // Upkeep runs in the writer thread, which also gives SQLite's freed pages back.
+      this.writer = new StorageWriter({ file: target.file, upkeep: { ...upkeep, reclaim: true } }, warn);
+      this.upkeep = this.writer.upkeep;
+    } else {
+      this.local = new Upkeep(db, {
+        ...upkeep,
+        onError: warn,
+        // Decoding, merging and deflating chunks is CPU work: the read workers do it.
+        merge: (task) => this.reader.run<NewChunk[]>({ op: "merge", ...task }),
+      });
+      this.upkeep = this.local;
+    }
   }
 
   /** Commits the points in one transaction; resolves with each point's stream offset once durable. */
-  async write(points: PointToStore[]): Promise<number[]> {
-    if (points.length === 0) return [];
+  async write(points: PointColumns): Promise<Float64Array> {
+    if (points.n === 0) return new Float64Array(0);
+    if (this.writer) return this.writer.write(points);
     const offsets = await this.db.transaction().execute((trx) => writePoints(trx, points));
-    this.upkeep.touched(new Set(points.map((p) => p.seriesId)));
+    this.local!.touched(points.series);
     return offsets;
   }
 
+  /** Resolves once the writer thread and a read worker are up (the first batch should not wait). */
+  async warm(): Promise<void> {
+    await Promise.all([this.writer?.warm(), this.reader.warm()]);
+  }
+
   async close(): Promise<void> {
-    await this.upkeep.stop();
+    await this.local?.stop();
+    await this.writer?.close();
     await this.reader.close();
   }
 }

@@ -145,7 +145,33 @@ export function pointBucket(bucketTs: number, ts: number, value: number, histogr
   };
 }
 
-/** Buckets of one tier from points sorted by time. */
+/** Adds one point to a bucket: exactly `mergeInto(b, pointBucket(b.ts, ts, value, histogram))`. */
+function addPoint(a: Bucket, ts: number, value: number): void {
+  const total = a.count + 1;
+  const diff = value - a.mean;
+  a.mean = Number.isFinite(diff)
+    ? a.mean + diff * (1 / total)
+    : a.mean * (a.count / total) + value * (1 / total);
+  if (value < a.min) a.min = value;
+  if (value > a.max) a.max = value;
+  if (a.lastTs <= ts) a.inc = a.inc + counterStep(a.last, value);
+  else if (ts <= a.firstTs) a.inc = a.inc + counterStep(value, a.first);
+  if (ts < a.firstTs) {
+    a.firstTs = ts;
+    a.first = value;
+  }
+  if (ts >= a.lastTs) {
+    a.lastTs = ts;
+    a.last = value;
+  }
+  a.count = total;
+  if (a.sketch) {
+    const k = sketchKey(value);
+    a.sketch.set(k, (a.sketch.get(k) ?? 0) + 1);
+  }
+}
+
+/** Buckets of one tier from points sorted by time (no object per point: the write path's loop). */
 export function rollUp(
   ts: ArrayLike<number>,
   values: ArrayLike<number>,
@@ -158,10 +184,8 @@ export function rollUp(
     const t = ts[i]!;
     const v = values[i]!;
     const start = Math.floor(t / res) * res;
-    if (cur && cur.ts === start) {
-      const next = pointBucket(start, t, v, histogram);
-      mergeInto(cur, next);
-    } else {
+    if (cur && cur.ts === start) addPoint(cur, t, v);
+    else {
       cur = pointBucket(start, t, v, histogram);
       out.push(cur);
     }

@@ -3,7 +3,9 @@
 // commits, so offsets become visible in offset order on every node), then per series one raw
 // chunk per run of points and one partial bucket chunk per rollup tier. Nothing is read back: the
 // write costs what the batch holds, whatever the history holds. Compaction merges the small
-// chunks later (compact.ts).
+// chunks later (compact.ts). The plan (offsets given, chunk rows made from a batch's columns) is
+// shared by both committers: SQLite's writer thread (writer-worker.ts, prepared statements) and
+// the in-process PostgreSQL path (`writePoints`, Kysely).
 import { randomBytes } from "node:crypto";
 import { sql, type Transaction } from "kysely";
 import type { Database, NewChunk } from "../db/schema.ts";
@@ -35,12 +37,18 @@ export function pieces(ts: ArrayLike<number>, n: number, max: number, span: numb
   return out;
 }
 
-export type PointToStore = {
-  dashboardId: number;
-  seriesId: number;
-  histogram: boolean;
-  value: number;
-  timestamp: number;
+/**
+ * A batch to store as parallel columns (one entry per point, in batch order): cheap to build on
+ * the event loop, and copied to the writer thread in one block per column.
+ */
+export type PointColumns = {
+  n: number;
+  dashboards: Float64Array;
+  series: Float64Array;
+  /** 1 when the point's series is a histogram (its rollups keep a sketch). */
+  histogram: Uint8Array;
+  values: Float64Array;
+  ts: Float64Array;
 };
 
 export function newEpoch(): string {
@@ -48,7 +56,7 @@ export function newEpoch(): string {
 }
 
 export function blob(data: Uint8Array): Buffer {
-  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
 /** Reserves `n` offsets at the end of a dashboard's stream; the last one reserved is returned. */
@@ -146,40 +154,86 @@ export function bucketChunkRows(seriesId: number, tier: 1 | 2, buckets: Bucket[]
   });
 }
 
+/** Points per dashboard, dashboards in id order (the order their stream rows are locked in). */
+export function pointsPerDashboard(cols: PointColumns): Array<[number, number]> {
+  const per = new Map<number, number>();
+  for (let i = 0; i < cols.n; i++) {
+    const d = cols.dashboards[i]!;
+    per.set(d, (per.get(d) ?? 0) + 1);
+  }
+  // Dashboards in id order: two transactions touching the same two never wait on each other crosswise.
+  return [...per].sort((a, b) => a[0] - b[0]);
+}
+
+/**
+ * Each point's stream offset (input order within a dashboard, from `first`, the first offset
+ * reserved for each dashboard) and the chunk rows of the batch: per series one sorted run, split
+ * into raw chunks, plus one partial bucket chunk per rollup tier. Grouped by series with typed
+ * arrays, no object per point.
+ */
+export function planWrite(
+  cols: PointColumns,
+  first: Map<number, number>,
+): { offsets: Float64Array; rows: NewChunk[] } {
+  const n = cols.n;
+  const offsets = new Float64Array(n);
+  const next = new Map(first);
+  // Points of one series, as a linked list through `link` (head and tail per series): two passes
+  // over the batch, whatever the number of series.
+  const head = new Map<number, { first: number; last: number; count: number; histogram: boolean }>();
+  const link = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const d = cols.dashboards[i]!;
+    const o = next.get(d)!;
+    next.set(d, o + 1);
+    offsets[i] = o;
+    const s = cols.series[i]!;
+    const h = head.get(s);
+    if (!h) head.set(s, { first: i, last: i, count: 1, histogram: cols.histogram[i] === 1 });
+    else {
+      link[h.last] = i;
+      h.last = i;
+      h.count++;
+    }
+  }
+  const rows: NewChunk[] = [];
+  for (const [seriesId, h] of head) {
+    const run = {
+      n: h.count,
+      ts: new Float64Array(h.count),
+      values: new Float64Array(h.count),
+      offsets: new Float64Array(h.count),
+    };
+    let sorted = true;
+    for (let i = h.first, k = 0; i !== -1; i = link[i]!, k++) {
+      run.ts[k] = cols.ts[i]!;
+      run.values[k] = cols.values[i]!;
+      run.offsets[k] = offsets[i]!;
+      // Offsets rise within a series, so (ts, offset) order is ts order with ties kept.
+      if (k > 0 && run.ts[k]! < run.ts[k - 1]!) sorted = false;
+    }
+    for (const row of chunkRows(seriesId, sorted ? run : sortRun(run), h.histogram)) rows.push(row);
+  }
+  return { offsets, rows };
+}
+
+function sortRun(run: Run): Run {
+  return sortedRun(Array.from(run.ts), Array.from(run.values), Array.from(run.offsets));
+}
+
 /**
  * Stores the points (inside the caller's transaction) and returns each point's stream offset, in
  * input order. Offsets of one dashboard follow input order, so a batch replays as it was sent.
+ * The in-process path (PostgreSQL, whose driver is asynchronous); SQLite commits in the writer
+ * thread (writer-worker.ts) with the same plan.
  */
-export async function writePoints(trx: Transaction<Database>, points: PointToStore[]): Promise<number[]> {
-  const perDashboard = new Map<number, number>();
-  for (const p of points) perDashboard.set(p.dashboardId, (perDashboard.get(p.dashboardId) ?? 0) + 1);
-  const nextOffset = new Map<number, number>();
-  for (const [dashboardId, n] of [...perDashboard].sort((a, b) => a[0] - b[0])) {
-    // Dashboards in id order: two transactions touching the same two never wait on each other crosswise.
+export async function writePoints(trx: Transaction<Database>, cols: PointColumns): Promise<Float64Array> {
+  const first = new Map<number, number>();
+  for (const [dashboardId, n] of pointsPerDashboard(cols)) {
     const head = await reserve(trx, dashboardId, n);
-    nextOffset.set(dashboardId, head - n + 1);
+    first.set(dashboardId, head - n + 1);
   }
-  const offsets = new Array<number>(points.length);
-  const bySeries = new Map<
-    number,
-    { histogram: boolean; ts: number[]; values: number[]; offsets: number[] }
-  >();
-  points.forEach((p, i) => {
-    const o = nextOffset.get(p.dashboardId)!;
-    nextOffset.set(p.dashboardId, o + 1);
-    offsets[i] = o;
-    let s = bySeries.get(p.seriesId);
-    if (!s) {
-      s = { histogram: p.histogram, ts: [], values: [], offsets: [] };
-      bySeries.set(p.seriesId, s);
-    }
-    s.ts.push(p.timestamp);
-    s.values.push(p.value);
-    s.offsets.push(o);
-  });
-  const rows: NewChunk[] = [];
-  for (const [seriesId, s] of bySeries)
-    rows.push(...chunkRows(seriesId, sortedRun(s.ts, s.values, s.offsets), s.histogram));
+  const { offsets, rows } = planWrite(cols, first);
   for (let i = 0; i < rows.length; i += 200)
     await trx
       .insertInto("chunks")
