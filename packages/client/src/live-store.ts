@@ -20,7 +20,7 @@ export type SavedView = {
 };
 
 /** Draw time per frame after which the charts still owed a draw wait for the next frame. */
-const FRAME_BUDGET_MS = 8;
+const FRAME_BUDGET_MS = 4;
 
 /** Runs `flush` at the next animation frame (a 16 ms timer where there are no frames, as in Node). */
 export type FrameScheduler = (flush: () => void) => void;

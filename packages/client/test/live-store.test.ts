@@ -83,14 +83,14 @@ describe("LiveStore fed by a LiveConnection", () => {
     for (const name of ["a", "b", "c"])
       store.seriesFor(1).listeners.add(() => {
         drawn.push(name);
-        busy(5);
+        busy(3);
       });
     const before = store.received;
     server.push(1, 1);
     server.push(2, 2);
     await until(() => store.received === before + 2, "both updates reached the store");
     await frame();
-    // 8 ms of budget: "both" and two 5 ms charts fit, "c" waits; the next frame is already asked for.
+    // 4 ms of budget: "both" and two 3 ms charts are drawn (the second crosses it), "c" waits; the next frame is already asked for.
     expect(drawn).toEqual(["both", "a", "b"]);
     expect(pending.length).toBe(1);
     server.push(1, 3);
