@@ -137,8 +137,8 @@ export function storageMarkdown(r: StorageResult): string {
   out.push(
     `**Bytes on disk per point.** ${pbName}: ${
       r.storage === "sqlite"
-        ? "every file of the data directory (database, -wal, -shm) after `PRAGMA wal_checkpoint(TRUNCATE)`"
-        : "`pg_database_size` (plus the data directory's files)"
+        ? "every file of the data directory (database, -wal, -shm) after one compaction pass (which also gives freed pages back) and `PRAGMA wal_checkpoint(TRUNCATE)`"
+        : "`pg_database_size` (plus the data directory's files) after one compaction pass"
     }, growth while the dataset was ingested. Prometheus: block directories (chunks, index, meta.json, tombstones) of a TSDB holding only that dataset${
       o.promCompact
         ? ", after its own compaction of the backfilled 2 h blocks"
