@@ -99,6 +99,7 @@ await once(smtp.server, "listening");
 const smtpPort = (smtp.server.address() as AddressInfo).port;
 
 // ---- the server -------------------------------------------------------------------------------
+const DEMO_PASSWORD = "alert-bench-demo-password";
 const dataDir = mkdtempSync(join(tmpdir(), "pb-bench-alerts-"));
 const port = await freePort();
 const prof = process.env.CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.CPU_PROF}`] : [];
@@ -114,6 +115,8 @@ const server: ChildProcess = spawn(
       LOG_LEVEL: "error",
       PULSEBOARD_DATA_DIR: dataDir,
       PULSEBOARD_DEMO: "1",
+      // The demo user's password is random unless given (issue 15): the bench signs in as it.
+      PULSEBOARD_DEMO_PASSWORD: DEMO_PASSWORD,
       PULSEBOARD_SYNTHETIC: "0",
       PULSEBOARD_SYSTEM: "0",
       PULSEBOARD_ALERT_ALLOW_PRIVATE: "1",
@@ -134,8 +137,9 @@ const pid = server.pid as number;
 const login = await fetch(`${base}/api/v1/auth/login`, {
   method: "POST",
   headers: { "content-type": "application/json" },
-  body: JSON.stringify({ username: "demo", password: "demo" }),
+  body: JSON.stringify({ username: "demo", password: DEMO_PASSWORD }),
 });
+if (!login.ok) throw new Error(`login as demo → ${login.status} ${await login.text()}`);
 const { csrfToken } = (await login.json()) as { csrfToken: string };
 const cookie = /pb_session=([^;]+)/.exec(login.headers.get("set-cookie") ?? "")?.[1] as string;
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
