@@ -33,6 +33,7 @@ import { migrations, type PbMigration } from "./db/migrations/index.ts";
 import type { Db, DbKind } from "./db/schema.ts";
 import { docsPlugin } from "./docs/index.ts";
 import { guard as buildGuard, registerRateLimits } from "./guard/index.ts";
+import { heldFor } from "./guard/rate-limit.ts";
 import { requestSerializer } from "./guard/redact.ts";
 import { registerExport } from "./history/export-routes.ts";
 import { fromFrameworkError, RateLimitedError } from "./http/errors.ts";
@@ -218,6 +219,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     if (e.status >= 500) request.log.error({ err: error }, "request failed");
     if (e instanceof RateLimitedError && e.retryAfterS !== undefined)
       reply.header("retry-after", String(e.retryAfterS));
+    const hold = heldFor(error);
+    if (hold > 0)
+      return new Promise<void>((done) => setTimeout(done, hold)).then(() =>
+        reply.status(e.status).send({ error: e.toJSON() }),
+      );
     return reply.status(e.status).send({ error: e.toJSON() });
   });
   // Routes of the REST route table validate and serialize through their Zod schemas (http/route.ts).

@@ -256,6 +256,24 @@ describe("REST and ingest rate limits", () => {
     expect((await a.api("GET", "/api/v1/auth/me")).status).toBe(401);
   });
 
+  it("holds a refused call's 429 for the configured delay: another user's call sent after it is answered first", async () => {
+    const a = await app({ apiRequestsPerMinute: 1, rateLimitDelayMs: 3000 });
+    await a.createUser("demo", "demo-password-1");
+    await a.createUser("other", "other-password-1");
+    const token = await a.createToken("demo");
+    const other = await a.createToken("other");
+    expect((await a.api("GET", "/api/v1/dashboards", { token })).status).toBe(200);
+    const order: string[] = [];
+    const refused = a.api("GET", "/api/v1/dashboards", { token }).then((r) => order.push(`demo ${r.status}`));
+    // Unheld, the refusal would be back long before this next call is even sent.
+    await new Promise((r) => setTimeout(r, 300));
+    const allowed = a
+      .api("GET", "/api/v1/dashboards", { token: other })
+      .then((r) => order.push(`other ${r.status}`));
+    await Promise.all([refused, allowed]);
+    expect(order).toEqual(["other 200", "demo 429"]);
+  });
+
   it("limits ingest per token: a program over its budget gets 429 and nothing of that call is stored", async () => {
     const a = await app({ ingestRequestsPerMinute: 2 });
     await a.createUser("demo", "demo-password-1");

@@ -96,6 +96,8 @@ export type Config = {
   loginRequestsPerMinute: number;
   /** Ingest requests per token (or user) per minute. */
   ingestRequestsPerMinute: number;
+  /** How long a rate limit's 429 is held before it is sent (a closed-loop flood then costs little). */
+  rateLimitDelayMs: number;
   /** Failed logins per address across user names, and per user name across addresses, per minute. */
   loginFailuresPerAddress: number;
   loginFailuresPerUsername: number;
@@ -205,6 +207,7 @@ const envSchema = z.object({
   PULSEBOARD_API_REQUESTS_PER_MINUTE: int(1200),
   PULSEBOARD_INGEST_REQUESTS_PER_MINUTE: int(6000),
   PULSEBOARD_LOGIN_REQUESTS_PER_MINUTE: int(120),
+  PULSEBOARD_RATE_LIMIT_DELAY_MS: int(500),
   PULSEBOARD_LOGIN_FAILURES_PER_ADDRESS: int(50),
   PULSEBOARD_LOGIN_FAILURES_PER_USERNAME: int(20),
   // Half the cores: scrypt threads compete with the event loop for CPU (on 2 cores, one).
@@ -302,6 +305,7 @@ export function loadConfig(
     apiRequestsPerMinute: env.PULSEBOARD_API_REQUESTS_PER_MINUTE,
     ingestRequestsPerMinute: env.PULSEBOARD_INGEST_REQUESTS_PER_MINUTE,
     loginRequestsPerMinute: env.PULSEBOARD_LOGIN_REQUESTS_PER_MINUTE,
+    rateLimitDelayMs: env.PULSEBOARD_RATE_LIMIT_DELAY_MS,
     loginFailuresPerAddress: env.PULSEBOARD_LOGIN_FAILURES_PER_ADDRESS,
     loginFailuresPerUsername: env.PULSEBOARD_LOGIN_FAILURES_PER_USERNAME,
     passwordHashConcurrency: env.PULSEBOARD_PASSWORD_HASH_CONCURRENCY,

@@ -3,10 +3,19 @@
 // logins and other anonymous calls. Answered 429 PB_ERR_RATE_LIMITED with Retry-After. With REDIS_URL the counts
 // live in Redis, so every node of a cluster enforces one limit; if Redis is away the limit is
 // skipped rather than failing requests (availability over strictness for a soft limit).
+// A refused request's 429 is held for PULSEBOARD_RATE_LIMIT_DELAY_MS before it is sent: a flood
+// that waits for each answer (a login spray on 50 connections) then sends 100 requests a second
+// instead of thousands, each of which cost a parse and an answer on the event loop everyone shares.
 import fastifyRateLimit from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Redis } from "ioredis";
 import type { Config } from "../config/config.ts";
+
+/** On a rate limit's error: how long app.ts' error handler holds the 429 (ms). */
+export const HELD = Symbol("held");
+
+/** The hold of a rate limit's refusal, 0 for any other error. */
+export const heldFor = (error: unknown): number => Number((error as { [HELD]?: number } | null)?.[HELD] ?? 0);
 
 const isIngest = (request: FastifyRequest) => request.url.startsWith("/api/v1/ingest");
 const isLogin = (request: FastifyRequest) => request.url.startsWith("/api/v1/auth/login");
@@ -42,6 +51,7 @@ export async function registerRateLimits(app: FastifyInstance, config: Config, r
     errorResponseBuilder: (_request, context) =>
       Object.assign(new Error(`Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`), {
         statusCode: 429,
+        [HELD]: config.rateLimitDelayMs,
       }),
   });
 }
