@@ -55,6 +55,11 @@ export interface ChannelsServerOptions<C extends AnyConsumer> {
   handshakeRate?: { handshakes: number; perMs: number } | false;
   /** Open connections per user (see `userKey`) on this node; over → handshake 429, close 4029. Default 0 (off). */
   maxConnectionsPerUser?: number;
+  /**
+   * How long a per-address refusal (HTTP 429) is held before it is written: a flood that waits
+   * for each answer then sends a few upgrades a second instead of thousands. Default 0 (at once).
+   */
+  refusalDelayMs?: number;
   /** What identifies a user for `maxConnectionsPerUser` (undefined: not counted). */
   userKey?: (user: unknown) => string | number | undefined;
   /** The client address of an upgrade for the per-address limits (default: the TCP peer). */
@@ -137,6 +142,7 @@ class Server implements Hub {
   readonly #wss: WebSocketServer;
   readonly #connections = new Set<Connection>();
   readonly #maxHandshakes: number;
+  readonly #refusalDelayMs: number;
   #handshaking = 0;
   /** Accepted sockets waiting for a handshake slot (FIFO; #waitingHead is the next). */
   #waiting: Connection[] = [];
@@ -172,6 +178,7 @@ class Server implements Hub {
       addressOf: options.addressOf ?? peerAddress,
     });
     this.#maxHandshakes = Math.max(1, options.maxConcurrentHandshakes ?? 64);
+    this.#refusalDelayMs = options.refusalDelayMs ?? 0;
     this.registry = new GroupRegistry(this.layer, (err, group) =>
       this.logger.error({ err, group }, "channel layer unsubscribe failed"),
     );
@@ -242,7 +249,13 @@ class Server implements Hub {
     const refusal = this.admission.enter(address);
     if (refusal) {
       this.logger.debug({ address, path: url.pathname }, `refused WebSocket upgrade: ${refusal.reason}`);
-      refuse(socket, 429, "Too Many Requests", `Retry-After: ${refusal.retryAfterS}\r\n`);
+      const answer = () =>
+        refuse(socket, 429, "Too Many Requests", `Retry-After: ${refusal.retryAfterS}\r\n`);
+      if (this.#refusalDelayMs <= 0) answer();
+      else {
+        const timer = setTimeout(answer, this.#refusalDelayMs);
+        socket.once("close", () => clearTimeout(timer));
+      }
       return true;
     }
     const settle = pendingSlot(this.admission, address, socket);

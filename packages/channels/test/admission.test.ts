@@ -13,12 +13,17 @@ afterEach(async () => {
 });
 
 /** A raw upgrade request; resolves with the HTTP status and Retry-After of a refusal (101 if accepted). */
-function upgrade(port: number, path: string): Promise<{ status: number; retryAfter: string | undefined }> {
+function upgrade(
+  port: number,
+  path: string,
+  localAddress?: string,
+): Promise<{ status: number; retryAfter: string | undefined }> {
   return new Promise((resolve, reject) => {
     const req = request({
       port,
       host: "127.0.0.1",
       path,
+      ...(localAddress ? { localAddress } : {}),
       headers: {
         connection: "Upgrade",
         upgrade: "websocket",
@@ -47,6 +52,25 @@ describe("handshake rate per address", () => {
     for (let i = 0; i < 5; i++) answers.push(await upgrade(app.port, "/ws/room/1/"));
     expect(answers.map((a) => a.status)).toEqual([101, 101, 101, 429, 429]);
     expect(Number(answers[3]?.retryAfter)).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("a held refusal", () => {
+  it("writes the 429 only after refusalDelayMs: an upgrade within the rate, sent later, is answered first", async () => {
+    app = await start({
+      consumers: [Room],
+      handshakeRate: { handshakes: 1, perMs: 60_000 },
+      refusalDelayMs: 3000,
+    });
+    expect((await upgrade(app.port, "/ws/room/1/")).status).toBe(101);
+    const order: string[] = [];
+    const refused = upgrade(app.port, "/ws/room/1/").then((a) => order.push(`over ${a.status}`));
+    // Unheld, the refusal would be back long before this one is sent. It comes from another
+    // address (127.0.0.2), whose own budget is untouched.
+    await new Promise((r) => setTimeout(r, 300));
+    const other = upgrade(app.port, "/ws/room/1/", "127.0.0.2").then((a) => order.push(`other ${a.status}`));
+    await Promise.all([refused, other]);
+    expect(order).toEqual(["other 101", "over 429"]);
   });
 });
 

@@ -20,6 +20,7 @@ export type Guard = {
     | "maxPendingPerAddress"
     | "handshakeRate"
     | "maxConnectionsPerUser"
+    | "refusalDelayMs"
     | "userKey"
     | "addressOf"
     | "rateLimit"
@@ -63,6 +64,8 @@ export function guard(config: Config, serverPort: () => number | undefined): Gua
       // The per-minute rate, in bursts of at most 60: a flood's first burst is what costs.
       handshakeRate: config.wsHandshakesPerMinute > 0 ? handshakeBucket(config.wsHandshakesPerMinute) : false,
       maxConnectionsPerUser: config.wsMaxPerUser,
+      // Held as REST's rate-limit refusals are (guard/rate-limit.ts).
+      refusalDelayMs: config.rateLimitDelayMs,
       rateLimit:
         config.wsMessagesPerSecond > 0 ? { messages: config.wsMessagesPerSecond, perMs: 1000 } : false,
       userKey: (user) => (user as Principal).userId,
