@@ -9,9 +9,11 @@ import { decodeBucketColumns, decodeRaw, type RawRun, sliceRun } from "./codec.t
 import { isoTime } from "./iso.ts";
 import {
   type BucketColumns,
+  bucketAt,
   concatColumns,
   counterStep,
   mergeBuckets,
+  mergeColumnInto,
   sketchQuantile,
   TIER_RES_MS,
   type Tier,
@@ -373,60 +375,32 @@ function fromRaw(run: RawRun, from: number, to: number, points: number, kind: Me
   return out;
 }
 
-/** Buckets of `width` from tier buckets in order, merged as rollup.ts mergeInto merges two. */
+/** Buckets of `width` from tier buckets in order, each merged as rollup.ts mergeInto merges two. */
 function fromBuckets(c: BucketColumns, from: number, width: number, kind: MetricKind): OutBucket[] {
   const out: OutBucket[] = [];
-  let i = 0;
   let prevLast: number | undefined;
-  while (i < c.n) {
+  for (let i = 0; i < c.n; ) {
     const index = Math.floor((c.ts[i]! - from) / width);
-    let count = c.count[i]!;
-    let mean = c.mean[i]!;
-    let min = c.min[i]!;
-    let max = c.max[i]!;
-    let firstTs = c.firstTs[i]!;
-    let first = c.first[i]!;
-    let lastTs = c.lastTs[i]!;
-    let last = c.last[i]!;
-    let inc = c.inc[i]!;
-    const sketch = c.sketch?.[i] ? new Map(c.sketch[i]) : null;
+    const acc = bucketAt(c, i);
+    if (acc.sketch) acc.sketch = new Map(acc.sketch);
     let j = i + 1;
-    for (; j < c.n && Math.floor((c.ts[j]! - from) / width) === index; j++) {
-      const bCount = c.count[j]!;
-      const total = count + bCount;
-      const diff = c.mean[j]! - mean;
-      mean = Number.isFinite(diff)
-        ? mean + diff * (bCount / total)
-        : mean * (count / total) + c.mean[j]! * (bCount / total);
-      if (c.min[j]! < min) min = c.min[j]!;
-      if (c.max[j]! > max) max = c.max[j]!;
-      const bFirstTs = c.firstTs[j]!;
-      const bLastTs = c.lastTs[j]!;
-      if (lastTs <= bFirstTs) inc = inc + c.inc[j]! + counterStep(last, c.first[j]!);
-      else if (bLastTs <= firstTs) inc = inc + c.inc[j]! + counterStep(c.last[j]!, first);
-      else inc = inc + c.inc[j]!;
-      if (bFirstTs < firstTs) {
-        firstTs = bFirstTs;
-        first = c.first[j]!;
-      }
-      if (bLastTs >= lastTs) {
-        lastTs = bLastTs;
-        last = c.last[j]!;
-      }
-      count = total;
-      const bSketch = c.sketch?.[j];
-      if (sketch && bSketch) for (const [k, n] of bSketch) sketch.set(k, (sketch.get(k) ?? 0) + n);
-    }
-    const bucket: OutBucket = { value: mean, timestamp: iso(from + index * width), min, max, count };
+    for (; j < c.n && Math.floor((c.ts[j]! - from) / width) === index; j++) mergeColumnInto(acc, c, j);
+    const bucket: OutBucket = {
+      value: acc.mean,
+      timestamp: iso(from + index * width),
+      min: acc.min,
+      max: acc.max,
+      count: acc.count,
+    };
     if (kind === "counter")
-      bucket.increase = inc + (prevLast === undefined ? 0 : counterStep(prevLast, first));
-    if (kind === "histogram" && sketch) {
-      bucket.p50 = sketchQuantile(sketch, 0.5);
-      bucket.p95 = sketchQuantile(sketch, 0.95);
-      bucket.p99 = sketchQuantile(sketch, 0.99);
+      bucket.increase = acc.inc + (prevLast === undefined ? 0 : counterStep(prevLast, acc.first));
+    if (kind === "histogram" && acc.sketch) {
+      bucket.p50 = sketchQuantile(acc.sketch, 0.5);
+      bucket.p95 = sketchQuantile(acc.sketch, 0.95);
+      bucket.p99 = sketchQuantile(acc.sketch, 0.99);
     }
     out.push(bucket);
-    prevLast = last;
+    prevLast = acc.last;
     i = j;
   }
   return out;

@@ -68,13 +68,16 @@ export function toColumns(buckets: Bucket[]): BucketColumns {
   return c;
 }
 
+/** Bucket `i` of the columns as an object (its sketch shared, not copied). */
+export function bucketAt(c: BucketColumns, i: number): Bucket {
+  const b = { sketch: c.sketch?.[i] ?? null } as Bucket;
+  for (const f of NUMERIC) b[f] = c[f][i]!;
+  return b;
+}
+
 export function toBuckets(c: BucketColumns): Bucket[] {
   const out: Bucket[] = [];
-  for (let i = 0; i < c.n; i++) {
-    const b = { sketch: c.sketch?.[i] ?? null } as Bucket;
-    for (const f of NUMERIC) b[f] = c[f][i]!;
-    out.push(b);
-  }
+  for (let i = 0; i < c.n; i++) out.push(bucketAt(c, i));
   return out;
 }
 
@@ -100,33 +103,72 @@ export function counterStep(prev: number, next: number): number {
   return next >= prev ? next - prev : next;
 }
 
-export function mergeInto(a: Bucket, b: Bucket): void {
-  const total = a.count + b.count;
-  const diff = b.mean - a.mean;
+/**
+ * Merges one part, given field by field, into `a`: the one rule that merging two buckets
+ * (mergeInto), adding a point (rollUp) and merging a decoded column (mergeColumnInto) share.
+ */
+function mergeParts(
+  a: Bucket,
+  count: number,
+  mean: number,
+  min: number,
+  max: number,
+  firstTs: number,
+  first: number,
+  lastTs: number,
+  last: number,
+  inc: number,
+): void {
+  const total = a.count + count;
+  const diff = mean - a.mean;
   // Equal means stay exact; only when the difference overflows (huge values of opposite sign)
   // are the two means weighted separately, each term bounded by its input.
   a.mean = Number.isFinite(diff)
-    ? a.mean + diff * (b.count / total)
-    : a.mean * (a.count / total) + b.mean * (b.count / total);
-  if (b.min < a.min) a.min = b.min;
-  if (b.max > a.max) a.max = b.max;
+    ? a.mean + diff * (count / total)
+    : a.mean * (a.count / total) + mean * (count / total);
+  if (min < a.min) a.min = min;
+  if (max > a.max) a.max = max;
   // Increase across the seam: exact when the two parts do not interleave in time.
-  if (a.lastTs <= b.firstTs) a.inc = a.inc + b.inc + counterStep(a.last, b.first);
-  else if (b.lastTs <= a.firstTs) a.inc = a.inc + b.inc + counterStep(b.last, a.first);
-  else a.inc = a.inc + b.inc;
-  if (b.firstTs < a.firstTs) {
-    a.firstTs = b.firstTs;
-    a.first = b.first;
+  if (a.lastTs <= firstTs) a.inc = a.inc + inc + counterStep(a.last, first);
+  else if (lastTs <= a.firstTs) a.inc = a.inc + inc + counterStep(last, a.first);
+  else a.inc = a.inc + inc;
+  if (firstTs < a.firstTs) {
+    a.firstTs = firstTs;
+    a.first = first;
   }
-  if (b.lastTs >= a.lastTs) {
-    a.lastTs = b.lastTs;
-    a.last = b.last;
+  if (lastTs >= a.lastTs) {
+    a.lastTs = lastTs;
+    a.last = last;
   }
   a.count = total;
-  if (b.sketch) {
-    a.sketch ??= new Map();
-    for (const [k, c] of b.sketch) a.sketch.set(k, (a.sketch.get(k) ?? 0) + c);
-  }
+}
+
+function mergeSketch(a: Bucket, sketch: Map<number, number>): void {
+  a.sketch ??= new Map();
+  for (const [k, c] of sketch) a.sketch.set(k, (a.sketch.get(k) ?? 0) + c);
+}
+
+export function mergeInto(a: Bucket, b: Bucket): void {
+  mergeParts(a, b.count, b.mean, b.min, b.max, b.firstTs, b.first, b.lastTs, b.last, b.inc);
+  if (b.sketch) mergeSketch(a, b.sketch);
+}
+
+/** Merges bucket `j` of the columns into `a`, as mergeInto would the bucket as an object. */
+export function mergeColumnInto(a: Bucket, c: BucketColumns, j: number): void {
+  mergeParts(
+    a,
+    c.count[j]!,
+    c.mean[j]!,
+    c.min[j]!,
+    c.max[j]!,
+    c.firstTs[j]!,
+    c.first[j]!,
+    c.lastTs[j]!,
+    c.last[j]!,
+    c.inc[j]!,
+  );
+  const sketch = c.sketch?.[j];
+  if (sketch) mergeSketch(a, sketch);
 }
 
 export function pointBucket(bucketTs: number, ts: number, value: number, histogram: boolean): Bucket {
@@ -147,24 +189,7 @@ export function pointBucket(bucketTs: number, ts: number, value: number, histogr
 
 /** Adds one point to a bucket: exactly `mergeInto(b, pointBucket(b.ts, ts, value, histogram))`. */
 function addPoint(a: Bucket, ts: number, value: number): void {
-  const total = a.count + 1;
-  const diff = value - a.mean;
-  a.mean = Number.isFinite(diff)
-    ? a.mean + diff * (1 / total)
-    : a.mean * (a.count / total) + value * (1 / total);
-  if (value < a.min) a.min = value;
-  if (value > a.max) a.max = value;
-  if (a.lastTs <= ts) a.inc = a.inc + counterStep(a.last, value);
-  else if (ts <= a.firstTs) a.inc = a.inc + counterStep(value, a.first);
-  if (ts < a.firstTs) {
-    a.firstTs = ts;
-    a.first = value;
-  }
-  if (ts >= a.lastTs) {
-    a.lastTs = ts;
-    a.last = value;
-  }
-  a.count = total;
+  mergeParts(a, 1, value, value, value, ts, value, ts, value, 0);
   if (a.sketch) {
     const k = sketchKey(value);
     a.sketch.set(k, (a.sketch.get(k) ?? 0) + 1);
