@@ -4,6 +4,7 @@
 // environment variable the rest of config.ts already parses — so both sources share one parser.
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { DURATION_PATTERN, HTTP_URL_PATTERN } from "./env.ts";
 
 const text = z.string();
 const int = z.number().int().nonnegative();
@@ -12,7 +13,8 @@ const list = z.array(z.string());
 
 /** File key → [environment variable, schema]. The README's configuration table lists both. */
 /** Retention durations as config.ts reads them: `15d`, `90d`, `2y`, `12h`. */
-const duration = z.string().regex(/^[1-9][0-9]{0,6}[smhdwy]$/, "must be a duration such as 15d, 90d or 2y");
+const duration = z.string().regex(DURATION_PATTERN, "must be a duration such as 15d, 90d or 2y");
+const httpUrl = z.string().regex(HTTP_URL_PATTERN, "must be an http(s) URL");
 
 export const FILE_KEYS = {
   host: ["HOST", text],
@@ -45,20 +47,17 @@ export const FILE_KEYS = {
   readsPerUser: ["PULSEBOARD_READS_PER_USER", int.min(1)],
   readQueue: ["PULSEBOARD_READ_QUEUE", int.min(1)],
   maxReplay: ["PULSEBOARD_MAX_REPLAY", int.min(1)],
-  publicUrl: ["PULSEBOARD_PUBLIC_URL", z.string().regex(/^https?:\/\/[^/]+/, "must be an http(s) URL")],
+  publicUrl: ["PULSEBOARD_PUBLIC_URL", httpUrl],
   allowedHosts: ["PULSEBOARD_ALLOWED_HOSTS", list],
   smtpUrl: ["PULSEBOARD_SMTP_URL", text],
   smtpFrom: ["PULSEBOARD_SMTP_FROM", text],
   metricsToken: ["PULSEBOARD_METRICS_TOKEN", text],
   metricsAllow: ["PULSEBOARD_METRICS_ALLOW", list],
   localLogin: ["PULSEBOARD_LOCAL_LOGIN", bool],
-  oidcIssuer: ["PULSEBOARD_OIDC_ISSUER", z.string().regex(/^https?:\/\/[^/]+/, "must be an http(s) URL")],
+  oidcIssuer: ["PULSEBOARD_OIDC_ISSUER", httpUrl],
   oidcClientId: ["PULSEBOARD_OIDC_CLIENT_ID", text],
   oidcClientSecret: ["PULSEBOARD_OIDC_CLIENT_SECRET", text],
-  oidcRedirectUrl: [
-    "PULSEBOARD_OIDC_REDIRECT_URL",
-    z.string().regex(/^https?:\/\/[^/]+/, "must be an http(s) URL"),
-  ],
+  oidcRedirectUrl: ["PULSEBOARD_OIDC_REDIRECT_URL", httpUrl],
   oidcName: ["PULSEBOARD_OIDC_NAME", text],
   oidcScopes: ["PULSEBOARD_OIDC_SCOPES", text],
   oidcGroupsClaim: ["PULSEBOARD_OIDC_GROUPS_CLAIM", text],

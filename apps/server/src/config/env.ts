@@ -44,6 +44,11 @@ export const csv = (fallback = "") =>
 export const text = () => z.string().optional();
 export const textOr = (fallback: string) => z.string().default(fallback);
 
+/** `15d`, `90d`, `2y`, `12h`: the text of a duration, in the environment and the file alike. */
+export const DURATION_PATTERN = /^[1-9][0-9]{0,6}[smhdwy]$/;
+/** The start of an http(s) URL with a host. */
+export const HTTP_URL_PATTERN = /^https?:\/\/[^/]+/;
+
 const DURATION_UNITS: Record<string, number> = {
   s: 1000,
   m: 60_000,
@@ -58,7 +63,7 @@ export const duration = (fallback: string) =>
   z
     .string()
     .trim()
-    .regex(/^[1-9][0-9]{0,6}[smhdwy]$/, {
+    .regex(DURATION_PATTERN, {
       error: (iss) => `must be a duration such as 15d, 90d, 2y or 12h, ${got(iss.input)}`,
     })
     .default(fallback)
@@ -69,7 +74,7 @@ export const httpUrl = () =>
   z
     .string()
     .trim()
-    .regex(/^https?:\/\/[^/]+/, { error: (iss) => `must be an http(s) URL, ${got(iss.input)}` })
+    .regex(HTTP_URL_PATTERN, { error: (iss) => `must be an http(s) URL, ${got(iss.input)}` })
     .optional();
 
 /**
