@@ -9,7 +9,7 @@ import { NotFoundError } from "../http/errors.ts";
 import { dashboardAccess, idParam, noContent } from "../http/http.ts";
 import { input, route } from "../http/route.ts";
 import { alreadyHas, changeRule, removeRule } from "./rule-changes.ts";
-import type { PatchRuleBody } from "./schema.ts";
+import type { AlertRule, PatchRuleBody } from "./schema.ts";
 import { type RuleSet, ruleSetsOf } from "./selector-rules.ts";
 import type { AlertService } from "./service.ts";
 import type { AlertDb } from "./store.ts";
@@ -46,6 +46,20 @@ export function registerRuleSetRoutes(
   }
   const sameSet = async (dashboardId: number, selector: string) =>
     (await ruleSetsOf(ctx.db, dashboardId)).find((s) => s.selector === selector);
+  /**
+   * `apply` to every rule of the set that is `due`, then to those of the set read again: a series
+   * created meanwhile may have copied the set's template before the change (or the delete).
+   */
+  async function everyRule(
+    dashboardId: number,
+    set: RuleSet,
+    apply: (rule: AlertRule) => Promise<unknown>,
+    due: (rule: AlertRule) => boolean = () => true,
+  ): Promise<void> {
+    for (const rule of set.rules) if (due(rule)) await apply(rule);
+    for (const rule of (await sameSet(dashboardId, set.selector))?.rules ?? [])
+      if (due(rule)) await apply(rule);
+  }
 
   route(app, restRoutes.listAlertRuleSets, async (request) => {
     const { dashboardId } = await dashboardAccess(ctx.db, request, "viewer");
@@ -55,11 +69,12 @@ export function registerRuleSetRoutes(
   route(app, restRoutes.patchAlertRuleSet, async (request) => {
     const { dashboardId, set } = await setFor(request);
     const body: PatchRuleBody = input(request, restRoutes.patchAlertRuleSet, "body");
-    for (const rule of set.rules) if (!alreadyHas(rule, body)) await changeRule(db, service, rule, body);
-    // A series created meanwhile may have copied the template before its change: catch it up.
-    const after = await sameSet(dashboardId, set.selector);
-    for (const rule of after?.rules ?? [])
-      if (!alreadyHas(rule, body)) await changeRule(db, service, rule, body);
+    await everyRule(
+      dashboardId,
+      set,
+      (rule) => changeRule(db, service, rule, body),
+      (rule) => !alreadyHas(rule, body),
+    );
     const result = await sameSet(dashboardId, set.selector);
     if (!result) throw new NotFoundError("Alert rule set not found");
     return publicSet(result);
@@ -67,10 +82,7 @@ export function registerRuleSetRoutes(
 
   route(app, restRoutes.deleteAlertRuleSet, async (request, reply) => {
     const { dashboardId, set } = await setFor(request);
-    for (const rule of set.rules) await removeRule(db, service, rule);
-    // As above: a rule a new series copied from the set while it was being deleted goes too.
-    for (const rule of (await sameSet(dashboardId, set.selector))?.rules ?? [])
-      await removeRule(db, service, rule);
+    await everyRule(dashboardId, set, (rule) => removeRule(db, service, rule));
     return noContent(reply);
   });
 }
