@@ -10,21 +10,15 @@ import { dashboardAccess, idParam, noContent } from "../http/http.ts";
 import { input, route } from "../http/route.ts";
 import { alreadyHas, changeRule, removeRule } from "./rule-changes.ts";
 import type { AlertRule, PatchRuleBody } from "./schema.ts";
-import { type RuleSet, ruleSetsOf } from "./selector-rules.ts";
+import { type RuleSet, ruleSetsOf, settingsOf } from "./selector-rules.ts";
 import type { AlertService } from "./service.ts";
 import type { AlertDb } from "./store.ts";
 
 function publicSet(set: RuleSet): AlertRuleSet {
-  const { condition, threshold, duration_s, hysteresis, enabled, no_data_s } = set.rules[0]!;
   return {
     id: set.id,
     selector: set.selector,
-    condition,
-    threshold,
-    duration_s,
-    hysteresis,
-    enabled,
-    no_data_s,
+    ...settingsOf(set.rules[0]!),
     rule_ids: set.rules.map((r) => r.id),
     series: set.rules.length,
   };

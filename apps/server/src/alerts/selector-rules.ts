@@ -11,6 +11,12 @@ import { alertDb, insertRule, selectorRulesOf } from "./store.ts";
 
 type RuleSettings = Omit<CreateRuleBody, "metric_id">;
 
+/** What a set's rules share: the settings of its template, without the series and the ids. */
+export function settingsOf(rule: AlertRule): RuleSettings {
+  const { condition, threshold, duration_s, hysteresis, enabled, no_data_s } = rule;
+  return { condition, threshold, duration_s, hysteresis, enabled, no_data_s };
+}
+
 /** The rules of a new selector set: one per series of the dashboard it matches now. */
 export async function createSelectorRules(
   db: Db,
@@ -66,9 +72,7 @@ export async function rulesForNewSeries(
     const parsed = parseSelector(selector);
     for (const m of series) {
       if (has.has(`${selector}\u0000${m.id}`) || !selects(parsed, m.name)) continue;
-      const { condition, threshold, duration_s, hysteresis, enabled, no_data_s } = template;
-      const settings = { condition, threshold, duration_s, hysteresis, enabled, no_data_s };
-      await insertRule(adb, dashboardId, { ...settings, metric_id: m.id, selector });
+      await insertRule(adb, dashboardId, { ...settingsOf(template), metric_id: m.id, selector });
       created++;
     }
   }
