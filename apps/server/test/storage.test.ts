@@ -278,10 +278,11 @@ describe("storage on sqlite: disk space", () => {
       const keep = await u.metric("kept");
       const doomed = await u.metric("doomed");
       const now = Math.floor(Date.now() / 1000) * 1000;
-      // Full-precision noise compresses worst: about 8 bytes a point, several MiB in all.
+      // Full-precision noise compresses worst: about 8 bytes a point, several MiB in all (well
+      // above the up to 2 MiB of free pages a reclaim leaves for the next chunks to reuse).
       await u.ingest(
         doomed,
-        Array.from({ length: 400_000 }, (_, i) => [now - (400_000 - i) * 1000, Math.random()]),
+        Array.from({ length: 800_000 }, (_, i) => [now - (800_000 - i) * 1000, Math.random()]),
       );
       await u.ingest(keep, [[now, 1]]);
       await t.pb.ctx.storage.upkeep.compactNow();

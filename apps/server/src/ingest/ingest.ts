@@ -11,6 +11,7 @@ import { createSeries, existingSeries, familyTemplates, type NewSeries } from ".
 import { metricsByIds } from "../metrics/store.ts";
 import type { Storage } from "../storage/index.ts";
 import { isoTime } from "../storage/iso.ts";
+import { KIND_CODES } from "../storage/rollup.ts";
 import { NO_LABELS } from "../storage/series.ts";
 import type { PointColumns } from "../storage/write.ts";
 import { announceConfig } from "../ws/config.ts";
@@ -282,7 +283,7 @@ export async function storePoints(storage: Storage, points: StoredPoint[]): Prom
     n,
     dashboards: new Float64Array(n),
     series: new Float64Array(n),
-    histogram: new Uint8Array(n),
+    kind: new Uint8Array(n),
     values: new Float64Array(n),
     ts: new Float64Array(n),
   };
@@ -290,7 +291,7 @@ export async function storePoints(storage: Storage, points: StoredPoint[]): Prom
     const p = points[i]!;
     cols.dashboards[i] = p.metric.dashboard_id;
     cols.series[i] = seriesOf.get(p.metric.id)!;
-    cols.histogram[i] = p.metric.type === "histogram" ? 1 : 0;
+    cols.kind[i] = KIND_CODES.indexOf(p.metric.type);
     cols.values[i] = p.value;
     cols.ts[i] = p.timestamp;
   }

@@ -92,7 +92,8 @@ export class ByteReader {
 
 const DECIMAL = 0;
 const XOR = 1;
-const MAX_SCALE = 12;
+export const MAX_DECIMAL_SCALE = 12;
+const MAX_SCALE = MAX_DECIMAL_SCALE;
 const MAX_MANTISSA = 2 ** 51;
 const POW10 = Array.from({ length: MAX_SCALE + 1 }, (_, k) => 10 ** k);
 
@@ -106,7 +107,8 @@ function scaleOf(v: number): number {
   return -1;
 }
 
-function decimalScale(values: ArrayLike<number>): number {
+/** The one decimal scale k at which every value is an exact integer m / 10^k (|m| ≤ 2^51), or -1. */
+export function decimalScale(values: ArrayLike<number>): number {
   let k = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;

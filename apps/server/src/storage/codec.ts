@@ -1,12 +1,15 @@
 // Owns the chunk format: one BLOB holds a run of one series' points (tier 0) or buckets (tiers 1
 // and 2), column by column, then raw-deflated when that is smaller. Columns: timestamps as
 // delta-of-delta, stream offsets as deltas, values as decimal or plane-shuffled XOR (bytes.ts).
-// Layout: [flags][payload]; flags bit 0 = deflated, bit 1 = bucket chunk; payload starts with the
-// row count. Chunks are immutable: compaction writes a new chunk and deletes the ones it merged.
+// Layout: [flags][payload]; flags bit 0 = deflated, bit 1 = bucket chunk, bit 2 = bucket values
+// by prediction (writeBucketValues; without it the first format's six columns); payload starts
+// with the row count. Chunks are immutable: compaction writes a new chunk and deletes the ones it merged.
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import {
   ByteReader,
   ByteWriter,
+  decimalScale,
+  MAX_DECIMAL_SCALE,
   readDelta,
   readDod,
   readValues,
@@ -18,6 +21,10 @@ import { type Bucket, type BucketColumns, emptyColumns, toBuckets } from "./roll
 
 const DEFLATED = 1;
 const BUCKETS = 2;
+/** Bucket values stored by what they predict of each other (writeBucketValues). */
+const BUCKET_V2 = 4;
+/** BUCKET_V2's value mode for floats; modes 0…12 are the decimal scale. */
+const FLOAT_BUCKETS = 255;
 /** Below this many payload bytes deflate is not worth its header and its time. */
 const DEFLATE_FROM = 96;
 
@@ -103,30 +110,9 @@ export function encodeBuckets(buckets: Bucket[]): Uint8Array {
   for (const b of buckets) w.uvarint(b.count);
   for (const b of buckets) w.uvarint(b.firstTs - b.ts);
   for (const b of buckets) w.uvarint(b.lastTs - b.ts);
-  writeValues(
-    w,
-    col((b) => b.mean),
-  );
-  writeValues(
-    w,
-    col((b) => b.min),
-  );
-  writeValues(
-    w,
-    col((b) => b.max),
-  );
-  writeValues(
-    w,
-    col((b) => b.first),
-  );
-  writeValues(
-    w,
-    col((b) => b.last),
-  );
-  writeValues(
-    w,
-    col((b) => b.inc),
-  );
+  const withInc = buckets.some((b) => !Number.isNaN(b.inc));
+  w.byte(withInc ? 1 : 0);
+  writeBucketValues(w, buckets, withInc);
   const sketches = buckets.some((b) => b.sketch);
   w.byte(sketches ? 1 : 0);
   if (sketches)
@@ -140,7 +126,163 @@ export function encodeBuckets(buckets: Bucket[]): Uint8Array {
         prev = k;
       }
     }
-  return seal(w.done(), BUCKETS);
+  return seal(w.done(), BUCKETS | BUCKET_V2);
+}
+
+/**
+ * A bucket's values, stored by what they predict of each other rather than as six independent
+ * columns (BUCKET_V2). When first, last, min and max are all decimals of one scale (what
+ * collectors send) they are integers: first as a step from the previous bucket's last, last as a
+ * step from first, min and max as their distance below and above those two (0 for a counter),
+ * the sum as its distance from count × (first + last) / 2 and the increase from last − first (0
+ * for a counter without a reset). Otherwise the values are floats: first and last interleaved in
+ * one XOR column (neighbours in time), min and max as "equals first / last" or their own value.
+ */
+function writeBucketValues(w: ByteWriter, buckets: Bucket[], withInc: boolean): void {
+  const n = buckets.length;
+  const edges = new Float64Array(4 * n);
+  for (let i = 0; i < n; i++) {
+    const b = buckets[i]!;
+    edges.set([b.first, b.last, b.min, b.max], 4 * i);
+  }
+  const k = n ? decimalScale(edges) : 0;
+  if (k >= 0) {
+    w.byte(k);
+    const p = 10 ** k;
+    const F = new Float64Array(n);
+    const L = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      F[i] = Math.round(buckets[i]!.first * p);
+      L[i] = Math.round(buckets[i]!.last * p);
+    }
+    for (let i = 0; i < n; i++) {
+      w.svarint(F[i]! - (i ? L[i - 1]! : 0));
+      w.svarint(L[i]! - F[i]!);
+    }
+    for (let i = 0; i < n; i++) w.uvarint(Math.min(F[i]!, L[i]!) - Math.round(buckets[i]!.min * p));
+    for (let i = 0; i < n; i++) w.uvarint(Math.round(buckets[i]!.max * p) - Math.max(F[i]!, L[i]!));
+    const sums = sumResiduals(buckets, p, F, L);
+    w.byte(sums ? 1 : 0);
+    if (sums) for (let i = 0; i < n; i++) w.svarint(sums[i]!);
+    else
+      writeValues(
+        w,
+        buckets.map((b) => b.mean),
+      );
+    if (!withInc) return;
+    const incs = buckets.map((b, i) => {
+      const m = Math.round(b.inc * p);
+      return Math.abs(m) <= 2 ** 51 && m / p === b.inc ? m - (L[i]! - F[i]!) : Number.NaN;
+    });
+    const exact = incs.every((d) => Math.abs(d) <= 2 ** 52);
+    w.byte(exact ? 1 : 0);
+    if (exact) for (const d of incs) w.svarint(d);
+    else
+      writeValues(
+        w,
+        buckets.map((b) => b.inc),
+      );
+    return;
+  }
+  w.byte(FLOAT_BUCKETS);
+  writeValues(
+    w,
+    buckets.map((b) => b.mean),
+  );
+  writeValues(
+    w,
+    buckets.flatMap((b) => [b.first, b.last]),
+  );
+  const own = (v: number, b: Bucket) => (Object.is(v, b.first) ? 0 : Object.is(v, b.last) ? 1 : 2);
+  for (const b of buckets) w.byte(own(b.min, b) * 3 + own(b.max, b));
+  writeValues(
+    w,
+    buckets.filter((b) => own(b.min, b) === 2).map((b) => b.min),
+  );
+  writeValues(
+    w,
+    buckets.filter((b) => own(b.max, b) === 2).map((b) => b.max),
+  );
+  if (withInc)
+    writeValues(
+      w,
+      buckets.map((b) => b.inc),
+    );
+}
+
+/**
+ * Each bucket's sum as an integer at scale p, less its prediction count × (first + last) / 2, when
+ * sum / count gives back the mean to within float rounding (the mean is the float result of
+ * merges; a sum of decimals is exact) and every term stays an exact integer.
+ */
+function sumResiduals(
+  buckets: Bucket[],
+  p: number,
+  F: Float64Array,
+  L: Float64Array,
+): Float64Array | undefined {
+  const out = new Float64Array(buckets.length);
+  for (let i = 0; i < buckets.length; i++) {
+    const { mean, count } = buckets[i]!;
+    const m = Math.round(mean * count * p);
+    const predicted = Math.round((count * (F[i]! + L[i]!)) / 2);
+    if (!(Math.abs(m) <= 2 ** 51 && Math.abs(predicted) <= 2 ** 51)) return undefined;
+    if (Math.abs(m / p / count - mean) > 1e-12 * Math.abs(mean)) return undefined;
+    out[i] = m - predicted;
+  }
+  return out;
+}
+
+function readBucketValues(r: ByteReader, c: BucketColumns, withInc: boolean): void {
+  const n = c.n;
+  const mode = r.byte();
+  if (mode === FLOAT_BUCKETS) {
+    readValues(r, n, c.mean);
+    const edges = new Float64Array(2 * n);
+    readValues(r, 2 * n, edges);
+    const owns = r.bytes(n);
+    const minOwn = owns.filter((o) => Math.floor(o / 3) === 2).length;
+    const maxOwn = owns.filter((o) => o % 3 === 2).length;
+    const mins = new Float64Array(minOwn);
+    const maxs = new Float64Array(maxOwn);
+    readValues(r, minOwn, mins);
+    readValues(r, maxOwn, maxs);
+    let a = 0;
+    let b = 0;
+    for (let i = 0; i < n; i++) {
+      c.first[i] = edges[2 * i]!;
+      c.last[i] = edges[2 * i + 1]!;
+      const pick = (o: number, own: () => number) => (o === 0 ? c.first[i]! : o === 1 ? c.last[i]! : own());
+      c.min[i] = pick(Math.floor(owns[i]! / 3), () => mins[a++]!);
+      c.max[i] = pick(owns[i]! % 3, () => maxs[b++]!);
+    }
+    if (withInc) readValues(r, n, c.inc);
+    else c.inc.fill(Number.NaN);
+    return;
+  }
+  if (mode > MAX_DECIMAL_SCALE) throw new RangeError(`unknown bucket value mode ${mode}`);
+  const p = 10 ** mode;
+  const F = new Float64Array(n);
+  const L = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    F[i] = r.svarint() + (i ? L[i - 1]! : 0);
+    L[i] = F[i]! + r.svarint();
+  }
+  for (let i = 0; i < n; i++) c.min[i] = (Math.min(F[i]!, L[i]!) - r.uvarint()) / p;
+  for (let i = 0; i < n; i++) c.max[i] = (Math.max(F[i]!, L[i]!) + r.uvarint()) / p;
+  for (let i = 0; i < n; i++) {
+    c.first[i] = F[i]! / p;
+    c.last[i] = L[i]! / p;
+  }
+  if (r.byte() === 1)
+    for (let i = 0; i < n; i++) {
+      const count = c.count[i]!;
+      c.mean[i] = (r.svarint() + Math.round((count * (F[i]! + L[i]!)) / 2)) / p / count;
+    }
+  else readValues(r, n, c.mean);
+  if (!withInc) c.inc.fill(Number.NaN);
+  else if (r.byte() === 1) for (let i = 0; i < n; i++) c.inc[i] = (r.svarint() + (L[i]! - F[i]!)) / p;
+  else readValues(r, n, c.inc);
 }
 
 export function decodeBucketColumns(data: Uint8Array): BucketColumns {
@@ -152,7 +294,9 @@ export function decodeBucketColumns(data: Uint8Array): BucketColumns {
   for (let i = 0; i < n; i++) c.count[i] = r.uvarint();
   for (let i = 0; i < n; i++) c.firstTs[i] = c.ts[i]! + r.uvarint();
   for (let i = 0; i < n; i++) c.lastTs[i] = c.ts[i]! + r.uvarint();
-  for (const f of ["mean", "min", "max", "first", "last", "inc"] as const) readValues(r, n, c[f]);
+  if (flags & BUCKET_V2) readBucketValues(r, c, r.byte() === 1);
+  // The first bucket format: six independent columns.
+  else for (const f of ["mean", "min", "max", "first", "last", "inc"] as const) readValues(r, n, c[f]);
   if (r.byte() === 1) {
     const sketches: Array<Map<number, number> | null> = new Array(n).fill(null);
     for (let i = 0; i < n; i++) {

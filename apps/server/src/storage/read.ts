@@ -14,6 +14,7 @@ import {
   counterStep,
   mergeBuckets,
   mergeColumnInto,
+  type SeriesKind,
   sketchQuantile,
   TIER_RES_MS,
   type Tier,
@@ -276,7 +277,6 @@ export async function readBuckets(
 
 // ---- downsampling ----------------------------------------------------------------------------
 
-export type MetricKind = "counter" | "gauge" | "histogram";
 export type OutBucket = {
   value: number;
   timestamp: string;
@@ -317,7 +317,7 @@ function quantile(sorted: Float64Array, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1) + 0.5))]!;
 }
 
-function fromRaw(run: RawRun, from: number, to: number, points: number, kind: MetricKind): OutBucket[] {
+function fromRaw(run: RawRun, from: number, to: number, points: number, kind: SeriesKind): OutBucket[] {
   if (run.n <= points) {
     const out: OutBucket[] = [];
     for (let i = 0; i < run.n; i++) {
@@ -376,7 +376,7 @@ function fromRaw(run: RawRun, from: number, to: number, points: number, kind: Me
 }
 
 /** Buckets of `width` from tier buckets in order, each merged as rollup.ts mergeInto merges two. */
-function fromBuckets(c: BucketColumns, from: number, width: number, kind: MetricKind): OutBucket[] {
+function fromBuckets(c: BucketColumns, from: number, width: number, kind: SeriesKind): OutBucket[] {
   const out: OutBucket[] = [];
   let prevLast: number | undefined;
   for (let i = 0; i < c.n; ) {
@@ -415,7 +415,7 @@ function fromBuckets(c: BucketColumns, from: number, width: number, kind: Metric
 export async function downsample(
   db: Db,
   seriesId: number,
-  kind: MetricKind,
+  kind: SeriesKind,
   range: Range,
   points: number,
   retention: Retention,

@@ -6,6 +6,11 @@
 // The mean is kept instead of the sum: merging two means never leaves the range of the inputs,
 // so three points of 1.7e308 average to 1.7e308 instead of overflowing.
 
+/** What a series is: its rollups keep an increase for counters, a sketch for histograms. */
+export type SeriesKind = "counter" | "gauge" | "histogram";
+/** The kinds as the one byte per point a batch carries to the writer thread (PointColumns). */
+export const KIND_CODES: readonly SeriesKind[] = ["gauge", "counter", "histogram"];
+
 /** Tier 0 is raw points; tiers 1 and 2 are 1-minute and 1-hour buckets. */
 export type Tier = 0 | 1 | 2;
 export const TIER_RES_MS: Record<Tier, number> = { 0: 0, 1: 60_000, 2: 3_600_000 };
@@ -22,7 +27,11 @@ export type Bucket = {
   first: number;
   lastTs: number;
   last: number;
-  /** Counter increase inside the bucket, resets counted as a restart from zero. */
+  /**
+   * Counter increase inside the bucket, resets counted as a restart from zero; NaN for gauges and
+   * histograms, whose reads never ask for it (a kind is fixed when its metric is made), so their
+   * chunks store no increase column.
+   */
   inc: number;
   /** Histogram metrics only: sketch key → count (see sketchKey). */
   sketch: Map<number, number> | null;
@@ -171,7 +180,7 @@ export function mergeColumnInto(a: Bucket, c: BucketColumns, j: number): void {
   if (sketch) mergeSketch(a, sketch);
 }
 
-export function pointBucket(bucketTs: number, ts: number, value: number, histogram: boolean): Bucket {
+export function pointBucket(bucketTs: number, ts: number, value: number, kind: SeriesKind): Bucket {
   return {
     ts: bucketTs,
     count: 1,
@@ -182,12 +191,12 @@ export function pointBucket(bucketTs: number, ts: number, value: number, histogr
     first: value,
     lastTs: ts,
     last: value,
-    inc: 0,
-    sketch: histogram ? new Map([[sketchKey(value), 1]]) : null,
+    inc: kind === "counter" ? 0 : Number.NaN,
+    sketch: kind === "histogram" ? new Map([[sketchKey(value), 1]]) : null,
   };
 }
 
-/** Adds one point to a bucket: exactly `mergeInto(b, pointBucket(b.ts, ts, value, histogram))`. */
+/** Adds one point to a bucket: exactly `mergeInto(b, pointBucket(b.ts, ts, value, kind))`. */
 function addPoint(a: Bucket, ts: number, value: number): void {
   mergeParts(a, 1, value, value, value, ts, value, ts, value, 0);
   if (a.sketch) {
@@ -201,7 +210,7 @@ export function rollUp(
   ts: ArrayLike<number>,
   values: ArrayLike<number>,
   res: number,
-  histogram: boolean,
+  kind: SeriesKind,
 ): Bucket[] {
   const out: Bucket[] = [];
   let cur: Bucket | undefined;
@@ -211,7 +220,7 @@ export function rollUp(
     const start = Math.floor(t / res) * res;
     if (cur && cur.ts === start) addPoint(cur, t, v);
     else {
-      cur = pointBucket(start, t, v, histogram);
+      cur = pointBucket(start, t, v, kind);
       out.push(cur);
     }
   }

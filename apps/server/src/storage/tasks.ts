@@ -2,14 +2,15 @@
 // plain data (structured clone), results as ready-to-send JSON text or typed arrays, so the main
 // thread neither aggregates nor serializes large answers.
 import type { MergeTask } from "./compact.ts";
-import type { MetricKind, Range, Retention } from "./read.ts";
+import type { Range, Retention } from "./read.ts";
+import type { SeriesKind } from "./rollup.ts";
 
 export type ReadTask =
   | {
       op: "values";
       metricId: number;
       seriesId: number;
-      kind: MetricKind;
+      kind: SeriesKind;
       range: Range;
       limit: number;
       points?: number | undefined;

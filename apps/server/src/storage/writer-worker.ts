@@ -93,7 +93,7 @@ function concat(jobs: WriteJob[]): PointColumns {
     n,
     dashboards: new Float64Array(n),
     series: new Float64Array(n),
-    histogram: new Uint8Array(n),
+    kind: new Uint8Array(n),
     values: new Float64Array(n),
     ts: new Float64Array(n),
   };
@@ -101,7 +101,7 @@ function concat(jobs: WriteJob[]): PointColumns {
   for (const job of jobs) {
     out.dashboards.set(job.dashboards.subarray(0, job.n), at);
     out.series.set(job.series.subarray(0, job.n), at);
-    out.histogram.set(job.histogram.subarray(0, job.n), at);
+    out.kind.set(job.kind.subarray(0, job.n), at);
     out.values.set(job.values.subarray(0, job.n), at);
     out.ts.set(job.ts.subarray(0, job.n), at);
     at += job.n;

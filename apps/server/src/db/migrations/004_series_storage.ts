@@ -3,6 +3,7 @@
 // storage/). Existing values are converted here, nothing lost: each dashboard's points get stream
 // offsets in their commit order (row id), and every dashboard a stream with a fresh epoch.
 import { sql } from "kysely";
+import type { SeriesKind } from "../../storage/rollup.ts";
 import { NO_LABELS } from "../../storage/series.ts";
 import { chunkRows, newEpoch, RAW_TARGET, sortedRun } from "../../storage/write.ts";
 import { withId } from "./columns.ts";
@@ -59,14 +60,14 @@ export const seriesStorage: PbMigration = {
         .select(["id", "type"])
         .where("dashboard_id", "=", dashboardId)
         .execute();
-      const seriesOf = new Map<number, { id: number; histogram: boolean }>();
+      const seriesOf = new Map<number, { id: number; kind: SeriesKind }>();
       for (const m of metrics) {
         const s = await db
           .insertInto("series")
           .values({ metric_id: m.id, labels: NO_LABELS, created_at: Date.now() })
           .returning("id")
           .executeTakeFirstOrThrow();
-        seriesOf.set(m.id, { id: Number(s.id), histogram: m.type === "histogram" });
+        seriesOf.set(m.id, { id: Number(s.id), kind: m.type });
       }
       const pending = new Map<number, { ts: number[]; values: number[]; offsets: number[] }>();
       let offset = 0;
@@ -74,7 +75,7 @@ export const seriesStorage: PbMigration = {
         const p = pending.get(metricId);
         const s = seriesOf.get(metricId);
         if (!p || !s || p.ts.length === 0) return;
-        const rows = chunkRows(s.id, sortedRun(p.ts, p.values, p.offsets), s.histogram);
+        const rows = chunkRows(s.id, sortedRun(p.ts, p.values, p.offsets), s.kind);
         for (let i = 0; i < rows.length; i += 100)
           await db
             .insertInto("chunks")
