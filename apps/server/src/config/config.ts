@@ -50,7 +50,7 @@ export type Config = {
   storage: StorageConfig;
   /** Series (metrics) a receiver may create on one dashboard; past it a request is refused (400, PULSEBOARD_MAX_PENDING_INVITATIONS). */
   maxSeriesPerDashboard: number;
-  /** Pending invitations one dashboard may hold; inviting one more is refused (400, PULSEBOARD_MAX_PENDING_INVITATIONS). */
+  /** Pending invitations one dashboard may hold; inviting one more is refused (400); 0: no cap. */
   maxPendingInvitations: number;
   /** Points a `resume` by position replays at most; a longer gap answers `recovered: false`. */
   maxReplay: number;
@@ -179,7 +179,7 @@ const envSchema = z.object({
   PULSEBOARD_READ_QUEUE: positive(256),
   PULSEBOARD_MAX_REPLAY: int(100_000),
   PULSEBOARD_MAX_SERIES_PER_DASHBOARD: int(10_000),
-  PULSEBOARD_MAX_PENDING_INVITATIONS: positive(200),
+  PULSEBOARD_MAX_PENDING_INVITATIONS: int(200),
   PULSEBOARD_MAX_SAMPLES_PER_REQUEST: int(100_000),
   PULSEBOARD_MAX_DECODED_BYTES: int(64 * 1024 * 1024),
   PULSEBOARD_METRICS_TOKEN: text(),

@@ -31,8 +31,10 @@ export function registerMembers(app: FastifyInstance, ctx: AppContext) {
   route(app, restRoutes.putMember, async (request): Promise<MemberPutAnswer> => {
     const { dashboardId: id, userId } = await dashboardAccess(db, request, "owner");
     const { username, role } = input(request, restRoutes.putMember, "body");
-    const audit = (action: "member.added" | "member.role_changed" | "member.invited", detail: Record<string, unknown>) =>
-      recordAudit(ctx, { action, actorUserId: userId, dashboardId: id, address: request.ip, detail });
+    const audit = (
+      action: "member.added" | "member.role_changed" | "member.invited",
+      detail: Record<string, unknown>,
+    ) => recordAudit(ctx, { action, actorUserId: userId, dashboardId: id, address: request.ip, detail });
 
     if (await isAdmin(db, userId)) {
       const target = await findUserByName(db, username);
