@@ -1,18 +1,27 @@
 // Produces docs/screenshots/invitations-{list,share}[-phone]-{dark,light}.png: a real server where
 // the demo user (an owner, not an administrator) invited bob to two dashboards and a name that has
-// no account to one; "list" is bob's dashboard list with the two invitations (Accept / Decline)
+// no account to one (admin accepted an invitation: a member); "list" is bob's dashboard list with the two invitations (Accept / Decline)
 // above his own dashboard, "share" the owner's Share panel with its member and the two pending
 // invitations (Withdraw). Wide (1440×900) and phone (390×844), once per theme.
 //   npx tsx apps/web/scripts/invitations-screenshots.ts
 import { resolve } from "node:path";
 import type { Page } from "playwright-core";
-import { DEMO, ensureWebBuilt, login, openBrowser, restSession, startServer } from "../test/e2e.ts";
+import {
+  addMember,
+  DEMO,
+  ensureWebBuilt,
+  login,
+  openBrowser,
+  restSession,
+  startServer,
+} from "../test/e2e.ts";
 
 const OUT = resolve(import.meta.dirname, "../../../docs/screenshots");
+const ADMIN = { username: "admin", password: "admin-password-1" };
 const BOB = { username: "bob", password: "bob-password-1" };
 
 ensureWebBuilt();
-const server = await startServer({}, { users: [{ username: "admin", password: "admin-password-1" }, BOB] });
+const server = await startServer({}, { users: [ADMIN, BOB] });
 try {
   const demo = (await restSession(server.url)).call;
   const bob = (await restSession(server.url, BOB.username, BOB.password)).call;
@@ -22,7 +31,7 @@ try {
     description: "checkout latency and errors",
   });
   const edge = await demo<{ id: number }>("POST", "/api/v1/dashboards", { name: "Edge caches" });
-  await demo("PUT", `/api/v1/dashboards/${payments.id}/members`, { username: "admin", role: "viewer" });
+  await addMember(server.url, demo, payments.id, ADMIN, "viewer");
   for (const [dashboard, username, role] of [
     [edge.id, "bob", "viewer"],
     [payments.id, "bob", "editor"],
