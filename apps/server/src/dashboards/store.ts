@@ -1,5 +1,5 @@
 // Owns dashboards and their members: creation with a unique slug, roles, the last-owner rule,
-// and the JSON shapes of docs/API.md.
+// and the JSON shapes of docs/API.md (invitations, which become members, are invitations.ts).
 import type { DashboardSummary, Metric as MetricJson } from "@pulseboard/protocol/rest";
 import { type Labels, labelsOfKey, parseSeriesKey } from "@pulseboard/protocol/series";
 import { findUserByName } from "../auth/users.ts";
@@ -171,7 +171,7 @@ export async function listMembers(db: Db, dashboardId: number) {
     .execute();
 }
 
-/** Makes the user a member with `role` directly (administrators, the CLI, receivers, accepting). */
+/** Makes the user a member with `role` directly (administrators, the CLI, receivers). */
 export async function setMember(db: Db, dashboardId: number, username: string, role: Role) {
   const user = await findUserByName(db, username);
   if (!user) throw new NotFoundError("User not found");
