@@ -25,6 +25,7 @@ import type { Config } from "./config/config.ts";
 import type { AppContext } from "./context.ts";
 import { registerDefinitions } from "./dashboards/definition.ts";
 import { registerFreshness } from "./dashboards/freshness.ts";
+import { registerInvitations } from "./dashboards/invitation-routes.ts";
 import { registerLayout } from "./dashboards/layout-routes.ts";
 import { registerMembers } from "./dashboards/member-routes.ts";
 import { registerDashboards } from "./dashboards/routes.ts";
@@ -237,6 +238,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     registerTokens,
     registerDashboards,
     registerMembers,
+    registerInvitations,
     registerMetrics,
     registerLayout,
     registerDefinitions,

@@ -208,10 +208,7 @@ describe("WebSocket caps", () => {
     const token = await a.createToken("demo");
     const otherToken = await a.createToken("other");
     const dash = (await a.api("POST", "/api/v1/dashboards", { token, body: { name: "D" } })).body.id;
-    await a.api("PUT", `/api/v1/dashboards/${dash}/members`, {
-      token,
-      body: { username: "other", role: "viewer" },
-    });
+    await a.addMember(dash, "other", "viewer", { token });
     const url = `${a.wsUrl}/ws/dashboard/${dash}/`;
     for (const tk of [token, token, otherToken]) {
       const c = await Communicator.connect(url, { token: tk });

@@ -65,10 +65,7 @@ describe.each(DB_KINDS)("administration on %s", (kind) => {
 
   it("disabling a user closes their open sockets with 4001, stops their token and refuses their login", async () => {
     const dave = await t.createUser("dave");
-    await t.api("PUT", `/api/v1/dashboards/${dash}/members`, {
-      session: alice,
-      body: { username: "dave", role: "viewer" },
-    });
+    await t.addMember(dash, "dave", "viewer", { session: alice });
     const token = await t.createToken("dave");
     const c = await socket(token);
     await c.assertAuthenticated();

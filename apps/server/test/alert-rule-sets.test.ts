@@ -76,10 +76,7 @@ describe.each(DB_KINDS)("alert rule sets on %s", (kind) => {
     token = await t.createToken("ona");
     dash = await newDashboard("Web hosts");
     other = await newDashboard("Other hosts");
-    await t.api("PUT", `/api/v1/dashboards/${dash}/members`, {
-      session: owner,
-      body: { username: "vic", role: "viewer" },
-    });
+    await t.addMember(dash, "vic", "viewer", { session: owner });
     expect(
       (
         await ingest(dash, [

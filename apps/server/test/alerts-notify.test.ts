@@ -44,10 +44,7 @@ describe.each(DB_KINDS)("alert notifications on %s", (kind) => {
     token = await t.createToken("olga");
     dashboardId = (await t.api("POST", "/api/v1/dashboards", { session: owner, body: { name: "Ops" } })).body
       .id;
-    await t.api("PUT", `/api/v1/dashboards/${dashboardId}/members`, {
-      session: owner,
-      body: { username: "vic", role: "viewer" },
-    });
+    await t.addMember(dashboardId, "vic", "viewer", { session: owner });
   });
   afterAll(async () => {
     for (const c of closers) await c();
@@ -61,10 +58,7 @@ describe.each(DB_KINDS)("alert notifications on %s", (kind) => {
       session: owner,
       body: { name: `D${++metrics}` },
     });
-    await t.api("PUT", `/api/v1/dashboards/${res.body.id}/members`, {
-      session: owner,
-      body: { username: "vic", role: "viewer" },
-    });
+    await t.addMember(res.body.id, "vic", "viewer", { session: owner });
     return res.body.id;
   }
   async function receiver(): Promise<HttpReceiver> {

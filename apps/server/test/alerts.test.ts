@@ -36,14 +36,8 @@ describe.each(DB_KINDS)("alerts on %s", (kind) => {
     token = await t.createToken("olga");
     dashA = (await t.api("POST", "/api/v1/dashboards", { session: owner, body: { name: "A" } })).body.id;
     dashB = (await t.api("POST", "/api/v1/dashboards", { session: owner, body: { name: "B" } })).body.id;
-    await t.api("PUT", `/api/v1/dashboards/${dashA}/members`, {
-      session: owner,
-      body: { username: "vic", role: "viewer" },
-    });
-    await t.api("PUT", `/api/v1/dashboards/${dashB}/members`, {
-      session: owner,
-      body: { username: "mallory", role: "viewer" },
-    });
+    await t.addMember(dashA, "vic", "viewer", { session: owner });
+    await t.addMember(dashB, "mallory", "viewer", { session: owner });
     metricB = await newMetric(dashB);
   });
   afterAll(async () => {

@@ -75,10 +75,7 @@ describe.each(DB_KINDS)("backup and restore on %s", (kind) => {
     const alice = await t.login("alice", "pw-alice-secret");
     const dash = (await t.api("POST", "/api/v1/dashboards", { session: alice, body: { name: "Ops" } })).body
       .id;
-    await t.api("POST", `/api/v1/dashboards/${dash}/members`, {
-      session: alice,
-      body: { username: "bob", role: "viewer" },
-    });
+    await t.addMember(dash, "bob", "viewer", { session: alice });
     const metric = (
       await t.api("POST", `/api/v1/dashboards/${dash}/metrics`, {
         session: alice,

@@ -409,16 +409,12 @@ describe.each(DB_KINDS)("dashboard consumer on %s", (kind) => {
         body: { name: "x", type: "gauge" },
       })
     ).body.id;
-    const stan = await t.api("PUT", `/api/v1/dashboards/${shared}/members`, {
-      session: owner,
-      body: { username: "stan", role: "viewer" },
-    });
-    expect(stan.status).toBe(200);
+    const stan = await t.addMember(shared, "stan", "viewer", { session: owner });
     const mine = await ready(ws(shared));
     const theirs = await connect(ws(shared), { token: strangerToken });
     await theirs.assertAuthenticated();
 
-    const removed = await t.api("DELETE", `/api/v1/dashboards/${shared}/members/${stan.body.user_id}`, {
+    const removed = await t.api("DELETE", `/api/v1/dashboards/${shared}/members/${stan.user_id}`, {
       session: owner,
     });
     expect(removed.status).toBe(204);

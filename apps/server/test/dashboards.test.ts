@@ -22,14 +22,8 @@ describe.each(DB_KINDS)("dashboards on %s", (kind) => {
         body: { name: "Shared", description: "team" },
       })
     ).body;
-    await t.api("PUT", `/api/v1/dashboards/${dash.id}/members`, {
-      session: owner,
-      body: { username: "eddie", role: "editor" },
-    });
-    await t.api("PUT", `/api/v1/dashboards/${dash.id}/members`, {
-      session: owner,
-      body: { username: "vera", role: "viewer" },
-    });
+    await t.addMember(dash.id, "eddie", "editor", { session: owner });
+    await t.addMember(dash.id, "vera", "viewer", { session: owner });
   });
   afterAll(() => t?.close());
 

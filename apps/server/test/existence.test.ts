@@ -1,6 +1,8 @@
 // "Missing" and "not yours" get the same answer where docs/API.md says existence is not revealed:
 // ingest by a metric id of another dashboard answers exactly like a metric id that does not
-// exist, and a dashboard id the caller cannot see exactly like one that does not exist.
+// exist, a dashboard id the caller cannot see exactly like one that does not exist, and adding a
+// member answers a user name with an account exactly like one without (both become invitations;
+// invitations.test.ts specifies them).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allStoredValues, startTestApp, type TestApp } from "./harness.ts";
 
@@ -63,21 +65,28 @@ describe("adding a member", () => {
     const existing = await put(alice, foreignDash, "bob");
     const missing = await put(alice, foreignDash, "nobody-like-this");
     expect(existing.status).toBe(200);
-    expect(existing.body).toEqual({ username: "bob", role: "viewer" });
+    expect(existing.body).toEqual({ username: "bob", role: "viewer", status: "invited" });
     expect(named(missing)).toEqual(named(existing));
-    // The existing user was added; the missing name created nothing.
+    // Both are pending invitations, listed alike; the existing user has no access until accepting.
     const members = await t.api("GET", `/api/v1/dashboards/${foreignDash}/members`, { token: alice });
-    expect(members.body.map((m: { username: string }) => m.username)).toEqual(["alice", "bob"]);
+    expect(members.body.map((m: { username: string; status?: string }) => [m.username, m.status])).toEqual([
+      ["alice", undefined],
+      ["bob", "pending"],
+      ["nobody-like-this", "pending"],
+    ]);
     const bob = await t.createToken("bob");
-    const seen = await t.api("GET", `/api/v1/dashboards/${foreignDash}`, { token: bob });
-    expect(seen.status).toBe(200);
+    expect((await t.api("GET", `/api/v1/dashboards/${foreignDash}`, { token: bob })).status).toBe(404);
   });
 
-  it("answers a role change of a member the same as a missing name", async () => {
+  it("changes a member's role directly: members are visible to the owner already", async () => {
+    await t.addMember(foreignDash, "bob", "viewer", { token: alice });
     const changed = await put(alice, foreignDash, "bob", "editor");
-    const missing = await put(alice, foreignDash, "nobody-at-all", "editor");
-    expect(changed.body).toEqual({ username: "bob", role: "editor" });
-    expect(named(missing)).toEqual(named(changed));
+    expect(changed.body).toEqual({
+      user_id: expect.any(Number),
+      username: "bob",
+      role: "editor",
+      status: "member",
+    });
   });
 
   it("tells an administrator: the member with its id, or 404 for an unknown name", async () => {
@@ -85,7 +94,12 @@ describe("adding a member", () => {
     const dash = (await t.api("POST", "/api/v1/dashboards", { token: root, body: { name: "Ops" } })).body.id;
     const added = await put(root, dash, "bob");
     expect(added.status).toBe(200);
-    expect(added.body).toMatchObject({ username: "bob", role: "viewer", user_id: expect.any(Number) });
+    expect(added.body).toMatchObject({
+      username: "bob",
+      role: "viewer",
+      user_id: expect.any(Number),
+      status: "member",
+    });
     const missing = await put(root, dash, "nobody-like-this");
     expect(missing.status).toBe(404);
   });

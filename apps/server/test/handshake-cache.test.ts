@@ -131,16 +131,12 @@ describe("handshakes from memory", () => {
   it("refuses a cached member once removed, and every cached connection once the dashboard is deleted", async () => {
     const d = (await t.api("POST", "/api/v1/dashboards", { session: owner, body: { name: "Shared" } })).body
       .id;
-    const sam = await t.api("PUT", `/api/v1/dashboards/${d}/members`, {
-      session: owner,
-      body: { username: "sam", role: "viewer" },
-    });
+    const sam = await t.addMember(d, "sam", "viewer", { session: owner });
     const samToken = await t.createToken("sam");
     const first = await handshake({ token: samToken }, d);
     await first.c.close();
     expect(
-      (await t.api("DELETE", `/api/v1/dashboards/${d}/members/${sam.body.user_id}`, { session: owner }))
-        .status,
+      (await t.api("DELETE", `/api/v1/dashboards/${d}/members/${sam.user_id}`, { session: owner })).status,
     ).toBe(204);
     expect(await refused({ token: samToken }, d)).toEqual({ status: 403, code: 4003 });
     (await handshake({ token }, d)).c.ws.terminate();

@@ -9,6 +9,7 @@
 //   const token = await t.createToken("alice");        // bearer token for programs / ingest
 //   await t.api("POST", "/api/v1/ingest", { token, body: { points: [...] } });
 //   const ws = `${t.wsUrl}/ws/dashboard/1/`;           // for the Communicator or `ws`
+//   await t.addMember(dash, "bob", "viewer", { session: s }); // invite + bob accepts: a member
 //   await t.close();                                  // stops the app (and its PostgreSQL)
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -17,9 +18,10 @@ import { join, resolve } from "node:path";
 import type { Communicator } from "@pulseboard/channels/testing";
 import { nodeEntry, startPostgres } from "@pulseboard/test-support";
 import { type BuildOptions, buildApp, type PulseboardApp } from "../src/app.ts";
-import { createApiToken } from "../src/auth/tokens.ts";
+import { createApiToken, deleteToken } from "../src/auth/tokens.ts";
 import { createUser } from "../src/auth/users.ts";
 import { type Config, loadConfig } from "../src/config/config.ts";
+import type { Role } from "../src/db/schema.ts";
 import { decodeRaw } from "../src/storage/codec.ts";
 import type { Columns } from "../src/storage/tasks.ts";
 
@@ -102,6 +104,18 @@ export type TestApp = {
   login(username: string, password: string): Promise<Session>;
   // biome-ignore lint/suspicious/noExplicitAny: as above
   api<T = any>(method: string, path: string, options?: ApiOptions): Promise<ApiResponse<T>>;
+  /**
+   * Makes `username` a member of the dashboard with `role`, as the owner `as` does it over REST:
+   * PUT members invites the name (or, for an administrator or an existing member, sets the role
+   * directly), then the user accepts the invitation over REST with a token made for that and
+   * deleted after. Throws unless the user ends a member; answers the membership.
+   */
+  addMember(
+    dashboardId: number,
+    username: string,
+    role: Role,
+    as: Pick<ApiOptions, "session" | "token">,
+  ): Promise<{ user_id: number; username: string; role: Role }>;
   close(): Promise<void>;
 };
 
@@ -179,6 +193,33 @@ export async function startTestApp(
       const cookie = /pb_session=([^;]+)/.exec(res.headers.get("set-cookie") ?? "")?.[1];
       if (!cookie) throw new Error("login set no pb_session cookie");
       return { cookie, csrfToken: body.csrfToken, userId: body.user.id };
+    },
+    async addMember(dashboardId, username, role, as) {
+      const put = await api("PUT", `/api/v1/dashboards/${dashboardId}/members`, {
+        ...as,
+        body: { username, role },
+      });
+      if (put.status !== 200) throw new Error(`adding ${username}: ${put.status} ${put.text}`);
+      if (put.body.status === "member") return { user_id: put.body.user_id, username, role };
+      const user = await pb.db
+        .selectFrom("users")
+        .select(["id", "username"])
+        .where("username", "=", username)
+        .executeTakeFirstOrThrow();
+      const { id: tokenId, token } = await createApiToken(pb.db, user.id, "accepting an invitation");
+      try {
+        const mine = await api<Array<{ id: number; dashboard_id: number }>>("GET", "/api/v1/invitations", {
+          token,
+        });
+        const invitation = mine.body.find((i) => i.dashboard_id === dashboardId);
+        if (!invitation) throw new Error(`${username} sees no invitation to dashboard ${dashboardId}`);
+        const accepted = await api("POST", `/api/v1/invitations/${invitation.id}/accept`, { token });
+        if (accepted.status !== 200)
+          throw new Error(`${username} accepting: ${accepted.status} ${accepted.text}`);
+      } finally {
+        await deleteToken(pb.db, user.id, tokenId);
+      }
+      return { user_id: user.id, username, role };
     },
     async close() {
       await pb.close();

@@ -23,10 +23,7 @@ describe.each(DB_KINDS)("ingest on %s", (kind) => {
     token = await t.createToken("ida");
     viewerToken = await t.createToken("vic");
     dash = (await t.api("POST", "/api/v1/dashboards", { session: owner, body: { name: "Ingest" } })).body.id;
-    await t.api("PUT", `/api/v1/dashboards/${dash}/members`, {
-      session: owner,
-      body: { username: "vic", role: "viewer" },
-    });
+    await t.addMember(dash, "vic", "viewer", { session: owner });
     metric = (
       await t.api("POST", `/api/v1/dashboards/${dash}/metrics`, {
         session: owner,

@@ -42,10 +42,7 @@ describe.each(DB_KINDS)("line protocol on %s", (kind) => {
     viewerToken = await t.createToken("vik");
     dash = (await t.api("POST", "/api/v1/dashboards", { session, body: { name: "Hosts", slug: "hosts" } }))
       .body.id;
-    await t.api("PUT", `/api/v1/dashboards/${dash}/members`, {
-      session,
-      body: { username: "vik", role: "viewer" },
-    });
+    await t.addMember(dash, "vik", "viewer", { session });
   });
   afterAll(() => t?.close());
 

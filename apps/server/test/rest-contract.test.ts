@@ -56,8 +56,11 @@ describe("answers", () => {
     for (const m of dashboard.metrics) rest.metric.strict().parse(m);
     rest.metric.strict().parse(await send("PATCH", `/api/v1/metrics/${metricId}`, { unit: "percent" }));
     for (const m of await get(`${d}/metrics`)) rest.metric.strict().parse(m);
-    rest.member.strict().parse(await send("PUT", `${d}/members`, { username: "bob", role: "viewer" }));
-    for (const m of await get(`${d}/members`)) rest.member.strict().parse(m);
+    rest.memberPutAnswer
+      .strict()
+      .parse(await send("PUT", `${d}/members`, { username: "bob", role: "viewer" }));
+    for (const m of await get(`${d}/members`))
+      ("status" in m ? rest.pendingMember : rest.member).strict().parse(m);
     const widgets = [
       { id: "w1", type: "metric", metric_id: metricId, chart: "area", x: 0, y: 0, w: 4, h: 3 },
     ];

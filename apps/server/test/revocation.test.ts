@@ -21,10 +21,7 @@ async function shared(t: TestApp) {
   const ann = await t.createToken("ann");
   const bob = await t.createToken("bob");
   const dash = (await t.api("POST", "/api/v1/dashboards", { token: ann, body: { name: "D" } })).body.id;
-  await t.api("PUT", `/api/v1/dashboards/${dash}/members`, {
-    token: ann,
-    body: { username: "bob", role: "viewer" },
-  });
+  await t.addMember(dash, "bob", "viewer", { token: ann });
   return { ann, bob, dash: dash as number };
 }
 

@@ -5,6 +5,7 @@ import type { ChromiumHandle } from "@pulseboard/test-support";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  addMember,
   createFixture,
   ensureWebBuilt,
   openLiveDashboard,
@@ -170,10 +171,7 @@ describe("members who are not owners", () => {
       [VERA, "viewer"],
       [EDDIE, "editor"],
     ] as const) {
-      await rest.call("PUT", `/api/v1/dashboards/${shared.dashboardId}/members`, {
-        username: user.username,
-        role,
-      });
+      await addMember(server.url, rest.call, shared.dashboardId, user, role);
       const theirs = await signedInBrowser(server.url, {}, user);
       try {
         const page = await openLiveDashboard(theirs, server.url, shared.dashboardId);

@@ -7,6 +7,7 @@ import type { ChromiumHandle } from "@pulseboard/test-support";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  addMember,
   chartSeries,
   createFixture,
   ensureWebBuilt,
@@ -272,25 +273,75 @@ describe("dashboard UI", () => {
     await page.close();
   });
 
-  it("shares the dashboard with another user by name and role", async () => {
+  it("invites another user by name and role; they accept on their dashboard list and get that role", async () => {
     const page = await openDashboard();
     await page.getByRole("button", { name: "Share" }).click();
     await page.getByLabel("User name").fill("bob");
     await page.getByLabel("Role").selectOption("editor");
     await page.getByRole("button", { name: "Share", exact: true }).last().click();
-    await page.getByText("bob is now editor.").waitFor();
+    await page.getByText("Invited bob as editor: they get access once they accept.").waitFor();
+    const pending = page.getByTestId("pending-invitations");
+    await pending.getByText("pending").waitFor();
+    expect(await pending.getByLabel("Invited role of bob").inputValue()).toBe("editor");
     const bob = await restSession(server.url, BOB.username, BOB.password);
-    const list = await bob.call<{ id: number; role: string }[]>("GET", "/api/v1/dashboards");
-    expect(list.find((d) => d.id === fixture.dashboardId)?.role).toBe("editor");
+    const roleOf = async () =>
+      (await bob.call<{ id: number; role: string }[]>("GET", "/api/v1/dashboards")).find(
+        (d) => d.id === fixture.dashboardId,
+      )?.role;
+    expect(await roleOf()).toBeUndefined();
+
+    const bobs = await signedInBrowser(server.url, {}, BOB);
+    try {
+      const list = await bobs.context.newPage();
+      await list.goto(`${server.url}/`);
+      const invitations = list.getByTestId("invitations");
+      await invitations.getByText("UI spec").waitFor();
+      await invitations.getByText("invited by demo").waitFor();
+      await list.getByRole("button", { name: "Accept the invitation to UI spec" }).click();
+      await list.getByText("You are now editor of UI spec.").waitFor();
+      await list.locator(".dashboard-link").filter({ hasText: "UI spec" }).getByText("editor").waitFor();
+      expect(await roleOf()).toBe("editor");
+    } finally {
+      await bobs.close();
+    }
+    await page.reload();
+    await page.getByRole("button", { name: "Share" }).click();
+    await page.getByLabel("Role of bob").waitFor();
+    expect(await page.getByTestId("pending-invitations").count()).toBe(0);
     await page.close();
+  });
+
+  it("withdraws a pending invitation, and an invitee declines one: neither gives access", async () => {
+    const page = await openDashboard();
+    await page.getByRole("button", { name: "Share" }).click();
+    await page.getByLabel("User name").fill("nobody-here");
+    await page.getByRole("button", { name: "Share", exact: true }).last().click();
+    await page.getByText("Invited nobody-here as viewer: they get access once they accept.").waitFor();
+    await page.getByRole("button", { name: "Withdraw the invitation of nobody-here" }).click();
+    await page.getByText("The invitation of nobody-here is withdrawn.").waitFor();
+    expect(await page.getByTestId("pending-invitations").count()).toBe(0);
+    await page.close();
+
+    const { call } = await restSession(server.url);
+    const other = await call<{ id: number }>("POST", "/api/v1/dashboards", { name: "Declined board" });
+    await call("PUT", `/api/v1/dashboards/${other.id}/members`, { username: "bob", role: "viewer" });
+    const bobs = await signedInBrowser(server.url, {}, BOB);
+    try {
+      const list = await bobs.context.newPage();
+      await list.goto(`${server.url}/`);
+      await list.getByRole("button", { name: "Decline the invitation to Declined board" }).click();
+      await list.getByText("Declined the invitation to Declined board.").waitFor();
+      expect(await list.locator(".dashboard-link").filter({ hasText: "Declined board" }).count()).toBe(0);
+    } finally {
+      await bobs.close();
+    }
+    const bob = await restSession(server.url, BOB.username, BOB.password);
+    expect(await bob.call("GET", "/api/v1/invitations")).toEqual([]);
   });
 
   it("changes a member's role and removes them: their open dashboard stops with a notice", async () => {
     const { call } = await restSession(server.url);
-    await call("PUT", `/api/v1/dashboards/${fixture.dashboardId}/members`, {
-      username: "bob",
-      role: "editor",
-    });
+    await addMember(server.url, call, fixture.dashboardId, BOB, "editor");
     const bobs = await signedInBrowser(server.url, {}, BOB);
     try {
       const theirs = await openLiveDashboard(bobs, server.url, fixture.dashboardId);

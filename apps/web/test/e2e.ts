@@ -138,6 +138,32 @@ export async function restSession(url: string, username = DEMO.username, passwor
   return { call };
 }
 
+type Call = Awaited<ReturnType<typeof restSession>>["call"];
+
+/**
+ * Makes `user` a member of the dashboard with `role`: its owner (`ownerCall`) invites the name
+ * (an administrator owner adds directly), and the user accepts the invitation over REST.
+ */
+export async function addMember(
+  url: string,
+  ownerCall: Call,
+  dashboardId: number,
+  user: { username: string; password: string },
+  role: "viewer" | "editor" | "owner",
+): Promise<void> {
+  const answer = await ownerCall<{ status: string }>("PUT", `/api/v1/dashboards/${dashboardId}/members`, {
+    username: user.username,
+    role,
+  });
+  if (answer.status === "member") return;
+  const { call } = await restSession(url, user.username, user.password);
+  const invitation = (await call<{ id: number; dashboard_id: number }[]>("GET", "/api/v1/invitations")).find(
+    (i) => i.dashboard_id === dashboardId,
+  );
+  if (!invitation) throw new Error(`${user.username} sees no invitation to dashboard ${dashboardId}`);
+  await call("POST", `/api/v1/invitations/${invitation.id}/accept`);
+}
+
 export type Fixture = { dashboardId: number; metricIds: number[]; token: string };
 
 /** A dashboard owned by the demo user with `count` gauge metrics, and an API token for ingest. */

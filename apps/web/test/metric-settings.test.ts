@@ -5,6 +5,7 @@ import type { ChromiumHandle } from "@pulseboard/test-support";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  addMember,
   createFixture,
   ensureWebBuilt,
   ingest,
@@ -292,10 +293,7 @@ describe("a viewer", () => {
   it("sees a metric's rules read-only and no control to change the metric or its rules", async () => {
     const shared = await createFixture(server.url, "Viewer spec", 1);
     const [metric] = shared.metricIds as [number];
-    await rest.call("PUT", `/api/v1/dashboards/${shared.dashboardId}/members`, {
-      username: VERA.username,
-      role: "viewer",
-    });
+    await addMember(server.url, rest.call, shared.dashboardId, VERA, "viewer");
     await rest.call("POST", `/api/v1/dashboards/${shared.dashboardId}/alert-rules`, {
       metric_id: metric,
       condition: "above",

@@ -8,6 +8,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seriousViolations } from "./axe.ts";
 import {
+  addMember,
   ensureWebBuilt,
   openLiveDashboard,
   restSession,
@@ -53,7 +54,7 @@ beforeAll(async () => {
   }));
   for (const name of ["cpu", "temp"])
     await call("POST", `/api/v1/dashboards/${dashboardId}/metrics`, { name, type: "gauge", unit: "%" });
-  await call("PUT", `/api/v1/dashboards/${dashboardId}/members`, { username: VIV.username, role: "viewer" });
+  await addMember(server.url, call, dashboardId, VIV, "viewer");
   ({ token } = await call<{ token: string }>("POST", "/api/v1/tokens", { name: "rule sets ingest" }));
   await ingestCpu(["web-1", "web-2", "db-1"]);
   browser = await signedInBrowser(server.url);

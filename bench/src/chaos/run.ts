@@ -67,13 +67,7 @@ async function setupPulseboard(
       body: { name: "seq", type: "gauge" },
     });
     // Every user watches every dashboard.
-    for (let u = 1; u < tokens.length; u++) {
-      const res = await app.api("PUT", `/api/v1/dashboards/${d.body.id}/members`, {
-        token,
-        body: { username: `chaos${u}`, role: "viewer" },
-      });
-      if (res.status !== 200) throw new Error(`adding a member failed: ${res.status} ${res.text}`);
-    }
+    for (let u = 1; u < tokens.length; u++) await app.addMember(d.body.id, `chaos${u}`, "viewer", { token });
     streams.push({ dashboardId: d.body.id, metricId: m.body.id });
   }
   return { app, db, tokens, streams };

@@ -120,9 +120,6 @@ serveControl(
 async function attacker() {
   await t.createUser("mallory");
   const attackerToken = await t.createToken("mallory", "flood");
-  await t.api("PUT", `/api/v1/dashboards/${dashboard.body.id}/members`, {
-    token,
-    body: { username: "mallory", role: "viewer" },
-  });
+  await t.addMember(dashboard.body.id, "mallory", "viewer", { token });
   return { attackerToken, healthPath: "/api/v1/health" };
 }

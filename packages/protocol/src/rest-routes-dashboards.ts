@@ -1,5 +1,5 @@
-// The REST route table's entries for dashboards, members, metrics, history, layout, definitions,
-// freshness and ingest; merged into restRoutes by rest-routes.ts.
+// The REST route table's entries for dashboards, members and invitations, metrics, history, layout,
+// definitions, freshness and ingest; merged into restRoutes by rest-routes.ts.
 import { applyAnswer, dashboardDefinition } from "./definition.ts";
 import * as c from "./rest.ts";
 import { list, route, V1 } from "./rest-route.ts";
@@ -65,22 +65,58 @@ export const dashboardRoutes = {
   listMembers: route({
     method: "GET",
     path: `${V1}/dashboards/:id/members`,
-    summary: "A dashboard's members",
+    summary: "A dashboard's members, then (owners only) its pending invitations",
     tag: "members",
     auth: "user",
     status: 200,
-    response: list(c.member),
+    response: list(c.memberListEntry),
   }),
   putMember: route({
     method: "PUT",
     path: `${V1}/dashboards/:id/members`,
-    summary: "Add a member or change a role (owner); the answer names nobody to non-administrators",
+    summary:
+      "Invite a user name or change a member's role (owner); the answer never tells whether a name exists",
     tag: "members",
     auth: "user",
     status: 200,
     body: c.memberBody,
     response: c.memberPutAnswer,
+    errors: ["PB_ERR_CONFLICT", "PB_ERR_BAD_REQUEST"],
+  }),
+  withdrawInvitation: route({
+    method: "DELETE",
+    path: `${V1}/dashboards/:id/invitations/:invitationId`,
+    summary: "Withdraw a pending invitation (owner)",
+    tag: "members",
+    auth: "user",
+    status: 204,
+  }),
+  listInvitations: route({
+    method: "GET",
+    path: `${V1}/invitations`,
+    summary: "The caller's pending invitations to dashboards",
+    tag: "members",
+    auth: "user",
+    status: 200,
+    response: list(c.invitation),
+  }),
+  acceptInvitation: route({
+    method: "POST",
+    path: `${V1}/invitations/:id/accept`,
+    summary: "Accept an invitation: the caller becomes a member with its role",
+    tag: "members",
+    auth: "user",
+    status: 200,
+    response: c.dashboardSummary,
     errors: ["PB_ERR_CONFLICT"],
+  }),
+  declineInvitation: route({
+    method: "POST",
+    path: `${V1}/invitations/:id/decline`,
+    summary: "Decline an invitation",
+    tag: "members",
+    auth: "user",
+    status: 204,
   }),
   removeMember: route({
     method: "DELETE",

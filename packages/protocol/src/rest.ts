@@ -164,12 +164,41 @@ export const patchDashboardBody = createDashboardBody
   .partial();
 
 export const member = z.object({ user_id: id, username: z.string(), role });
+/**
+ * An invitation not yet accepted, as the dashboard's owners see it: by the name they typed, the
+ * same whether or not an account of that name exists (issue 15).
+ */
+export const pendingMember = z.object({
+  invitation_id: id,
+  username: z.string(),
+  role,
+  status: z.literal("pending"),
+});
+/** GET members: the members, then (for owners) the pending invitations. */
+export const memberListEntry = z.union([member, pendingMember]);
 export const memberBody = z.strictObject({ username: z.string().min(1).max(200), role });
 /**
- * PUT members' answer: administrators get the member (`user_id` included, 404 for an unknown name);
- * anyone else gets `{username, role}` whether or not such a user exists, so the answer names nobody.
+ * PUT members' answer. `member`: the name is a member already and its role is now `role`, or an
+ * administrator added the user directly (`user_id` included; 404 for an unknown name). `invited`:
+ * anyone else's name gets an invitation, answered byte for byte the same whether or not such a
+ * user exists, so the answer names nobody.
  */
-export const memberPutAnswer = z.object({ user_id: id.optional(), username: z.string(), role });
+export const memberPutAnswer = z.object({
+  user_id: id.optional(),
+  username: z.string(),
+  role,
+  status: z.enum(["member", "invited"]),
+});
+/** An invitation as its invitee sees it (GET /invitations). */
+export const invitation = z.object({
+  id,
+  dashboard_id: id,
+  dashboard_name: z.string(),
+  role,
+  /** who invited, while that account exists */
+  invited_by: z.string().nullable(),
+  created_at: isoTimestamp,
+});
 
 // ---- history ---------------------------------------------------------------------------------
 
@@ -394,6 +423,9 @@ export type PatchDashboardBody = z.infer<typeof patchDashboardBody>;
 export type Member = z.infer<typeof member>;
 export type MemberBody = z.infer<typeof memberBody>;
 export type MemberPutAnswer = z.infer<typeof memberPutAnswer>;
+export type PendingMember = z.infer<typeof pendingMember>;
+export type MemberListEntry = z.infer<typeof memberListEntry>;
+export type Invitation = z.infer<typeof invitation>;
 export type StoredPoint = z.infer<typeof storedPoint>;
 export type ValuesAnswer = z.infer<typeof valuesAnswer>;
 /** What a caller may put in the query: any of the fields, the server applies the defaults. */

@@ -1,8 +1,8 @@
 // Owns the audit log of security-relevant events (the only SQL on audit_events): sign-ins and
-// failures, password changes, sessions and API tokens created or revoked, members added, removed
-// or re-roled, dashboards deleted, contact points changed. Recording never fails the action it
-// records (the action is committed already); it is logged instead. Rows older than the retention
-// are purged hourly.
+// failures, password changes, sessions and API tokens created or revoked, members invited, added,
+// removed or re-roled, invitations withdrawn or declined, dashboards deleted, contact points
+// changed. Recording never fails the action it records (the action is committed already); it is
+// logged instead. Rows older than the retention are purged hourly.
 import type { AppContext } from "../context.ts";
 import type { Db } from "../db/schema.ts";
 
@@ -18,6 +18,9 @@ export type AuditAction =
   | "member.added"
   | "member.role_changed"
   | "member.removed"
+  | "member.invited"
+  | "invitation.withdrawn"
+  | "invitation.declined"
   | "dashboard.deleted"
   | "contact_point.changed";
 

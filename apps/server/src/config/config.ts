@@ -48,8 +48,10 @@ export type Config = {
   slowConsumerGraceMs: number;
   /** Points storage: retention per tier, read pool, upkeep cadence (storage/index.ts). */
   storage: StorageConfig;
-  /** Series (metrics) a receiver may create on one dashboard; past it a request is refused (400). */
+  /** Series (metrics) a receiver may create on one dashboard; past it a request is refused (400, PULSEBOARD_MAX_PENDING_INVITATIONS). */
   maxSeriesPerDashboard: number;
+  /** Pending invitations one dashboard may hold; inviting one more is refused (400); 0: no cap. */
+  maxPendingInvitations: number;
   /** Points a `resume` by position replays at most; a longer gap answers `recovered: false`. */
   maxReplay: number;
   /** Samples in one receiver request (remote_write, line protocol, OTLP); more is refused (413). */
@@ -182,6 +184,7 @@ const envSchema = z.object({
   PULSEBOARD_READ_QUEUE: positive(256),
   PULSEBOARD_MAX_REPLAY: int(100_000),
   PULSEBOARD_MAX_SERIES_PER_DASHBOARD: int(10_000),
+  PULSEBOARD_MAX_PENDING_INVITATIONS: int(200),
   PULSEBOARD_MAX_SAMPLES_PER_REQUEST: int(100_000),
   PULSEBOARD_MAX_DECODED_BYTES: int(64 * 1024 * 1024),
   PULSEBOARD_METRICS_TOKEN: text(),
@@ -287,6 +290,7 @@ export function loadConfig(
     },
     maxReplay: env.PULSEBOARD_MAX_REPLAY,
     maxSeriesPerDashboard: env.PULSEBOARD_MAX_SERIES_PER_DASHBOARD,
+    maxPendingInvitations: env.PULSEBOARD_MAX_PENDING_INVITATIONS,
     maxSamplesPerRequest: env.PULSEBOARD_MAX_SAMPLES_PER_REQUEST,
     maxDecodedBytes: env.PULSEBOARD_MAX_DECODED_BYTES,
     metricsToken: env.PULSEBOARD_METRICS_TOKEN,

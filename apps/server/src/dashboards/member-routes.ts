@@ -1,9 +1,11 @@
-// Owns /dashboards/:id/members: listing (any member), adding/changing and removing (owner).
-// Adding does not tell a non-administrator whether a user name exists (issue 15): an unknown name
-// gets the same answer as a known one and changes nothing; administrators, who can list every
-// user anyway, get the member with its id, or 404.
+// Owns /dashboards/:id/members and /dashboards/:id/invitations: listing (any member; owners also
+// see the pending invitations), inviting or re-roling and removing (owner), withdrawing an
+// invitation (owner). Adding does not tell a non-administrator whether a user name exists (issue
+// 15): a name that is not a member yet gets an invitation, answered and listed the same whether or
+// not such an account exists; only its user, by accepting, becomes a member. Administrators, who
+// can list every user anyway, add an existing user directly (404 for an unknown name).
 
-import type { Member, MemberPutAnswer } from "@pulseboard/protocol/rest";
+import type { MemberListEntry, MemberPutAnswer } from "@pulseboard/protocol/rest";
 import { restRoutes } from "@pulseboard/protocol/rest-routes";
 import type { FastifyInstance } from "fastify";
 import { isAdmin } from "../admin/store.ts";
@@ -13,34 +15,55 @@ import type { AppContext } from "../context.ts";
 import { dashboardAccess, idParam, noContent } from "../http/http.ts";
 import { input, route } from "../http/route.ts";
 import { memberRemoved, revokeDashboard } from "../ws/revoke.ts";
-import { roleOf } from "./access.ts";
+import { roleAtLeast, roleOf } from "./access.ts";
+import { inviteOrSetRole, pendingInvitations, withdrawInvitation } from "./invitations.ts";
 import { listMembers, removeMember, setMember } from "./store.ts";
 
 export function registerMembers(app: FastifyInstance, ctx: AppContext) {
   const { db } = ctx;
 
-  route(app, restRoutes.listMembers, async (request): Promise<Member[]> => {
-    const { dashboardId: id } = await dashboardAccess(db, request, "viewer");
-    return listMembers(db, id);
+  route(app, restRoutes.listMembers, async (request): Promise<MemberListEntry[]> => {
+    const { dashboardId: id, role } = await dashboardAccess(db, request, "viewer");
+    const members: MemberListEntry[] = await listMembers(db, id);
+    return roleAtLeast(role, "owner") ? [...members, ...(await pendingInvitations(db, id))] : members;
   });
 
   route(app, restRoutes.putMember, async (request): Promise<MemberPutAnswer> => {
     const { dashboardId: id, userId } = await dashboardAccess(db, request, "owner");
     const { username, role } = input(request, restRoutes.putMember, "body");
-    const admin = await isAdmin(db, userId);
-    const target = await findUserByName(db, username);
-    if (!target && !admin) return { username, role };
-    const previous = target ? await roleOf(db, target.id, id) : undefined;
-    const member = await setMember(db, id, username, role);
-    if (previous !== role)
-      await recordAudit(ctx, {
-        action: previous === undefined ? "member.added" : "member.role_changed",
-        actorUserId: userId,
-        dashboardId: id,
-        address: request.ip,
-        detail: { user_id: member.user_id, username: member.username, role, previous_role: previous ?? null },
-      });
-    return admin ? member : { username: member.username, role };
+    const audit = (
+      action: "member.added" | "member.role_changed" | "member.invited",
+      detail: Record<string, unknown>,
+    ) => recordAudit(ctx, { action, actorUserId: userId, dashboardId: id, address: request.ip, detail });
+
+    if (await isAdmin(db, userId)) {
+      const target = await findUserByName(db, username);
+      const previous = target ? await roleOf(db, target.id, id) : undefined;
+      const member = await setMember(db, id, username, role);
+      if (previous !== role)
+        await audit(previous === undefined ? "member.added" : "member.role_changed", {
+          user_id: member.user_id,
+          username: member.username,
+          role,
+          previous_role: previous ?? null,
+        });
+      return { ...member, status: "member" };
+    }
+
+    const outcome = await inviteOrSetRole(db, id, username, role, userId, ctx.config.maxPendingInvitations);
+    if (outcome.kind === "member") {
+      if (outcome.previous !== role)
+        await audit("member.role_changed", {
+          user_id: outcome.userId,
+          username,
+          role,
+          previous_role: outcome.previous,
+        });
+      return { user_id: outcome.userId, username, role, status: "member" };
+    }
+    if (outcome.previous !== role)
+      await audit("member.invited", { username, role, previous_role: outcome.previous ?? null });
+    return { username, role, status: "invited" };
   });
 
   route(app, restRoutes.removeMember, async (request, reply) => {
@@ -54,6 +77,20 @@ export function registerMembers(app: FastifyInstance, ctx: AppContext) {
       dashboardId: id,
       address: request.ip,
       detail: { user_id: userId },
+    });
+    return noContent(reply);
+  });
+
+  route(app, restRoutes.withdrawInvitation, async (request, reply) => {
+    const { dashboardId: id, userId: actor } = await dashboardAccess(db, request, "owner");
+    const invitationId = idParam(request, "invitationId", "Invitation");
+    const gone = await withdrawInvitation(db, id, invitationId);
+    await recordAudit(ctx, {
+      action: "invitation.withdrawn",
+      actorUserId: actor,
+      dashboardId: id,
+      address: request.ip,
+      detail: { username: gone.username, role: gone.role },
     });
     return noContent(reply);
   });

@@ -1,11 +1,12 @@
 // Owns dashboards and their members: creation with a unique slug, roles, the last-owner rule,
-// and the JSON shapes of docs/API.md.
+// and the JSON shapes of docs/API.md (invitations, which become members, are invitations.ts).
 import type { DashboardSummary, Metric as MetricJson } from "@pulseboard/protocol/rest";
 import { type Labels, labelsOfKey, parseSeriesKey } from "@pulseboard/protocol/series";
 import { findUserByName } from "../auth/users.ts";
 import type { Dashboard, Db, Metric, Role } from "../db/schema.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../http/errors.ts";
 import { highest } from "./access.ts";
+import { invitationDb } from "./invitation-table.ts";
 
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 
@@ -170,24 +171,42 @@ export async function listMembers(db: Db, dashboardId: number) {
     .execute();
 }
 
+/** Makes the user a member with `role` directly (administrators, the CLI, receivers). */
 export async function setMember(db: Db, dashboardId: number, username: string, role: Role) {
   const user = await findUserByName(db, username);
   if (!user) throw new NotFoundError("User not found");
-  await db.transaction().execute(async (trx) => {
-    const current = await trx
-      .selectFrom("dashboard_members")
-      .select("role")
-      .where("dashboard_id", "=", dashboardId)
-      .where("user_id", "=", user.id)
-      .executeTakeFirst();
-    if (current?.role === "owner" && role !== "owner") await assertAnotherOwner(trx, dashboardId, user.id);
-    await trx
-      .insertInto("dashboard_members")
-      .values({ dashboard_id: dashboardId, user_id: user.id, role })
-      .onConflict((oc) => oc.columns(["dashboard_id", "user_id"]).doUpdateSet({ role }))
-      .execute();
-  });
+  await db.transaction().execute((trx) => putMemberRow(trx, dashboardId, user, role));
   return { user_id: user.id, username: user.username, role };
+}
+
+/**
+ * Inside a transaction: the member row with `role` (the last-owner rule holds), and the name's
+ * pending invitation to this dashboard gone, since it is answered. Answers the previous role.
+ */
+export async function putMemberRow(
+  trx: Db,
+  dashboardId: number,
+  user: { id: number; username: string },
+  role: Role,
+): Promise<Role | undefined> {
+  const current = await trx
+    .selectFrom("dashboard_members")
+    .select("role")
+    .where("dashboard_id", "=", dashboardId)
+    .where("user_id", "=", user.id)
+    .executeTakeFirst();
+  if (current?.role === "owner" && role !== "owner") await assertAnotherOwner(trx, dashboardId, user.id);
+  await trx
+    .insertInto("dashboard_members")
+    .values({ dashboard_id: dashboardId, user_id: user.id, role })
+    .onConflict((oc) => oc.columns(["dashboard_id", "user_id"]).doUpdateSet({ role }))
+    .execute();
+  await invitationDb(trx)
+    .deleteFrom("dashboard_invitations")
+    .where("dashboard_id", "=", dashboardId)
+    .where("username", "=", user.username)
+    .execute();
+  return current?.role;
 }
 
 async function assertAnotherOwner(db: Db, dashboardId: number, userId: number) {

@@ -101,6 +101,11 @@ export const api = {
   putMember: (id: number, username: string, role: Role) =>
     call(routes.putMember, { params: { id }, body: { username, role } }),
   removeMember: (id: number, userId: number) => call(routes.removeMember, { params: { id, userId } }),
+  withdrawInvitation: (id: number, invitationId: number) =>
+    call(routes.withdrawInvitation, { params: { id, invitationId } }),
+  invitations: () => call(routes.listInvitations),
+  acceptInvitation: (id: number) => call(routes.acceptInvitation, { params: { id } }),
+  declineInvitation: (id: number) => call(routes.declineInvitation, { params: { id } }),
   layout: (id: number) => call(routes.getLayout, { params: { id } }),
   putLayout: (id: number, widgets: Widget[]) => call(routes.putLayout, { params: { id }, body: { widgets } }),
   alerts: (id: number, query: AlertEventsQuery = { limit: 50 }) =>

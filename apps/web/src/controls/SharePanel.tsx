@@ -1,8 +1,9 @@
-// Owner-only: who can see this dashboard, adding someone by user name with a role, changing a
+// Owner-only: who can see this dashboard, inviting someone by user name with a role (they get
+// access once they accept; pending invitations are listed and can be withdrawn), changing a
 // member's role and removing a member (whose open dashboards the server then closes); below,
 // the teams with a role here and who has access through what (ShareTeams).
 
-import type { Member, Role } from "@pulseboard/protocol/rest";
+import type { Member, MemberListEntry, PendingMember, Role } from "@pulseboard/protocol/rest";
 import { type FormEvent, useEffect, useState } from "react";
 import { api } from "../api/http.ts";
 import { useSession } from "../app/session.tsx";
@@ -12,7 +13,7 @@ import { Panel } from "./Panel.tsx";
 import { ShareTeams } from "./ShareTeams.tsx";
 
 export function SharePanel({ dashboardId, onClose }: { dashboardId: number; onClose: () => void }) {
-  const [members, setMembers] = useState<Member[]>([]);
+  const [entries, setEntries] = useState<MemberListEntry[]>([]);
   const [username, setUsername] = useState("");
   const [role, setRole] = useState<Role>("viewer");
   const { outcome, run, fail } = useOutcome();
@@ -21,24 +22,23 @@ export function SharePanel({ dashboardId, onClose }: { dashboardId: number; onCl
   const [changed, setChanged] = useState(0);
 
   useEffect(() => {
-    api.members(dashboardId).then(setMembers, fail);
+    api.members(dashboardId).then(setEntries, fail);
   }, [dashboardId, fail]);
 
   const share = (name: string, as: Role) =>
     run(
       async () => {
-        // The answer does not say whether the name exists (only administrators learn that), so
-        // the list is read again rather than patched from the answer.
+        // A name that is not a member yet is invited; the answer is the same whether or not such
+        // an account exists, so the list (with the pending invitation) is read again.
         const answer = await api.putMember(dashboardId, name, as);
-        const list = await api.members(dashboardId);
-        setMembers(list);
+        setEntries(await api.members(dashboardId));
         setChanged((n) => n + 1);
-        return { ...answer, listed: list.some((m) => m.username === answer.username) };
+        return answer;
       },
       (answer) =>
-        answer.listed
+        answer.status === "member"
           ? `${answer.username} is now ${answer.role}.`
-          : `If a user named ${answer.username} exists, they are now ${answer.role}.`,
+          : `Invited ${answer.username} as ${answer.role}: they get access once they accept.`,
     );
 
   const submit = async (event: FormEvent) => {
@@ -49,9 +49,20 @@ export function SharePanel({ dashboardId, onClose }: { dashboardId: number; onCl
   const remove = (member: Member) =>
     run(async () => {
       await api.removeMember(dashboardId, member.user_id);
-      setMembers((list) => list.filter((m) => m.user_id !== member.user_id));
+      setEntries((list) => list.filter((m) => !("user_id" in m) || m.user_id !== member.user_id));
       setChanged((n) => n + 1);
     }, `${member.username} no longer has access.`);
+
+  const withdraw = (invitation: PendingMember) =>
+    run(async () => {
+      await api.withdrawInvitation(dashboardId, invitation.invitation_id);
+      setEntries((list) =>
+        list.filter((m) => !("invitation_id" in m) || m.invitation_id !== invitation.invitation_id),
+      );
+    }, `The invitation of ${invitation.username} is withdrawn.`);
+
+  const members = entries.filter((m): m is Member => "user_id" in m);
+  const pending = entries.filter((m): m is PendingMember => "invitation_id" in m);
 
   return (
     <Panel title="Share dashboard" closeLabel="Close sharing" onClose={onClose} testId="share-panel">
@@ -84,6 +95,34 @@ export function SharePanel({ dashboardId, onClose }: { dashboardId: number; onCl
           ),
         )}
       </ul>
+      {pending.length > 0 && (
+        <>
+          <h3 className="share-heading">Pending invitations</h3>
+          <ul className="members" data-testid="pending-invitations">
+            {pending.map((p) => (
+              <li key={`invitation-${p.invitation_id}`}>
+                <span>{p.username}</span>{" "}
+                <select
+                  aria-label={`Invited role of ${p.username}`}
+                  value={p.role}
+                  onChange={(e) => void share(p.username, e.target.value as Role)}
+                >
+                  <RoleOptions />
+                </select>{" "}
+                <span className="pending">pending</span>{" "}
+                <button
+                  type="button"
+                  className="ghost danger"
+                  aria-label={`Withdraw the invitation of ${p.username}`}
+                  onClick={() => void withdraw(p)}
+                >
+                  Withdraw
+                </button>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
       <form className="inline-form" onSubmit={submit}>
         <label>
           User name{" "}

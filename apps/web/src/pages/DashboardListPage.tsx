@@ -1,6 +1,7 @@
-// The dashboards the user is a member of, with their role and tags, searchable by name,
-// description or tag and filterable by tag; a form for a new one (the creator becomes its owner);
-// and importing a dashboard definition (JSON exported from this or another instance).
+// The user's pending invitations (Invitations), then the dashboards they are a member of, with
+// their role and tags, searchable by name, description or tag and filterable by tag; a form for a
+// new one (the creator becomes its owner); and importing a dashboard definition (JSON exported
+// from this or another instance).
 
 import type { DashboardSummary } from "@pulseboard/protocol/rest";
 import { useEffect, useMemo, useRef, useState } from "react";
@@ -8,6 +9,7 @@ import { describeError } from "../api/errors.ts";
 import { api } from "../api/http.ts";
 import { navigate } from "../app/router.ts";
 import { TopBar } from "../app/TopBar.tsx";
+import { Invitations } from "../controls/Invitations.tsx";
 import { NameForm } from "../controls/NameForm.tsx";
 
 export function DashboardListPage() {
@@ -82,6 +84,11 @@ export function DashboardListPage() {
             {error}
           </p>
         )}
+        <Invitations
+          onAccepted={(d) =>
+            setDashboards((list) => [...(list ?? []), d].sort((a, b) => a.name.localeCompare(b.name)))
+          }
+        />
         <search className="list-search">
           <label>
             Search

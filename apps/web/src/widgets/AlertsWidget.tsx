@@ -34,7 +34,9 @@ export function AlertsWidget(_: WidgetProps) {
     if (!ackedByOthers) return;
     let cancelled = false;
     api.members(dashboardId).then(
-      (members) => !cancelled && setNames(new Map(members.map((m) => [m.user_id, m.username]))),
+      (members) =>
+        !cancelled &&
+        setNames(new Map(members.flatMap((m) => ("user_id" in m ? [[m.user_id, m.username]] : [])))),
       () => {},
     );
     return () => {

@@ -16,6 +16,7 @@ import { ssoIdentities } from "./009_sso_identities.ts";
 import { streamTrimmed } from "./010_stream_trimmed.ts";
 import { sessionMethod } from "./011_session_method.ts";
 import { alertRuleSelector } from "./012_alert_rule_selector.ts";
+import { dashboardInvitations } from "./013_dashboard_invitations.ts";
 import type { PbMigration } from "./migration.ts";
 
 export type { PbMigration };
@@ -33,6 +34,7 @@ export const migrations: PbMigration[] = [
   streamTrimmed,
   sessionMethod,
   alertRuleSelector,
+  dashboardInvitations,
 ];
 
 export function migrationProvider(kind: DbKind, list: PbMigration[] = migrations): MigrationProvider {
