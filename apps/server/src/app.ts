@@ -183,6 +183,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     ...guard.channelOptions,
     maxBufferedBytes: config.maxBufferedBytes,
     slowConsumerGraceMs: config.slowConsumerGraceMs,
+    // Credentials are read at the handshake only; nothing after it reads a header.
+    keptHeaders: [],
     logger: app.log,
   });
   server = channels;

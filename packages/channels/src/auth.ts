@@ -1,7 +1,7 @@
 // The handshake pipeline: builds the request view authenticators see (cookies, query, bearer
 // token, path params), then runs authenticators → loadObject → permissions, turning every
 // refusal into a HandshakeError (401 / 404 / 403, in that order of checks).
-import type { IncomingMessage } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import { parseCookie } from "cookie";
 import type { ConsumerDefinition, HandshakeRequest, LiveRequest, Schemas } from "./consumer.ts";
 import { AuthResult } from "./consumer.ts";
@@ -48,10 +48,11 @@ class KeptRequest implements LiveRequest {
   readonly token: string | null;
   readonly origin: string | null;
 
-  constructor(request: HandshakeRequest) {
+  constructor(request: HandshakeRequest, keptHeaders: readonly string[] | undefined) {
     this.#href = request.url.href;
-    this.headers = request.headers;
-    this.cookies = request.cookies;
+    this.headers = keptHeaders ? pick(request.headers, keptHeaders) : request.headers;
+    // The cookies are the Cookie header's: kept with it.
+    this.cookies = !keptHeaders || keptHeaders.includes("cookie") ? request.cookies : NO_COOKIES;
     this.params = request.params;
     this.token = request.token;
     this.origin = request.origin;
@@ -67,8 +68,22 @@ class KeptRequest implements LiveRequest {
   }
 }
 
-export function liveRequest(request: HandshakeRequest): LiveRequest {
-  return new KeptRequest(request);
+export function liveRequest(request: HandshakeRequest, keptHeaders?: readonly string[]): LiveRequest {
+  return new KeptRequest(request, keptHeaders);
+}
+
+const NO_HEADERS: IncomingHttpHeaders = Object.freeze({});
+const NO_COOKIES: Record<string, string> = Object.freeze({});
+
+function pick(headers: IncomingHttpHeaders, names: readonly string[]): IncomingHttpHeaders {
+  let out: IncomingHttpHeaders | undefined;
+  for (const name of names) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    out ??= {};
+    out[name] = value;
+  }
+  return out ?? NO_HEADERS;
 }
 
 type AnyDefinition = ConsumerDefinition<string, unknown, unknown, unknown, Schemas, Schemas, Schemas>;

@@ -42,6 +42,13 @@ export interface ChannelsServerOptions<C extends AnyConsumer> {
   /** Authentication, object lookup and permissions must finish within this; else close 1011. Default 10 s. */
   handshakeTimeoutMs?: number;
   /**
+   * The request headers a connection keeps after its handshake (`ctx.request.headers`), by lower-case
+   * name; default all. Node's headers object is a dictionary of every header (credentials included),
+   * about 700 bytes an idle connection holds for its whole life: a server whose handlers read none
+   * passes []. `ctx.request.cookies` is kept only with "cookie".
+   */
+  keptHeaders?: readonly string[];
+  /**
    * Handshakes (authentication, object lookup, permissions, onAuthenticated) running at once, and
    * started per event-loop turn; the others wait in arrival order. Bounds what a reconnect storm
    * takes from live clients. Default 64.
@@ -142,6 +149,7 @@ class Server implements Hub {
   readonly maxBufferedBytes: number;
   readonly slowConsumerGraceMs: number;
   readonly handshakeTimeoutMs: number;
+  readonly keptHeaders: readonly string[] | undefined;
   readonly stats = new ChannelsStats();
   readonly admission: Admission;
   readonly #allowedOrigins: ChannelsServerOptions<AnyConsumer>["allowedOrigins"];
@@ -175,6 +183,7 @@ class Server implements Hub {
     this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
     this.slowConsumerGraceMs = options.slowConsumerGraceMs ?? 5000;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
+    this.keptHeaders = options.keptHeaders;
     this.#allowedOrigins = options.allowedOrigins;
     this.admission = new Admission({
       maxPendingPerAddress: options.maxPendingPerAddress ?? 0,

@@ -76,6 +76,38 @@ describe("lifecycle", () => {
     for (const c of clients) expect((await c.closed).code).toBe(1012);
   });
 
+  it("keeps only the headers it is told to after the handshake (keptHeaders), and all by default", async () => {
+    const Base = roomConsumer();
+    let kept: { headers: object; cookies: object } | undefined;
+    const Seeing = defineConsumer({
+      ...Base.definition,
+      onAuthenticated: async (ctx) => {
+        kept = ctx.request;
+        await Base.definition.onAuthenticated?.(ctx);
+      },
+    });
+    const seen = async (keptHeaders?: string[]) => {
+      const running = await start({ consumers: [Seeing], ...(keptHeaders ? { keptHeaders } : {}) });
+      try {
+        await joinRoom(running, {
+          token: "token-ann",
+          cookie: "theme=dark",
+          headers: { "user-agent": "spec" },
+        });
+        return { headers: Object.keys(kept!.headers).sort(), cookies: Object.keys(kept!.cookies).length };
+      } finally {
+        await running.stop();
+      }
+    };
+    const all = await seen();
+    expect(all.headers).toEqual(
+      expect.arrayContaining(["authorization", "cookie", "user-agent", "sec-websocket-key"]),
+    );
+    expect(all.cookies).toBe(1);
+    expect(await seen(["user-agent", "x-missing"])).toEqual({ headers: ["user-agent"], cookies: 0 });
+    expect(await seen([])).toEqual({ headers: [], cookies: 0 });
+  });
+
   it("lets a framework route upgrades itself: handleUpgrade returns false for paths it does not own", async () => {
     const server = createChannelsServer({ consumers: [roomConsumer()] });
     const http = createServer();

@@ -61,13 +61,27 @@ const REPLAY_PAGE = 1000;
 const REPLAY_BURST = 200;
 const REPLAY_HIGH_WATER = 64 * 1024;
 
+/** Shared by every connection's state until it has its own (idle connections cost less heap). */
+const NO_IDS: ReadonlySet<number> = new Set();
+const SETTLED: Promise<unknown> = Promise.resolve();
+/** The ids of one config's metrics, one set per metrics array (every connection shares it). */
+const idSets = new WeakMap<readonly { id: number }[], ReadonlySet<number>>();
+function idsOf(metrics: readonly { id: number }[]): ReadonlySet<number> {
+  let ids = idSets.get(metrics);
+  if (!ids) idSets.set(metrics, (ids = new Set(metrics.map((m) => m.id))));
+  return ids;
+}
+
 type Held = { metricId: number; offset: number | undefined; frame: PreparedFrame };
 type State = {
   subscribed: Set<number>;
-  /** `subscribe_series` selectors by their text: matching series created later stream too. */
-  selectors: Map<string, Selector>;
-  /** The metric ids of the last `dashboard_config` this connection got (to tell new series). */
-  known: Set<number>;
+  /** `subscribe_series` selectors by their text: matching series created later stream too (null: none yet). */
+  selectors: Map<string, Selector> | null;
+  /**
+   * The metric ids of the last `dashboard_config` this connection got (to tell new series): one
+   * set per config, shared by every connection that got it (never changed, only replaced).
+   */
+  known: ReadonlySet<number>;
   /**
    * The stream position this connection is complete up to: every point at or before it was sent
    * (history, replay or live) or is of a metric it does not take. Live frames arrive in offset
@@ -146,8 +160,8 @@ export function dashboardConsumer(
     // Held from the start: live frames that arrive during the handshake wait for the history.
     state: (): State => ({
       subscribed: new Set(),
-      selectors: new Map(),
-      known: new Set(),
+      selectors: null,
+      known: NO_IDS,
       at: 0,
       sentFrom: 0,
       epoch: "",
@@ -155,7 +169,7 @@ export function dashboardConsumer(
       pausedAt: null,
       overflow: false,
       expiry: null,
-      serial: Promise.resolve(),
+      serial: SETTLED,
     }),
     // A client that falls behind gets the latest value of each metric, not a growing backlog
     // (the framework's outbox holds and conflates while its send buffer is full).
@@ -178,10 +192,8 @@ export function dashboardConsumer(
       if (!cache.vouches(c.user, dashboard.id) && !(await watch.verify(c))) return;
       const expiresAt = c.user.session?.expiresAt;
       if (expiresAt !== undefined) closeAt(c.state, expiresAt, () => c.close(4001, "Session expired"));
-      for (const m of metrics) {
-        c.state.subscribed.add(m.id);
-        c.state.known.add(m.id);
-      }
+      for (const m of metrics) c.state.subscribed.add(m.id);
+      c.state.known = idsOf(metrics);
       // Joined first, position second: every point after it reaches this connection live.
       const at = await cache.streamAt(dashboard.id);
       c.state.at = at.offset;
@@ -225,6 +237,7 @@ export function dashboardConsumer(
 
       subscribe_series: async ({ selector: text }, c) => {
         const selector = selectorOf(text);
+        c.state.selectors ??= new Map();
         if (!c.state.selectors.has(text) && c.state.selectors.size >= MAX_SELECTORS)
           throw new ChannelsError(
             `At most ${MAX_SELECTORS} series selectors per connection`,
@@ -240,7 +253,7 @@ export function dashboardConsumer(
 
       unsubscribe_series: async ({ selector: text }, c) => {
         const selector = selectorOf(text);
-        c.state.selectors.delete(text);
+        c.state.selectors?.delete(text);
         const { metrics } = await cache.config(c.object);
         syncAt(c);
         for (const m of metrics) if (selects(selector, m.name)) c.state.subscribed.delete(m.id);
@@ -293,10 +306,10 @@ export function dashboardConsumer(
       // (the config that names them comes before it; they have no history yet).
       dashboard_config: (event, c, frame) => {
         const state = c.state;
-        const current = new Set(event.metrics.map((m) => m.id));
+        const current = idsOf(event.metrics);
         syncAt(c);
         for (const id of state.subscribed) if (!current.has(id)) state.subscribed.delete(id);
-        if (state.selectors.size > 0)
+        if (state.selectors)
           for (const m of event.metrics)
             if (!state.known.has(m.id) && [...state.selectors.values()].some((s) => selects(s, m.name)))
               state.subscribed.add(m.id);
