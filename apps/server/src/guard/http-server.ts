@@ -91,9 +91,12 @@ export function guardedServer(limits: HttpLimits, hosts: HostPolicy, trustProxy:
       counted.add(socket);
       socket.once("close", () => release(socket, address));
     });
-    // A socket that became a WebSocket is counted by the channels server (per user) from now on.
+    // A socket that became a WebSocket is counted by the channels server (per user) from now on,
+    // and its liveness is the heartbeat's: the HTTP idle timeout would stay armed for the socket's
+    // life (a timer object per connection, re-armed by every frame written) and do nothing.
     server.prependListener("upgrade", (req: IncomingMessage) => {
       release(req.socket, req.socket.remoteAddress ?? "unknown");
+      forgetIdleTimer(req.socket);
     });
     return server;
   };
@@ -106,4 +109,15 @@ export function guardedServer(limits: HttpLimits, hosts: HostPolicy, trustProxy:
       return false;
     },
   };
+}
+
+/**
+ * Stops a socket's HTTP idle timer. Node's setTimeout(0) clears the timer but keeps it (and a bound
+ * callback) on the socket, about 200 bytes an idle WebSocket would hold for its life; the
+ * reference is dropped too when Node's internal slot is where Node 20 keeps it.
+ */
+function forgetIdleTimer(socket: Socket): void {
+  socket.setTimeout(0);
+  const slot = Object.getOwnPropertySymbols(socket).find((s) => s.description === "timeout");
+  if (slot) (socket as unknown as Record<symbol, unknown>)[slot] = null;
 }

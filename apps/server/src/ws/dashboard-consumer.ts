@@ -64,6 +64,15 @@ const REPLAY_HIGH_WATER = 64 * 1024;
 /** Shared by every connection's state until it has its own (idle connections cost less heap). */
 const NO_IDS: ReadonlySet<number> = new Set();
 const SETTLED: Promise<unknown> = Promise.resolve();
+/** A connection's own subscription set: the shared one is copied on the connection's first change. */
+function ownSubscriptions(state: { subscribed: ReadonlySet<number>; ownSubscribed: boolean }): Set<number> {
+  if (!state.ownSubscribed) {
+    state.subscribed = new Set(state.subscribed);
+    state.ownSubscribed = true;
+  }
+  return state.subscribed as Set<number>;
+}
+
 /** The ids of one config's metrics, one set per metrics array (every connection shares it). */
 const idSets = new WeakMap<readonly { id: number }[], ReadonlySet<number>>();
 function idsOf(metrics: readonly { id: number }[]): ReadonlySet<number> {
@@ -74,7 +83,12 @@ function idsOf(metrics: readonly { id: number }[]): ReadonlySet<number> {
 
 type Held = { metricId: number; offset: number | undefined; frame: PreparedFrame };
 type State = {
-  subscribed: Set<number>;
+  /**
+   * The metric ids this connection takes: at first its config's id set, shared with every
+   * connection that got that config, then its own copy from its first change (ownSubscriptions).
+   */
+  subscribed: ReadonlySet<number>;
+  ownSubscribed: boolean;
   /** `subscribe_series` selectors by their text: matching series created later stream too (null: none yet). */
   selectors: Map<string, Selector> | null;
   /**
@@ -159,7 +173,8 @@ export function dashboardConsumer(
     sendCompletion: ctx.config.sendCompletion,
     // Held from the start: live frames that arrive during the handshake wait for the history.
     state: (): State => ({
-      subscribed: new Set(),
+      subscribed: NO_IDS,
+      ownSubscribed: false,
       selectors: null,
       known: NO_IDS,
       at: 0,
@@ -192,8 +207,8 @@ export function dashboardConsumer(
       if (!cache.vouches(c.user, dashboard.id) && !(await watch.verify(c))) return;
       const expiresAt = c.user.session?.expiresAt;
       if (expiresAt !== undefined) closeAt(c.state, expiresAt, () => c.close(4001, "Session expired"));
-      for (const m of metrics) c.state.subscribed.add(m.id);
-      c.state.known = idsOf(metrics);
+      c.state.subscribed = idsOf(metrics);
+      c.state.known = c.state.subscribed;
       // Joined first, position second: every point after it reaches this connection live.
       const at = await cache.streamAt(dashboard.id);
       c.state.at = at.offset;
@@ -231,7 +246,7 @@ export function dashboardConsumer(
 
       unsubscribe: (ids, c) => {
         syncAt(c);
-        for (const id of ids) c.state.subscribed.delete(id);
+        for (const id of ids) if (c.state.subscribed.has(id)) ownSubscriptions(c.state).delete(id);
         reshare(c);
       },
 
@@ -256,7 +271,9 @@ export function dashboardConsumer(
         c.state.selectors?.delete(text);
         const { metrics } = await cache.config(c.object);
         syncAt(c);
-        for (const m of metrics) if (selects(selector, m.name)) c.state.subscribed.delete(m.id);
+        for (const m of metrics)
+          if (selects(selector, m.name) && c.state.subscribed.has(m.id))
+            ownSubscriptions(c.state).delete(m.id);
         reshare(c);
       },
 
@@ -308,11 +325,11 @@ export function dashboardConsumer(
         const state = c.state;
         const current = idsOf(event.metrics);
         syncAt(c);
-        for (const id of state.subscribed) if (!current.has(id)) state.subscribed.delete(id);
+        for (const id of state.subscribed) if (!current.has(id)) ownSubscriptions(state).delete(id);
         if (state.selectors)
           for (const m of event.metrics)
             if (!state.known.has(m.id) && [...state.selectors.values()].some((s) => selects(s, m.name)))
-              state.subscribed.add(m.id);
+              ownSubscriptions(state).add(m.id);
         state.known = current;
         c.sendRaw(frame);
         reshare(c);
@@ -351,7 +368,7 @@ export function dashboardConsumer(
   async function addSubscriptions(c: Ctx, metrics: Metric[]): Promise<void> {
     const fresh = metrics.filter((m) => !c.state.subscribed.has(m.id));
     syncAt(c);
-    for (const m of fresh) c.state.subscribed.add(m.id);
+    for (const m of fresh) ownSubscriptions(c.state).add(m.id);
     c.state.sentFrom = c.state.at; // their points before it were not sent
     for (const frame of await cache.historyFrames(c.object.id, fresh, HISTORY_POINTS)) c.sendRaw(frame);
     reshare(c);
