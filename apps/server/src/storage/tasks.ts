@@ -22,6 +22,7 @@ export type ReadTask =
   | { op: "after"; seriesIds: number[]; after: number; limit: number }
   | { op: "oldest"; seriesIds: number[] }
   | { op: "windows"; seriesId: number; range: Range; pointsPerWindow: number }
+  /** CSV rows of a window as UTF-8 bytes (their ArrayBuffer is transferred, not copied). */
   | { op: "csv"; seriesId: number; window: [number, number]; prefix: string }
   | { op: "json"; seriesId: number; window: [number, number] }
   /** Compaction's CPU part: the chunks' data in, the rows that replace them out. */
