@@ -2,12 +2,20 @@
 // changing an answer, rollup tiers that answer long ranges exactly at their resolution (late and
 // back-dated points included), counters and histograms, retention per tier, storage freed with
 // its metric, clear 400s for absurd ranges, and reads that never hold up other requests.
-import { statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config/config.ts";
 import type { OutBucket } from "../src/storage/read.ts";
-import { DB_KINDS, type Session, startTestApp, storedPoints, type TestApp } from "./harness.ts";
+import {
+  DB_KINDS,
+  KEEP_EVERYTHING,
+  type Session,
+  startTestApp,
+  storedPoints,
+  type TestApp,
+} from "./harness.ts";
 
 const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -290,6 +298,7 @@ describe.each(DB_KINDS)("retention on %s", (kind) => {
           readThreads: 1,
           readsPerUser: 4,
           readQueue: 64,
+          readNice: 5,
           compactEveryMs: 3_600_000,
           retentionEveryMs: 3_600_000,
         },
@@ -349,5 +358,37 @@ describe("storage on sqlite: disk space", () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe("read worker priority (Linux)", () => {
+  let t: TestApp;
+  afterAll(() => t?.close());
+
+  /** Nice values of this process's threads (fields of /proc/self/task/<tid>/stat). */
+  const niceOf = () =>
+    readdirSync("/proc/self/task").map((tid) => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+    });
+
+  it("runs the read workers at PULSEBOARD_READ_NICE below the event loop, which keeps its own", {
+    timeout: 60_000,
+  }, async () => {
+    t = await startTestApp("sqlite", {
+      config: { storage: { ...loadConfig(KEEP_EVERYTHING, {}).storage, readThreads: 2, readNice: 7 } },
+    });
+    const u = await setup(t, "nice");
+    const m = await u.metric("reads");
+    await u.ingest(m, [[Date.UTC(2026, 0, 1), 1]]);
+    // Reads until both workers have served one (a worker takes its priority when it starts).
+    for (let i = 0; i < 50 && niceOf().filter((n) => n === 7).length < 2; i++)
+      await Promise.all(Array.from({ length: 4 }, () => u.values(m, "limit=1")));
+    const nice = niceOf();
+    expect(nice.filter((n) => n === 7)).toHaveLength(2);
+    expect(nice.filter((n) => n !== 0 && n !== 7)).toEqual([]);
+    // The thread running this spec (and the server's event loop) is untouched.
+    const self = readFileSync("/proc/thread-self/stat", "utf8");
+    expect(Number(self.slice(self.lastIndexOf(")") + 2).split(" ")[16])).toBe(0);
   });
 });

@@ -21,9 +21,14 @@ import {
   readRaw,
   readRecent,
 } from "./read.ts";
-import type { AfterResult, Columns, DbTarget, ReadTask, TaskResult } from "./tasks.ts";
+import type { AfterResult, Columns, DbTarget, ReaderWorkerData, ReadTask, TaskResult } from "./tasks.ts";
+import { lowerThreadPriority } from "./thread-priority.ts";
 
 let db: Db | undefined;
+
+const { target, nice } = workerData as ReaderWorkerData;
+// Reads yield the CPU to the event loop when both compete for it (thread-priority.ts).
+lowerThreadPriority(nice);
 
 function connect(target: DbTarget): Db {
   if (target.kind === "sqlite") {
@@ -95,7 +100,7 @@ export default async function handle(task: ReadTask): Promise<TaskResult> {
 }
 
 async function run(task: ReadTask): Promise<unknown> {
-  db ??= connect(workerData as DbTarget);
+  db ??= connect(target);
   switch (task.op) {
     case "values": {
       const values =

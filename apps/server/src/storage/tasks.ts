@@ -1,6 +1,7 @@
 // Owns the messages between the event loop and the read workers: one task type per read, all
 // plain data (structured clone), results as ready-to-send JSON text or typed arrays, so the main
 // thread neither aggregates nor serializes large answers.
+import type { DbTarget } from "../db/schema.ts";
 import type { MergeTask } from "./compact.ts";
 import type { MetricKind, Range, Retention } from "./read.ts";
 
@@ -33,6 +34,9 @@ export type Columns = { n: number; ts: Float64Array; values: Float64Array; offse
 export type AfterResult = Columns & { series: Float64Array; more: boolean };
 
 export type { DbTarget } from "../db/schema.ts";
+
+/** What each read worker is started with: its database, and its nice value (thread-priority.ts). */
+export type ReaderWorkerData = { target: DbTarget; nice: number };
 
 /** What a worker answers: the value, or the error as data (code and message survive the clone). */
 export type TaskResult =
