@@ -2,12 +2,20 @@
 // changing an answer, rollup tiers that answer long ranges exactly at their resolution (late and
 // back-dated points included), counters and histograms, retention per tier, storage freed with
 // its metric, clear 400s for absurd ranges, and reads that never hold up other requests.
-import { statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config/config.ts";
 import type { OutBucket } from "../src/storage/read.ts";
-import { DB_KINDS, type Session, startTestApp, storedPoints, type TestApp } from "./harness.ts";
+import {
+  DB_KINDS,
+  KEEP_EVERYTHING,
+  type Session,
+  startTestApp,
+  storedPoints,
+  type TestApp,
+} from "./harness.ts";
 
 const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -226,6 +234,54 @@ describe.each(DB_KINDS)("storage on %s", (kind) => {
     expect(lines.length).toBeGreaterThan(190_000); // the first read chunk was consumed above
     expect(lines.at(-1)).toBe(`${m},big,,${iso(start + 199_999_000)},199999`);
   });
+
+  it("exports a history of many windows and overlapping chunks byte for byte: every point once, in time order", {
+    timeout: 120_000,
+  }, async () => {
+    const m = (
+      await t.api("POST", `/api/v1/dashboards/${u.dash.id}/metrics`, {
+        session: u.s,
+        body: { name: "Temp, °C", type: "gauge", unit: "°C" },
+      })
+    ).body.id as number;
+    // Values of every form the text must keep: integers, decimals, full doubles, tiny ones
+    // (exponent notation), negatives and -0 (written "0").
+    const value = (i: number) =>
+      [i, i / 100, Math.sin(i), -i / 8, i * 1e-9, -0, 123456.0001 * i][i % 7] as number;
+    const n = 130_000; // more than two export windows, and two UTC days of chunks
+    const ts = (i: number) => start + i * 1000;
+    const all = Array.from({ length: n }, (_, i) => i);
+    // Two thirds first, compacted into sealed chunks; the last third back-dated into them, so
+    // every window reads chunks that overlap in time.
+    await u.ingest(
+      m,
+      all.filter((i) => i % 3 !== 0).map((i) => [ts(i), value(i)]),
+    );
+    await t.pb.ctx.storage.upkeep.compactNow();
+    await u.ingest(
+      m,
+      all.filter((i) => i % 3 === 0).map((i) => [ts(i), value(i)]),
+    );
+    const res = await fetch(`${t.url}/api/v1/dashboards/${u.dash.id}/export?format=csv&metric_id=${m}`, {
+      headers: { authorization: `Bearer ${u.token}` },
+    });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    const parts: Uint8Array[] = [];
+    const first = await reader.read();
+    if (first.value) parts.push(first.value);
+    // The stream is open and unread: the server still answers.
+    expect((await t.api("GET", "/api/v1/dashboards", { token: u.token })).status).toBe(200);
+    for (;;) {
+      const { done, value: part } = await reader.read();
+      if (done) break;
+      parts.push(part);
+    }
+    const rows = all.map((i) => `${m},"Temp, °C",°C,${iso(ts(i))},${value(i)}\r\n`);
+    expect(Buffer.concat(parts).toString("utf8")).toBe(
+      `metric_id,metric_name,unit,timestamp,value\r\n${rows.join("")}`,
+    );
+  });
 });
 
 describe.each(DB_KINDS)("retention on %s", (kind) => {
@@ -242,6 +298,7 @@ describe.each(DB_KINDS)("retention on %s", (kind) => {
           readThreads: 1,
           readsPerUser: 4,
           readQueue: 64,
+          readNice: 5,
           compactEveryMs: 3_600_000,
           retentionEveryMs: 3_600_000,
         },
@@ -302,5 +359,37 @@ describe("storage on sqlite: disk space", () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe("read worker priority (Linux)", () => {
+  let t: TestApp;
+  afterAll(() => t?.close());
+
+  /** Nice values of this process's threads (fields of /proc/self/task/<tid>/stat). */
+  const niceOf = () =>
+    readdirSync("/proc/self/task").map((tid) => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+    });
+
+  it("runs the read workers at PULSEBOARD_READ_NICE below the event loop, which keeps its own", {
+    timeout: 60_000,
+  }, async () => {
+    t = await startTestApp("sqlite", {
+      config: { storage: { ...loadConfig(KEEP_EVERYTHING, {}).storage, readThreads: 2, readNice: 7 } },
+    });
+    const u = await setup(t, "nice");
+    const m = await u.metric("reads");
+    await u.ingest(m, [[Date.UTC(2026, 0, 1), 1]]);
+    // Reads until both workers have served one (a worker takes its priority when it starts).
+    for (let i = 0; i < 50 && niceOf().filter((n) => n === 7).length < 2; i++)
+      await Promise.all(Array.from({ length: 4 }, () => u.values(m, "limit=1")));
+    const nice = niceOf();
+    expect(nice.filter((n) => n === 7)).toHaveLength(2);
+    expect(nice.filter((n) => n !== 0 && n !== 7)).toEqual([]);
+    // The thread running this spec (and the server's event loop) is untouched.
+    const self = readFileSync("/proc/thread-self/stat", "utf8");
+    expect(Number(self.slice(self.lastIndexOf(")") + 2).split(" ")[16])).toBe(0);
   });
 });

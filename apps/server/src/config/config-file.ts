@@ -47,6 +47,7 @@ export const FILE_KEYS = {
   readThreads: ["PULSEBOARD_READ_THREADS", int.min(1)],
   readsPerUser: ["PULSEBOARD_READS_PER_USER", int.min(1)],
   readQueue: ["PULSEBOARD_READ_QUEUE", int.min(1)],
+  readNice: ["PULSEBOARD_READ_NICE", int.max(19)],
   maxReplay: ["PULSEBOARD_MAX_REPLAY", int.min(1)],
   publicUrl: ["PULSEBOARD_PUBLIC_URL", httpUrl],
   allowedHosts: ["PULSEBOARD_ALLOWED_HOSTS", list],

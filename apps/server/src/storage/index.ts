@@ -17,6 +17,8 @@ export type StorageConfig = {
   readThreads: number;
   readsPerUser: number;
   readQueue: number;
+  /** How much lower than the event loop's the read workers' CPU priority is (0 = the same). */
+  readNice: number;
   compactEveryMs: number;
   retentionEveryMs: number;
 };
@@ -39,6 +41,7 @@ export class Storage {
       threads: config.readThreads,
       perUser: config.readsPerUser,
       maxQueue: config.readQueue,
+      nice: config.readNice,
     });
     const upkeep = {
       retention: config.retention,

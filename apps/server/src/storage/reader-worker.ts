@@ -5,10 +5,12 @@ import { workerData } from "node:worker_threads";
 import SQLite from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
+import { Piscina } from "piscina";
 import { checkedPool, pgTypes } from "../db/pg-types.ts";
 import type { Database, Db } from "../db/schema.ts";
 import { type RawRun, sliceRun } from "./codec.ts";
 import { mergedRows } from "./compact.ts";
+import { csvRows } from "./csv.ts";
 import { isoTime } from "./iso.ts";
 import {
   downsample,
@@ -19,9 +21,14 @@ import {
   readRaw,
   readRecent,
 } from "./read.ts";
-import type { AfterResult, Columns, DbTarget, ReadTask, TaskResult } from "./tasks.ts";
+import type { AfterResult, Columns, DbTarget, ReaderWorkerData, ReadTask, TaskResult } from "./tasks.ts";
+import { lowerThreadPriority } from "./thread-priority.ts";
 
 let db: Db | undefined;
+
+const { target, nice } = workerData as ReaderWorkerData;
+// Reads yield the CPU to the event loop when both compete for it (thread-priority.ts).
+lowerThreadPriority(nice);
 
 function connect(target: DbTarget): Db {
   if (target.kind === "sqlite") {
@@ -58,6 +65,19 @@ function valuesJson(run: RawRun): string {
 }
 
 /**
+ * A result holding bytes (an export window's CSV) moves its ArrayBuffer to the event loop instead
+ * of copying it: piscina transfers what an object's transferable symbol lists.
+ */
+function moved(result: TaskResult): TaskResult {
+  if (!(result.ok && result.value instanceof Uint8Array)) return result;
+  const buffer = result.value.buffer;
+  return Piscina.move({
+    [Piscina.transferableSymbol]: [buffer],
+    [Piscina.valueSymbol]: result,
+  } as unknown as Parameters<typeof Piscina.move>[0]) as unknown as TaskResult;
+}
+
+/**
  * Errors cross the thread boundary as plain data (a structured clone drops an Error's `code`,
  * which tells "storage unavailable" (503) from a bug (500)). A connection the database dropped
  * (restart, failover) is retried on a fresh one, twice at most.
@@ -65,7 +85,7 @@ function valuesJson(run: RawRun): string {
 export default async function handle(task: ReadTask): Promise<TaskResult> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return { ok: true, value: await run(task) };
+      return moved({ ok: true, value: await run(task) });
     } catch (error) {
       const e = error as { code?: unknown; message?: unknown };
       const code = typeof e.code === "string" ? e.code : undefined;
@@ -80,7 +100,7 @@ export default async function handle(task: ReadTask): Promise<TaskResult> {
 }
 
 async function run(task: ReadTask): Promise<unknown> {
-  db ??= connect(workerData as DbTarget);
+  db ??= connect(target);
   switch (task.op) {
     case "values": {
       const values =
@@ -129,9 +149,7 @@ async function run(task: ReadTask): Promise<unknown> {
       return exportWindows(db, task.seriesId, task.range, task.pointsPerWindow);
     case "csv": {
       const run = await readRaw(db, task.seriesId, { from: task.window[0], to: task.window[1] });
-      const lines: string[] = [];
-      for (let i = 0; i < run.n; i++) lines.push(`${task.prefix}${iso(run.ts[i]!)},${run.values[i]}\r\n`);
-      return lines.join("");
+      return csvRows(task.prefix, run.n, run.ts, run.values);
     }
     case "merge":
       return mergedRows(task);

@@ -8,7 +8,7 @@
 import { Piscina } from "piscina";
 import type { DbTarget } from "../db/schema.ts";
 import { RateLimitedError, UnavailableError } from "../http/errors.ts";
-import type { ReadTask, TaskResult } from "./tasks.ts";
+import type { ReaderWorkerData, ReadTask, TaskResult } from "./tasks.ts";
 
 export type ReaderOptions = {
   threads: number;
@@ -16,6 +16,8 @@ export type ReaderOptions = {
   perUser: number;
   /** Tasks waiting for a thread before new ones are refused. */
   maxQueue: number;
+  /** Nice value of the worker threads over the event loop's (thread-priority.ts). */
+  nice: number;
 };
 
 export class StorageReader {
@@ -28,7 +30,7 @@ export class StorageReader {
   ) {
     this.pool = new Piscina({
       filename: new URL("./reader-worker.mjs", import.meta.url).href,
-      workerData: target,
+      workerData: { target, nice: options.nice } satisfies ReaderWorkerData,
       minThreads: options.threads,
       maxThreads: options.threads,
       // Our own bound below applies to the bounded reads only; piscina's queue takes them all.

@@ -1,6 +1,7 @@
 // Owns the messages between the event loop and the read workers: one task type per read, all
 // plain data (structured clone), results as ready-to-send JSON text or typed arrays, so the main
 // thread neither aggregates nor serializes large answers.
+import type { DbTarget } from "../db/schema.ts";
 import type { MergeTask } from "./compact.ts";
 import type { Range, Retention } from "./read.ts";
 import type { SeriesKind } from "./rollup.ts";
@@ -23,6 +24,7 @@ export type ReadTask =
   | { op: "after"; seriesIds: number[]; after: number; limit: number }
   | { op: "oldest"; seriesIds: number[] }
   | { op: "windows"; seriesId: number; range: Range; pointsPerWindow: number }
+  /** CSV rows of a window as UTF-8 bytes (their ArrayBuffer is transferred, not copied). */
   | { op: "csv"; seriesId: number; window: [number, number]; prefix: string }
   | { op: "json"; seriesId: number; window: [number, number] }
   /** Compaction's CPU part: the chunks' data in, the rows that replace them out. */
@@ -33,6 +35,9 @@ export type Columns = { n: number; ts: Float64Array; values: Float64Array; offse
 export type AfterResult = Columns & { series: Float64Array; more: boolean };
 
 export type { DbTarget } from "../db/schema.ts";
+
+/** What each read worker is started with: its database, and its nice value (thread-priority.ts). */
+export type ReaderWorkerData = { target: DbTarget; nice: number };
 
 /** What a worker answers: the value, or the error as data (code and message survive the clone). */
 export type TaskResult =
