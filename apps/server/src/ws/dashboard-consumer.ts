@@ -77,7 +77,10 @@ function ownSubscriptions(state: { subscribed: ReadonlySet<number>; ownSubscribe
 const idSets = new WeakMap<readonly { id: number }[], ReadonlySet<number>>();
 function idsOf(metrics: readonly { id: number }[]): ReadonlySet<number> {
   let ids = idSets.get(metrics);
-  if (!ids) idSets.set(metrics, (ids = new Set(metrics.map((m) => m.id))));
+  if (!ids) {
+    ids = new Set(metrics.map((m) => m.id));
+    idSets.set(metrics, ids);
+  }
   return ids;
 }
 
