@@ -279,10 +279,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         // app.close() stops the listener at once and resolves after in-flight requests and the
         // onClose hooks (alert evaluation) are done; meanwhile the sockets are told to go.
         const http = app.close();
-        // A deploy's hand-over in waves (2 ms per socket, at most drainSpreadMs); other closes at once.
-        const spreadMs =
-          options.code === 1012 ? Math.min(config.drainSpreadMs, channels.connectionCount * 2) : 0;
-        await channels.closeConnections(options.code, options.reason, { spreadMs });
+        await channels.closeConnections(options.code, options.reason);
         await http;
         await options.alsoWaitFor; // e.g. the collectors' last batch
         for (let waited = 0; sending > 0 && waited < 5000; waited += 10)

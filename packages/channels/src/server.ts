@@ -111,18 +111,12 @@ export interface ChannelsServer<C extends AnyConsumer = AnyConsumer> extends Con
   reaches(group: string): boolean;
   /**
    * Refuses new upgrades and closes every connection with `code` (default 1001), leaving the
-   * layer open so in-flight work can still publish: a draining node sends 1012 here. With
-   * `spreadMs`, the closes go out in waves over that time instead of at once, so the nodes that
-   * take the clients over meet a stream of handshakes rather than all of them in one instant
-   * (each client stays live here until its turn).
+   * layer open so in-flight work can still publish: a draining node sends 1012 here.
    */
-  closeConnections(code?: number, reason?: string, options?: { spreadMs?: number }): Promise<void>;
+  closeConnections(code?: number, reason?: string): Promise<void>;
   /** Closes every connection (1001 unless closeConnections ran first), stops timers, closes the layer. */
   close(): Promise<void>;
 }
-
-/** A spread drain closes one wave of connections per this many ms. */
-const DRAIN_WAVE_MS = 25;
 
 const defaultLogger: Logger = {
   error: (obj, msg) => console.error(`[channels] ${msg ?? ""}`, obj),
@@ -398,33 +392,18 @@ class Server implements Hub {
     this.#connections.delete(connection);
   }
 
-  async closeConnections(
-    code: number = CloseCode.goingAway,
-    reason = "Server shutting down",
-    options: { spreadMs?: number } = {},
-  ): Promise<void> {
+  async closeConnections(code: number = CloseCode.goingAway, reason = "Server shutting down"): Promise<void> {
     this.#closing = true;
     for (const { server, listener } of this.#attached) server.off("upgrade", listener);
-    const closeOne = (c: Connection) =>
-      new Promise<void>((resolve) => {
-        if (c.ws.readyState === 3) return resolve();
-        c.ws.once("close", () => resolve());
-        c.close(code, reason);
-        setTimeout(() => c.ws.terminate(), 1000).unref();
-      });
-    const all = [...this.#connections];
-    const spreadMs = Math.max(0, options.spreadMs ?? 0);
-    const waves = Math.min(all.length, Math.ceil(spreadMs / DRAIN_WAVE_MS));
-    if (waves <= 1) {
-      await Promise.all(all.map(closeOne));
-      return;
-    }
-    const closed: Promise<void>[] = [];
-    const perWave = Math.ceil(all.length / waves);
-    for (let start = 0; start < all.length; start += perWave) {
-      if (start > 0) await new Promise((r) => setTimeout(r, DRAIN_WAVE_MS));
-      for (const c of all.slice(start, start + perWave)) closed.push(closeOne(c));
-    }
+    const closed = [...this.#connections].map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.ws.readyState === 3) return resolve();
+          c.ws.once("close", () => resolve());
+          c.close(code, reason);
+          setTimeout(() => c.ws.terminate(), 1000).unref();
+        }),
+    );
     await Promise.all(closed);
   }
 

@@ -40,7 +40,6 @@ export const FILE_KEYS = {
   maxBufferedBytes: ["PULSEBOARD_MAX_BUFFERED_BYTES", int.min(1)],
   slowConsumerGraceMs: ["PULSEBOARD_SLOW_CONSUMER_GRACE_MS", int],
   shutdownTimeoutMs: ["PULSEBOARD_SHUTDOWN_TIMEOUT_MS", int.min(1)],
-  drainSpreadMs: ["PULSEBOARD_DRAIN_SPREAD_MS", int],
   retentionRaw: ["PULSEBOARD_RETENTION_RAW", duration],
   retention1m: ["PULSEBOARD_RETENTION_1M", duration],
   retention1h: ["PULSEBOARD_RETENTION_1H", duration],

@@ -116,11 +116,6 @@ export type Config = {
   demoPassword: string | undefined;
   /** A drain (SIGTERM) that takes longer exits with status 1. */
   shutdownTimeoutMs: number;
-  /**
-   * A drain spreads its sockets' 1012 closes over this long at most (2 ms per socket below it), so
-   * the nodes that take them over meet a stream of reconnects, not all of them at once.
-   */
-  drainSpreadMs: number;
   /** WebSocket handshakes (credentials, config, history) kept in memory this long; 0 disables. */
   handshakeCacheTtlMs: number;
   /** Pending TCP connections the kernel queues for us (a reconnect storm arrives all at once). */
@@ -197,7 +192,6 @@ const envSchema = z.object({
   PULSEBOARD_ALERT_POLL_MS: positive(1000),
   PULSEBOARD_ALERT_RETRY_BASE_MS: int(1000),
   PULSEBOARD_SHUTDOWN_TIMEOUT_MS: int(20_000),
-  PULSEBOARD_DRAIN_SPREAD_MS: int(4000),
   PULSEBOARD_HANDSHAKE_CACHE_TTL_MS: int(60_000),
   PULSEBOARD_LISTEN_BACKLOG: positive(4096),
   PULSEBOARD_MAX_HANDSHAKES: positive(64),
@@ -327,7 +321,6 @@ export function loadConfig(
     auditRetentionDays: env.PULSEBOARD_AUDIT_RETENTION_DAYS,
     demoPassword: env.PULSEBOARD_DEMO_PASSWORD,
     shutdownTimeoutMs: env.PULSEBOARD_SHUTDOWN_TIMEOUT_MS,
-    drainSpreadMs: env.PULSEBOARD_DRAIN_SPREAD_MS,
     handshakeCacheTtlMs: env.PULSEBOARD_HANDSHAKE_CACHE_TTL_MS,
     listenBacklog: env.PULSEBOARD_LISTEN_BACKLOG,
     maxConcurrentHandshakes: env.PULSEBOARD_MAX_HANDSHAKES,
