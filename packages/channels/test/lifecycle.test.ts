@@ -14,7 +14,7 @@ import {
   protocolMessages,
 } from "../src/index.ts";
 import { Communicator } from "../src/testing.ts";
-import { type Running, roomConsumer, start } from "./helpers.ts";
+import { joinRoom, type Running, roomConsumer, start } from "./helpers.ts";
 
 let app: Running<ReturnType<typeof roomConsumer>> | undefined;
 afterEach(async () => {
