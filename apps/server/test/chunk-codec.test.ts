@@ -1,8 +1,8 @@
-// The chunk codec's bucket format: every field of every bucket comes back as it went in (the
-// mean to within float rounding, since a decimal bucket stores its exact sum), whatever the values
-// are, and chunks written by the first bucket format still decode.
+// The chunk codec: every point of a raw chunk comes back bit for bit, every field of every bucket
+// as it went in (the mean to within float rounding, since a decimal bucket stores its exact sum),
+// whatever the values are, and chunks written by the earlier formats still decode.
 import { describe, expect, it } from "vitest";
-import { decodeBucketColumns, encodeBuckets } from "../src/storage/codec.ts";
+import { decodeBucketColumns, decodeRaw, encodeBuckets, encodeRaw } from "../src/storage/codec.ts";
 import { type Bucket, bucketAt, rollUp, type SeriesKind } from "../src/storage/rollup.ts";
 
 /** mulberry32: a seeded generator, so a failure repeats. */
@@ -38,6 +38,39 @@ function roundTrip(input: Bucket[]): void {
     expect(Math.abs(got.mean - b.mean)).toBeLessThanOrEqual(1e-12 * Math.abs(b.mean));
   });
 }
+
+describe("raw chunks", () => {
+  const rand = rng(3);
+  const cases: Array<[string, (i: number) => number]> = [
+    ["a full-precision random walk", (i) => 1000 + Math.sin(i / 50) * 300 + rand()],
+    ["values crossing zero and signs", () => (rand() - 0.5) * 1e-3],
+    ["the extremes", (i) => [Number.MAX_VALUE, -Number.MAX_VALUE, 5e-324, -0, 0, 1, Math.PI][i % 7]!],
+    [
+      "bits ingest never stores, kept anyway",
+      (i) => [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 2][i % 4]!,
+    ],
+  ];
+  for (const [name, value] of cases)
+    it(`give back every value bit for bit: ${name}`, () => {
+      const n = 5000;
+      const run = {
+        n,
+        ts: Float64Array.from({ length: n }, (_, i) => 1_700_000_000_000 + i * 1000),
+        values: Float64Array.from({ length: n }, (_, i) => value(i)),
+        offsets: Float64Array.from({ length: n }, (_, i) => i + 1),
+      };
+      const back = decodeRaw(encodeRaw(run));
+      expect(Buffer.from(back.values.buffer).equals(Buffer.from(run.values.buffer))).toBe(true);
+      expect([...back.ts]).toEqual([...run.ts]);
+      expect([...back.offsets]).toEqual([...run.offsets]);
+    });
+
+  it("decode chunks whose values were XOR'd (the format before integer steps)", () => {
+    const run = decodeRaw(Buffer.from(XOR_RAW_CHUNK, "base64"));
+    expect([...run.values]).toEqual([0.1, -2.5e-300, 1.7e308, Math.PI]);
+    expect([...run.ts]).toEqual([1000, 2000, 3000, 4000]);
+  });
+});
 
 describe("bucket chunks", () => {
   const rand = rng(7);
@@ -84,3 +117,5 @@ describe("bucket chunks", () => {
 const FIRST_FORMAT_SIZE_HINT = 31_126;
 /** Two buckets (1, 2 | 10, 11, 12) of a counter, as the first format's encoder wrote them. */
 const FIRST_FORMAT_CHUNK = "AgKAkbD++WLAqQcCAwAA6AfQDwABHr4BAAACEgAABBQAAAISAAAEFAAAAgIA";
+/** Four points (0.1, -2.5e-300, 1.7e308, π) at 1–4 s, as the XOR value encoder wrote them. */
+const XOR_RAW_CHUNK = "AATQD9APAAACAgICAT++/j+5A1TnmVCLY5k+diqZKoNkmS7AM5mpCxaatVlu";

@@ -2,14 +2,18 @@
 // and zigzag varints (exact up to 2^53, so millisecond timestamps and offsets never lose a bit),
 // and the column codecs for float64 values.
 //
-// Values are stored in whichever of two forms is smaller for the chunk:
+// Values are stored in one of two forms, the first when every value of the chunk allows it:
 // - decimal: every value is m / 10^k for integers m (|m| ≤ 2^51) and one k ≤ 12 (what collectors
 //   send: bytes, counts, percentages with a few decimals). The m are delta-encoded as zigzag
 //   varints: a temperature with 2 decimals costs about one byte before deflate.
-// - xor: each value XOR'd with the previous one, then the 8 bytes of every value stored plane by
-//   plane (all first bytes, then all second bytes, …). Sign, exponent and the top of the mantissa
-//   repeat, so whole planes are runs of zeros that deflate removes; the rest is what Gorilla's bit
-//   packing would store too. Byte planes decode with typed arrays, no bit twiddling per point.
+// - integer delta: each value's 64 bits read as an integer, less the previous value's, zigzagged,
+//   then the 8 bytes of every value stored plane by plane (all first bytes, then all second bytes,
+//   …). Sign, exponent and the top of the mantissa repeat, so the high planes are runs of zeros
+//   that deflate removes. Byte planes decode with typed arrays, no bit twiddling per point.
+//   Chunks written before it hold the same planes of each value XOR'd with the previous one (the
+//   Gorilla idea); they still decode. The integer step is smaller than the XOR where a step carries
+//   across a bit boundary: 5.96 → 5.89 bytes a point on a full-precision random walk, 3.98 → 3.63
+//   on collector values that are not decimals (measured on the storage bench's data).
 
 export class ByteWriter {
   private buf = new Uint8Array(256);
@@ -91,7 +95,9 @@ export class ByteReader {
 // ---- value columns ---------------------------------------------------------------------------
 
 const DECIMAL = 0;
+/** Read only: chunks written before INT_DELTA. */
 const XOR = 1;
+const INT_DELTA = 2;
 export const MAX_DECIMAL_SCALE = 12;
 const MAX_SCALE = MAX_DECIMAL_SCALE;
 const MAX_MANTISSA = 2 ** 51;
@@ -142,25 +148,45 @@ export function writeValues(w: ByteWriter, values: ArrayLike<number>): void {
     }
     return;
   }
-  w.byte(XOR);
+  w.byte(INT_DELTA);
   const n = values.length;
   const f = new Float64Array(n);
   for (let i = 0; i < n; i++) f[i] = values[i]!;
   const words = new Uint32Array(f.buffer);
-  // XOR each value with its predecessor (as two 32-bit halves), from the end backwards.
+  // Each value's 64 bits as an integer less its predecessor's (two 32-bit halves with a borrow,
+  // from the end backwards), zigzagged so a small step down is small too.
   for (let i = n - 1; i > 0; i--) {
-    words[2 * i]! ^= words[2 * i - 2]!;
-    words[2 * i + 1]! ^= words[2 * i - 1]!;
+    const lo = words[2 * i]!;
+    const plo = words[2 * i - 2]!;
+    const dlo = (lo - plo) >>> 0;
+    const dhi = (words[2 * i + 1]! - words[2 * i - 1]! - (lo < plo ? 1 : 0)) | 0;
+    const sign = dhi >> 31;
+    words[2 * i] = ((dlo << 1) ^ sign) >>> 0;
+    words[2 * i + 1] = (((dhi << 1) | (dlo >>> 31)) ^ sign) >>> 0;
   }
-  const bytes = new Uint8Array(f.buffer);
+  writePlanes(w, new Uint8Array(f.buffer), n);
+}
+
+/** The 8 bytes of n values stored plane by plane, most significant first (little-endian source). */
+function writePlanes(w: ByteWriter, bytes: Uint8Array, n: number): void {
   const planes = new Uint8Array(n * 8);
-  // Most significant byte first (little-endian: byte 7 of each value).
   for (let plane = 0; plane < 8; plane++) {
     const src = 7 - plane;
     const base = plane * n;
     for (let i = 0; i < n; i++) planes[base + i] = bytes[i * 8 + src]!;
   }
   w.bytes(planes);
+}
+
+function readPlanes(r: ByteReader, n: number, out: Float64Array): Uint32Array {
+  const planes = r.bytes(n * 8);
+  const bytes = new Uint8Array(out.buffer, out.byteOffset, n * 8);
+  for (let plane = 0; plane < 8; plane++) {
+    const dst = 7 - plane;
+    const base = plane * n;
+    for (let i = 0; i < n; i++) bytes[i * 8 + dst] = planes[base + i]!;
+  }
+  return new Uint32Array(out.buffer, out.byteOffset, n * 2);
 }
 
 export function readValues(r: ByteReader, n: number, out: Float64Array): void {
@@ -176,15 +202,24 @@ export function readValues(r: ByteReader, n: number, out: Float64Array): void {
     }
     return;
   }
-  if (mode !== XOR) throw new RangeError(`unknown value column mode ${mode}`);
-  const planes = r.bytes(n * 8);
-  const bytes = new Uint8Array(out.buffer, out.byteOffset, n * 8);
-  for (let plane = 0; plane < 8; plane++) {
-    const dst = 7 - plane;
-    const base = plane * n;
-    for (let i = 0; i < n; i++) bytes[i * 8 + dst] = planes[base + i]!;
+  if (mode === INT_DELTA) {
+    const words = readPlanes(r, n, out);
+    for (let i = 1; i < n; i++) {
+      const zlo = words[2 * i]!;
+      const zhi = words[2 * i + 1]!;
+      // Undo the zigzag (64-bit: sign from the lowest bit), then add the predecessor with a carry.
+      const sign = -(zlo & 1);
+      const dlo = ((zlo >>> 1) | (zhi << 31)) ^ sign;
+      const dhi = (zhi >>> 1) ^ sign;
+      const plo = words[2 * i - 2]!;
+      const lo = (plo + (dlo >>> 0)) >>> 0;
+      words[2 * i] = lo;
+      words[2 * i + 1] = (words[2 * i - 1]! + dhi + (lo < plo ? 1 : 0)) >>> 0;
+    }
+    return;
   }
-  const words = new Uint32Array(out.buffer, out.byteOffset, n * 2);
+  if (mode !== XOR) throw new RangeError(`unknown value column mode ${mode}`);
+  const words = readPlanes(r, n, out);
   for (let i = 1; i < n; i++) {
     words[2 * i]! ^= words[2 * i - 2]!;
     words[2 * i + 1]! ^= words[2 * i - 1]!;
