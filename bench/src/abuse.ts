@@ -1,5 +1,6 @@
 // `npm run bench -- --abuse`: one Pulseboard node with its default limits, 1,000 legitimate
-// clients streaming (from 127.0.0.2–9) while the orchestrator publishes, and four attacks from
+// clients streaming (from 127.0.0.2–25: 24 addresses, so that each stays inside the default
+// per-address handshake burst of 60) while the orchestrator publishes, and four attacks from
 // other loopback addresses, one after another: 1,000 slow-loris sockets, 10,000 WebSocket
 // handshakes from one address, a login spray rotating user names, and a resume flood from an
 // attacker's sockets. For a quiet baseline and each attack it reports the legitimate clients'
@@ -209,13 +210,15 @@ export async function runAbuse(argv: string[]): Promise<void> {
         headers: ready.wsHeaders,
         protocol: ready.protocol,
         metricId: ready.metricId,
-        sourceAddresses: 8,
+        sourceAddresses: 24,
         epoch,
       },
       "connected",
       600_000,
     );
-    log(`abuse bench: ${connected.ok} legitimate clients connected (${connected.failed} failed)`);
+    log(
+      `abuse bench: ${connected.ok} legitimate clients connected (${connected.failed} failed${connected.firstError ? `: ${connected.firstError}` : ""})`,
+    );
     const target = {
       port: ready.port,
       path: ready.publishPath,
