@@ -54,7 +54,8 @@ class KeptRequest implements LiveRequest {
     // The cookies are the Cookie header's: kept with it.
     this.cookies = !keptHeaders || keptHeaders.includes("cookie") ? request.cookies : NO_COOKIES;
     this.params = request.params;
-    this.token = request.token;
+    // The token is a credential from the Authorization header (or ?token=): kept with that header.
+    this.token = !keptHeaders || keptHeaders.includes("authorization") ? request.token : null;
     this.origin = request.origin;
   }
 

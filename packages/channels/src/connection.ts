@@ -175,7 +175,8 @@ export class Connection implements ConsumerContext, Member {
   /** The server closed it for a limit (counted in stats once). */
   #failed = false;
   /** Counted against the per-user connection limit under this key until closed. */
-  #userSlot: { key: string | number | undefined } | null = null;
+  /** The per-user cap's key this connection counts under (undefined: not counted). */
+  #userKey: string | number | undefined;
   /** Gives back the address's pending slot; dropped once called (no closure kept while idle). */
   #settled: (() => void) | null;
   readonly #bucket: TokenBucket | null;
@@ -326,7 +327,7 @@ export class Connection implements ConsumerContext, Member {
       if (this.#closed) return;
       const slot = this.hub.admission.admitUser(user);
       if (!slot) throw new TooManyConnectionsError("Too many open connections for this user");
-      this.#userSlot = slot;
+      this.#userKey = slot.key;
       this.user = user;
       this.object = object;
     } catch (err) {
@@ -534,8 +535,8 @@ export class Connection implements ConsumerContext, Member {
     this.groups.clear();
     await Promise.all(groups.map((g) => this.hub.registry.leave(g, this)));
     this.hub.removed(this);
-    this.hub.admission.releaseUser(this.#userSlot?.key);
-    this.#userSlot = null;
+    this.hub.admission.releaseUser(this.#userKey);
+    this.#userKey = undefined;
     if (!wasAuthenticated) return;
     try {
       await this.consumer.definition.onDisconnect?.(this, { code, reason });

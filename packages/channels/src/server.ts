@@ -45,7 +45,8 @@ export interface ChannelsServerOptions<C extends AnyConsumer> {
    * The request headers a connection keeps after its handshake (`ctx.request.headers`), by lower-case
    * name; default all. Node's headers object is a dictionary of every header (credentials included),
    * about 700 bytes an idle connection holds for its whole life: a server whose handlers read none
-   * passes []. `ctx.request.cookies` is kept only with "cookie".
+   * passes []. `ctx.request.cookies` is kept only with "cookie", `ctx.request.token` only with
+   * "authorization".
    */
   keptHeaders?: readonly string[];
   /**

@@ -62,7 +62,7 @@ describe("lifecycle", () => {
 
   it("keeps only the headers it is told to after the handshake (keptHeaders), and all by default", async () => {
     const Base = roomConsumer();
-    let kept: { headers: object; cookies: object } | undefined;
+    let kept: { headers: object; cookies: object; token: string | null } | undefined;
     const Seeing = defineConsumer({
       ...Base.definition,
       onAuthenticated: async (ctx) => {
@@ -78,7 +78,11 @@ describe("lifecycle", () => {
           cookie: "theme=dark",
           headers: { "user-agent": "spec" },
         });
-        return { headers: Object.keys(kept!.headers).sort(), cookies: Object.keys(kept!.cookies).length };
+        return {
+          headers: Object.keys(kept!.headers).sort(),
+          cookies: Object.keys(kept!.cookies).length,
+          token: kept!.token,
+        };
       } finally {
         await running.stop();
       }
@@ -88,8 +92,13 @@ describe("lifecycle", () => {
       expect.arrayContaining(["authorization", "cookie", "user-agent", "sec-websocket-key"]),
     );
     expect(all.cookies).toBe(1);
-    expect(await seen(["user-agent", "x-missing"])).toEqual({ headers: ["user-agent"], cookies: 0 });
-    expect(await seen([])).toEqual({ headers: [], cookies: 0 });
+    expect(all.token).toBe("token-ann");
+    expect(await seen(["user-agent", "x-missing"])).toEqual({
+      headers: ["user-agent"],
+      cookies: 0,
+      token: null,
+    });
+    expect(await seen([])).toEqual({ headers: [], cookies: 0, token: null });
   });
 
   it("lets a framework route upgrades itself: handleUpgrade returns false for paths it does not own", async () => {
