@@ -29,6 +29,9 @@ export default defineConfig({
     globalSetup: ["test-support/src/spec-setup.ts"],
     sequence: { sequencer: LongestFirst },
     testTimeout: 30_000,
+    // expect.poll waits for an outcome (a redrawn legend, a stored row): 1 s, vitest's default, is
+    // shorter than a browser re-render takes on the 2 shared cores under the full suite.
+    expect: { poll: { timeout: 10_000 } },
     hookTimeout: 60_000,
     pool: "forks",
     // Each fork runs file after file with one module cache: a file no longer pays ~1.5 s (far
