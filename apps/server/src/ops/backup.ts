@@ -38,7 +38,7 @@ type AnyDb = Kysely<any>;
 
 export const sqliteFile = (dataDir: string) => join(dataDir, "pulseboard.db");
 
-/** Every base table of the current schema, migration bookkeeping included. */
+/** Every base table of the current schema, migration bookkeeping included; partitions not on their own. */
 export async function listTables(db: Db | AnyDb, kind: DbKind): Promise<string[]> {
   const rows =
     kind === "sqlite"
@@ -47,10 +47,11 @@ export async function listTables(db: Db | AnyDb, kind: DbKind): Promise<string[]
         }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name`.execute(
           db,
         )
-      : await sql<{ name: string }>`select table_name as name from information_schema.tables
-          where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`.execute(
-          db,
-        );
+      : // A partitioned table's rows are read and written through it, never through its partitions.
+        await sql<{ name: string }>`select table_name as name from information_schema.tables
+          where table_schema = current_schema() and table_type = 'BASE TABLE'
+            and table_name not in (select relname from pg_class where relispartition)
+          order by table_name`.execute(db);
   return rows.rows.map((r) => r.name);
 }
 

@@ -6,7 +6,7 @@
 // Several nodes may compact the same series: a merge deletes exactly the chunks it read, and a
 // transaction that deleted fewer (another node merged them first) rolls back and changes nothing.
 import { sql } from "kysely";
-import type { Db, NewChunk } from "../db/schema.ts";
+import type { Db, DbKind, NewChunk } from "../db/schema.ts";
 import { decodeBuckets, decodeRaw } from "./codec.ts";
 import { mergeRuns, type Retention } from "./read.ts";
 import { type Bucket, mergeBuckets, type Tier } from "./rollup.ts";
@@ -102,7 +102,12 @@ export async function compactStep(
   if (!pick) return false;
   const [window, ids] = pick;
   if (ids.length === 1) {
-    await db.updateTable("chunks").set({ sealed: 1 }).where("id", "=", ids[0]!).execute();
+    try {
+      await db.updateTable("chunks").set({ sealed: 1 }).where("id", "=", ids[0]!).execute();
+    } catch (error) {
+      if (movedMeanwhile(error)) return false;
+      throw error;
+    }
     return true;
   }
   const chunks = await db.selectFrom("chunks").select(["id", "data"]).where("id", "in", ids).execute();
@@ -121,11 +126,17 @@ export async function compactStep(
           .execute();
     });
   } catch (error) {
-    if (error instanceof LostRace) return false;
+    if (error instanceof LostRace || movedMeanwhile(error)) return false;
     throw error;
   }
   return true;
 }
+
+/**
+ * PostgreSQL: another node sealed the chunk first, which moved its row to `chunks_sealed`
+ * (serialization_failure): the same lost race as finding fewer chunks to delete.
+ */
+const movedMeanwhile = (error: unknown) => (error as { code?: string }).code === "40001";
 
 /**
  * Deletes one batch of a tier's chunks that ended before `cutoff`; the number deleted. Deleting raw
@@ -184,8 +195,11 @@ export type UpkeepOptions = {
   onError: (error: unknown) => void;
   /** Where merges run (default: here, on the event loop; the server gives its read workers). */
   merge?: MergeRows;
-  /** SQLite: give free pages back to the file system after each pass (PostgreSQL's autovacuum does). */
-  reclaim?: boolean;
+  /**
+   * Give freed space back after each pass: SQLite's free pages (`reclaimStep`), PostgreSQL's
+   * open-chunk partition once mostly dead rows (`tidyOpenChunks`; autovacuum does the rest).
+   */
+  reclaim?: DbKind;
 };
 
 /**
@@ -205,6 +219,46 @@ export async function reclaimStep(db: Db): Promise<boolean> {
     for (let i = 0; i < RECLAIM_PAGES; i++) await sql`pragma incremental_vacuum(1)`.execute(trx);
   });
   return free - RECLAIM_PAGES >= RECLAIM_FROM;
+}
+
+/**
+ * `chunks_open` is rewritten once at least half of it, and more than this, is dead: the rewrite
+ * copies the live half, so it never costs more than the space it gives back.
+ */
+const TIDY_DEAD_BYTES = 1024 * 1024;
+/** Per row, beyond its data: tuple header, columns and the three index entries, roughly. */
+const ROW_BYTES = 200;
+
+/**
+ * PostgreSQL: rewrites the open-chunk partition (migration 014) when it is half dead rows. The
+ * write path's small chunks are deleted by compaction within minutes, but PostgreSQL keeps their
+ * heap and index pages (reused, never given back): after a bulk load, most of the database. The
+ * partition's live rows are few (each series' unsealed tail), so `VACUUM FULL` copies little; it
+ * locks the partition meanwhile, and gives up at once (next pass) rather than queue writers behind
+ * a long read. True when it rewrote.
+ */
+export async function tidyOpenChunks(db: Db): Promise<boolean> {
+  const size = await sql<{ total: string; live: string }>`
+    select pg_total_relation_size('chunks_open') as total,
+      (select coalesce(sum(pg_column_size(data) + ${ROW_BYTES}), 0) from chunks_open) as live`.execute(db);
+  const total = Number(size.rows[0]?.total);
+  const live = Number(size.rows[0]?.live);
+  if (!(total - live > TIDY_DEAD_BYTES && total - live > live)) return false;
+  try {
+    await db.connection().execute(async (c) => {
+      await sql`set lock_timeout = '50ms'`.execute(c);
+      try {
+        await sql`vacuum full chunks_open`.execute(c);
+      } finally {
+        await sql`reset lock_timeout`.execute(c);
+      }
+    });
+  } catch (error) {
+    // lock_not_available: a read or write held the partition; the next pass tries again.
+    if ((error as { code?: string }).code === "55P03") return false;
+    throw error;
+  }
+  return true;
 }
 
 /** Background upkeep of one node: compaction of what it wrote, retention of everything. */
@@ -270,7 +324,8 @@ export class Upkeep {
   }
 
   private async reclaim(): Promise<void> {
-    if (!this.options.reclaim) return;
+    if (this.options.reclaim === "postgres") await tidyOpenChunks(this.db);
+    if (this.options.reclaim !== "sqlite") return;
     while (!this.stopped && (await reclaimStep(this.db))) await yieldLoop();
   }
 

@@ -51,12 +51,13 @@ export class Storage {
     const warn = (err: unknown) => log.warn({ err }, "storage upkeep step failed; retried on the next pass");
     if (target.kind === "sqlite") {
       // Upkeep runs in the writer thread, which also gives SQLite's freed pages back.
-      this.writer = new StorageWriter({ file: target.file, upkeep: { ...upkeep, reclaim: true } }, warn);
+      this.writer = new StorageWriter({ file: target.file, upkeep: { ...upkeep, reclaim: "sqlite" } }, warn);
       this.upkeep = this.writer.upkeep;
     } else {
       this.local = new Upkeep(db, {
         ...upkeep,
         onError: warn,
+        reclaim: "postgres",
         // Decoding, merging and deflating chunks is CPU work: the read workers do it.
         merge: (task) => this.reader.run<NewChunk[]>({ op: "merge", ...task }),
       });

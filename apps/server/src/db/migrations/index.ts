@@ -17,6 +17,7 @@ import { streamTrimmed } from "./010_stream_trimmed.ts";
 import { sessionMethod } from "./011_session_method.ts";
 import { alertRuleSelector } from "./012_alert_rule_selector.ts";
 import { dashboardInvitations } from "./013_dashboard_invitations.ts";
+import { chunksBySeal } from "./014_chunks_by_seal.ts";
 import type { PbMigration } from "./migration.ts";
 
 export type { PbMigration };
@@ -35,6 +36,7 @@ export const migrations: PbMigration[] = [
   sessionMethod,
   alertRuleSelector,
   dashboardInvitations,
+  chunksBySeal,
 ];
 
 export function migrationProvider(kind: DbKind, list: PbMigration[] = migrations): MigrationProvider {
