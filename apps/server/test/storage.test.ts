@@ -91,6 +91,48 @@ describe.each(DB_KINDS)("storage on %s", (kind) => {
     expect([...after.offsets]).toEqual([...before.offsets]);
   });
 
+  it("stores a batch's small chunks as they come and seals a lone one of a closed window deflated, every point kept", async () => {
+    const m = await u.metric("lone");
+    // One batch of 2-decimal values in a day that has long ended: one small chunk per tier.
+    const day = start - 5 * DAY;
+    const pts: Array<[number, number]> = Array.from({ length: 3000 }, (_, i) => [
+      day + i * 10_000,
+      Math.round(2000 + 500 * Math.sin(i / 50)) / 100,
+    ]);
+    await u.ingest(m, pts);
+    const stored = async () =>
+      t.pb.db
+        .selectFrom("chunks")
+        .innerJoin("series", "series.id", "chunks.series_id")
+        .select(["chunks.tier", "chunks.sealed", "chunks.data"])
+        .where("series.metric_id", "=", m)
+        .orderBy("chunks.tier")
+        .execute();
+    const before = await stored();
+    expect(before.map((c) => [c.tier, c.sealed])).toEqual([
+      [0, 0],
+      [1, 0],
+      [2, 0],
+    ]);
+    const rawBefore = await storedPoints(t, m);
+    await t.pb.ctx.storage.upkeep.compactNow();
+    const after = await stored();
+    // Raw points and minutes close with their UTC day; hours with a 30-day window, maybe still open.
+    expect(after.map((c) => [c.tier, c.sealed]).slice(0, 2)).toEqual([
+      [0, 1],
+      [1, 1],
+    ]);
+    // Deflated once sealed: the raw chunk and the 1-minute one shrink.
+    for (const tier of [0, 1])
+      expect((after[tier]!.data as Uint8Array).length).toBeLessThan(
+        (before[tier]!.data as Uint8Array).length,
+      );
+    const rawAfter = await storedPoints(t, m);
+    expect([...rawAfter.values]).toEqual(pts.map(([, v]) => v));
+    expect([...rawAfter.ts]).toEqual([...rawBefore.ts]);
+    expect([...rawAfter.offsets]).toEqual([...rawBefore.offsets]);
+  });
+
   it("answers a range longer than the raw budget from the 1-minute tier, exactly per aligned bucket, late and back-dated points included", {
     timeout: 120_000,
   }, async () => {

@@ -43,10 +43,12 @@ export function sliceRun(run: RawRun, start: number, end: number): RawRun {
 
 /**
  * The chunk's bytes, in a Buffer of their own (what the SQLite and PostgreSQL drivers bind as a
- * BLOB; small ones come from Node's pool, not one allocation each).
+ * BLOB; small ones come from Node's pool, not one allocation each). `deflate` false: stored as they
+ * are (the write path's small chunks, merged and deflated by compaction minutes later: a deflate
+ * call costs 15–30 µs whatever its size, a fifth of the writer thread's time on collector data).
  */
-function seal(payload: Uint8Array, flags: number): Uint8Array {
-  if (payload.length >= DEFLATE_FROM) {
+function seal(payload: Uint8Array, flags: number, deflate: boolean): Uint8Array {
+  if (deflate && payload.length >= DEFLATE_FROM) {
     const packed = deflateRawSync(payload, { level: 6 });
     if (packed.length < payload.length) {
       const out = Buffer.allocUnsafe(packed.length + 1);
@@ -72,14 +74,14 @@ function open(data: Uint8Array): { flags: number; r: ByteReader } {
   return { flags, r: new ByteReader(flags & DEFLATED ? inflateRawSync(body) : body) };
 }
 
-export function encodeRaw(run: RawRun): Uint8Array {
+export function encodeRaw(run: RawRun, deflate = true): Uint8Array {
   const w = scratch;
   w.length = 0;
   w.uvarint(run.n);
   writeDod(w, run.ts.subarray(0, run.n));
   writeDelta(w, run.offsets.subarray(0, run.n));
   writeValues(w, run.values.subarray(0, run.n));
-  return seal(w.done(), 0);
+  return seal(w.done(), 0, deflate);
 }
 
 export function decodeRaw(data: Uint8Array): RawRun {
@@ -93,7 +95,7 @@ export function decodeRaw(data: Uint8Array): RawRun {
   return run;
 }
 
-export function encodeBuckets(buckets: Bucket[]): Uint8Array {
+export function encodeBuckets(buckets: Bucket[], deflate = true): Uint8Array {
   const n = buckets.length;
   const w = scratch;
   w.length = 0;
@@ -126,7 +128,7 @@ export function encodeBuckets(buckets: Bucket[]): Uint8Array {
         prev = k;
       }
     }
-  return seal(w.done(), BUCKETS | BUCKET_V2);
+  return seal(w.done(), BUCKETS | BUCKET_V2, deflate);
 }
 
 /**

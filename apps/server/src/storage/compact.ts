@@ -50,6 +50,7 @@ export function mergedRows({ seriesId, tier, blobs, seal }: MergeTask): NewChunk
         blobs.map((b) => decodeRaw(b)),
         {},
       ),
+      true,
     );
   else {
     const parts: Bucket[] = [];
@@ -100,16 +101,9 @@ export async function compactStep(
   const closed = (w: number) => (w + 1) * span + SETTLE_MS < now;
   const pick = [...byWindow].find(([w, ids]) => ids.length > 1 || closed(w));
   if (!pick) return false;
+  // A lone chunk of a closed window is rewritten too, not just marked sealed: the write path stores
+  // its small chunks undeflated, and a sealed chunk is never rewritten again.
   const [window, ids] = pick;
-  if (ids.length === 1) {
-    try {
-      await db.updateTable("chunks").set({ sealed: 1 }).where("id", "=", ids[0]!).execute();
-    } catch (error) {
-      if (movedMeanwhile(error)) return false;
-      throw error;
-    }
-    return true;
-  }
   const chunks = await db.selectFrom("chunks").select(["id", "data"]).where("id", "in", ids).execute();
   const rows = (
     await merge({ seriesId, tier, blobs: chunks.map((c) => c.data as Uint8Array), seal: closed(window) })
@@ -133,8 +127,9 @@ export async function compactStep(
 }
 
 /**
- * PostgreSQL: another node sealed the chunk first, which moved its row to `chunks_sealed`
- * (serialization_failure): the same lost race as finding fewer chunks to delete.
+ * PostgreSQL: another node (one of an older version, which sealed a lone chunk in place) moved the
+ * row to `chunks_sealed` meanwhile (serialization_failure): the same lost race as finding fewer
+ * chunks to delete.
  */
 const movedMeanwhile = (error: unknown) => (error as { code?: string }).code === "40001";
 

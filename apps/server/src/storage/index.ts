@@ -5,7 +5,7 @@
 // Routes and consumers never see chunks.
 import type { FastifyBaseLogger } from "fastify";
 import type { Db, DbTarget, NewChunk } from "../db/schema.ts";
-import { Upkeep } from "./compact.ts";
+import { type MergeRows, Upkeep } from "./compact.ts";
 import type { Retention } from "./read.ts";
 import { StorageReader } from "./reader.ts";
 import { SeriesIds } from "./series.ts";
@@ -49,18 +49,18 @@ export class Storage {
       retentionEveryMs: config.retentionEveryMs,
     };
     const warn = (err: unknown) => log.warn({ err }, "storage upkeep step failed; retried on the next pass");
+    // Decoding, merging and deflating chunks is CPU work: the read workers do it.
+    const merge: MergeRows = (task) => this.reader.run<NewChunk[]>({ op: "merge", ...task });
     if (target.kind === "sqlite") {
       // Upkeep runs in the writer thread, which also gives SQLite's freed pages back.
-      this.writer = new StorageWriter({ file: target.file, upkeep: { ...upkeep, reclaim: "sqlite" } }, warn);
+      this.writer = new StorageWriter(
+        { file: target.file, upkeep: { ...upkeep, reclaim: "sqlite" } },
+        warn,
+        merge,
+      );
       this.upkeep = this.writer.upkeep;
     } else {
-      this.local = new Upkeep(db, {
-        ...upkeep,
-        onError: warn,
-        reclaim: "postgres",
-        // Decoding, merging and deflating chunks is CPU work: the read workers do it.
-        merge: (task) => this.reader.run<NewChunk[]>({ op: "merge", ...task }),
-      });
+      this.local = new Upkeep(db, { ...upkeep, onError: warn, reclaim: "postgres", merge });
       this.upkeep = this.local;
     }
   }

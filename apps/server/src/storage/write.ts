@@ -102,15 +102,19 @@ export function chunkRows(seriesId: number, run: Run, kind: SeriesKind): NewChun
   return rows;
 }
 
-/** Raw chunk rows of a time-sorted run: RAW_TARGET points at most, one span window each. */
-export function rawChunkRows(seriesId: number, run: Run): NewChunk[] {
+/**
+ * Raw chunk rows of a time-sorted run: RAW_TARGET points at most, one span window each. `compacted`:
+ * compaction's output, always deflated; the write path deflates only the chunks it seals.
+ */
+export function rawChunkRows(seriesId: number, run: Run, compacted = false): NewChunk[] {
   return pieces(run.ts, run.n, RAW_TARGET, CHUNK_SPAN_MS[0]).map(([start, end]) =>
-    rawChunkRow(seriesId, sliceRun(run, start, end)),
+    rawChunkRow(seriesId, sliceRun(run, start, end), compacted),
   );
 }
 
 /** One raw chunk row; sealed once it holds RAW_TARGET points. */
-export function rawChunkRow(seriesId: number, part: Run): NewChunk {
+function rawChunkRow(seriesId: number, part: Run, compacted: boolean): NewChunk {
+  const sealed = part.n >= RAW_TARGET;
   let lo = Number.POSITIVE_INFINITY;
   let hi = 0;
   for (let i = 0; i < part.n; i++) {
@@ -126,14 +130,14 @@ export function rawChunkRow(seriesId: number, part: Run): NewChunk {
     count: part.n,
     first_offset: lo,
     last_offset: hi,
-    sealed: part.n >= RAW_TARGET ? 1 : 0,
-    data: blob(encodeRaw(part)),
+    sealed: sealed ? 1 : 0,
+    data: blob(encodeRaw(part, sealed || compacted)),
   };
 }
 
 /**
- * Bucket chunk rows of one tier, one per span window; `seal` marks full ones sealed (compaction's
- * output), the write path's partial buckets always stay unsealed.
+ * Bucket chunk rows of one tier, one per span window; `seal` marks full ones sealed and deflates
+ * (compaction's output), the write path's partial buckets always stay unsealed, as they are.
  */
 export function bucketChunkRows(seriesId: number, tier: 1 | 2, buckets: Bucket[], seal: boolean): NewChunk[] {
   const ts = buckets.map((b) => b.ts);
@@ -148,7 +152,7 @@ export function bucketChunkRows(seriesId: number, tier: 1 | 2, buckets: Bucket[]
       first_offset: 0,
       last_offset: 0,
       sealed: seal && piece.length >= BUCKET_TARGET[tier] ? 1 : 0,
-      data: blob(encodeBuckets(piece)),
+      data: blob(encodeBuckets(piece, seal)),
     };
   });
 }

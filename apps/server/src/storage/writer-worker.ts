@@ -15,9 +15,9 @@ import SQLite from "better-sqlite3";
 import { Kysely } from "kysely";
 import type { Database, NewChunk } from "../db/schema.ts";
 import { ImmediateSqliteDialect, withStatementCache } from "../db/sqlite-dialect.ts";
-import { Upkeep } from "./compact.ts";
+import { type MergeRows, Upkeep } from "./compact.ts";
 import { newEpoch, type PointColumns, planWrite, pointsPerDashboard } from "./write.ts";
-import type { ToWriter, WriteJob, WriterAnswer, WriterData } from "./writer.ts";
+import type { MergeAnswer, MergeRequest, ToWriter, WriteJob, WriterAnswer, WriterData } from "./writer.ts";
 
 /**
  * Points committed in one transaction at most (a single larger batch is committed alone): bounds
@@ -27,7 +27,7 @@ const GROUP_POINTS = 10_000;
 /** Jobs of at most this many points are committed before larger ones queued earlier. */
 const SMALL_JOB = 100;
 
-const { file, upkeep: upkeepOptions } = workerData as WriterData;
+const { file, upkeep: upkeepOptions, mergeOutside } = workerData as WriterData;
 const sqlite = new SQLite(file, { fileMustExist: true });
 sqlite.pragma("journal_mode = WAL");
 // Upkeep's commits are not synced on their own (a merge lost to a power cut is simply redone: the
@@ -60,9 +60,27 @@ const begin = sqlite.prepare("begin immediate");
 const commit = sqlite.prepare("commit");
 const rollback = sqlite.prepare("rollback");
 
+// Merges asked of the event loop (which runs them in the read workers), by request id.
+const merges = new Map<number, { resolve: (rows: NewChunk[]) => void; reject: (error: Error) => void }>();
+let nextMerge = 1;
+const mergeOutsideThread: MergeRows = (task) =>
+  new Promise((resolve, reject) => {
+    const id = nextMerge++;
+    merges.set(id, { resolve, reject });
+    parentPort!.postMessage({ merge: task, id } satisfies MergeRequest);
+  });
+
+function merged(answer: MergeAnswer): void {
+  const p = merges.get(answer.id);
+  merges.delete(answer.id);
+  if (answer.ok) p?.resolve(answer.rows);
+  else p?.reject(new Error(answer.message));
+}
+
 const upkeep = new Upkeep(db, {
   ...upkeepOptions,
   onError: (error) => send({ warn: String((error as Error).message ?? error) }),
+  ...(mergeOutside ? { merge: mergeOutsideThread } : {}),
 });
 
 function send(msg: WriterAnswer | { warn: string } | { ready: true } | { closed: true }): void {
@@ -214,6 +232,7 @@ function drain(): Promise<void> {
 }
 
 async function handle(msg: ToWriter): Promise<void> {
+  if (msg.op === "merged") return merged(msg);
   if (msg.op === "write") {
     queue.push(msg);
     void drain();

@@ -7,20 +7,32 @@
 // Answers come back in the order batches were sent, so publishing in answer order keeps commit
 // (offset) order.
 import { Worker } from "node:worker_threads";
+import type { NewChunk } from "../db/schema.ts";
 import { UnavailableError } from "../http/errors.ts";
-import type { UpkeepOptions } from "./compact.ts";
+import type { MergeRows, MergeTask, UpkeepOptions } from "./compact.ts";
 import type { PointColumns } from "./write.ts";
 
 export type WriteJob = PointColumns & { op: "write"; id: number };
 export type ToWriter =
   | WriteJob
   | { op: "start" | "compact" | "close"; id: number }
-  | { op: "retain"; id: number; now: number };
+  | { op: "retain"; id: number; now: number }
+  | MergeAnswer;
+/** A merge the thread asked for, done by `merge` (the read workers). */
+export type MergeAnswer =
+  | { op: "merged"; id: number; ok: true; rows: NewChunk[] }
+  | { op: "merged"; id: number; ok: false; message: string };
+export type MergeRequest = { merge: MergeTask; id: number };
 export type WriterAnswer =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; code: string | undefined; message: string };
-export type WriterData = { file: string; upkeep: Omit<UpkeepOptions, "onError" | "merge"> };
-type FromWriter = WriterAnswer | { warn: string } | { ready: true } | { closed: true };
+/** `mergeOutside`: the thread asks for each merge (MergeRequest) instead of doing it itself. */
+export type WriterData = {
+  file: string;
+  upkeep: Omit<UpkeepOptions, "onError" | "merge">;
+  mergeOutside: boolean;
+};
+type FromWriter = WriterAnswer | MergeRequest | { warn: string } | { ready: true } | { closed: true };
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
 
@@ -43,8 +55,14 @@ export class StorageWriter {
   private dead: Error | undefined;
   readonly upkeep: UpkeepControl;
 
-  constructor(data: WriterData, warn: (message: string) => void) {
-    this.worker = new Worker(new URL("./writer-worker.mjs", import.meta.url), { workerData: data });
+  /**
+   * `merge`: where compaction's merges run (the read workers): decoding, merging and deflating
+   * chunks was a quarter of this thread's time under ingest, which commits waited behind.
+   */
+  constructor(data: Omit<WriterData, "mergeOutside">, warn: (message: string) => void, merge?: MergeRows) {
+    this.worker = new Worker(new URL("./writer-worker.mjs", import.meta.url), {
+      workerData: { ...data, mergeOutside: merge !== undefined } satisfies WriterData,
+    });
     // The thread alone does not keep the process up: the server's listener and close() do.
     this.worker.unref();
     let ready!: () => void;
@@ -59,6 +77,7 @@ export class StorageWriter {
       if ("ready" in msg) ready();
       else if ("closed" in msg) closed();
       else if ("warn" in msg) warn(msg.warn);
+      else if ("merge" in msg) this.mergeFor(msg, merge!);
       else {
         const p = this.pending.get(msg.id);
         if (!p) return;
@@ -82,6 +101,19 @@ export class StorageWriter {
       },
       retainNow: async (now = Date.now()) => (await this.request({ op: "retain", now })) as number,
     };
+  }
+
+  private mergeFor({ merge: task, id }: MergeRequest, merge: MergeRows): void {
+    merge(task).then(
+      (rows) => this.worker.postMessage({ op: "merged", id, ok: true, rows } satisfies MergeAnswer),
+      (error: unknown) =>
+        this.worker.postMessage({
+          op: "merged",
+          id,
+          ok: false,
+          message: String((error as Error).message ?? error),
+        } satisfies MergeAnswer),
+    );
   }
 
   /**
