@@ -10,7 +10,7 @@ export type Answer = { status: number; ms: number; bytes: number; lines: number;
 export type RequestOptions = {
   method?: string;
   headers?: Record<string, string>;
-  body?: string;
+  body?: string | Buffer;
   /** Count bytes and newlines only; `text` stays empty (for multi-megabyte exports). */
   countOnly?: boolean;
   /** Updated as the answer streams in, so a caller that gives up still knows how far it got. */

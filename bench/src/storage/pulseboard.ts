@@ -9,7 +9,7 @@ import { httpOk } from "./http.ts";
 import { mean } from "./prometheus.ts";
 
 export const BATCH = 10_000;
-/** Two batches in flight: the next one is built and sent while the server stores the last. */
+/** Two batches in flight: the next one is sent while the server stores the last. */
 const IN_FLIGHT = 2;
 
 export type PbServer = {
@@ -90,17 +90,20 @@ export async function ingestDataset(
   ids: Map<string, number>,
   progress: (done: number) => void,
 ): Promise<IngestResult> {
-  const source = batches(dataset, ids);
+  // Bodies built before the clock starts (as the receivers' ingest section does): building 10,000
+  // points of JSON took the generator ~20 ms a batch, on the 2 cores the server measured shares.
+  const bodies: Buffer[] = [];
+  for (const body of batches(dataset, ids)) bodies.push(Buffer.from(body));
   let sent = 0;
   let accepted = 0;
   const t0 = performance.now();
   const worker = async () => {
-    for (let next = source.next(); !next.done; next = source.next()) {
-      sent++;
+    while (sent < bodies.length) {
+      const body = bodies[sent++]!;
       const a = await httpOk(`${pb.url}/api/v1/ingest`, {
         method: "POST",
         headers: pb.auth,
-        body: next.value,
+        body,
       });
       accepted += (JSON.parse(a.text) as { accepted: number }).accepted;
       if (sent % 50 === 0) progress(accepted);

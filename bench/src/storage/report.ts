@@ -183,7 +183,7 @@ export function storageMarkdown(r: StorageResult): string {
   out.push("");
   for (const d of r.datasets)
     out.push(
-      `- REST ingest of ${d.label}: ${fmt(d.ingest.points)} points in ${fmt(d.ingest.batches)} posts of ≤ 10,000, ${fmt(d.ingest.ms / 1000, 1)} s, **${fmt(d.ingest.pointsPerSec)} points/s** (two posts in flight).`,
+      `- REST ingest of ${d.label}: ${fmt(d.ingest.points)} points in ${fmt(d.ingest.batches)} posts of ≤ 10,000, ${fmt(d.ingest.ms / 1000, 1)} s, **${fmt(d.ingest.pointsPerSec)} points/s** (two posts in flight, bodies built before the clock).`,
     );
   out.push(
     `- CSV export of the ${o.days}-day gauge alone: ${fmt(r.exportAlone.points)} points, ${fmt(r.exportAlone.bytes / 1e6, 1)} MB in ${fmt(r.exportAlone.ms / 1000, 2)} s, **${fmt(r.exportAlone.pointsPerSec)} points/s**` +

@@ -45,7 +45,10 @@ export function alertsPlugin(app: FastifyInstance, ctx: AppContext): void {
   services.set(ctx, { service, outbox });
 
   // Every committed point (REST ingest and collectors), once, on the node that ingested it.
-  ctx.pointObservers.push((point) => service.observe(point));
+  ctx.pointObservers.push({
+    wants: (metricId) => service.wants(metricId),
+    observe: (p) => service.observe(p),
+  });
 
   registerAlertRoutes(app, ctx, db, service);
   registerRuleSetRoutes(app, ctx, db, service);

@@ -119,6 +119,16 @@ export class AlertService {
   }
   #ticking = false;
 
+  /**
+   * False only while this node's cache of the metric's rules is fresh and empty: then #drain would
+   * skip its points anyway (a rule made meanwhile clears the cache, ruleChanged).
+   */
+  wants(metricId: number): boolean {
+    if (this.#closed) return false;
+    const cached = this.#rules.get(metricId);
+    return !cached || cached.rules.length > 0 || Date.now() - cached.at >= RULE_CACHE_MS;
+  }
+
   /** Called for every fanned-out point; never throws, never delays the fan-out. */
   observe(point: ObservedPoint): void {
     if (this.#closed) return;

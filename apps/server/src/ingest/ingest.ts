@@ -16,7 +16,7 @@ import { NO_LABELS } from "../storage/series.ts";
 import type { PointColumns } from "../storage/write.ts";
 import { announceConfig } from "../ws/config.ts";
 import { dashboardContract } from "../ws/dashboard-contract.ts";
-import { dashboardGroup, type LivePoint } from "../ws/fanout.ts";
+import { dashboardGroup, type LivePoint, type PointObserver } from "../ws/fanout.ts";
 
 type IngestPoint = IngestBody["points"][number];
 
@@ -320,9 +320,25 @@ export function metricUpdatePayload(p: StoredPoint, committedAt?: string): LiveP
 export async function fanOut(ctx: Pick<AppContext, "channels" | "pointObservers">, points: StoredPoint[]) {
   // fanOut runs right after the commit: this is the moment the points became durable.
   const committed_at = new Date().toISOString();
-  const live: LivePoint[] = points.map((p) => metricUpdatePayload(p, committed_at));
-  for (const point of live) for (const observe of ctx.pointObservers) observe(point);
-  // Asked once per dashboard: most points go to dashboards nobody has open.
+  // A point's frame is built only for whom it reaches: an observer that wants its metric, or a
+  // dashboard someone has open (asked once per metric and per dashboard).
+  const live: Array<LivePoint | undefined> = new Array(points.length);
+  const frame = (i: number) => {
+    live[i] ??= metricUpdatePayload(points[i]!, committed_at);
+    return live[i];
+  };
+  const observersOf = new Map<number, PointObserver[]>();
+  for (let i = 0; i < points.length; i++) {
+    const metricId = points[i]!.metric.id;
+    let wanting = observersOf.get(metricId);
+    if (!wanting) {
+      wanting = ctx.pointObservers.filter((o) => o.wants(metricId));
+      observersOf.set(metricId, wanting);
+    }
+    if (wanting.length === 0) continue;
+    const point = frame(i);
+    for (const o of wanting) o.observe(point);
+  }
   const reached = new Map<number, boolean>();
   for (const [i, p] of points.entries()) {
     const id = p.metric.dashboard_id;
@@ -332,7 +348,7 @@ export async function fanOut(ctx: Pick<AppContext, "channels" | "pointObservers"
       reached.set(id, reaches);
     }
     if (reaches)
-      await ctx.channels.groupSend(dashboardContract, dashboardGroup(id), "metric_update", live[i]!);
+      await ctx.channels.groupSend(dashboardContract, dashboardGroup(id), "metric_update", frame(i));
   }
 }
 
