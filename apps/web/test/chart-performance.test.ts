@@ -134,3 +134,31 @@ it("does not re-render metric cards per point", () => {
   // never once per point.
   expect(perf.metricCardRenders).toBeLessThan(METRICS);
 });
+
+it("leaves a chart out of view undrawn while its points arrive, and draws it when it scrolls in", async () => {
+  const last = fixture.metricIds.at(-1) as number;
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const frames = () =>
+    page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await frames();
+  // The last of 50 cards is far below the fold of the 900 px high window.
+  const top = await page.getByTestId(`value-${last}`).evaluate((el) => el.getBoundingClientRect().top);
+  expect(top).toBeGreaterThan(2000);
+  await page.evaluate(() => window.__pulseboardPerf.reset());
+  const count = async () =>
+    Number((await page.getByTestId("received-count").textContent())?.replace(/,/g, ""));
+  const before = await count();
+  const at = Date.now();
+  await ingest(server.url, fixture.token, [
+    { metric_id: last, value: 4242, timestamp: new Date(at).toISOString() },
+  ]);
+  await expect.poll(count).toBe(before + 1);
+  // The point has arrived, and no chart drew (the one chart it belongs to is out of view).
+  await frames();
+  expect(await page.evaluate(() => window.__pulseboardPerf.setDataCalls)).toBe(0);
+  await page.getByTestId(`value-${last}`).scrollIntoViewIfNeeded();
+  await expect
+    .poll(() => page.evaluate(() => window.__pulseboardPerf.setDataCalls))
+    .toBeGreaterThanOrEqual(1);
+  expect((await chartSeries(page, last))?.values.at(-1)).toBe(4242);
+});

@@ -231,12 +231,34 @@ export function TimeChart(props: TimeChartProps) {
       paintReadout(chart);
       propsRef.current.onDrawn?.(chart);
     };
+    // A chart out of view is not drawn: it owes one draw for when it scrolls in (as Grafana renders
+    // only the panels in view). With 50 panels most are below the fold, and their draws took the
+    // frame budget the visible ones needed. Until the first report, a chart counts as in view.
+    let inView = true;
+    let owedWhileHidden = false;
+    const seen = new IntersectionObserver(
+      (entries) => {
+        for (const e of entries) inView = e.isIntersecting;
+        if (inView) owed();
+      },
+      { rootMargin: "200px" },
+    );
+    seen.observe(el);
+    const onPoints = () => {
+      if (inView) draw();
+      else owedWhileHidden = true;
+    };
     const unsubscribe = ids.map((id) => {
       const s = store.seriesFor(id);
-      s.listeners.add(draw);
-      return () => s.listeners.delete(draw);
+      s.listeners.add(onPoints);
+      return () => s.listeners.delete(onPoints);
     });
-    const unregister = ids.map((id) => registerChart(id, chart));
+    const owed = () => {
+      if (!owedWhileHidden) return;
+      owedWhileHidden = false;
+      draw();
+    };
+    const unregister = ids.map((id) => registerChart(id, chart, owed));
     // The whole chart's width, not the plot's: that one follows the y labels, which follow the data.
     const widthOff = ids.map((id) => store.noteChartWidth(id, () => chart.width));
     redraw.current = draw;
@@ -246,8 +268,9 @@ export function TimeChart(props: TimeChartProps) {
     // A chart drawn within the last second has slid already (each draw takes the window's range):
     // redrawing all of a dashboard's charts on the same tick made one long frame every second.
     const slide = setInterval(() => {
-      if (windowRef.current.kind === "live" && performance.now() - drawnAt > 900)
-        chart.setScale("x", toScale(xRange(windowRef.current)));
+      if (windowRef.current.kind !== "live" || performance.now() - drawnAt <= 900) return;
+      if (inView) chart.setScale("x", toScale(xRange(windowRef.current)));
+      else owedWhileHidden = true;
     }, 1000);
     const resize = new ResizeObserver(() => {
       const { width, height } = el.getBoundingClientRect();
@@ -259,6 +282,7 @@ export function TimeChart(props: TimeChartProps) {
     resize.observe(el);
     return () => {
       clearInterval(slide);
+      seen.disconnect();
       resize.disconnect();
       over.removeEventListener("mouseenter", enter);
       over.removeEventListener("mouseleave", leave);
