@@ -115,7 +115,8 @@ export function guardedServer(limits: HttpLimits, hosts: HostPolicy, trustProxy:
 
 /**
  * Makes the server's idle connections include those that never sent a byte. Browsers open a
- * connection ahead of the request they may make, and undici does when all its sockets are busy;
+ * connection ahead of the request they may make, and fetch (undici) left two unused here after
+ * cancelled downloads (storage.test.ts, whose PostgreSQL app then took a minute to close);
  * Node counts such a connection as active, so close() (which ends idle keep-alive connections,
  * server.close() and Fastify's preClose both call closeIdleConnections) waited for it until the
  * idle timeout, a minute by default. Nothing is lost by ending it: no request was sent on it. A
