@@ -349,8 +349,8 @@ describe.each(DB_KINDS)("an abandoned export on %s", (kind) => {
         );
       await expect.poll(busy).toBe(0);
     }
-    // A connection opened ahead of a request that never comes (a browser's preconnect; fetch left
-    // two after the cancelled exports above): close() ends it instead of waiting for the idle timeout.
+    // A connection opened ahead of a request that never comes (a browser's preconnect; fetch left two
+    // after the cancelled exports of "storage on postgres"): close() ends it, not the idle timeout.
     const spare = connect(t.port, "127.0.0.1");
     await new Promise((r) => spare.once("connect", r));
     const events: string[] = [];
