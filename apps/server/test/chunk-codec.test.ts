@@ -1,21 +1,10 @@
 // The chunk codec: every point of a raw chunk comes back bit for bit, every field of every bucket
 // as it went in (the mean to within float rounding, since a decimal bucket stores its exact sum),
 // whatever the values are, and chunks written by the earlier formats still decode.
+import { seededRandom } from "@pulseboard/test-support/random";
 import { describe, expect, it } from "vitest";
 import { decodeBucketColumns, decodeRaw, encodeBuckets, encodeRaw } from "../src/storage/codec.ts";
 import { type Bucket, bucketAt, rollUp, type SeriesKind } from "../src/storage/rollup.ts";
-
-/** mulberry32: a seeded generator, so a failure repeats. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function buckets(values: (i: number) => number, kind: SeriesKind, n = 3000, stepMs = 10_000): Bucket[] {
   const ts = Float64Array.from({ length: n }, (_, i) => 1_700_000_040_000 + i * stepMs);
@@ -40,7 +29,7 @@ function roundTrip(input: Bucket[]): void {
 }
 
 describe("raw chunks", () => {
-  const rand = rng(3);
+  const rand = seededRandom(3);
   const cases: Array<[string, (i: number) => number]> = [
     ["a full-precision random walk", (i) => 1000 + Math.sin(i / 50) * 300 + rand()],
     ["values crossing zero and signs", () => (rand() - 0.5) * 1e-3],
@@ -73,7 +62,7 @@ describe("raw chunks", () => {
 });
 
 describe("bucket chunks", () => {
-  const rand = rng(7);
+  const rand = seededRandom(7);
   const cases: Array<[string, (i: number) => number, SeriesKind]> = [
     ["percentages with 2 decimals", () => Math.round(rand() * 10_000) / 100, "gauge"],
     ["a byte counter with resets", (i) => (i % 700) * 1_234_567 + (i % 700 ? 17 : 0), "counter"],
@@ -99,7 +88,7 @@ describe("bucket chunks", () => {
   });
 
   it("store a collector's percentages in fewer bytes than the first format did", () => {
-    const own = rng(11);
+    const own = seededRandom(11);
     const input = buckets(() => Math.round(own() * 10_000) / 100, "gauge", 8640);
     expect(encodeBuckets(input).length).toBeLessThan(FIRST_FORMAT_SIZE_HINT);
   });

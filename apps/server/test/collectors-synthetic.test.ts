@@ -1,6 +1,7 @@
 // Specification of the synthetic demo-data generator.
 
 import { parseSeriesKey } from "@pulseboard/protocol/series";
+import { seededRandom } from "@pulseboard/test-support/random";
 import { describe, expect, it } from "vitest";
 import {
   type CollectedPoint,
@@ -10,18 +11,6 @@ import {
 } from "../src/collectors/index.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A small deterministic PRNG (mulberry32) so a run can be reproduced. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function collect(ticks: number, opts: { random?: () => number; observationsPerTick?: number } = {}) {
   const batches: CollectedPoint[][] = [];
@@ -90,7 +79,10 @@ describe("synthetic generator", () => {
   });
 
   it("draws latencies with a long right tail around a 40 ms median", async () => {
-    const all = valuesOf(await collect(20, { observationsPerTick: 100, random: seeded(7) }), "latency_ms");
+    const all = valuesOf(
+      await collect(20, { observationsPerTick: 100, random: seededRandom(7) }),
+      "latency_ms",
+    );
     const sorted = [...all].sort((a, b) => a - b);
     const median = sorted[Math.floor(sorted.length / 2)]!;
     const mean = all.reduce((a, b) => a + b, 0) / all.length;
@@ -109,8 +101,8 @@ describe("synthetic generator", () => {
 
   it("reproduces the same values from the same random source", async () => {
     const strip = (batches: CollectedPoint[][]) => batches.map((b) => b.map((p) => [p.metric.name, p.value]));
-    const a = strip(await collect(5, { random: seeded(42) }));
-    const b = strip(await collect(5, { random: seeded(42) }));
+    const a = strip(await collect(5, { random: seededRandom(42) }));
+    const b = strip(await collect(5, { random: seededRandom(42) }));
     expect(a).toEqual(b);
   });
 

@@ -1,6 +1,7 @@
 // Draining lets go of every connection at once: a request in flight when close() begins is
 // answered and its keep-alive connection closed with the answer, and a WebSocket upgrade that
-// arrives while draining is refused with 503. Either, left as it was, held close() until the
+// arrives while draining is refused with 503, and a connection opened ahead of a request that never
+// came (a browser's preconnect) is closed. Each, left as it was, held close() until the
 // keep-alive or idle timeout (set to ten minutes here, far past the spec's timeout).
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
@@ -74,6 +75,17 @@ describe("draining", () => {
     const text = await answer; // the server closes the connection after its answer
     expect(text).toMatch(/^HTTP\/1\.1 200 /);
     expect(text.toLowerCase()).toContain("connection: close");
+    await closed;
+    pb = undefined;
+  });
+
+  it("closes a connection on which no request ever began, and finishes closing", async () => {
+    const app = await start();
+    const accepted = nextConnection(app);
+    const { answer } = await rawSocket(app.port);
+    await accepted;
+    const closed = app.pb.close();
+    expect(await answer).toBe(""); // closed by the server, nothing sent: there was nothing to answer
     await closed;
     pb = undefined;
   });

@@ -3,6 +3,8 @@
 // back-dated points included), counters and histograms, retention per tier, storage freed with
 // its metric, clear 400s for absurd ranges, and reads that never hold up other requests.
 import { readdirSync, readFileSync, statSync } from "node:fs";
+import { get as httpGet } from "node:http";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -323,6 +325,81 @@ describe.each(DB_KINDS)("storage on %s", (kind) => {
     expect(Buffer.concat(parts).toString("utf8")).toBe(
       `metric_id,metric_name,unit,timestamp,value\r\n${rows.join("")}`,
     );
+  });
+});
+
+/** Opens a CSV export over its own connection and reads its first bytes; `hangUp` leaves mid-stream. */
+function openExport(t: TestApp, dashId: number, metricId: number, token: string) {
+  return new Promise<{ status: number | undefined; hangUp: () => void }>((resolve, reject) => {
+    const req = httpGet(
+      `${t.url}/api/v1/dashboards/${dashId}/export?format=csv&metric_id=${metricId}`,
+      { headers: { authorization: `Bearer ${token}` }, agent: false },
+      (res) => {
+        res.once("data", () => {
+          res.pause(); // nothing more is read: the server's writes back up
+          resolve({ status: res.statusCode, hangUp: () => req.destroy() });
+        });
+      },
+    );
+    req.on("error", reject); // after hangUp: the request's own "socket hang up", ignored
+  });
+}
+
+describe.each(DB_KINDS)("an abandoned export on %s", (kind) => {
+  let t: TestApp;
+  afterAll(() => t?.close());
+
+  it("lets go of everything once its client hangs up mid-stream: the user's read slots, the database, and the app's close", {
+    timeout: 120_000,
+  }, async () => {
+    // Idle connections would only be closed after ten minutes, far past the spec's timeout.
+    t = await startTestApp(kind, { config: { idleTimeoutMs: 600_000, keepAliveTimeoutMs: 600_000 } });
+    const u = await setup(t, "abe");
+    const m = await u.metric("abandoned");
+    const from = Math.floor((Date.now() - 20 * DAY) / 3_600_000) * 3_600_000;
+    const pts: Array<[number, number]> = [];
+    for (let i = 0; i < 150_000; i++) pts.push([from + i * 1000, i]); // three export windows
+    await u.ingest(m, pts);
+    const { id: userId } = await t.pb.db
+      .selectFrom("users")
+      .select("id")
+      .where("username", "=", "abe")
+      .executeTakeFirstOrThrow();
+    const history = () =>
+      t.api("GET", `/api/v1/metrics/${m}/values?points=10`, { token: u.token }).then((r) => r.status);
+    for (let round = 0; round < 2; round++) {
+      // All four of the user's slots, each export flowing, then every client hangs up.
+      const open = await Promise.all([0, 1, 2, 3].map(() => openExport(t, u.dash.id, m, u.token)));
+      expect(open.map((o) => o.status)).toEqual([200, 200, 200, 200]);
+      expect(await history()).toBe(429);
+      for (const o of open) o.hangUp();
+      // All four slots come back (the second round takes them again), without the windows still
+      // being read for those exports holding them.
+      await expect.poll(() => t.pb.ctx.storage.reader.held(userId)).toBe(0);
+      expect(await history()).toBe(200);
+    }
+    if (kind === "postgres") {
+      // No read worker's connection is left in a query or a transaction for the abandoned exports.
+      const busy = async () =>
+        Number(
+          (
+            await sql<{ n: string }>`select count(*) as n from pg_stat_activity
+              where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'`.execute(
+              t.pb.db,
+            )
+          ).rows[0]!.n,
+        );
+      await expect.poll(busy).toBe(0);
+    }
+    // A connection opened ahead of a request that never comes (a browser's preconnect; fetch left two
+    // after the cancelled exports of "storage on postgres"): close() ends it, not the idle timeout.
+    const spare = connect(t.port, "127.0.0.1");
+    await new Promise((r) => spare.once("connect", r));
+    const events: string[] = [];
+    spare.on("close", () => events.push("spare connection closed by the server"));
+    await t.close();
+    events.push("app closed");
+    expect(events).toEqual(["spare connection closed by the server", "app closed"]);
   });
 });
 

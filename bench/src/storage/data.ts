@@ -8,6 +8,7 @@
 //               a few full-precision ratios.
 // Values are rounded the way a collector would print them, so a decimal value is exactly the
 // double the text "21.37" parses to on both sides.
+import { seededRandom } from "@pulseboard/test-support/random";
 
 export type MetricType = "counter" | "gauge";
 
@@ -28,18 +29,6 @@ export type Dataset = {
   points: number;
 };
 
-/** mulberry32: tiny, fast and seedable, so every run stores the same values. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function gaussian(rand: () => number): number {
   // Box–Muller; 1 - rand() keeps log() away from 0.
   return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
@@ -54,7 +43,7 @@ const DAY_MS = 86_400_000;
 
 /** A room/CPU temperature: daily cycle, slow weather drift, sensor noise, 2 decimals. */
 function temperature(count: number, startMs: number, stepMs: number): Float64Array {
-  const rand = rng(1);
+  const rand = seededRandom(1);
   const out = new Float64Array(count);
   let drift = 0;
   for (let i = 0; i < count; i++) {
@@ -68,7 +57,7 @@ function temperature(count: number, startMs: number, stepMs: number): Float64Arr
 
 /** A random walk of full-precision doubles (no rounding: every mantissa bit is noise). */
 function randomWalk(count: number): Float64Array {
-  const rand = rng(2);
+  const rand = seededRandom(2);
   const out = new Float64Array(count);
   let v = 100;
   for (let i = 0; i < count; i++) {
@@ -102,7 +91,7 @@ function kindOf(index: number): Kind {
 
 function collectorSeries(index: number, count: number, startMs: number, stepMs: number): Series {
   const kind = kindOf(index);
-  const rand = rng(1000 + index);
+  const rand = seededRandom(1000 + index);
   const out = new Float64Array(count);
   const name = `node_${kind}_${String(index).padStart(3, "0")}`;
   switch (kind) {

@@ -1,8 +1,9 @@
 // Owns the HTTP server under Fastify, where abuse is cheapest to refuse: timeouts for headers,
 // bodies and idle keep-alive connections (Fastify's defaults leave a slow body open for ever), a
 // per-address cap on open connections that have not become WebSockets (slow-loris sockets from
-// one address cannot use up the process's descriptors), and the Host check, before any routing,
-// for plain requests and WebSocket upgrades alike.
+// one address cannot use up the process's descriptors), the Host check, before any routing,
+// for plain requests and WebSocket upgrades alike, and a close that does not wait for connections
+// on which no request ever began.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
@@ -77,6 +78,7 @@ export function guardedServer(limits: HttpLimits, hosts: HostPolicy, trustProxy:
       },
     );
     if (limits.idleTimeoutMs > 0) server.setTimeout(limits.idleTimeoutMs);
+    closeUnusedWithIdle(server);
     server.on("connection", (socket: Socket) => {
       const max = limits.maxSocketsPerAddress;
       if (max <= 0) return;
@@ -108,6 +110,29 @@ export function guardedServer(limits: HttpLimits, hosts: HostPolicy, trustProxy:
       refuseSocket(socket, "421 Misdirected Request");
       return false;
     },
+  };
+}
+
+/**
+ * Makes the server's idle connections include those that never sent a byte. Browsers open a
+ * connection ahead of the request they may make, and fetch (undici) left two unused here after
+ * cancelled downloads (storage.test.ts, whose PostgreSQL app then took a minute to close);
+ * Node counts such a connection as active, so close() (which ends idle keep-alive connections,
+ * server.close() and Fastify's preClose both call closeIdleConnections) waited for it until the
+ * idle timeout, a minute by default. Nothing is lost by ending it: no request was sent on it. A
+ * connection on which a request has begun is left to finish (bytesRead counts bytes the HTTP
+ * parser took from the handle too).
+ */
+function closeUnusedWithIdle(server: Server): void {
+  const open = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    open.add(socket);
+    socket.once("close", () => open.delete(socket));
+  });
+  const closeIdle = server.closeIdleConnections.bind(server);
+  server.closeIdleConnections = () => {
+    closeIdle();
+    for (const socket of open) if (socket.bytesRead === 0) socket.destroy();
   };
 }
 

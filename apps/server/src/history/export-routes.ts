@@ -23,15 +23,18 @@ export function registerExport(app: FastifyInstance, ctx: AppContext) {
     const range = queryRange(q);
     // The whole download holds one of the user's expensive-read slots until its stream closes.
     const release = ctx.storage.reader.acquire(userId);
+    // The response closes when the download ends or its client goes (a socket closed mid-stream).
+    const client = new AbortController();
+    reply.raw.once("close", () => client.abort());
     // The slug is [a-z0-9-] only, so it is safe inside the header without quoting games.
     const file = `${dashboard.slug}-export.${q.format}`;
     reply.header("content-disposition", `attachment; filename="${file}"`);
     reply.header("x-content-type-options", "nosniff");
     if (q.format === "csv") {
       reply.type("text/csv; charset=utf-8");
-      return reply.send(exportCsv(ctx.storage, metrics, range, release));
+      return reply.send(exportCsv(ctx.storage, metrics, range, release, client.signal));
     }
     reply.type("application/json; charset=utf-8");
-    return reply.send(exportJson(ctx.storage, dashboard, metrics, range, release));
+    return reply.send(exportJson(ctx.storage, dashboard, metrics, range, release, client.signal));
   });
 }

@@ -148,12 +148,14 @@ async function run(task: ReadTask): Promise<unknown> {
     case "windows":
       return exportWindows(db, task.seriesId, task.range, task.pointsPerWindow);
     case "csv": {
+      if (task.left && Atomics.load(task.left, 0) === 1) return new Uint8Array(0);
       const run = await readRaw(db, task.seriesId, { from: task.window[0], to: task.window[1] });
       return csvRows(task.prefix, run.n, run.ts, run.values);
     }
     case "merge":
       return mergedRows(task);
     case "json": {
+      if (task.left && Atomics.load(task.left, 0) === 1) return "";
       const run = await readRaw(db, task.seriesId, { from: task.window[0], to: task.window[1] });
       return valuesJson(run).slice(1, -1);
     }

@@ -69,6 +69,11 @@ export class StorageReader {
     };
   }
 
+  /** How many of the user's slots are taken (an abandoned export's is given back at once). */
+  held(userId: number): number {
+    return this.active.get(userId) ?? 0;
+  }
+
   async limited<T>(userId: number, fn: () => Promise<T>): Promise<T> {
     const release = this.acquire(userId);
     try {

@@ -25,10 +25,17 @@ export type ReadTask =
   | { op: "oldest"; seriesIds: number[] }
   | { op: "windows"; seriesId: number; range: Range; pointsPerWindow: number }
   /** CSV rows of a window as UTF-8 bytes (their ArrayBuffer is transferred, not copied). */
-  | { op: "csv"; seriesId: number; window: [number, number]; prefix: string }
-  | { op: "json"; seriesId: number; window: [number, number] }
+  | { op: "csv"; seriesId: number; window: [number, number]; prefix: string; left?: ClientLeft }
+  | { op: "json"; seriesId: number; window: [number, number]; left?: ClientLeft }
   /** Compaction's CPU part: the chunks' data in, the rows that replace them out. */
   | ({ op: "merge" } & MergeTask);
+
+/**
+ * Set to 1 (Atomics) by the event loop once an export's client has gone; shared memory, so a
+ * window still queued for a worker sees it when its turn comes and is skipped without a read.
+ * (Aborting a piscina task that has started terminates its thread, so a started window finishes.)
+ */
+export type ClientLeft = Int32Array<SharedArrayBuffer>;
 
 /** Points as parallel columns (structured clone copies typed arrays in one block). */
 export type Columns = { n: number; ts: Float64Array; values: Float64Array; offsets: Float64Array };

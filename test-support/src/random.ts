@@ -1,0 +1,14 @@
+// Owns the seeded random numbers of specs and benchmarks: the same seed gives the same sequence
+// on every run and machine, so a failing spec repeats and every benchmark run stores the same values.
+
+/** mulberry32: uniform in [0, 1), tiny, fast and seedable (32 bits of state). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
