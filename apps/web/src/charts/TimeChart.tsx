@@ -189,7 +189,8 @@ export function TimeChart(props: TimeChartProps) {
       const w = t.offsetWidth;
       const left = cursorLeft + 12 + w > el.clientWidth ? cursorLeft - w - 12 : cursorLeft + 12;
       t.style.left = `${Math.max(0, left)}px`;
-      t.style.top = `${Math.max(0, (u.cursor.top ?? 0) - 8)}px`;
+      // Kept inside the card, which clips what overflows it (content-visibility, styles.css).
+      t.style.top = `${Math.max(0, Math.min((u.cursor.top ?? 0) - 8, el.clientHeight - t.offsetHeight))}px`;
     };
 
     const rateX = new Float64Array(4096);
