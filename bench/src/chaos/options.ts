@@ -13,8 +13,8 @@ export const CHAOS_HELP = [
   "  restarted a third of the way in, then both get a rolling restart (SIGTERM, start). Reports missing,",
   "  duplicated and out-of-order points per client against what was committed, reconnect and replay times.",
   "  The rolling restart waits for each restarted node's /api/v1/ready before it stops the next one.",
-  "--chaos-start: Pulseboard nodes run from an esbuild bundle of main.ts (default, the same sources, as the",
-  "  specs run them) or through tsx (`npm start`: every module through tsx's loader, seconds of CPU per start).",
+  "--chaos-start: Pulseboard nodes run through tsx (default, as `npm start` does: every module through tsx's",
+  "  loader, seconds of CPU per start) or from the specs' esbuild bundle of main.ts (the same sources).",
 ].join("\n");
 
 export function parseChaosOptions(argv: string[]): ChaosOptions {
@@ -45,7 +45,7 @@ export function parseChaosOptions(argv: string[]): ChaosOptions {
   if (clients > 2000)
     throw new Error("--chaos-clients: at most 2,000 through the test nginx (4,096 worker connections)");
   const procs = num("chaos-procs", Math.min(4, Math.max(1, Math.ceil(clients / 500))), 1, 16);
-  const start = args.get("chaos-start") ?? "bundle";
+  const start = args.get("chaos-start") ?? "tsx";
   if (start !== "bundle" && start !== "tsx")
     throw new Error(`--chaos-start: "${start}" must be bundle or tsx`);
   return {
