@@ -1,8 +1,9 @@
 // Owns the chaos benchmark's server processes: two nodes of one target on fixed ports (so nginx
 // keeps its upstreams across restarts), started, killed with SIGKILL, or stopped with SIGTERM
-// and waited for, by pid. Pulseboard nodes are the real server (apps/server/src/main.ts, as
-// `npm start` runs it: through tsx; or from the specs' esbuild bundle with `--chaos-start bundle`); Socket.IO nodes run socketio-node.ts. `ready(i)` waits for a node's
-// readiness endpoint, as a rolling update waits on a readiness probe before the next stop.
+// and waited for, by pid. Pulseboard nodes are the real server (apps/server/src/main.ts, through
+// tsx as `npm start` runs it, or from the specs' esbuild bundle with `--chaos-start bundle`);
+// Socket.IO nodes run socketio-node.ts. `ready(i)` waits for a node's readiness endpoint, as a
+// rolling update waits on a readiness probe before it stops the next node.
 import { type ChildProcess, spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { buildSpecBundles, freePort, nodeEntry } from "@pulseboard/test-support";
