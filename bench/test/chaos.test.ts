@@ -9,6 +9,7 @@ describe("chaos benchmark", () => {
     const reports = await runChaos(
       {
         targets: ["pulseboard", "socketio"],
+        start: "bundle",
         clients: 4,
         seconds: 10,
         procs: 1,
@@ -48,6 +49,13 @@ describe("chaos benchmark", () => {
       expect(r.events.some((e) => e.includes("killed (SIGKILL)"))).toBe(true);
       expect(r.events.filter((e) => e.includes("stopped (SIGTERM)"))).toHaveLength(2);
     }
+    // the rolling restart waited for each restarted Pulseboard node's readiness before the next stop
+    const pbEvents = reports[0]!.events.map((e) => e.replace(/^[\d.]+ s /, ""));
+    const order = ["node 0 stopped", "node 0 ready", "node 1 stopped", "node 1 ready"].map((what) =>
+      pbEvents.findIndex((e) => e.startsWith(what)),
+    );
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
     const pb = reports[0]!;
     // Pulseboard answers every resume with `resumed`: its replay times are measured
     expect(pb.replayMs.count).toBeGreaterThan(0);

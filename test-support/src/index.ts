@@ -2,7 +2,7 @@
 // returns a handle that stops it by pid, and fails with an install hint when it is missing.
 
 export { olderThanSources, runLocked, viteBuild } from "./builds.ts";
-export { nodeEntry } from "./bundles.ts";
+export { buildSpecBundles, nodeEntry } from "./bundles.ts";
 export { CHROMIUM_FLAGS, type ChromiumHandle, launchChromium, recordCspViolations } from "./chromium.ts";
 export { type NginxHandle, startNginx } from "./nginx.ts";
 export { type NodeExporterHandle, startNodeExporter } from "./node-exporter.ts";

@@ -24,6 +24,8 @@ type Tracked = {
   unrecovered: number;
   /** When the current outage began (socket lost), until the socket is open again. */
   lostAt: number | undefined;
+  /** The same moment by the wall clock, which the orchestrator's fault times share. */
+  lostAtWall: number;
   /** When the first loss not yet recovered began: an outage chain ends at `resumed`. */
   recoveringSince: number | undefined;
   /** Open again and waiting for its `resumed`. */
@@ -65,6 +67,7 @@ function track(index: number, stream: number): Tracked {
     reconnects: 0,
     unrecovered: 0,
     lostAt: undefined,
+    lostAtWall: 0,
     recoveringSince: undefined,
     openAt: undefined,
     errors: 0,
@@ -92,6 +95,7 @@ function lost(t: Tracked, cause: string): void {
     t.cause = cause;
     t.attempts = 0;
     t.backoffMs = 0;
+    t.lostAtWall = Date.now();
   }
   t.lostAt ??= now();
   t.recoveringSince ??= t.lostAt;
@@ -110,6 +114,7 @@ function opened(t: Tracked): number {
       ms: at - t.lostAt,
       cause: t.cause,
       attempts: Math.max(1, t.attempts),
+      lostAtWall: t.lostAtWall,
       ...(phases && { phases }),
     });
   }

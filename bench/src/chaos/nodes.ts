@@ -1,10 +1,12 @@
 // Owns the chaos benchmark's server processes: two nodes of one target on fixed ports (so nginx
 // keeps its upstreams across restarts), started, killed with SIGKILL, or stopped with SIGTERM
-// and waited for, by pid. Pulseboard nodes are the real server (apps/server/src/main.ts, as
-// the test harness's spawnMain runs it); Socket.IO nodes run socketio-node.ts.
+// and waited for, by pid. Pulseboard nodes are the real server (apps/server/src/main.ts, through
+// tsx as `npm start` runs it, or from the specs' esbuild bundle with `--chaos-start bundle`);
+// Socket.IO nodes run socketio-node.ts. `ready(i)` waits for a node's readiness endpoint, as a
+// rolling update waits on a readiness probe before it stops the next node.
 import { type ChildProcess, spawn } from "node:child_process";
 import { resolve } from "node:path";
-import { freePort, nodeEntry } from "@pulseboard/test-support";
+import { buildSpecBundles, freePort, nodeEntry } from "@pulseboard/test-support";
 import { KEEP_EVERYTHING, type TestDatabase } from "../../../apps/server/test/harness.ts";
 import type { ChaosTarget } from "./types.ts";
 
@@ -15,6 +17,8 @@ export type Nodes = {
   url(i: number): string;
   up(i: number): boolean;
   start(i: number): Promise<void>;
+  /** Until node i answers its readiness check with 200 (Pulseboard /api/v1/ready): ms waited. */
+  ready(i: number): Promise<number>;
   /** kill -9: no drain, no goodbye. */
   kill(i: number): Promise<void>;
   /** SIGTERM and wait for it to exit (Pulseboard drains with 1012, Socket.IO closes): what it took. */
@@ -28,9 +32,17 @@ const repoRoot = resolve(import.meta.dirname, "../../..");
  * Spawns a node script and waits for its ready line. Like the harness's spawnMain, with a
  * longer deadline: on a shared 2-core machine a tsx start under load can take more than 30 s.
  */
-async function spawnNode(script: string, env: NodeJS.ProcessEnv, readyText: string): Promise<Running> {
-  // Through tsx, or under vitest the run's bundle of main.ts (test-support's nodeEntry).
-  const child = spawn(process.execPath, nodeEntry(script), {
+async function spawnNode(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  readyText: string,
+  viaTsx: boolean,
+): Promise<Running> {
+  // The bundle of main.ts (test-support's nodeEntry, once buildSpecBundles ran), or through tsx.
+  // CHAOS_NODE_ARGS: extra Node flags for the nodes only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`.
+  const extra = process.env.CHAOS_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  const entry = viaTsx ? ["--import", "tsx", resolve(repoRoot, script)] : nodeEntry(script);
+  const child = spawn(process.execPath, [...extra, ...entry], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -56,7 +68,12 @@ async function spawnNode(script: string, env: NodeJS.ProcessEnv, readyText: stri
 export async function twoNodes(
   target: ChaosTarget,
   env: { db: TestDatabase; redisUrl: string },
+  start: "bundle" | "tsx" = "tsx",
 ): Promise<Nodes> {
+  // Through tsx every module of a start goes through tsx's loader thread: seconds of both cores on
+  // this machine, beside the node taking the hand-over. A bundle loads the same sources in ~0.1 s.
+  const viaTsx = target === "pulseboard" && start === "tsx";
+  if (target === "pulseboard" && !viaTsx) await buildSpecBundles();
   const ports = [await freePort(), await freePort()];
   const running: Array<Running | undefined> = [undefined, undefined];
   const serverEnv = {
@@ -79,12 +96,27 @@ export async function twoNodes(
               "apps/server/src/main.ts",
               { ...KEEP_EVERYTHING, ...env.db.env, PORT: String(ports[i]), HOST: "127.0.0.1", ...serverEnv },
               "Pulseboard is running at",
+              viaTsx,
             )
           : await spawnNode(
               resolve(import.meta.dirname, "socketio-node.ts"),
               { PORT: String(ports[i]), REDIS_URL: env.redisUrl },
               "listening on",
+              false,
             );
+    },
+    async ready(i) {
+      if (target !== "pulseboard") return 0;
+      const t0 = performance.now();
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const status = await fetch(`${nodes.url(i)}/api/v1/ready`, { signal: AbortSignal.timeout(5000) })
+          .then((r) => r.status)
+          .catch(() => 0);
+        if (status === 200) return Math.round(performance.now() - t0);
+        if (Date.now() > deadline) throw new Error(`node ${i} not ready after 60 s (last status ${status})`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
     },
     async kill(i) {
       const r = running[i];

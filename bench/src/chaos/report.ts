@@ -47,7 +47,10 @@ export function percentiles(values: number[]): Percentiles {
   return { count: s.length, p50: at(50), p95: at(95), p99: at(99), max: s.at(-1) ?? Number.NaN };
 }
 
-function reconnectsBy(all: Reconnect[]): Record<string, Percentiles> {
+/** A SIGTERM of the rolling restart: which node, and when it was sent (wall clock). */
+export type Stop = { name: string; wall: number };
+
+function reconnectsBy(all: Reconnect[], stops: Stop[]): Record<string, Percentiles> {
   const groups = new Map<string, number[]>();
   const add = (key: string, ms: number) => {
     const list = groups.get(key);
@@ -65,6 +68,14 @@ function reconnectsBy(all: Reconnect[]): Record<string, Percentiles> {
     add(`${slow}phase: upgrade`, r.phases.upgradeMs);
     add(`${slow}phase: auth → open`, r.phases.authMs);
     add(`cause: ${r.cause}, phase: backoff`, r.phases.backoffMs);
+    // Each hand-over of the rolling restart on its own: the second goes to a node just started.
+    if (r.cause === "close 1012" && r.lostAtWall !== undefined) {
+      const stop = stops.filter((s) => s.wall <= r.lostAtWall!).at(-1);
+      if (stop) {
+        add(`1012 after ${stop.name}`, r.ms);
+        add(`1012 after ${stop.name}, phase: upgrade`, r.phases.upgradeMs);
+      }
+    }
   }
   return Object.fromEntries([...groups].sort().map(([k, v]) => [k, percentiles(v)]));
 }
@@ -81,6 +92,7 @@ export function summarize(r: {
   committed: number;
   events: string[];
   behindAfterDrain: number;
+  stops?: Stop[];
 }): ChaosReport {
   const sum = (f: (c: ClientScore) => number) => r.clients.reduce((s, c) => s + f(c), 0);
   const count = (f: (c: ClientScore) => boolean) => r.clients.filter(f).length;
@@ -114,7 +126,7 @@ export function summarize(r: {
     },
     missingByPhase,
     reconnectMs: percentiles(r.reconnects.map((x) => x.ms)),
-    reconnectsBy: reconnectsBy(r.reconnects),
+    reconnectsBy: reconnectsBy(r.reconnects, r.stops ?? []),
     replayMs: percentiles(r.replayMs),
     recoveryMs: percentiles(r.recoveryMs),
     ingest: r.ingest,

@@ -20,7 +20,7 @@ import { type Child, startChild } from "../children.ts";
 import { startIngest } from "./ingest.ts";
 import { type Nodes, twoNodes } from "./nodes.ts";
 import { CHAOS_HELP, parseChaosOptions } from "./options.ts";
-import { type ChaosReport, printChaosReport, summarize } from "./report.ts";
+import { type ChaosReport, printChaosReport, type Stop, summarize } from "./report.ts";
 import type {
   ChaosOptions,
   ChaosTarget,
@@ -105,7 +105,7 @@ async function runTarget(
       streams = Array.from({ length: opts.dashboards }, (_, i) => ({ dashboardId: i + 1, metricId: 0 }));
       db = { kind: "postgres", databaseUrl: pgUrl, dataDir: tmpdir(), env: {}, destroy: async () => {} };
     }
-    nodes = await twoNodes(target, { db, redisUrl: redis.url });
+    nodes = await twoNodes(target, { db, redisUrl: redis.url }, opts.start);
     nginx = await startNginx({ upstreams: nodes.ports.map((p) => `127.0.0.1:${p}`) });
     return await chaos(target, opts, { app, tokens, streams, nodes, nginx, loads }, log);
   } finally {
@@ -197,10 +197,14 @@ async function chaos(
   mark("after kill");
   await until(2 / 3);
   mark("rolling restart");
+  const stops: Stop[] = [];
   for (const i of [0, 1]) {
+    stops.push({ name: `node ${i} stop`, wall: Date.now() });
     note(`node ${i} stopped (SIGTERM): ${await nodes.stop(i)}`);
     await nodes.start(i);
     note(`node ${i} started again`);
+    // As a rolling update waits on the readiness probe: the next node stops once this one is ready.
+    note(`node ${i} ready (/api/v1/ready 200 after ${await nodes.ready(i)} ms)`);
   }
   mark("after rolling");
   await until(1);
@@ -248,6 +252,7 @@ async function chaos(
     committed: committed.reduce((s, c) => s + c.keys.length, 0),
     events,
     behindAfterDrain: behind,
+    stops,
   });
 }
 

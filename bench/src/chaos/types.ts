@@ -6,6 +6,8 @@ export type ChaosTarget = "pulseboard" | "socketio";
 
 export type ChaosOptions = {
   targets: ChaosTarget[];
+  /** How a Pulseboard node is started: from an esbuild bundle of main.ts (as the specs do), or through tsx. */
+  start: "bundle" | "tsx";
   clients: number;
   /** Length of the chaotic phase (ingest + cuts + kill -9 + rolling restart). */
   seconds: number;
@@ -35,6 +37,8 @@ export type Reconnect = {
   ms: number;
   cause: string;
   attempts: number;
+  /** Wall clock (Date.now) when the socket was lost: ties a reconnect to the fault before it. */
+  lostAtWall?: number;
   /** Pulseboard's phases of the outage: the SDK's backoff delays summed, then the attempt that
    * succeeded from socket start to upgrade done (`authenticating`) and from there to `open`. */
   phases?: { backoffMs: number; upgradeMs: number; authMs: number };
