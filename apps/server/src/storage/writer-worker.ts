@@ -15,7 +15,7 @@ import SQLite from "better-sqlite3";
 import { Kysely } from "kysely";
 import type { Database, NewChunk } from "../db/schema.ts";
 import { ImmediateSqliteDialect, withStatementCache } from "../db/sqlite-dialect.ts";
-import { type MergeRows, Upkeep } from "./compact.ts";
+import { type MergeRows, mergedRows, Upkeep } from "./compact.ts";
 import { newEpoch, type PointColumns, planWrite, pointsPerDashboard } from "./write.ts";
 import type { MergeAnswer, MergeRequest, ToWriter, WriteJob, WriterAnswer, WriterData } from "./writer.ts";
 
@@ -63,7 +63,17 @@ const rollback = sqlite.prepare("rollback");
 // Merges asked of the event loop (which runs them in the read workers), by request id.
 const merges = new Map<number, { resolve: (rows: NewChunk[]) => void; reject: (error: Error) => void }>();
 let nextMerge = 1;
+/**
+ * Merges of less input than this are done here: a few points of each of thousands of series (a
+ * remote_write or line-protocol backlog) cost less to merge than their round trip through the
+ * event loop, which would carry 15,000 of them a pass.
+ */
+const MERGE_HERE_BYTES = 16 * 1024;
 const mergeOutsideThread: MergeRows = (task) =>
+  task.blobs.reduce((n, b) => n + b.length, 0) < MERGE_HERE_BYTES
+    ? Promise.resolve(mergedRows(task))
+    : mergeElsewhere(task);
+const mergeElsewhere: MergeRows = (task) =>
   new Promise((resolve, reject) => {
     const id = nextMerge++;
     merges.set(id, { resolve, reject });
