@@ -47,13 +47,19 @@ export type GuardedServer = {
 
 export function guardedServer(limits: HttpLimits, hosts: HostPolicy, trustProxy: boolean): GuardedServer {
   const open = new Map<string, number>();
-  const counted = new WeakSet<Socket>();
-  const release = (socket: Socket, address: string) => {
-    if (!counted.delete(socket)) return;
+  // The HTTP connections that have not become WebSockets, by address: what the per-address cap
+  // counts, and what close looks through for connections on which no request ever began.
+  const plain = new Map<Socket, string>();
+  // One listener for every socket (no closure per connection): `this` is the socket.
+  function release(this: Socket): void {
+    const address = plain.get(this);
+    if (address === undefined) return;
+    plain.delete(this);
+    if (limits.maxSocketsPerAddress <= 0) return;
     const left = (open.get(address) ?? 1) - 1;
     if (left <= 0) open.delete(address);
     else open.set(address, left);
-  };
+  }
 
   const factory: GuardedServer["factory"] = (handler) => {
     const server = createServer(
@@ -78,28 +84,29 @@ export function guardedServer(limits: HttpLimits, hosts: HostPolicy, trustProxy:
       },
     );
     if (limits.idleTimeoutMs > 0) server.setTimeout(limits.idleTimeoutMs);
-    closeUnusedWithIdle(server);
     server.on("connection", (socket: Socket) => {
       const max = limits.maxSocketsPerAddress;
-      if (max <= 0) return;
       const address = socket.remoteAddress ?? "unknown";
-      const count = open.get(address) ?? 0;
-      if (count >= max) {
-        // Answered without reading anything: a few bytes, then the descriptor is free again.
-        refuseSocket(socket, "429 Too Many Requests\r\nRetry-After: 1");
-        return;
+      if (max > 0) {
+        const count = open.get(address) ?? 0;
+        if (count >= max) {
+          // Answered without reading anything: a few bytes, then the descriptor is free again.
+          refuseSocket(socket, "429 Too Many Requests\r\nRetry-After: 1");
+          return;
+        }
+        open.set(address, count + 1);
       }
-      open.set(address, count + 1);
-      counted.add(socket);
-      socket.once("close", () => release(socket, address));
+      plain.set(socket, address);
+      socket.on("close", release);
     });
     // A socket that became a WebSocket is counted by the channels server (per user) from now on,
     // and its liveness is the heartbeat's: the HTTP idle timeout would stay armed for the socket's
     // life (a timer object per connection, re-armed by every frame written) and do nothing.
     server.prependListener("upgrade", (req: IncomingMessage) => {
-      release(req.socket, req.socket.remoteAddress ?? "unknown");
+      release.call(req.socket);
       forgetIdleTimer(req.socket);
     });
+    closeUnusedWithIdle(server, plain.keys.bind(plain));
     return server;
   };
 
@@ -123,16 +130,11 @@ export function guardedServer(limits: HttpLimits, hosts: HostPolicy, trustProxy:
  * connection on which a request has begun is left to finish (bytesRead counts bytes the HTTP
  * parser took from the handle too).
  */
-function closeUnusedWithIdle(server: Server): void {
-  const open = new Set<Socket>();
-  server.on("connection", (socket: Socket) => {
-    open.add(socket);
-    socket.once("close", () => open.delete(socket));
-  });
+function closeUnusedWithIdle(server: Server, plainSockets: () => Iterable<Socket>): void {
   const closeIdle = server.closeIdleConnections.bind(server);
   server.closeIdleConnections = () => {
     closeIdle();
-    for (const socket of open) if (socket.bytesRead === 0) socket.destroy();
+    for (const socket of plainSockets()) if (socket.bytesRead === 0) socket.destroy();
   };
 }
 

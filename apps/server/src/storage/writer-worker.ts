@@ -69,7 +69,7 @@ let nextMerge = 1;
  * event loop, which would carry 15,000 of them a pass.
  */
 const MERGE_HERE_BYTES = 16 * 1024;
-const mergeOutsideThread: MergeRows = (task) =>
+const mergeSmallHere: MergeRows = (task) =>
   task.blobs.reduce((n, b) => n + b.length, 0) < MERGE_HERE_BYTES
     ? Promise.resolve(mergedRows(task))
     : mergeElsewhere(task);
@@ -90,7 +90,7 @@ function merged(answer: MergeAnswer): void {
 const upkeep = new Upkeep(db, {
   ...upkeepOptions,
   onError: (error) => send({ warn: String((error as Error).message ?? error) }),
-  ...(mergeOutside ? { merge: mergeOutsideThread } : {}),
+  ...(mergeOutside ? { merge: mergeSmallHere } : {}),
 });
 
 function send(msg: WriterAnswer | { warn: string } | { ready: true } | { closed: true }): void {

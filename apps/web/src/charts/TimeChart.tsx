@@ -237,6 +237,11 @@ export function TimeChart(props: TimeChartProps) {
     // frame budget the visible ones needed. Until the first report, a chart counts as in view.
     let inView = true;
     let owedWhileHidden = false;
+    const owed = () => {
+      if (!owedWhileHidden) return;
+      owedWhileHidden = false;
+      draw();
+    };
     const seen = new IntersectionObserver(
       (entries) => {
         for (const e of entries) inView = e.isIntersecting;
@@ -254,11 +259,6 @@ export function TimeChart(props: TimeChartProps) {
       s.listeners.add(onPoints);
       return () => s.listeners.delete(onPoints);
     });
-    const owed = () => {
-      if (!owedWhileHidden) return;
-      owedWhileHidden = false;
-      draw();
-    };
     const unregister = ids.map((id) => registerChart(id, chart, owed));
     // The whole chart's width, not the plot's: that one follows the y labels, which follow the data.
     const widthOff = ids.map((id) => store.noteChartWidth(id, () => chart.width));

@@ -4,8 +4,9 @@
 // `chunks_sealed`. Before, the dead rows of the small chunks stayed in one table's heap and indexes
 // between the sealed ones (PostgreSQL never gives such pages back: 16.8 bytes a point after a bulk
 // load of collector data, 4.9 once rewritten), and now upkeep can rewrite the small open partition
-// alone (compact.ts `tidyOpenChunks`). Reads and writes keep naming `chunks`; an UPDATE that seals
-// a chunk moves its row. SQLite reclaims freed pages itself (incremental vacuum): unchanged there.
+// alone (compact.ts `tidyOpenChunks`). Reads and writes keep naming `chunks`; compaction seals a
+// chunk by rewriting it (delete, insert), so a row never moves between partitions in place.
+// SQLite reclaims freed pages itself (incremental vacuum): unchanged there.
 import { sql } from "kysely";
 import type { PbMigration } from "./migration.ts";
 
