@@ -463,8 +463,12 @@ export class PulseboardClient extends Emitter<ClientEvents> {
     if (outbox.paused) {
       this.#write({ action: "pause", payload: null });
       if (resumes) {
-        if (this.#position) this.#positionBeforeReconnect = true;
-        else this.#sinceBeforeReconnect = { ...this.#seen.since(), ...this.#sinceBeforeReconnect };
+        if (this.#position) {
+          // Until the server has the pause, the new socket streams: those frames wait for the
+          // replay too, so they neither reach the application nor move the position past the gap.
+          this.#positionBeforeReconnect = true;
+          this.#recovering = [];
+        } else this.#sinceBeforeReconnect = { ...this.#seen.since(), ...this.#sinceBeforeReconnect };
       }
     } else if (resumes) {
       this.#sendResume();
@@ -491,7 +495,7 @@ export class PulseboardClient extends Emitter<ClientEvents> {
   #sendResume(): void {
     this.#positionBeforeReconnect = false;
     if (this.#position) {
-      this.#recovering = [];
+      this.#recovering ??= [];
       this.#pending.push("position");
       this.#write({ action: "resume", payload: { ...this.#position } });
       return;

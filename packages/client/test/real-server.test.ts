@@ -189,6 +189,7 @@ describe("client against the real server", () => {
       client.send("pause");
       await nextEvent(client, "paused");
       const whilePaused = await ingest(cpu, [1, 2]);
+      relay.refuse = true;
       relay.cut();
       await reachState(client, "reconnecting");
       // more than the 100-point history of the new connection can show
@@ -196,12 +197,21 @@ describe("client against the real server", () => {
         cpu,
         Array.from({ length: 120 }, (_, i) => 3 + i),
       );
+      // The new connection streams before the re-sent pause reaches the server: a point sent
+      // then must neither reach the application nor move the client's position past the gap.
+      relay.holdRequests = true;
+      relay.refuse = false;
+      await reachState(client, "open");
+      const beforePause = await ingest(cpu, [4]);
+      await sleep(100);
+      relay.release();
       await nextEvent(client, "paused"); // the pause was re-sent on the new connection
       const afterReconnect = await ingest(cpu, [5]);
       await sleep(100);
+      expect(got.has(beforePause[0]!.timestamp)).toBe(false); // paused: not delivered
       expect(got.has(afterReconnect[0]!.timestamp)).toBe(false); // still paused: not streamed
       client.send("resume_stream");
-      const all = [...whilePaused, ...whileAway, ...afterReconnect];
+      const all = [...whilePaused, ...whileAway, ...beforePause, ...afterReconnect];
       await until(() => all.every((p) => got.has(p.timestamp)), "every point of the pause delivered");
       await sleep(100);
       expect(all.map((p) => got.get(p.timestamp))).toEqual(all.map(() => 1));

@@ -9,6 +9,12 @@ export interface Relay {
   /** Connections accepted so far. */
   accepted: number;
   refuse: boolean;
+  /**
+   * On connections accepted from now on, forward the client's first chunk (the upgrade request)
+   * and hold what it sends after, until `release()`: the server answers, the client's frames wait.
+   */
+  holdRequests: boolean;
+  release(): void;
   /** Stop forwarding on the current connections (not later ones); the sockets stay open. */
   freeze(): void;
   /** Destroy every relayed connection (the client sees an abnormal close). */
@@ -19,10 +25,16 @@ export interface Relay {
 export async function startRelay(targetPort: number): Promise<Relay> {
   const pairs = new Set<[Socket, Socket]>();
   const frozen = new WeakSet<Socket>();
+  const heldChunks: [Socket, Buffer][] = [];
   const relay: Relay = {
     port: 0,
     accepted: 0,
     refuse: false,
+    holdRequests: false,
+    release() {
+      relay.holdRequests = false;
+      for (const [to, chunk] of heldChunks.splice(0)) if (!to.destroyed) to.write(chunk);
+    },
     freeze() {
       for (const [a, b] of pairs) {
         frozen.add(a);
@@ -55,7 +67,14 @@ export async function startRelay(targetPort: number): Promise<Relay> {
       from.on("data", (chunk) => {
         if (!frozen.has(from)) to.write(chunk);
       });
-    forward(client, upstream);
+    if (relay.holdRequests) {
+      let first = true;
+      client.on("data", (chunk) => {
+        if (first || !relay.holdRequests) upstream.write(chunk);
+        else heldChunks.push([upstream, chunk]);
+        first = false;
+      });
+    } else forward(client, upstream);
     forward(upstream, client);
     const end = () => {
       pairs.delete(pair);
