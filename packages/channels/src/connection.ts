@@ -209,6 +209,11 @@ export class Connection implements ConsumerContext, Member {
     ws.on("close", onSocketClose);
   }
 
+  /** @internal (server.ts) Sends the 101 held for the first frames (see Outbox.releaseUpgrade). */
+  releaseUpgrade(): void {
+    this.#outbox.releaseUpgrade();
+  }
+
   /** @internal (outbox.ts) Behind for longer than the grace ("time") or too many held frames ("held"). */
   outboxSlow(why: "time" | "held"): void {
     this.#fail(

@@ -66,6 +66,7 @@ export class Outbox {
   #closed = false;
   readonly #socket: Socket | undefined;
   readonly #direct: boolean;
+  #upgradeHeld: boolean;
 
   constructor(
     private readonly ws: WebSocket,
@@ -78,6 +79,18 @@ export class Outbox {
     const socket = (ws as unknown as { _socket?: Socket })._socket;
     this.#direct = socket !== undefined && ws.extensions === "";
     this.#socket = socket;
+    this.#upgradeHeld = socket !== undefined && socket.writableCorked > 0;
+  }
+
+  /**
+   * The server corks the socket before ws writes the 101, so the answer to the upgrade leaves
+   * with the first frames (one write, one packet). Released at the first write, at close, or by
+   * the server when the handshake has to wait for its turn.
+   */
+  releaseUpgrade(): void {
+    if (!this.#upgradeHeld) return;
+    this.#upgradeHeld = false;
+    this.#socket?.uncork();
   }
 
   /** False when frames must go through ws.send (an extension was negotiated): no shared batches. */
@@ -97,6 +110,7 @@ export class Outbox {
     if (!this.#direct || this.#queue.length > 0 || this.#behindSince !== 0) return false;
     if (this.ws.bufferedAmount + bytes.length > this.options.holdAboveBytes) return false;
     this.#socket?.write(bytes);
+    this.releaseUpgrade();
     const stats = this.options.stats;
     if (stats) {
       stats.framesSent += frames;
@@ -138,6 +152,16 @@ export class Outbox {
 
   /** Writes what the socket can take now (also called before a close, so nothing is reordered). */
   flush(): void {
+    try {
+      this.#flush();
+    } finally {
+      // After the first frames (they leave with the 101); or a close with nothing queued, whose
+      // frame must not wait.
+      this.releaseUpgrade();
+    }
+  }
+
+  #flush(): void {
     this.#queued = false;
     if (this.#closed || this.#queue.length === 0) return;
     if (this.ws.readyState !== 1) {

@@ -271,6 +271,9 @@ class Server implements Hub {
     const settle = pendingSlot(this.admission, address, socket);
     const found = consumer;
     const request = buildHandshakeRequest(req, url, params);
+    // The 101 waits in the socket for the handshake's first frames (authentication, the
+    // consumer's first sends): one write for both instead of two (outbox.ts releases it).
+    socket.cork();
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       const connection = new Connection(ws, found, request, this, settle);
       this.#connections.add(connection);
@@ -358,6 +361,8 @@ class Server implements Hub {
       });
       return;
     }
+    // Waiting for its turn: the 101 goes now, not after the queue.
+    connection.releaseUpgrade();
     this.#waiting.push(connection);
     this.#scheduleAdmission();
   }

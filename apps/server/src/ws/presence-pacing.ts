@@ -10,7 +10,7 @@
 // 1 / perMemberMs writes per second per dashboard.
 export type PresenceAnnounce = (dashboardId: number, connections: number) => Promise<void>;
 
-/** At least `minMs`, and `perMemberMs` per connection counted (e.g. 0.1 → 1 s at 10,000). */
+/** At least `minMs`, and `perMemberMs` per connection counted (e.g. 0.5 → 5 s at 10,000). */
 export function growingInterval(minMs: number, perMemberMs: number): (connections: number) => number {
   return (connections) => Math.max(minMs, connections * perMemberMs);
 }
