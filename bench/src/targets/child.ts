@@ -54,8 +54,8 @@ export function listenBaseline(
   server: import("node:http").Server,
   ws: { wsPath: string; protocol: ServerReady["protocol"] },
 ): void {
-  // The same accept queue as Pulseboard's default (PULSEBOARD_LISTEN_BACKLOG), for the connect storm.
-  server.listen({ port: 0, host: "127.0.0.1", backlog: 4096 }, () => {
+  // The same accept queue as Pulseboard's (PULSEBOARD_LISTEN_BACKLOG), for the connect storm.
+  server.listen({ port: 0, host: "127.0.0.1", backlog: benchBacklog() }, () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : 0;
     serveControl({
@@ -81,3 +81,8 @@ export function readBody(req: import("node:http").IncomingMessage): Promise<stri
 }
 
 export const BASELINE_BODY = '{"metric_id":1,"value":__VALUE__}';
+
+/** The accept queue every target listens with: `--backlog` (BENCH_BACKLOG), else Pulseboard's default. */
+export function benchBacklog(): number {
+  return Number(process.env.BENCH_BACKLOG ?? 4096);
+}

@@ -10,7 +10,7 @@ import { loadConfig } from "../../../apps/server/src/config/config.ts";
 import { healthRoutes } from "../../../apps/server/src/http/health.ts";
 import { KEEP_EVERYTHING, startTestApp } from "../../../apps/server/test/harness.ts";
 import type { StoreSize, ToServer } from "../ipc.ts";
-import { serveControl } from "./child.ts";
+import { benchBacklog, serveControl } from "./child.ts";
 
 const kind = process.env.BENCH_DB === "postgres" ? "postgres" : "sqlite";
 // The throughput ladder drives 10,000 clients with one token from a few addresses and posts up
@@ -34,7 +34,7 @@ const limits = abuse
 const storage = abuse ? {} : { storage: { ...loadConfig(KEEP_EVERYTHING, {}).storage, readsPerUser: 32 } };
 // GET /api/v1/health as main.ts registers it for one process (no Redis).
 const t = await startTestApp(kind, {
-  config: { logLevel: process.env.LOG_LEVEL ?? "warn", ...limits, ...storage },
+  config: { logLevel: process.env.LOG_LEVEL ?? "warn", listenBacklog: benchBacklog(), ...limits, ...storage },
   build: { plugins: [healthRoutes()] },
 });
 await t.createUser("bench");

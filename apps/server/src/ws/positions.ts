@@ -10,6 +10,7 @@ import { metricUpdatePayload } from "../ingest/ingest.ts";
 import { NO_LABELS } from "../storage/series.ts";
 import type { AfterResult } from "../storage/tasks.ts";
 import { newEpoch } from "../storage/write.ts";
+import { coalesceFresh } from "./coalesce.ts";
 
 export type Position = {
   epoch: string;
@@ -19,8 +20,23 @@ export type Position = {
   trimmed: number;
 };
 
+const positionReads = new WeakMap<Db, (dashboardId: number) => Promise<Position>>();
+
+/**
+ * The stream's epoch, head and trimmed offset, read after the call (never an older answer):
+ * concurrent calls for one dashboard share a read (coalesce.ts).
+ */
+export function streamPosition(db: Db, dashboardId: number): Promise<Position> {
+  let read = positionReads.get(db);
+  if (!read) {
+    read = coalesceFresh((id: number) => readStreamPosition(db, id));
+    positionReads.set(db, read);
+  }
+  return read(dashboardId);
+}
+
 /** The stream's position now, creating the stream (head 0, fresh epoch) if it has none yet. */
-export async function streamPosition(db: Db, dashboardId: number): Promise<Position> {
+async function readStreamPosition(db: Db, dashboardId: number): Promise<Position> {
   const read = () =>
     db
       .selectFrom("streams")

@@ -7,6 +7,7 @@
 // shard that owns them.
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
+import { coalesceFresh } from "./coalesce.ts";
 import type { PresenceCounter } from "./presence.ts";
 
 /** Runs a Lua script on the Redis (or Cluster shard) that owns `keys` (RedisClusterLayer.eval). */
@@ -87,10 +88,14 @@ export function redisPresence(options: RedisPresenceOptions): RedisPresence {
     }
   }
 
+  // A burst of joins (a node taking over another's clients) shares its Lua calls: each caller
+  // still gets a total counted after its own change.
+  const publish = coalesceFresh(publishCount);
+
   // Refresh well before the TTL, so only a node that is really gone expires.
   const heartbeat = setInterval(
     () => {
-      for (const dashboardId of local.keys()) void publishCount(dashboardId);
+      for (const dashboardId of local.keys()) void publish(dashboardId);
     },
     Math.max(250, (ttl * 1000) / 3),
   );
@@ -102,12 +107,12 @@ export function redisPresence(options: RedisPresenceOptions): RedisPresence {
       const set = local.get(dashboardId) ?? new Set<string>();
       local.set(dashboardId, set);
       set.add(connectionId);
-      return publishCount(dashboardId);
+      return publish(dashboardId);
     },
     async leave(dashboardId, connectionId) {
       const set = local.get(dashboardId);
       set?.delete(connectionId);
-      const total = await publishCount(dashboardId);
+      const total = await publish(dashboardId);
       if (set && set.size === 0) local.delete(dashboardId);
       return total;
     },
