@@ -80,7 +80,13 @@ export type PulseboardApp = {
    * clients reconnect elsewhere at once), in-flight requests and alert evaluation finish while
    * the channel layer is still up to publish their results, then the layer and storage close.
    */
-  close(options?: { code?: number; reason?: string; alsoWaitFor?: Promise<unknown> }): Promise<void>;
+  close(options?: {
+    code?: number;
+    reason?: string;
+    /** Ask the clients to move first (`draining`) and wait this long for them (0: close at once). */
+    handoverMs?: number;
+    alsoWaitFor?: Promise<unknown>;
+  }): Promise<void>;
 };
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<PulseboardApp> {
@@ -279,7 +285,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         // app.close() stops the listener at once and resolves after in-flight requests and the
         // onClose hooks (alert evaluation) are done; meanwhile the sockets are told to go.
         const http = app.close();
-        await channels.closeConnections(options.code, options.reason);
+        await channels.closeConnections(options.code, options.reason, {
+          handoverMs: options.handoverMs ?? 0,
+        });
         await http;
         await options.alsoWaitFor; // e.g. the collectors' last batch
         for (let waited = 0; sending > 0 && waited < 5000; waited += 10)

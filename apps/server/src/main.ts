@@ -55,7 +55,7 @@ async function shutdown(signal: string) {
   }, config.shutdownTimeoutMs).unref();
   const close =
     signal === "SIGTERM"
-      ? { code: 1012, reason: "Service restart" }
+      ? { code: 1012, reason: "Service restart", handoverMs: config.drainHandoverMs }
       : { code: 1001, reason: "Server shutting down" };
   await pb.close({ ...close, alsoWaitFor: collectors.stop() });
   await cluster.close();

@@ -77,6 +77,7 @@ describe("/asyncapi.json", () => {
         "authentication",
         "error",
         "complete",
+        "draining",
         "dashboard_config",
         "metric_history",
         "metric_update",

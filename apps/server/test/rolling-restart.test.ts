@@ -1,9 +1,10 @@
 // Deploys without a dent: two real server processes (main.ts) on PostgreSQL and Redis behind
 // Debian's nginx, SDK clients streaming through nginx and an ingest loop running, while each
-// node in turn gets SIGTERM and comes back. A draining node stops accepting, closes its sockets
-// with 1012 (the clients reconnect at once, through nginx, to the other node), finishes in-flight
-// work and exits 0; every point the ingest loop got accepted is stored, and reaches every client
-// except (KNOWN GAP, see below) the one or two points committed while that client reconnects.
+// node in turn gets SIGTERM and comes back. A draining node stops accepting and sends its clients
+// `draining`: the SDK opens a new connection (nginx sends it to the other node) and switches once
+// it is authenticated, so those clients never go offline; an SDK with the hand-over off gets the
+// 1012 the node closes the rest with and reconnects at once. The node finishes in-flight work and
+// exits 0; every point the ingest loop got accepted is stored and reaches every client.
 import { execFileSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { createClient, type PulseboardClient } from "@pulseboard/client";
@@ -88,7 +89,7 @@ describe("a rolling restart of two nodes behind nginx", () => {
     }
   });
 
-  it("loses nothing: clients reconnect at once on 1012, every accepted point reaches every client and storage", async () => {
+  it("loses nothing: clients hand over without going offline (or reconnect at once on 1012), every accepted point reaches every client and storage", async () => {
     const dashboard = await api("POST", "/api/v1/dashboards", { name: "Rolling", slug: "rolling" });
     expect(dashboard.status).toBe(201);
     const metric = await api("POST", `/api/v1/dashboards/${dashboard.body.id}/metrics`, {
@@ -100,10 +101,15 @@ describe("a rolling restart of two nodes behind nginx", () => {
 
     const received: Array<Set<number>> = [];
     let immediateReconnects = 0;
+    // The first LEGACY clients wait for the 1012 (an SDK without the hand-over); the rest hand over.
+    const LEGACY = 2;
+    const handovers: number[] = Array.from({ length: CLIENTS }, () => 0);
+    const offline: number[] = Array.from({ length: CLIENTS }, () => 0);
     for (let i = 0; i < CLIENTS; i++) {
       const got = new Set<number>();
       received.push(got);
       const client = createClient({
+        handover: i >= LEGACY,
         url: `ws://127.0.0.1:${nginx.port}/ws/dashboard/${dashboard.body.id}/`,
         token,
         WebSocket,
@@ -114,6 +120,10 @@ describe("a rolling restart of two nodes behind nginx", () => {
       client.on("metric_update", (u) => got.add(u.value));
       client.on("reconnect", (r) => {
         if (r.delayMs === 0) immediateReconnects++;
+      });
+      client.on("handover", () => handovers[i]!++);
+      client.on("state", (s) => {
+        if (s.state === "reconnecting" && clients.length === CLIENTS) offline[i]!++;
       });
       client.send("subscribe", [metricId]);
       clients.push(client);
@@ -180,8 +190,12 @@ describe("a rolling restart of two nodes behind nginx", () => {
     running = false;
     await loop;
 
-    // Every client was on one of the two nodes, so each was told 1012 at least once.
-    expect(immediateReconnects).toBeGreaterThanOrEqual(CLIENTS);
+    // Every client was on one of the two nodes, so each was told to move at least once: the
+    // legacy ones by 1012 (reconnecting at once), the others by `draining`, never going offline.
+    expect(immediateReconnects).toBeGreaterThanOrEqual(LEGACY);
+    expect(handovers.slice(0, LEGACY)).toEqual([0, 0]);
+    for (const n of handovers.slice(LEGACY)) expect(n).toBeGreaterThanOrEqual(1);
+    expect(offline.slice(LEGACY)).toEqual(offline.slice(LEGACY).map(() => 0));
     const all = new Set(accepted);
     for (let t = 0; t < 100 && received.some((got) => got.size < all.size); t++)
       await new Promise((r) => setTimeout(r, 100));
@@ -194,7 +208,8 @@ describe("a rolling restart of two nodes behind nginx", () => {
     expect([...all].filter((v) => !storedValues.has(v))).toEqual([]);
     console.log(
       `rolling restart: ${accepted.length} points accepted (${refused} refused and re-sent), ` +
-        `${CLIENTS} clients, ${immediateReconnects} immediate reconnects, all stored; missed live by clients: ` +
+        `${CLIENTS} clients, ${immediateReconnects} immediate reconnects, hand-overs ${JSON.stringify(handovers)}, ` +
+        `all stored; missed live by clients: ` +
         JSON.stringify(missed),
     );
   }, 180_000);

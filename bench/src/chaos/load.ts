@@ -21,6 +21,8 @@ type Tracked = {
   values: number[];
   cuts: number;
   reconnects: number;
+  /** Pulseboard: moves to a new connection on `draining`, without going offline. */
+  handovers: number;
   unrecovered: number;
   /** When the current outage began (socket lost), until the socket is open again. */
   lostAt: number | undefined;
@@ -65,6 +67,7 @@ function track(index: number, stream: number): Tracked {
     values: [],
     cuts: 0,
     reconnects: 0,
+    handovers: 0,
     unrecovered: 0,
     lostAt: undefined,
     lostAtWall: 0,
@@ -184,6 +187,7 @@ function pulseboardClient(base: string, token: string, s: Stream, t: Tracked): P
     t.firstError ??= JSON.stringify(e).slice(0, 200);
   });
   client.on("gap", () => t.unrecovered++);
+  client.on("handover", () => t.handovers++);
   client.on("metric_update", (u) => {
     if (u.offset !== undefined) deliver(t, u.offset, u.value);
   });
@@ -303,6 +307,7 @@ function score(t: Tracked, committed: Committed, phases: PhaseMark[]): ClientSco
     unrecovered: t.unrecovered,
     cuts: t.cuts,
     reconnects: t.reconnects,
+    handovers: t.handovers,
     errors: t.errors,
     firstError: t.firstError,
     finalState: t.state(),

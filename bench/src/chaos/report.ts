@@ -22,6 +22,7 @@ export type ChaosReport = {
     unrecovered: number;
     cuts: number;
     reconnects: number;
+    handovers: number;
     clientsMissing: number;
     clientsDuplicated: number;
     clientsOutOfOrder: number;
@@ -119,6 +120,7 @@ export function summarize(r: {
       unrecovered: sum((c) => c.unrecovered),
       cuts: sum((c) => c.cuts),
       reconnects: sum((c) => c.reconnects),
+      handovers: sum((c) => c.handovers),
       clientsMissing: count((c) => c.missing > 0),
       clientsDuplicated: count((c) => c.duplicated > 0),
       clientsOutOfOrder: count((c) => c.outOfOrder > 0),
@@ -185,6 +187,7 @@ export function printChaosReport(
   row("unrecovered reconnects (gap / recovered false)", "", (r) => r.totals.unrecovered, int);
   row("socket cuts", "", (r) => r.totals.cuts, int);
   row("reconnects", "", (r) => r.totals.reconnects, int);
+  row("hand-overs on `draining` (never offline, not in the reconnects)", "", (r) => r.totals.handovers, int);
   row("reconnect p50 ms (lost → open)", "", (r) => r.reconnectMs.p50, ms);
   row("reconnect p95 ms", "< 2000", (r) => r.reconnectMs.p95, ms);
   row("reconnect p99 ms", "", (r) => r.reconnectMs.p99, ms);

@@ -82,6 +82,8 @@ export type ClientScore = {
   unrecovered: number;
   cuts: number;
   reconnects: number;
+  /** Pulseboard: moves on `draining` to a new connection without going offline (not reconnects). */
+  handovers: number;
   /** `error` frames received (Pulseboard), and the first. */
   errors: number;
   firstError: string | undefined;

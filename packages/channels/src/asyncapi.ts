@@ -69,6 +69,10 @@ const BUILTIN_DESCRIPTIONS: Record<string, string> = {
     "Answer to a bad client frame; the connection stays open. Either a list of validation issues " +
     '[{type, loc, msg}] (loc starts with "payload") or {detail} with a human message.',
   complete: "Sent after each client frame has been handled, when the consumer has send_completion on.",
+  draining:
+    "Sent to every connection when this node starts draining for a restart (a hand-over): open a new " +
+    "connection (the proxy sends it to another node), resume there, then close this one. Connections " +
+    "still open after within_ms are closed with 1012.",
 };
 
 /** Zod → JSON Schema (draft-07, the base of the AsyncAPI schema format). */

@@ -57,6 +57,7 @@ export {
   AuthenticationPayload,
   CloseCode,
   DetailPayload,
+  DrainingPayload,
   Envelope,
   ErrorPayload,
   protocolMessages,

@@ -32,11 +32,19 @@ export type ErrorPayload = z.infer<typeof ErrorPayload>;
 
 export const CompletePayload = z.null();
 
+/**
+ * A draining node asks its clients to move: open a new connection (the proxy sends it to another
+ * node), then close this one. Connections still open after `within_ms` are closed (1012).
+ */
+export const DrainingPayload = z.object({ within_ms: z.number().int().nonnegative() });
+export type DrainingPayload = z.infer<typeof DrainingPayload>;
+
 /** The framework's own server → client messages, by action (for typing and AsyncAPI). */
 export const protocolMessages = {
   authentication: AuthenticationPayload,
   error: ErrorPayload,
   complete: CompletePayload,
+  draining: DrainingPayload,
 } as const;
 
 /** WebSocket close codes the framework uses (4xxx mirror the HTTP statuses). */

@@ -112,9 +112,11 @@ export interface ChannelsServer<C extends AnyConsumer = AnyConsumer> extends Con
   reaches(group: string): boolean;
   /**
    * Refuses new upgrades and closes every connection with `code` (default 1001), leaving the
-   * layer open so in-flight work can still publish: a draining node sends 1012 here.
+   * layer open so in-flight work can still publish: a draining node sends 1012 here. With
+   * `handoverMs`, every connection is first sent `draining {within_ms}` and keeps streaming until
+   * its client has moved (closed it) or the time is up; only those left are closed with `code`.
    */
-  closeConnections(code?: number, reason?: string): Promise<void>;
+  closeConnections(code?: number, reason?: string, options?: { handoverMs?: number }): Promise<void>;
   /** Closes every connection (1001 unless closeConnections ran first), stops timers, closes the layer. */
   close(): Promise<void>;
 }
@@ -398,9 +400,19 @@ class Server implements Hub {
     this.#connections.delete(connection);
   }
 
-  async closeConnections(code: number = CloseCode.goingAway, reason = "Server shutting down"): Promise<void> {
+  async closeConnections(
+    code: number = CloseCode.goingAway,
+    reason = "Server shutting down",
+    options: { handoverMs?: number } = {},
+  ): Promise<void> {
     this.#closing = true;
     for (const { server, listener } of this.#attached) server.off("upgrade", listener);
+    const handoverMs = options.handoverMs ?? 0;
+    if (handoverMs > 0 && this.#connections.size > 0) {
+      for (const c of this.#connections) c.send("draining", { within_ms: handoverMs });
+      const deadline = Date.now() + handoverMs;
+      while (this.#connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    }
     const closed = [...this.#connections].map(
       (c) =>
         new Promise<void>((resolve) => {

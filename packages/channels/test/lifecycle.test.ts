@@ -140,7 +140,7 @@ describe("introspection for AsyncAPI", () => {
   });
 
   it("exports the built-in protocol messages as Zod schemas matching what the server sends", () => {
-    expect(Object.keys(protocolMessages)).toEqual(["authentication", "error", "complete"]);
+    expect(Object.keys(protocolMessages)).toEqual(["authentication", "error", "complete", "draining"]);
     expect(
       AuthenticationPayload.safeParse({ status_code: 200, status_text: "OK", data: { detail: "OK" } })
         .success,

@@ -53,6 +53,12 @@ export interface ClientOptions {
    * drew): the first connection resumes from it instead of starting at the stream's head.
    */
   position?: StreamPosition;
+  /**
+   * On `draining` (the node is going away for a deploy), open the next connection first and switch
+   * to it once it is authenticated, resuming there by position: the stream never stops. Default
+   * true; false waits for the node's 1012 and reconnects then.
+   */
+  handover?: boolean;
 }
 
 export interface StateChange {
@@ -76,6 +82,8 @@ export type ClientEvents = ServerPayloads & {
    * on from `position`.
    */
   gap: { reason: string; position: StreamPosition };
+  /** A draining node's clients moved to a new connection without going offline (`draining`). */
+  handover: Record<string, never>;
 };
 
 /** Where a client is in its dashboard's stream: every point up to `offset` was delivered. */
@@ -92,6 +100,8 @@ export type SendArgs<A extends ClientAction> = undefined extends ClientPayloads[
 export class PulseboardClient extends Emitter<ClientEvents> {
   #state: ClientState = "connecting";
   #socket: WebSocketLike | undefined;
+  /** The connection a `draining` asked for, until it is authenticated and takes over. */
+  #next: WebSocketLike | undefined;
   #attempt = 0;
   #everOpen = false;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
@@ -274,13 +284,19 @@ export class PulseboardClient extends Emitter<ClientEvents> {
       if (socket !== this.#socket) return;
       this.#armWatchdog();
       this.#setState("authenticating");
-      if (this.#heartbeatMs > 0) {
-        this.#pingTimer = setInterval(
-          () => this.#write({ action: "ping", payload: null }),
-          this.#heartbeatMs,
-        );
-      }
+      this.#startHeartbeat();
     };
+    this.#wire(socket);
+  }
+
+  #startHeartbeat(): void {
+    if (this.#heartbeatMs > 0) {
+      this.#pingTimer = setInterval(() => this.#write({ action: "ping", payload: null }), this.#heartbeatMs);
+    }
+  }
+
+  /** Frames and the close of `socket` reach this client while it is the current socket. */
+  #wire(socket: WebSocketLike): void {
     socket.onmessage = (ev: { data: unknown }) => {
       if (socket !== this.#socket) return;
       this.#armWatchdog();
@@ -292,6 +308,64 @@ export class PulseboardClient extends Emitter<ClientEvents> {
     };
     // Errors are always followed by a close, which is where recovery happens.
     socket.onerror = () => {};
+  }
+
+  /**
+   * `draining`: the next connection is opened beside this one (the proxy sends it to another
+   * node). When it is authenticated it takes over: this one is closed, and the usual reconnect
+   * sequence (subscriptions, `resume` from the position) runs on the new one, so every point comes
+   * once, in offset order, and the client never goes offline. If it fails first, nothing changes:
+   * the node's 1012 later brings the ordinary reconnect.
+   */
+  #handover(): void {
+    if (this.options.handover === false || this.#state !== "open" || this.#next) return;
+    let next: WebSocketLike;
+    try {
+      next = new this.#ctor(this.#url, this.options.protocols);
+    } catch {
+      return;
+    }
+    this.#next = next;
+    next.onerror = () => {};
+    next.onclose = () => {
+      if (next === this.#next) this.#abandonNext();
+    };
+    next.onmessage = (ev: { data: unknown }) => {
+      if (next !== this.#next) return;
+      const text = frameText(ev.data);
+      if (!authenticatedBy(text)) {
+        this.#abandonNext(); // refused or not a server we know: stay where we are
+        return;
+      }
+      this.#next = undefined;
+      const old = this.#detach();
+      this.#clearTimers();
+      try {
+        old?.close(1000, "handed over");
+      } catch {
+        // already closing
+      }
+      this.#socket = next;
+      this.#wire(next);
+      this.#armWatchdog();
+      this.#startHeartbeat();
+      this.emit("handover", {});
+      this.#receive(text);
+    };
+  }
+
+  #abandonNext(): void {
+    const next = this.#next;
+    this.#next = undefined;
+    if (!next) return;
+    next.onopen = null;
+    next.onmessage = null;
+    next.onclose = null;
+    try {
+      next.close(1000);
+    } catch {
+      // never opened
+    }
   }
 
   #lost(closeCode: number | undefined, reason?: string): void {
@@ -356,8 +430,12 @@ export class PulseboardClient extends Emitter<ClientEvents> {
     this.#watchdog = undefined;
   }
 
-  /** Forgets the current socket so late events from it are ignored; returns it. */
+  /**
+   * Forgets the current socket so late events from it are ignored; returns it. A hand-over under
+   * way is dropped too (the reconnect that follows, if any, opens its own).
+   */
   #detach(): WebSocketLike | undefined {
+    this.#abandonNext();
     const socket = this.#socket;
     this.#socket = undefined;
     if (socket) {
@@ -430,6 +508,10 @@ export class PulseboardClient extends Emitter<ClientEvents> {
         this.emit("dashboard_config", message.payload);
         return;
       }
+      case "draining":
+        this.#handover();
+        this.emit("draining", message.payload);
+        return;
       case "resumed": {
         const answers = this.#pending.shift();
         if (answers === "position") this.#recovered(message.payload);
@@ -542,6 +624,16 @@ export class PulseboardClient extends Emitter<ClientEvents> {
     const socket = this.#socket;
     if (!socket || socket.readyState !== OPEN) return;
     socket.send(JSON.stringify(message));
+  }
+}
+
+/** True for the `authentication` frame of a handshake that succeeded. */
+function authenticatedBy(text: string): boolean {
+  try {
+    const frame = JSON.parse(text) as { action?: unknown; payload?: { status_code?: unknown } };
+    return frame.action === "authentication" && frame.payload?.status_code === 200;
+  } catch {
+    return false;
   }
 }
 

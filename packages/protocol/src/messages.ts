@@ -6,6 +6,7 @@
 import {
   AuthenticationPayload,
   CompletePayload,
+  DrainingPayload,
   ErrorPayload,
   CloseCode as FrameworkCloseCode,
   ValidationIssue as FrameworkValidationIssue,
@@ -224,6 +225,8 @@ export const pongMessage = z.object({ action: z.literal("pong"), payload: noPayl
 export const validationIssue = FrameworkValidationIssue;
 export const errorMessage = z.object({ action: z.literal("error"), payload: ErrorPayload });
 export const completeMessage = z.object({ action: z.literal("complete"), payload: CompletePayload });
+/** The node is draining: move to another (the SDK hands over without a gap); optional extension. */
+export const drainingMessage = z.object({ action: z.literal("draining"), payload: DrainingPayload });
 export const presenceMessage = z.object({
   action: z.literal("presence"),
   payload: z.object({
@@ -284,6 +287,7 @@ export const serverMessage = z.discriminatedUnion("action", [
   pongMessage,
   errorMessage,
   completeMessage,
+  drainingMessage,
   presenceMessage,
   alertMessage,
   resumedMessage,
@@ -328,6 +332,7 @@ export const serverMessages = {
   pong: pongMessage,
   error: errorMessage,
   complete: completeMessage,
+  draining: drainingMessage,
   presence: presenceMessage,
   alert: alertMessage,
   resumed: resumedMessage,

@@ -40,6 +40,7 @@ export const FILE_KEYS = {
   maxBufferedBytes: ["PULSEBOARD_MAX_BUFFERED_BYTES", int.min(1)],
   slowConsumerGraceMs: ["PULSEBOARD_SLOW_CONSUMER_GRACE_MS", int],
   shutdownTimeoutMs: ["PULSEBOARD_SHUTDOWN_TIMEOUT_MS", int.min(1)],
+  drainHandoverMs: ["PULSEBOARD_DRAIN_HANDOVER_MS", int.min(0)],
   retentionRaw: ["PULSEBOARD_RETENTION_RAW", duration],
   retention1m: ["PULSEBOARD_RETENTION_1M", duration],
   retention1h: ["PULSEBOARD_RETENTION_1H", duration],

@@ -116,6 +116,11 @@ export type Config = {
   demoPassword: string | undefined;
   /** A drain (SIGTERM) that takes longer exits with status 1. */
   shutdownTimeoutMs: number;
+  /**
+   * A drain (SIGTERM) first asks every WebSocket client to move (`draining`) and keeps streaming to
+   * it for up to this long while it reconnects elsewhere; those left are then closed with 1012. 0: at once.
+   */
+  drainHandoverMs: number;
   /** WebSocket handshakes (credentials, config, history) kept in memory this long; 0 disables. */
   handshakeCacheTtlMs: number;
   /** Pending TCP connections the kernel queues for us (a reconnect storm arrives all at once). */
@@ -192,6 +197,7 @@ const envSchema = z.object({
   PULSEBOARD_ALERT_POLL_MS: positive(1000),
   PULSEBOARD_ALERT_RETRY_BASE_MS: int(1000),
   PULSEBOARD_SHUTDOWN_TIMEOUT_MS: int(20_000),
+  PULSEBOARD_DRAIN_HANDOVER_MS: int(3_000),
   PULSEBOARD_HANDSHAKE_CACHE_TTL_MS: int(60_000),
   PULSEBOARD_LISTEN_BACKLOG: positive(4096),
   PULSEBOARD_MAX_HANDSHAKES: positive(64),
@@ -321,6 +327,7 @@ export function loadConfig(
     auditRetentionDays: env.PULSEBOARD_AUDIT_RETENTION_DAYS,
     demoPassword: env.PULSEBOARD_DEMO_PASSWORD,
     shutdownTimeoutMs: env.PULSEBOARD_SHUTDOWN_TIMEOUT_MS,
+    drainHandoverMs: env.PULSEBOARD_DRAIN_HANDOVER_MS,
     handshakeCacheTtlMs: env.PULSEBOARD_HANDSHAKE_CACHE_TTL_MS,
     listenBacklog: env.PULSEBOARD_LISTEN_BACKLOG,
     maxConcurrentHandshakes: env.PULSEBOARD_MAX_HANDSHAKES,
