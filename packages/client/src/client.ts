@@ -257,6 +257,7 @@ export class PulseboardClient extends Emitter<ClientEvents> {
     if (this.#state === "closed") return;
     this.#clearTimers();
     clearTimeout(this.#reconnectTimer);
+    this.#abandonNext();
     const socket = this.#detach();
     try {
       socket?.close(1000, "client closed");
@@ -269,6 +270,7 @@ export class PulseboardClient extends Emitter<ClientEvents> {
   // ---- connection lifecycle ------------------------------------------------------------------
 
   #connect(): void {
+    this.#abandonNext();
     this.#setState("connecting");
     let socket: WebSocketLike;
     try {
@@ -326,18 +328,24 @@ export class PulseboardClient extends Emitter<ClientEvents> {
       return;
     }
     this.#next = next;
-    next.onerror = () => {};
-    next.onclose = () => {
-      if (next === this.#next) this.#abandonNext();
+    // Failed before it took over: stay where we are, or, if the node already closed us, reconnect
+    // now (that reconnect meets any refusal and reports it).
+    const failed = () => {
+      if (next !== this.#next) return;
+      this.#abandonNext();
+      if (!this.#socket) this.#scheduleReconnect(true);
     };
+    next.onerror = () => {};
+    next.onclose = failed;
     next.onmessage = (ev: { data: unknown }) => {
       if (next !== this.#next) return;
       const text = frameText(ev.data);
       if (!authenticatedBy(text)) {
-        this.#abandonNext(); // refused or not a server we know: stay where we are
+        failed();
         return;
       }
       this.#next = undefined;
+      const handedOver = this.#socket !== undefined;
       const old = this.#detach();
       this.#clearTimers();
       try {
@@ -349,7 +357,7 @@ export class PulseboardClient extends Emitter<ClientEvents> {
       this.#wire(next);
       this.#armWatchdog();
       this.#startHeartbeat();
-      this.emit("handover", {});
+      if (handedOver) this.emit("handover", {});
       this.#receive(text);
     };
   }
@@ -376,6 +384,13 @@ export class PulseboardClient extends Emitter<ClientEvents> {
       this.#fail(terminal);
       return;
     }
+    if (this.#next) {
+      // The node closed us (1012) before the hand-over's connection was in: that connection is
+      // the reconnect (a second one would only queue behind it on the node taking over).
+      this.#setState("reconnecting");
+      this.#armWatchdog();
+      return;
+    }
     // 1012 "Service Restart": this node is draining for a deploy and the others are up, so the
     // first retry goes at once (the proxy sends it to another node) instead of after a backoff.
     this.#scheduleReconnect(closeCode === 1012);
@@ -383,6 +398,7 @@ export class PulseboardClient extends Emitter<ClientEvents> {
 
   #fail(error: ClientAuthError): void {
     this.#clearTimers();
+    this.#abandonNext();
     const socket = this.#detach();
     try {
       socket?.close(1000);
@@ -411,6 +427,7 @@ export class PulseboardClient extends Emitter<ClientEvents> {
     clearTimeout(this.#watchdog);
     this.#watchdog = setTimeout(() => {
       // The peer went silent (no pong, no data): don't wait for TCP to notice, drop it now.
+      this.#abandonNext();
       const socket = this.#detach();
       this.#clearTimers();
       try {
@@ -430,12 +447,8 @@ export class PulseboardClient extends Emitter<ClientEvents> {
     this.#watchdog = undefined;
   }
 
-  /**
-   * Forgets the current socket so late events from it are ignored; returns it. A hand-over under
-   * way is dropped too (the reconnect that follows, if any, opens its own).
-   */
+  /** Forgets the current socket so late events from it are ignored; returns it. */
   #detach(): WebSocketLike | undefined {
-    this.#abandonNext();
     const socket = this.#socket;
     this.#socket = undefined;
     if (socket) {
