@@ -58,6 +58,33 @@ async function readStreamPosition(db: Db, dashboardId: number): Promise<Position
 
 export type Replayed = { payloads: ReturnType<typeof metricUpdatePayload>[]; more: boolean };
 
+const afterReads = new WeakMap<AppContext["storage"], (key: string) => Promise<AfterResult>>();
+
+/**
+ * One read-pool `after` query, shared by the callers that ask for the same series from the same
+ * offset at once (a node taking over a dashboard's clients replays them all from one position),
+ * none of them answered from a read that began before its call (coalesce.ts).
+ */
+function readAfter(
+  storage: AppContext["storage"],
+  seriesIds: number[],
+  after: number,
+  limit: number,
+): Promise<AfterResult> {
+  let read = afterReads.get(storage);
+  if (!read) {
+    read = coalesceFresh((key: string) => {
+      const [ids, from, most] = JSON.parse(key) as [number[], number, number];
+      return storage.reader.run<AfterResult>(
+        { op: "after", seriesIds: ids, after: from, limit: most },
+        "waits",
+      );
+    });
+    afterReads.set(storage, read);
+  }
+  return read(JSON.stringify([[...seriesIds].sort((a, b) => a - b), after, limit]));
+}
+
 /** The points of `metrics` committed after `after`, in offset order, at most `limit` (read pool). */
 export async function pointsAfter(
   ctx: Pick<AppContext, "storage">,
@@ -70,10 +97,7 @@ export async function pointsAfter(
   const ids = await series.idsFor(metrics.map((m) => ({ metricId: m.id, labels: NO_LABELS })));
   const bySeries = new Map<number, Metric>();
   for (const m of metrics) bySeries.set(ids.get(series.keyOf(m.id, NO_LABELS))!, m);
-  const r = await ctx.storage.reader.run<AfterResult>(
-    { op: "after", seriesIds: [...bySeries.keys()], after, limit },
-    "waits",
-  );
+  const r = await readAfter(ctx.storage, [...bySeries.keys()], after, limit);
   const payloads: Replayed["payloads"] = [];
   for (let i = 0; i < r.n; i++) {
     const metric = bySeries.get(r.series[i]!);
