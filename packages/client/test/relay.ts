@@ -14,6 +14,11 @@ export interface Relay {
    * and hold what it sends after, until `release()`: the server answers, the client's frames wait.
    */
   holdRequests: boolean;
+  /**
+   * On connections accepted from now on, hold everything the server sends, its close included,
+   * until `release()`.
+   */
+  holdResponses: boolean;
   release(): void;
   /** Stop forwarding on the current connections (not later ones); the sockets stay open. */
   freeze(): void;
@@ -25,15 +30,22 @@ export interface Relay {
 export async function startRelay(targetPort: number): Promise<Relay> {
   const pairs = new Set<[Socket, Socket]>();
   const frozen = new WeakSet<Socket>();
-  const heldChunks: [Socket, Buffer][] = [];
+  /** What waits for `release()`, in order: a chunk to write, or (null) the socket to end. */
+  const heldChunks: [Socket, Buffer | null][] = [];
   const relay: Relay = {
     port: 0,
     accepted: 0,
     refuse: false,
     holdRequests: false,
+    holdResponses: false,
     release() {
       relay.holdRequests = false;
-      for (const [to, chunk] of heldChunks.splice(0)) if (!to.destroyed) to.write(chunk);
+      relay.holdResponses = false;
+      for (const [to, chunk] of heldChunks.splice(0)) {
+        if (to.destroyed) continue;
+        if (chunk) to.write(chunk);
+        else to.end();
+      }
     },
     freeze() {
       for (const [a, b] of pairs) {
@@ -75,14 +87,25 @@ export async function startRelay(targetPort: number): Promise<Relay> {
         first = false;
       });
     } else forward(client, upstream);
-    forward(upstream, client);
+    const holding = relay.holdResponses;
+    if (holding)
+      upstream.on("data", (chunk) => {
+        if (relay.holdResponses) heldChunks.push([client, chunk]);
+        else client.write(chunk);
+      });
+    else forward(upstream, client);
     const end = () => {
       pairs.delete(pair);
       client.destroy();
       upstream.destroy();
     };
     client.on("close", end).on("error", end);
-    upstream.on("close", end).on("error", end);
+    // A held connection's close waits, behind its held bytes, for release() too.
+    const upstreamEnd = () => {
+      if (holding && relay.holdResponses) heldChunks.push([client, null]);
+      else end();
+    };
+    upstream.on("close", upstreamEnd).on("error", upstreamEnd);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   relay.port = (server.address() as AddressInfo).port;
