@@ -95,8 +95,9 @@ describe.each(DB_KINDS)("storage on %s", (kind) => {
 
   it("stores a batch's small chunks as they come and seals a lone one of a closed window deflated, every point kept", async () => {
     const m = await u.metric("lone");
-    // One batch of 2-decimal values in a day that has long ended: one small chunk per tier.
-    const day = start - 5 * DAY;
+    // One batch of 2-decimal values in a day that has long ended: one small chunk per tier. The
+    // 8.3 h of points start at 01:00 UTC, so they stay inside that one UTC day at any time of day.
+    const day = Math.floor((start - 5 * DAY) / DAY) * DAY + 3_600_000;
     const pts: Array<[number, number]> = Array.from({ length: 3000 }, (_, i) => [
       day + i * 10_000,
       Math.round(2000 + 500 * Math.sin(i / 50)) / 100,
